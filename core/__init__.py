@@ -1,0 +1,1 @@
+"""Store Connect domain logic. Never imports streamlit (tests/test_architecture.py)."""

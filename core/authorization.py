@@ -1,0 +1,316 @@
+"""One authorization check: pre-checks -> token -> token detail -> permissions -> Outcome.
+
+`check_keys` needs no database (the troubleshooting diagnosis uses it on pasted
+keys); `check_store` runs it for a saved store and records the result.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from core.credentials import Finding, precheck
+from core.models import AuthorizationCheck, Store, utc_now
+from core.permissions import ScopeRow, compare, missing
+from core.tokens import TokenCache
+from core.walmart import CallRecord, ErrorKind, WalmartClient, WalmartError
+
+
+class Status(StrEnum):
+    authorized = "authorized"
+    missing_permissions = "missing_permissions"
+    rejected = "rejected"
+    wrong_environment = "wrong_environment"
+    invalid_input = "invalid_input"
+    rate_limited = "rate_limited"
+    unreachable = "unreachable"
+
+
+# What each status means for ops staff, and the next step. The FAQ links to these by status.
+STATUS_TEXT: dict[Status, tuple[str, str]] = {
+    Status.authorized: ("Authorized", "Nothing to do."),
+    Status.missing_permissions: (
+        "Keys work, but some permissions are not enabled",
+        "Ask the seller to open the key in Walmart's Developer Portal, enable the missing permissions (ideally all of them), save, then check again.",
+    ),
+    Status.rejected: (
+        "Walmart refused the keys",
+        "Copy the Client ID and Client Secret again through a plain-text editor. If that fails, the key may have been reset: ask the seller to reset it (or create a new key with every permission) and paste the new pair.",
+    ),
+    Status.wrong_environment: (
+        "The keys belong to the other environment",
+        "Switch the store's environment, or ask the seller for production keys (sandbox keys only work against the sandbox).",
+    ),
+    Status.invalid_input: (
+        "The pasted keys have a problem, so Walmart was not asked",
+        "Fix the problems listed under the keys, then check again.",
+    ),
+    Status.rate_limited: (
+        "Walmart is limiting requests for these keys",
+        "Wait until the time shown, then check again. Nothing is wrong with the keys.",
+    ),
+    Status.unreachable: (
+        "Walmart could not be reached",
+        "This is usually temporary. Check again in a few minutes; if it persists, check the network and the Walmart base URL settings.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    environment: str
+    summary: str  # plain words: what happened
+    next_step: str
+    checked_at: datetime
+    http_status: int | None = None
+    walmart_code: str | None = None
+    calls: tuple[CallRecord, ...] = ()
+    token_expires_at: datetime | None = None
+    token_reused: bool = False
+    retry_at: datetime | None = None
+    scopes: tuple[ScopeRow, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    duration_ms: int = 0
+
+    @property
+    def missing(self) -> list[ScopeRow]:
+        return missing(list(self.scopes))
+
+    @property
+    def correlation_ids(self) -> list[str]:
+        return [call.correlation_id for call in self.calls]
+
+    @property
+    def title(self) -> str:
+        return STATUS_TEXT[self.status][0]
+
+    def to_dict(self) -> dict:
+        return {
+            "status": str(self.status),
+            "title": self.title,
+            "environment": self.environment,
+            "summary": self.summary,
+            "next_step": self.next_step,
+            "checked_at": self.checked_at.isoformat(),
+            "http_status": self.http_status,
+            "walmart_code": self.walmart_code,
+            "correlation_ids": self.correlation_ids,
+            "calls": [vars(call) if not hasattr(call, "__dataclass_fields__") else {k: getattr(call, k) for k in call.__dataclass_fields__} for call in self.calls],
+            "token_expires_at": self.token_expires_at.isoformat() if self.token_expires_at else None,
+            "token_reused": self.token_reused,
+            "retry_at": self.retry_at.isoformat() if self.retry_at else None,
+            "scopes": [row.to_dict() for row in self.scopes],
+            "missing": [row.to_dict() for row in self.missing],
+            "findings": [finding.to_dict() for finding in self.findings],
+            "duration_ms": self.duration_ms,
+        }
+
+
+def _other(environment: str) -> str:
+    return "sandbox" if environment == "production" else "production"
+
+
+@dataclass
+class _Run:
+    environment: str
+    started: float = field(default_factory=time.monotonic)
+    calls: list[CallRecord] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
+
+    def outcome(self, status: Status, summary: str | None = None, error: WalmartError | None = None, **extra) -> Outcome:
+        if error is not None:
+            self.calls.append(error.call)
+        title, next_step = STATUS_TEXT[status]
+        return Outcome(
+            status=status,
+            environment=self.environment,
+            summary=summary or title,
+            next_step=next_step,
+            checked_at=utc_now(),
+            http_status=error.http_status if error else extra.pop("http_status", None),
+            walmart_code=error.code if error else extra.pop("walmart_code", None),
+            calls=tuple(self.calls),
+            retry_at=error.retry_at if error else None,
+            findings=self.findings,
+            duration_ms=int((time.monotonic() - self.started) * 1000),
+            **extra,
+        )
+
+
+def _failure(run: _Run, error: WalmartError) -> Outcome:
+    if error.kind == ErrorKind.rate_limited:
+        when = f" Try again after {error.retry_at:%H:%M:%S} UTC." if error.retry_at else ""
+        return run.outcome(Status.rate_limited, f"{error.message}{when}", error)
+    if error.kind in (ErrorKind.rejected, ErrorKind.forbidden):
+        return run.outcome(Status.rejected, error.message, error)
+    return run.outcome(Status.unreachable, error.message, error)
+
+
+def check_keys(
+    client: WalmartClient,
+    cache: TokenCache,
+    required: dict[str, str],
+    environment: str,
+    client_id: str,
+    client_secret: str,
+    probe_other_environment: bool = True,
+) -> Outcome:
+    """Check a key pair against one environment. Never raises for anything Walmart or the network does."""
+    run = _Run(environment)
+    checked = precheck(client_id, client_secret)
+    run.findings = tuple(checked.findings)
+    if not checked.ok:
+        return run.outcome(Status.invalid_input, f"{len(checked.errors)} problem(s) found in the pasted keys; Walmart was not asked.")
+    client_id, client_secret = checked.client_id, checked.client_secret
+
+    def fetch(env: str):
+        base = client.base_urls[env]
+        key = TokenCache.key(env, base, client_id, client_secret)
+        return key, cache.get(key, lambda: client.request_token(env, client_id, client_secret))
+
+    try:
+        cache_key, (token, reused) = fetch(environment)
+    except WalmartError as error:
+        if error.kind != ErrorKind.rejected or not probe_other_environment:
+            return _failure(run, error)
+        run.calls.append(error.call)
+        other = _other(environment)
+        try:
+            _, (other_token, _) = fetch(other)
+        except WalmartError as other_error:
+            run.calls.append(other_error.call)
+            return run.outcome(
+                Status.rejected,
+                f"{error.message} The {other} environment refused them too.",
+                http_status=error.http_status,
+                walmart_code=error.code,
+            )
+        return run.outcome(
+            Status.wrong_environment,
+            f"{environment.capitalize()} refused these keys, but {other} accepted them: they are {other} keys.",
+            http_status=error.http_status,
+            walmart_code=error.code,
+            token_expires_at=other_token.expires_at,
+        )
+    if not reused:
+        run.calls.append(token.call)
+
+    try:
+        detail = client.token_detail(environment, token, client_id, client_secret)
+    except WalmartError as error:
+        if error.kind != ErrorKind.rejected or not reused:
+            return _failure(run, error)
+        # The cached token was revoked (for example the key was reset): one fresh try.
+        run.calls.append(error.call)
+        cache.forget(cache_key)
+        try:
+            cache_key, (token, reused) = fetch(environment)
+            run.calls.append(token.call)
+            detail = client.token_detail(environment, token, client_id, client_secret)
+        except WalmartError as retry_error:
+            return _failure(run, retry_error)
+    run.calls.append(detail.call)
+
+    if not detail.is_valid:
+        return run.outcome(Status.rejected, "Walmart issued a token but reports it as not valid.", http_status=200, token_reused=reused)
+    if detail.is_channel_match is False:
+        return run.outcome(
+            Status.rejected,
+            "Walmart says these keys are not associated with this seller's channel.",
+            http_status=200,
+            token_reused=reused,
+        )
+    rows = tuple(compare(detail.scopes, required))
+    lacking = missing(list(rows))
+    status = Status.missing_permissions if lacking else Status.authorized
+    summary = (
+        "Missing: " + ", ".join(f"{row.scope} ({row.granted}, needs {row.required})" for row in lacking)
+        if lacking
+        else f"Keys accepted; token valid until {token.expires_at:%H:%M} UTC."
+    )
+    return run.outcome(
+        status,
+        summary,
+        http_status=200,
+        token_expires_at=detail.expire_at or token.expires_at,
+        token_reused=reused,
+        scopes=rows,
+    )
+
+
+def record(session: Session, store_id: int, outcome: Outcome) -> AuthorizationCheck:
+    row = AuthorizationCheck(
+        store_id=store_id,
+        checked_at=outcome.checked_at,
+        environment=outcome.environment,
+        status=str(outcome.status),
+        summary=outcome.summary,
+        http_status=outcome.http_status,
+        walmart_code=outcome.walmart_code,
+        correlation_ids=" ".join(outcome.correlation_ids),
+        token_expires_at=outcome.token_expires_at,
+        retry_at=outcome.retry_at,
+        scopes_json=json.dumps([row.to_dict() for row in outcome.scopes]),
+        missing_json=json.dumps([row.scope for row in outcome.missing]),
+        findings_json=json.dumps([finding.to_dict() for finding in outcome.findings]),
+        duration_ms=outcome.duration_ms,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def history(session: Session, store_id: int, limit: int = 50) -> list[AuthorizationCheck]:
+    query = select(AuthorizationCheck).where(AuthorizationCheck.store_id == store_id)
+    return list(session.exec(query.order_by(AuthorizationCheck.checked_at.desc(), AuthorizationCheck.id.desc()).limit(limit)).all())
+
+
+@dataclass(frozen=True)
+class Health:
+    """A store's latest check and its last success, for the status table."""
+
+    latest: AuthorizationCheck | None
+    last_success_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        return self.latest.status if self.latest else "never_checked"
+
+    @property
+    def missing(self) -> list[str]:
+        return json.loads(self.latest.missing_json) if self.latest else []
+
+    @property
+    def scopes(self) -> list[dict]:
+        return json.loads(self.latest.scopes_json) if self.latest else []
+
+
+def health_by_store(session: Session, store_ids: list[int] | None = None) -> dict[int, Health]:
+    latest_ids = select(func.max(AuthorizationCheck.id)).group_by(AuthorizationCheck.store_id)
+    successes = select(AuthorizationCheck.store_id, func.max(AuthorizationCheck.checked_at)).where(
+        AuthorizationCheck.status == Status.authorized.value
+    )
+    latest_query = select(AuthorizationCheck).where(AuthorizationCheck.id.in_(latest_ids))
+    if store_ids is not None:
+        latest_query = latest_query.where(AuthorizationCheck.store_id.in_(store_ids))
+        successes = successes.where(AuthorizationCheck.store_id.in_(store_ids))
+    last_success = dict(session.exec(successes.group_by(AuthorizationCheck.store_id)).all())
+    latest = {row.store_id: row for row in session.exec(latest_query).all()}
+    ids = set(latest) | set(last_success)
+    return {store_id: Health(latest.get(store_id), last_success.get(store_id)) for store_id in ids}
+
+
+def check_store(session: Session, runtime, store: Store) -> Outcome:
+    """Check one saved store with its decrypted keys and record the outcome."""
+    from core.stores import credentials_for_check
+
+    keys = credentials_for_check(session, runtime.vault, store)
+    outcome = check_keys(runtime.walmart, runtime.tokens, runtime.required_permissions, store.environment, keys.client_id, keys.client_secret)
+    record(session, store.id, outcome)
+    return outcome

@@ -1,0 +1,129 @@
+"""Settings from environment variables (and `.env`), validated once.
+
+Every problem names the variable, so a bad value is fixed at startup rather
+than discovered when a check fails at 3 a.m.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+from core.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+
+DEFAULTS = {
+    "DATABASE_URL": f"sqlite:///{DATA_DIR / 'store_connect.db'}",
+    "WALMART_API_BASE_URL": "https://marketplace.walmartapis.com",
+    "WALMART_SANDBOX_API_BASE_URL": "https://sandbox.walmartapis.com",
+    "STORE_CONNECT_KEY_FILE": str(DATA_DIR / "secret.key"),
+    "WALMART_REQUEST_TIMEOUT": "15",
+    "WALMART_SERVICE_NAME": "Walmart Marketplace",
+    "PERMISSION_PROFILE": str(DATA_DIR / "permission_profile.json"),
+    # Walmart's copies of the retirement notice disagree (1 Oct 2026 vs 30 Apr 2027);
+    # the later one is the newest copy. Kept in configuration so it can follow Walmart.
+    "DELEGATED_ACCESS_DEADLINE": "2027-04-30",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    production_base_url: str
+    sandbox_base_url: str
+    secret_key: str | None  # the Fernet key(s) from STORE_CONNECT_SECRET_KEY, if set
+    key_file: Path
+    request_timeout: float
+    service_name: str
+    permission_profile: Path
+    delegated_access_deadline: date
+
+    def base_url(self, environment: str) -> str:
+        return self.production_base_url if environment == "production" else self.sandbox_base_url
+
+    def __repr__(self) -> str:  # never print the key
+        return f"Settings(database_url={redact_url(self.database_url)!r}, production={self.production_base_url!r}, sandbox={self.sandbox_base_url!r})"
+
+
+def redact_url(url: str) -> str:
+    """Hide a password inside a database URL before showing it."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url
+
+
+def _base_url(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(name, f"'{value}' is not a web address.", "Use a full address such as https://marketplace.walmartapis.com.")
+    if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ConfigError(name, "plain http is only allowed for a local test server.", "Use an https:// address.")
+    return value.rstrip("/")
+
+
+def _database_url(value: str) -> str:
+    if value.startswith("postgres://"):  # SQLAlchemy rejects Heroku-style scheme
+        value = "postgresql+psycopg://" + value[len("postgres://"):]
+    elif value.startswith("postgresql://"):
+        value = "postgresql+psycopg://" + value[len("postgresql://"):]
+    if value.startswith("sqlite:///") and not value.startswith("sqlite:////") and value != "sqlite:///:memory:":
+        value = f"sqlite:///{_project_path(value[len('sqlite:///'):])}"
+    if not (value.startswith("sqlite:") or value.startswith("postgresql+psycopg://")):
+        raise ConfigError("DATABASE_URL", f"'{redact_url(value)}' is not supported.", "Use sqlite:///path/to/file.db or postgresql://user@host/dbname.")
+    return value
+
+
+def _project_path(value: str) -> Path:
+    """Relative paths are relative to the project, not to wherever the command was started."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _positive_number(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(name, f"'{value}' is not a number.", "Give the number of seconds, for example 15.") from None
+    if not 0 < number <= 300:
+        raise ConfigError(name, f"{value} is out of range.", "Give a number of seconds between 1 and 300.")
+    return number
+
+
+def _date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(name, f"'{value}' is not a date.", "Write it as YYYY-MM-DD, for example 2027-04-30.") from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:
+    """Read settings: real environment first, then `.env`, then defaults."""
+    values: dict[str, str] = dict(DEFAULTS)
+    if env_file is not None and env_file.exists():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    source = os.environ if environ is None else environ
+    values.update({k: v for k, v in source.items() if k in DEFAULTS or k == "STORE_CONNECT_SECRET_KEY"})
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    for name in DEFAULTS:
+        if not values.get(name):
+            values[name] = DEFAULTS[name]
+
+    return Settings(
+        database_url=_database_url(values["DATABASE_URL"]),
+        production_base_url=_base_url("WALMART_API_BASE_URL", values["WALMART_API_BASE_URL"]),
+        sandbox_base_url=_base_url("WALMART_SANDBOX_API_BASE_URL", values["WALMART_SANDBOX_API_BASE_URL"]),
+        secret_key=values.get("STORE_CONNECT_SECRET_KEY") or None,
+        key_file=_project_path(values["STORE_CONNECT_KEY_FILE"]),
+        request_timeout=_positive_number("WALMART_REQUEST_TIMEOUT", values["WALMART_REQUEST_TIMEOUT"]),
+        service_name=values["WALMART_SERVICE_NAME"] or DEFAULTS["WALMART_SERVICE_NAME"],
+        permission_profile=_project_path(values["PERMISSION_PROFILE"]),
+        delegated_access_deadline=_date("DELEGATED_ACCESS_DEADLINE", values["DELEGATED_ACCESS_DEADLINE"]),
+    )

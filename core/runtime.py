@@ -1,0 +1,47 @@
+"""Wiring shared by the CLI and the pages: settings -> engine -> vault -> Walmart client."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy.engine import Engine
+
+from core.config import Settings, load_settings
+from core.db import init_db, make_engine
+from core.permissions import load_profile
+from core.tokens import TokenCache
+from core.vault import Vault, load_vault, verify_key
+from core.walmart import WalmartClient
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.settings.database_url)
+        init_db(engine)
+        return engine
+
+    @cached_property
+    def vault(self) -> Vault:
+        vault = load_vault(self.settings)
+        verify_key(vault, self.engine)
+        return vault
+
+    @cached_property
+    def walmart(self) -> WalmartClient:
+        return WalmartClient.from_settings(self.settings)
+
+    @cached_property
+    def tokens(self) -> TokenCache:
+        return TokenCache()
+
+    @cached_property
+    def required_permissions(self) -> dict[str, str]:
+        return load_profile(self.settings.permission_profile)
+
+
+def open_runtime(settings: Settings | None = None) -> Runtime:
+    return Runtime(settings or load_settings())

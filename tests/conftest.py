@@ -1,0 +1,72 @@
+"""Shared fixtures: a real fake gateway, a real database, settings pointing at both.
+
+The database is a SQLite file per test, or the PostgreSQL server named by
+TEST_DATABASE_URL (its tables are dropped and recreated for every test).
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlmodel import SQLModel
+
+from core.config import load_settings
+from core.db import make_engine
+from core.runtime import open_runtime
+from fake_walmart import FakeWalmart
+
+CLIENT_ID = "3f2b8c1e-9d4a-4f6b-8e2a-7c5d1b0a9e34"
+CLIENT_SECRET = "Qm9vZ2llLXNlY3JldC1mb3ItdGVzdHMtb25seS0xMjM0NTY3ODkwYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo"
+SANDBOX_ID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+SANDBOX_SECRET = "U2FuZGJveC1zZWNyZXQtZm9yLXRlc3RzLW9ubHktOTg3NjU0MzIxMHp5eHd2dXRzcnFwb25tbGtqaWhnZmVkY2I"
+
+
+@pytest.fixture
+def gateway():
+    with FakeWalmart() as gw:
+        gw.add_key("production", CLIENT_ID, CLIENT_SECRET)
+        gw.add_key("sandbox", SANDBOX_ID, SANDBOX_SECRET)
+        yield gw
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'store_connect.db'}"
+    url = load_settings({"DATABASE_URL": url}, env_file=None).database_url
+    engine = make_engine(url)
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app_env(tmp_path, gateway, database_url) -> dict[str, str]:
+    """Every setting the app reads, pointing at the fake gateway and the test database."""
+    return {
+        "DATABASE_URL": database_url,
+        "WALMART_API_BASE_URL": gateway.base_url("production"),
+        "WALMART_SANDBOX_API_BASE_URL": gateway.base_url("sandbox"),
+        "STORE_CONNECT_KEY_FILE": str(tmp_path / "secret.key"),
+        "STORE_CONNECT_SECRET_KEY": "",
+        "WALMART_REQUEST_TIMEOUT": "5",
+    }
+
+
+@pytest.fixture
+def settings(app_env):
+    return load_settings(app_env, env_file=None)
+
+
+@pytest.fixture
+def runtime(settings):
+    app = open_runtime(settings)
+    yield app
+    app.engine.dispose()
+
+
+@pytest.fixture
+def unique_name():
+    return lambda prefix="Store": f"{prefix} {uuid.uuid4().hex[:6]}"

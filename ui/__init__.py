@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by pages. Thin: nothing here decides a business rule."""
