@@ -183,6 +183,7 @@ def check_keys(
         other = _other(environment)
         try:
             _, (other_token, _) = fetch(other)
+            run.calls.append(other_token.call)
         except WalmartError as other_error:
             run.calls.append(other_error.call)
             return run.outcome(
@@ -230,7 +231,8 @@ def check_keys(
     lacking = missing(list(rows))
     status = Status.missing_permissions if lacking else Status.authorized
     summary = (
-        "Missing: " + ", ".join(f"{row.scope} ({row.granted}, needs {row.required})" for row in lacking)
+        f"{len(lacking)} permission(s) missing or too low: "
+        + ", ".join(f"{row.scope} ({row.granted.replace('_', ' ')}, needs {row.required.replace('_', ' ')})" for row in lacking)
         if lacking
         else f"Keys accepted; token valid until {token.expires_at:%H:%M} UTC."
     )

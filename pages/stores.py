@@ -7,7 +7,7 @@ from core.credentials import precheck
 from core.db import session_scope
 from core.errors import StoreConnectError
 from ui import context
-from ui.status import badge, badge_text, show_findings
+from ui.status import badge, badge_text, show_findings, style_status_column
 
 runtime = context.runtime()
 FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
@@ -90,7 +90,7 @@ else:
                 "Token expires (UTC)": when(item.latest.token_expires_at if item.latest else None),
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(style_status_column(pd.DataFrame(rows)), hide_index=True, width="stretch")
 
     enabled = [view for view in views if view.enabled]
     if st.button(f"Check all ({len(enabled)} enabled)", icon=":material/sync:", disabled=not enabled):
@@ -127,11 +127,12 @@ else:
         st.markdown("**Permissions: granted against required**")
         matrix = pd.DataFrame(item.scopes).rename(columns={"scope": "Scope", "granted": "Granted", "required": "Required", "ok": "OK"})
         matrix["Required"] = matrix["Required"].replace("", "not required")
+        matrix[["Granted", "Required"]] = matrix[["Granted", "Required"]].apply(lambda column: column.str.replace("_", " "))
         st.dataframe(
             matrix.style.apply(lambda row: ["background-color: #e6f4ea" if row["OK"] else "background-color: #fce8e6"] * len(row), axis=1),
             hide_index=True,
             width="stretch",
-            key="permission_matrix",
+            height="content",
         )
 
     with session_scope(runtime.engine) as session:
@@ -139,7 +140,7 @@ else:
     if past:
         with st.expander(f"Check history ({len(past)} most recent)"):
             st.dataframe(
-                pd.DataFrame(
+                style_status_column(pd.DataFrame(
                     {
                         "Checked (UTC)": [when(row.checked_at) for row in past],
                         "Status": [badge_text(row.status) for row in past],
@@ -148,7 +149,7 @@ else:
                         "Summary": [row.summary for row in past],
                         "Correlation IDs": [row.correlation_ids for row in past],
                     }
-                ),
+                )),
                 hide_index=True,
                 width="stretch",
             )

@@ -16,12 +16,23 @@ BADGES = {
     "never_checked": ("Not checked yet", "gray", ":material/radio_button_unchecked:"),
 }
 
-_TEXT_ICONS = {"green": "🟢", "orange": "🟠", "red": "🔴", "blue": "🔵", "gray": "⚪"}
+_CELL_STYLES = {
+    "green": "background-color: #e6f4ea; color: #137333",
+    "orange": "background-color: #fef7e0; color: #b06000",
+    "red": "background-color: #fce8e6; color: #c5221f",
+    "blue": "background-color: #e8f0fe; color: #1967d2",
+    "gray": "background-color: #f1f3f4; color: #5f6368",
+}
+_BY_LABEL = {label: colour for label, colour, _ in BADGES.values()}
 
 
 def badge_text(status: str) -> str:
-    label, colour, _ = BADGES.get(status, (status, "gray", ""))
-    return f"{_TEXT_ICONS[colour]} {label}"
+    return BADGES.get(status, (status, "gray", ""))[0]
+
+
+def style_status_column(frame, column: str = "Status"):
+    """Colour the status cells of a read-only table (emoji are not in every browser's fonts)."""
+    return frame.style.map(lambda label: _CELL_STYLES[_BY_LABEL.get(label, "gray")], subset=[column])
 
 
 def badge(status: str) -> None:

@@ -35,7 +35,7 @@ def test_missing_permissions_says_which_scope_has_what(runtime, gateway):
     assert lacking["orders"] == ("view_only", "full_access")
     assert lacking["item"] == ("no_access", "full_access")
     assert lacking["inventory"] == ("not granted", "full_access")
-    assert "orders (view_only, needs full_access)" in outcome.summary
+    assert "orders (view only, needs full access)" in outcome.summary
 
 
 def test_rejected_probes_the_other_environment_too(runtime, gateway):

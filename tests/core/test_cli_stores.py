@@ -1,0 +1,101 @@
+"""`python -m core stores ...` through the real entry point: exit codes, JSON, no secret in output."""
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli(runtime, monkeypatch, capsys):
+    monkeypatch.delenv("WALMART_CLIENT_SECRET", raising=False)
+
+    def run(*argv, stdin=""):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv), runtime_factory=lambda: runtime)
+        out, err = capsys.readouterr()
+        for secret in (CLIENT_SECRET, SANDBOX_SECRET):
+            assert secret not in out and secret not in err
+        return code, out, err
+
+    return run
+
+
+def test_add_list_check_edit_remove(cli, gateway):
+    code, out, _ = cli("stores", "add", "--name", "Acme", "--client-id", CLIENT_ID, "--json", stdin=CLIENT_SECRET + "\n")
+    assert code == 0 and json.loads(out)["secret_masked"] == "••••" + CLIENT_SECRET[-4:]
+
+    code, out, _ = cli("stores", "check", "Acme", "--json")
+    assert code == 0 and json.loads(out)[0]["status"] == "authorized"
+
+    code, out, _ = cli("stores", "list", "--json")
+    assert code == 0
+    [row] = json.loads(out)
+    assert row["status"] == "authorized" and row["last_success"]
+
+    code, out, _ = cli("stores", "edit", "Acme", "--disable")
+    assert code == 0 and "Saved" in out
+    code, out, _ = cli("stores", "list")
+    assert "(disabled)" in out
+
+    code, _, err = cli("stores", "remove", "Acme")
+    assert code == 2 and "--yes" in err
+    code, out, _ = cli("stores", "remove", "Acme", "--yes")
+    assert code == 0 and "Deleted" in out
+    assert cli("stores", "list", "--json")[1].strip() == "[]"
+
+
+def test_check_exits_1_when_any_store_is_not_authorized(cli, gateway):
+    cli("stores", "add", "--name", "Good", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)
+    cli("stores", "add", "--name", "Sandboxed", "--client-id", SANDBOX_ID, stdin=SANDBOX_SECRET)  # sandbox keys saved as production
+    code, out, _ = cli("stores", "check", "--all", "--json")
+    assert code == 1
+    assert {row["store"]: row["status"] for row in json.loads(out)} == {"Good": "authorized", "Sandboxed": "wrong_environment"}
+    code, out, _ = cli("stores", "check", "--all")
+    assert code == 1 and "next step:" in out and "correlation IDs:" in out
+
+
+def test_replace_secret_from_an_environment_variable(cli, gateway, monkeypatch):
+    cli("stores", "add", "--name", "Acme", "--client-id", CLIENT_ID, stdin="Old-secret-value-1234567890abcdef")
+    assert cli("stores", "check", "Acme")[0] == 1
+    monkeypatch.setenv("NEW_SECRET", CLIENT_SECRET)
+    code, out, _ = cli("stores", "edit", "Acme", "--replace-secret", "--secret-env", "NEW_SECRET")
+    assert code == 0 and CLIENT_SECRET[-4:] in out
+    assert cli("stores", "check", "Acme")[0] == 0
+
+
+@pytest.mark.parametrize(
+    "argv, stdin, message",
+    [
+        (("stores", "check"), "", "--all"),
+        (("stores", "check", "Nope"), "", "no store called"),
+        (("stores", "add", "--name", "X", "--client-id", CLIENT_ID), CLIENT_ID, "not saved"),
+        (("stores", "add", "--name", "X", "--client-id", CLIENT_ID), "", "not saved"),
+    ],
+)
+def test_usage_and_input_errors_exit_2_with_a_reason(cli, argv, stdin, message):
+    code, _, err = cli(*argv, stdin=stdin)
+    assert code == 2 and message in err
+
+
+def test_secret_flag_does_not_exist(cli):
+    with pytest.raises(SystemExit) as caught:
+        cli("stores", "add", "--name", "X", "--client-id", CLIENT_ID, "--client-secret", "abc")
+    assert caught.value.code == 2
+
+
+def test_python_dash_m_core_runs_and_reports_config_errors(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "STORE_CONNECT_KEY_FILE": str(tmp_path / "k"),
+           "WALMART_API_BASE_URL": "not a url"}
+    result = subprocess.run([sys.executable, "-m", "core", "stores", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "WALMART_API_BASE_URL" in result.stderr
+    env["WALMART_API_BASE_URL"] = "https://marketplace.walmartapis.com"
+    result = subprocess.run([sys.executable, "-m", "core", "stores", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "No stores yet" in result.stdout

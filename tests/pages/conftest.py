@@ -1,0 +1,32 @@
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = "../../app.py"
+
+
+@pytest.fixture
+def app(app_env, monkeypatch):
+    """The whole app (router + sidebar) against the fake gateway and a fresh database."""
+    for name, value in app_env.items():
+        monkeypatch.setenv(name, value)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=30)
+    yield at
+    st.cache_resource.clear()
+
+
+def page_text(at) -> str:
+    """Every piece of text the page rendered, to search for things that must (not) be shown."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "success", "info", "warning", "error", "metric"):
+        for element in getattr(at, kind):
+            parts.append(str(getattr(element, "value", "")))
+            parts.append(str(getattr(element, "label", "")))
+    for frame in at.dataframe:
+        parts.append(frame.value.to_string())
+    for widget in at.text_input:
+        if widget.type != "password":
+            parts.append(str(widget.value))
+    return "\n".join(parts)

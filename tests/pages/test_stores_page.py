@@ -1,0 +1,85 @@
+"""The Store authorization page through AppTest: empty state, add, findings, check, matrix."""
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+from tests.pages.conftest import page_text
+
+
+def add_store(at, name, client_id, secret, environment="production"):
+    version = at.session_state["form_version"]
+    at.text_input(key=f"add_name_{version}").input(name)
+    at.radio(key=f"add_env_{version}").set_value(environment)
+    at.text_input(key=f"add_client_id_{version}").input(client_id)
+    at.text_input(key=f"add_secret_{version}").input(secret)
+    at.run()
+    at.button(key="add_store").click().run()
+
+
+def test_empty_state_walks_through_the_three_steps(app):
+    app.run()
+    assert not app.exception
+    text = page_text(app)
+    assert "Connect your first Walmart store" in text
+    for step in ("Create the key", "Enable its permissions", "Paste it here"):
+        assert step in text
+    assert "Back it up" in text  # where the generated key file is
+
+
+def test_findings_show_while_pasting(app):
+    app.run()
+    app.text_input(key="add_client_id_0").input(CLIENT_ID)
+    app.text_input(key="add_secret_0").input("\u200b" + CLIENT_SECRET)
+    app.run()
+    errors = " ".join(e.value for e in app.error)
+    assert "U+200B" in errors or "zero" in errors.lower()
+    app.text_input(key="add_name_0").input("Acme")
+    app.run()
+    app.button(key="add_store").click().run()
+    assert any("not saved" in e.value for e in app.error)  # blocked, nothing saved
+    assert "Connect your first Walmart store" in page_text(app)
+
+
+def test_add_check_and_see_status_and_matrix(app, gateway):
+    gateway.add_key("production", "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Secret_value_0123456789", scopes={"orders": "full_access", "item": "view_only"})
+    app.run()
+    add_store(app, "Acme", "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Secret_value_0123456789")
+    assert not app.exception
+    assert "Store 'Acme' saved" in app.success[0].value
+    assert app.text_input(key="add_secret_1").value == ""  # the secret is not kept in the form
+    app.button(key="check_now").click().run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert table.loc[0, "Store"] == "Acme"
+    assert "Missing permissions" in table.loc[0, "Status"]
+    assert "item" in table.loc[0, "Missing permissions"]
+    matrix = app.dataframe[1].value  # [0] is the store table
+    item_row = matrix[matrix["Scope"] == "item"].iloc[0]
+    assert (item_row["Granted"], item_row["Required"], bool(item_row["OK"])) == ("view only", "full access", False)
+    assert bool(matrix[matrix["Scope"] == "orders"].iloc[0]["OK"])
+    assert "Limited-Secret_value_0123456789" not in page_text(app)
+
+
+def test_check_all_shows_every_status(app, gateway):
+    app.run()
+    add_store(app, "Good", CLIENT_ID, CLIENT_SECRET)
+    add_store(app, "Mixed up", SANDBOX_ID, SANDBOX_SECRET)
+    app.button[0].click().run()  # "Check all"
+    assert not app.exception
+    statuses = dict(zip(app.dataframe[0].value["Store"], app.dataframe[0].value["Status"]))
+    assert "Authorized" in statuses["Good"] and "Wrong environment" in statuses["Mixed up"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Authorized"] == "1" and metrics["Need attention"] == "1"
+    text = page_text(app)
+    assert CLIENT_SECRET not in text and SANDBOX_SECRET not in text
+
+
+def test_wrong_encryption_key_stops_with_the_fix(app, app_env, monkeypatch, tmp_path):
+    app.run()
+    add_store(app, "Acme", CLIENT_ID, CLIENT_SECRET)
+    (tmp_path / "secret.key").rename(tmp_path / "moved.key")  # the key file is lost
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_resource.clear()
+    again = AppTest.from_file("../../app.py", default_timeout=30).run()
+    assert not again.exception
+    assert "cannot be read" in again.error[0].value
+    assert "backup" in again.info[0].value
