@@ -5,7 +5,7 @@ import streamlit as st
 from core import authorization, stores
 from core.credentials import precheck
 from core.db import session_scope
-from core.errors import StoreConnectError
+from core.errors import Conflict, StoreConnectError
 from ui import context
 from ui.status import badge, badge_text, show_findings, style_status_column
 
@@ -21,6 +21,11 @@ def run_action(action, success: str) -> bool:
     try:
         with session_scope(runtime.engine) as session:
             action(session)
+    except Conflict as problem:
+        # Reload so the forms show the other person's version, and say why.
+        state.form_version += 1
+        state["flash_error"] = problem
+        st.rerun()
     except StoreConnectError as problem:
         st.error(problem.message, icon=":material/error:")
         if problem.fix:
@@ -43,6 +48,9 @@ def when(value) -> str:
 st.title("Store authorization")
 if message := state.pop("flash", None):
     st.success(message, icon=":material/check:")
+if problem := state.pop("flash_error", None):
+    st.error(problem.message, icon=":material/error:")
+    st.info(problem.fix)
 
 source = runtime.vault.source
 if source.path is not None:
@@ -108,6 +116,11 @@ else:
         state["detail_store"] = state.pop("show_store")
     chosen = by_id[st.selectbox("Store", list(by_id), format_func=lambda store_id: by_id[store_id].name, key="detail_store")]
     item = health.get(chosen.id, no_health)
+    # The version the user was looking at when they pressed a button: a change made by
+    # someone else in between is then refused instead of silently overwritten.
+    seen = state.setdefault("seen_versions", {})
+    expected = seen.get(chosen.id, chosen.version)
+    seen[chosen.id] = chosen.version
     top = st.columns([3, 1])
     with top[0]:
         badge(item.status)
@@ -155,30 +168,30 @@ else:
             )
 
     with st.expander("Edit, replace secret, disable or delete"):
-        with st.form(f"edit_{chosen.id}_{chosen.version}"):
+        with st.form(f"edit_{chosen.id}_{state.form_version}"):
             name = st.text_input("Store name", value=chosen.name)
             environment = st.radio("Environment", ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment), horizontal=True)
             notes = st.text_area("Notes", value=chosen.notes)
             if st.form_submit_button("Save changes"):
-                if run_action(lambda s: stores.edit_store(s, chosen.id, expected_version=chosen.version, name=name, environment=environment, notes=notes), "Store saved."):
+                if run_action(lambda s: stores.edit_store(s, chosen.id, expected_version=expected, name=name, environment=environment, notes=notes), "Store saved."):
                     st.rerun()
         st.markdown("**Replace the keys** (after the seller reset them)")
         new_id = st.text_input("Client ID", value=chosen.client_id, key=f"new_id_{chosen.id}_{state.form_version}")
         new_secret = st.text_input("New Client Secret", type="password", key=f"new_secret_{chosen.id}_{state.form_version}")
         if new_secret:
             show_findings(precheck(new_id, new_secret).findings, FIELDS)
-        if st.button("Save new secret", disabled=not new_secret):
-            if run_action(lambda s: stores.replace_secret(s, runtime.vault, chosen.id, client_secret=new_secret, client_id=new_id, expected_version=chosen.version), "New secret saved. Press Check now to verify it."):
+        if st.button("Save new secret", disabled=not new_secret, key="save_secret"):
+            if run_action(lambda s: stores.replace_secret(s, runtime.vault, chosen.id, client_secret=new_secret, client_id=new_id, expected_version=expected), "New secret saved. Press Check now to verify it."):
                 state.form_version += 1
                 st.rerun()
         actions = st.columns(2)
         toggle = "Enable" if not chosen.enabled else "Disable"
         if actions[0].button(f"{toggle} store", key="toggle"):
-            if run_action(lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, expected_version=chosen.version), f"Store {toggle.lower()}d."):
+            if run_action(lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, expected_version=expected), f"Store {toggle.lower()}d."):
                 st.rerun()
         confirm = actions[1].checkbox(f"Yes, delete '{chosen.name}' with its keys and history", key=f"confirm_delete_{chosen.id}")
         if actions[1].button("Delete store", type="primary", disabled=not confirm, key="delete"):
-            if run_action(lambda s: stores.delete_store(s, chosen.id, expected_version=chosen.version), f"Store '{chosen.name}' deleted."):
+            if run_action(lambda s: stores.delete_store(s, chosen.id, expected_version=expected), f"Store '{chosen.name}' deleted."):
                 st.rerun()
 
 st.divider()

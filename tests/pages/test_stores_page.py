@@ -83,3 +83,38 @@ def test_wrong_encryption_key_stops_with_the_fix(app, app_env, monkeypatch, tmp_
     assert not again.exception
     assert "cannot be read" in again.error[0].value
     assert "backup" in again.info[0].value
+
+
+def test_edit_made_meanwhile_by_someone_else_is_not_overwritten(app, runtime):
+    app.run()
+    add_store(app, "Acme", CLIENT_ID, CLIENT_SECRET)
+    from core import stores
+    from core.db import session_scope
+
+    with session_scope(runtime.engine) as session:  # a colleague renames the store
+        stores.edit_store(session, "Acme", notes="changed by a colleague")
+    app.text_area[0].input("my stale notes")
+    app.form_submit_button[0].click().run()
+    assert not app.exception
+    assert any("Someone changed the store" in e.value for e in app.error)
+    with session_scope(runtime.engine) as session:
+        assert stores.get_store(session, "Acme").notes == "changed by a colleague"
+    app.text_area[0].input("my notes, after reloading")
+    app.form_submit_button[0].click().run()
+    with session_scope(runtime.engine) as session:
+        assert stores.get_store(session, "Acme").notes == "my notes, after reloading"
+
+
+def test_replace_secret_and_disable_from_the_page(app, runtime, gateway):
+    app.run()
+    add_store(app, "Acme", CLIENT_ID, "Old-secret-value-1234567890abcdef")
+    app.button(key="check_now").click().run()
+    assert "Rejected" in app.dataframe[0].value.loc[0, "Status"]
+    app.text_input(key="new_secret_1_1").input(CLIENT_SECRET).run()
+    app.button(key="save_secret").click().run()
+    assert "New secret saved" in app.success[0].value
+    app.button(key="check_now").click().run()
+    assert "Authorized" in app.dataframe[0].value.loc[0, "Status"]
+    assert CLIENT_SECRET not in page_text(app)
+    app.button(key="toggle").click().run()
+    assert "(disabled)" in app.dataframe[0].value.loc[0, "Store"]
