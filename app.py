@@ -22,6 +22,7 @@ navigation = st.navigation(
     {
         "Stores": [
             st.Page("pages/stores.py", title="Store authorization", icon=":material/key:", default=True),
+            st.Page("pages/fleet.py", title="Fleet health", icon=":material/monitoring:"),
         ],
     }
 )

@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
+from core import events
 from core.credentials import Finding, precheck
-from core.models import AuthorizationCheck, Store, utc_now
+from core.models import AuthorizationCheck, Store, StoreHealth, utc_now
 from core.permissions import ScopeRow, compare, missing
 from core.tokens import TokenCache
 from core.walmart import CallRecord, ErrorKind, WalmartClient, WalmartError
@@ -246,7 +246,20 @@ def check_keys(
     )
 
 
-def record(session: Session, store_id: int, outcome: Outcome) -> AuthorizationCheck:
+@dataclass(frozen=True)
+class AlertPolicy:
+    renotify: timedelta
+    webhook: bool
+
+    @classmethod
+    def from_settings(cls, settings) -> "AlertPolicy":
+        return cls(timedelta(hours=settings.alert_renotify_hours), bool(settings.alert_webhook_url))
+
+
+def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolicy | None = None) -> AuthorizationCheck:
+    """Keep the outcome in the history and as the store's current health; note a status change."""
+    scopes_json = json.dumps([row.to_dict() for row in outcome.scopes])
+    missing_json = json.dumps([row.scope for row in outcome.missing])
     row = AuthorizationCheck(
         store_id=store_id,
         checked_at=outcome.checked_at,
@@ -258,13 +271,35 @@ def record(session: Session, store_id: int, outcome: Outcome) -> AuthorizationCh
         correlation_ids=" ".join(outcome.correlation_ids),
         token_expires_at=outcome.token_expires_at,
         retry_at=outcome.retry_at,
-        scopes_json=json.dumps([row.to_dict() for row in outcome.scopes]),
-        missing_json=json.dumps([row.scope for row in outcome.missing]),
+        scopes_json=scopes_json,
+        missing_json=missing_json,
         findings_json=json.dumps([finding.to_dict() for finding in outcome.findings]),
         duration_ms=outcome.duration_ms,
     )
     session.add(row)
+    health = session.get(StoreHealth, store_id)
+    previous = StoreHealth.model_validate(health.model_dump()) if health else None
+    health = health or StoreHealth(store_id=store_id, status="", checked_at=outcome.checked_at)
+    authorized = outcome.status == Status.authorized
+    if authorized:
+        health.failing_since = None
+        health.last_success_at = outcome.checked_at
+    elif health.status in ("", Status.authorized.value) or health.failing_since is None:
+        health.failing_since = outcome.checked_at
+    health.status = str(outcome.status)
+    health.summary = outcome.summary
+    health.checked_at = outcome.checked_at
+    health.http_status = outcome.http_status
+    health.walmart_code = outcome.walmart_code
+    health.correlation_ids = row.correlation_ids
+    health.token_expires_at = outcome.token_expires_at
+    health.retry_at = outcome.retry_at
+    health.scopes_json = scopes_json
+    health.missing_json = missing_json
+    session.add(health)
     session.flush()
+    if alerts is not None:
+        events.record_change(session, store_id, previous, health, outcome.checked_at, alerts.renotify, alerts.webhook)
     return row
 
 
@@ -275,37 +310,36 @@ def history(session: Session, store_id: int, limit: int = 50) -> list[Authorizat
 
 @dataclass(frozen=True)
 class Health:
-    """A store's latest check and its last success, for the status table."""
+    """A store's current health for pages and the CLI; `never_checked` until its first check."""
 
-    latest: AuthorizationCheck | None
-    last_success_at: datetime | None
+    row: StoreHealth | None
 
     @property
     def status(self) -> str:
-        return self.latest.status if self.latest else "never_checked"
+        return self.row.status if self.row else "never_checked"
 
     @property
     def missing(self) -> list[str]:
-        return json.loads(self.latest.missing_json) if self.latest else []
+        return json.loads(self.row.missing_json) if self.row else []
 
     @property
     def scopes(self) -> list[dict]:
-        return json.loads(self.latest.scopes_json) if self.latest else []
+        return json.loads(self.row.scopes_json) if self.row else []
+
+    def __getattr__(self, name):  # checked_at, last_success_at, failing_since, summary, ...
+        if name == "row":
+            raise AttributeError(name)
+        return getattr(self.row, name) if self.row is not None else None
+
+
+NEVER_CHECKED = Health(None)
 
 
 def health_by_store(session: Session, store_ids: list[int] | None = None) -> dict[int, Health]:
-    latest_ids = select(func.max(AuthorizationCheck.id)).group_by(AuthorizationCheck.store_id)
-    successes = select(AuthorizationCheck.store_id, func.max(AuthorizationCheck.checked_at)).where(
-        AuthorizationCheck.status == Status.authorized.value
-    )
-    latest_query = select(AuthorizationCheck).where(AuthorizationCheck.id.in_(latest_ids))
+    query = select(StoreHealth)
     if store_ids is not None:
-        latest_query = latest_query.where(AuthorizationCheck.store_id.in_(store_ids))
-        successes = successes.where(AuthorizationCheck.store_id.in_(store_ids))
-    last_success = dict(session.exec(successes.group_by(AuthorizationCheck.store_id)).all())
-    latest = {row.store_id: row for row in session.exec(latest_query).all()}
-    ids = set(latest) | set(last_success)
-    return {store_id: Health(latest.get(store_id), last_success.get(store_id)) for store_id in ids}
+        query = query.where(StoreHealth.store_id.in_(store_ids))
+    return {row.store_id: Health(row) for row in session.exec(query).all()}
 
 
 def check_store(session: Session, runtime, store: Store) -> Outcome:
@@ -314,5 +348,6 @@ def check_store(session: Session, runtime, store: Store) -> Outcome:
 
     keys = credentials_for_check(session, runtime.vault, store)
     outcome = check_keys(runtime.walmart, runtime.tokens, runtime.required_permissions, store.environment, keys.client_id, keys.client_secret)
-    record(session, store.id, outcome)
+    record(session, store.id, outcome, AlertPolicy.from_settings(runtime.settings))
+    events.deliver_pending(session, runtime.settings.alert_webhook_url)
     return outcome

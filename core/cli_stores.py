@@ -8,16 +8,15 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from datetime import timedelta
 
 from cryptography.fernet import Fernet
-from sqlmodel import select
 
-from core import authorization, stores
+from core import fleet, health, stores
 from core.authorization import Status
 from core.cli import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
 from core.db import session_scope
 from core.errors import ValidationFailed
-from core.models import Store
 
 SECRET_ENV_DEFAULT = "WALMART_CLIENT_SECRET"
 
@@ -52,26 +51,16 @@ def _add(args, runtime) -> int:
 
 def _list(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
-        views = stores.list_stores(session)
-        health = authorization.health_by_store(session, [view.id for view in views])
-    empty = authorization.Health(None, None)
-    rows = [
-        {
-            **view.to_dict(),
-            "status": health.get(view.id, empty).status,
-            "missing_permissions": health.get(view.id, empty).missing,
-            "last_checked": health[view.id].latest.checked_at if view.id in health and health[view.id].latest else None,
-            "last_success": health.get(view.id, empty).last_success_at,
-        }
-        for view in views
-    ]
+        rows = health.store_table(session, limit=1_000_000)
+        views = {view.id: view for view in stores.list_stores(session)}
+    data = [{**views[row.id].to_dict(), **row.to_dict()} for row in rows]
     if args.json:
-        print_json(rows)
+        print_json(data)
         return EXIT_OK
-    if not rows:
+    if not data:
         print("No stores yet. Add one with: python -m core stores add --name NAME --client-id ID < secret.txt")
-    for row in rows:
-        checked = f"checked {row['last_checked']:%Y-%m-%d %H:%M} UTC" if row["last_checked"] else "never checked"
+    for row in data:
+        checked = f"checked {row['checked_at']:%Y-%m-%d %H:%M} UTC" if row["checked_at"] else "never checked"
         state = "" if row["enabled"] else " (disabled)"
         print(f"{row['name']}{state}  [{row['environment']}]  {row['status']}  {checked}  Client ID {row['client_id']}  secret {row['secret_masked']}")
     return EXIT_OK
@@ -101,32 +90,35 @@ def _remove(args, runtime) -> int:
 
 
 def _check(args, runtime) -> int:
-    if not args.stores and not args.all:
-        print("Name the stores to check, or use --all.", file=sys.stderr)
+    if bool(args.stores) + args.all + args.due != 1:
+        print("Name the stores to check, or use --all or --due (only one of them).", file=sys.stderr)
         return EXIT_USAGE
-    with session_scope(runtime.engine) as session:
-        if args.all:
-            targets = list(session.exec(select(Store).where(Store.enabled == True).order_by(Store.name)).all())  # noqa: E712
-        else:
-            targets = [stores.find_store(session, name) for name in args.stores]
-        results = []
-        for store in targets:
-            outcome = authorization.check_store(session, runtime, store)
-            results.append((store.name, outcome))
-            session.commit()  # keep each result even if a later store fails
-    if args.json:
-        print_json([{"store": name, **outcome.to_dict()} for name, outcome in results])
+    if args.due:
+        interval = timedelta(minutes=args.interval or runtime.settings.check_interval_minutes)
+        results = fleet.check_due(runtime, interval, workers=args.workers)
     else:
-        for name, outcome in results:
-            print(f"{name}: {outcome.status} - {outcome.summary}")
+        with session_scope(runtime.engine) as session:
+            ids = fleet.enabled_store_ids(session) if args.all else [stores.find_store(session, name).id for name in args.stores]
+        results = fleet.check_many(runtime, ids, workers=args.workers)
+    statuses = []
+    if args.json:
+        rows = [{"store": result.store_name, **result.outcome.to_dict()} for result in results]
+        statuses = [row["status"] for row in rows]
+        print_json(rows)
+    else:
+        for result in results:  # printed as each store finishes
+            outcome = result.outcome
+            statuses.append(outcome.status)
+            print(f"{result.store_name}: {outcome.status} - {outcome.summary}", flush=True)
             if outcome.status != Status.authorized:
                 print(f"  next step: {outcome.next_step}")
                 for finding in outcome.findings:
                     print(f"  [{finding.severity}] {finding.field}: {finding.message}")
             if outcome.correlation_ids:
                 print(f"  correlation IDs: {', '.join(outcome.correlation_ids)}")
-    all_ok = all(outcome.status == Status.authorized for _, outcome in results)
-    return EXIT_OK if all_ok else EXIT_NOT_ALL_AUTHORIZED
+        if not statuses:
+            print("No store was due for a check." if args.due else "No enabled store to check.")
+    return EXIT_OK if all(status == Status.authorized for status in statuses) else EXIT_NOT_ALL_AUTHORIZED
 
 
 def _keygen(args, runtime) -> int:
@@ -176,7 +168,10 @@ def add_commands(subparsers) -> None:
     remove.set_defaults(handler=_remove)
 
     check = commands.add_parser("check", help="check stores; exit 0 if all authorized, 1 if not, 2 on error")
-    check.add_argument("stores", nargs="*", help="store names (or use --all)")
+    check.add_argument("stores", nargs="*", help="store names (or use --all / --due)")
     check.add_argument("--all", action="store_true", help="every enabled store")
+    check.add_argument("--due", action="store_true", help="only enabled stores not checked within the interval; safe to run from several machines at once")
+    check.add_argument("--interval", type=int, metavar="MINUTES", help="for --due (default CHECK_INTERVAL_MINUTES)")
+    check.add_argument("--workers", type=int, help="stores checked at once (default CHECK_WORKERS)")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)

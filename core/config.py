@@ -30,7 +30,16 @@ DEFAULTS = {
     # Walmart's copies of the retirement notice disagree (1 Oct 2026 vs 30 Apr 2027);
     # the later one is the newest copy. Kept in configuration so it can follow Walmart.
     "DELEGATED_ACCESS_DEADLINE": "2027-04-30",
+    # Fleet checks. Walmart publishes no limit for the token API and limits are per seller,
+    # so a few stores at a time is polite without making a fleet check slow.
+    "CHECK_WORKERS": "4",
+    "CHECK_STORE_TIMEOUT": "45",
+    "CHECK_INTERVAL_MINUTES": "60",
+    "HISTORY_RETENTION_DAYS": "90",
+    "ALERT_RENOTIFY_HOURS": "24",
+    "KEY_MAX_AGE_DAYS": "180",
 }
+OPTIONAL = ("STORE_CONNECT_SECRET_KEY", "ALERT_WEBHOOK_URL")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,13 @@ class Settings:
     service_name: str
     permission_profile: Path
     delegated_access_deadline: date
+    check_workers: int = 4
+    check_store_timeout: float = 45.0
+    check_interval_minutes: int = 60
+    history_retention_days: int = 90
+    alert_webhook_url: str | None = None
+    alert_renotify_hours: float = 24.0
+    key_max_age_days: int = 180
 
     def base_url(self, environment: str) -> str:
         return self.production_base_url if environment == "production" else self.sandbox_base_url
@@ -87,14 +103,23 @@ def _project_path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def _positive_number(name: str, value: str) -> float:
+def _number(name: str, value: str, low: float, high: float, unit: str = "seconds") -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ConfigError(name, f"'{value}' is not a number.", "Give the number of seconds, for example 15.") from None
-    if not 0 < number <= 300:
-        raise ConfigError(name, f"{value} is out of range.", "Give a number of seconds between 1 and 300.")
+        raise ConfigError(name, f"'{value}' is not a number.", f"Give a number of {unit} between {low:g} and {high:g}.") from None
+    if not low <= number <= high:
+        raise ConfigError(name, f"{value} is out of range.", f"Give a number of {unit} between {low:g} and {high:g}.")
     return number
+
+
+def _webhook(value: str | None) -> str | None:
+    if not value:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError("ALERT_WEBHOOK_URL", "is not a web address.", "Give the full https:// address of the webhook, or leave it empty.")
+    return value
 
 
 def _date(name: str, value: str) -> date:
@@ -110,7 +135,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     if env_file is not None and env_file.exists():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     source = os.environ if environ is None else environ
-    values.update({k: v for k, v in source.items() if k in DEFAULTS or k == "STORE_CONNECT_SECRET_KEY"})
+    values.update({k: v for k, v in source.items() if k in DEFAULTS or k in OPTIONAL})
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
     for name in DEFAULTS:
         if not values.get(name):
@@ -122,8 +147,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         sandbox_base_url=_base_url("WALMART_SANDBOX_API_BASE_URL", values["WALMART_SANDBOX_API_BASE_URL"]),
         secret_key=values.get("STORE_CONNECT_SECRET_KEY") or None,
         key_file=_project_path(values["STORE_CONNECT_KEY_FILE"]),
-        request_timeout=_positive_number("WALMART_REQUEST_TIMEOUT", values["WALMART_REQUEST_TIMEOUT"]),
+        request_timeout=_number("WALMART_REQUEST_TIMEOUT", values["WALMART_REQUEST_TIMEOUT"], 1, 300),
         service_name=values["WALMART_SERVICE_NAME"] or DEFAULTS["WALMART_SERVICE_NAME"],
         permission_profile=_project_path(values["PERMISSION_PROFILE"]),
         delegated_access_deadline=_date("DELEGATED_ACCESS_DEADLINE", values["DELEGATED_ACCESS_DEADLINE"]),
+        check_workers=int(_number("CHECK_WORKERS", values["CHECK_WORKERS"], 1, 64, "workers")),
+        check_store_timeout=_number("CHECK_STORE_TIMEOUT", values["CHECK_STORE_TIMEOUT"], 1, 600),
+        check_interval_minutes=int(_number("CHECK_INTERVAL_MINUTES", values["CHECK_INTERVAL_MINUTES"], 1, 10080, "minutes")),
+        history_retention_days=int(_number("HISTORY_RETENTION_DAYS", values["HISTORY_RETENTION_DAYS"], 1, 3650, "days")),
+        alert_webhook_url=_webhook(values.get("ALERT_WEBHOOK_URL")),
+        alert_renotify_hours=_number("ALERT_RENOTIFY_HOURS", values["ALERT_RENOTIFY_HOURS"], 0.1, 720, "hours"),
+        key_max_age_days=int(_number("KEY_MAX_AGE_DAYS", values["KEY_MAX_AGE_DAYS"], 1, 3650, "days")),
     )

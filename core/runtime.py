@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from core.config import Settings, load_settings
 from core.db import init_db, make_engine
 from core.permissions import load_profile
+from core.token_store import DatabaseTokenStore
 from core.tokens import TokenCache
 from core.vault import Vault, load_vault, verify_key
 from core.walmart import WalmartClient
@@ -36,7 +37,7 @@ class Runtime:
 
     @cached_property
     def tokens(self) -> TokenCache:
-        return TokenCache()
+        return TokenCache(store=DatabaseTokenStore(self.engine, self.vault))
 
     @cached_property
     def required_permissions(self) -> dict[str, str]:

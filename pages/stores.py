@@ -1,56 +1,24 @@
 """Store authorization: every store's health, checks, and adding or changing keys."""
+import math
+
 import pandas as pd
 import streamlit as st
 
-from core import authorization, stores
+from core import fleet, health, stores
 from core.credentials import precheck
 from core.db import session_scope
-from core.errors import Conflict, StoreConnectError
-from ui import context
-from ui.status import badge, badge_text, show_findings, style_status_column
+from core.errors import NotFound
+from ui import context, store_detail
+from ui.actions import run_action, show_flash, when
+from ui.status import BADGES, badge_text, show_findings, style_status_column
 
+PAGE_SIZE = 50
 runtime = context.runtime()
-FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
-ATTENTION = {"missing_permissions", "rejected", "wrong_environment", "invalid_input"}
 state = st.session_state
 state.setdefault("form_version", 0)
 
-
-def run_action(action, success: str) -> bool:
-    """Run a core action in one transaction; say plainly what went wrong if it fails."""
-    try:
-        with session_scope(runtime.engine) as session:
-            action(session)
-    except Conflict as problem:
-        # Reload so the forms show the other person's version, and say why.
-        state.form_version += 1
-        state["flash_error"] = problem
-        st.rerun()
-    except StoreConnectError as problem:
-        st.error(problem.message, icon=":material/error:")
-        if problem.fix:
-            st.info(problem.fix)
-        return False
-    state["flash"] = success
-    return True
-
-
-def check_one(store_id: int) -> authorization.Outcome:
-    with session_scope(runtime.engine) as session:
-        store = stores.find_store(session, store_id)
-        return authorization.check_store(session, runtime, store)
-
-
-def when(value) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else "—"
-
-
 st.title("Store authorization")
-if message := state.pop("flash", None):
-    st.success(message, icon=":material/check:")
-if problem := state.pop("flash_error", None):
-    st.error(problem.message, icon=":material/error:")
-    st.info(problem.fix)
+show_flash()
 
 source = runtime.vault.source
 if source.path is not None:
@@ -61,141 +29,11 @@ if source.path is not None:
     )
 
 with session_scope(runtime.engine) as session:
-    views = stores.list_stores(session)
-    health = authorization.health_by_store(session)
-no_health = authorization.Health(None, None)
+    counts = health.status_counts(session)
+    due = health.deadlines(session, runtime.settings)
 
-if not views:
-    st.subheader("Connect your first Walmart store")
-    st.markdown(
-        "1. **Create the key.** The seller signs in to Walmart's Developer Portal (developer.walmart.com → My Account → "
-        "Marketplace), opens API Keys and creates a key for your solution provider, or uses their own production key.\n"
-        "2. **Enable its permissions.** On that key, turn on every permission the OMS needs; enabling all is simplest. "
-        "A missing permission means orders or items cannot be pulled.\n"
-        "3. **Paste it here.** Copy the Client ID and Client Secret (through a plain-text editor if the browser hides them) "
-        "into the form below and save. Then press *Check now*."
-    )
-else:
-    statuses = [health.get(view.id, no_health).status for view in views]
-    counts = st.columns(5)
-    counts[0].metric("Stores", len(views))
-    counts[1].metric("Authorized", statuses.count("authorized"))
-    counts[2].metric("Need attention", sum(status in ATTENTION for status in statuses))
-    counts[3].metric("Unreachable or limited", sum(status in ("unreachable", "rate_limited") for status in statuses))
-    counts[4].metric("Not checked yet", statuses.count("never_checked"))
 
-    rows = []
-    for view in views:
-        item = health.get(view.id, no_health)
-        rows.append(
-            {
-                "Store": view.name + ("" if view.enabled else " (disabled)"),
-                "Environment": view.environment,
-                "Status": badge_text(item.status),
-                "Missing permissions": ", ".join(item.missing),
-                "Last checked (UTC)": when(item.latest.checked_at if item.latest else None),
-                "Last success (UTC)": when(item.last_success_at),
-                "Token expires (UTC)": when(item.latest.token_expires_at if item.latest else None),
-            }
-        )
-    st.dataframe(style_status_column(pd.DataFrame(rows)), hide_index=True, width="stretch")
-
-    enabled = [view for view in views if view.enabled]
-    if st.button(f"Check all ({len(enabled)} enabled)", icon=":material/sync:", disabled=not enabled):
-        progress = st.progress(0.0, text="Checking…")
-        for done, view in enumerate(enabled, start=1):
-            outcome = check_one(view.id)
-            progress.progress(done / len(enabled), text=f"{view.name}: {badge_text(outcome.status)}")
-        state["flash"] = f"Checked {len(enabled)} store(s)."
-        st.rerun()
-
-    st.divider()
-    st.subheader("Store details")
-    by_id = {view.id: view for view in views}
-    if state.get("show_store") in by_id:  # a store just added: open it
-        state["detail_store"] = state.pop("show_store")
-    chosen = by_id[st.selectbox("Store", list(by_id), format_func=lambda store_id: by_id[store_id].name, key="detail_store")]
-    item = health.get(chosen.id, no_health)
-    # The version the user was looking at when they pressed a button: a change made by
-    # someone else in between is then refused instead of silently overwritten.
-    seen = state.setdefault("seen_versions", {})
-    expected = seen.get(chosen.id, chosen.version)
-    seen[chosen.id] = chosen.version
-    top = st.columns([3, 1])
-    with top[0]:
-        badge(item.status)
-        if item.latest:
-            st.write(item.latest.summary)
-            if item.latest.status != "authorized":
-                st.info(authorization.STATUS_TEXT[authorization.Status(item.latest.status)][1])
-            if item.latest.correlation_ids:
-                st.caption(f"Correlation IDs for a Walmart support ticket: {item.latest.correlation_ids}")
-        st.caption(f"Client ID `{chosen.client_id}` · secret {chosen.secret_masked} · saved {when(chosen.secret_set_at)} UTC")
-    if top[1].button("Check now", icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
-        outcome = check_one(chosen.id)
-        state["flash"] = f"{chosen.name}: {outcome.title}."
-        st.rerun()
-
-    if item.scopes:
-        st.markdown("**Permissions: granted against required**")
-        matrix = pd.DataFrame(item.scopes).rename(columns={"scope": "Scope", "granted": "Granted", "required": "Required", "ok": "OK"})
-        matrix["Required"] = matrix["Required"].replace("", "not required")
-        matrix[["Granted", "Required"]] = matrix[["Granted", "Required"]].apply(lambda column: column.str.replace("_", " "))
-        st.dataframe(
-            matrix.style.apply(lambda row: ["background-color: #e6f4ea" if row["OK"] else "background-color: #fce8e6"] * len(row), axis=1),
-            hide_index=True,
-            width="stretch",
-            height="content",
-        )
-
-    with session_scope(runtime.engine) as session:
-        past = authorization.history(session, chosen.id, limit=20)
-    if past:
-        with st.expander(f"Check history ({len(past)} most recent)"):
-            st.dataframe(
-                style_status_column(pd.DataFrame(
-                    {
-                        "Checked (UTC)": [when(row.checked_at) for row in past],
-                        "Status": [badge_text(row.status) for row in past],
-                        "HTTP": [row.http_status for row in past],
-                        "Walmart code": [row.walmart_code or "" for row in past],
-                        "Summary": [row.summary for row in past],
-                        "Correlation IDs": [row.correlation_ids for row in past],
-                    }
-                )),
-                hide_index=True,
-                width="stretch",
-            )
-
-    with st.expander("Edit, replace secret, disable or delete"):
-        with st.form(f"edit_{chosen.id}_{state.form_version}"):
-            name = st.text_input("Store name", value=chosen.name)
-            environment = st.radio("Environment", ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment), horizontal=True)
-            notes = st.text_area("Notes", value=chosen.notes)
-            if st.form_submit_button("Save changes"):
-                if run_action(lambda s: stores.edit_store(s, chosen.id, expected_version=expected, name=name, environment=environment, notes=notes), "Store saved."):
-                    st.rerun()
-        st.markdown("**Replace the keys** (after the seller reset them)")
-        new_id = st.text_input("Client ID", value=chosen.client_id, key=f"new_id_{chosen.id}_{state.form_version}")
-        new_secret = st.text_input("New Client Secret", type="password", key=f"new_secret_{chosen.id}_{state.form_version}")
-        if new_secret:
-            show_findings(precheck(new_id, new_secret).findings, FIELDS)
-        if st.button("Save new secret", disabled=not new_secret, key="save_secret"):
-            if run_action(lambda s: stores.replace_secret(s, runtime.vault, chosen.id, client_secret=new_secret, client_id=new_id, expected_version=expected), "New secret saved. Press Check now to verify it."):
-                state.form_version += 1
-                st.rerun()
-        actions = st.columns(2)
-        toggle = "Enable" if not chosen.enabled else "Disable"
-        if actions[0].button(f"{toggle} store", key="toggle"):
-            if run_action(lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, expected_version=expected), f"Store {toggle.lower()}d."):
-                st.rerun()
-        confirm = actions[1].checkbox(f"Yes, delete '{chosen.name}' with its keys and history", key=f"confirm_delete_{chosen.id}")
-        if actions[1].button("Delete store", type="primary", disabled=not confirm, key="delete"):
-            if run_action(lambda s: stores.delete_store(s, chosen.id, expected_version=expected), f"Store '{chosen.name}' deleted."):
-                st.rerun()
-
-st.divider()
-with st.expander("Add a store", expanded=not views, icon=":material/add:"):
+def add_store_form() -> None:
     version = state.form_version
     name = st.text_input("Store name", key=f"add_name_{version}", help="Any name your team will recognise, for example 'Acme US'.")
     environment = st.radio("Environment", ["production", "sandbox"], horizontal=True, key=f"add_env_{version}",
@@ -205,7 +43,7 @@ with st.expander("Add a store", expanded=not views, icon=":material/add:"):
     notes = st.text_area("Notes", key=f"add_notes_{version}")
     if client_id or client_secret:
         findings = precheck(client_id, client_secret).findings
-        show_findings(findings, FIELDS)
+        show_findings(findings, store_detail.FIELDS)
         if not findings and client_id and client_secret:
             st.success("The keys look well-formed. Save, then check them against Walmart.", icon=":material/check:")
     if st.button("Save store", type="primary", key="add_store"):
@@ -214,6 +52,110 @@ with st.expander("Add a store", expanded=not views, icon=":material/add:"):
                 session, runtime.vault, name=name, environment=environment, client_id=client_id, client_secret=client_secret, notes=notes
             ).id
 
-        if run_action(add, f"Store '{' '.join(name.split())}' saved. Press Check now to verify its keys."):
+        if run_action(runtime.engine, add, f"Store '{' '.join(name.split())}' saved. Press Check now to verify its keys."):
             state.form_version += 1
             st.rerun()
+
+
+if not counts["total"]:
+    st.subheader("Connect your first Walmart store")
+    st.markdown(
+        "1. **Create the key.** The seller signs in to Walmart's Developer Portal (developer.walmart.com → My Account → "
+        "Marketplace), opens API Keys and creates a key for your solution provider, or uses their own production key.\n"
+        "2. **Enable its permissions.** On that key, turn on every permission the OMS needs; enabling all is simplest. "
+        "A missing permission means orders or items cannot be pulled.\n"
+        "3. **Paste it here.** Copy the Client ID and Client Secret (through a plain-text editor if the browser hides them) "
+        "into the form below and save. Then press *Check now*."
+    )
+    with st.container(border=True):
+        add_store_form()
+    st.stop()
+
+metrics = st.columns(5)
+metrics[0].metric("Stores", counts["total"])
+metrics[1].metric("Authorized", counts.get("authorized", 0))
+metrics[2].metric("Need attention", sum(counts.get(status, 0) for status in health.ATTENTION))
+metrics[3].metric("Unreachable or limited", counts.get("unreachable", 0) + counts.get("rate_limited", 0))
+metrics[4].metric("Not checked yet", counts.get(health.NEVER_CHECKED, 0))
+if due.stores_on_delegated_keys:
+    st.caption(f"Delegated Access keys stop working on {due.delegated_access_deadline:%d %b %Y} ({due.days_left} days left); "
+               f"{due.stores_on_delegated_keys} store(s) still use them.")
+if due.keys_older_than_limit:
+    st.caption(f"{len(due.keys_older_than_limit)} store(s) have keys older than {due.key_max_age_days} days; consider rotating them (see Fleet health).")
+
+filters = st.columns([2, 2, 1])
+search = filters[0].text_input("Search stores", key="store_search", placeholder="Store name")
+chosen_statuses = filters[1].multiselect("Status", list(BADGES), format_func=badge_text, key="status_filter")
+environment = filters[2].selectbox("Environment", ["", "production", "sandbox"], format_func=lambda e: e or "All", key="environment_filter")
+selection = {"statuses": chosen_statuses or None, "environment": environment or None, "search": search or None}
+with session_scope(runtime.engine) as session:
+    matching = health.count_stores(session, **selection)
+pages = max(1, math.ceil(matching / PAGE_SIZE))
+page = st.pagination(pages, key="store_page") if pages > 1 else 1
+with session_scope(runtime.engine) as session:
+    rows = health.store_table(session, **selection, offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+
+table = st.empty()
+
+
+def render_table(rows) -> None:
+    table.dataframe(
+        style_status_column(pd.DataFrame(
+            {
+                "Store": [row.name + ("" if row.enabled else " (disabled)") for row in rows],
+                "Environment": [row.environment for row in rows],
+                "Status": [badge_text(row.status) for row in rows],
+                "Missing permissions": [", ".join(row.missing) for row in rows],
+                "Last checked (UTC)": [when(row.checked_at) for row in rows],
+                "Last success (UTC)": [when(row.last_success_at) for row in rows],
+                "Token expires (UTC)": [when(row.token_expires_at) for row in rows],
+            }
+        )),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+render_table(rows)
+st.caption(f"{matching} of {counts['total']} store(s) match; page {min(page, pages)} of {pages}.")
+
+if st.button("Check all enabled stores", icon=":material/sync:", key="check_all"):
+    with session_scope(runtime.engine) as session:
+        ids = fleet.enabled_store_ids(session)
+    progress = st.progress(0.0, text=f"Checking {len(ids)} store(s)…")
+    finished = []
+    for done, result in enumerate(fleet.check_many(runtime, ids), start=1):
+        finished.append(result)
+        progress.progress(done / len(ids), text=f"{done} of {len(ids)} checked · {result.store_name}: {result.outcome.title}")
+        table.dataframe(
+            style_status_column(pd.DataFrame({"Store": [r.store_name for r in finished], "Status": [badge_text(r.outcome.status) for r in finished],
+                                              "Summary": [r.outcome.summary for r in finished]})),
+            hide_index=True, width="stretch",
+        )
+    state["flash"] = f"Checked {len(ids)} store(s)."
+    st.rerun()
+
+st.divider()
+st.subheader("Store details")
+with session_scope(runtime.engine) as session:
+    options = {row.id: row.name for row in rows}
+    if state.get("show_store") is not None:  # a store just added: open it even if it is on another page
+        new_id = state.pop("show_store")
+        options.setdefault(new_id, stores.get_store(session, new_id).name)
+        state["detail_store"] = new_id
+    if state.get("detail_store") not in options and state.get("detail_store") is not None:
+        try:
+            options[state["detail_store"]] = stores.get_store(session, state["detail_store"]).name
+        except NotFound:
+            del state["detail_store"]
+if options:
+    chosen_id = st.selectbox("Store", list(options), format_func=options.get, key="detail_store")
+    with session_scope(runtime.engine) as session:
+        chosen = stores.get_store(session, chosen_id)
+    store_detail.show(runtime, chosen)
+else:
+    st.info("No store matches the filters.")
+
+st.divider()
+with st.expander("Add a store", icon=":material/add:"):
+    add_store_form()

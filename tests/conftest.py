@@ -9,7 +9,7 @@ import os
 import uuid
 
 import pytest
-from sqlmodel import SQLModel
+from sqlalchemy import text
 
 from core.config import load_settings
 from core.db import make_engine
@@ -30,16 +30,21 @@ def gateway():
         yield gw
 
 
+def reset_postgres(url: str) -> str:
+    """An empty schema, whatever tables an earlier run (or another branch) left behind."""
+    url = load_settings({"DATABASE_URL": url}, env_file=None).database_url
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture
 def database_url(tmp_path):
     url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tmp_path / 'store_connect.db'}"
-    url = load_settings({"DATABASE_URL": url}, env_file=None).database_url
-    engine = make_engine(url)
-    SQLModel.metadata.drop_all(engine)
-    engine.dispose()
-    return url
+    return reset_postgres(url) if url else f"sqlite:///{tmp_path / 'store_connect.db'}"
 
 
 @pytest.fixture

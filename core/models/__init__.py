@@ -1,5 +1,6 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
 from core.models.base import utc_now
+from core.models.fleet import CachedToken, StatusEvent
 from core.models.store import (
     AuthorizationCheck,
     Credential,
@@ -7,14 +8,18 @@ from core.models.store import (
     EncryptionCheck,
     Environment,
     Store,
+    StoreHealth,
 )
 
 __all__ = [
+    "CachedToken",
+    "StatusEvent",
     "AuthorizationCheck",
     "Credential",
     "CredentialKind",
     "EncryptionCheck",
     "Environment",
     "Store",
+    "StoreHealth",
     "utc_now",
 ]

@@ -32,6 +32,8 @@ class Store(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now)
     # Bumped on every change; a save based on an older version is refused.
     version: int = Field(default=1)
+    # When a checker last claimed this store; fleet checks with --due skip stores claimed recently.
+    check_claimed_at: datetime | None = Field(default=None, index=True)
 
 
 class Credential(SQLModel, table=True):
@@ -73,6 +75,26 @@ class AuthorizationCheck(SQLModel, table=True):
     missing_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     findings_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     duration_ms: int = 0
+
+
+class StoreHealth(SQLModel, table=True):
+    """Each store's current health, kept beside the history so status pages and fleet
+    counts read one row per store however long the history grows."""
+
+    store_id: int = Field(sa_column=Column(Integer, ForeignKey("store.id", ondelete="CASCADE"), primary_key=True))
+    status: str = Field(max_length=40, index=True)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    checked_at: datetime = Field(index=True)
+    last_success_at: datetime | None = None
+    # Start of the current run of non-authorized results (None while authorized).
+    failing_since: datetime | None = None
+    http_status: int | None = None
+    walmart_code: str | None = Field(default=None, max_length=120)
+    correlation_ids: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    token_expires_at: datetime | None = None
+    retry_at: datetime | None = None
+    scopes_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    missing_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
 
 
 class EncryptionCheck(SQLModel, table=True):

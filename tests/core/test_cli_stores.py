@@ -38,7 +38,7 @@ def test_add_list_check_edit_remove(cli, gateway):
     code, out, _ = cli("stores", "list", "--json")
     assert code == 0
     [row] = json.loads(out)
-    assert row["status"] == "authorized" and row["last_success"]
+    assert row["status"] == "authorized" and row["last_success_at"] and row["secret_masked"].endswith(CLIENT_SECRET[-4:])
 
     code, out, _ = cli("stores", "edit", "Acme", "--disable")
     assert code == 0 and "Saved" in out

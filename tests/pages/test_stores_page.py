@@ -61,7 +61,7 @@ def test_check_all_shows_every_status(app, gateway):
     app.run()
     add_store(app, "Good", CLIENT_ID, CLIENT_SECRET)
     add_store(app, "Mixed up", SANDBOX_ID, SANDBOX_SECRET)
-    app.button[0].click().run()  # "Check all"
+    app.button(key="check_all").click().run()
     assert not app.exception
     statuses = dict(zip(app.dataframe[0].value["Store"], app.dataframe[0].value["Status"]))
     assert "Authorized" in statuses["Good"] and "Wrong environment" in statuses["Mixed up"]
