@@ -65,12 +65,15 @@ def check_many(runtime, store_ids: list[int], workers: int | None = None, store_
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             now = time.monotonic()
             late = {f for f, job in pending.items() if f not in done and now - started.get(job[0], now) > store_timeout}
+            finished = []
             for future in done | late:
                 store_id, name, keys = pending.pop(future)
-                outcome = future.result() if future in done else _timed_out(keys, store_timeout)
-                with session_scope(runtime.engine) as session:
-                    record(session, store_id, outcome, alerts)
-                yield Result(store_id, name, outcome)
+                finished.append(Result(store_id, name, future.result() if future in done else _timed_out(keys, store_timeout)))
+            if finished:
+                with session_scope(runtime.engine) as session:  # one transaction for whatever finished together
+                    for result in finished:
+                        record(session, result.store_id, result.outcome, alerts)
+                yield from finished
     finally:
         # Abandoned checks finish in the background (each call is bounded by the request timeout).
         pool.shutdown(wait=False, cancel_futures=True)

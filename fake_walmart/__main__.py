@@ -1,4 +1,23 @@
-"""Run the fake gateway by hand: python -m fake_walmart --keys keys.json [--latency 0.05]."""
+"""Run the fake gateway by hand: python -m fake_walmart --keys keys.json [--latency 0.05].
+
+The --keys file is either a JSON list of keys (keys only, the original format) or an object whose
+sections are all optional:
+
+    {
+      "keys":    [{"environment": "production", "client_id": "...", "client_secret": "...",
+                   "scopes": {"item": "view_only"}, "is_channel_match": true, "token_lifetime": 900,
+                   "seller_id": "101", "partner_name": "Acme Outdoor"}],
+      "apps":    [{"client_id": "...", "client_secret": "...", "redirect_uri": "http://localhost:8501/callback"}],
+      "sellers": [{"seller_id": "456782346", "scopes": {...}, "partner_name": "Acme Outdoor"}],
+      "default_seller": "456782346",
+      "items":   {"production": {"<client_id or seller_id>": [{"sku": "A-1", "productName": "Tent"}]},
+                  "sandbox": {...}}
+    }
+
+Only environment, client_id, client_secret (keys), client_id, client_secret, redirect_uri (apps),
+seller_id (sellers) and sku (items) are required. Apps and sellers are production-only (OAuth is
+US production); the seller login page is printed as "authorize: <url>" when apps are loaded.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,27 +29,58 @@ from pathlib import Path
 from fake_walmart.gateway import ENVIRONMENTS, REJECTION_STYLES, FakeWalmart
 
 
-def load_keys(gateway: FakeWalmart, path: Path) -> int:
-    """Add every key in the JSON list to the gateway; returns how many were added."""
-    entries = json.loads(path.read_text(encoding="utf-8"))
+def _each(path: Path, what: str, entries, add) -> int:
     if not isinstance(entries, list):
-        raise ValueError(f"{path}: expected a JSON list of keys")
+        raise ValueError(f"{path}: expected a JSON list of {what}s")
     for number, entry in enumerate(entries, 1):
         try:
-            gateway.add_key(
-                entry["environment"], entry["client_id"], entry["client_secret"],
-                scopes=entry.get("scopes"),
-                is_channel_match=entry.get("is_channel_match", True),
-                token_lifetime=entry.get("token_lifetime", 900),
-            )
+            add(entry)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: key #{number} is unusable ({exc})") from exc
+            raise ValueError(f"{path}: {what} #{number} is unusable ({exc})") from exc
     return len(entries)
 
 
+def load_keys(gateway: FakeWalmart, path: Path) -> int:
+    """Load the keys file (format in the module docstring) into the gateway; returns how many keys were added."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, list):
+        data = {"keys": data}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON list of keys or an object with keys/apps/sellers/items")
+    unknown = set(data) - {"keys", "apps", "sellers", "default_seller", "items"}
+    if unknown:
+        raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}")
+    count = _each(path, "key", data.get("keys", []), lambda e: gateway.add_key(
+        e["environment"], e["client_id"], e["client_secret"],
+        scopes=e.get("scopes"),
+        is_channel_match=e.get("is_channel_match", True),
+        token_lifetime=e.get("token_lifetime", 900),
+        seller_id=e.get("seller_id"), partner_name=e.get("partner_name"),
+    ))
+    _each(path, "app", data.get("apps", []),
+          lambda e: gateway.register_app(e["client_id"], e["client_secret"], e["redirect_uri"]))
+    _each(path, "seller", data.get("sellers", []), lambda e: gateway.add_seller(
+        e["seller_id"], scopes=e.get("scopes"), partner_name=e.get("partner_name")))
+    gateway.default_seller = data.get("default_seller")
+    items = data.get("items", {})
+    if not isinstance(items, dict):
+        raise ValueError(f"{path}: items must be an object of environment -> owner -> list of items")
+    for env, owners in items.items():
+        try:
+            if env not in ENVIRONMENTS:
+                raise ValueError(f"environment must be one of {ENVIRONMENTS}")
+            for owner, listing in owners.items():
+                gateway.set_items(env, owner, listing)
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: items for {env!r} are unusable ({exc})") from exc
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fake_walmart", description="Fake Walmart auth gateway on 127.0.0.1.")
-    parser.add_argument("--keys", type=Path, required=True, help="JSON list of {environment, client_id, client_secret, scopes, is_channel_match}")
+    parser = argparse.ArgumentParser(prog="python -m fake_walmart", description="Fake Walmart gateway on 127.0.0.1.")
+    parser.add_argument("--keys", type=Path, required=True,
+                        help="JSON list of {environment, client_id, client_secret, scopes, is_channel_match}, "
+                             "or an object with keys/apps/sellers/items sections (see the module docstring)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--port-production", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--port-sandbox", type=int, default=0, help="0 picks a free port")
@@ -47,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     with gateway:
         for env in ENVIRONMENTS:
             print(f"{env}: {gateway.base_url(env)}", flush=True)
+        if gateway._apps:
+            print(f"authorize: {gateway.authorize_url()}", flush=True)
         print(f"{count} key(s) loaded; press Ctrl-C to stop.", flush=True)
         try:
             threading.Event().wait()

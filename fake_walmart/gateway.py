@@ -1,30 +1,45 @@
-"""A fake Walmart Marketplace auth gateway: real HTTP on 127.0.0.1, strict about the wire format.
+"""A fake Walmart Marketplace gateway: real HTTP on 127.0.0.1, strict about the wire format.
 
-Wire facts come from /work/shared/reference/walmart-api.md (sections 1, 2, 4, 7). Anything the
-reference marks UNCONFIRMED is either configurable here (rejection_style) or left to queue_response.
+Wire facts come from /work/shared/reference/walmart-api.md (sections 1, 2, 4, 6.4, 7, 10, 11). Anything the
+reference marks UNCONFIRMED is either configurable here (rejection_style), left to queue_response, or
+picked here with an "UNCONFIRMED" comment saying so.
+
+Beyond seller keys (client_credentials) it serves the OAuth 2.0 app flow (register_app, add_seller,
+GET /authorize on production, authorization_code / refresh_token grants), GET /v3/items (set_items)
+and GET /v3/settings/partnerprofile.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import html
 import json
 import os
 import secrets
+import socket
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 ENVIRONMENTS = ("production", "sandbox")
 SCOPES = ("reports", "item", "shipping", "price", "lagtime", "feeds", "returns", "orders", "rules", "inventory", "content")
 ACCESS_LEVELS = ("full_access", "view_only", "no_access")
 REJECTION_STYLES = ("gateway", "oauth", "invalid_header")
+CLIENT_TYPES = ("seller", "seller-ca", "seller-mx")
+LIFECYCLE_STATUSES = ("ACTIVE", "ARCHIVED", "RETIRED")
+PUBLISHED_STATUSES = ("PUBLISHED", "READY_TO_PUBLISH", "IN_PROGRESS", "UNPUBLISHED", "STAGE", "SYSTEM_PROBLEM")
+MAX_ITEM_LIMIT = 50
 TOKEN_PATH = "/v3/token"
 DETAIL_PATH = "/v3/token/detail"
-_ALLOWED_METHODS = {TOKEN_PATH: "POST", DETAIL_PATH: "GET"}
+ITEMS_PATH = "/v3/items"
+PROFILE_PATH = "/v3/settings/partnerprofile"
+AUTHORIZE_PATH = "/authorize"  # really https://login.account.wal-mart.com/authorize; served on the production fake
+_ALLOWED_METHODS = {TOKEN_PATH: "POST", DETAIL_PATH: "GET", ITEMS_PATH: "GET", PROFILE_PATH: "GET", AUTHORIZE_PATH: "GET"}
 _LEGACY_HEADERS = ("WM_SEC.AUTH_SIGNATURE", "WM_SEC.TIMESTAMP", "WM_CONSUMER.ID")
 _GATEWAY_401_INFO = (
     'Unauthorized token or incorrect authorization header. Please verify correct format: '
@@ -57,14 +72,58 @@ class _Key:
     scopes: dict
     is_channel_match: bool | None
     token_lifetime: int
+    seller_id: str | None = None
+    partner_name: str | None = None
+
+
+@dataclass
+class _App:
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+
+@dataclass
+class _Seller:
+    seller_id: str
+    scopes: dict
+    partner_name: str | None
+
+
+@dataclass
+class _Grant:
+    """One approval of an app by a seller; its code, refresh token and access tokens all die with it."""
+    app: _App  # identity matters, as for _Token.key: re-registering an app or re-adding a seller is a reset
+    seller: _Seller
+    revoked: bool = False
+
+
+@dataclass
+class _Code:
+    grant: _Grant
+    redirect_uri: str
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class _Refresh:
+    grant: _Grant
+    expires_at: float
+    revoked: bool = False
 
 
 @dataclass
 class _Token:
     environment: str
-    key: _Key  # identity matters: a removed or replaced key must not validate old tokens
+    key: _Key | None  # identity matters: a removed or replaced key must not validate old tokens
     issued_at: float
     expires_at: float
+    grant: _Grant | None = None  # set instead of key for tokens from the OAuth app grants
+
+    @property
+    def scopes(self) -> dict:
+        return self.grant.seller.scopes if self.grant else self.key.scopes
 
 
 @dataclass
@@ -113,10 +172,11 @@ def server_error_answer(status: int = 503, html: bool = False) -> dict:
     return {"status": status, "body": page, "headers": {"Content-Type": "text/html; charset=utf-8"}}
 
 
-def _error(status: int, code: str, field_name: str, description: str, info: str, category: str = "DATA") -> _Answer:
+def _error(status: int, code: str, field_name: str, description: str, info: str, category: str = "DATA",
+           severity: str = "ERROR") -> _Answer:
     envelope = {"error": [{
         "code": code, "field": field_name, "description": description, "info": info,
-        "severity": "ERROR", "category": category, "causes": [], "errorIdentifiers": {},
+        "severity": severity, "category": category, "causes": [], "errorIdentifiers": {},
     }]}
     return _json(status, envelope)
 
@@ -133,8 +193,45 @@ def _unauthorized() -> _Answer:
     return _error(401, "UNAUTHORIZED.GMP_GATEWAY_API", "UNAUTHORIZED", "Unauthorized", _GATEWAY_401_INFO)
 
 
+def _invalid_grant(description: str) -> _Answer:
+    # UNCONFIRMED (§6.4): no captured body exists for a bad, expired or reused code or refresh token;
+    # this is the RFC 6749 §5.2 shape, so clients must also cope with the gateway envelope.
+    return _json(400, {"error": "invalid_grant", "error_description": description})
+
+
+def _missing_form_param(req: "ReceivedRequest", *names: str) -> _Answer | None:
+    for name in names:
+        if not req.form.get(name, "").strip():
+            # UNCONFIRMED body: the §4.2 MISSING_REQUEST_PARAM code in the gateway envelope.
+            return _error(400, "MISSING_REQUEST_PARAM.GMP_GATEWAY_API", name, f"{name} set blank or null",
+                          "One or more request parameters are missing.")
+    return None
+
+
+def _bad_item_param(name: str, description: str) -> _Answer:
+    # Only "limit cannot be more than 50" is documented (§10.1); the 400 body for it and for bad
+    # filters or cursors is UNCONFIRMED, so this is the §4.2 INVALID_REQUEST_PARAM in the gateway envelope.
+    return _error(400, "INVALID_REQUEST_PARAM.GMP_ITEM_QUERY_API", name, description,
+                  "One or more request parameters are invalid.")
+
+
+def _html(status: int, title: str, message: str) -> _Answer:
+    page = (f"<html><head><title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
+            f"<p>{html.escape(message, quote=False)}</p></body></html>")
+    return _Answer(status, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
+
+
+def _first_values(query: str) -> dict:
+    return {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+
+
 def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _new_cursor() -> str:
+    # Shaped like the spec's example (standard base64, may hold "+", "/" and "="), so clients must URL-encode it.
+    return base64.b64encode(b"\x02\x81" + os.urandom(44)).decode("ascii")
 
 
 def _new_token() -> str:
@@ -184,6 +281,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address, gateway: "FakeWalmart", environment: str):
         self.gateway, self.environment = gateway, environment
         self.workers: list[threading.Thread] = []
+        self.connections: set = set()
         self._workers_lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -192,7 +290,23 @@ class _Server(ThreadingHTTPServer):
         worker = threading.Thread(target=self.process_request_thread, args=(request, client_address), daemon=True)
         with self._workers_lock:
             self.workers = [w for w in self.workers if w.is_alive()] + [worker]
+            self.connections.add(request)
         worker.start()
+
+    def shutdown_request(self, request):
+        with self._workers_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self):
+        """Wake handlers idling on a kept-alive connection so they exit now."""
+        with self._workers_lock:
+            connections = list(self.connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle_error(self, request, client_address):
         pass  # clients that time out and hang up are expected in tests
@@ -200,6 +314,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, like Walmart's gateway: a client's pooled connections are reused
+    disable_nagle_algorithm = True  # headers and body go out in two writes; don't let Nagle hold the second
     timeout = 10  # a client that connects and never sends must not pin a thread forever
     server_version = "FakeWalmart/1.0"
 
@@ -256,6 +372,18 @@ class FakeWalmart:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._rejection_style = "gateway"
+        # OAuth app flow (§6.4): US production only, so none of this is per environment.
+        self._apps: dict[str, _App] = {}
+        self._sellers: dict[str, _Seller] = {}
+        self._default_seller: str | None = None
+        self._grants: list[_Grant] = []
+        self._codes: dict[str, _Code] = {}
+        self._refresh_tokens: dict[str, _Refresh] = {}
+        self.code_lifetime = 600
+        self.oauth_token_lifetime = 900
+        self.refresh_token_lifetime = 365 * 86400
+        self._items: dict[str, dict[str, list[dict]]] = {env: {} for env in ENVIRONMENTS}
+        self._cursors: dict[str, tuple] = {}  # cursor -> (environment, owner, filters, next offset)
 
     # lifecycle -----------------------------------------------------------------------------------
     def start(self) -> "FakeWalmart":
@@ -291,6 +419,7 @@ class FakeWalmart:
             closer.join()
         for server in servers.values():
             server.server_close()
+            server.drop_connections()
         deadline = time.monotonic() + 5
         for thread in threads + [w for s in servers.values() for w in s.workers]:
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -327,22 +456,85 @@ class FakeWalmart:
         self._rejection_style = style
 
     def add_key(self, environment: str, client_id: str, client_secret: str, scopes: dict | None = None,
-                is_channel_match: bool | None = True, token_lifetime: int = 900) -> None:
-        """Replacing an existing client_id counts as a key reset: its old tokens stop working."""
+                is_channel_match: bool | None = True, token_lifetime: int = 900, *,
+                seller_id: str | None = None, partner_name: str | None = None) -> None:
+        """Replacing an existing client_id counts as a key reset: its old tokens stop working.
+
+        seller_id / partner_name feed /v3/settings/partnerprofile (a stable fake ID is derived if absent)."""
         _check_env(environment)
-        if scopes is None:
-            scopes = {name: "full_access" for name in SCOPES}
-        bad = {k: v for k, v in scopes.items() if v not in ACCESS_LEVELS}
-        if bad:
-            raise ValueError(f"unknown access level(s) {bad}; use one of {ACCESS_LEVELS}")
+        scopes = _checked_scopes(scopes)
         with self._lock:
-            self._keys[environment][client_id] = _Key(client_id, client_secret, dict(scopes), is_channel_match, int(token_lifetime))
+            self._keys[environment][client_id] = _Key(client_id, client_secret, scopes, is_channel_match, int(token_lifetime),
+                                                      None if seller_id is None else str(seller_id), partner_name)
 
     def remove_key(self, environment: str, client_id: str) -> None:
         _check_env(environment)
         with self._lock:
             self._keys[environment].pop(client_id, None)
-            self._tokens[environment] = {t: rec for t, rec in self._tokens[environment].items() if rec.key.client_id != client_id}
+            self._tokens[environment] = {t: rec for t, rec in self._tokens[environment].items()
+                                         if rec.key is None or rec.key.client_id != client_id}
+
+    def register_app(self, client_id: str, client_secret: str, redirect_uri: str) -> None:
+        """A Solution Provider's OAuth app keys (production only). Re-registering is a key reset."""
+        with self._lock:
+            self._apps[client_id] = _App(client_id, client_secret, redirect_uri)
+
+    def add_seller(self, seller_id: str, scopes: dict | None = None, partner_name: str | None = None) -> None:
+        """A seller account that can approve apps. Re-adding a seller_id drops its earlier approvals."""
+        seller = _Seller(str(seller_id), _checked_scopes(scopes), partner_name)
+        with self._lock:
+            self._sellers[seller.seller_id] = seller
+
+    @property
+    def default_seller(self) -> str | None:
+        """Who approves at /authorize when no sellerId is given: the one set here, else the only seller."""
+        with self._lock:
+            if self._default_seller is not None:
+                return self._default_seller
+            return next(iter(self._sellers)) if len(self._sellers) == 1 else None
+
+    @default_seller.setter
+    def default_seller(self, seller_id: str | None) -> None:
+        self._default_seller = None if seller_id is None else str(seller_id)
+
+    def authorize_url(self) -> str:
+        return self.base_url("production") + AUTHORIZE_PATH
+
+    def approve(self, authorize_url: str, seller_id: str | None = None) -> str:
+        """What /authorize does when the seller logs in and approves, without HTTP: returns the redirect URL.
+
+        Raises ValueError with the reason the login page would show for a bad request."""
+        query = _first_values(urlsplit(authorize_url).query)
+        app = self._check_authorize(query)
+        seller_id = seller_id or query.get("sellerId") or self.default_seller
+        if not seller_id:
+            raise ValueError("no seller_id given and no default seller")
+        return self._issue_code(app, query, seller_id)
+
+    def revoke_refresh_token(self, token: str) -> None:
+        with self._lock:
+            record = self._refresh_tokens.get(token)
+            if record is not None:
+                record.revoked = True
+
+    def revoke_seller(self, seller_id: str) -> None:
+        """The seller disconnects every app: its codes, refresh tokens and access tokens stop working."""
+        with self._lock:
+            for grant in self._grants:
+                if grant.seller.seller_id == str(seller_id):
+                    grant.revoked = True
+
+    def set_items(self, environment: str, client_id_or_seller_id: str, items: list[dict]) -> None:
+        """The catalogue /v3/items lists for tokens of that key (client_id) or seller (seller_id); replaces any earlier one."""
+        _check_env(environment)
+        skus = [item.get("sku") if isinstance(item, dict) else None for item in items]
+        if not all(isinstance(sku, str) and sku for sku in skus):
+            raise ValueError("every item needs a non-empty string 'sku'")
+        if len(set(skus)) != len(skus):
+            raise ValueError("SKUs must be unique per seller")
+        stored = [{"mart": "WALMART_US", "publishedStatus": "PUBLISHED", "lifecycleStatus": "ACTIVE", **item} for item in items]
+        with self._lock:
+            self._items[environment][str(client_id_or_seller_id)] = stored
 
     def queue_response(self, environment: str, path: str, status: int, body=None, headers: dict | None = None,
                        delay: float = 0.0, times: int = 1) -> None:
@@ -375,10 +567,12 @@ class FakeWalmart:
         with self._lock:
             return list(self._requests)
 
-    def token_requests(self, environment: str | None = None, client_id: str | None = None) -> list[ReceivedRequest]:
+    def token_requests(self, environment: str | None = None, client_id: str | None = None,
+                       grant_type: str | None = None) -> list[ReceivedRequest]:
         return [r for r in self.requests
                 if r.method == "POST" and r.path == TOKEN_PATH
-                and environment in (None, r.environment) and client_id in (None, r.client_id)]
+                and environment in (None, r.environment) and client_id in (None, r.client_id)
+                and grant_type in (None, r.form.get("grant_type"))]
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -405,6 +599,7 @@ class FakeWalmart:
         else:
             answer, delay = self._route(record, basic), 0.0
         if self._stopping.wait(max(0.0, float(self.latency)) + max(0.0, delay)):
+            handler.close_connection = True
             return  # shutting down: drop the answer rather than hold up stop()
         try:
             handler.send_answer(answer.status, answer.body, answer.headers)
@@ -423,6 +618,8 @@ class FakeWalmart:
 
     def _route(self, req: ReceivedRequest, basic) -> _Answer:
         allowed = _ALLOWED_METHODS.get(req.path)
+        if req.path == AUTHORIZE_PATH and req.environment != "production":
+            allowed = None  # the login page exists for production only (OAuth is US production)
         if allowed is None:
             return _error(404, "URI_NOT_FOUND.GMP_GATEWAY_API", "URI_NOT_FOUND", "Not Found",
                           f"No resource exists at {req.path}.")
@@ -431,7 +628,9 @@ class FakeWalmart:
                             f"{req.path} only accepts {allowed}.")
             answer.headers["Allow"] = allowed
             return answer
-        return self._token(req, basic) if req.path == TOKEN_PATH else self._detail(req, basic)
+        handlers = {TOKEN_PATH: self._token, DETAIL_PATH: self._detail, ITEMS_PATH: self._list_items,
+                    PROFILE_PATH: self._partner_profile, AUTHORIZE_PATH: self._authorize}
+        return handlers[req.path](req, basic)
 
     @staticmethod
     def _common_header_problem(req: ReceivedRequest) -> _Answer | None:
@@ -453,58 +652,277 @@ class FakeWalmart:
         if json_q <= 0 and xml_q <= 0:
             return _not_acceptable()
         key = self._lookup_key(req.environment, basic)
-        if key is None:
+        app = self._lookup_app(req.environment, basic)
+        if key is None and app is None:
             return self._rejection()
         if any(req.header(name) is not None for name in _LEGACY_HEADERS):
             return _unauthorized()
         grant = req.form.get("grant_type")
-        # Add "authorization_code" / "refresh_token" here when the OAuth app flow (§6.4) is needed.
-        handlers = {"client_credentials": self._grant_client_credentials}
+        # Seller keys get client_credentials; the code and refresh grants are "only for app-based integrations" (§6.4).
+        handlers = {}
+        if key is not None:
+            handlers["client_credentials"] = lambda: self._grant_client_credentials(req, key)
+        if app is not None:
+            handlers["authorization_code"] = lambda: self._grant_authorization_code(req, app)
+            handlers["refresh_token"] = lambda: self._grant_refresh_token(req, app)
         if grant not in handlers:
             return _error(400, "INVALID_REQUEST_PARAM.GMP_GATEWAY_API", "grant_type",
                           f"grant_type {grant!r} is not supported" if grant else "grant_type is missing",
                           "One or more request parameters are invalid.")
-        token, lifetime = handlers[grant](req, key)
+        result = handlers[grant]()
+        if isinstance(result, _Answer):
+            return result
         if xml_q > json_q:
-            xml = (f'<OAuthTokenDTO xmlns="">\n    <accessToken>{token}</accessToken>\n'
-                   f"    <tokenType>Bearer</tokenType>\n    <expiresIn>{lifetime}</expiresIn>\n</OAuthTokenDTO>")
+            # refreshToken is UNCONFIRMED: the spec's OAuthTokenDTO example shows only the three other fields.
+            names = {"access_token": "accessToken", "refresh_token": "refreshToken",
+                     "token_type": "tokenType", "expires_in": "expiresIn"}
+            lines = "".join(f"    <{names[k]}>{v}</{names[k]}>\n" for k, v in result.items())
+            xml = f'<OAuthTokenDTO xmlns="">\n{lines}</OAuthTokenDTO>'
             return _Answer(200, xml.encode("utf-8"), {"Content-Type": "application/xml"})
-        return _json(200, {"access_token": token, "token_type": "Bearer", "expires_in": lifetime})
+        return _json(200, result)
 
-    def _grant_client_credentials(self, req: ReceivedRequest, key: _Key) -> tuple[str, int]:
+    def _grant_client_credentials(self, req: ReceivedRequest, key: _Key) -> dict:
         token, now = _new_token(), time.time()
         with self._lock:
             self._tokens[req.environment][token] = _Token(req.environment, key, now, now + key.token_lifetime)
-        return token, key.token_lifetime
+        return {"access_token": token, "token_type": "Bearer", "expires_in": key.token_lifetime}
 
-    def _detail(self, req: ReceivedRequest, basic) -> _Answer:
-        problem = self._common_header_problem(req)
+    def _grant_authorization_code(self, req: ReceivedRequest, app: _App) -> dict | _Answer:
+        partner_id = (req.header("WM_PARTNER.ID") or "").strip()
+        if not partner_id:
+            return _bad_header("WM_PARTNER.ID", "WM_PARTNER.ID set blank or null")
+        problem = _missing_form_param(req, "code", "redirect_uri")
         if problem:
             return problem
+        now = time.time()
+        with self._lock:
+            # A failed exchange leaves the code usable (UNCONFIRMED either way); only success burns it.
+            code = self._codes.get(req.form["code"])
+            if code is None or code.grant.app is not app:
+                return _invalid_grant("Invalid authorization code")
+            if code.used:
+                return _invalid_grant("Authorization code has already been used")
+            if now >= code.expires_at:
+                return _invalid_grant("Authorization code has expired")
+            if not self._grant_live(code.grant):
+                return _invalid_grant("The seller has revoked this authorization")
+            if code.grant.seller.seller_id != partner_id:
+                return _invalid_grant("WM_PARTNER.ID is not the seller who approved this code")
+            if req.form["redirect_uri"] != code.redirect_uri:
+                return _invalid_grant("redirect_uri does not match the authorization request")
+            code.used = True
+            refresh = _new_token()
+            self._refresh_tokens[refresh] = _Refresh(code.grant, now + self.refresh_token_lifetime)
+            return self._issue_oauth_token(code.grant, now, refresh)
+
+    def _grant_refresh_token(self, req: ReceivedRequest, app: _App) -> dict | _Answer:
+        partner_id = (req.header("WM_PARTNER.ID") or "").strip()
+        if not partner_id:
+            return _bad_header("WM_PARTNER.ID", "WM_PARTNER.ID set blank or null")
+        problem = _missing_form_param(req, "refresh_token")
+        if problem:
+            return problem
+        now = time.time()
+        with self._lock:
+            record = self._refresh_tokens.get(req.form["refresh_token"])
+            if record is None or record.grant.app is not app:
+                return _invalid_grant("Invalid refresh token")
+            if record.revoked or not self._grant_live(record.grant):
+                return _invalid_grant("Refresh token has been revoked")
+            if now >= record.expires_at:
+                return _invalid_grant("Refresh token has expired")
+            if record.grant.seller.seller_id != partner_id:
+                return _invalid_grant("WM_PARTNER.ID is not the seller this refresh token belongs to")
+            # No new refresh token: §1.3 says one comes only with authorization_code; the old one stays valid.
+            return self._issue_oauth_token(record.grant, now, None)
+
+    def _issue_oauth_token(self, grant: _Grant, now: float, refresh: str | None) -> dict:
+        token, lifetime = _new_token(), int(self.oauth_token_lifetime)
+        self._tokens["production"][token] = _Token("production", None, now, now + lifetime, grant)
+        body = {"access_token": token, "refresh_token": refresh, "token_type": "Bearer", "expires_in": lifetime}
+        return {k: v for k, v in body.items() if v is not None}
+
+    def _grant_live(self, grant: _Grant) -> bool:
+        return (not grant.revoked and self._apps.get(grant.app.client_id) is grant.app
+                and self._sellers.get(grant.seller.seller_id) is grant.seller)
+
+    def _token_live(self, record: _Token) -> bool:
+        if record.grant is not None:
+            return self._grant_live(record.grant)
+        return self._keys[record.environment].get(record.key.client_id) is record.key
+
+    # OAuth login page -----------------------------------------------------------------------------
+    def _check_authorize(self, query: dict) -> _App:
+        """The app a well-formed authorize request names; ValueError saying what is wrong otherwise."""
+        for name in ("responseType", "clientId", "redirectUri", "nonce", "state", "clientType"):
+            if not query.get(name, "").strip():  # §6.4: "All parameters are mandatory unless specified as optional."
+                raise ValueError(f"Missing mandatory parameter {name}.")
+        if query["responseType"] != "code":
+            raise ValueError(f"responseType must be 'code', not {query['responseType']!r}.")
+        with self._lock:
+            app = self._apps.get(query["clientId"])
+        if app is None:
+            raise ValueError(f"clientId {query['clientId']!r} is not a registered app.")
+        if query["redirectUri"] != app.redirect_uri:
+            raise ValueError(f"redirectUri {query['redirectUri']!r} is not the app's registered redirect URI.")
+        if query["clientType"] not in CLIENT_TYPES:
+            raise ValueError(f"clientType must be one of {', '.join(CLIENT_TYPES)}, not {query['clientType']!r}.")
+        return app
+
+    def _issue_code(self, app: _App, query: dict, seller_id: str) -> str:
+        with self._lock:
+            seller = self._sellers.get(str(seller_id))
+            if seller is None:
+                raise ValueError(f"Unknown seller {seller_id!r}.")
+            grant = _Grant(app, seller)
+            self._grants.append(grant)
+            code = secrets.token_hex(16).upper()
+            self._codes[code] = _Code(grant, query["redirectUri"], time.time() + self.code_lifetime)
+        params = {"code": code, "type": "auth", "clientId": app.client_id, "sellerId": seller.seller_id, "state": query["state"]}
+        separator = "&" if urlsplit(query["redirectUri"]).query else "?"
+        return query["redirectUri"] + separator + urlencode(params)
+
+    def _authorize(self, req: ReceivedRequest, basic) -> _Answer:
+        try:
+            app = self._check_authorize(req.query)
+            seller_id = req.query.get("sellerId") or self.default_seller
+            if not seller_id:
+                return self._login_page(req.query)
+            return _Answer(302, b"", {"Location": self._issue_code(app, req.query, seller_id)})
+        except ValueError as exc:
+            return _html(400, "Authorization request rejected", str(exc))
+
+    def _login_page(self, query: dict) -> _Answer:
+        """Several sellers and no default: a demo browser picks who logs in and approves."""
+        with self._lock:
+            sellers = list(self._sellers.values())
+        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                         for k, v in query.items() if k != "sellerId")
+        options = "".join(f'<option value="{html.escape(s.seller_id)}">{html.escape(s.partner_name or s.seller_id)}</option>'
+                          for s in sellers)
+        page = (f"<html><head><title>Walmart seller login (fake)</title></head><body><h1>Approve app access</h1>"
+                f'<form method="get" action="{AUTHORIZE_PATH}">{hidden}<select name="sellerId">{options}</select>'
+                f'<button type="submit">Approve</button></form></body></html>')
+        return _Answer(200, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
+
+    # calls made with an access token --------------------------------------------------------------
+    def _authenticate(self, req: ReceivedRequest, basic) -> tuple[_Token | None, _Answer | None]:
+        """The checks /v3/token/detail makes; business calls take the same headers (§3)."""
+        problem = self._common_header_problem(req)
+        if problem:
+            return None, problem
         accept = (req.header("Accept") or "").strip() or "*/*"
         if _media_quality(accept, "application/json") <= 0:
-            return _not_acceptable()
+            return None, _not_acceptable()
         token = (req.header("WM_SEC.ACCESS_TOKEN") or "").strip()
         if not token:
-            return _error(400, "MISSING_REQUEST_HEADER.GMP_GATEWAY_API", "WM_SEC.ACCESS_TOKEN",
-                          "WM_SEC.ACCESS_TOKEN set blank or null", "One or more request headers are missing.")
+            return None, _error(400, "MISSING_REQUEST_HEADER.GMP_GATEWAY_API", "WM_SEC.ACCESS_TOKEN",
+                                "WM_SEC.ACCESS_TOKEN set blank or null", "One or more request headers are missing.")
         with self._lock:
             record = self._tokens[req.environment].get(token)
-            live = record is not None and self._keys[req.environment].get(record.key.client_id) is record.key
+            live = record is not None and self._token_live(record)
         if not live or time.time() >= record.expires_at:
-            return _unauthorized()
-        if req.header("Authorization") is not None and self._lookup_key(req.environment, basic) is not record.key:
-            return _unauthorized()
-        key = record.key
+            return None, _unauthorized()
+        if req.header("Authorization") is not None:
+            # An optional Basic header must name the keys the token came from: the app's for OAuth tokens.
+            holder = self._lookup_app(req.environment, basic) if record.grant else self._lookup_key(req.environment, basic)
+            if holder is not (record.grant.app if record.grant else record.key):
+                return None, _unauthorized()
+        return record, None
+
+    def _detail(self, req: ReceivedRequest, basic) -> _Answer:
+        record, problem = self._authenticate(req, basic)
+        if problem:
+            return problem
         detail = {
             "expire_at": str(int(record.expires_at * 1000)),
             "issued_at": str(int(record.issued_at * 1000)),
             "is_valid": True,
-            "scopes": dict(key.scopes),
+            "scopes": dict(record.scopes),
         }
-        if key.is_channel_match is not None:
-            detail["is_channel_match"] = key.is_channel_match
+        channel_match = True if record.grant else record.key.is_channel_match
+        if channel_match is not None:
+            detail["is_channel_match"] = channel_match
         return _json(200, detail)
+
+    def _list_items(self, req: ReceivedRequest, basic) -> _Answer:
+        record, problem = self._authenticate(req, basic)
+        if problem:
+            return problem
+        if record.scopes.get("item", "no_access") == "no_access":
+            # UNCONFIRMED for /v3/items (§10.4): no captured body; this is the §4.2 code in the gateway envelope.
+            return _error(403, "FORBIDDEN.GMP_GATEWAY_API", "FORBIDDEN", "Forbidden",
+                          "The token is valid, but the key has no access to the item API.")
+        query = req.query
+        limit = query.get("limit", "20")
+        if not limit.isdigit() or int(limit) < 1:
+            return _bad_item_param("limit", f"limit must be a positive integer, not {limit!r}")
+        limit = int(limit)
+        if limit > MAX_ITEM_LIMIT:
+            return _bad_item_param("limit", f"limit cannot be more than {MAX_ITEM_LIMIT}")
+        for name, allowed in (("lifecycleStatus", LIFECYCLE_STATUSES), ("publishedStatus", PUBLISHED_STATUSES)):
+            if name in query and query[name] not in allowed:
+                return _bad_item_param(name, f"{name} must be one of {', '.join(allowed)}")
+        with self._lock:
+            owner = self._item_owner(record)
+            use_cursor = "nextCursor" in query or "offset" not in query
+            filters = tuple((name, query[name]) for name in ("sku", "lifecycleStatus", "publishedStatus") if name in query)
+            if not use_cursor:
+                start = query["offset"]
+                if not start.isdigit():
+                    return _bad_item_param("offset", f"offset must be a non-negative integer, not {start!r}")
+                start = int(start)
+            elif query.get("nextCursor", "*") == "*":
+                start = 0
+            else:
+                state = self._cursors.get(query["nextCursor"])
+                if state is None or state[:2] != (req.environment, owner):
+                    return _bad_item_param("nextCursor", "nextCursor is invalid; start again with nextCursor=*")
+                filters, start = state[2], state[3]  # a cursor keeps the filters of the query that started it
+            matching = [item for item in self._items[req.environment].get(owner, [])
+                        if all(item.get(name) == value for name, value in filters)]
+            page = matching[start:start + limit]
+            if not page:
+                # Documented body (§10.4); integrations read it as "zero items / end of list".
+                return _error(404, "CONTENT_NOT_FOUND.GMP_ITEM_QUERY_API", "404_NOT_FOUND",
+                              "No Items found for the input parameters.", "Requested content could not be found.",
+                              category="APPLICATION", severity="INFO")
+            body = {"ItemResponse": page, "totalItems": len(matching)}
+            if use_cursor and start + limit < len(matching):  # the last page omits nextCursor
+                cursor = _new_cursor()
+                self._cursors[cursor] = (req.environment, owner, filters, start + limit)
+                body["nextCursor"] = cursor
+            return _json(200, body)
+
+    def _item_owner(self, record: _Token) -> str:
+        if record.grant:
+            return record.grant.seller.seller_id
+        key = record.key
+        if key.seller_id is not None and key.client_id not in self._items[record.environment]:
+            return key.seller_id
+        return key.client_id
+
+    def _partner_profile(self, req: ReceivedRequest, basic) -> _Answer:
+        record, problem = self._authenticate(req, basic)
+        if problem:
+            return problem
+        # No scope check: §11 leaves the scope this call needs UNCONFIRMED.
+        if record.grant:
+            partner_id, name = record.grant.seller.seller_id, record.grant.seller.partner_name
+        else:
+            # A stable made-up seller ID for keys added without one, so profiles still differ per key.
+            digest = int(hashlib.sha256(record.key.client_id.encode()).hexdigest(), 16)
+            partner_id = record.key.seller_id or str(10**8 + digest % (9 * 10**8))
+            name = record.key.partner_name
+        name = name or f"Seller {partner_id}"
+        return _json(200, {
+            "partner": {
+                "partnerId": partner_id, "partnerName": name, "partnerDisplayName": name, "partnerStoreId": partner_id,
+                "businessRegNumber": "FAKE-TAX-ID-0000",  # sensitive in real life: present so tests can check it is never shown
+                "countryOfIncorporation": "US",
+            },
+            "configurations": [{"configurationName": "ACCOUNT", "configuration": {"status": "ACTIVE"}}],
+        })
 
     def _lookup_key(self, environment: str, basic) -> _Key | None:
         if basic is None:
@@ -512,6 +930,13 @@ class FakeWalmart:
         with self._lock:
             key = self._keys[environment].get(basic[0])
         return key if key is not None and secrets.compare_digest(key.client_secret.encode(), basic[1].encode()) else None
+
+    def _lookup_app(self, environment: str, basic) -> _App | None:
+        if basic is None or environment != "production":  # OAuth apps are US production only (§6.4)
+            return None
+        with self._lock:
+            app = self._apps.get(basic[0])
+        return app if app is not None and secrets.compare_digest(app.client_secret.encode(), basic[1].encode()) else None
 
     def _rejection(self) -> _Answer:
         style = self._rejection_style
@@ -525,6 +950,15 @@ class FakeWalmart:
 def _not_acceptable() -> _Answer:
     return _error(406, "INVALID_ACCEPT_TYPE.GMP_GATEWAY_API", "Accept", "Not Acceptable",
                   "This endpoint answers in application/json (or application/xml for /v3/token).", category="APPLICATION")
+
+
+def _checked_scopes(scopes: dict | None) -> dict:
+    if scopes is None:
+        return {name: "full_access" for name in SCOPES}
+    bad = {k: v for k, v in scopes.items() if v not in ACCESS_LEVELS}
+    if bad:
+        raise ValueError(f"unknown access level(s) {bad}; use one of {ACCESS_LEVELS}")
+    return dict(scopes)
 
 
 def _check_env(environment: str) -> None:
