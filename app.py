@@ -23,6 +23,11 @@ navigation = st.navigation(
         "Stores": [
             st.Page("pages/stores.py", title="Store authorization", icon=":material/key:", default=True),
             st.Page("pages/fleet.py", title="Fleet health", icon=":material/monitoring:"),
+            st.Page("pages/connect.py", title="Connect with Walmart", icon=":material/link:"),
+            st.Page("pages/walmart_callback.py", title="Connecting", url_path="walmart_callback", visibility="hidden"),
+        ],
+        "Help": [
+            st.Page("pages/troubleshooting.py", title="Troubleshooting", icon=":material/help:"),
         ],
     }
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -21,6 +21,18 @@ from core.tokens import TokenCache
 from core.walmart import CallRecord, ErrorKind, WalmartClient, WalmartError
 
 
+@dataclass(frozen=True)
+class SellerGrant:
+    """An OAuth seller authorization, decrypted for one check. Its repr hides both secrets."""
+
+    app_id: str
+    app_secret: str = field(repr=False)
+    seller_id: str = ""
+    refresh_token: str = field(default="", repr=False)
+    market: str = "us"
+    environment: str = "production"
+
+
 class Status(StrEnum):
     authorized = "authorized"
     missing_permissions = "missing_permissions"
@@ -29,6 +41,7 @@ class Status(StrEnum):
     invalid_input = "invalid_input"
     rate_limited = "rate_limited"
     unreachable = "unreachable"
+    reconnect_required = "reconnect_required"  # OAuth: Walmart refused the store's refresh token
 
 
 # What each status means for ops staff, and the next step. The FAQ links to these by status.
@@ -57,6 +70,11 @@ STATUS_TEXT: dict[Status, tuple[str, str]] = {
     Status.unreachable: (
         "Walmart could not be reached",
         "This is usually temporary. Check again in a few minutes; if it persists, check the network and the Walmart base URL settings.",
+    ),
+    Status.reconnect_required: (
+        "Re-connect this store",
+        "Walmart no longer accepts this store's authorization (the seller disconnected the app, or it expired). "
+        "Start Connect for this store and have the seller approve the app again.",
     ),
 }
 
@@ -143,12 +161,12 @@ class _Run:
         )
 
 
-def _failure(run: _Run, error: WalmartError) -> Outcome:
+def _failure(run: _Run, error: WalmartError, refused: Status = Status.rejected) -> Outcome:
     if error.kind == ErrorKind.rate_limited:
         when = f" Try again after {error.retry_at:%H:%M:%S} UTC." if error.retry_at else ""
         return run.outcome(Status.rate_limited, f"{error.message}{when}", error)
     if error.kind in (ErrorKind.rejected, ErrorKind.forbidden):
-        return run.outcome(Status.rejected, error.message, error)
+        return run.outcome(refused, error.message, error)
     return run.outcome(Status.unreachable, error.message, error)
 
 
@@ -169,10 +187,10 @@ def check_keys(
         return run.outcome(Status.invalid_input, f"{len(checked.errors)} problem(s) found in the pasted keys; Walmart was not asked.")
     client_id, client_secret = checked.client_id, checked.client_secret
 
-    def fetch(env: str):
+    def fetch(env: str, fresh: bool = False):
         base = client.base_urls[env]
         key = TokenCache.key(env, base, client_id, client_secret)
-        return key, cache.get(key, lambda: client.request_token(env, client_id, client_secret))
+        return key, cache.get(key, lambda: client.request_token(env, client_id, client_secret), fresh)
 
     try:
         cache_key, (token, reused) = fetch(environment)
@@ -199,23 +217,53 @@ def check_keys(
             walmart_code=error.code,
             token_expires_at=other_token.expires_at,
         )
+    return _verify(run, client, cache, required, cache_key, token, reused, lambda: fetch(environment, fresh=True), (client_id, client_secret))
+
+
+def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[str, str], grant: "SellerGrant") -> Outcome:
+    """Check an OAuth seller authorization: refresh grant -> token detail -> permissions."""
+    run = _Run("production")
+
+    def fetch(fresh: bool = False):
+        key = TokenCache.key("oauth", client.base_urls["production"], grant.seller_id, grant.refresh_token)
+        refresh = lambda: client.refresh_access_token(grant.app_id, grant.app_secret, grant.refresh_token, grant.seller_id, grant.market)  # noqa: E731
+        return key, cache.get(key, refresh, fresh)
+
+    try:
+        cache_key, (token, reused) = fetch()
+    except WalmartError as error:
+        if error.kind == ErrorKind.rejected and (error.code or "").lower() in ("invalid_client", "unauthorized_client", "unauthorized.gmp_gateway_api"):
+            # The app's own keys were refused: re-connecting the store would not help.
+            return run.outcome(Status.rejected, f"Walmart refused the app's own keys (WALMART_OAUTH_CLIENT_ID and its saved secret). {error.message}", error)
+        if error.kind == ErrorKind.rejected:
+            return run.outcome(Status.reconnect_required, f"Walmart refused the store's refresh token. {error.message}", error)
+        return _failure(run, error, Status.reconnect_required)
+    return _verify(run, client, cache, required, cache_key, token, reused, lambda: fetch(fresh=True), (grant.app_id, grant.app_secret),
+                   refused=Status.reconnect_required)
+
+
+def _verify(run: _Run, client: WalmartClient, cache: TokenCache, required: dict[str, str], cache_key: str, token, reused: bool, refetch,
+            basic: tuple[str, str], refused: Status = Status.rejected) -> Outcome:
+    """Token detail and the permission comparison, shared by both kinds of credential.
+    `refused` is the status when Walmart refuses the credential itself."""
+    environment = run.environment
     if not reused:
         run.calls.append(token.call)
 
     try:
-        detail = client.token_detail(environment, token, client_id, client_secret)
+        detail = client.token_detail(environment, token, *basic)
     except WalmartError as error:
         if error.kind != ErrorKind.rejected or not reused:
-            return _failure(run, error)
+            return _failure(run, error, refused)
         # The cached token was revoked (for example the key was reset): one fresh try.
         run.calls.append(error.call)
         cache.forget(cache_key)
         try:
-            cache_key, (token, reused) = fetch(environment)
+            cache_key, (token, reused) = refetch()
             run.calls.append(token.call)
-            detail = client.token_detail(environment, token, client_id, client_secret)
+            detail = client.token_detail(environment, token, *basic)
         except WalmartError as retry_error:
-            return _failure(run, retry_error)
+            return _failure(run, retry_error, refused)
     run.calls.append(detail.call)
 
     if not detail.is_valid:
@@ -342,12 +390,19 @@ def health_by_store(session: Session, store_ids: list[int] | None = None) -> dic
     return {row.store_id: Health(row) for row in session.exec(query).all()}
 
 
+def check_credential(runtime, credential) -> Outcome:
+    """Either kind of credential, as `stores.credentials_for_check` gives it."""
+    if isinstance(credential, SellerGrant):
+        grant = replace(credential, market=runtime.settings.market)
+        return check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, grant)
+    return check_keys(runtime.walmart, runtime.tokens, runtime.required_permissions, credential.environment, credential.client_id, credential.client_secret)
+
+
 def check_store(session: Session, runtime, store: Store) -> Outcome:
-    """Check one saved store with its decrypted keys and record the outcome."""
+    """Check one saved store with its decrypted credential and record the outcome."""
     from core.stores import credentials_for_check
 
-    keys = credentials_for_check(session, runtime.vault, store)
-    outcome = check_keys(runtime.walmart, runtime.tokens, runtime.required_permissions, store.environment, keys.client_id, keys.client_secret)
+    outcome = check_credential(runtime, credentials_for_check(session, runtime.vault, store))
     record(session, store.id, outcome, AlertPolicy.from_settings(runtime.settings))
     events.deliver_pending(session, runtime.settings.alert_webhook_url)
     return outcome

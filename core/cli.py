@@ -17,7 +17,7 @@ EXIT_OK, EXIT_NOT_ALL_AUTHORIZED, EXIT_USAGE = 0, 1, 2
 
 # Each command module contributes `add_commands(subparsers)`; every leaf parser sets
 # `handler=function(args, runtime) -> int`.
-COMMAND_MODULES: list[str] = ["core.cli_stores"]
+COMMAND_MODULES: list[str] = ["core.cli_stores", "core.cli_troubleshooting", "core.cli_oauth"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(subparsers)
     return parser
+
+
+def operator_name() -> str:
+    """Who is at the command line: STORE_CONNECT_OPERATOR, else the login name."""
+    import getpass
+    import os
+
+    return os.environ.get("STORE_CONNECT_OPERATOR") or f"cli:{getpass.getuser()}"
 
 
 def print_json(data) -> None:

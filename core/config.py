@@ -38,8 +38,15 @@ DEFAULTS = {
     "HISTORY_RETENTION_DAYS": "90",
     "ALERT_RENOTIFY_HOURS": "24",
     "KEY_MAX_AGE_DAYS": "180",
+    # OAuth 2.0 seller authorization (US): the OMS's own app, registered with Walmart.
+    "WALMART_AUTHORIZE_URL": "https://login.account.wal-mart.com/authorize",
+    "WALMART_OAUTH_REDIRECT_URI": "http://localhost:8501/walmart_callback",
+    "WALMART_MARKET": "us",
+    "OAUTH_STATE_MINUTES": "15",
+    "REFRESH_TOKEN_WARN_DAYS": "30",
 }
-OPTIONAL = ("STORE_CONNECT_SECRET_KEY", "ALERT_WEBHOOK_URL")
+OPTIONAL = ("STORE_CONNECT_SECRET_KEY", "ALERT_WEBHOOK_URL", "WALMART_OAUTH_CLIENT_ID")
+MARKETS = {"us": "seller", "ca": "seller-ca", "mx": "seller-mx"}  # market -> clientType
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,12 @@ class Settings:
     alert_webhook_url: str | None = None
     alert_renotify_hours: float = 24.0
     key_max_age_days: int = 180
+    oauth_client_id: str | None = None
+    authorize_url: str = DEFAULTS["WALMART_AUTHORIZE_URL"]
+    oauth_redirect_uri: str = DEFAULTS["WALMART_OAUTH_REDIRECT_URI"]
+    market: str = "us"
+    oauth_state_minutes: int = 15
+    refresh_token_warn_days: int = 30
 
     def base_url(self, environment: str) -> str:
         return self.production_base_url if environment == "production" else self.sandbox_base_url
@@ -113,6 +126,19 @@ def _number(name: str, value: str, low: float, high: float, unit: str = "seconds
     return number
 
 
+def _web_address(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(name, f"'{value}' is not a web address.", "Give a full address starting with https://.")
+    return value
+
+
+def _market(value: str) -> str:
+    if value.lower() not in MARKETS:
+        raise ConfigError("WALMART_MARKET", f"'{value}' is not a market.", f"Use one of: {', '.join(MARKETS)}.")
+    return value.lower()
+
+
 def _webhook(value: str | None) -> str | None:
     if not value:
         return None
@@ -158,4 +184,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         alert_webhook_url=_webhook(values.get("ALERT_WEBHOOK_URL")),
         alert_renotify_hours=_number("ALERT_RENOTIFY_HOURS", values["ALERT_RENOTIFY_HOURS"], 0.1, 720, "hours"),
         key_max_age_days=int(_number("KEY_MAX_AGE_DAYS", values["KEY_MAX_AGE_DAYS"], 1, 3650, "days")),
+        oauth_client_id=values.get("WALMART_OAUTH_CLIENT_ID") or None,
+        authorize_url=_web_address("WALMART_AUTHORIZE_URL", values["WALMART_AUTHORIZE_URL"]),
+        oauth_redirect_uri=_web_address("WALMART_OAUTH_REDIRECT_URI", values["WALMART_OAUTH_REDIRECT_URI"]),
+        market=_market(values["WALMART_MARKET"]),
+        oauth_state_minutes=int(_number("OAUTH_STATE_MINUTES", values["OAUTH_STATE_MINUTES"], 1, 1440, "minutes")),
+        refresh_token_warn_days=int(_number("REFRESH_TOKEN_WARN_DAYS", values["REFRESH_TOKEN_WARN_DAYS"], 1, 364, "days")),
     )

@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, select
 
 from core import events
-from core.authorization import STATUS_TEXT, AlertPolicy, Outcome, Status, check_keys, record
+from core.authorization import STATUS_TEXT, AlertPolicy, Outcome, SellerGrant, Status, check_credential, record
 from core.db import session_scope
 from core.models import AuthorizationCheck, Credential, StatusEvent, Store, utc_now
 from core.stores import KeyPair, credentials_for_check
@@ -29,7 +29,7 @@ class Result:
     outcome: Outcome
 
 
-def _timed_out(keys: KeyPair, seconds: float) -> Outcome:
+def _timed_out(keys: KeyPair | SellerGrant, seconds: float) -> Outcome:
     return Outcome(
         status=Status.unreachable,
         environment=keys.environment,
@@ -46,21 +46,21 @@ def check_many(runtime, store_ids: list[int], workers: int | None = None, store_
     workers = workers or settings.check_workers
     store_timeout = store_timeout or settings.check_store_timeout
     alerts = AlertPolicy.from_settings(settings)
-    jobs: list[tuple[int, str, KeyPair]] = []
+    jobs: list[tuple[int, str, KeyPair | SellerGrant]] = []
     with session_scope(runtime.engine) as session:
-        for store in session.exec(select(Store).join(Credential, Credential.store_id == Store.id).where(Store.id.in_(store_ids)).order_by(Store.name)).all():
+        for store in session.exec(select(Store).join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active")).where(Store.id.in_(store_ids)).order_by(Store.name)).all():
             jobs.append((store.id, store.name, credentials_for_check(session, runtime.vault, store)))
         session.execute(update(Store).where(Store.id.in_(store_ids)).values(check_claimed_at=utc_now()))
 
     started: dict[int, float] = {}  # store id -> when a worker picked it up (queued time does not count)
 
-    def run(store_id: int, keys: KeyPair) -> Outcome:
+    def run(store_id: int, credential) -> Outcome:
         started[store_id] = time.monotonic()
-        return check_keys(runtime.walmart, runtime.tokens, runtime.required_permissions, keys.environment, keys.client_id, keys.client_secret)
+        return check_credential(runtime, credential)
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store-check")
     try:
-        pending: dict[Future, tuple[int, str, KeyPair]] = {pool.submit(run, job[0], job[2]): job for job in jobs}
+        pending: dict[Future, tuple[int, str, KeyPair | SellerGrant]] = {pool.submit(run, job[0], job[2]): job for job in jobs}
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             now = time.monotonic()

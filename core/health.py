@@ -14,7 +14,7 @@ from core.config import Settings
 from core.models import AuthorizationCheck, Credential, Store, StoreHealth, utc_now
 
 NEVER_CHECKED = "never_checked"
-ATTENTION = ("missing_permissions", "rejected", "wrong_environment", "invalid_input")
+ATTENTION = ("missing_permissions", "rejected", "wrong_environment", "invalid_input", "reconnect_required")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def store_table(
 ) -> list[StoreRow]:
     """One page of stores with their health, by name."""
     base = select(Store, StoreHealth, Credential).join(StoreHealth, StoreHealth.store_id == Store.id, isouter=True)
-    base = base.join(Credential, Credential.store_id == Store.id, isouter=True)
+    base = base.join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"), isouter=True)
     base = _filtered(base, statuses, environment, search)
     page = session.exec(base.order_by(func.lower(Store.name), Store.id).offset(offset).limit(limit)).all()
     rows = [
@@ -147,19 +147,30 @@ class Deadlines:
     stores_on_delegated_keys: int
     keys_older_than_limit: list[tuple[str, int]]  # (store name, age in days)
     key_max_age_days: int
+    refresh_tokens_expiring: list[tuple[str, int]]  # OAuth stores: (store name, days left), within the warning window
 
 
 def deadlines(session: Session, settings: Settings, today: date | None = None) -> Deadlines:
     today = today or utc_now().date()
-    rows = session.exec(select(Store.name, Credential.kind, Credential.secret_set_at).join(Credential, Credential.store_id == Store.id)).all()
+    rows = session.exec(
+        select(Store.name, Credential.kind, Credential.secret_set_at, Credential.secret_expires_at)
+        .join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"))
+    ).all()
     old = sorted(
-        ((name, (today - saved.date()).days) for name, _, saved in rows if (today - saved.date()).days > settings.key_max_age_days),
+        ((name, (today - saved.date()).days) for name, kind, saved, _ in rows
+         if kind == "delegated_key" and (today - saved.date()).days > settings.key_max_age_days),
         key=lambda item: -item[1],
+    )
+    expiring = sorted(
+        ((name, (expires.date() - today).days) for name, kind, _, expires in rows
+         if kind == "oauth_seller" and expires and (expires.date() - today).days <= settings.refresh_token_warn_days),
+        key=lambda item: item[1],
     )
     return Deadlines(
         delegated_access_deadline=settings.delegated_access_deadline,
         days_left=(settings.delegated_access_deadline - today).days,
-        stores_on_delegated_keys=sum(1 for _, kind, _ in rows if kind == "delegated_key"),
+        stores_on_delegated_keys=sum(1 for _, kind, _, _ in rows if kind == "delegated_key"),
         keys_older_than_limit=old,
         key_max_age_days=settings.key_max_age_days,
+        refresh_tokens_expiring=expiring,
     )

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from core.credentials import PrecheckResult, precheck
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.models import Credential, CredentialKind, Environment, Store, utc_now
+from core.authorization import SellerGrant
+from core.models import Credential, CredentialKind, CredentialState, Environment, Store, utc_now
 from core.vault import Vault, mask
 
 MAX_NAME_LENGTH = 120
@@ -33,6 +34,8 @@ class StoreView:
     client_id: str
     secret_masked: str
     secret_set_at: datetime | None
+    seller_id: str | None  # OAuth stores only
+    secret_expires_at: datetime | None  # OAuth: when the refresh token runs out
     created_at: datetime
     updated_at: datetime
     version: int
@@ -88,6 +91,8 @@ def _view(store: Store, credential: Credential | None) -> StoreView:
         client_id=credential.client_id if credential else "",
         secret_masked=mask(None, credential.secret_last4) if credential else "(not set)",
         secret_set_at=credential.secret_set_at if credential else None,
+        seller_id=credential.seller_id if credential else None,
+        secret_expires_at=credential.secret_expires_at if credential else None,
         created_at=store.created_at,
         updated_at=store.updated_at,
         version=store.version,
@@ -107,7 +112,7 @@ def find_store(session: Session, name_or_id: str | int) -> Store:
 
 
 def _credential(session: Session, store_id: int) -> Credential | None:
-    return session.exec(select(Credential).where(Credential.store_id == store_id)).first()
+    return session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == "active")).first()
 
 
 def get_store(session: Session, name_or_id: str | int) -> StoreView:
@@ -116,7 +121,7 @@ def get_store(session: Session, name_or_id: str | int) -> StoreView:
 
 
 def list_stores(session: Session, include_disabled: bool = True) -> list[StoreView]:
-    query = select(Store, Credential).join(Credential, Credential.store_id == Store.id, isouter=True).order_by(func.lower(Store.name))
+    query = select(Store, Credential).join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"), isouter=True).order_by(func.lower(Store.name))
     if not include_disabled:
         query = query.where(Store.enabled == True)  # noqa: E712
     return [_view(store, credential) for store, credential in session.exec(query).all()]
@@ -242,8 +247,18 @@ def delete_store(session: Session, name_or_id: str | int, expected_version: int 
     return name
 
 
-def credentials_for_check(session: Session, vault: Vault, store: Store) -> KeyPair:
-    credential = _credential(session, store.id)
+def credentials_for_check(session: Session, vault: Vault, store: Store, state: str = CredentialState.active) -> KeyPair | SellerGrant:
+    """The store's credential, decrypted, in the form the authorization check takes."""
+    credential = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == state)).first()
     if credential is None:
-        raise NotFound(f"The store '{store.name}' has no keys saved.", "Paste its Client ID and Client Secret.")
+        raise NotFound(f"The store '{store.name}' has no keys saved.", "Paste its Client ID and Client Secret, or connect it with Walmart.")
+    if credential.kind == CredentialKind.oauth_seller:
+        from core.oauth import app_secret  # the app's own secret is needed to use a seller's refresh token
+
+        return SellerGrant(
+            app_id=credential.client_id,
+            app_secret=app_secret(session, vault, credential.client_id),
+            seller_id=credential.seller_id or "",
+            refresh_token=vault.decrypt(credential.secret_ciphertext),
+        )
     return KeyPair(store.environment, credential.client_id, vault.decrypt(credential.secret_ciphertext))

@@ -50,11 +50,11 @@ class TokenCache:
         with self._guard:
             return self._locks.setdefault(key, threading.Lock())
 
-    def get(self, key: str, fetch: Callable[[], Token]) -> tuple[Token, bool]:
-        """Return (token, reused). `fetch` runs only when no usable token is cached."""
+    def get(self, key: str, fetch: Callable[[], Token], fresh: bool = False) -> tuple[Token, bool]:
+        """Return (token, reused). `fetch` runs only when no usable token is cached, or when `fresh`."""
         with self._lock(key):
-            token = self._tokens.get(key)
-            if token is None and self._store is not None:
+            token = None if fresh else self._tokens.get(key)
+            if token is None and self._store is not None and not fresh:
                 token = self._quietly(self._store.load, key)
             if token is not None and self._usable(token):
                 self._tokens[key] = token

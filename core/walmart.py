@@ -92,6 +92,7 @@ class Token:
     expires_in: int
     expires_at: datetime  # UTC
     call: CallRecord
+    refresh_token: str | None = field(default=None, repr=False)  # only from grant_type=authorization_code
 
 
 @dataclass(frozen=True)
@@ -298,14 +299,14 @@ class WalmartClient:
             raise WalmartError(ErrorKind.bad_response, f"Walmart answered HTTP {response.status_code} with something that is not JSON.", call)
         return data
 
-    def request_token(self, environment: str, client_id: str, client_secret: str) -> Token:
+    def _grant(self, environment: str, client_id: str, client_secret: str, form: dict, headers: dict | None = None) -> Token:
         response, call = self._call(
             environment,
             "POST",
             TOKEN_PATH,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
             auth=(client_id.encode("utf-8"), client_secret.encode("utf-8")),
-            data={"grant_type": "client_credentials"},
+            data=form,
         )
         if response.status_code != 200:
             self._raise_for(response, call)
@@ -317,7 +318,30 @@ class WalmartClient:
             lifetime = 0
         if not isinstance(token, str) or not token or lifetime <= 0:
             raise WalmartError(ErrorKind.bad_response, "Walmart's token answer lacked an access token or its lifetime.", call)
-        return Token(token, str(data.get("token_type", "Bearer")), lifetime, _now() + timedelta(seconds=lifetime), call)
+        refresh = data.get("refresh_token") if isinstance(data.get("refresh_token"), str) else None
+        return Token(token, str(data.get("token_type", "Bearer")), lifetime, _now() + timedelta(seconds=lifetime), call, refresh)
+
+    def request_token(self, environment: str, client_id: str, client_secret: str) -> Token:
+        """Delegated or own keys: grant_type=client_credentials."""
+        return self._grant(environment, client_id, client_secret, {"grant_type": "client_credentials"})
+
+    @staticmethod
+    def _seller_headers(seller_id: str, market: str) -> dict:
+        # WM_PARTNER.ID is required for both OAuth grants (walmart-api.md §6.4).
+        return {"WM_PARTNER.ID": seller_id, "WM_MARKET": market}
+
+    def exchange_code(self, app_id: str, app_secret: str, code: str, redirect_uri: str, seller_id: str, market: str = "us") -> Token:
+        """OAuth: the authorization code from the redirect -> access and refresh tokens."""
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        token = self._grant("production", app_id, app_secret, form, self._seller_headers(seller_id, market))
+        if not token.refresh_token:
+            raise WalmartError(ErrorKind.bad_response, "Walmart's answer to the code exchange had no refresh token.", token.call)
+        return token
+
+    def refresh_access_token(self, app_id: str, app_secret: str, refresh_token: str, seller_id: str, market: str = "us") -> Token:
+        """OAuth: a new access token from the store's refresh token."""
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        return self._grant("production", app_id, app_secret, form, self._seller_headers(seller_id, market))
 
     def token_detail(self, environment: str, token: Token, client_id: str, client_secret: str) -> TokenDetail:
         # Basic auth as well as the token: older specs required both, and sending both is harmless (§2.1).

@@ -37,6 +37,10 @@ if due.stores_on_delegated_keys:
                f"{due.delegated_access_deadline:%d %b %Y}. Plan to move them to OAuth seller authorization.")
 if due.keys_older_than_limit:
     st.dataframe(pd.DataFrame(due.keys_older_than_limit, columns=["Store", "Key age (days)"]), hide_index=True, width="stretch")
+if due.refresh_tokens_expiring:
+    st.warning(f"OAuth refresh tokens run out within {settings.refresh_token_warn_days} days for {len(due.refresh_tokens_expiring)} store(s); "
+               "connect them again on the Connect with Walmart page.")
+    st.dataframe(pd.DataFrame(due.refresh_tokens_expiring, columns=["Store", "Days left"]), hide_index=True, width="stretch")
 
 st.subheader("Changes and alerts")
 webhook = "on" if settings.alert_webhook_url else "off (set ALERT_WEBHOOK_URL)"

@@ -104,6 +104,7 @@ def render_table(rows) -> None:
             {
                 "Store": [row.name + ("" if row.enabled else " (disabled)") for row in rows],
                 "Environment": [row.environment for row in rows],
+                "Credential": [{"oauth_seller": "OAuth", "delegated_key": "Client ID/Secret"}.get(row.credential_kind, "—") for row in rows],
                 "Status": [badge_text(row.status) for row in rows],
                 "Missing permissions": [", ".join(row.missing) for row in rows],
                 "Last checked (UTC)": [when(row.checked_at) for row in rows],

@@ -13,6 +13,7 @@ BADGES = {
     "invalid_input": ("Invalid keys", "red", ":material/error:"),
     "rate_limited": ("Rate limited", "blue", ":material/hourglass_top:"),
     "unreachable": ("Walmart unreachable", "gray", ":material/cloud_off:"),
+    "reconnect_required": ("Re-connect needed", "red", ":material/link_off:"),
     "never_checked": ("Not checked yet", "gray", ":material/radio_button_unchecked:"),
 }
 

@@ -7,6 +7,7 @@ import streamlit as st
 from core import authorization, events, health, stores
 from core.credentials import precheck
 from core.db import session_scope
+from core.models import utc_now
 from ui.actions import run_action, when
 from ui.status import badge, badge_text, show_findings, style_status_column
 
@@ -126,7 +127,16 @@ def show(runtime, chosen: stores.StoreView) -> None:
                     st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
             if item.correlation_ids:
                 st.caption(f"Correlation IDs for a Walmart support ticket: {item.correlation_ids}")
-        st.caption(f"Client ID `{chosen.client_id}` · secret {chosen.secret_masked} · saved {when(chosen.secret_set_at)} UTC")
+        if chosen.credential_kind == "oauth_seller":
+            days = (chosen.secret_expires_at - utc_now()).days if chosen.secret_expires_at else None
+            st.caption(f"OAuth seller authorization · seller ID `{chosen.seller_id}` · refresh token {chosen.secret_masked}, "
+                       f"connected {when(chosen.secret_set_at)} UTC, expires {when(chosen.secret_expires_at)} UTC ({days} days left)")
+            if days is not None and days <= runtime.settings.refresh_token_warn_days:
+                st.warning(f"The refresh token runs out in {days} days. Connect this store again before then.")
+        else:
+            st.caption(f"Client ID and Secret · Client ID `{chosen.client_id}` · secret {chosen.secret_masked} · saved {when(chosen.secret_set_at)} UTC")
+        if item.status == "reconnect_required" or chosen.credential_kind == "delegated_key":
+            st.page_link("pages/connect.py", label="Connect this store with Walmart (OAuth)", icon=":material/link:")
     if top[1].button("Check now", icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
         with session_scope(runtime.engine) as session:
             outcome = authorization.check_store(session, runtime, stores.find_store(session, chosen.id))

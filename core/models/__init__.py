@@ -1,10 +1,12 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
 from core.models.base import utc_now
 from core.models.fleet import CachedToken, StatusEvent
+from core.models.oauth import ConnectRequest, OAuthApp
 from core.models.store import (
     AuthorizationCheck,
     Credential,
     CredentialKind,
+    CredentialState,
     EncryptionCheck,
     Environment,
     Store,
@@ -13,10 +15,13 @@ from core.models.store import (
 
 __all__ = [
     "CachedToken",
+    "ConnectRequest",
+    "OAuthApp",
     "StatusEvent",
     "AuthorizationCheck",
     "Credential",
     "CredentialKind",
+    "CredentialState",
     "EncryptionCheck",
     "Environment",
     "Store",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from core.models.base import utc_now
@@ -36,14 +36,20 @@ class Store(SQLModel, table=True):
     check_claimed_at: datetime | None = Field(default=None, index=True)
 
 
-class Credential(SQLModel, table=True):
-    """What a store uses to obtain tokens. One row per store; `kind` says how to read it."""
+class CredentialState(StrEnum):
+    active = "active"  # what checks use; at most one per store
+    pending = "pending"  # a new authorization waiting for the user to confirm the switch
+    retired = "retired"  # replaced; its secret is wiped
 
-    __table_args__ = (UniqueConstraint("store_id"),)
+
+class Credential(SQLModel, table=True):
+    """What a store uses to obtain tokens; `kind` says how to read it. A store has one
+    active credential, and during a migration also a pending one."""
 
     id: int | None = Field(default=None, primary_key=True)
-    store_id: int = Field(sa_column=Column(Integer, ForeignKey("store.id", ondelete="CASCADE"), nullable=False))
+    store_id: int = Field(sa_column=Column(Integer, ForeignKey("store.id", ondelete="CASCADE"), nullable=False, index=True))
     kind: str = Field(default=CredentialKind.delegated_key, max_length=30)
+    state: str = Field(default=CredentialState.active, max_length=20, index=True)
     # delegated_key: the store's Client ID. oauth_seller: the app Client ID it was granted to.
     client_id: str = Field(default="", max_length=200)
     # oauth_seller only: Walmart's seller (partner) ID, sent as WM_PARTNER.ID.
@@ -55,6 +61,8 @@ class Credential(SQLModel, table=True):
     secret_set_at: datetime = Field(default_factory=utc_now)
     # oauth_seller only: when the refresh token runs out.
     secret_expires_at: datetime | None = Field(default=None)
+    # When a check with this credential last succeeded (used to allow retiring the old one).
+    verified_at: datetime | None = Field(default=None)
 
 
 class AuthorizationCheck(SQLModel, table=True):

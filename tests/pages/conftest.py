@@ -27,6 +27,6 @@ def page_text(at) -> str:
     for frame in at.dataframe:
         parts.append(frame.value.to_string())
     for widget in at.text_input:
-        if widget.type != "password":
+        if widget.proto.type != widget.proto.PASSWORD:  # what the user typed into a password box is not "shown"
             parts.append(str(widget.value))
     return "\n".join(parts)

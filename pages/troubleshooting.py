@@ -1,0 +1,164 @@
+"""Troubleshooting: search the FAQ, diagnose keys step by step, decode a Walmart error.
+
+Nothing pasted here is saved, and the secret is never shown back: the key form
+clears itself on submit and only the diagnosis (which holds no secret) is kept.
+"""
+import pandas as pd
+import streamlit as st
+
+from core import diagnosis, stores
+from core.db import session_scope
+from core.error_decoder import explain
+from core.errors import StoreConnectError
+from core.faq import FaqEntry, FaqError, faq_for
+from ui import context
+from ui.status import badge, show_findings
+
+PAGE = "pages/troubleshooting.py"
+FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
+STEP_ICONS = {"passed": "✅", "failed": "❌", "warning": "⚠️", "skipped": "⏭️"}
+STEP_WORDS = {"passed": "passed", "failed": "failed", "warning": "needs a look", "skipped": "skipped"}
+ENVIRONMENTS = {"production": "Production", "sandbox": "Sandbox", "unsure": "Not sure (try both)"}
+PASTE, SAVED = "Keys I paste", "A saved store"
+
+runtime = context.runtime()
+state = st.session_state
+params = st.query_params
+try:
+    faq = faq_for(runtime.settings)
+except FaqError as problem:
+    st.error(problem.message, icon=":material/error:")
+    st.info(problem.fix)
+    st.stop()
+
+
+def faq_link(entry_id: str | None, prefix: str = "") -> None:
+    entry = faq.get(entry_id)
+    if entry:
+        st.page_link(PAGE, label=f"{prefix}{entry.question}", icon=":material/help:", query_params={"faq": entry.id})
+
+
+def show_entry(entry: FaqEntry, expanded: bool = False) -> None:
+    with st.expander(entry.question, expanded=expanded):
+        st.markdown(entry.answer)
+        st.markdown("\n".join(f"{number}. {step}" for number, step in enumerate(entry.steps, start=1)))
+        st.page_link(PAGE, label="Link to this answer", icon=":material/link:", query_params={"faq": entry.id})
+
+
+def show_diagnosis(result: diagnosis.Diagnosis) -> None:
+    subject = f"the saved store **{result.store}**" if result.store else "the pasted keys"
+    asked = "environment not known, both tried" if result.asked == "unsure" else f"environment {result.asked}"
+    st.subheader("Diagnosis")
+    badge(str(result.status))
+    st.caption(f"Diagnosis of {subject} ({asked}). Nothing was saved.")
+    (st.success if result.authorized else st.error)(result.summary)
+    st.info(f"**Next step:** {result.next_step}")
+    faq_link(result.faq_id, "Read: ")
+    for step in result.steps:
+        with st.container(border=True):
+            st.markdown(f"{STEP_ICONS[step.state]} **{step.title}**: {STEP_WORDS[step.state]}")
+            st.markdown(step.detail)
+            explained = step.key == "precheck" and result.findings
+            if explained:  # each finding already says what is wrong and what to do
+                show_findings(list(result.findings), FIELDS)
+            if step.cause and step.state in ("failed", "warning") and not explained:
+                st.markdown(f"**Likely cause:** {step.cause}")
+            if step.next_step and step.state in ("failed", "warning") and not explained:
+                st.markdown(f"**Next step:** {step.next_step}")
+            if step.state in ("failed", "warning"):
+                faq_link(step.faq_id, "FAQ: ")
+    if result.scopes:
+        rows = pd.DataFrame([row.to_dict() for row in result.scopes])
+        rows["required"] = rows["required"].replace("", "not required")
+        st.dataframe(rows.rename(columns={"scope": "Scope", "granted": "Granted", "required": "Required", "ok": "OK"}), hide_index=True)
+    if result.correlation_ids:
+        st.caption(f"Correlation IDs for a Walmart support ticket: {', '.join(result.correlation_ids)}")
+
+
+def run_diagnosis(action) -> None:
+    try:
+        with st.spinner("Asking Walmart…"):
+            state["diagnosis"] = action()
+    except StoreConnectError as problem:
+        st.error(problem.message, icon=":material/error:")
+        if problem.fix:
+            st.info(problem.fix)
+
+
+st.title("Troubleshooting")
+st.caption("Find an answer, check keys step by step, or decode an error from Walmart or the OMS logs. Nothing you paste here is saved.")
+search_tab, diagnose_tab, decode_tab = st.tabs(
+    ["Search the FAQ", "Diagnose keys", "Decode an error"], default="Diagnose keys" if params.get("store") else None
+)
+
+with search_tab:
+    query = st.text_input("Search the FAQ", key="q", bind="query-params", placeholder="for example: sandbox keys, permissions, 429, bundle")
+    opened = faq.get(params.get("faq"))
+    if params.get("faq") and opened is None:
+        st.warning("The linked answer no longer exists. Search for it below.")
+    if opened:
+        show_entry(opened, expanded=True)
+    if query.strip():
+        matches = [m.entry for m in faq.search(query) if m.entry is not opened]
+        if matches:
+            st.caption(f"{len(matches)} answer(s), best match first. The address of this page keeps the search, so you can share it.")
+            for number, entry in enumerate(matches):
+                show_entry(entry, expanded=number == 0 and opened is None)
+        else:
+            st.info("No answer matched those words. Try fewer or other words, or browse the topics below.")
+    if not query.strip() or not faq.search(query):
+        for topic, entries in faq.topics().items():
+            st.subheader(topic)
+            for entry in entries:
+                if entry is not opened:
+                    show_entry(entry)
+
+with diagnose_tab:
+    st.markdown("Runs every pre-check, asks Walmart for a token, reads the token's details and compares its permissions. "
+                "Nothing is saved, not even the token.")
+    source = st.radio("What to diagnose", [PASTE, SAVED], index=1 if params.get("store") else 0, horizontal=True, key="diagnose_source")
+    if source == PASTE:
+        with st.form("diagnose_keys", clear_on_submit=True):  # cleared so the secret does not linger in the page
+            client_id = st.text_input("Client ID")
+            client_secret = st.text_input("Client Secret", type="password")
+            environment = st.radio("Environment", list(ENVIRONMENTS), format_func=ENVIRONMENTS.get, horizontal=True,
+                                   help="Not sure tries production and sandbox and tells you which one the keys belong to.")
+            if st.form_submit_button("Run diagnosis", type="primary", icon=":material/troubleshoot:"):
+                run_diagnosis(lambda: diagnosis.diagnose(runtime, client_id, client_secret, environment, faq=faq))
+    else:
+        with session_scope(runtime.engine) as session:
+            views = {view.id: view for view in stores.list_stores(session)}
+        if not views:
+            st.info("No store is saved yet. Add one on the Store authorization page, or paste its keys instead.")
+        else:
+            wanted = params.get("store", "")
+            ids = list(views)
+            index = ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in views else 0
+            chosen = st.selectbox("Store", ids, index=index, key="diagnose_store",
+                                  format_func=lambda store_id: f"{views[store_id].name} ({views[store_id].environment})")
+            if st.button("Diagnose this store", type="primary", icon=":material/troubleshoot:"):
+                def run_store():
+                    with session_scope(runtime.engine) as session:
+                        return diagnosis.diagnose_store(session, runtime, chosen, faq=faq)
+
+                run_diagnosis(run_store)
+    if state.get("diagnosis") is not None:
+        show_diagnosis(state["diagnosis"])
+
+with decode_tab:
+    text = st.text_area("Paste the error", key="error_text", height=140,
+                        placeholder='for example: {"error":[{"code":"UNAUTHORIZED.GMP_GATEWAY_API", ...}]}, HTTP 429 or invalid_client')
+    if text.strip():
+        result = explain(text, faq)
+        st.subheader(result.title)
+        st.markdown(result.meaning)
+        if result.found:
+            st.caption(f"Recognised: {', '.join(result.found)}")
+        if result.causes:
+            st.markdown("**Likely causes, most likely first**")
+            st.markdown("\n".join(f"{number}. {cause.text}" for number, cause in enumerate(result.causes, start=1)))
+        st.markdown("**What to do**")
+        st.markdown("\n".join(f"{number}. {step}" for number, step in enumerate(result.steps, start=1)))
+        st.markdown("**Read next**" if result.recognized else "**Closest answers in the FAQ**")
+        for entry in result.faq:
+            show_entry(entry)

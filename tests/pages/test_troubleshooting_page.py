@@ -1,0 +1,172 @@
+"""The Troubleshooting page through AppTest: FAQ search and links, live diagnosis, error decoder, no secret shown."""
+import pytest
+import streamlit as st
+from sqlalchemy import func
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import TextArea, TextInput
+
+from core import stores
+from core.db import session_scope
+from core.faq import load_faq
+from core.models import AuthorizationCheck
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+
+PAGE = "pages/troubleshooting.py"
+FAQ = load_faq()
+
+
+@pytest.fixture
+def page(app_env, monkeypatch):
+    """The app from its router, on the Troubleshooting page; query params can be set before `open()`."""
+    for name, value in app_env.items():
+        monkeypatch.setenv(name, value)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file("../../app.py", default_timeout=30)
+
+    def open_page(**params):
+        for name, value in params.items():
+            at.query_params[name] = value
+        at.run()
+        at.switch_page(PAGE).run()
+        assert not at.exception, at.exception
+        return at
+
+    at.open = open_page
+    yield at
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
+
+
+def rendered_text(at) -> str:
+    """Everything the page shows: element protos, except what the user typed into input boxes."""
+    parts = []
+    for node in walk(at._tree):
+        if isinstance(node, (TextInput, TextArea)):
+            parts.append(node.label)
+        elif getattr(node, "proto", None) is not None:
+            parts.append(str(node.proto))
+    return "\n".join(parts)
+
+
+def markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def widget(elements, label):
+    return next(element for element in elements if element.label == label)
+
+
+def diagnose_pasted(at, client_id, secret, environment):
+    widget(at.text_input, "Client ID").input(client_id)
+    widget(at.text_input, "Client Secret").input(secret)
+    widget(at.radio, "Environment").set_value(environment)
+    widget(at.button, "Run diagnosis").click()
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_search_from_the_url_tolerates_typos_and_numbers_the_steps(page):
+    at = page.open(q="sandbx keys")
+    assert at.text_input(key="q").value == "sandbx keys"
+    entry = FAQ.get("production-vs-sandbox")
+    assert at.expander[0].label == entry.question
+    first = "\n".join(m.value for m in at.expander[0].markdown)
+    assert f"1. {entry.steps[0]}" in first and f"2. {entry.steps[1]}" in first
+    links = at.expander[0].get("page_link")
+    assert links and links[0].proto.query_string == "faq=production-vs-sandbox"  # the answer can be linked
+
+
+def test_typing_a_search_ranks_the_answer_first(page):
+    at = page.open()
+    assert len(at.expander) == len(FAQ)  # nothing typed: every answer, by topic
+    at.text_input(key="q").input("permision not enabled").run()
+    assert at.expander[0].label == FAQ.get("permissions-not-enabled").question
+    assert len(at.expander) < len(FAQ)
+
+
+def test_no_match_still_offers_every_topic(page):
+    at = page.open(q="qzxv blorf")
+    assert any("No answer matched" in i.value for i in at.info)
+    assert len(at.expander) == len(FAQ)
+
+
+def test_an_answer_opens_from_its_link(page):
+    at = page.open(faq="delegated-access-retirement")
+    assert at.expander[0].label == FAQ.get("delegated-access-retirement").question
+    assert at.expander[0].proto.expanded and not at.expander[1].proto.expanded
+    assert "April 30, 2027" in at.expander[0].markdown[0].value  # the deadline from settings
+    assert len(at.expander) == len(FAQ)  # shown once, at the top
+
+
+def test_pasted_sandbox_keys_with_not_sure_show_the_checklist(page, gateway):
+    at = page.open()
+    diagnose_pasted(at, SANDBOX_ID, SANDBOX_SECRET, "unsure")
+    text = markdown(at)
+    assert "✅ **Pre-checks of the pasted keys**: passed" in text
+    assert "⚠️ **Token from Walmart production**: needs a look" in text
+    assert "✅ **Token from Walmart sandbox**: passed" in text
+    assert "✅ **Permissions compared with what the OMS needs**: passed" in text
+    assert at.success[0].value.startswith("These are sandbox keys")
+    shown = rendered_text(at)
+    assert "These are sandbox keys" in shown and "Correlation IDs" in shown  # the collector sees the page
+    assert SANDBOX_SECRET not in shown
+    assert sorted(r.environment for r in gateway.token_requests()) == ["production", "sandbox"]
+
+
+def test_refused_keys_show_cause_next_step_and_faq_link(page, gateway):
+    at = page.open()
+    diagnose_pasted(at, CLIENT_ID, "a-wrong-secret-1234567890", "production")
+    text = markdown(at)
+    assert "❌ **Token from Walmart production**: failed" in text
+    assert "**Likely cause:**" in text and "**Next step:**" in text
+    assert "faq=keys-rejected" in [link.proto.query_string for link in at.get("page_link")]
+    assert "a-wrong-secret-1234567890" not in rendered_text(at)
+
+
+def test_invalid_keys_show_the_findings_and_ask_nobody(page, gateway):
+    at = page.open()
+    diagnose_pasted(at, CLIENT_ID, CLIENT_ID, "production")
+    assert any("exactly the same" in e.value for e in at.error)
+    assert "❌ **Pre-checks of the pasted keys**: failed" in markdown(at)
+    assert gateway.requests == []
+
+
+def test_a_saved_store_is_diagnosed_from_its_link_and_nothing_is_recorded(page, gateway, runtime):
+    with session_scope(runtime.engine) as session:
+        view = stores.add_store(session, runtime.vault, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    at = page.open(store=str(view.id))
+    assert at.radio(key="diagnose_source").value == "A saved store"
+    assert at.selectbox(key="diagnose_store").value == view.id
+    widget(at.button, "Diagnose this store").click()
+    at.run()
+    assert not at.exception
+    assert "the saved store **Acme**" in "\n".join(c.value for c in at.caption)
+    assert "✅ **Token detail**: passed" in markdown(at)
+    shown = rendered_text(at)
+    assert "Acme" in shown and CLIENT_SECRET not in shown
+    with Session(runtime.engine) as session:
+        assert session.exec(select(func.count()).select_from(AuthorizationCheck)).one() == 0
+
+
+def test_the_decoder_explains_an_error(page):
+    at = page.open()
+    at.text_area(key="error_text").input('{"error":[{"code":"FORBIDDEN.GMP_GATEWAY_API","field":"FORBIDDEN"}]} HTTP 403').run()
+    assert "The key lacks a permission" in [s.value for s in at.subheader]
+    text = markdown(at)
+    assert "**Likely causes, most likely first**" in text and "1. The seller did not enable" in text
+    assert FAQ.get("permissions-not-enabled").question in [e.label for e in at.expander]
+
+
+def test_the_decoder_never_leaves_unknown_text_without_answers(page):
+    at = page.open()
+    at.text_area(key="error_text").input("qzxv blorp 9k!!").run()
+    assert "This error is not one we recognise" in [s.value for s in at.subheader]
+    assert "**Closest answers in the FAQ**" in markdown(at)

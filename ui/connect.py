@@ -1,0 +1,25 @@
+"""Finishing a connect (from Walmart's redirect or a pasted address) and showing how it went."""
+import streamlit as st
+
+from core import oauth
+from core.db import session_scope
+from core.errors import StoreConnectError
+from ui.identity import current_user
+from ui.status import badge
+
+
+def finish_connect(runtime, params_or_url) -> bool:
+    try:
+        callback = oauth.parse_callback(params_or_url)
+        with session_scope(runtime.engine) as session:
+            result = oauth.complete_connect(session, runtime, callback, current_user())
+    except StoreConnectError as problem:
+        st.error(problem.message, icon=":material/error:")
+        st.info(problem.fix)
+        return False
+    st.success(f"{result.store_name} is connected (Walmart seller {result.seller_id}).", icon=":material/check:")
+    badge(result.verification.status)
+    st.write(result.verification.summary)
+    if result.pending:
+        st.info("The store keeps using its old keys until you press *Switch to OAuth* on the Connect with Walmart page.")
+    return True
