@@ -4,6 +4,7 @@ import streamlit as st
 from core.config import redact_url
 from core.errors import StoreConnectError
 from ui import context
+from ui.identity import current_actor
 
 st.set_page_config(page_title="Store Connect", page_icon=":material/storefront:", layout="wide")
 
@@ -18,6 +19,24 @@ except StoreConnectError as problem:
     st.caption("Settings are read from environment variables and the .env file; see README.md.")
     st.stop()
 
+actor = current_actor(settings)
+st.session_state["actor"] = actor
+if not actor.name:
+    st.title("Store Connect")
+    if actor.via == "oidc":
+        st.info("Sign in to see the stores.")
+        st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
+    else:
+        st.error(f"The proxy did not identify you (no {settings.trusted_user_header} header). Open the dashboard through the company sign-in.")
+    st.stop()
+if actor.role is None:
+    st.title("Store Connect")
+    st.error(f"You are signed in as {actor.name}, but no role is given to you, so nothing can be shown.")
+    st.info("Ask an admin to add you to ROLE_VIEWERS, ROLE_EDITORS or ROLE_ADMINS.")
+    if actor.via == "oidc":
+        st.button("Sign out", on_click=st.logout)
+    st.stop()
+
 navigation = st.navigation(
     {
         "Stores": [
@@ -26,6 +45,9 @@ navigation = st.navigation(
             st.Page("pages/connect.py", title="Connect with Walmart", icon=":material/link:"),
             st.Page("pages/walmart_callback.py", title="Connecting", url_path="walmart_callback", visibility="hidden"),
         ],
+        "Records": [
+            st.Page("pages/audit.py", title="Audit trail", icon=":material/history:"),
+        ],
         "Help": [
             st.Page("pages/troubleshooting.py", title="Troubleshooting", icon=":material/help:"),
         ],
@@ -33,6 +55,12 @@ navigation = st.navigation(
 )
 
 with st.sidebar:
+    if actor.via == "local":
+        st.info("Local operator mode: no sign-in is configured, so whoever opens this dashboard has admin rights.", icon=":material/person:")
+    else:
+        st.caption(f"Signed in as **{actor.name}** ({actor.role.name})")
+        if actor.via == "oidc":
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:")
     st.caption(f"Production: {settings.production_base_url}")
     st.caption(f"Sandbox: {settings.sandbox_base_url}")
     st.caption(f"Database: {redact_url(settings.database_url)}")

@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.access import local_operator  # noqa: E402
 from core.config import load_settings  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core import fleet, stores  # noqa: E402
@@ -62,7 +63,7 @@ def main() -> None:
                                   "CHECK_WORKERS": str(args.workers)}, env_file=None)
         runtime = open_runtime(settings)
         with session_scope(runtime.engine) as session:
-            ids = [stores.add_store(session, runtime.vault, name=f"Bench {n:05d}", environment="production",
+            ids = [stores.add_store(session, runtime.vault, actor=local_operator(), name=f"Bench {n:05d}", environment="production",
                                     client_id=key["client_id"], client_secret=key["client_secret"]).id for n, key in enumerate(keys)]
         print(f"{args.stores} stores, {args.latency * 1000:.0f} ms per call, {args.workers} workers")
         token_calls: Counter = Counter()

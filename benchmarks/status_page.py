@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.authorization import Outcome, Status, record  # noqa: E402
+from core.access import local_operator  # noqa: E402
 from core.config import load_settings  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.models import utc_now  # noqa: E402
@@ -34,7 +35,7 @@ def seed(folder: Path, count: int) -> dict[str, str]:
     runtime = open_runtime(load_settings(env, env_file=None))
     with session_scope(runtime.engine) as session:
         for number in range(count):
-            view = add_store(session, runtime.vault, name=f"Store {number:05d}", environment="production",
+            view = add_store(session, runtime.vault, actor=local_operator(), name=f"Store {number:05d}", environment="production",
                              client_id=f"{number:08x}-aaaa-4bbb-8ccc-{number:012x}", client_secret=f"Bench-secret-{number:06d}-abcdefghij")
             for attempt in range(3):
                 status = STATUSES[(number + attempt) % len(STATUSES)]

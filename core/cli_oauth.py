@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from core import oauth, stores
-from core.cli import EXIT_OK, operator_name, print_json
+from core.access import cli_actor
+from core.cli import EXIT_OK, print_json
 from core.cli_stores import read_secret
 from core.db import session_scope
 from core.models import utc_now
@@ -11,7 +12,7 @@ from core.models import utc_now
 def _app_secret(args, runtime) -> int:
     secret = read_secret(args.secret_env)
     with session_scope(runtime.engine) as session:
-        oauth.save_app_secret(session, runtime.vault, runtime.settings, secret)
+        oauth.save_app_secret(session, runtime.vault, runtime.settings, secret, actor=cli_actor())
         status = oauth.app_status(session, runtime.settings)
     print_json(status) if args.json else print(f"Saved the app's Client Secret ({status['secret_masked']}) for {status['client_id']}.")
     return EXIT_OK
@@ -20,7 +21,7 @@ def _app_secret(args, runtime) -> int:
 def _connect(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
         store_id = stores.find_store(session, args.store).id if args.store else None
-        link = oauth.start_connect(session, runtime.settings, operator_name(), store_id=store_id, new_store_name=args.new)
+        link = oauth.start_connect(session, runtime.settings, cli_actor(), store_id=store_id, new_store_name=args.new)
     if args.json:
         print_json({"url": link.url, "expires_at": link.expires_at})
     else:
@@ -34,7 +35,7 @@ def _connect(args, runtime) -> int:
 def _complete(args, runtime) -> int:
     callback = oauth.parse_callback(args.url)
     with session_scope(runtime.engine) as session:
-        result = oauth.complete_connect(session, runtime, callback, operator_name())
+        result = oauth.complete_connect(session, runtime, callback, cli_actor())
     outcome = result.verification
     if args.json:
         print_json({"store": result.store_name, "seller_id": result.seller_id, "pending": result.pending, "verification": outcome.to_dict()})
@@ -48,7 +49,7 @@ def _complete(args, runtime) -> int:
 def _confirm(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
         store = stores.find_store(session, args.store)
-        oauth.confirm_switch(session, store.id)
+        oauth.confirm_switch(session, store.id, actor=cli_actor())
     print(f"{args.store} now uses OAuth seller authorization; its old keys were wiped.")
     return EXIT_OK
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from cryptography.fernet import Fernet
 
 from core import fleet, health, stores
+from core.access import cli_actor
 from core.authorization import Status
 from core.cli import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
 from core.db import session_scope
@@ -43,7 +44,7 @@ def _add(args, runtime) -> int:
     secret = read_secret(args.secret_env)
     with session_scope(runtime.engine) as session:
         view = stores.add_store(
-            session, runtime.vault, name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes
+            session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes
         )
     print_json(view.to_dict()) if args.json else (print("Added:", end=" "), _print_store(view))
     return EXIT_OK
@@ -70,11 +71,11 @@ def _edit(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
         enabled = True if args.enable else False if args.disable else None
         view = stores.edit_store(
-            session, args.store, name=args.name, environment=args.environment, notes=args.notes, enabled=enabled,
+            session, args.store, actor=cli_actor(), name=args.name, environment=args.environment, notes=args.notes, enabled=enabled,
             client_id=None if args.replace_secret else args.client_id,
         )
         if args.replace_secret:
-            view = stores.replace_secret(session, runtime.vault, view.id, client_secret=read_secret(args.secret_env), client_id=args.client_id)
+            view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env), client_id=args.client_id)
     print_json(view.to_dict()) if args.json else (print("Saved:", end=" "), _print_store(view))
     return EXIT_OK
 
@@ -84,7 +85,7 @@ def _remove(args, runtime) -> int:
         print("Deleting a store also deletes its keys, check history and mappings. Add --yes to confirm.", file=sys.stderr)
         return EXIT_USAGE
     with session_scope(runtime.engine) as session:
-        name = stores.delete_store(session, args.store)
+        name = stores.delete_store(session, args.store, actor=cli_actor())
     print_json({"deleted": name}) if args.json else print(f"Deleted store '{name}'.")
     return EXIT_OK
 

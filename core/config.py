@@ -45,7 +45,11 @@ DEFAULTS = {
     "OAUTH_STATE_MINUTES": "15",
     "REFRESH_TOKEN_WARN_DAYS": "30",
 }
-OPTIONAL = ("STORE_CONNECT_SECRET_KEY", "ALERT_WEBHOOK_URL", "WALMART_OAUTH_CLIENT_ID")
+OPTIONAL = (
+    "STORE_CONNECT_SECRET_KEY", "ALERT_WEBHOOK_URL", "WALMART_OAUTH_CLIENT_ID",
+    # Sign-in and roles: see core/access.py.
+    "TRUSTED_USER_HEADER", "TRUSTED_GROUPS_HEADER", "ROLE_ADMINS", "ROLE_EDITORS", "ROLE_VIEWERS", "DEFAULT_ROLE",
+)
 MARKETS = {"us": "seller", "ca": "seller-ca", "mx": "seller-mx"}  # market -> clientType
 
 
@@ -73,6 +77,12 @@ class Settings:
     market: str = "us"
     oauth_state_minutes: int = 15
     refresh_token_warn_days: int = 30
+    trusted_user_header: str | None = None
+    trusted_groups_header: str | None = None
+    role_admins: str = ""
+    role_editors: str = ""
+    role_viewers: str = ""
+    default_role: str | None = None
 
     def base_url(self, environment: str) -> str:
         return self.production_base_url if environment == "production" else self.sandbox_base_url
@@ -139,6 +149,14 @@ def _market(value: str) -> str:
     return value.lower()
 
 
+def _role(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value.lower() not in ("viewer", "editor", "admin"):
+        raise ConfigError("DEFAULT_ROLE", f"'{value}' is not a role.", "Use viewer, editor or admin, or leave it empty to give unlisted users no access.")
+    return value.lower()
+
+
 def _webhook(value: str | None) -> str | None:
     if not value:
         return None
@@ -190,4 +208,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         market=_market(values["WALMART_MARKET"]),
         oauth_state_minutes=int(_number("OAUTH_STATE_MINUTES", values["OAUTH_STATE_MINUTES"], 1, 1440, "minutes")),
         refresh_token_warn_days=int(_number("REFRESH_TOKEN_WARN_DAYS", values["REFRESH_TOKEN_WARN_DAYS"], 1, 364, "days")),
+        trusted_user_header=values.get("TRUSTED_USER_HEADER") or None,
+        trusted_groups_header=values.get("TRUSTED_GROUPS_HEADER") or None,
+        role_admins=values.get("ROLE_ADMINS") or "",
+        role_editors=values.get("ROLE_EDITORS") or "",
+        role_viewers=values.get("ROLE_VIEWERS") or "",
+        default_role=_role(values.get("DEFAULT_ROLE")),
     )

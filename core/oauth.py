@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 from sqlmodel import Session, select
 
+from core import audit
+from core.access import Actor, Permission, require
 from core.authorization import Outcome, SellerGrant, Status, check_seller_grant
 from core.config import MARKETS, Settings
 from core.errors import NotFound, StoreConnectError, ValidationFailed
@@ -41,7 +43,8 @@ def require_app(settings: Settings) -> str:
     return settings.oauth_client_id
 
 
-def save_app_secret(session: Session, vault: Vault, settings: Settings, client_secret: str) -> None:
+def save_app_secret(session: Session, vault: Vault, settings: Settings, client_secret: str, *, actor: Actor) -> None:
+    require(actor, Permission.manage_stores, "change the OAuth app's secret")
     app_id = require_app(settings)
     secret = (client_secret or "").strip()
     if not secret or any(ch.isspace() for ch in secret):
@@ -50,6 +53,7 @@ def save_app_secret(session: Session, vault: Vault, settings: Settings, client_s
     row.secret_ciphertext, row.secret_last4, row.saved_at = vault.encrypt(secret), secret[-4:], utc_now()
     session.add(row)
     session.flush()
+    audit.append(session, actor, "oauth.app_secret", subject=app_id, detail="OAuth app Client Secret saved (not recorded)")
 
 
 def app_secret(session: Session, vault: Vault, app_id: str) -> str:
@@ -80,8 +84,9 @@ class ConnectLink:
     expires_at: object
 
 
-def start_connect(session: Session, settings: Settings, user: str, *, store_id: int | None = None, new_store_name: str | None = None) -> ConnectLink:
+def start_connect(session: Session, settings: Settings, actor: Actor, *, store_id: int | None = None, new_store_name: str | None = None) -> ConnectLink:
     """A Walmart authorize link for an existing store, or for a store to be created on success."""
+    require(actor, Permission.manage_stores, "connect stores")
     app_id = require_app(settings)
     if store_id is None:
         new_store_name = " ".join((new_store_name or "").split())
@@ -96,7 +101,7 @@ def start_connect(session: Session, settings: Settings, user: str, *, store_id: 
         nonce=secrets.token_urlsafe(16),
         store_id=store_id,
         new_store_name=new_store_name if store_id is None else None,
-        started_by=user,
+        started_by=actor.name,
         expires_at=utc_now() + timedelta(minutes=settings.oauth_state_minutes),
     )
     session.add(request)
@@ -148,9 +153,11 @@ class ConnectResult:
     verification: Outcome
 
 
-def complete_connect(session: Session, runtime, callback: Callback, user: str) -> ConnectResult:
+def complete_connect(session: Session, runtime, callback: Callback, actor: Actor) -> ConnectResult:
     """Accept a callback: check `state`, exchange the code, keep the refresh token encrypted,
     and verify the new authorization straight away."""
+    require(actor, Permission.manage_stores, "connect stores")
+    user = actor.name
     request = session.get(ConnectRequest, callback.state)
     if request is None:
         raise ConnectRefused("This connect link is not one we issued (unknown state), so it was refused.",
@@ -203,6 +210,10 @@ def complete_connect(session: Session, runtime, callback: Callback, user: str) -
     store.version += 1
     store.updated_at = utc_now()
     session.add(store)
+    session.flush()
+    audit.append(session, actor, "oauth.connect", store_id=store.id, store_name=store.name,
+                 after={"credential": "oauth_seller", "seller_id": callback.seller_id, "state": credential.state},
+                 detail="new store" if request.store_id is None else ("waiting for switch" if pending else "re-connected"))
     session.commit()  # the authorization is kept whatever the verification below finds
     grant = SellerGrant(app_id, secret, callback.seller_id, token.refresh_token, settings.market)
     verification = check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, grant)
@@ -222,8 +233,9 @@ def _retire(credential: Credential) -> None:
     credential.secret_ciphertext = ""  # nothing left to decrypt, nothing to leak
 
 
-def confirm_switch(session: Session, store_id: int) -> None:
+def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
     """Make a verified pending OAuth authorization the store's credential and wipe the old keys."""
+    require(actor, Permission.manage_stores, "switch stores to OAuth")
     pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).first()
     if pending is None:
         raise NotFound("This store has no new authorization waiting.", "Start Connect for the store first.")
@@ -239,11 +251,15 @@ def confirm_switch(session: Session, store_id: int) -> None:
     store.updated_at = utc_now()
     session.add_all([pending, store])
     session.flush()
+    audit.append(session, actor, "oauth.switch", store_id=store.id, store_name=store.name,
+                 before={"credential": "delegated_key"}, after={"credential": "oauth_seller", "seller_id": pending.seller_id},
+                 detail="old keys wiped")
 
 
-def verify_pending(session: Session, runtime, store_id: int) -> Outcome:
+def verify_pending(session: Session, runtime, store_id: int, *, actor: Actor) -> Outcome:
     from core.stores import credentials_for_check
 
+    require(actor, Permission.manage_stores, "verify a new authorization")
     store = session.get(Store, store_id)
     grant = credentials_for_check(session, runtime.vault, store, state=CredentialState.pending)
     outcome = check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, replace(grant, market=runtime.settings.market))

@@ -12,6 +12,8 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core import audit
+from core.access import Actor, Permission, require
 from core.credentials import PrecheckResult, precheck
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.authorization import SellerGrant
@@ -131,12 +133,14 @@ def add_store(
     session: Session,
     vault: Vault,
     *,
+    actor: Actor,
     name: str,
     environment: str,
     client_id: str,
     client_secret: str,
     notes: str = "",
 ) -> StoreView:
+    require(actor, Permission.manage_stores, "add stores")
     keys = _checked_keys(client_id, client_secret)
     store = Store(name=_clean_name(name), environment=_clean_environment(environment), notes=(notes or "").strip())
     session.add(store)
@@ -154,7 +158,15 @@ def add_store(
     )
     session.add(credential)
     session.flush()
-    return _view(store, credential)
+    view = _view(store, credential)
+    audit.append(session, actor, "store.add", store_id=store.id, store_name=store.name, after=_audited(view))
+    return view
+
+
+def _audited(view: "StoreView") -> dict:
+    """What the audit trail keeps of a store: never any part of the secret."""
+    return {"name": view.name, "environment": view.environment, "enabled": view.enabled, "notes": view.notes,
+            "credential": view.credential_kind, "client_id": view.client_id, "seller_id": view.seller_id}
 
 
 def _bump(store: Store, expected_version: int | None) -> None:
@@ -171,6 +183,7 @@ def edit_store(
     session: Session,
     name_or_id: str | int,
     *,
+    actor: Actor,
     expected_version: int | None = None,
     name: str | None = None,
     environment: str | None = None,
@@ -179,7 +192,9 @@ def edit_store(
     enabled: bool | None = None,
 ) -> StoreView:
     """Change a store's basic information. The secret is changed only by `replace_secret`."""
+    require(actor, Permission.manage_stores, "edit stores")
     store = find_store(session, name_or_id)
+    before = _audited(_view(store, _credential(session, store.id)))
     _bump(store, expected_version)
     if name is not None:
         store.name = _clean_name(name)
@@ -203,7 +218,12 @@ def edit_store(
     except IntegrityError:
         session.rollback()
         raise ValidationFailed(f"A store called '{name}' already exists.", "Pick another name.") from None
-    return _view(store, credential)
+    view = _view(store, credential)
+    after = _audited(view)
+    action = "store.edit" if enabled is None or enabled == before["enabled"] else ("store.enable" if enabled else "store.disable")
+    audit.append(session, actor, action, store_id=store.id, store_name=store.name,
+                 before={k: v for k, v in before.items() if v != after[k]}, after={k: v for k, v in after.items() if v != before[k]})
+    return view
 
 
 def replace_secret(
@@ -211,11 +231,13 @@ def replace_secret(
     vault: Vault,
     name_or_id: str | int,
     *,
+    actor: Actor,
     client_secret: str,
     client_id: str | None = None,
     expected_version: int | None = None,
 ) -> StoreView:
     """Store a new Client Secret (and optionally a new Client ID) after a key reset."""
+    require(actor, Permission.manage_stores, "replace store secrets")
     store = find_store(session, name_or_id)
     credential = _credential(session, store.id)
     keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
@@ -226,24 +248,30 @@ def replace_secret(
     credential.client_id = keys.client_id
     credential.secret_ciphertext = vault.encrypt(keys.client_secret)
     credential.secret_last4 = keys.client_secret[-4:]
+    before_client_id = credential.client_id
     credential.secret_set_at = utc_now()
     session.add_all([store, credential])
     session.flush()
+    audit.append(session, actor, "store.secret_replaced", store_id=store.id, store_name=store.name,
+                 before={"client_id": before_client_id}, after={"client_id": credential.client_id}, detail="Client Secret replaced (not recorded)")
     return _view(store, credential)
 
 
-def set_enabled(session: Session, name_or_id: str | int, enabled: bool, expected_version: int | None = None) -> StoreView:
-    return edit_store(session, name_or_id, enabled=enabled, expected_version=expected_version)
+def set_enabled(session: Session, name_or_id: str | int, enabled: bool, *, actor: Actor, expected_version: int | None = None) -> StoreView:
+    return edit_store(session, name_or_id, actor=actor, enabled=enabled, expected_version=expected_version)
 
 
-def delete_store(session: Session, name_or_id: str | int, expected_version: int | None = None) -> str:
+def delete_store(session: Session, name_or_id: str | int, *, actor: Actor, expected_version: int | None = None) -> str:
     """Delete a store with its credential, check history and mappings. Returns its name."""
+    require(actor, Permission.manage_stores, "delete stores")
     store = find_store(session, name_or_id)
     if expected_version is not None and store.version != expected_version:
         _bump(store, expected_version)
-    name = store.name
+    name, store_id = store.name, store.id
+    before = _audited(_view(store, _credential(session, store.id)))
     session.delete(store)
     session.flush()
+    audit.append(session, actor, "store.delete", store_id=store_id, store_name=name, before=before)
     return name
 
 

@@ -3,12 +3,13 @@ import pandas as pd
 import streamlit as st
 
 from core import oauth
+from core.access import Permission
 from core.db import session_scope
 from core.models import utc_now
 from ui import context
 from ui.actions import run_action, show_flash, when
 from ui.connect import finish_connect
-from ui.identity import current_user
+from ui.identity import actor
 
 runtime = context.runtime()
 settings = runtime.settings
@@ -34,11 +35,14 @@ with st.expander("App settings", expanded=not (app["client_id"] and app["secret_
                     f"Client Secret {app['secret_masked']}")
         secret = st.text_input("App Client Secret", type="password", key=f"app_secret_{state.get('form_version', 0)}",
                                help="From Walmart's Solution Provider Center. Stored encrypted; never shown again.")
-        if st.button("Save app secret", disabled=not secret, key="save_app_secret"):
-            if run_action(runtime.engine, lambda s: oauth.save_app_secret(s, runtime.vault, settings, secret), "App secret saved."):
+        if st.button("Save app secret", disabled=not secret or not actor().can(Permission.manage_stores), key="save_app_secret"):
+            if run_action(runtime.engine, lambda s: oauth.save_app_secret(s, runtime.vault, settings, secret, actor=actor()), "App secret saved."):
                 state["form_version"] = state.get("form_version", 0) + 1
                 st.rerun()
-ready = bool(app["client_id"] and app["secret_saved"])
+can_manage = actor().can(Permission.manage_stores)
+ready = bool(app["client_id"] and app["secret_saved"]) and can_manage
+if not can_manage:
+    st.info("Only an admin can connect stores or change the app settings; you can see how far the move has come.")
 
 delegated = [row for row in rows if row.kind == "delegated_key"]
 connected = [row for row in rows if row.kind == "oauth_seller"]
@@ -63,19 +67,19 @@ if delegated:
             top[0].markdown(f"**{row.name}** · delegated keys{waiting}")
             if top[1].button("Connect", key=f"connect_{row.store_id}", disabled=not ready):
                 with session_scope(runtime.engine) as session:
-                    state[f"link_{row.store_id}"] = oauth.start_connect(session, settings, current_user(), store_id=row.store_id)
+                    state[f"link_{row.store_id}"] = oauth.start_connect(session, settings, actor(), store_id=row.store_id)
             if link := state.get(f"link_{row.store_id}"):
                 show_link(link)
             if row.pending:
                 actions = st.columns(2)
                 if actions[0].button("Verify again", key=f"verify_{row.store_id}"):
                     with session_scope(runtime.engine) as session:
-                        outcome = oauth.verify_pending(session, runtime, row.store_id)
+                        outcome = oauth.verify_pending(session, runtime, row.store_id, actor=actor())
                     state["flash"] = f"{row.name}: {outcome.title}."
                     st.rerun()
                 if actions[1].button("Switch to OAuth and wipe the old keys", key=f"switch_{row.store_id}", type="primary",
                                      disabled=not row.pending_verified):
-                    if run_action(runtime.engine, lambda s, sid=row.store_id: oauth.confirm_switch(s, sid), f"{row.name} now uses OAuth."):
+                    if run_action(runtime.engine, lambda s, sid=row.store_id: oauth.confirm_switch(s, sid, actor=actor()), f"{row.name} now uses OAuth."):
                         st.rerun()
 elif rows:
     st.success("Every store uses OAuth seller authorization.", icon=":material/check:")
@@ -83,7 +87,7 @@ elif rows:
 st.subheader("Connect a new store")
 new_name = st.text_input("Store name", key="connect_new_name")
 if st.button("Create Connect link", key="connect_new", disabled=not (ready and new_name.strip())):
-    if run_action(runtime.engine, lambda s: state.__setitem__("link_new", oauth.start_connect(s, settings, current_user(), new_store_name=new_name)), "Link created."):
+    if run_action(runtime.engine, lambda s: state.__setitem__("link_new", oauth.start_connect(s, settings, actor(), new_store_name=new_name)), "Link created."):
         pass
 if link := state.get("link_new"):
     show_link(link)

@@ -5,17 +5,20 @@ import pandas as pd
 import streamlit as st
 
 from core import fleet, health, stores
+from core.access import Permission
 from core.credentials import precheck
 from core.db import session_scope
 from core.errors import NotFound
 from ui import context, store_detail
 from ui.actions import run_action, show_flash, when
+from ui.identity import actor
 from ui.status import BADGES, badge_text, show_findings, style_status_column
 
 PAGE_SIZE = 50
 runtime = context.runtime()
 state = st.session_state
 state.setdefault("form_version", 0)
+can_manage = actor().can(Permission.manage_stores)
 
 st.title("Store authorization")
 show_flash()
@@ -49,7 +52,7 @@ def add_store_form() -> None:
     if st.button("Save store", type="primary", key="add_store"):
         def add(session):
             state["show_store"] = stores.add_store(
-                session, runtime.vault, name=name, environment=environment, client_id=client_id, client_secret=client_secret, notes=notes
+                session, runtime.vault, actor=actor(), name=name, environment=environment, client_id=client_id, client_secret=client_secret, notes=notes
             ).id
 
         if run_action(runtime.engine, add, f"Store '{' '.join(name.split())}' saved. Press Check now to verify its keys."):
@@ -67,8 +70,11 @@ if not counts["total"]:
         "3. **Paste it here.** Copy the Client ID and Client Secret (through a plain-text editor if the browser hides them) "
         "into the form below and save. Then press *Check now*."
     )
-    with st.container(border=True):
-        add_store_form()
+    if can_manage:
+        with st.container(border=True):
+            add_store_form()
+    else:
+        st.info("Only an admin can add stores. Ask one to paste the keys.")
     st.stop()
 
 metrics = st.columns(5)
@@ -157,6 +163,7 @@ if options:
 else:
     st.info("No store matches the filters.")
 
-st.divider()
-with st.expander("Add a store", icon=":material/add:"):
-    add_store_form()
+if can_manage:
+    st.divider()
+    with st.expander("Add a store", icon=":material/add:"):
+        add_store_form()

@@ -11,10 +11,18 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from core.access import Actor, Role
 from core.config import load_settings
 from core.db import make_engine
 from core.runtime import open_runtime
 from fake_walmart import FakeWalmart
+
+ADMIN = Actor("test admin", Role.admin, "test")
+
+
+def person(name: str, role: Role | None = Role.admin) -> Actor:
+    return Actor(name, role, "test")
+
 
 CLIENT_ID = "3f2b8c1e-9d4a-4f6b-8e2a-7c5d1b0a9e34"
 CLIENT_SECRET = "Qm9vZ2llLXNlY3JldC1mb3ItdGVzdHMtb25seS0xMjM0NTY3ODkwYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXo"

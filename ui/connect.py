@@ -4,7 +4,7 @@ import streamlit as st
 from core import oauth
 from core.db import session_scope
 from core.errors import StoreConnectError
-from ui.identity import current_user
+from ui.identity import actor
 from ui.status import badge
 
 
@@ -12,7 +12,7 @@ def finish_connect(runtime, params_or_url) -> bool:
     try:
         callback = oauth.parse_callback(params_or_url)
         with session_scope(runtime.engine) as session:
-            result = oauth.complete_connect(session, runtime, callback, current_user())
+            result = oauth.complete_connect(session, runtime, callback, actor())
     except StoreConnectError as problem:
         st.error(problem.message, icon=":material/error:")
         st.info(problem.fix)

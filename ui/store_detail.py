@@ -5,10 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from core import authorization, events, health, stores
+from core.access import Permission
 from core.credentials import precheck
 from core.db import session_scope
 from core.models import utc_now
 from ui.actions import run_action, when
+from ui.identity import actor
 from ui.status import badge, badge_text, show_findings, style_status_column
 
 FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
@@ -79,7 +81,7 @@ def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> No
             environment = st.radio("Environment", ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment), horizontal=True)
             notes = st.text_area("Notes", value=chosen.notes)
             if st.form_submit_button("Save changes"):
-                if run_action(runtime.engine, lambda s: stores.edit_store(s, chosen.id, expected_version=expected_version, name=name, environment=environment, notes=notes), "Store saved."):
+                if run_action(runtime.engine, lambda s: stores.edit_store(s, chosen.id, actor=actor(), expected_version=expected_version, name=name, environment=environment, notes=notes), "Store saved."):
                     st.rerun()
         st.markdown("**Replace the keys** (after the seller reset them)")
         new_id = st.text_input("Client ID", value=chosen.client_id, key=f"new_id_{chosen.id}_{form_version}")
@@ -89,7 +91,7 @@ def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> No
         if st.button("Save new secret", disabled=not new_secret, key="save_secret"):
             saved = run_action(
                 runtime.engine,
-                lambda s: stores.replace_secret(s, runtime.vault, chosen.id, client_secret=new_secret, client_id=new_id, expected_version=expected_version),
+                lambda s: stores.replace_secret(s, runtime.vault, chosen.id, actor=actor(), client_secret=new_secret, client_id=new_id, expected_version=expected_version),
                 "New secret saved. Press Check now to verify it.",
             )
             if saved:
@@ -98,11 +100,11 @@ def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> No
         actions = st.columns(2)
         toggle = "Enable" if not chosen.enabled else "Disable"
         if actions[0].button(f"{toggle} store", key="toggle"):
-            if run_action(runtime.engine, lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, expected_version=expected_version), f"Store {toggle.lower()}d."):
+            if run_action(runtime.engine, lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, actor=actor(), expected_version=expected_version), f"Store {toggle.lower()}d."):
                 st.rerun()
         confirm = actions[1].checkbox(f"Yes, delete '{chosen.name}' with its keys and history", key=f"confirm_delete_{chosen.id}")
         if actions[1].button("Delete store", type="primary", disabled=not confirm, key="delete"):
-            if run_action(runtime.engine, lambda s: stores.delete_store(s, chosen.id, expected_version=expected_version), f"Store '{chosen.name}' deleted."):
+            if run_action(runtime.engine, lambda s: stores.delete_store(s, chosen.id, actor=actor(), expected_version=expected_version), f"Store '{chosen.name}' deleted."):
                 st.rerun()
 
 
@@ -147,4 +149,5 @@ def show(runtime, chosen: stores.StoreView) -> None:
     if item.scopes:
         permission_matrix(item.scopes)
     history_tables(runtime, chosen.id)
-    edit_actions(runtime, chosen, expected)
+    if actor().can(Permission.manage_stores):
+        edit_actions(runtime, chosen, expected)

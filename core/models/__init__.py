@@ -1,4 +1,5 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
+from core.models.audit import AuditEntry
 from core.models.base import utc_now
 from core.models.fleet import CachedToken, StatusEvent
 from core.models.oauth import ConnectRequest, OAuthApp
@@ -14,6 +15,7 @@ from core.models.store import (
 )
 
 __all__ = [
+    "AuditEntry",
     "CachedToken",
     "ConnectRequest",
     "OAuthApp",

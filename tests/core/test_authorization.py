@@ -8,7 +8,7 @@ from core import authorization, stores
 from core.authorization import Status, check_keys
 from core.db import session_scope
 from core.models import AuthorizationCheck
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 PRODUCTION_KEY = ("production", CLIENT_ID, CLIENT_SECRET)
 
@@ -103,7 +103,7 @@ def test_a_reset_key_revokes_the_cached_token_and_is_rejected(runtime, gateway):
 
 def test_check_store_records_history(runtime, gateway):
     with session_scope(runtime.engine) as session:
-        view = stores.add_store(session, runtime.vault, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        view = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     with session_scope(runtime.engine) as session:
         store = stores.find_store(session, "Acme")
         authorization.check_store(session, runtime, store)

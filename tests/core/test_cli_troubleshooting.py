@@ -11,7 +11,7 @@ from core import stores
 from core.cli import main
 from core.db import session_scope
 from core.models import AuthorizationCheck
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 WRONG_SECRET = "a-wrong-secret-1234567890"
 
@@ -72,7 +72,7 @@ def test_diagnose_reads_the_secret_from_a_named_variable(cli, gateway, monkeypat
 
 def test_diagnose_a_saved_store_records_nothing(cli, gateway, runtime):
     with session_scope(runtime.engine) as session:
-        stores.add_store(session, runtime.vault, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     code, out, _ = cli("diagnose", "--store", "Acme")
     assert code == 0 and "Diagnosis of store 'Acme' (production): Authorized" in out
     with Session(runtime.engine) as session:

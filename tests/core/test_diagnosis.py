@@ -10,7 +10,7 @@ from core.authorization import Status
 from core.db import session_scope
 from core.diagnosis import StepState, diagnose, diagnose_store
 from core.errors import NotFound, ValidationFailed
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 LIMITED_ID, LIMITED_SECRET = "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Secret_value_0123456789"
 STEP_KEYS = ["precheck", "token_production", "token_sandbox", "token_detail", "permissions"]
@@ -184,7 +184,7 @@ def row_counts(engine) -> dict[str, int]:
 
 def test_a_saved_store_is_diagnosed_without_storing_anything(runtime, gateway):
     with session_scope(runtime.engine) as session:
-        view = stores.add_store(session, runtime.vault, name="Acme", environment="production", client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
+        view = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
     before = row_counts(runtime.engine)
     with session_scope(runtime.engine) as session:
         result = diagnose_store(session, runtime, "Acme")

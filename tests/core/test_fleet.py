@@ -14,7 +14,7 @@ from core.config import load_settings
 from core.db import session_scope
 from core.models import AuthorizationCheck, StatusEvent, Store, utc_now
 from core.runtime import open_runtime
-from tests.conftest import reset_postgres
+from tests.conftest import ADMIN, reset_postgres
 
 
 def add_stores(runtime, gateway, count, environment="production", prefix="Store"):
@@ -24,7 +24,7 @@ def add_stores(runtime, gateway, count, environment="production", prefix="Store"
             client_id = f"{number:08x}-1111-4222-8333-{number:012x}"
             secret = f"Secret-{prefix}-{number:04d}-abcdefghijklmnop"
             gateway.add_key(environment, client_id, secret)
-            ids.append(stores.add_store(session, runtime.vault, name=f"{prefix} {number:03d}", environment=environment, client_id=client_id, client_secret=secret).id)
+            ids.append(stores.add_store(session, runtime.vault, actor=ADMIN, name=f"{prefix} {number:03d}", environment=environment, client_id=client_id, client_secret=secret).id)
     return ids
 
 

@@ -11,7 +11,7 @@ from core import authorization, oauth, stores
 from core.db import session_scope
 from core.models import ConnectRequest, Credential, utc_now
 from core.runtime import open_runtime
-from tests.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import ADMIN, person, CLIENT_ID, CLIENT_SECRET
 
 APP_ID, APP_SECRET = "9c8b7a65-4321-4fed-8cba-0987654321ab", "App-secret-value_0123456789abcdefghij"
 SELLER = "456782346"
@@ -26,14 +26,14 @@ def connected(settings, gateway):
     gateway.add_seller(SELLER, partner_name="Acme Seller")
     runtime = open_runtime(app_settings)
     with session_scope(runtime.engine) as session:
-        oauth.save_app_secret(session, runtime.vault, app_settings, APP_SECRET)
+        oauth.save_app_secret(session, runtime.vault, app_settings, APP_SECRET, actor=ADMIN)
     yield runtime
     runtime.engine.dispose()
 
 
 def connect(runtime, gateway, user="ops@example.com", **target):
     with session_scope(runtime.engine) as session:
-        link = oauth.start_connect(session, runtime.settings, user, **target)
+        link = oauth.start_connect(session, runtime.settings, person(user), **target)
     redirect = gateway.approve(link.url, SELLER)
     return link, redirect
 
@@ -49,7 +49,7 @@ def test_link_has_every_mandatory_parameter(connected, gateway):
 def test_new_store_end_to_end_then_refresh_on_check(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     with session_scope(connected.engine) as session:
-        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
+        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
     assert not result.pending and result.verification.status == "authorized"
     exchange = gateway.token_requests(grant_type="authorization_code")[-1]
     assert exchange.header("WM_PARTNER.ID") == SELLER and exchange.form["redirect_uri"] == "http://127.0.0.1:8501/walmart_callback"
@@ -66,19 +66,19 @@ def test_state_forged_reused_expired_or_other_user_is_refused(connected, gateway
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     callback = oauth.parse_callback(redirect)
     with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="not one we issued"):
-        oauth.complete_connect(session, connected, replace(callback, state="forged-state"), "ops@example.com")
+        oauth.complete_connect(session, connected, replace(callback, state="forged-state"), person("ops@example.com"))
     with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="someone else"):
-        oauth.complete_connect(session, connected, callback, "intruder@example.com")
+        oauth.complete_connect(session, connected, callback, person("intruder@example.com"))
     with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, callback, "ops@example.com")
+        oauth.complete_connect(session, connected, callback, person("ops@example.com"))
     with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="already used"):
-        oauth.complete_connect(session, connected, callback, "ops@example.com")
+        oauth.complete_connect(session, connected, callback, person("ops@example.com"))
 
     _, redirect = connect(connected, gateway, new_store_name="Late store")
     with session_scope(connected.engine) as session:
         session.execute(update(ConnectRequest).values(expires_at=utc_now() - timedelta(minutes=1)))
     with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="expired"):
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
+        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
 
 
 def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
@@ -93,7 +93,7 @@ def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
 def test_revoked_refresh_token_means_reconnect(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
+        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
     gateway.revoke_seller(SELLER)  # the seller disconnects the app: even the cached access token stops working
     fresh = open_runtime(connected.settings)
     with session_scope(fresh.engine) as session:
@@ -104,16 +104,16 @@ def test_revoked_refresh_token_means_reconnect(connected, gateway):
 
 def test_migration_keeps_old_keys_until_confirmed(connected, gateway):
     with session_scope(connected.engine) as session:
-        view = stores.add_store(session, connected.vault, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        view = stores.add_store(session, connected.vault, actor=ADMIN, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     _, redirect = connect(connected, gateway, store_id=view.id)
     with session_scope(connected.engine) as session:
-        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
+        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
     assert result.pending and result.verification.status == "authorized"
     with session_scope(connected.engine) as session:
         assert stores.get_store(session, view.id).credential_kind == "delegated_key"  # still in use
         [row] = [r for r in oauth.migration_overview(session) if r.store_id == view.id]
         assert row.kind == "delegated_key" and row.pending and row.pending_verified
-        oauth.confirm_switch(session, view.id)
+        oauth.confirm_switch(session, view.id, actor=ADMIN)
     with session_scope(connected.engine) as session:
         assert stores.get_store(session, view.id).credential_kind == "oauth_seller"
         retired = session.exec(select(Credential).where(Credential.kind == "delegated_key")).one()
@@ -123,23 +123,23 @@ def test_migration_keeps_old_keys_until_confirmed(connected, gateway):
 
 def test_unverified_pending_is_not_switched(connected, gateway):
     with session_scope(connected.engine) as session:
-        view = stores.add_store(session, connected.vault, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        view = stores.add_store(session, connected.vault, actor=ADMIN, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     _, redirect = connect(connected, gateway, store_id=view.id)
     gateway.queue_response("production", "/v3/token/detail", 503, times=3)  # the verification cannot finish
     with session_scope(connected.engine) as session:
-        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
+        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
     assert result.pending and result.verification.status == "unreachable"
     with session_scope(connected.engine) as session, pytest.raises(Exception, match="not been verified"):
-        oauth.confirm_switch(session, view.id)
+        oauth.confirm_switch(session, view.id, actor=ADMIN)
     with session_scope(connected.engine) as session:
-        assert oauth.verify_pending(session, connected, view.id).status == "authorized"
-        oauth.confirm_switch(session, view.id)
+        assert oauth.verify_pending(session, connected, view.id, actor=ADMIN).status == "authorized"
+        oauth.confirm_switch(session, view.id, actor=ADMIN)
 
 
 def test_refresh_token_never_in_clear_on_disk(connected, gateway, settings):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
+        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
     refresh_token = [r for r in gateway.token_requests(grant_type="refresh_token")][-1].form["refresh_token"]
     with connected.engine.connect() as connection:
         if connected.engine.dialect.name == "sqlite":
@@ -153,7 +153,7 @@ def test_refresh_token_never_in_clear_on_disk(connected, gateway, settings):
 
 def test_no_app_configured_says_what_to_set(runtime):
     with session_scope(runtime.engine) as session, pytest.raises(Exception) as caught:
-        oauth.start_connect(session, runtime.settings, "ops", new_store_name="X")
+        oauth.start_connect(session, runtime.settings, ADMIN, new_store_name="X")
     assert "WALMART_OAUTH_CLIENT_ID" in caught.value.fix
 
 
@@ -164,7 +164,7 @@ def test_cli_connect_paste_and_confirm(connected, gateway, monkeypatch, capsys):
     from core.cli import main
 
     with session_scope(connected.engine) as session:
-        stores.add_store(session, connected.vault, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        stores.add_store(session, connected.vault, actor=ADMIN, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     monkeypatch.setenv("STORE_CONNECT_OPERATOR", "night-shift")
     run = lambda *argv: main(list(argv), runtime_factory=lambda: connected)  # noqa: E731
     assert run("oauth", "connect", "--store", "Legacy") == 0
@@ -189,7 +189,7 @@ def test_refresh_token_expiry_warning(connected, gateway):
 
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
+        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
         assert health.deadlines(session, connected.settings).refresh_tokens_expiring == []
         session.execute(update(Credential).where(Credential.kind == "oauth_seller").values(secret_expires_at=utc_now() + timedelta(days=10)))
         [(name, days)] = health.deadlines(session, connected.settings).refresh_tokens_expiring
@@ -199,8 +199,8 @@ def test_refresh_token_expiry_warning(connected, gateway):
 def test_wrong_app_secret_is_not_a_reconnect(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), "ops@example.com")
-        oauth.save_app_secret(session, connected.vault, connected.settings, "Not-the-app-secret-0123456789")
+        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
+        oauth.save_app_secret(session, connected.vault, connected.settings, "Not-the-app-secret-0123456789", actor=ADMIN)
     fresh = open_runtime(connected.settings)
     with session_scope(fresh.engine) as session:
         session.execute(text("delete from cachedtoken"))

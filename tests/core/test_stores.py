@@ -7,15 +7,14 @@ from core import authorization, stores
 from core.db import session_scope
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import AuthorizationCheck, Credential
-from tests.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 
 NEW_SECRET = "Rotated-Secret_value-0987654321-ZYXWVUTSRQ"
 
 
 def add(runtime, name="Acme US", **extra):
     with session_scope(runtime.engine) as session:
-        return stores.add_store(
-            session, runtime.vault, name=name, environment=extra.pop("environment", "production"),
+        return stores.add_store(session, runtime.vault, actor=ADMIN, name=name, environment=extra.pop("environment", "production"),
             client_id=extra.pop("client_id", CLIENT_ID), client_secret=extra.pop("client_secret", CLIENT_SECRET), **extra
         )
 
@@ -53,21 +52,21 @@ def test_names_are_unique_and_required(runtime):
 def test_edit_disable_and_stale_edit_is_refused(runtime):
     view = add(runtime)
     with session_scope(runtime.engine) as session:
-        edited = stores.edit_store(session, "Acme US", expected_version=view.version, name="Acme USA", environment="sandbox")
+        edited = stores.edit_store(session, "Acme US", actor=ADMIN, expected_version=view.version, name="Acme USA", environment="sandbox")
     assert (edited.name, edited.environment, edited.version) == ("Acme USA", "sandbox", view.version + 1)
     with pytest.raises(Conflict) as caught, session_scope(runtime.engine) as session:
-        stores.set_enabled(session, edited.id, False, expected_version=view.version)
+        stores.set_enabled(session, edited.id, False, actor=ADMIN, expected_version=view.version)
     assert "Reload" in caught.value.fix
     with session_scope(runtime.engine) as session:
         assert stores.get_store(session, edited.id).enabled  # the stale change did nothing
-        assert not stores.set_enabled(session, edited.id, False).enabled
+        assert not stores.set_enabled(session, edited.id, False, actor=ADMIN).enabled
 
 
 def test_replace_secret_changes_ciphertext_and_mask(runtime):
     view = add(runtime)
     with session_scope(runtime.engine) as session:
         before = session.exec(select(Credential)).one().secret_ciphertext
-        after_view = stores.replace_secret(session, runtime.vault, view.id, client_secret=NEW_SECRET)
+        after_view = stores.replace_secret(session, runtime.vault, view.id, actor=ADMIN, client_secret=NEW_SECRET)
     with session_scope(runtime.engine) as session:
         credential = session.exec(select(Credential)).one()
         assert credential.secret_ciphertext != before
@@ -80,7 +79,7 @@ def test_delete_removes_credential_and_history(runtime, gateway):
     with session_scope(runtime.engine) as session:
         authorization.check_store(session, runtime, stores.find_store(session, view.id))
     with session_scope(runtime.engine) as session:
-        assert stores.delete_store(session, "Acme US") == "Acme US"
+        assert stores.delete_store(session, "Acme US", actor=ADMIN) == "Acme US"
     with session_scope(runtime.engine) as session:
         assert session.exec(select(Credential)).all() == []
         assert session.exec(select(AuthorizationCheck)).all() == []
@@ -91,7 +90,7 @@ def test_delete_removes_credential_and_history(runtime, gateway):
 def test_no_secret_in_clear_anywhere_in_the_database(runtime, gateway, settings):
     view = add(runtime)
     with session_scope(runtime.engine) as session:
-        stores.replace_secret(session, runtime.vault, view.id, client_secret=NEW_SECRET)
+        stores.replace_secret(session, runtime.vault, view.id, actor=ADMIN, client_secret=NEW_SECRET)
         authorization.check_store(session, runtime, stores.find_store(session, view.id))
     with runtime.engine.connect() as connection:
         if runtime.engine.dialect.name == "sqlite":

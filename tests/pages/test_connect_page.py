@@ -7,7 +7,7 @@ from core import oauth, stores
 from core.config import load_settings
 from core.db import session_scope
 from core.runtime import open_runtime
-from tests.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 from tests.pages.conftest import page_text
 
 APP_ID, APP_SECRET, SELLER = "9c8b7a65-4321-4fed-8cba-0987654321ab", "App-secret-value_0123456789abcdefghij", "456782346"
@@ -23,7 +23,7 @@ def oauth_env(app_env, gateway, monkeypatch):
     gateway.add_seller(SELLER)
     runtime = open_runtime(load_settings(env, env_file=None))
     with session_scope(runtime.engine) as session:
-        stores.add_store(session, runtime.vault, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     yield runtime
     runtime.engine.dispose()
 
@@ -62,7 +62,7 @@ def test_migration_view_connect_callback_and_switch(app, oauth_env, gateway):
 
 def test_pasted_address_with_a_forged_state_is_refused(app, oauth_env):
     with session_scope(oauth_env.engine) as session:
-        oauth.save_app_secret(session, oauth_env.vault, oauth_env.settings, APP_SECRET)
+        oauth.save_app_secret(session, oauth_env.vault, oauth_env.settings, APP_SECRET, actor=ADMIN)
     app.run()
     app.switch_page("pages/connect.py").run()
     app.text_input(key="pasted_redirect").input(f"{REDIRECT}?code=abc&state=forged&sellerId={SELLER}").run()

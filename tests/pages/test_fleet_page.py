@@ -1,14 +1,14 @@
 """The Fleet health page: chart, events and deadlines after real checks."""
 from core import fleet, stores
 from core.db import session_scope
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 from tests.pages.conftest import page_text
 
 
 def test_fleet_page_after_checks(app, runtime, gateway):
     with session_scope(runtime.engine) as session:
-        stores.add_store(session, runtime.vault, name="Good", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-        stores.add_store(session, runtime.vault, name="Mixed", environment="production", client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Good", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Mixed", environment="production", client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
     with session_scope(runtime.engine) as session:
         ids = fleet.enabled_store_ids(session)
     list(fleet.check_many(runtime, ids))

@@ -1,5 +1,5 @@
 """The Store authorization page through AppTest: empty state, add, findings, check, matrix."""
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 from tests.pages.conftest import page_text
 
 
@@ -92,7 +92,7 @@ def test_edit_made_meanwhile_by_someone_else_is_not_overwritten(app, runtime):
     from core.db import session_scope
 
     with session_scope(runtime.engine) as session:  # a colleague renames the store
-        stores.edit_store(session, "Acme", notes="changed by a colleague")
+        stores.edit_store(session, "Acme", actor=ADMIN, notes="changed by a colleague")
     app.text_area[0].input("my stale notes")
     app.form_submit_button[0].click().run()
     assert not app.exception

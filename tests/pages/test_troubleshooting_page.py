@@ -10,7 +10,7 @@ from core import stores
 from core.db import session_scope
 from core.faq import load_faq
 from core.models import AuthorizationCheck
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 PAGE = "pages/troubleshooting.py"
 FAQ = load_faq()
@@ -141,7 +141,7 @@ def test_invalid_keys_show_the_findings_and_ask_nobody(page, gateway):
 
 def test_a_saved_store_is_diagnosed_from_its_link_and_nothing_is_recorded(page, gateway, runtime):
     with session_scope(runtime.engine) as session:
-        view = stores.add_store(session, runtime.vault, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        view = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     at = page.open(store=str(view.id))
     assert at.radio(key="diagnose_source").value == "A saved store"
     assert at.selectbox(key="diagnose_store").value == view.id

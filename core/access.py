@@ -1,0 +1,97 @@
+"""Who may do what. Enforced here, in core, so a hidden button is never the only guard.
+
+viewer  sees status, mappings and troubleshooting (and may run checks: they change no setting)
+editor  also changes mappings, the catalog and imports
+admin   also manages stores, their secrets and the OAuth app
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+
+from core.errors import StoreConnectError
+
+
+class Role(IntEnum):
+    viewer = 1
+    editor = 2
+    admin = 3
+
+
+class Permission(StrEnum):
+    view = "view"
+    edit_mappings = "edit_mappings"
+    manage_stores = "manage_stores"
+
+
+MINIMUM_ROLE = {Permission.view: Role.viewer, Permission.edit_mappings: Role.editor, Permission.manage_stores: Role.admin}
+
+
+class NotAllowed(StoreConnectError):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str  # an email, a proxy user, "local operator" or "cli:<login>"
+    role: Role | None  # None: known but given no role
+    via: str  # "oidc" | "proxy" | "local" | "cli" | "test"
+
+    def can(self, permission: Permission) -> bool:
+        return self.role is not None and self.role >= MINIMUM_ROLE[permission]
+
+
+def require(actor: Actor, permission: Permission, what: str) -> None:
+    if not actor.can(permission):
+        have = actor.role.name if actor.role else "no role"
+        need = MINIMUM_ROLE[permission].name
+        raise NotAllowed(f"{actor.name} ({have}) may not {what}; that needs the {need} role.",
+                         "Ask an admin to give you the role (ROLE_ADMINS / ROLE_EDITORS in the settings), or ask someone who has it.")
+
+
+def _entries(raw: str | None) -> frozenset[str]:
+    return frozenset(part.strip().lower() for part in (raw or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    """Roles from configuration: emails, or `group:NAME` for a group the identity provider or proxy reports."""
+
+    admins: frozenset[str]
+    editors: frozenset[str]
+    viewers: frozenset[str]
+    default_role: Role | None
+
+    @classmethod
+    def from_settings(cls, settings) -> "RolePolicy":
+        default = Role[settings.default_role] if settings.default_role else None
+        return cls(_entries(settings.role_admins), _entries(settings.role_editors), _entries(settings.role_viewers), default)
+
+    def role_for(self, user: str, groups: list[str] | tuple[str, ...] = ()) -> Role | None:
+        names = {user.strip().lower()} | {f"group:{group.strip().lower()}" for group in groups if group.strip()}
+        for role, members in ((Role.admin, self.admins), (Role.editor, self.editors), (Role.viewer, self.viewers)):
+            if names & members:
+                return role
+        return self.default_role
+
+
+def actor_from_headers(headers, settings) -> Actor:
+    """The user a trusted reverse proxy named in TRUSTED_USER_HEADER (and groups in TRUSTED_GROUPS_HEADER)."""
+    user = (headers.get(settings.trusted_user_header) or "").strip()
+    if not user:
+        return Actor("", None, "proxy")
+    raw_groups = headers.get(settings.trusted_groups_header) if settings.trusted_groups_header else ""
+    groups = [group.strip() for group in (raw_groups or "").split(",") if group.strip()]
+    return Actor(user, RolePolicy.from_settings(settings).role_for(user, groups), "proxy")
+
+
+def local_operator() -> Actor:
+    """No sign-in configured: one operator on their own machine, with every right."""
+    return Actor("local operator", Role.admin, "local")
+
+
+def cli_actor() -> Actor:
+    """The command line runs as a named local operator with admin rights."""
+    from core.cli import operator_name
+
+    return Actor(operator_name(), Role.admin, "cli")

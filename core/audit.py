@@ -1,0 +1,73 @@
+"""Appending to and reading the audit trail."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from core.access import Actor
+from core.models.audit import AuditEntry
+
+
+def append(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    store_id: int | None = None,
+    store_name: str = "",
+    subject: str = "",
+    before=None,
+    after=None,
+    detail: str = "",
+) -> AuditEntry:
+    """Record a change in the same transaction as the change itself: both land or neither."""
+    entry = AuditEntry(
+        actor=actor.name, via=actor.via, action=action, store_id=store_id, store_name=store_name or "", subject=subject[:300],
+        before_json=json.dumps(before, default=str, ensure_ascii=False), after_json=json.dumps(after, default=str, ensure_ascii=False),
+        detail=detail,
+    )
+    session.add(entry)
+    return entry
+
+
+def entries(
+    session: Session,
+    *,
+    store: str | None = None,
+    since: datetime | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 500,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    query = select(AuditEntry)
+    if store:
+        query = query.where(AuditEntry.store_name == store)
+    if since:
+        query = query.where(AuditEntry.at >= since)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    return list(session.exec(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(offset).limit(limit)).all())
+
+
+def to_rows(found: list[AuditEntry]) -> list[dict]:
+    return [
+        {"at": e.at.isoformat(), "actor": e.actor, "via": e.via, "action": e.action, "store": e.store_name, "subject": e.subject,
+         "before": json.loads(e.before_json), "after": json.loads(e.after_json), "detail": e.detail}
+        for e in found
+    ]
+
+
+def to_csv(found: list[AuditEntry]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["at", "actor", "via", "action", "store", "subject", "before", "after", "detail"])
+    writer.writeheader()
+    for row in to_rows(found):
+        writer.writerow({**row, "before": json.dumps(row["before"], ensure_ascii=False), "after": json.dumps(row["after"], ensure_ascii=False)})
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
