@@ -17,7 +17,7 @@ EXIT_OK, EXIT_NOT_ALL_AUTHORIZED, EXIT_USAGE = 0, 1, 2
 
 # Each command module contributes `add_commands(subparsers)`; every leaf parser sets
 # `handler=function(args, runtime) -> int`.
-COMMAND_MODULES: list[str] = ["core.cli_stores", "core.cli_troubleshooting", "core.cli_oauth", "core.cli_audit"]
+COMMAND_MODULES: list[str] = ["core.cli_stores", "core.cli_mapping", "core.cli_troubleshooting", "core.cli_oauth", "core.cli_audit"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,6 +1,7 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
 from core.models.audit import AuditEntry
 from core.models.base import utc_now
+from core.models.catalog import CatalogProduct, Mapping, MappingComponent, StoreMappingVersion
 from core.models.fleet import CachedToken, StatusEvent
 from core.models.oauth import ConnectRequest, OAuthApp
 from core.models.store import (
@@ -21,12 +22,16 @@ __all__ = [
     "OAuthApp",
     "StatusEvent",
     "AuthorizationCheck",
+    "CatalogProduct",
     "Credential",
     "CredentialKind",
     "CredentialState",
     "EncryptionCheck",
     "Environment",
+    "Mapping",
+    "MappingComponent",
     "Store",
     "StoreHealth",
+    "StoreMappingVersion",
     "utc_now",
 ]

@@ -1,0 +1,262 @@
+"""Benchmark: importing a 100,000-row mapping CSV (10% bundles) against a bare baseline.
+
+    .venv/bin/python benchmarks/mapping_import.py [--rows 100000] [--repeat 3]
+
+Ours: read the file, detect its format, check every row against the rules and
+the catalog, make the dry-run plan against the store, then commit it into a fresh
+SQLite file (core.mapping_import.plan_import + apply_plan, one transaction).
+
+Baseline (as the issue defines it): pandas.read_csv of the same file, then a raw
+sqlite3 executemany of the same rows into one plain table, then commit.
+
+Also shown, for context: the "database floor", raw sqlite3 executemany of the
+already-expanded rows into the real schema (mapping + mapping_component, with
+their indexes and foreign keys), i.e. what the writes alone cost without any
+checking. All SQLite files use the same settings as the app (WAL, synchronous=NORMAL,
+foreign keys on).
+
+Peak memory is measured per variant in a child process: the peak resident set
+(ru_maxrss) above the resident set at the start of the run, and Python's own
+peak allocations (tracemalloc, which also sees numpy's buffers).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+
+CATALOG_SIZE = 20_000
+BUNDLE_SHARE = 0.10
+# --sqlite-cache-mb: an experiment for core/db.py. SQLite's default page cache is
+# 2 MB; index-heavy bulk writes get faster with more. Applied to every variant alike.
+CACHE_PRAGMA: list[str] = []
+
+
+def generate(directory: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
+    """A catalog CSV and a mapping CSV of exactly `rows` data rows.
+
+    10% of the platform SKUs are bundles of 2-3 components; half of those are
+    written as one row per component, half as one bundle cell (SKU-A*1+SKU-B*2).
+    """
+    rng = random.Random(seed)
+    skus = [f"SYS-{n:06d}" for n in range(CATALOG_SIZE)]
+    catalog = directory / "catalog.csv"
+    catalog.write_text("System SKU,Product name\n" + "".join(f"{s},Product {s}\n" for s in skus), encoding="utf-8")
+    lines = ["Platform SKU,System SKU,Quantity"]
+    number = 0
+    while len(lines) - 1 < rows:
+        number += 1
+        platform = f"WM-{number:07d}"
+        left = rows - (len(lines) - 1)
+        if rng.random() < BUNDLE_SHARE and left >= 3:
+            parts = rng.sample(skus, rng.choice((2, 3)))
+            quantities = [rng.randint(1, 4) for _ in parts]
+            if rng.random() < 0.5:
+                lines.append(f"{platform},{'+'.join(f'{s}*{q}' for s, q in zip(parts, quantities))},")
+            else:
+                lines.extend(f"{platform},{s},{q}" for s, q in zip(parts, quantities))
+        else:
+            lines.append(f"{platform},{rng.choice(skus)},{rng.choice((1, 1, 1, 2, 3))}")
+    mappings = directory / "mappings.csv"
+    mappings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return catalog, mappings
+
+
+def _prepared_database(directory: Path, catalog_csv: Path, name: str):
+    from core import catalog
+    from core.db import init_db, make_engine, session_scope
+    from core.models import Store
+
+    path = directory / f"{name}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{path}")
+    if CACHE_PRAGMA:
+        from sqlalchemy import event
+
+        event.listen(engine, "connect", lambda connection, _record: connection.execute(CACHE_PRAGMA[0]))
+    init_db(engine)
+    with session_scope(engine) as session:
+        store = Store(name="Benchmark store")
+        session.add(store)
+        session.flush()
+        store_id = store.id
+        catalog.import_catalog(session, catalog_csv.read_bytes(), catalog_csv.name)
+    return engine, store_id, path
+
+
+def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tuple[float, float], dict]:
+    """(wall-clock seconds, CPU seconds of this process), and the plan's counts."""
+    from core.db import session_scope
+    from core.mapping_import import apply_plan, plan_import
+
+    engine, store_id, _ = _prepared_database(directory, catalog_csv, "ours")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    with session_scope(engine) as session:
+        plan = plan_import(session, store_id, mappings_csv.read_bytes(), mappings_csv.name, mode="merge")
+        if plan.errors:
+            raise SystemExit(f"benchmark file has errors: {plan.errors[:3]}")
+        apply_plan(session, plan)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    engine.dispose()
+    return (elapsed, cpu), plan.counts()
+
+
+def _sqlite(path: Path) -> sqlite3.Connection:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    for pragma in CACHE_PRAGMA:
+        connection.execute(pragma)
+    return connection
+
+
+def run_baseline(directory: Path, mappings_csv: Path) -> tuple[float, float]:
+    connection = _sqlite(directory / "baseline.db")
+    connection.execute("CREATE TABLE mapping_row (platform_sku TEXT NOT NULL, system_sku TEXT NOT NULL, quantity TEXT)")
+    connection.commit()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    frame = pd.read_csv(mappings_csv, dtype=str, keep_default_na=False)
+    connection.executemany("INSERT INTO mapping_row VALUES (?, ?, ?)", frame.itertuples(index=False, name=None))
+    connection.commit()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    connection.close()
+    return elapsed, cpu
+
+
+def run_database_floor(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[float, float]:
+    """Raw executemany of the final rows into the real schema; the expansion is done before the clock starts."""
+    engine, store_id, path = _prepared_database(directory, catalog_csv, "floor")
+    engine.dispose()
+    frame = pd.read_csv(mappings_csv, dtype=str, keep_default_na=False)
+    components = []
+    for platform, system, quantity in frame.itertuples(index=False, name=None):
+        if "*" in system:
+            components.extend((platform, part.split("*")[0], int(part.split("*")[1])) for part in system.split("+"))
+        else:
+            components.append((platform, system, int(quantity)))
+    platforms = list(dict.fromkeys(p for p, _, _ in components))
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    for pragma in CACHE_PRAGMA:
+        connection.execute(pragma)
+    now = "2026-01-01 00:00:00.000000"
+    started, cpu_started = time.perf_counter(), time.process_time()
+    connection.executemany(
+        "INSERT INTO mapping (store_id, platform_sku, version, created_at, updated_at) VALUES (?, ?, 1, ?, ?)",
+        ((store_id, p, now, now) for p in platforms),
+    )
+    ids = dict(connection.execute("SELECT platform_sku, id FROM mapping WHERE store_id = ?", (store_id,)))
+    connection.executemany(
+        "INSERT INTO mapping_component (mapping_id, system_sku, quantity) VALUES (?, ?, ?)",
+        ((ids[p], s, q) for p, s, q in components),
+    )
+    connection.commit()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    connection.close()
+    return elapsed, cpu
+
+
+def _current_rss_kb() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def _memory_of(variant: str, directory: Path, catalog_csv: Path, mappings_csv: Path) -> dict:
+    """Run one variant in this process and report its peak memory growth (called in a child process)."""
+    # Libraries loaded on first use are not the import's memory: load them first.
+    import pyarrow  # noqa: F401  (pandas loads it for its first text column)
+
+    import core.mapping_import  # noqa: F401
+    from core.db import session_scope  # noqa: F401
+
+    pd.Series(["warm"], dtype=str).str.len()
+
+    before = _current_rss_kb()
+    tracemalloc.start()
+    if variant == "ours":
+        run_ours(directory, catalog_csv, mappings_csv)
+    else:
+        run_baseline(directory, mappings_csv)
+    _, python_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"rss_growth_mb": max(after - before, 0) / 1024, "python_peak_mb": python_peak / 1_048_576}
+
+
+def _memory(variant: str, directory: Path, catalog_csv: Path, mappings_csv: Path, cache_mb: int) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--memory-of", variant, "--workdir", str(directory), "--catalog", str(catalog_csv), "--mappings", str(mappings_csv),
+         "--sqlite-cache-mb", str(cache_mb)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant; the median is reported")
+    parser.add_argument("--sqlite-cache-mb", type=int, default=0, help="experiment: PRAGMA cache_size for every connection (default: SQLite's 2 MB)")
+    parser.add_argument("--memory-of", choices=["ours", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    parser.add_argument("--catalog", help=argparse.SUPPRESS)
+    parser.add_argument("--mappings", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sqlite_cache_mb:
+        CACHE_PRAGMA.append(f"PRAGMA cache_size=-{args.sqlite_cache_mb * 1024}")
+
+    if args.memory_of:
+        print(json.dumps(_memory_of(args.memory_of, Path(args.workdir), Path(args.catalog), Path(args.mappings))))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="mapping-bench-") as temporary:
+        directory = Path(temporary)
+        catalog_csv, mappings_csv = generate(directory, args.rows)
+        size_mb = mappings_csv.stat().st_size / 1_048_576
+        ours, baseline, floor = [], [], []
+        counts = {}
+        for _ in range(args.repeat):  # interleaved, so a busy moment hurts all three alike
+            seconds, counts = run_ours(directory, catalog_csv, mappings_csv)
+            ours.append(seconds)
+            baseline.append(run_baseline(directory, mappings_csv))
+            floor.append(run_database_floor(directory, catalog_csv, mappings_csv))
+        (ours_s, ours_cpu), (baseline_s, baseline_cpu), (floor_s, floor_cpu) = (
+            (statistics.median(v[0] for v in runs), statistics.median(v[1] for v in runs)) for runs in (ours, baseline, floor)
+        )
+        memory_ours = _memory("ours", directory, catalog_csv, mappings_csv, args.sqlite_cache_mb)
+        memory_baseline = _memory("baseline", directory, catalog_csv, mappings_csv, args.sqlite_cache_mb)
+
+    cache = f"SQLite cache {args.sqlite_cache_mb} MB" if args.sqlite_cache_mb else "SQLite default cache"
+    print(f"Mapping import benchmark: {args.rows:,} rows ({size_mb:.1f} MB CSV), {counts.get('added', 0):,} platform SKUs, "
+          f"{BUNDLE_SHARE:.0%} bundles; median of {args.repeat} runs; {cache}")
+    print("                                                     wall clock    CPU time")
+    print(f"  ours (read + validate + dry-run diff + commit):     {ours_s:7.3f} s   {ours_cpu:7.3f} s")
+    print(f"  baseline (pandas.read_csv + sqlite3 executemany):   {baseline_s:7.3f} s   {baseline_cpu:7.3f} s")
+    print(f"  ratio ours / baseline (target <= 2x):               {ours_s / baseline_s:7.2f} x   {ours_cpu / baseline_cpu:7.2f} x")
+    print(f"  context: database floor (raw executemany into the real schema, rows pre-expanded): "
+          f"{floor_s:.3f} s wall, {floor_cpu:.3f} s CPU; ours / floor {ours_s / floor_s:.2f}x")
+    print(f"  peak memory, ours:     +{memory_ours['rss_growth_mb']:.0f} MB RSS, {memory_ours['python_peak_mb']:.0f} MB traced by tracemalloc")
+    print(f"  peak memory, baseline: +{memory_baseline['rss_growth_mb']:.0f} MB RSS, {memory_baseline['python_peak_mb']:.0f} MB traced by tracemalloc")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""The OMS product catalog: the system SKUs that mappings may point at.
+
+Imported from the OMS's product export (CSV or XLSX), browsed and searched by the
+pages. An import adds new products and updates existing ones; it never deletes,
+because mappings may point at a product that a partial export happens to leave out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pandas as pd
+from sqlalchemy import func, insert, or_, select, update
+from sqlmodel import Session
+
+from core.config import DATA_DIR
+from core.errors import ValidationFailed
+from core.models import CatalogProduct, utc_now
+from core.models.catalog import SKU_MAX_LENGTH
+from core.spreadsheets import (
+    Column,
+    RowError,
+    Table,
+    describe_hidden_characters,
+    error_report_csv,
+    has_hidden_characters,
+    has_invisible,
+    is_blank,
+    longer_than,
+    read_table,
+    write_table,
+)
+
+NAME_MAX_LENGTH = 300
+BARCODE_MAX_LENGTH = 64
+CATALOG_TEMPLATE = DATA_DIR / "templates" / "catalog_template.csv"
+# Below this many SKUs a lookup asks for exactly those; above it, reading the whole
+# catalog once is cheaper than many IN (...) queries.
+_LOOKUP_ALL_ABOVE = 2_000
+_IN_CHUNK = 900  # bound parameters per IN (...); well under every database's limit
+
+SYSTEM_SKU = Column("system_sku", "System SKU", ("SKU", "系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Product SKU", "Item SKU"))
+NAME = Column("name", "Product name", ("Name", "产品名称", "商品名称", "名称", "品名", "Title", "Product title"), required=False)
+BARCODE = Column("barcode", "Barcode", ("UPC", "EAN", "GTIN", "条码", "条形码", "商品条码"), required=False)
+ACTIVE = Column("active", "Active", ("Enabled", "Status", "启用", "是否启用", "状态"), required=False)
+CATALOG_COLUMNS = (SYSTEM_SKU, NAME, BARCODE, ACTIVE)
+
+_YES = {"", "1", "y", "yes", "true", "active", "enabled", "on", "是", "启用", "有效", "在售"}
+_NO = {"0", "n", "no", "false", "inactive", "disabled", "off", "否", "停用", "禁用", "无效", "停售"}
+
+
+@dataclass(frozen=True)
+class ProductView:
+    system_sku: str
+    name: str
+    barcode: str | None
+    active: bool
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class CatalogPage:
+    products: list[ProductView]
+    total: int  # how many match the search, across all pages
+    offset: int
+    limit: int
+
+
+@dataclass
+class CatalogImportResult:
+    """What a catalog import did, or would do when `applied` is False."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    applied: bool = False
+    source: Table | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error_report(self) -> bytes:
+        return error_report_csv(self.errors)
+
+    def summary(self) -> str:
+        verb = "" if self.applied else "would be "
+        text = f"{len(self.added)} products {verb}added, {len(self.updated)} {verb}updated, {self.unchanged} unchanged."
+        if self.errors:
+            rows = len({e.row for e in self.errors})
+            text += f" {rows} rows have problems, so nothing was saved; fix them and import again."
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "applied": self.applied,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [e.to_dict() for e in self.errors],
+            "file": self.source.to_dict() if self.source else None,
+        }
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def existing_skus(session: Session, skus: Iterable[str]) -> set[str]:
+    """Which of these system SKUs are in the catalog (exact, case-sensitive match)."""
+    wanted = set(skus)
+    if not wanted:
+        return set()
+    column = CatalogProduct.__table__.c.system_sku
+    if len(wanted) > _LOOKUP_ALL_ABOVE:
+        return wanted.intersection(session.execute(select(column)).scalars())
+    found: set[str] = set()
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), _IN_CHUNK):
+        found.update(session.execute(select(column).where(column.in_(ordered[start : start + _IN_CHUNK]))).scalars())
+    return found
+
+
+def product_names(session: Session, skus: Iterable[str]) -> dict[str, str]:
+    """System SKU -> product name, for the SKUs that exist."""
+    table = CatalogProduct.__table__
+    ordered = sorted(set(skus))
+    names: dict[str, str] = {}
+    for start in range(0, len(ordered), _IN_CHUNK):
+        chunk = ordered[start : start + _IN_CHUNK]
+        names.update((sku, name) for sku, name in session.execute(select(table.c.system_sku, table.c.name).where(table.c.system_sku.in_(chunk))))
+    return names
+
+
+def similar_skus(session: Session, skus: Iterable[str]) -> dict[str, str]:
+    """For SKUs not in the catalog, a catalog SKU that differs only in letter case ('sku-a' -> 'SKU-A')."""
+    wanted: dict[str, set[str]] = {}
+    for sku in skus:
+        wanted.setdefault(sku.casefold(), set()).add(sku)
+    if not wanted:
+        return {}
+    column = CatalogProduct.__table__.c.system_sku
+    suggestions: dict[str, str] = {}
+    folded = sorted(wanted)
+    for start in range(0, len(folded), _IN_CHUNK):
+        chunk = folded[start : start + _IN_CHUNK]
+        for sku in session.execute(select(column).where(func.lower(column).in_(chunk))).scalars():
+            for original in wanted.get(sku.casefold(), ()):
+                if original != sku:
+                    suggestions[original] = sku
+    return suggestions
+
+
+def search_catalog(session: Session, text: str = "", *, active_only: bool = False, offset: int = 0, limit: int = 50) -> CatalogPage:
+    """Products whose SKU, name or barcode contains `text` (any letter case), in SKU order."""
+    table = CatalogProduct.__table__
+    conditions = []
+    needle = (text or "").strip().lower()
+    if needle:
+        conditions.append(
+            or_(
+                func.lower(table.c.system_sku).contains(needle, autoescape=True),
+                func.lower(table.c.name).contains(needle, autoescape=True),
+                func.lower(func.coalesce(table.c.barcode, "")).contains(needle, autoescape=True),
+            )
+        )
+    if active_only:
+        conditions.append(table.c.active.is_(True))
+    total = session.execute(select(func.count()).select_from(table).where(*conditions)).scalar_one()
+    rows = session.execute(
+        select(table.c.system_sku, table.c.name, table.c.barcode, table.c.active)
+        .where(*conditions)
+        .order_by(table.c.system_sku)
+        .offset(max(offset, 0))
+        .limit(max(limit, 1))
+    )
+    return CatalogPage([ProductView(*row) for row in rows], total, offset, limit)
+
+
+def catalog_size(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(CatalogProduct.__table__)).scalar_one()
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def add_product(session: Session, system_sku: str, name: str = "", barcode: str | None = None, active: bool = True) -> ProductView:
+    """Add one product; raises ValidationFailed when the SKU is unusable or taken."""
+    problem = sku_problem(system_sku)
+    if problem:
+        raise ValidationFailed(*problem)
+    if existing_skus(session, [system_sku]):
+        raise ValidationFailed(f"System SKU '{system_sku}' is already in the catalog.", "Search for it and edit it instead.")
+    now = utc_now()
+    session.execute(
+        insert(CatalogProduct.__table__),
+        [{"system_sku": system_sku, "name": (name or "").strip()[:NAME_MAX_LENGTH], "barcode": (barcode or "").strip() or None,
+          "active": active, "created_at": now, "updated_at": now}],
+    )
+    return ProductView(system_sku, (name or "").strip(), (barcode or "").strip() or None, active)
+
+
+def sku_problem(value: str, what: str = "System SKU") -> tuple[str, str] | None:
+    """Why a text cannot be a SKU, as (message, fix); None when it can. Shared by every SKU check.
+
+    `what` names the cell in the message, e.g. "Platform SKU".
+    """
+    if not value or not value.strip():
+        return f"{what} is empty.", "Type the SKU."
+    hidden = describe_hidden_characters(value)
+    if hidden:
+        return (
+            f"{what} '{value}' has {hidden}.",
+            "Retype the SKU by hand, or paste it as plain text, so that it has no hidden characters or extra spaces.",
+        )
+    if len(value) > SKU_MAX_LENGTH:
+        return f"{what} is {len(value)} characters long; the limit is {SKU_MAX_LENGTH}.", "Check that two cells were not joined together."
+    return None
+
+
+def catalog_template(format: str = "csv") -> bytes:
+    """The catalog template (the CSV file under data/templates is the source for both formats)."""
+    if format == "csv":
+        return CATALOG_TEMPLATE.read_bytes()
+    table = pd.read_csv(CATALOG_TEMPLATE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return write_table(format, list(table.columns), table.values.tolist(), sheet_title="Catalog", widths=[20, 40, 16, 10])
+
+
+def import_catalog(session: Session, data: bytes, filename: str, *, dry_run: bool = False) -> CatalogImportResult:
+    """Add and update products from a file, all or nothing.
+
+    Blank name, barcode or active cells leave an existing product's value as it
+    is. When any row has a problem, nothing is saved and `errors` says which.
+    Raises SpreadsheetError when the file itself cannot be read.
+    """
+    source = read_table(data, filename, CATALOG_COLUMNS)
+    frame = source.frame
+    result = CatalogImportResult(source=source)
+    result.errors = _row_errors(frame, source)
+    if result.errors:
+        return result
+
+    for key in ("name", "barcode"):
+        frame[key] = frame[key].str.strip()
+    frame["active_value"] = frame["active"].str.strip().str.casefold().map(lambda v: None if v == "" else v not in _NO)
+
+    table = CatalogProduct.__table__
+    current = {
+        row.system_sku: row
+        for start in range(0, len(frame), _IN_CHUNK)
+        for row in session.execute(
+            select(table.c.id, table.c.system_sku, table.c.name, table.c.barcode, table.c.active).where(
+                table.c.system_sku.in_(frame["system_sku"].iloc[start : start + _IN_CHUNK].tolist())
+            )
+        )
+    }
+    now = utc_now()
+    inserts, updates = [], []
+    for sku, name, barcode, active in zip(frame["system_sku"], frame["name"], frame["barcode"], frame["active_value"]):
+        existing = current.get(sku)
+        if existing is None:
+            inserts.append({"system_sku": sku, "name": name, "barcode": barcode or None, "active": True if active is None else active, "created_at": now, "updated_at": now})
+            continue
+        wanted = {
+            "name": name or existing.name,
+            "barcode": barcode or existing.barcode,
+            "active": existing.active if active is None else active,
+        }
+        if (wanted["name"], wanted["barcode"], wanted["active"]) == (existing.name, existing.barcode, existing.active):
+            result.unchanged += 1
+        else:
+            updates.append({"id": existing.id, **wanted, "updated_at": now})
+            result.updated.append(sku)
+    result.added = [row["system_sku"] for row in inserts]
+    if dry_run:
+        return result
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        session.execute(update(CatalogProduct), updates)  # bulk UPDATE by primary key
+    session.flush()
+    result.applied = True
+    return result
+
+
+def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
+    label = {column.key: source.headers.get(column.key, column.label) for column in CATALOG_COLUMNS}
+    errors: list[RowError] = []
+    sku = frame["system_sku"]
+    bad_sku = pd.Series(is_blank(sku) | has_hidden_characters(sku) | longer_than(sku, SKU_MAX_LENGTH), index=sku.index)
+    for row, value in sku[bad_sku].items():
+        message, fix = sku_problem(value, label["system_sku"]) or ("", "")
+        errors.append(RowError(int(row), label["system_sku"], value, message, fix, value))
+    repeated = sku.duplicated(keep="first") & ~bad_sku
+    if repeated.any():
+        first_row = {value: row for row, value in sku[~sku.duplicated(keep="first")].items()}
+        for row, value in sku[repeated].items():
+            errors.append(RowError(int(row), label["system_sku"], value, f"System SKU '{value}' is also on row {first_row[value]}.",
+                                   "Keep one row per product and delete the other.", value))
+    long_names = longer_than(frame["name"], NAME_MAX_LENGTH)
+    for row, value in frame.loc[long_names, "name"].items():
+        errors.append(RowError(int(row), label["name"], value[:40] + "…", f"The product name is longer than {NAME_MAX_LENGTH} characters.", "Shorten it.", sku[row]))
+    barcode = frame["barcode"].str.strip()
+    bad_barcode = longer_than(barcode, BARCODE_MAX_LENGTH) | has_invisible(barcode)
+    for row, value in frame.loc[bad_barcode, "barcode"].items():
+        errors.append(RowError(int(row), label["barcode"], value, f"The barcode is longer than {BARCODE_MAX_LENGTH} characters or has hidden characters.",
+                               "Retype the barcode: digits only, for example a 12-digit UPC.", sku[row]))
+    active = frame["active"].str.strip().str.casefold()
+    bad_active = ~active.isin(_YES | _NO)
+    for row, value in frame.loc[bad_active, "active"].items():
+        errors.append(RowError(int(row), label["active"], value, f"'{value}' is not yes or no.", "Write yes or no (or leave it empty for yes).", sku[row]))
+    errors.sort(key=lambda e: (e.row or 0, e.column))
+    return errors
