@@ -83,3 +83,36 @@ def runtime(settings):
 @pytest.fixture
 def unique_name():
     return lambda prefix="Store": f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+def database_dump(engine) -> str:
+    """Every row of every table as text, to search for secrets the way an attacker with a dump would."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return "\n".join(connection.connection.dbapi_connection.iterdump())
+        tables = [row[0] for row in connection.execute(text("select tablename from pg_tables where schemaname = current_schema()"))]
+        return "\n".join(str(row) for table in tables for row in connection.execute(text(f'select * from "{table}"')))
+
+
+@pytest.fixture
+def cli(runtime, monkeypatch, capsys):
+    """Run `python -m core ...` in-process; fails the test if a known secret is ever printed."""
+    import io
+    import sys
+
+    from core.cli import main
+
+    monkeypatch.delenv("WALMART_CLIENT_SECRET", raising=False)
+    never_printed = [CLIENT_SECRET, SANDBOX_SECRET]
+
+    def run(*argv, stdin=""):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv), runtime_factory=lambda: runtime)
+        out, err = capsys.readouterr()
+        for secret in never_printed:
+            assert secret not in out and secret not in err
+        return code, out, err
+
+    run.never_printed = never_printed
+    return run
+

@@ -1,7 +1,6 @@
 """The one authorization check, in every status, against the fake gateway and a real database."""
 import json
 
-import pytest
 from sqlmodel import select
 
 from core import authorization, stores

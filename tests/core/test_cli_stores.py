@@ -1,5 +1,4 @@
 """`python -m core stores ...` through the real entry point: exit codes, JSON, no secret in output."""
-import io
 import json
 import subprocess
 import sys
@@ -7,25 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cli(runtime, monkeypatch, capsys):
-    monkeypatch.delenv("WALMART_CLIENT_SECRET", raising=False)
-
-    def run(*argv, stdin=""):
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(argv), runtime_factory=lambda: runtime)
-        out, err = capsys.readouterr()
-        for secret in (CLIENT_SECRET, SANDBOX_SECRET):
-            assert secret not in out and secret not in err
-        return code, out, err
-
-    return run
 
 
 def test_add_list_check_edit_remove(cli, gateway):

@@ -11,7 +11,7 @@ from core import authorization, oauth, stores
 from core.db import session_scope
 from core.models import ConnectRequest, Credential, utc_now
 from core.runtime import open_runtime
-from tests.conftest import ADMIN, person, CLIENT_ID, CLIENT_SECRET
+from tests.conftest import database_dump, ADMIN, person, CLIENT_ID, CLIENT_SECRET
 
 APP_ID, APP_SECRET = "9c8b7a65-4321-4fed-8cba-0987654321ab", "App-secret-value_0123456789abcdefghij"
 SELLER = "456782346"
@@ -141,12 +141,7 @@ def test_refresh_token_never_in_clear_on_disk(connected, gateway, settings):
     with session_scope(connected.engine) as session:
         oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
     refresh_token = [r for r in gateway.token_requests(grant_type="refresh_token")][-1].form["refresh_token"]
-    with connected.engine.connect() as connection:
-        if connected.engine.dialect.name == "sqlite":
-            dump = "\n".join(connection.connection.dbapi_connection.iterdump())
-        else:
-            tables = [row[0] for row in connection.execute(text("select tablename from pg_tables where schemaname = current_schema()"))]
-            dump = "\n".join(str(row) for table in tables for row in connection.execute(text(f'select * from "{table}"')))
+    dump = database_dump(connected.engine)
     assert SELLER in dump
     assert refresh_token not in dump and APP_SECRET not in dump
 

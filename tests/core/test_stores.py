@@ -1,13 +1,12 @@
 """The store registry against a real database: lifecycle, conflicts, secrets at rest."""
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
 from core import authorization, stores
 from core.db import session_scope
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.models import AuthorizationCheck, Credential
-from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
+from tests.conftest import database_dump, ADMIN, CLIENT_ID, CLIENT_SECRET
 
 NEW_SECRET = "Rotated-Secret_value-0987654321-ZYXWVUTSRQ"
 
@@ -92,12 +91,7 @@ def test_no_secret_in_clear_anywhere_in_the_database(runtime, gateway, settings)
     with session_scope(runtime.engine) as session:
         stores.replace_secret(session, runtime.vault, view.id, actor=ADMIN, client_secret=NEW_SECRET)
         authorization.check_store(session, runtime, stores.find_store(session, view.id))
-    with runtime.engine.connect() as connection:
-        if runtime.engine.dialect.name == "sqlite":
-            dump = "\n".join(connection.connection.dbapi_connection.iterdump())
-        else:
-            tables = [row[0] for row in connection.execute(text("select tablename from pg_tables where schemaname = current_schema()"))]
-            dump = "\n".join(str(row) for table in tables for row in connection.execute(text(f'select * from "{table}"')))
+    dump = database_dump(runtime.engine)
     assert CLIENT_ID in dump  # the dump is real: the public Client ID is there
     for secret in (CLIENT_SECRET, NEW_SECRET):
         assert secret not in dump
