@@ -9,7 +9,7 @@ from ui.identity import current_actor
 st.set_page_config(page_title="Store Connect", page_icon=":material/storefront:", layout="wide")
 
 try:
-    runtime = context.runtime()
+    runtime = context.shared_runtime()
     settings, vault = runtime.settings, runtime.vault
 except StoreConnectError as problem:
     st.title("Store Connect cannot start")
@@ -44,6 +44,10 @@ navigation = st.navigation(
             st.Page("pages/fleet.py", title="Fleet health", icon=":material/monitoring:"),
             st.Page("pages/connect.py", title="Connect with Walmart", icon=":material/link:"),
             st.Page("pages/walmart_callback.py", title="Connecting", url_path="walmart_callback", visibility="hidden"),
+        ],
+        "Products": [
+            st.Page("pages/mapping.py", title="Product mapping", icon=":material/account_tree:"),
+            st.Page("pages/catalog.py", title="Product catalog", icon=":material/inventory_2:"),
         ],
         "Records": [
             st.Page("pages/audit.py", title="Audit trail", icon=":material/history:"),

@@ -78,6 +78,7 @@ def generate(directory: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
 
 def _prepared_database(directory: Path, catalog_csv: Path, name: str):
     from core import catalog
+    from core.access import local_operator
     from core.db import init_db, make_engine, session_scope
     from core.models import Store
 
@@ -95,12 +96,13 @@ def _prepared_database(directory: Path, catalog_csv: Path, name: str):
         session.add(store)
         session.flush()
         store_id = store.id
-        catalog.import_catalog(session, catalog_csv.read_bytes(), catalog_csv.name)
+        catalog.import_catalog(session, catalog_csv.read_bytes(), catalog_csv.name, actor=local_operator())
     return engine, store_id, path
 
 
 def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tuple[float, float], dict]:
     """(wall-clock seconds, CPU seconds of this process), and the plan's counts."""
+    from core.access import local_operator
     from core.db import session_scope
     from core.mapping_import import apply_plan, plan_import
 
@@ -110,7 +112,7 @@ def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tu
         plan = plan_import(session, store_id, mappings_csv.read_bytes(), mappings_csv.name, mode="merge")
         if plan.errors:
             raise SystemExit(f"benchmark file has errors: {plan.errors[:3]}")
-        apply_plan(session, plan)
+        apply_plan(session, plan, actor=local_operator())
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     engine.dispose()
     return (elapsed, cpu), plan.counts()

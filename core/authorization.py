@@ -18,7 +18,7 @@ from core.credentials import Finding, precheck
 from core.models import AuthorizationCheck, Store, StoreHealth, utc_now
 from core.permissions import ScopeRow, compare, missing
 from core.tokens import TokenCache
-from core.walmart import CallRecord, ErrorKind, WalmartClient, WalmartError
+from core.walmart import CallRecord, ErrorKind, Token, WalmartClient, WalmartError
 
 
 @dataclass(frozen=True)
@@ -166,8 +166,22 @@ def _failure(run: _Run, error: WalmartError, refused: Status = Status.rejected) 
         when = f" Try again after {error.retry_at:%H:%M:%S} UTC." if error.retry_at else ""
         return run.outcome(Status.rate_limited, f"{error.message}{when}", error)
     if error.kind in (ErrorKind.rejected, ErrorKind.forbidden):
-        return run.outcome(refused, error.message, error)
+        message = error.message if refused == Status.rejected else error.message.replace("refused the keys", "refused this store's authorization")
+        return run.outcome(refused, message, error)
     return run.outcome(Status.unreachable, error.message, error)
+
+
+def _key_token(client: WalmartClient, cache: TokenCache, environment: str, client_id: str, client_secret: str, fresh: bool = False):
+    """(cache key, (token, reused)) for a key pair: the cached token, or a client_credentials grant."""
+    key = TokenCache.key(environment, client.base_urls[environment], client_id, client_secret)
+    return key, cache.get(key, lambda: client.request_token(environment, client_id, client_secret), fresh)
+
+
+def _grant_token(client: WalmartClient, cache: TokenCache, grant: "SellerGrant", fresh: bool = False):
+    """(cache key, (token, reused)) for an OAuth seller authorization: the cached token, or a refresh grant."""
+    key = TokenCache.key("oauth", client.base_urls["production"], grant.seller_id, grant.refresh_token)
+    refresh = lambda: client.refresh_access_token(grant.app_id, grant.app_secret, grant.refresh_token, grant.seller_id, grant.market)  # noqa: E731
+    return key, cache.get(key, refresh, fresh)
 
 
 def check_keys(
@@ -188,9 +202,7 @@ def check_keys(
     client_id, client_secret = checked.client_id, checked.client_secret
 
     def fetch(env: str, fresh: bool = False):
-        base = client.base_urls[env]
-        key = TokenCache.key(env, base, client_id, client_secret)
-        return key, cache.get(key, lambda: client.request_token(env, client_id, client_secret), fresh)
+        return _key_token(client, cache, env, client_id, client_secret, fresh)
 
     try:
         cache_key, (token, reused) = fetch(environment)
@@ -225,9 +237,7 @@ def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[
     run = _Run("production")
 
     def fetch(fresh: bool = False):
-        key = TokenCache.key("oauth", client.base_urls["production"], grant.seller_id, grant.refresh_token)
-        refresh = lambda: client.refresh_access_token(grant.app_id, grant.app_secret, grant.refresh_token, grant.seller_id, grant.market)  # noqa: E731
-        return key, cache.get(key, refresh, fresh)
+        return _grant_token(client, cache, grant, fresh)
 
     try:
         cache_key, (token, reused) = fetch()
@@ -236,7 +246,7 @@ def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[
             # The app's own keys were refused: re-connecting the store would not help.
             return run.outcome(Status.rejected, f"Walmart refused the app's own keys (WALMART_OAUTH_CLIENT_ID and its saved secret). {error.message}", error)
         if error.kind == ErrorKind.rejected:
-            return run.outcome(Status.reconnect_required, f"Walmart refused the store's refresh token. {error.message}", error)
+            return run.outcome(Status.reconnect_required, error.message.replace("refused the keys", "refused the store's refresh token"), error)
         return _failure(run, error, Status.reconnect_required)
     return _verify(run, client, cache, required, cache_key, token, reused, lambda: fetch(fresh=True), (grant.app_id, grant.app_secret),
                    refused=Status.reconnect_required)
@@ -396,6 +406,18 @@ def check_credential(runtime, credential) -> Outcome:
         grant = replace(credential, market=runtime.settings.market)
         return check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, grant)
     return check_keys(runtime.walmart, runtime.tokens, runtime.required_permissions, credential.environment, credential.client_id, credential.client_secret)
+
+
+def access_token_for(runtime, credential, fresh: bool = False) -> tuple[str, Token]:
+    """(environment, access token) for business calls with a store's credential, as `stores.credentials_for_check`
+    gives it: the same token cache and grants as the check, so listing items costs no extra token request.
+    `fresh` skips the cache (after Walmart refused a cached token). Raises WalmartError."""
+    if isinstance(credential, SellerGrant):
+        grant = replace(credential, market=runtime.settings.market)
+        _, (token, _) = _grant_token(runtime.walmart, runtime.tokens, grant, fresh)
+        return grant.environment, token
+    _, (token, _) = _key_token(runtime.walmart, runtime.tokens, credential.environment, credential.client_id, credential.client_secret, fresh)
+    return credential.environment, token
 
 
 def check_store(session: Session, runtime, store: Store) -> Outcome:

@@ -13,6 +13,8 @@ import pandas as pd
 from sqlalchemy import func, insert, or_, select, update
 from sqlmodel import Session
 
+from core import audit
+from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
 from core.models import CatalogProduct, utc_now
@@ -186,8 +188,11 @@ def catalog_size(session: Session) -> int:
 # --------------------------------------------------------------------------- changes
 
 
-def add_product(session: Session, system_sku: str, name: str = "", barcode: str | None = None, active: bool = True) -> ProductView:
+def add_product(
+    session: Session, system_sku: str, name: str = "", barcode: str | None = None, active: bool = True, *, actor: Actor
+) -> ProductView:
     """Add one product; raises ValidationFailed when the SKU is unusable or taken."""
+    require(actor, Permission.edit_mappings, "change the product catalog")
     problem = sku_problem(system_sku)
     if problem:
         raise ValidationFailed(*problem)
@@ -199,7 +204,9 @@ def add_product(session: Session, system_sku: str, name: str = "", barcode: str 
         [{"system_sku": system_sku, "name": (name or "").strip()[:NAME_MAX_LENGTH], "barcode": (barcode or "").strip() or None,
           "active": active, "created_at": now, "updated_at": now}],
     )
-    return ProductView(system_sku, (name or "").strip(), (barcode or "").strip() or None, active)
+    view = ProductView(system_sku, (name or "").strip(), (barcode or "").strip() or None, active)
+    audit.append(session, actor, "catalog.add", subject=system_sku, after=view.to_dict())
+    return view
 
 
 def sku_problem(value: str, what: str = "System SKU") -> tuple[str, str] | None:
@@ -228,13 +235,18 @@ def catalog_template(format: str = "csv") -> bytes:
     return write_table(format, list(table.columns), table.values.tolist(), sheet_title="Catalog", widths=[20, 40, 16, 10])
 
 
-def import_catalog(session: Session, data: bytes, filename: str, *, dry_run: bool = False) -> CatalogImportResult:
+def import_catalog(session: Session, data: bytes, filename: str, *, actor: Actor, dry_run: bool = False) -> CatalogImportResult:
     """Add and update products from a file, all or nothing.
 
     Blank name, barcode or active cells leave an existing product's value as it
     is. When any row has a problem, nothing is saved and `errors` says which.
-    Raises SpreadsheetError when the file itself cannot be read.
+    Raises SpreadsheetError when the file itself cannot be read. A dry run needs
+    only the viewer role; applying needs editor, and is recorded in the audit trail.
     """
+    if dry_run:
+        require(actor, Permission.view, "preview a catalog import")
+    else:
+        require(actor, Permission.edit_mappings, "import into the product catalog")
     source = read_table(data, filename, CATALOG_COLUMNS)
     frame = source.frame
     result = CatalogImportResult(source=source)
@@ -282,6 +294,9 @@ def import_catalog(session: Session, data: bytes, filename: str, *, dry_run: boo
         session.execute(update(CatalogProduct), updates)  # bulk UPDATE by primary key
     session.flush()
     result.applied = True
+    audit.append(session, actor, "catalog.import", subject=filename,
+                 after={"added": len(result.added), "updated": len(result.updated), "unchanged": result.unchanged},
+                 detail=f"{len(result.added)} added, {len(result.updated)} updated, {result.unchanged} unchanged")
     return result
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from core import catalog, mapping, mapping_import
+from core.access import cli_actor
 from core.cli import EXIT_OK, print_json
 from core.db import session_scope
 from core.errors import ValidationFailed
@@ -66,7 +67,7 @@ def _catalog_import(args, runtime) -> int:
     data = _read_file(args.file)
     try:
         with session_scope(runtime.engine) as session:
-            result = catalog.import_catalog(session, data, Path(args.file).name, dry_run=args.dry_run)
+            result = catalog.import_catalog(session, data, Path(args.file).name, actor=cli_actor(), dry_run=args.dry_run)
     except SpreadsheetError as problem:
         return _refuse_file(problem, args.json)
     _write_report(result.errors, args.error_report)
@@ -84,7 +85,8 @@ def _mappings_import(args, runtime) -> int:
     try:
         with session_scope(runtime.engine) as session:
             store = _find_store(session, args.store)
-            plan = mapping_import.import_mappings(session, store.id, data, Path(args.file).name, mode=args.mode, dry_run=args.dry_run)
+            plan = mapping_import.import_mappings(session, store.id, data, Path(args.file).name, actor=cli_actor(),
+                                                 mode=args.mode, dry_run=args.dry_run)
     except SpreadsheetError as problem:
         return _refuse_file(problem, args.json)
     _write_report(plan.errors, args.error_report)
@@ -123,7 +125,7 @@ def _mappings_clone(args, runtime) -> int:
         target = _find_store(session, args.target)
         plan = mapping.plan_clone(session, source.id, target.id, sku_filter=args.sku_filter or "", policy=args.policy)
         if not args.dry_run:
-            mapping.apply_clone(session, plan)
+            mapping.apply_clone(session, plan, actor=cli_actor())
     if args.json:
         print_json({"from": source.name, "to": target.name, "applied": not args.dry_run, **plan.to_dict()})
         return EXIT_OK

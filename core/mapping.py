@@ -37,9 +37,11 @@ from sqlalchemy import Table as SqlTable, bindparam, delete, exists, func, inser
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from core import audit
+from core.access import Actor, Permission, require
 from core.catalog import existing_skus, product_names, similar_skus, sku_problem
 from core.errors import Conflict, ValidationFailed
-from core.models import Mapping, MappingComponent, StoreMappingVersion, utc_now
+from core.models import Mapping, MappingComponent, Store, StoreMappingVersion, utc_now
 from core.models.catalog import SKU_MAX_LENGTH
 from core.spreadsheets import TEXT, Column, RowError, cell_lengths, cells_matching, has_hidden_characters, write_table
 
@@ -787,6 +789,7 @@ def save_grid(
     shown: MappingPage | Sequence[MappingView],
     edited_rows: pd.DataFrame | Sequence[MappingType[str, Any]],
     *,
+    actor: Actor,
     discard_invalid: bool = False,
 ) -> GridSaveResult:
     """Save what the user did to a page of the grid, all or nothing.
@@ -799,7 +802,11 @@ def save_grid(
     `discard_invalid`: then the platform SKUs with bad rows are left as they were
     and the rest is saved. Raises Conflict when someone else changed or deleted a
     mapping being saved, or added the same new platform SKU, since the page was loaded.
+
+    Needs the editor role; every mapping created, changed or deleted gets an audit
+    entry with its components before and after.
     """
+    require(actor, Permission.edit_mappings, "change product mappings")
     views = list(shown.mappings if isinstance(shown, MappingPage) else shown)
     by_sku = {view.platform_sku: view for view in views}
     frame = grid_frame(edited_rows)
@@ -852,7 +859,29 @@ def save_grid(
     )
     for names in (result.added, result.changed, result.removed):
         names.sort()
+    store_name = store_name_of(session, store_id)
+    for action, names in (("mapping.create", result.added), ("mapping.update", result.changed), ("mapping.delete", result.removed)):
+        for sku in names:
+            before = by_sku[sku].components if sku in by_sku else ()
+            after = desired.get(sku, ()) if action != "mapping.delete" else ()
+            audit.append(session, actor, action, store_id=store_id, store_name=store_name, subject=sku,
+                         before=audited_components(before) if before else None, after=audited_components(after) if after else None)
     return result
+
+
+def audited_components(components: Iterable[Component]) -> list[dict]:
+    """A mapping's components as the audit trail keeps them."""
+    return [{"system_sku": c.system_sku, "quantity": c.quantity} for c in components]
+
+
+def store_name_of(session: Session, store_id: int) -> str:
+    """The store's name for audit entries (which outlive the store, so they keep the name too)."""
+    return session.execute(select(Store.__table__.c.name).where(Store.__table__.c.id == store_id)).scalar_one_or_none() or ""
+
+
+def mapped_platform_skus(session: Session, store_id: int, skus: Iterable[str]) -> set[str]:
+    """Which of these platform SKUs the store has mapped (exact match), e.g. to find unmapped listings."""
+    return _existing_platform_skus(session, store_id, sorted(set(skus)))
 
 
 def _existing_platform_skus(session: Session, store_id: int, skus: Sequence[str]) -> set[str]:
@@ -936,10 +965,21 @@ def plan_clone(session: Session, source_store_id: int, target_store_id: int, *, 
     return ClonePlan(source_store_id, target_store_id, policy, sku_filter, changes)
 
 
-def apply_clone(session: Session, plan: ClonePlan) -> dict[str, int]:
-    """Write a clone preview into the target store; Conflict if the target's mappings moved since the preview."""
+def apply_clone(session: Session, plan: ClonePlan, *, actor: Actor) -> dict[str, int]:
+    """Write a clone preview into the target store; Conflict if the target's mappings moved since the preview.
+
+    Needs the editor role. One audit entry for the whole clone, on the target store."""
+    require(actor, Permission.edit_mappings, "clone product mappings")
     apply_changes(session, plan.changes)
-    return plan.counts()
+    counts = plan.counts()
+    source = store_name_of(session, plan.source_store_id)
+    which = f", SKUs containing '{plan.sku_filter}'" if plan.sku_filter else ""
+    audit.append(
+        session, actor, "clone.apply", store_id=plan.target_store_id, store_name=store_name_of(session, plan.target_store_id),
+        subject=f"from {source}", after={"source": source, "policy": str(plan.policy), "sku_filter": plan.sku_filter, **counts},
+        detail=f"Cloned from '{source}' ({plan.policy}{which}): {plan.summary()}",
+    )
+    return counts
 
 
 # --------------------------------------------------------------------------- export

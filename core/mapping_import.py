@@ -2,7 +2,7 @@
 
     plan = plan_import(session, store_id, data, "mappings.csv", mode="merge")   # dry run: writes nothing
     plan.counts(); plan.errors; plan.changes.changes(Status.changed)            # show it
-    apply_plan(session, plan)                                                   # one transaction, or Conflict
+    apply_plan(session, plan, actor=actor)                                      # one transaction, or Conflict
 
 Merge mode adds and updates the platform SKUs in the file and leaves the store's
 others alone. Replace mode also removes the store's platform SKUs that are not in
@@ -21,9 +21,11 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from core import audit
+from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
-from core.mapping import MAPPING_COLUMNS, ChangeSet, Status, apply_changes, plan_changes, validate_rows
+from core.mapping import MAPPING_COLUMNS, ChangeSet, Status, apply_changes, plan_changes, store_name_of, validate_rows
 from core.spreadsheets import RowError, Table, error_report_csv, read_table, write_table
 
 MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
@@ -122,12 +124,14 @@ def plan_import(session: Session, store_id: int, data: bytes, filename: str, *, 
     return ImportPlan(store_id, mode, filename, source, changes, checked.errors, checked.rejected)
 
 
-def apply_plan(session: Session, plan: ImportPlan, *, discard_rejected: bool = False) -> dict[str, int]:
+def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_rejected: bool = False) -> dict[str, int]:
     """Write the plan in the caller's transaction.
 
-    Raises ValidationFailed when the plan has row errors (unless `discard_rejected`),
-    and Conflict when the store's mappings changed since the plan was made.
+    Needs the editor role. Raises ValidationFailed when the plan has row errors
+    (unless `discard_rejected`), and Conflict when the store's mappings changed
+    since the plan was made. Records one audit entry with the counts, not one per row.
     """
+    require(actor, Permission.edit_mappings, "import product mappings")
     if plan.errors and not discard_rejected:
         raise ValidationFailed(
             f"{len({e.row for e in plan.errors})} rows of '{plan.filename}' have problems, so nothing was imported.",
@@ -137,18 +141,35 @@ def apply_plan(session: Session, plan: ImportPlan, *, discard_rejected: bool = F
         raise ValidationFailed("This import was already applied.", "Upload the file again to make a new preview.")
     apply_changes(session, plan.changes)
     plan.applied = True
+    _audit(session, actor, plan)
     return plan.counts()
 
 
+def _audit(session: Session, actor: Actor, plan: ImportPlan) -> None:
+    counts = plan.counts()
+    skipped = f"; {counts['platform_skus_rejected']} platform SKUs with problems left as they were" if plan.errors else ""
+    audit.append(
+        session, actor, "import.apply", store_id=plan.store_id, store_name=store_name_of(session, plan.store_id), subject=plan.filename,
+        after={"mode": str(plan.mode), **counts},
+        detail=f"{plan.mode} mode: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed, "
+               f"{counts['unchanged']} unchanged{skipped}",
+    )
+
+
 def import_mappings(
-    session: Session, store_id: int, data: bytes, filename: str, *, mode: ImportMode | str = ImportMode.merge, dry_run: bool = False
+    session: Session, store_id: int, data: bytes, filename: str, *, actor: Actor, mode: ImportMode | str = ImportMode.merge, dry_run: bool = False
 ) -> ImportPlan:
-    """Plan, then apply when the file is clean and this is not a dry run (the CLI's one-step import)."""
+    """Plan, then apply when the file is clean and this is not a dry run (the CLI's one-step import).
+
+    A dry run needs only the viewer role; an import needs editor."""
+    require(actor, Permission.view if dry_run else Permission.edit_mappings, "preview an import" if dry_run else "import product mappings")
     plan = plan_import(session, store_id, data, filename, mode=mode)
     if not dry_run and plan.ok:
         if plan.changes.has_writes:
-            apply_plan(session, plan)
-        plan.applied = True  # a clean file that changes nothing is applied too: the store already matches it
+            apply_plan(session, plan, actor=actor)
+        else:  # a clean file that changes nothing is applied too: the store already matches it
+            plan.applied = True
+            _audit(session, actor, plan)
     return plan
 
 

@@ -10,9 +10,10 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,6 +24,7 @@ from core.config import Settings
 
 TOKEN_PATH = "/v3/token"
 TOKEN_DETAIL_PATH = "/v3/token/detail"
+ITEMS_PATH = "/v3/items"
 RETRYABLE_STATUSES = (500, 502, 503, 504)  # 401/403/429 are answers, not glitches
 MAX_RETRY_AFTER_SECONDS = 10  # beyond this a check reports the wait instead of blocking on it
 
@@ -365,3 +367,24 @@ class WalmartClient:
             expire_at=_millis(data.get("expire_at")),
             call=call,
         )
+
+    def list_items_page(self, environment: str, token: Token, cursor: str = "*", limit: int = 50) -> tuple[list[dict], str | None, int | None, CallRecord]:
+        """One page of Get All Items (walmart-api.md §10): (items, next cursor or None, totalItems, call).
+
+        404 CONTENT_NOT_FOUND means no (more) items, so it is an empty page, not an error.
+        """
+        query = urlencode({"nextCursor": cursor, "limit": str(limit)})  # base64 cursors hold + / =
+        response, call = self._call(environment, "GET", f"{ITEMS_PATH}?{query}", headers={"WM_SEC.ACCESS_TOKEN": token.access_token})
+        call = replace(call, path=ITEMS_PATH)  # the opaque cursor is noise in a support ticket
+        if response.status_code == 404 and any(item.code.startswith("CONTENT_NOT_FOUND") for item in parse_error_body(response.text)):
+            return [], None, 0, call
+        if response.status_code != 200:
+            self._raise_for(response, call)
+        data = self._json(response, call)
+        items = [item for item in data.get("ItemResponse") or [] if isinstance(item, dict)]
+        next_cursor = data.get("nextCursor")
+        try:
+            total = int(data["totalItems"])
+        except (KeyError, TypeError, ValueError):
+            total = None
+        return items, next_cursor if isinstance(next_cursor, str) and next_cursor.strip() else None, total, call

@@ -8,7 +8,17 @@ from core.runtime import Runtime, open_runtime
 
 
 @st.cache_resource(show_spinner=False)
-def runtime() -> Runtime:
+def shared_runtime() -> Runtime:
+    """For app.py, which runs before any page and checks who the user is."""
     app = open_runtime()
     app.vault  # noqa: B018  (fail at startup, not mid-action, on a wrong key or dead database)
     return app
+
+
+def runtime() -> Runtime:
+    """For pages. If the very first request of a fresh server opens a page's own address, Streamlit
+    runs that page without the router (its pages/ auto-discovery); send it through app.py so sign-in,
+    roles and settings checks always run first."""
+    if "actor" not in st.session_state:
+        st.switch_page("app.py")
+    return shared_runtime()

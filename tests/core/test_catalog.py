@@ -7,6 +7,7 @@ from core import catalog
 from core.db import session_scope
 from core.errors import ValidationFailed
 from core.spreadsheets import SpreadsheetError
+from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import CATALOG, csv_bytes, database_snapshot, open_database, xlsx_bytes
 
 HEADER = ["System SKU", "Product name", "Barcode", "Active"]
@@ -38,12 +39,12 @@ def products(engine) -> dict[str, tuple]:
 def test_template_imports_cleanly_then_changes_nothing(empty_engine):
     engine = empty_engine
     with session_scope(engine) as session:
-        result = catalog.import_catalog(session, catalog.catalog_template(), "catalog_template.csv")
+        result = catalog.import_catalog(session, catalog.catalog_template(), "catalog_template.csv", actor=ADMIN)
     assert result.applied and not result.errors
     assert result.added == ["MUG-WHITE", "COASTER-OAK", "TEA-SAMPLER"]
     assert products(engine)["TEA-SAMPLER"] == ("Tea sampler (discontinued)", None, False)
     with session_scope(engine) as session:
-        again = catalog.import_catalog(session, catalog.catalog_template(), "catalog_template.csv")
+        again = catalog.import_catalog(session, catalog.catalog_template(), "catalog_template.csv", actor=ADMIN)
     assert (again.added, again.updated, again.unchanged) == ([], [], 3)
 
 
@@ -58,7 +59,7 @@ def test_adds_and_updates_and_blank_cells_keep_what_is_there(engine):
         header=HEADER,
     )
     with session_scope(engine) as session:
-        result = catalog.import_catalog(session, data, "products.csv")
+        result = catalog.import_catalog(session, data, "products.csv", actor=ADMIN)
     assert result.added == ["NEW-1"]
     assert sorted(result.updated) == ["COASTER-OAK", "MUG-WHITE"]
     assert result.unchanged == 1
@@ -84,7 +85,7 @@ def test_any_bad_row_saves_nothing_and_says_which_row(engine):
         header=HEADER,
     )
     with session_scope(engine) as session:
-        result = catalog.import_catalog(session, data, "products.csv")
+        result = catalog.import_catalog(session, data, "products.csv", actor=ADMIN)
     assert not result.applied and not result.ok
     assert [(e.row, e.column) for e in result.errors] == [
         (3, "System SKU"), (4, "System SKU"), (5, "System SKU"), (6, "Active"), (7, "System SKU"), (8, "Product name"),
@@ -100,7 +101,7 @@ def test_any_bad_row_saves_nothing_and_says_which_row(engine):
 def test_dry_run_writes_nothing(engine):
     before = database_snapshot(engine)
     with session_scope(engine) as session:
-        result = catalog.import_catalog(session, csv_bytes([["NEW-1", "x", "", ""]], header=HEADER), "p.csv", dry_run=True)
+        result = catalog.import_catalog(session, csv_bytes([["NEW-1", "x", "", ""]], header=HEADER), "p.csv", dry_run=True, actor=ADMIN)
     assert result.added == ["NEW-1"] and not result.applied
     assert "would be added" in result.summary()
     assert database_snapshot(engine) == before
@@ -109,7 +110,7 @@ def test_dry_run_writes_nothing(engine):
 def test_xlsx_with_chinese_headers_and_numeric_barcodes(engine):
     data = xlsx_bytes([["CN-1", "茶杯", 12345678905, "是"], ["CN-2", "茶壶", None, "停用"]], header=["系统SKU", "产品名称", "条码", "启用"])
     with session_scope(engine) as session:
-        result = catalog.import_catalog(session, data, "产品.xlsx")
+        result = catalog.import_catalog(session, data, "产品.xlsx", actor=ADMIN)
     assert result.added == ["CN-1", "CN-2"]
     state = products(engine)
     assert state["CN-1"] == ("茶杯", "12345678905", True) and state["CN-2"] == ("茶壶", None, False)
@@ -117,12 +118,12 @@ def test_xlsx_with_chinese_headers_and_numeric_barcodes(engine):
 
 def test_a_file_that_is_not_a_catalog_is_refused(engine):
     with session_scope(engine) as session, pytest.raises(SpreadsheetError, match="System SKU"):
-        catalog.import_catalog(session, csv_bytes([["1"]], header=["Price"]), "p.csv")
+        catalog.import_catalog(session, csv_bytes([["1"]], header=["Price"]), "p.csv", actor=ADMIN)
 
 
 def test_search_pages_and_matches_sku_name_or_barcode(engine):
     with session_scope(engine) as session:
-        catalog.import_catalog(session, csv_bytes([[f"BULK-{n:03d}", f"Bulk item {n}", f"9900{n:03d}", ""] for n in range(120)], header=HEADER), "p.csv")
+        catalog.import_catalog(session, csv_bytes([[f"BULK-{n:03d}", f"Bulk item {n}", f"9900{n:03d}", ""] for n in range(120)], header=HEADER), "p.csv", actor=ADMIN)
     with session_scope(engine) as session:
         first = catalog.search_catalog(session, "bulk", limit=50)
         third = catalog.search_catalog(session, "BULK", offset=100, limit=50)
@@ -140,7 +141,7 @@ def test_search_pages_and_matches_sku_name_or_barcode(engine):
 
 def test_active_only(engine):
     with session_scope(engine) as session:
-        catalog.import_catalog(session, csv_bytes([["MUG-WHITE", "", "", "no"]], header=HEADER), "p.csv")
+        catalog.import_catalog(session, csv_bytes([["MUG-WHITE", "", "", "no"]], header=HEADER), "p.csv", actor=ADMIN)
         names = {p.system_sku for p in catalog.search_catalog(session, active_only=True, limit=100).products}
     assert "MUG-WHITE" not in names and "COASTER-OAK" in names
 
@@ -157,18 +158,18 @@ def test_lookups(engine):
 
 def test_add_product_checks_the_sku(engine):
     with session_scope(engine) as session:
-        view = catalog.add_product(session, "HAND-1", " Hand made ", "123")
+        view = catalog.add_product(session, "HAND-1", " Hand made ", "123", actor=ADMIN)
     assert view.name == "Hand made" and products(engine)["HAND-1"] == ("Hand made", "123", True)
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="already in the catalog"):
-        catalog.add_product(session, "HAND-1")
+        catalog.add_product(session, "HAND-1", actor=ADMIN)
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="space at the end"):
-        catalog.add_product(session, "HAND-2 ")
+        catalog.add_product(session, "HAND-2 ", actor=ADMIN)
 
 
 def test_xlsx_template_matches_the_csv_template(empty_engine):
     engine = empty_engine
     with session_scope(engine) as session:
-        from_csv = catalog.import_catalog(session, catalog.catalog_template("csv"), "t.csv", dry_run=True)
-        from_xlsx = catalog.import_catalog(session, catalog.catalog_template("xlsx"), "t.xlsx", dry_run=True)
+        from_csv = catalog.import_catalog(session, catalog.catalog_template("csv"), "t.csv", dry_run=True, actor=ADMIN)
+        from_xlsx = catalog.import_catalog(session, catalog.catalog_template("xlsx"), "t.xlsx", dry_run=True, actor=ADMIN)
     assert from_csv.added == from_xlsx.added and len(from_csv.added) == 3
     assert from_csv.source.frame.values.tolist() == from_xlsx.source.frame.values.tolist()

@@ -145,3 +145,21 @@ def test_the_real_entry_point_lists_the_commands():
     assert result.returncode == 0 and "import" in result.stdout and "clone" in result.stdout
     result = subprocess.run([sys.executable, "-m", "core", "mappings", "export", "--store", "X"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "--output" in result.stderr
+
+
+def test_changes_are_recorded_under_the_operator_name(cli, tmp_path, runtime, monkeypatch):
+    from core import audit
+    from core.db import session_scope
+
+    monkeypatch.setenv("STORE_CONNECT_OPERATOR", "ops-laptop")
+    cli("catalog", "import", write(tmp_path, "products.csv", csv_bytes([["NEW-1", "New"]], header=["System SKU", "Product name"])))
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "us.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"]])))
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "us.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"]])), "--dry-run")
+    cli("mappings", "clone", "--from", "Acme US", "--to", "Acme CA")
+    with session_scope(runtime.engine) as session:
+        found = [(e.actor, e.via, e.action, e.store_name, e.subject) for e in reversed(audit.entries(session))]
+    assert found == [
+        ("ops-laptop", "cli", "catalog.import", "", "products.csv"),
+        ("ops-laptop", "cli", "import.apply", "Acme US", "us.csv"),  # the dry run is not a change
+        ("ops-laptop", "cli", "clone.apply", "Acme CA", "from Acme US"),
+    ]

@@ -36,7 +36,7 @@ def load(engine, store_id, rows, mode="merge"):
     with session_scope(engine) as session:
         plan = plan_import(session, store_id, csv_bytes(rows), "setup.csv", mode=mode)
         assert plan.ok, plan.errors
-        apply_plan(session, plan)
+        apply_plan(session, plan, actor=ADMIN)
 
 
 def frame(rows):
@@ -201,7 +201,7 @@ def test_grid_save_adds_edits_and_deletes(engine, store):
         rows.append({"platform_sku": None, "system_sku": None, "quantity": None})  # the editor's empty new row
 
     with session_scope(engine) as session:
-        result = mapping.save_grid(session, store, page, grid_after(page, edit))
+        result = mapping.save_grid(session, store, page, grid_after(page, edit), actor=ADMIN)
     assert result.saved and (result.added, result.changed, result.removed) == (["WM-4"], ["WM-1", "WM-3"], ["WM-2"])
     assert "1 added, 2 changed, 1 deleted" in result.summary()
     assert mapping_state(engine, store) == {
@@ -217,7 +217,7 @@ def test_grid_save_with_nothing_changed_writes_nothing(engine, store):
     before = database_snapshot(engine)
     with session_scope(engine) as session:
         page = mapping.list_mappings(session, store)
-        result = mapping.save_grid(session, store, page, page.grid_frame())
+        result = mapping.save_grid(session, store, page, page.grid_frame(), actor=ADMIN)
     assert result.saved and result.summary() == "There were no changes to save."
     assert database_snapshot(engine) == before
 
@@ -235,12 +235,12 @@ def test_invalid_rows_block_the_save_unless_discarded(engine, store):
     edited = grid_after(page, edit)
     before = database_snapshot(engine)
     with session_scope(engine) as session:
-        blocked = mapping.save_grid(session, store, page, edited)
+        blocked = mapping.save_grid(session, store, page, edited, actor=ADMIN)
     assert not blocked.saved and [(e.row, e.column) for e in blocked.errors] == [(1, "Quantity"), (3, "System SKU")]
     assert database_snapshot(engine) == before
 
     with session_scope(engine) as session:
-        partial = mapping.save_grid(session, store, page, edited, discard_invalid=True)
+        partial = mapping.save_grid(session, store, page, edited, discard_invalid=True, actor=ADMIN)
     assert partial.saved and partial.changed == ["WM-2"] and partial.discarded == ["WM-1", "WM-NEW"]
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("MUG-WHITE", 5)]}
 
@@ -249,7 +249,7 @@ def test_a_new_row_for_a_sku_mapped_on_another_page_is_refused(engine, store):
     load(engine, store, [["WM-A", "MUG-WHITE", "1"], ["WM-B", "MUG-WHITE", "1"]])
     with session_scope(engine) as session:
         page = mapping.list_mappings(session, store, sku_text="WM-A")
-        result = mapping.save_grid(session, store, page, page.grid_rows() + [{"platform_sku": "WM-B", "system_sku": "TEA-BOX", "quantity": 1}])
+        result = mapping.save_grid(session, store, page, page.grid_rows() + [{"platform_sku": "WM-B", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
     assert not result.saved and "already mapped" in result.errors[0].message and result.errors[0].row == 2
 
 
@@ -266,13 +266,13 @@ def test_concurrent_saves_the_second_gets_a_conflict_and_the_first_survives(engi
         alice_rows = alice_page.grid_rows()
         alice_rows[0]["quantity"] = 2
         with session_scope(engine) as session:
-            assert mapping.save_grid(session, store, alice_page, alice_rows).saved
+            assert mapping.save_grid(session, store, alice_page, alice_rows, actor=ADMIN).saved
 
         bob_rows = bob_page.grid_rows()
         bob_rows[0]["quantity"] = 7  # the same mapping, from the stale page
         bob_rows[1]["quantity"] = 9  # and another one nobody else touched
         with pytest.raises(Conflict) as conflict, session_scope(second_engine) as session:
-            mapping.save_grid(session, store, bob_page, bob_rows)
+            mapping.save_grid(session, store, bob_page, bob_rows, actor=ADMIN)
         assert "WM-1" in conflict.value.message and "Reload" in conflict.value.fix
         assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 2)], "WM-2": [("TEA-BOX", 1)]}  # Alice's, and nothing of Bob's
 
@@ -281,7 +281,7 @@ def test_concurrent_saves_the_second_gets_a_conflict_and_the_first_survives(engi
             fresh = mapping.list_mappings(session, store)
             rows = fresh.grid_rows()
             rows[1]["quantity"] = 9
-            assert mapping.save_grid(session, store, fresh, rows).changed == ["WM-2"]
+            assert mapping.save_grid(session, store, fresh, rows, actor=ADMIN).changed == ["WM-2"]
     finally:
         second_engine.dispose()
 
@@ -292,11 +292,11 @@ def test_saving_a_mapping_someone_deleted_is_a_conflict(engine, store):
         stale = mapping.list_mappings(session, store)
     with session_scope(engine) as session:
         fresh = mapping.list_mappings(session, store)
-        mapping.save_grid(session, store, fresh, [])  # deleted
+        mapping.save_grid(session, store, fresh, [], actor=ADMIN)  # deleted
     rows = stale.grid_rows()
     rows[0]["quantity"] = 3
     with pytest.raises(Conflict), session_scope(engine) as session:
-        mapping.save_grid(session, store, stale, rows)
+        mapping.save_grid(session, store, stale, rows, actor=ADMIN)
     assert mapping_state(engine, store) == {}
 
 
@@ -308,7 +308,7 @@ def test_adding_a_sku_someone_else_just_added_is_a_conflict(engine, store, monke
     # the unique constraint catches it.
     monkeypatch.setattr(mapping, "_existing_platform_skus", lambda *args: set())
     with pytest.raises(Conflict, match="at the same moment"), session_scope(engine) as session:
-        mapping.save_grid(session, store, empty, [{"platform_sku": "WM-NEW", "system_sku": "TEA-BOX", "quantity": 1}])
+        mapping.save_grid(session, store, empty, [{"platform_sku": "WM-NEW", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
     assert mapping_state(engine, store) == {"WM-NEW": [("MUG-WHITE", 1)]}
 
 
@@ -320,9 +320,9 @@ def test_a_grid_save_makes_an_older_import_preview_stale(engine, store):
         page = mapping.list_mappings(session, store)
         rows = page.grid_rows()
         rows[0]["quantity"] = 4
-        mapping.save_grid(session, store, page, rows)
+        mapping.save_grid(session, store, page, rows, actor=ADMIN)
     with pytest.raises(Conflict), session_scope(engine) as session:
-        apply_plan(session, plan)
+        apply_plan(session, plan, actor=ADMIN)
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 4)]}
 
 
@@ -353,7 +353,7 @@ def test_clone_with_each_policy(engine, two_stores, policy, expected_counts, wm2
     [wm2_change] = [c for c in preview.changes.changes() if c.platform_sku == "WM-2"]
     assert wm2_change.before == (Component("TEA-BOX", 5),) and wm2_change.after == (Component("TEA-BOX", 2),)
     with session_scope(engine) as session:
-        mapping.apply_clone(session, preview)
+        mapping.apply_clone(session, preview, actor=ADMIN)
     state = mapping_state(engine, target)
     assert state["WM-2"] == wm2 and state["WM-OWN"] == [("COASTER-OAK", 1)]  # the target's own mapping stays
     assert state["WM-GIFT"] == [("COASTER-OAK", 2), ("MUG-WHITE", 1)] and state["WM-1"] == [("MUG-WHITE", 1)]
@@ -367,7 +367,7 @@ def test_clone_a_filtered_set_copies_whole_bundles(engine, two_stores):
     source, target = two_stores
     with session_scope(engine) as session:
         preview = mapping.plan_clone(session, source, target, sku_filter="coaster")
-        mapping.apply_clone(session, preview)
+        mapping.apply_clone(session, preview, actor=ADMIN)
     assert preview.counts() == {"added": 1, "overwritten": 0, "skipped": 0, "unchanged": 0}
     assert mapping_state(engine, target)["WM-GIFT"] == [("COASTER-OAK", 2), ("MUG-WHITE", 1)]
 
@@ -379,7 +379,7 @@ def test_clone_refuses_a_stale_preview_and_the_same_store(engine, two_stores):
     load(engine, target, [["WM-LATE", "MUG-WHITE", "1"]])
     before = database_snapshot(engine)
     with pytest.raises(Conflict), session_scope(engine) as session:
-        mapping.apply_clone(session, preview)
+        mapping.apply_clone(session, preview, actor=ADMIN)
     assert database_snapshot(engine) == before
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="same"):
         mapping.plan_clone(session, source, source)

@@ -11,6 +11,7 @@ from core.errors import Conflict, ValidationFailed
 from core.mapping import Status
 from core.mapping_import import ImportMode, apply_plan, import_mappings, mapping_template, plan_import
 from core.spreadsheets import SpreadsheetError
+from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import (
     CATALOG,
     add_store,
@@ -44,7 +45,7 @@ def plan(engine, store, data, filename="m.csv", mode="merge"):
 
 def apply(engine, the_plan, **options):
     with session_scope(engine) as session:
-        return apply_plan(session, the_plan, **options)
+        return apply_plan(session, the_plan, actor=ADMIN, **options)
 
 
 def imported(engine, store, data, filename="m.csv", mode="merge"):
@@ -156,7 +157,7 @@ def test_dry_run_changes_nothing(engine, store):
     imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"]]))
     before = database_snapshot(engine)
     with session_scope(engine) as session:
-        the_plan = import_mappings(session, store, csv_bytes([["WM-1", "TEA-BOX", "1"], ["WM-2", "TEA-BOX", "1"]]), "m.csv", dry_run=True)
+        the_plan = import_mappings(session, store, csv_bytes([["WM-1", "TEA-BOX", "1"], ["WM-2", "TEA-BOX", "1"]]), "m.csv", dry_run=True, actor=ADMIN)
     assert the_plan.counts()["added"] == 1 and the_plan.counts()["changed"] == 1 and not the_plan.applied
     assert database_snapshot(engine) == before
 
@@ -289,7 +290,7 @@ def test_the_template_imports_cleanly_with_an_example_bundle_in_both_forms(engin
     from core import catalog
 
     with session_scope(engine) as session:
-        catalog.import_catalog(session, catalog.catalog_template(), "catalog_template.csv")
+        catalog.import_catalog(session, catalog.catalog_template(), "catalog_template.csv", actor=ADMIN)
     imported(engine, store, mapping_template(file_format), f"mapping_template.{file_format}")
     state = mapping_state(engine, store)
     assert state["WM-GIFT-SET"] == state["WM-GIFT-SET-B"] == [("COASTER-OAK", 2), ("MUG-WHITE", 1)]

@@ -1,0 +1,103 @@
+"""Demo data: stores in every status, a catalog, mappings with bundles, Walmart listings.
+
+Everything goes through the same core functions the pages and the CLI use, as the
+local demo operator, so the audit trail shows the seeding too.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from core import authorization, catalog, oauth, stores
+from core.access import Actor, Role
+from core.config import load_settings
+from core.db import session_scope
+from core.mapping_import import import_mappings
+from core.runtime import open_runtime
+
+DEMO = Actor("demo seed", Role.admin, "local")
+APP_ID, APP_SECRET = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Demo-app-secret_0123456789abcdefghijklmn"
+FULL = None  # every scope full_access
+
+
+def _key(number: int) -> tuple[str, str]:
+    return f"{number:08x}-d3m0-4abc-8def-{number:012x}".replace("m", "0"), f"Demo-secret-{number:03d}-abcdefghijklmnopqrstuv"
+
+
+# name, environment saved, how the fake gateway knows the key, scopes
+STORES = [
+    ("Acme Outdoor", "production", "production", FULL),
+    ("Bright Kitchen", "production", "production", {"orders": "full_access", "item": "view_only", "inventory": "no_access"}),
+    ("Cobalt Toys", "production", None, FULL),  # the key was reset by a colleague: Walmart no longer knows it
+    ("Delta Books", "production", "sandbox", FULL),  # sandbox keys saved as production
+    ("Echo Garden", "production", "production", FULL),  # rate limited at check time
+    ("Fable Pets", "production", "production", FULL),  # Walmart unavailable at check time
+    ("Indigo Crafts", "sandbox", "sandbox", FULL),  # never checked
+    ("Juniper Sports", "production", "production", FULL),  # disabled
+]
+PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
+    ["Camping lantern", "Trail mug", "Fleece blanket", "Water bottle", "Hiking socks", "Rain poncho", "Headlamp", "Camp stool",
+     "Compass", "First-aid kit", "Dry bag", "Tent pegs", "Sleeping mask", "Carabiner", "Fire starter", "Map case"], start=1)]
+
+
+def _csv(header: list[str], rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def seed(gateway, env: dict, fresh: bool = True) -> str:
+    gateway.register_app(APP_ID, APP_SECRET, env["WALMART_OAUTH_REDIRECT_URI"])
+    gateway.add_seller("100200300", partner_name="Harbor Tools LLC")
+    gateway.add_seller("100200400", partner_name="Grove Home Inc")
+    env["WALMART_OAUTH_CLIENT_ID"] = APP_ID
+    for number, (_, _, known_in, scopes) in enumerate(STORES, start=1):
+        if known_in:
+            gateway.add_key(known_in, *_key(number), scopes=scopes)
+    gateway.set_items("production", _key(1)[0], [
+        {"sku": f"WM-{n:04d}", "productName": name, "gtin": f"0088600{n:07d}"} for n, (_, name) in enumerate(PRODUCTS, start=1)
+    ] + [{"sku": "WM-NEW-1", "productName": "Picnic set (new listing)"}, {"sku": "WM-NEW-2", "productName": "Cooler bag (new listing)"}])
+    if not fresh:
+        return "Reusing the demo database from the last run."
+
+    runtime = open_runtime(load_settings(env, env_file=None))
+    with session_scope(runtime.engine) as session:
+        for number, (name, environment, _, _) in enumerate(STORES, start=1):
+            client_id, secret = _key(number)
+            stores.add_store(session, runtime.vault, actor=DEMO, name=name, environment=environment, client_id=client_id,
+                             client_secret=secret, notes="Demo store")
+        stores.set_enabled(session, "Juniper Sports", False, actor=DEMO)
+        oauth.save_app_secret(session, runtime.vault, runtime.settings, APP_SECRET, actor=DEMO)
+        catalog.import_catalog(session, _csv(["System SKU", "Product name"], [list(p) for p in PRODUCTS]), "demo-catalog.csv", actor=DEMO)
+    with session_scope(runtime.engine) as session:
+        acme = stores.find_store(session, "Acme Outdoor").id
+        rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _) in enumerate(PRODUCTS[:12], start=1)]
+        rows += [["WM-BUNDLE-CAMP", "SKU-0001", 1], ["WM-BUNDLE-CAMP", "SKU-0002", 2], ["WM-3PACK-SOCKS", "SKU-0005", 3]]
+        import_mappings(session, acme, _csv(["Platform SKU", "System SKU", "Quantity"], rows), "demo-mappings.csv", actor=DEMO)
+
+    # OAuth stores go through the real connect flow against the fake gateway.
+    for name, seller in (("Harbor Tools", "100200300"), ("Grove Home", "100200400")):
+        with session_scope(runtime.engine) as session:
+            link = oauth.start_connect(session, runtime.settings, DEMO, new_store_name=name)
+        redirect = gateway.approve(link.url, seller)
+        with session_scope(runtime.engine) as session:
+            oauth.complete_connect(session, runtime, oauth.parse_callback(redirect), DEMO)
+
+    # One check each, in a fixed order, so the canned answers land on the intended store.
+    def check(name: str) -> str:
+        with session_scope(runtime.engine) as session:
+            return authorization.check_store(session, runtime, stores.find_store(session, name)).status
+
+    statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools")}
+    gateway.queue_response("production", "/v3/token", **gateway.rate_limited_answer(600))
+    statuses["Echo Garden"] = check("Echo Garden")
+    gateway.queue_response("production", "/v3/token", **gateway.server_error_answer(503), times=3)
+    statuses["Fable Pets"] = check("Fable Pets")
+    gateway.revoke_seller("100200400")  # the seller disconnected the app
+    statuses["Grove Home"] = check("Grove Home")
+    runtime.engine.dispose()
+    lines = [f"  {name}: {status}" for name, status in statuses.items()]
+    return "Demo stores:\n" + "\n".join(lines) + "\n  Indigo Crafts: not checked yet\n  Juniper Sports: disabled"
+

@@ -1,0 +1,48 @@
+"""Product mapping: which OMS products ship for each Walmart listing of a store."""
+import streamlit as st
+
+from core import catalog, mapping, stores
+from core.db import session_scope
+from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_listings
+from ui.actions import show_flash
+
+runtime = context.runtime()
+state = st.session_state
+
+st.title("Product mapping")
+show_flash()
+
+with session_scope(runtime.engine) as session:
+    names = {store.id: store.name for store in stores.list_stores(session)}
+    products = catalog.catalog_size(session)
+if not names:
+    st.info("There are no stores yet. Add one first; its mappings are managed here.")
+    st.page_link("pages/stores.py", label="Store authorization", icon=":material/key:")
+    st.stop()
+
+store_id = st.selectbox("Store", list(names), format_func=names.get, key="mapping_store", on_change=lambda: state.update(mapping_page=1))
+if not products:
+    st.warning("The product catalog is empty, and a mapping can only point at a catalog product. Import the catalog first.")
+    st.page_link("pages/catalog.py", label="Product catalog", icon=":material/inventory_2:")
+
+with session_scope(runtime.engine) as session:
+    covered = mapping.coverage(session, store_id)
+figures = st.columns(3)
+figures[0].metric("Mapped platform SKUs", f"{covered.platform_skus:,}")
+figures[1].metric("Bundles", f"{covered.bundles:,}", help="Platform SKUs that ship more than one unit.")
+figures[2].metric("Components", f"{covered.components:,}", help="Rows in all: one per system SKU of each mapping.")
+
+# The tabs remember which one is open, so a rerun (an upload, a save) stays on it. All of them
+# still run: widgets in a tab that did not run would lose their state (a search, an uploaded file).
+grid_tab, import_tab, export_tab, clone_tab, unmapped_tab = st.tabs(
+    ["Mappings", "Import", "Export", "Clone", "Unmapped listings"], key="mapping_tab", on_change="rerun")
+with grid_tab:
+    mapping_grid.show(runtime, store_id)
+with import_tab:
+    mapping_files.import_section(runtime, store_id)
+with export_tab:
+    mapping_files.export_section(runtime, store_id, names[store_id])
+with clone_tab:
+    mapping_clone.clone_section(runtime, store_id, names)
+with unmapped_tab:
+    mapping_listings.unmapped_section(runtime, store_id)

@@ -1,0 +1,235 @@
+"""The Product mapping page through AppTest: grid edit/add/delete/save, errors, conflict, import, clone, listings, roles."""
+import pytest
+
+from core import audit, catalog, mapping, stores
+from core.access import NotAllowed, Role
+from core.db import session_scope
+from core.mapping_import import import_mappings
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
+from tests.fixtures.spreadsheets.corpus import csv_bytes, database_snapshot, mapping_state
+from tests.pages.conftest import page_text
+from tests.pages.test_roles_page import AUTH
+
+PRODUCTS = [["MUG", "White mug"], ["TEA", "Tea box"], ["COASTER", "Oak coaster"]]
+LIMITED_ID, LIMITED_SECRET = "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Secret_value_0123456789"
+
+
+def add_store(runtime, name="Acme", client_id=CLIENT_ID, secret=CLIENT_SECRET) -> int:
+    with session_scope(runtime.engine) as session:
+        return stores.add_store(session, runtime.vault, actor=ADMIN, name=name, environment="production", client_id=client_id, client_secret=secret).id
+
+
+def load(runtime, store_id, rows):
+    with session_scope(runtime.engine) as session:
+        assert import_mappings(session, store_id, csv_bytes(rows), "setup.csv", actor=ADMIN).applied
+
+
+@pytest.fixture
+def store(runtime):
+    with session_scope(runtime.engine) as session:
+        catalog.import_catalog(session, csv_bytes(PRODUCTS, header=["System SKU", "Product name"]), "products.csv", actor=ADMIN)
+    store_id = add_store(runtime)
+    load(runtime, store_id, [["WM-1", "MUG", "1"], ["WM-2", "TEA", "1"], ["WM-3", "COASTER", "2"]])
+    return store_id
+
+
+def open_page(app):
+    app.run()
+    app.switch_page("pages/mapping.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def save(app, edited_rows=None, added_rows=(), deleted_rows=(), discard=False):
+    """Edit the grid as the browser reports it, then press Save."""
+    app.session_state[app.session_state["mapping_editor_key"]] = {
+        "edited_rows": edited_rows or {}, "added_rows": list(added_rows), "deleted_rows": list(deleted_rows)}
+    if discard:
+        app.checkbox(key="mapping_discard").check()
+    app.button(key="mapping_save").click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def grid(app):
+    return app.data_editor[0].value
+
+
+def test_coverage_and_the_grid_show_the_store(app, store):
+    open_page(app)
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Mapped platform SKUs"], metrics["Bundles"], metrics["Components"]) == ("3", "1", "3")
+    rows = grid(app)
+    assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3"]
+    assert list(rows["product_name"]) == ["White mug", "Tea box", "Oak coaster"] and list(rows["bundle_size"]) == [1, 1, 2]
+    assert app.data_editor[0].editing_mode == "dynamic"
+
+
+def test_edit_add_and_delete_rows_then_save(app, runtime, store):
+    open_page(app)
+    save(app, edited_rows={0: {"quantity": 3}}, deleted_rows=[1],
+         added_rows=[{"platform_sku": "WM-4", "system_sku": "MUG", "quantity": 1}, {"platform_sku": "WM-4", "system_sku": "TEA", "quantity": 2}])
+    assert "Saved: 1 added, 1 changed, 1 deleted." in app.success[0].value
+    assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 3)], "WM-3": [("COASTER", 2)], "WM-4": [("MUG", 1), ("TEA", 2)]}
+    assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-3", "WM-4", "WM-4"]  # reloaded from the database
+    assert {m.label: m.value for m in app.metric}["Bundles"] == "3"
+    with session_scope(runtime.engine) as session:
+        recorded = [(e.actor, e.action, e.subject) for e in audit.entries(session, action="mapping.")]
+    assert sorted(recorded) == [("local operator", "mapping.create", "WM-4"), ("local operator", "mapping.delete", "WM-2"),
+                                ("local operator", "mapping.update", "WM-1")]
+
+
+def test_a_bad_row_is_shown_beside_its_row_and_nothing_is_saved(app, runtime, store):
+    open_page(app)
+    before = database_snapshot(runtime.engine)
+    save(app, edited_rows={0: {"quantity": 5}}, added_rows=[{"platform_sku": "WM-9", "system_sku": "NOPE", "quantity": 1}])
+    assert "Nothing was saved" in app.error[0].value
+    assert database_snapshot(runtime.engine) == before
+    errors = app.dataframe[1].value  # [0] is the grid
+    assert (errors.loc[0, "Row"], errors.loc[0, "Platform SKU"]) == (4, "WM-9")
+    assert "'NOPE' is not in the catalog" in errors.loc[0, "Problem"]
+    rows = grid(app)  # the user's rows are kept, with the problem beside the bad one
+    assert list(rows["quantity"]) == [5, 1, 2, 1] and "not in the catalog" in rows.loc[3, "problem"] and rows.loc[0, "problem"] == ""
+
+    app.toggle(key="mapping_only_errors").set_value(True).run()
+    assert list(grid(app)["platform_sku"]) == ["WM-9"]
+    save(app, edited_rows={0: {"system_sku": "TEA"}})  # fixed in the errors-only view
+    assert "Saved: 1 added, 1 changed, 0 deleted." in app.success[0].value
+    assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 5)], "WM-2": [("TEA", 1)], "WM-3": [("COASTER", 2)], "WM-9": [("TEA", 1)]}
+
+
+def test_discarding_the_bad_rows_saves_the_rest(app, runtime, store):
+    open_page(app)
+    save(app, edited_rows={0: {"quantity": 4}, 1: {"quantity": 0}}, discard=True)
+    assert "Saved: 0 added, 1 changed, 0 deleted." in app.success[0].value and "WM-2" in app.success[0].value
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 4)] and mapping_state(runtime.engine, store)["WM-2"] == [("TEA", 1)]
+
+
+def test_a_conflict_keeps_the_other_persons_change_and_reloads(app, runtime, store):
+    open_page(app)
+    with session_scope(runtime.engine) as session:  # a colleague changes WM-1 after the page was shown
+        page = mapping.list_mappings(session, store, sku_text="WM-1")
+        mapping.save_grid(session, store, page, [{"platform_sku": "WM-1", "system_sku": "TEA", "quantity": 7}], actor=person("colleague@x.com"))
+    save(app, edited_rows={0: {"quantity": 3}})
+    assert "Someone else changed or deleted WM-1" in app.error[0].value
+    assert "now shows the mappings as they are" in app.info[0].value
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("TEA", 7)]
+    rows = grid(app)
+    assert (rows.loc[0, "system_sku"], rows.loc[0, "quantity"]) == ("TEA", 7)
+    save(app, edited_rows={0: {"quantity": 3}})  # after the reload, the change goes through
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("TEA", 3)]
+
+
+def test_search_bundles_and_pages(app, runtime, store):
+    load(runtime, store, [[f"BULK-{n:03}", "MUG", "1"] for n in range(120)])
+    open_page(app)
+    assert app.pagination(key="mapping_page").num_pages == 3 and len(grid(app)) == 50
+    app.pagination(key="mapping_page").set_value(3).run()
+    assert list(grid(app)["platform_sku"])[-3:] == ["WM-1", "WM-2", "WM-3"] and len(grid(app)) == 23
+    app.text_input(key="mapping_search").input("bulk-11").run()
+    assert list(grid(app)["platform_sku"]) == [f"BULK-11{n}" for n in range(10)]
+    app.text_input(key="mapping_search").input("").run()
+    app.checkbox(key="mapping_bundles").check().run()
+    assert list(grid(app)["platform_sku"]) == ["WM-3"]
+
+
+def test_import_preview_then_apply(app, runtime, store):
+    open_page(app)
+    data = csv_bytes([["WM-1", "MUG", "2"], ["WM-5", "TEA*1+COASTER*2", ""]])
+    app.file_uploader(key="mapping_file_0").set_value(("new.csv", data, "text/csv")).run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["To add"], metrics["To change"], metrics["To remove"], metrics["Unchanged"]) == ("1", "1", "0", "0")
+    changes = app.dataframe[-1].value
+    assert set(zip(changes["Platform SKU"], changes["Change"], changes["After the import"])) == {("WM-5", "Add", "TEA*1+COASTER*2"), ("WM-1", "Change", "MUG*2")}
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 1)]  # a preview writes nothing
+
+    app.radio(key="mapping_import_mode").set_value("replace").run()
+    assert {m.label: m.value for m in app.metric}["To remove"] == "2"
+    app.button(key="mapping_import_apply").click().run()
+    assert "Imported 'new.csv'" in app.success[0].value
+    assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 2)], "WM-5": [("COASTER", 2), ("TEA", 1)]}
+    assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-5", "WM-5"]
+    assert app.file_uploader(key="mapping_file_1").value is None  # emptied for the next file
+
+
+def test_import_with_bad_rows_lists_them_and_applies_only_when_told(app, runtime, store):
+    open_page(app)
+    data = csv_bytes([["WM-6", "MUG", "1"], ["WM-7", "MUG", "1.5"], ["WM-8", "NOPE", "1"]])
+    app.file_uploader(key="mapping_file_0").set_value(("bad.csv", data, "text/csv")).run()
+    errors = app.dataframe[-1].value
+    assert list(errors["Row"]) == [3, 4] and "not a whole number" in errors.loc[0, "Problem"]
+    assert "mapping_error_report" in [b.key for b in app.get("download_button")]
+    assert app.button(key="mapping_import_apply").disabled
+    app.checkbox(key="mapping_import_discard").check().run()
+    app.button(key="mapping_import_apply").click().run()
+    assert "WM-6" in mapping_state(runtime.engine, store) and "WM-7" not in mapping_state(runtime.engine, store)
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_plainly(app, runtime, store):
+    open_page(app)
+    before = database_snapshot(runtime.engine)
+    app.file_uploader(key="mapping_file_0").set_value(("empty.csv", b"", "text/csv")).run()
+    assert not app.exception
+    assert any("The file was not imported" in e.value and "empty" in e.value for e in app.error)
+    assert database_snapshot(runtime.engine) == before
+
+
+def test_export_and_template_buttons(app, store):
+    open_page(app)
+    labels = {b.label for b in app.get("download_button")}
+    assert {"Export CSV", "Export XLSX", "Template (CSV)", "Template (XLSX)"} <= labels
+
+
+def test_clone_preview_then_apply(app, runtime, store):
+    target = add_store(runtime, "Acme CA")
+    load(runtime, target, [["WM-2", "COASTER", "9"]])
+    open_page(app)
+    app.selectbox(key="mapping_store").set_value(target).run()
+    assert list(grid(app)["platform_sku"]) == ["WM-2"]
+    app.text_input(key="mapping_clone_filter").input("WM").run()
+    app.button(key="mapping_clone_preview_button").click().run()
+    assert "2 to add, 0 to overwrite, 1 kept as the target has them" in app.info[0].value
+    app.button(key="mapping_clone_apply").click().run()
+    assert "Cloned: 2 added, 0 overwritten, 1 kept" in app.success[0].value
+    assert mapping_state(runtime.engine, target) == {"WM-1": [("MUG", 1)], "WM-2": [("COASTER", 9)], "WM-3": [("COASTER", 2)]}
+
+
+def test_unmapped_listings(app, gateway, store):
+    gateway.set_items("production", CLIENT_ID, [{"sku": "WM-1", "productName": "Mug"}, {"sku": "WM-NEW", "productName": "New listing", "gtin": "00886859944807"}])
+    open_page(app)
+    app.button(key="mapping_listings_read").click().run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Listings on Walmart"], metrics["Mapped"], metrics["Not mapped"]) == ("2", "1", "1")
+    table = app.dataframe[-1].value
+    assert list(table["SKU"]) == ["WM-NEW"] and table.loc[0, "GTIN / UPC"] == "00886859944807"
+    assert (table.loc[0, "Published status"], table.loc[0, "Lifecycle status"]) == ("PUBLISHED", "ACTIVE")
+
+
+def test_no_item_permission_links_to_the_store_status(app, runtime, gateway):
+    gateway.add_key("production", LIMITED_ID, LIMITED_SECRET, scopes={"orders": "full_access", "item": "no_access"})
+    add_store(runtime, "Limited", LIMITED_ID, LIMITED_SECRET)
+    open_page(app)
+    app.button(key="mapping_listings_read").click().run()
+    assert "does not have the Item permission" in app.error[0].value
+    assert any("Developer Portal" in info.value for info in app.info)
+    assert ("Open Store authorization", "stores") in [(link.value, link.proto.page) for link in app.get("page_link")]
+    assert LIMITED_SECRET not in page_text(app)
+
+
+def test_a_viewer_sees_the_grid_read_only_and_core_refuses_a_save(app, runtime, store, monkeypatch):
+    monkeypatch.setenv("ROLE_VIEWERS", "ann@x.com")
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "email": "ann@x.com"}
+    open_page(app)
+    assert app.data_editor[0].editing_mode == "fixed" and app.data_editor[0].proto.disabled
+    assert "mapping_save" not in [b.key for b in app.button]
+    app.file_uploader(key="mapping_file_0").set_value(("new.csv", csv_bytes([["WM-5", "MUG", "1"]]), "text/csv")).run()
+    assert {m.label: m.value for m in app.metric}["To add"] == "1"  # a viewer may preview
+    assert "mapping_import_apply" not in [b.key for b in app.button] and "needs the editor role" in page_text(app)
+    before = database_snapshot(runtime.engine)
+    with pytest.raises(NotAllowed), session_scope(runtime.engine) as session:
+        page = mapping.list_mappings(session, store)
+        mapping.save_grid(session, store, page, [], actor=person("ann@x.com", Role.viewer))
+    assert database_snapshot(runtime.engine) == before

@@ -1,0 +1,21 @@
+"""The demo seeds stores in every status through the real core, against the fake gateway."""
+from core import health
+from core.config import load_settings
+from core.db import session_scope
+from core.runtime import open_runtime
+from demo.seed import seed
+from fake_walmart import FakeWalmart
+
+
+def test_demo_seed_covers_every_status(tmp_path):
+    with FakeWalmart() as gateway:
+        env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "STORE_CONNECT_KEY_FILE": str(tmp_path / "k"),
+               "WALMART_API_BASE_URL": gateway.base_url("production"), "WALMART_SANDBOX_API_BASE_URL": gateway.base_url("sandbox"),
+               "WALMART_AUTHORIZE_URL": gateway.authorize_url(), "WALMART_OAUTH_REDIRECT_URI": "http://localhost:8501/walmart_callback"}
+        summary = seed(gateway, env)
+        runtime = open_runtime(load_settings(env, env_file=None))
+        with session_scope(runtime.engine) as session:
+            counts = health.status_counts(session)
+    expected = {"authorized", "missing_permissions", "rejected", "wrong_environment", "rate_limited", "unreachable", "reconnect_required", "never_checked"}
+    assert expected <= set(counts), summary
+    assert counts["total"] == 10

@@ -1,0 +1,84 @@
+"""Cloning another store's mappings into this one: choose, preview, apply."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import mapping
+from core.access import Permission
+from core.db import session_scope
+from core.errors import Conflict, StoreConnectError
+from core.mapping import ClonePolicy, Status
+from ui.identity import actor
+
+PREVIEW = "mapping_clone_preview"
+PREVIEW_ROWS = 200
+POLICIES = {
+    ClonePolicy.skip.value: "Skip: keep this store's own mapping where it already has one",
+    ClonePolicy.overwrite.value: "Overwrite: replace this store's mapping with the other store's",
+}
+WHAT = {Status.added: "Add", Status.changed: "Overwrite", Status.skipped: "Keep this store's"}
+
+
+def _preview_table(plan: mapping.ClonePlan) -> None:
+    rows = [
+        {"Platform SKU": change.platform_sku, "What happens": WHAT[status], "This store now": mapping.format_bundle(change.before),
+         "Other store": mapping.format_bundle(change.after)}
+        for status in WHAT
+        for change in plan.changes.changes(status, limit=PREVIEW_ROWS)
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _apply(runtime, plan: mapping.ClonePlan) -> None:
+    state = st.session_state
+    try:
+        with session_scope(runtime.engine) as session:
+            counts = mapping.apply_clone(session, plan, actor=actor())
+    except Conflict as problem:
+        state.pop(PREVIEW, None)
+        state["flash_error"] = Conflict(problem.message, "Press Preview again to see what a clone would do now, then apply.")
+        st.rerun()
+    except StoreConnectError as problem:
+        st.error(problem.message, icon=":material/error:")
+        st.info(problem.fix)
+        return
+    state.pop(PREVIEW, None)
+    state.pop("mapping_grid", None)
+    state["flash"] = f"Cloned: {counts['added']} added, {counts['overwritten']} overwritten, {counts['skipped']} kept as they were."
+    st.rerun()
+
+
+def clone_section(runtime, store_id: int, stores: dict[int, str]) -> None:
+    state = st.session_state
+    others = [other for other in stores if other != store_id]
+    if not others:
+        st.info("There is no other store to copy mappings from yet.")
+        return
+    st.markdown(f"Copy mappings from another store into **{stores[store_id]}**, then adjust them here.")
+    choice = st.columns([2, 2, 3])
+    source = choice[0].selectbox("From store", others, format_func=stores.get, key="mapping_clone_source")
+    sku_filter = choice[1].text_input("Only SKUs containing", key="mapping_clone_filter", placeholder="All mappings")
+    policy = choice[2].radio("When this store already maps a SKU differently", list(POLICIES), format_func=POLICIES.get, key="mapping_clone_policy")
+    wanted = (source, store_id, sku_filter.strip(), policy)
+    if st.button("Preview", icon=":material/preview:", key="mapping_clone_preview_button"):
+        try:
+            with session_scope(runtime.engine) as session:
+                state[PREVIEW] = (wanted, mapping.plan_clone(session, source, store_id, sku_filter=sku_filter.strip(), policy=policy))
+        except StoreConnectError as problem:
+            st.error(problem.message, icon=":material/error:")
+            st.info(problem.fix)
+    kept = state.get(PREVIEW)
+    if not kept or kept[0] != wanted:  # a preview of other choices is not what would be applied
+        return
+    plan = kept[1]
+    st.info(plan.summary())
+    _preview_table(plan)
+    if not actor().can(Permission.edit_mappings):
+        st.caption("This is a preview only: cloning needs the editor role.")
+    elif plan.changes.has_writes:
+        if st.button("Apply clone", type="primary", icon=":material/content_copy:", key="mapping_clone_apply"):
+            _apply(runtime, plan)
+    else:
+        st.success("Nothing to copy: this store already has these mappings, or keeps its own.", icon=":material/check:")

@@ -1,0 +1,163 @@
+"""Mapping spreadsheets on the page: import (dry run, then apply), export, templates.
+
+The import plan is made once per uploaded file and mode and kept in session state,
+so what the user approves is exactly what is applied; core refuses it if the
+store's mappings moved in between.
+"""
+from __future__ import annotations
+
+from pathlib import PurePath
+
+import pandas as pd
+import streamlit as st
+
+from core import mapping, mapping_import
+from core.access import Permission
+from core.db import session_scope
+from core.errors import Conflict, StoreConnectError
+from core.mapping import Status
+from core.spreadsheets import MAX_FILE_BYTES, RowError
+from ui.identity import actor
+
+PLAN = "mapping_import_plan"
+PREVIEW_ROWS = 200  # per kind of change; the counts cover everything
+MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MODES = {
+    "merge": "Merge: add and update the file's platform SKUs, keep the others",
+    "replace": "Replace: the store's mappings become exactly the file's (others are removed)",
+}
+
+
+def errors_table(errors: list[RowError]) -> None:
+    """Every row error with the row number the user sees in the spreadsheet."""
+    st.dataframe(
+        pd.DataFrame({
+            "Row": pd.array([e.row for e in errors], dtype="Int64"),
+            "Column": [e.column for e in errors],
+            "Value": [e.value for e in errors],
+            "Problem": [e.message for e in errors],
+            "How to fix": [e.fix for e in errors],
+        }),
+        hide_index=True, width="stretch",
+    )
+
+
+def _uploader_key() -> str:
+    return f"mapping_file_{st.session_state.get('mapping_file_version', 0)}"
+
+
+def _plan(runtime, store_id: int, uploaded, mode: str) -> mapping_import.ImportPlan | None:
+    """The dry run for this file and mode, made once and then kept."""
+    state = st.session_state
+    wanted = (store_id, uploaded.file_id, mode)
+    kept = state.get(PLAN)
+    if kept and kept[0] == wanted:
+        return kept[1]
+    try:
+        with st.spinner("Reading and checking the file…"), session_scope(runtime.engine) as session:
+            plan = mapping_import.plan_import(session, store_id, uploaded.getvalue(), uploaded.name, mode=mode)
+    except StoreConnectError as problem:  # the file itself cannot be read: say why, change nothing
+        state.pop(PLAN, None)
+        st.error(f"The file was not imported: {problem.message}", icon=":material/error:")
+        st.info(problem.fix)
+        return None
+    state[PLAN] = (wanted, plan)
+    return plan
+
+
+def _changes_table(plan: mapping_import.ImportPlan) -> None:
+    labels = {Status.added: "Add", Status.changed: "Change", Status.removed: "Remove"}
+    rows = [
+        {"Platform SKU": change.platform_sku, "Change": labels[status], "Now": mapping.format_bundle(change.before),
+         "After the import": mapping.format_bundle(change.after)}
+        for status in labels
+        for change in plan.changes.changes(status, limit=PREVIEW_ROWS)
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        if any(plan.changes.count(status) > PREVIEW_ROWS for status in labels):
+            st.caption(f"Showing the first {PREVIEW_ROWS} of each kind of change; the counts above cover them all.")
+
+
+def _apply(runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
+    state = st.session_state
+    try:
+        with session_scope(runtime.engine) as session:
+            mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard)
+    except Conflict as problem:
+        state.pop(PLAN, None)  # the next run makes a new preview from the same file
+        state["flash_error"] = Conflict(problem.message, "A new preview was made from the same file: check it, then apply again.")
+        st.rerun()
+    except StoreConnectError as problem:
+        st.error(problem.message, icon=":material/error:")
+        st.info(problem.fix)
+        return
+    state.pop(PLAN, None)
+    state.pop("mapping_grid", None)  # the grid shows the imported mappings
+    state["mapping_file_version"] = state.get("mapping_file_version", 0) + 1  # empty the uploader
+    state["flash"] = plan.summary()
+    st.rerun()
+
+
+def import_section(runtime, store_id: int) -> None:
+    can_edit = actor().can(Permission.edit_mappings)
+    st.markdown("Upload a CSV or Excel file with the columns **Platform SKU**, **System SKU** and **Quantity** "
+                "(Chinese headers such as 平台SKU / 系统SKU / 数量 work too). A bundle is several rows with the same "
+                "platform SKU, or one cell like `SKU-A*1+SKU-B*2`. You see what would change before anything is saved.")
+    templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
+    uploaded = st.file_uploader("Mapping file", type=["csv", "xlsx", "xls"], key=_uploader_key(),
+                                max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+    mode = st.radio("Mode", list(MODES), format_func=MODES.get, key="mapping_import_mode")
+    if uploaded is None:
+        return
+    plan = _plan(runtime, store_id, uploaded, mode)
+    if plan is None:
+        return
+    counts = plan.counts()
+    figures = st.columns(4)
+    for column, (label, key) in zip(figures, (("To add", "added"), ("To change", "changed"), ("To remove", "removed"), ("Unchanged", "unchanged"))):
+        column.metric(label, f"{counts[key]:,}")
+    (st.warning if plan.errors else st.info)(plan.summary())
+    _changes_table(plan)
+    discard = False
+    if plan.errors:
+        st.markdown(f"**Rows with problems ({counts['rows_with_errors']:,})**: row numbers as in the spreadsheet.")
+        errors_table(plan.errors)
+        st.download_button("Download the error report", plan.error_report(), file_name=f"{PurePath(plan.filename).stem}-errors.csv",
+                           mime="text/csv", icon=":material/download:", key="mapping_error_report")
+        if can_edit:
+            discard = st.checkbox(f"Skip the rows with problems ({counts['platform_skus_rejected']:,} platform SKUs stay as they are) and import the rest",
+                                  key="mapping_import_discard")
+    if not can_edit:
+        st.caption("This is a preview only: applying an import needs the editor role.")
+        return
+    if not plan.changes.has_writes:
+        st.success("The store already matches this file: there is nothing to import.", icon=":material/check:")
+        return
+    if st.button("Apply import", type="primary", icon=":material/upload:", key="mapping_import_apply", disabled=bool(plan.errors) and not discard):
+        _apply(runtime, plan, discard)
+
+
+def templates(make, stem: str, key: str) -> None:
+    """Download buttons for a template in CSV and XLSX."""
+    columns = st.columns(2)
+    for column, format in zip(columns, ("csv", "xlsx")):
+        column.download_button(f"Template ({format.upper()})", make(format), file_name=f"{stem}.{format}", mime=MIME[format],
+                               icon=":material/description:", key=f"{key}_{format}")
+
+
+def export_section(runtime, store_id: int, store_name: str) -> None:
+    st.markdown("The store's mappings as a spreadsheet: one row per component, bundles as several rows with the same platform SKU. "
+                "Importing the file again changes nothing.")
+    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in store_name).strip("-") or "store"
+
+    def export(format: str):
+        def build() -> bytes:  # run only when the button is pressed: a big store's XLSX takes a while
+            with session_scope(runtime.engine) as session:
+                return mapping.export_mappings(session, store_id, format)
+        return build
+
+    columns = st.columns(2)
+    for column, format in zip(columns, ("csv", "xlsx")):
+        column.download_button(f"Export {format.upper()}", export(format), file_name=f"{stem}-mappings.{format}", mime=MIME[format],
+                               icon=":material/download:", key=f"mapping_export_{format}", on_click="ignore")

@@ -1,0 +1,216 @@
+"""The mapping grid: one page of a store's mappings in st.data_editor, saved through core.mapping.save_grid.
+
+The rows the editor starts from live in session state (a Grid) and change only
+when they are loaded, or when a save fails and the user's rows are kept with
+their problems. The editor's output is never fed back as its input on an
+ordinary rerun (streamlit-notes §3); each new set of rows gets a new editor key.
+Edits are read from the editor's edit state, so they can be applied to the
+full set of rows even when the grid shows only the rows with errors.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from core import mapping
+from core.access import Permission
+from core.catalog import product_names
+from core.db import session_scope
+from core.errors import Conflict, StoreConnectError
+from ui.identity import actor
+
+GRID = "mapping_grid"
+EDITOR_KEY = "mapping_editor_key"  # the current editor's key, for tests that seed edits
+PAGE = "mapping_page"
+EDITABLE = ["platform_sku", "system_sku", "quantity"]
+SHOWN = [*EDITABLE, "product_name", "bundle_size"]
+COLUMNS = {
+    "platform_sku": st.column_config.TextColumn("Platform SKU", required=True, help="The listing's SKU on Walmart. Several rows with the same one make a bundle."),
+    "system_sku": st.column_config.TextColumn("System SKU", required=True, help="A SKU from the product catalog, exactly as written there."),
+    "quantity": st.column_config.NumberColumn("Quantity", required=True, min_value=1, max_value=mapping.MAX_QUANTITY, step=1, format="%d",
+                                              default=1, help="How many of this product ship for ONE unit sold."),
+    "product_name": st.column_config.TextColumn("Product name"),
+    "bundle_size": st.column_config.NumberColumn("Bundle size", format="%d", help="Units shipped for one unit sold."),
+    "problem": st.column_config.TextColumn("Problem at the last save", width="large"),
+}
+
+
+@dataclass
+class Grid:
+    query: tuple  # (store id, search, bundles only, page number) the rows were loaded for
+    page: mapping.MappingPage  # as loaded, with the versions a save must still find
+    base: pd.DataFrame  # the editor's input: SHOWN + problem + fix, RangeIndex
+    key: str  # the editor's key: new for every new base, which also drops pending edits
+    only_errors: bool = False  # the view the editor was last drawn with
+
+    @property
+    def has_problems(self) -> bool:
+        return bool((self.base["problem"] != "").any())
+
+    def positions(self, only_errors: bool) -> list[int]:
+        """Which rows of `base` the editor shows, in order."""
+        if only_errors:
+            return [n for n, problem in enumerate(self.base["problem"]) if problem]
+        return list(range(len(self.base)))
+
+
+def _new_key() -> str:
+    state = st.session_state
+    state["mapping_grid_version"] = state.get("mapping_grid_version", 0) + 1
+    return f"mapping_editor_{state['mapping_grid_version']}"
+
+
+def _frame(session, rows: pd.DataFrame) -> pd.DataFrame:
+    """Typed columns (so even an empty grid can be typed into), with names and bundle sizes filled in."""
+    text = lambda values: pd.Series([None if pd.isna(v) else str(v) for v in values], dtype=object)  # noqa: E731  (None: an empty cell)
+    frame = pd.DataFrame({"platform_sku": text(rows["platform_sku"]), "system_sku": text(rows["system_sku"])})
+    quantity = pd.to_numeric(pd.Series(list(rows["quantity"]), dtype=object), errors="coerce")
+    frame["quantity"] = quantity.astype("Int64") if (quantity.dropna() % 1 == 0).all() else quantity
+    names = product_names(session, {sku for sku in frame["system_sku"] if sku})
+    frame["product_name"] = [names.get(sku, "") if sku else "" for sku in frame["system_sku"]]
+    sizes = frame.dropna(subset=["platform_sku"]).groupby("platform_sku")["quantity"].sum()
+    frame["bundle_size"] = frame["platform_sku"].map(sizes).astype("Int64")
+    for extra in ("problem", "fix"):
+        frame[extra] = [("" if pd.isna(v) else str(v)) for v in rows[extra]] if extra in rows else ""
+    return frame
+
+
+def _load(runtime, query: tuple) -> Grid:
+    store_id, search, bundles_only, number = query
+    with session_scope(runtime.engine) as session:
+        page = mapping.list_mappings(session, store_id, sku_text=search, bundles_only=bundles_only,
+                                     offset=(number - 1) * mapping.PAGE_SIZE, limit=mapping.PAGE_SIZE)
+        return Grid(query, page, _frame(session, page.grid_frame()), _new_key())
+
+
+def _with_edits(grid: Grid, positions: list[int]) -> pd.DataFrame:
+    """All of the grid's rows with the editor's pending edits applied (edit positions are those of the rows shown)."""
+    edits = st.session_state.get(grid.key) or {}
+    rows = grid.base.to_dict("records")
+    for position, change in (edits.get("edited_rows") or {}).items():
+        rows[positions[int(position)]].update(change)
+    gone = {positions[int(position)] for position in edits.get("deleted_rows") or []}
+    added = [dict(row) for row in edits.get("added_rows") or []]
+    return pd.DataFrame([row for n, row in enumerate(rows) if n not in gone] + added, columns=grid.base.columns)
+
+
+def _keep(runtime, grid: Grid, rows: pd.DataFrame) -> None:
+    """Make `rows` (the user's, not saved) the grid's new starting point."""
+    with session_scope(runtime.engine) as session:
+        grid.base = _frame(session, rows)
+    grid.key = _new_key()
+
+
+def _first_page() -> None:
+    st.session_state[PAGE] = 1
+
+
+def _save(runtime, store_id: int, grid: Grid, positions: list[int], discard: bool) -> None:
+    state = st.session_state
+    rows = _with_edits(grid, positions)
+    try:
+        with session_scope(runtime.engine) as session:
+            result = mapping.save_grid(session, store_id, grid.page, rows[EDITABLE], actor=actor(), discard_invalid=discard)
+    except Conflict as problem:
+        state.pop(GRID, None)  # reload: show the other person's version
+        state["flash_error"] = Conflict(problem.message, "The grid now shows the mappings as they are. Make your changes again if they are still needed.")
+        st.rerun()
+    except StoreConnectError as problem:
+        st.error(problem.message, icon=":material/error:")
+        st.info(problem.fix)
+        return
+    if result.saved:
+        state.pop(GRID, None)
+        state["flash"] = result.summary()
+        st.rerun()
+    problems: dict[int, list[str]] = {}
+    fixes: dict[int, list[str]] = {}
+    for error in result.errors:  # error.row is the 1-based position in `rows`
+        if error.row is None:
+            continue
+        problems.setdefault(error.row - 1, []).append(error.message)
+        fixes.setdefault(error.row - 1, []).append(error.fix)
+    rows = rows.assign(problem=[" ".join(problems.get(n, [])) for n in range(len(rows))],
+                       fix=[" ".join(dict.fromkeys(fixes.get(n, []))) for n in range(len(rows))])
+    _keep(runtime, grid, rows)
+    state["mapping_grid_message"] = result.summary()
+    st.rerun()
+
+
+def _errors_table(grid: Grid) -> None:
+    bad = grid.base[grid.base["problem"] != ""]
+    st.dataframe(
+        pd.DataFrame({
+            "Row": [n + 1 for n in bad.index],
+            "Platform SKU": bad["platform_sku"].fillna("").tolist(),
+            "System SKU": bad["system_sku"].fillna("").tolist(),
+            "Problem": bad["problem"].tolist(),
+            "How to fix": bad["fix"].tolist(),
+        }),
+        hide_index=True, width="stretch",
+    )
+    st.caption("Row = the row's position in the grid with *Errors only* off. Fix the rows and save again; nothing was saved yet.")
+
+
+def show(runtime, store_id: int) -> None:
+    state = st.session_state
+    can_edit = actor().can(Permission.edit_mappings)
+    grid: Grid | None = state.get(GRID)
+
+    filters = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
+    search = filters[0].text_input("Search SKU", key="mapping_search", placeholder="Part of a platform or system SKU", on_change=_first_page)
+    bundles_only = filters[1].checkbox("Bundles only", key="mapping_bundles", on_change=_first_page)
+    if not (grid and grid.has_problems):
+        state["mapping_only_errors"] = False  # nothing failed (any more): back to all rows
+    only_errors = filters[2].toggle("Errors only", key="mapping_only_errors", disabled=not (grid and grid.has_problems),
+                                    help="Only the rows that failed the last save.")
+    if filters[3].button("Reload", icon=":material/refresh:", key="mapping_reload", help="Drop unsaved changes and show the mappings as they are now."):
+        grid = None
+
+    query = (store_id, search.strip(), bundles_only, state.get(PAGE, 1))
+    if grid is None or grid.query != query:
+        grid = state[GRID] = _load(runtime, query)
+        last = max(1, math.ceil(grid.page.total / mapping.PAGE_SIZE))
+        if query[3] > last:  # the page ran out (rows deleted meanwhile): show the last one
+            state[PAGE] = last
+            grid = state[GRID] = _load(runtime, (*query[:3], last))
+    only_errors = only_errors and grid.has_problems
+    if only_errors != grid.only_errors:  # switching views: keep what was typed in the other one
+        _keep(runtime, grid, _with_edits(grid, grid.positions(grid.only_errors)))
+        grid.only_errors = only_errors
+    positions = grid.positions(only_errors)
+    state[EDITOR_KEY] = grid.key
+
+    if message := state.pop("mapping_grid_message", None):
+        st.error(message, icon=":material/error:")
+    st.data_editor(
+        grid.base.iloc[positions].reset_index(drop=True),
+        key=grid.key,
+        num_rows="dynamic" if can_edit else "fixed",
+        hide_index=True,
+        width="stretch",
+        column_order=SHOWN + (["problem"] if grid.has_problems else []),
+        column_config=COLUMNS,
+        disabled=["product_name", "bundle_size", "problem", "fix"] if can_edit else True,
+    )
+    pages = max(1, math.ceil(grid.page.total / mapping.PAGE_SIZE))
+    if pages > 1:
+        st.pagination(pages, key=PAGE)
+    shown = f"{grid.page.total} mapping(s) match" if search.strip() or bundles_only else f"{grid.page.total} mapping(s)"
+    st.caption(f"{shown}; page {grid.query[3]} of {pages}, {len(grid.page.mappings)} on this page. "
+               "A bundle is several rows with the same platform SKU.")
+
+    if grid.has_problems:
+        _errors_table(grid)
+    if not can_edit:
+        st.caption("You can look at the mappings; changing them needs the editor role.")
+        return
+    st.caption("Save before changing the search, the filter or the page: unsaved changes are dropped.")
+    actions = st.columns([1, 3], vertical_alignment="center")
+    discard = actions[1].checkbox("Discard the rows with problems and save the rest", key="mapping_discard",
+                                  help="Platform SKUs with a problem are left exactly as they are now.")
+    if actions[0].button("Save", type="primary", icon=":material/save:", key="mapping_save"):
+        _save(runtime, store_id, grid, positions, discard)

@@ -1,0 +1,60 @@
+"""The store's Walmart listings that have no mapping yet."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import listings
+from core.db import session_scope
+from core.errors import StoreConnectError
+
+REPORTS = "mapping_listings"  # store id -> the last report, read only when asked (it calls Walmart)
+
+
+def _table(report: listings.UnmappedReport) -> None:
+    st.dataframe(
+        pd.DataFrame({
+            "SKU": [listing.sku for listing in report.unmapped],
+            "Product name": [listing.product_name for listing in report.unmapped],
+            "GTIN / UPC": [listing.gtin or listing.upc for listing in report.unmapped],
+            "Published status": [listing.published_status for listing in report.unmapped],
+            "Lifecycle status": [listing.lifecycle_status for listing in report.unmapped],
+        }),
+        hide_index=True, width="stretch",
+    )
+
+
+def unmapped_section(runtime, store_id: int) -> None:
+    state = st.session_state
+    reports = state.setdefault(REPORTS, {})
+    st.markdown("Reads the store's listings from Walmart with its keys and shows the ones no mapping covers yet: "
+                "orders for them cannot be fulfilled until they are mapped.")
+    if st.button("Read listings from Walmart", icon=":material/cloud_download:", key="mapping_listings_read"):
+        try:
+            with st.spinner("Reading the store's listings from Walmart…"), session_scope(runtime.engine) as session:
+                reports[store_id] = listings.find_unmapped(session, runtime, store_id)
+        except StoreConnectError as problem:
+            reports.pop(store_id, None)
+            st.error(problem.message, icon=":material/error:")
+            st.info(problem.fix)
+            st.page_link("pages/stores.py", label="Open Store authorization", icon=":material/key:")
+            return
+    report = reports.get(store_id)
+    if report is None:
+        return
+    figures = st.columns(3)
+    figures[0].metric("Listings on Walmart", f"{len(report.scan.listings):,}")
+    figures[1].metric("Mapped", f"{report.mapped:,}")
+    figures[2].metric("Not mapped", f"{len(report.unmapped):,}")
+    if not report.scan.complete:
+        st.warning(f"Walmart kept offering more pages than the {report.scan.total_reported or 'unknown number of'} listings it reported, "
+                   "so reading stopped early: the list may be incomplete. Read again later.")
+    if not report.scan.listings:
+        st.info("Walmart lists no items for this store.")
+    elif not report.unmapped:
+        st.success("Every listing is mapped.", icon=":material/check:")
+    else:
+        _table(report)
+        st.download_button("Download as a mapping file to fill in", report.mapping_sheet(), file_name="unmapped-listings.csv",
+                           mime="text/csv", icon=":material/download:", key="mapping_listings_download")
+        st.caption("Fill in System SKU and Quantity in the downloaded file, then import it on the Import tab.")
