@@ -1,4 +1,6 @@
 """Store Connect: the router. Settings, navigation and the shared sidebar; pages do the rest."""
+from pathlib import Path
+
 import streamlit as st
 
 from core.config import redact_url
@@ -57,6 +59,9 @@ navigation = st.navigation(
         ],
     }
 )
+
+if resume := st.session_state.pop("resume_page", None):  # see ui/context.runtime()
+    st.switch_page(str(Path(resume).resolve().relative_to(Path(__file__).resolve().parent)))
 
 with st.sidebar:
     if actor.via == "local":

@@ -20,5 +20,8 @@ def runtime() -> Runtime:
     runs that page without the router (its pages/ auto-discovery); send it through app.py so sign-in,
     roles and settings checks always run first."""
     if "actor" not in st.session_state:
+        import inspect
+
+        st.session_state["resume_page"] = inspect.stack()[1].filename  # come back here once the router has run
         st.switch_page("app.py")
     return shared_runtime()
