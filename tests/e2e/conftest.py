@@ -60,12 +60,12 @@ def walmart():
 
 
 @pytest.fixture(scope="session")
-def server(walmart, tmp_path_factory):
+def server_env(walmart, tmp_path_factory) -> dict[str, str]:
+    """The environment the e2e server runs with (its database, key file and gateway)."""
     folder = tmp_path_factory.mktemp("e2e")
     database = os.environ.get("TEST_DATABASE_URL")
     database = reset_postgres(database) if database else f"sqlite:///{folder / 'e2e.db'}"
-    port = _free_port()
-    env = {
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("WALMART_", "STORE_CONNECT_", "ROLE_", "TRUSTED_"))},
         "DATABASE_URL": database,
         "STORE_CONNECT_KEY_FILE": str(folder / "secret.key"),
@@ -73,6 +73,13 @@ def server(walmart, tmp_path_factory):
         "WALMART_SANDBOX_API_BASE_URL": walmart.base_url("sandbox"),
         "WALMART_REQUEST_TIMEOUT": "5",
     }
+
+
+@pytest.fixture(scope="session")
+def server(server_env):
+    folder = Path(server_env["STORE_CONNECT_KEY_FILE"]).parent
+    env = server_env
+    port = _free_port()
     log = open(folder / "streamlit.log", "w")  # a file, not a pipe: a full pipe would block the server
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",
@@ -101,6 +108,19 @@ def server(walmart, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def server_runtime(server, server_env):
+    """A core Runtime on the server's own settings (database, key file), for tests that arrange or
+    check data through core. Its engine and vault are built on first use."""
+    from core.config import load_settings
+    from core.runtime import open_runtime
+
+    runtime = open_runtime(load_settings(server_env))
+    yield runtime
+    if "engine" in runtime.__dict__:  # cached_property: dispose only an engine that was made
+        runtime.engine.dispose()
+
+
+@pytest.fixture(scope="session")
 def browser():
     if reason := _browser_available():
         pytest.fail(f"REQUIRE_E2E=1 but {reason}")
@@ -125,20 +145,20 @@ def page(browser, server):
     context.close()
 
 
-def wait_for_app(tab, settle_ms: int = 300) -> None:
+def wait_for_app(tab, settle_ms: int = 300, timeout_ms: int | None = None) -> None:
     """Wait until the script finished its run. Like Streamlit's own wait_for_app_run, a short
     settle first: a rerun that an input just triggered may not have flipped the state yet."""
     from playwright.sync_api import expect
 
     tab.wait_for_timeout(settle_ms)
-    expect(tab.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")).to_be_attached()
-    expect(tab.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_be_attached()
-    expect(tab.get_by_test_id("stSkeleton")).to_have_count(0)
+    expect(tab.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")).to_be_attached(timeout=timeout_ms)
+    expect(tab.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_be_attached(timeout=timeout_ms)
+    expect(tab.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
 
 
 def open_page(tab, server: str, path: str = "") -> None:
     tab.goto(f"{server}/{path}")
-    wait_for_app(tab)
+    wait_for_app(tab, timeout_ms=60_000)  # a fresh server's first run imports everything: slow on a busy machine
 
 
 def fill(tab, key: str, value: str) -> None:
