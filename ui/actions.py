@@ -7,23 +7,34 @@ from core.db import session_scope
 from core.errors import Conflict, StoreConnectError
 
 
-def run_action(engine, action, success: str) -> bool:
+def attempt(engine, action, *, conflict_fix: str | None = None, forget: tuple[str, ...] = ()) -> tuple[bool, object]:
+    """Run a core change in one transaction: (True, its result), or (False, None) after saying why.
+
+    On a conflict (someone else changed the data first) the page's stale state in `forget` is
+    dropped, forms are reset, and the message shows on the rerun, with `conflict_fix` as the next step.
+    """
     state = st.session_state
     try:
         with session_scope(engine) as session:
-            action(session)
+            return True, action(session)
     except Conflict as problem:
-        # Reload so the forms show the other person's version, and say why.
+        for key in forget:
+            state.pop(key, None)
         state["form_version"] = state.get("form_version", 0) + 1
-        state["flash_error"] = problem
+        state["flash_error"] = Conflict(problem.message, conflict_fix or problem.fix)
         st.rerun()
     except StoreConnectError as problem:
         st.error(problem.message, icon=":material/error:")
         if problem.fix:
             st.info(problem.fix)
-        return False
-    state["flash"] = success
-    return True
+    return False, None
+
+
+def run_action(engine, action, success: str) -> bool:
+    ok, _ = attempt(engine, action)
+    if ok:
+        st.session_state["flash"] = success
+    return ok
 
 
 def show_flash() -> None:

@@ -7,8 +7,9 @@ import streamlit as st
 from core import mapping
 from core.access import Permission
 from core.db import session_scope
-from core.errors import Conflict, StoreConnectError
+from core.errors import StoreConnectError
 from core.mapping import ClonePolicy, Status
+from ui.actions import attempt
 from ui.identity import actor
 
 PREVIEW = "mapping_clone_preview"
@@ -33,16 +34,9 @@ def _preview_table(plan: mapping.ClonePlan) -> None:
 
 def _apply(runtime, plan: mapping.ClonePlan) -> None:
     state = st.session_state
-    try:
-        with session_scope(runtime.engine) as session:
-            counts = mapping.apply_clone(session, plan, actor=actor())
-    except Conflict as problem:
-        state.pop(PREVIEW, None)
-        state["flash_error"] = Conflict(problem.message, "Press Preview again to see what a clone would do now, then apply.")
-        st.rerun()
-    except StoreConnectError as problem:
-        st.error(problem.message, icon=":material/error:")
-        st.info(problem.fix)
+    ok, counts = attempt(runtime.engine, lambda session: mapping.apply_clone(session, plan, actor=actor()),
+                         conflict_fix="Press Preview again to see what a clone would do now, then apply.", forget=(PREVIEW,))
+    if not ok:
         return
     state.pop(PREVIEW, None)
     state.pop("mapping_grid", None)

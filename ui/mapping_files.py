@@ -14,9 +14,10 @@ import streamlit as st
 from core import mapping, mapping_import
 from core.access import Permission
 from core.db import session_scope
-from core.errors import Conflict, StoreConnectError
+from core.errors import StoreConnectError
 from core.mapping import Status
 from core.spreadsheets import MAX_FILE_BYTES, RowError
+from ui.actions import attempt
 from ui.identity import actor
 
 PLAN = "mapping_import_plan"
@@ -81,16 +82,10 @@ def _changes_table(plan: mapping_import.ImportPlan) -> None:
 
 def _apply(runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
     state = st.session_state
-    try:
-        with session_scope(runtime.engine) as session:
-            mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard)
-    except Conflict as problem:
-        state.pop(PLAN, None)  # the next run makes a new preview from the same file
-        state["flash_error"] = Conflict(problem.message, "A new preview was made from the same file: check it, then apply again.")
-        st.rerun()
-    except StoreConnectError as problem:
-        st.error(problem.message, icon=":material/error:")
-        st.info(problem.fix)
+    ok, _ = attempt(runtime.engine, lambda session: mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard),
+                    conflict_fix="A new preview was made from the same file: check it, then apply again.",
+                    forget=(PLAN,))  # the next run makes a new preview from the same file
+    if not ok:
         return
     state.pop(PLAN, None)
     state.pop("mapping_grid", None)  # the grid shows the imported mappings

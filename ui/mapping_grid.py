@@ -19,7 +19,7 @@ from core import mapping
 from core.access import Permission
 from core.catalog import product_names
 from core.db import session_scope
-from core.errors import Conflict, StoreConnectError
+from ui.actions import attempt
 from ui.identity import actor
 
 GRID = "mapping_grid"
@@ -111,16 +111,10 @@ def _first_page() -> None:
 def _save(runtime, store_id: int, grid: Grid, positions: list[int], discard: bool) -> None:
     state = st.session_state
     rows = _with_edits(grid, positions)
-    try:
-        with session_scope(runtime.engine) as session:
-            result = mapping.save_grid(session, store_id, grid.page, rows[EDITABLE], actor=actor(), discard_invalid=discard)
-    except Conflict as problem:
-        state.pop(GRID, None)  # reload: show the other person's version
-        state["flash_error"] = Conflict(problem.message, "The grid now shows the mappings as they are. Make your changes again if they are still needed.")
-        st.rerun()
-    except StoreConnectError as problem:
-        st.error(problem.message, icon=":material/error:")
-        st.info(problem.fix)
+    ok, result = attempt(runtime.engine, lambda session: mapping.save_grid(session, store_id, grid.page, rows[EDITABLE], actor=actor(), discard_invalid=discard),
+                         conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
+                         forget=(GRID,))  # reload: show the other person's version
+    if not ok:
         return
     if result.saved:
         state.pop(GRID, None)

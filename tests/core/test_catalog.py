@@ -8,16 +8,9 @@ from core.db import session_scope
 from core.errors import ValidationFailed
 from core.spreadsheets import SpreadsheetError
 from tests.conftest import ADMIN
-from tests.fixtures.spreadsheets.corpus import CATALOG, csv_bytes, database_snapshot, open_database, xlsx_bytes
+from tests.fixtures.spreadsheets.corpus import CATALOG, csv_bytes, database_snapshot, xlsx_bytes
 
 HEADER = ["System SKU", "Product name", "Barcode", "Active"]
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -11,19 +11,7 @@ from core.mapping import ClonePolicy, Component, Status, format_bundle, parse_bu
 from core.mapping_import import apply_plan, plan_import
 from core.spreadsheets import read_table
 from tests.conftest import ADMIN
-from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, database_snapshot, mapping_state, open_database
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def store(engine):
-    return add_store(engine, "Acme US")
+from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, database_snapshot, mapping_state
 
 
 @pytest.fixture

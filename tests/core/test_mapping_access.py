@@ -10,17 +10,10 @@ from core.access import NotAllowed, Role
 from core.db import session_scope
 from core.mapping_import import apply_plan, import_mappings, plan_import
 from tests.conftest import person
-from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, database_snapshot, mapping_state, open_database
+from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, database_snapshot, mapping_state
 
 VIEWER, EDITOR, NOBODY = person("viewer@x.com", Role.viewer), person("editor@x.com", Role.editor), person("nobody@x.com", None)
 CATALOG_HEADER = ["System SKU", "Product name"]
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

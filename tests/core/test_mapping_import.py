@@ -19,23 +19,10 @@ from tests.fixtures.spreadsheets.corpus import (
     csv_bytes,
     database_snapshot,
     mapping_state,
-    open_database,
     xls_bytes,
 )
 
 GIFT = {"WM-GIFT": [("COASTER-OAK", 2), ("MUG-WHITE", 1)]}
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def store(engine):
-    return add_store(engine, "Acme US")
 
 
 def plan(engine, store, data, filename="m.csv", mode="merge"):
