@@ -11,28 +11,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import requests
 
-from fake_walmart import FakeWalmart
+from tests.fake_walmart.conftest import CID, SECRET, SB_CID, SB_SECRET, basic
 from fake_walmart.__main__ import main
 
-CID, SECRET = "c7291c6b-7290-4e4a-9b0e-1f2d3c4b5a69", "s3cr3t-Value_xyz"
-SB_CID, SB_SECRET = "0a1b2c3d-0000-4000-8000-123456789abc", "sandbox-secret"
 APP_ID, APP_SECRET, REDIRECT, SELLER = "app-1", "app-secret", "http://localhost:8501/callback", "456782346"
 ROOT = Path(__file__).resolve().parents[2]
 NOT_FOUND = {"code": "CONTENT_NOT_FOUND.GMP_ITEM_QUERY_API", "field": "404_NOT_FOUND",
              "description": "No Items found for the input parameters.", "info": "Requested content could not be found.",
              "severity": "INFO", "category": "APPLICATION", "causes": [], "errorIdentifiers": {}}
-
-
-@pytest.fixture
-def gw():
-    with FakeWalmart() as gateway:
-        gateway.add_key("production", CID, SECRET)
-        gateway.add_key("sandbox", SB_CID, SB_SECRET)
-        yield gateway
-
-
-def basic(cid=CID, secret=SECRET):
-    return "Basic " + base64.b64encode(f"{cid}:{secret}".encode()).decode()
 
 
 def token_for(gw, env="production", cid=CID, secret=SECRET):

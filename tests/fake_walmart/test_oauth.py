@@ -1,5 +1,4 @@
 """OAuth 2.0 app flow (§6.4): authorize -> redirect -> code exchange -> refresh, and every way it must fail."""
-import base64
 import uuid
 import xml.etree.ElementTree as ET
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -7,9 +6,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import requests
 
-from fake_walmart import SCOPES, FakeWalmart
+from tests.fake_walmart.conftest import CID, SECRET, basic
+from fake_walmart import SCOPES
 
-CID, SECRET = "c7291c6b-7290-4e4a-9b0e-1f2d3c4b5a69", "s3cr3t-Value_xyz"
 APP_ID, APP_SECRET = "66874dfd-1d5a-476b-8c2c-e22a46c6727f", "app-secret"
 REDIRECT = "https://store-connect.example/oauth/callback"
 SELLER = "456782346"
@@ -17,16 +16,14 @@ SELLER_SCOPES = {"item": "view_only", "orders": "full_access", "price": "no_acce
 
 
 @pytest.fixture
-def gw():
-    with FakeWalmart() as gateway:
-        gateway.add_key("production", CID, SECRET)
-        gateway.register_app(APP_ID, APP_SECRET, REDIRECT)
-        gateway.add_seller(SELLER, scopes=SELLER_SCOPES, partner_name="Acme Outdoor")
-        yield gateway
+def gw(gw):
+    gw.register_app(APP_ID, APP_SECRET, REDIRECT)
+    gw.add_seller(SELLER, scopes=SELLER_SCOPES, partner_name="Acme Outdoor")
+    return gw
 
 
-def basic(cid=APP_ID, secret=APP_SECRET):
-    return "Basic " + base64.b64encode(f"{cid}:{secret}".encode()).decode()
+def app_basic(cid=APP_ID, secret=APP_SECRET):
+    return basic(cid, secret)
 
 
 def authorize_params(**overrides):
@@ -47,7 +44,7 @@ def callback_params(location):
 
 
 def post_token(gw, data, partner=SELLER, env="production", **overrides):
-    headers = {"Authorization": basic(), "Content-Type": "application/x-www-form-urlencoded",
+    headers = {"Authorization": app_basic(), "Content-Type": "application/x-www-form-urlencoded",
                "Accept": "application/json", "WM_SVC.NAME": "Walmart Marketplace",
                "WM_QOS.CORRELATION_ID": str(uuid.uuid4()), "WM_PARTNER.ID": partner}
     headers.update(overrides)
@@ -103,7 +100,7 @@ def test_full_flow_authorize_redirect_exchange_refresh(gw):
     assert body["token_type"] == "Bearer" and body["expires_in"] == 900
     assert body["access_token"] != body["refresh_token"]
 
-    info = detail(gw, body["access_token"], Authorization=basic())
+    info = detail(gw, body["access_token"], Authorization=app_basic())
     assert info.status_code == 200 and info.json()["scopes"] == SELLER_SCOPES and info.json()["is_valid"] is True
     assert int(info.json()["expire_at"]) - int(info.json()["issued_at"]) == 900_000
     assert detail(gw, body["access_token"]).status_code == 200  # Basic is optional
