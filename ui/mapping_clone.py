@@ -1,7 +1,6 @@
 """Cloning another store's mappings into this one: choose, preview, apply."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core import mapping
@@ -11,25 +10,14 @@ from core.errors import StoreConnectError
 from core.mapping import ClonePolicy, Status
 from ui.actions import attempt
 from ui.identity import actor
+from ui.mapping_files import changes_table
 
 PREVIEW = "mapping_clone_preview"
-PREVIEW_ROWS = 200
 POLICIES = {
     ClonePolicy.skip.value: "Skip: keep this store's own mapping where it already has one",
     ClonePolicy.overwrite.value: "Overwrite: replace this store's mapping with the other store's",
 }
 WHAT = {Status.added: "Add", Status.changed: "Overwrite", Status.skipped: "Keep this store's"}
-
-
-def _preview_table(plan: mapping.ClonePlan) -> None:
-    rows = [
-        {"Platform SKU": change.platform_sku, "What happens": WHAT[status], "This store now": mapping.format_bundle(change.before),
-         "Other store": mapping.format_bundle(change.after)}
-        for status in WHAT
-        for change in plan.changes.changes(status, limit=PREVIEW_ROWS)
-    ]
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def _apply(runtime, plan: mapping.ClonePlan) -> None:
@@ -68,7 +56,7 @@ def clone_section(runtime, store_id: int, stores: dict[int, str]) -> None:
         return
     plan = kept[1]
     st.info(plan.summary())
-    _preview_table(plan)
+    changes_table(plan.changes, WHAT, "This store now", "Other store", kind="What happens")
     if not actor().can(Permission.edit_mappings):
         st.caption("This is a preview only: cloning needs the editor role.")
     elif plan.changes.has_writes:

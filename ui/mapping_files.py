@@ -66,17 +66,17 @@ def _plan(runtime, store_id: int, uploaded, mode: str) -> mapping_import.ImportP
     return plan
 
 
-def _changes_table(plan: mapping_import.ImportPlan) -> None:
-    labels = {Status.added: "Add", Status.changed: "Change", Status.removed: "Remove"}
+def changes_table(changes: mapping.ChangeSet, labels: dict, now: str, after: str, kind: str = "Change") -> None:
+    """What a preview would do, a few hundred rows per kind of change; the counts above cover all."""
     rows = [
-        {"Platform SKU": change.platform_sku, "Change": labels[status], "Now": mapping.format_bundle(change.before),
-         "After the import": mapping.format_bundle(change.after)}
+        {"Platform SKU": change.platform_sku, kind: labels[status], now: mapping.format_bundle(change.before),
+         after: mapping.format_bundle(change.after)}
         for status in labels
-        for change in plan.changes.changes(status, limit=PREVIEW_ROWS)
+        for change in changes.changes(status, limit=PREVIEW_ROWS)
     ]
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        if any(plan.changes.count(status) > PREVIEW_ROWS for status in labels):
+        if any(changes.count(status) > PREVIEW_ROWS for status in labels):
             st.caption(f"Showing the first {PREVIEW_ROWS} of each kind of change; the counts above cover them all.")
 
 
@@ -113,7 +113,7 @@ def import_section(runtime, store_id: int) -> None:
     for column, (label, key) in zip(figures, (("To add", "added"), ("To change", "changed"), ("To remove", "removed"), ("Unchanged", "unchanged"))):
         column.metric(label, f"{counts[key]:,}")
     (st.warning if plan.errors else st.info)(plan.summary())
-    _changes_table(plan)
+    changes_table(plan.changes, {Status.added: "Add", Status.changed: "Change", Status.removed: "Remove"}, "Now", "After the import")
     discard = False
     if plan.errors:
         st.markdown(f"**Rows with problems ({counts['rows_with_errors']:,})**: row numbers as in the spreadsheet.")

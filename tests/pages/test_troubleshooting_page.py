@@ -1,9 +1,7 @@
 """The Troubleshooting page through AppTest: FAQ search and links, live diagnosis, error decoder, no secret shown."""
 import pytest
-import streamlit as st
 from sqlalchemy import func
 from sqlmodel import Session, select
-from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import TextArea, TextInput
 
 from core import stores
@@ -17,26 +15,19 @@ FAQ = load_faq()
 
 
 @pytest.fixture
-def page(app_env, monkeypatch):
+def page(app):
     """The app from its router, on the Troubleshooting page; query params can be set before `open()`."""
-    for name, value in app_env.items():
-        monkeypatch.setenv(name, value)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file("../../app.py", default_timeout=30)
 
     def open_page(**params):
         for name, value in params.items():
-            at.query_params[name] = value
-        at.run()
-        at.switch_page(PAGE).run()
-        assert not at.exception, at.exception
-        return at
+            app.query_params[name] = value
+        app.run()
+        app.switch_page(PAGE).run()
+        assert not app.exception, app.exception
+        return app
 
-    at.open = open_page
-    yield at
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    app.open = open_page
+    return app
 
 
 def walk(node):
