@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping as MappingType, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table as SqlTable, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Table as SqlTable, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -41,7 +41,7 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.catalog import existing_skus, product_names, similar_skus, sku_problem
 from core.errors import Conflict, ValidationFailed
-from core.models import Mapping, MappingComponent, Store, StoreMappingVersion, utc_now
+from core.models import MappingComponent, Store, StoreMappingVersion, utc_now
 from core.models.catalog import SKU_MAX_LENGTH
 from core.spreadsheets import TEXT, Column, RowError, cell_lengths, cells_matching, has_hidden_characters, write_table
 
@@ -89,7 +89,6 @@ class Component:
 class MappingView:
     """A mapping as read, with the version a later save must still find."""
 
-    mapping_id: int
     platform_sku: str
     version: int
     components: tuple[Component, ...]
@@ -377,35 +376,33 @@ def _bad_sku(column: pd.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- reading
 
 
-def _tables() -> tuple[SqlTable, SqlTable, SqlTable]:
-    return Mapping.__table__, MappingComponent.__table__, StoreMappingVersion.__table__
+def _tables() -> tuple[SqlTable, SqlTable]:
+    return MappingComponent.__table__, StoreMappingVersion.__table__
 
 
 def store_mapping_version(session: Session, store_id: int) -> int:
     """The store's mapping version: 0 before its first mapping change."""
-    version_table = _tables()[2]
+    version_table = _tables()[1]
     value = session.execute(select(version_table.c.version).where(version_table.c.store_id == store_id)).scalar_one_or_none()
     return value or 0
 
 
-def _filters(store_id: int, sku_text: str = "", bundles_only: bool = False) -> list:
-    mapping, component, _ = _tables()
-    conditions: list = [mapping.c.store_id == store_id]
+def _matching(store_id: int, sku_text: str = "", bundles_only: bool = False):
+    """The store's mappings, one row per platform SKU (platform_sku, version), matching the filters; a query to page or count.
+
+    A mapping matches the SKU text when its platform SKU or any of its system SKUs
+    contains it, so a match always brings the whole mapping.
+    """
+    component = _tables()[0]
+    query = select(component.c.platform_sku, func.max(component.c.version).label("version")).where(component.c.store_id == store_id)
     needle = (sku_text or "").strip().lower()
-    # Subqueries use their own alias of the component table, so that a query which
-    # also joins components still matches (and returns) whole mappings.
-    part = component.alias("part")
     if needle:
-        conditions.append(
-            or_(
-                func.lower(mapping.c.platform_sku).contains(needle, autoescape=True),
-                exists().where(part.c.mapping_id == mapping.c.id, func.lower(part.c.system_sku).contains(needle, autoescape=True)),
-            )
-        )
+        hit = or_(func.lower(component.c.platform_sku).contains(needle, autoescape=True),
+                  func.lower(component.c.system_sku).contains(needle, autoescape=True))
+        query = query.having(func.max(case((hit, 1), else_=0)) == 1)
     if bundles_only:
-        units = select(func.sum(part.c.quantity)).where(part.c.mapping_id == mapping.c.id).scalar_subquery()
-        conditions.append(units > 1)
-    return conditions
+        query = query.having(func.sum(component.c.quantity) > 1)
+    return query.group_by(component.c.platform_sku)
 
 
 def list_mappings(session: Session, store_id: int, *, sku_text: str = "", bundles_only: bool = False, offset: int = 0, limit: int = PAGE_SIZE) -> MappingPage:
@@ -414,75 +411,62 @@ def list_mappings(session: Session, store_id: int, *, sku_text: str = "", bundle
     `sku_text` matches any part of the platform SKU or of a component's system SKU,
     ignoring letter case. `bundles_only` keeps mappings that ship more than one unit.
     """
-    mapping, component, _ = _tables()
-    conditions = _filters(store_id, sku_text, bundles_only)
-    total = session.execute(select(func.count()).select_from(mapping).where(*conditions)).scalar_one()
-    heads = session.execute(
-        select(mapping.c.id, mapping.c.platform_sku, mapping.c.version)
-        .where(*conditions)
-        .order_by(mapping.c.platform_sku)
-        .offset(max(offset, 0))
-        .limit(max(limit, 1))
-    ).all()
-    views = _views(session, heads)
+    matching = _matching(store_id, sku_text, bundles_only)
+    total = session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+    heads = session.execute(matching.order_by(_tables()[0].c.platform_sku).offset(max(offset, 0)).limit(max(limit, 1))).all()
+    views = _views(session, store_id, heads)
     names = product_names(session, {c.system_sku for view in views for c in view.components})
     return MappingPage(store_id, views, total, offset, limit, names)
 
 
-def _views(session: Session, heads: Sequence) -> list[MappingView]:
-    component = _tables()[1]
-    parts: dict[int, list[Component]] = {head.id: [] for head in heads}
-    ids = list(parts)
-    for start in range(0, len(ids), _IN_CHUNK):
+def _views(session: Session, store_id: int, heads: Sequence) -> list[MappingView]:
+    component = _tables()[0]
+    parts: dict[str, list[Component]] = {head.platform_sku: [] for head in heads}
+    for chunk in _in_chunks(list(parts)):
         rows = session.execute(
-            select(component.c.mapping_id, component.c.system_sku, component.c.quantity)
-            .where(component.c.mapping_id.in_(ids[start : start + _IN_CHUNK]))
-            .order_by(component.c.mapping_id, component.c.id)
+            select(component.c.platform_sku, component.c.system_sku, component.c.quantity)
+            .where(component.c.store_id == store_id, component.c.platform_sku.in_(chunk))
+            .order_by(component.c.platform_sku, component.c.position)
         )
-        for mapping_id, sku, quantity in rows:
-            parts[mapping_id].append(Component(sku, quantity))
-    return [MappingView(head.id, head.platform_sku, head.version, tuple(parts[head.id])) for head in heads]
+        for platform_sku, sku, quantity in rows:
+            parts[platform_sku].append(Component(sku, quantity))
+    return [MappingView(head.platform_sku, head.version, tuple(parts[head.platform_sku])) for head in heads]
 
 
 def get_mapping(session: Session, store_id: int, platform_sku: str) -> MappingView | None:
-    mapping = _tables()[0]
-    heads = session.execute(
-        select(mapping.c.id, mapping.c.platform_sku, mapping.c.version).where(mapping.c.store_id == store_id, mapping.c.platform_sku == platform_sku)
-    ).all()
-    views = _views(session, heads)
+    component = _tables()[0]
+    heads = session.execute(_matching(store_id).where(component.c.platform_sku == platform_sku)).all()
+    views = _views(session, store_id, heads)
     return views[0] if views else None
 
 
 def coverage(session: Session, store_id: int) -> Coverage:
     """How many platform SKUs the store has mapped, how many are bundles, and how many component rows."""
-    mapping, component, _ = _tables()
-    platform_skus = session.execute(select(func.count()).select_from(mapping).where(mapping.c.store_id == store_id)).scalar_one()
+    component = _tables()[0]
     per_mapping = (
         select(func.sum(component.c.quantity).label("units"), func.count().label("parts"))
-        .select_from(component.join(mapping, component.c.mapping_id == mapping.c.id))
-        .where(mapping.c.store_id == store_id)
-        .group_by(component.c.mapping_id)
+        .where(component.c.store_id == store_id)
+        .group_by(component.c.platform_sku)
         .subquery()
     )
-    bundles, components = session.execute(
-        select(func.count().filter(per_mapping.c.units > 1), func.coalesce(func.sum(per_mapping.c.parts), 0))
+    platform_skus, bundles, components = session.execute(
+        select(func.count(), func.count().filter(per_mapping.c.units > 1), func.coalesce(func.sum(per_mapping.c.parts), 0))
     ).one()
     return Coverage(platform_skus, bundles or 0, components or 0)
 
 
 def current_components(session: Session, store_id: int, *, sku_text: str = "") -> pd.DataFrame:
-    """The store's mappings as one row per component: mapping_id, version, platform_sku, system_sku, quantity."""
-    mapping, component, _ = _tables()
-    statement = (
-        select(mapping.c.id, mapping.c.version, mapping.c.platform_sku, component.c.system_sku, component.c.quantity)
-        .select_from(mapping.join(component, component.c.mapping_id == mapping.c.id))
-        .where(*_filters(store_id, sku_text))
-        .order_by(mapping.c.platform_sku, component.c.id)
+    """The store's mappings as one row per component: version, platform_sku, system_sku, quantity."""
+    component = _tables()[0]
+    statement = select(component.c.version, component.c.platform_sku, component.c.system_sku, component.c.quantity).where(
+        component.c.store_id == store_id
     )
+    if (sku_text or "").strip():
+        statement = statement.where(component.c.platform_sku.in_(_matching(store_id, sku_text).with_only_columns(component.c.platform_sku)))
     # Plain tuples: pandas probes each SQLAlchemy Row for attributes, which costs seconds on a big store.
-    rows = [tuple(row) for row in session.execute(statement).all()]
-    frame = pd.DataFrame.from_records(rows, columns=["mapping_id", "version", "platform_sku", "system_sku", "quantity"])
-    return frame.astype({"mapping_id": "int64", "version": "int64", "platform_sku": TEXT, "system_sku": TEXT, "quantity": "int64"})
+    rows = [tuple(row) for row in session.execute(statement.order_by(component.c.platform_sku, component.c.position)).all()]
+    frame = pd.DataFrame.from_records(rows, columns=["version", "platform_sku", "system_sku", "quantity"])
+    return frame.astype({"version": "int64", "platform_sku": TEXT, "system_sku": TEXT, "quantity": "int64"})
 
 
 # --------------------------------------------------------------------------- change sets
@@ -615,19 +599,12 @@ def _compare(current: pd.DataFrame, desired: pd.DataFrame, *, replace: bool, kee
 def apply_changes(session: Session, changes: ChangeSet) -> dict[str, int]:
     """Write a ChangeSet in the caller's transaction. Raises Conflict when the store's mappings moved since it was made."""
     claim_store_version(session, changes.store_id, expected=changes.store_version)
-    ids = changes.current.drop_duplicates("platform_sku").set_index("platform_sku")["mapping_id"]
     changed = changes.skus_with(Status.changed)
     removed = changes.skus_with(Status.removed)
     added = changes.skus_with(Status.added)
+    versions = changes.current.drop_duplicates("platform_sku").set_index("platform_sku")["version"].loc[changed] + 1
     writing = changes.desired[_member(changes.desired["platform_sku"], [*added, *changed])]
-    _write(
-        session,
-        changes.store_id,
-        removed_ids=ids.loc[removed].tolist(),
-        changed_ids=ids.loc[changed].tolist(),
-        added=added.tolist(),
-        components=writing,
-    )
+    _write(session, changes.store_id, deleted=[*removed, *changed], components=writing, versions=versions.to_dict())
     return changes.counts()
 
 
@@ -637,7 +614,7 @@ def claim_store_version(session: Session, store_id: int, expected: int | None = 
     The bump is the first write of every change, so in PostgreSQL it also locks the
     row and a second writer waits here, then finds the version moved.
     """
-    version_table = _tables()[2]
+    version_table = _tables()[1]
     now = utc_now()
     condition = [version_table.c.store_id == store_id]
     if expected is not None:
@@ -697,52 +674,41 @@ def execute_many(session: Session, statement, names: Sequence[str], rows: Sequen
     connection.exec_driver_sql(compiled.string, parameters)
 
 
-def _component_insert():
-    """INSERT of a component that finds its mapping's id by (store, platform SKU) in the database,
-    so new mappings' ids never travel back to Python."""
-    mapping, component, _ = _tables()
-    mapping_id = select(mapping.c.id).where(mapping.c.store_id == bindparam("in_store"), mapping.c.platform_sku == bindparam("in_platform_sku"))
-    return insert(component).values(
-        mapping_id=mapping_id.scalar_subquery(), system_sku=bindparam("in_system_sku"), quantity=bindparam("in_quantity")
-    )
-
-
 def _in_chunks(values: Sequence) -> Iterable[list]:
     values = list(values)
     for start in range(0, len(values), _IN_CHUNK):
         yield values[start : start + _IN_CHUNK]
 
 
-def _write(
-    session: Session, store_id: int, *, removed_ids: Sequence[int], changed_ids: Sequence[int], added: Sequence[str],
-    components: pd.DataFrame, versions_bumped: bool = False,
-) -> None:
-    """Delete, replace and insert mappings. `components` holds the new components of the changed and added ones."""
-    mapping, component, _ = _tables()
-    now = utc_now()
-    for chunk in _in_chunks([*removed_ids, *changed_ids]):
-        session.execute(delete(component).where(component.c.mapping_id.in_(chunk)))
-    for chunk in _in_chunks(removed_ids):
-        session.execute(delete(mapping).where(mapping.c.id.in_(chunk)))
-    if not versions_bumped:  # the grid bumps them itself, in the version check
-        for chunk in _in_chunks(changed_ids):
-            session.execute(update(mapping).where(mapping.c.id.in_(chunk)).values(version=mapping.c.version + 1, updated_at=now))
-    if len(added):
-        try:
-            execute_many(session, insert(mapping), ["store_id", "platform_sku", "version"], [(store_id, sku, 1) for sku in added],
-                         {"created_at": now, "updated_at": now})
-        except IntegrityError:
-            raise Conflict(
-                "Someone else added some of the same platform SKUs at the same moment, so nothing was saved.",
-                "Reload and try again; their mappings are now in the list.",
-            ) from None
+def _write(session: Session, store_id: int, *, deleted: Sequence[str], components: pd.DataFrame, versions: MappingType[str, int]) -> None:
+    """Delete the `deleted` platform SKUs' rows, then insert `components` (platform_sku, system_sku, quantity).
+
+    Components are numbered in the order given, which is the order they were
+    entered. A platform SKU's rows get its version from `versions` (1 when absent:
+    a new mapping). Raises Conflict if an inserted mapping exists already, which
+    happens only when someone else added it at the same moment.
+    """
+    component = _tables()[0]
+    for chunk in _in_chunks(deleted):
+        session.execute(delete(component).where(component.c.store_id == store_id, component.c.platform_sku.in_(chunk)))
     if components.empty:
         return
-    execute_many(
-        session,
-        _component_insert(),
-        ["in_store", "in_platform_sku", "in_system_sku", "in_quantity"],
-        list(zip(repeat(store_id), components["platform_sku"].tolist(), components["system_sku"].tolist(), components["quantity"].astype("int64").tolist())),
+    platform = components["platform_sku"]
+    position = platform.groupby(platform.to_numpy(), sort=False).cumcount()
+    version = platform.map(versions).fillna(1).astype("int64") if versions else pd.Series(1, index=platform.index)
+    rows = list(zip(repeat(store_id), platform.tolist(), components["system_sku"].tolist(), components["quantity"].astype("int64").tolist(),
+                    position.tolist(), version.tolist()))
+    try:
+        execute_many(session, insert(component), ["store_id", "platform_sku", "system_sku", "quantity", "position", "version"], rows,
+                     {"updated_at": utc_now()})
+    except IntegrityError:
+        raise _added_meanwhile() from None
+
+
+def _added_meanwhile() -> Conflict:
+    return Conflict(
+        "Someone else added some of the same platform SKUs at the same moment, so nothing was saved.",
+        "Reload and try again; their mappings are now in the list.",
     )
 
 
@@ -847,16 +813,13 @@ def save_grid(
     # writers queue up behind each other instead of deadlocking (PostgreSQL).
     claim_store_version(session, store_id)
     _claim_mappings(session, store_id, claims)
+    # Checked again now that this save holds the store's lock: someone may have
+    # added one of the new platform SKUs since the check above.
+    if _existing_platform_skus(session, store_id, result.added):
+        raise _added_meanwhile()
     writing = checked.components[_member(checked.components["platform_sku"], result.added + result.changed)]
-    _write(
-        session,
-        store_id,
-        removed_ids=[by_sku[sku].mapping_id for sku in result.removed],
-        changed_ids=[by_sku[sku].mapping_id for sku in result.changed],
-        added=result.added,
-        components=writing,
-        versions_bumped=True,
-    )
+    _write(session, store_id, deleted=result.removed + result.changed, components=writing,
+           versions={sku: by_sku[sku].version + 1 for sku in result.changed})
     for names in (result.added, result.changed, result.removed):
         names.sort()
     store_name = store_name_of(session, store_id)
@@ -885,24 +848,26 @@ def mapped_platform_skus(session: Session, store_id: int, skus: Iterable[str]) -
 
 
 def _existing_platform_skus(session: Session, store_id: int, skus: Sequence[str]) -> set[str]:
-    mapping = _tables()[0]
+    component = _tables()[0]
     found: set[str] = set()
     for chunk in _in_chunks(skus):
-        found.update(session.execute(select(mapping.c.platform_sku).where(mapping.c.store_id == store_id, mapping.c.platform_sku.in_(chunk))).scalars())
+        found.update(
+            session.execute(select(component.c.platform_sku).where(component.c.store_id == store_id, component.c.platform_sku.in_(chunk))).scalars()
+        )
     return found
 
 
 def _claim_mappings(session: Session, store_id: int, views: Sequence[MappingView]) -> None:
     """Bump each mapping's version only if it is still the one the user saw; Conflict otherwise."""
-    mapping = _tables()[0]
+    component = _tables()[0]
     stale = []
     for view in views:
         result = session.execute(
-            update(mapping)
-            .where(mapping.c.id == view.mapping_id, mapping.c.store_id == store_id, mapping.c.version == view.version)
-            .values(version=mapping.c.version + 1, updated_at=utc_now())
+            update(component)
+            .where(component.c.store_id == store_id, component.c.platform_sku == view.platform_sku, component.c.version == view.version)
+            .values(version=component.c.version + 1, updated_at=utc_now())
         )
-        if result.rowcount != 1:
+        if result.rowcount < 1:
             stale.append(view.platform_sku)
     if stale:
         shown = ", ".join(stale[:10]) + ("…" if len(stale) > 10 else "")

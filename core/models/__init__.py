@@ -1,7 +1,7 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
 from core.models.audit import AuditEntry
 from core.models.base import utc_now
-from core.models.catalog import CatalogProduct, Mapping, MappingComponent, StoreMappingVersion
+from core.models.catalog import CatalogProduct, MappingComponent, StoreMappingVersion
 from core.models.fleet import CachedToken, StatusEvent
 from core.models.oauth import ConnectRequest, OAuthApp
 from core.models.store import (
@@ -28,7 +28,6 @@ __all__ = [
     "CredentialState",
     "EncryptionCheck",
     "Environment",
-    "Mapping",
     "MappingComponent",
     "Store",
     "StoreHealth",

@@ -292,11 +292,18 @@ def test_adding_a_sku_someone_else_just_added_is_a_conflict(engine, store, monke
     with session_scope(engine) as session:
         empty = mapping.list_mappings(session, store)
     load(engine, store, [["WM-NEW", "MUG-WHITE", "1"]])
-    # The other insert commits after our "is it taken?" check but before our insert:
-    # the unique constraint catches it.
-    monkeypatch.setattr(mapping, "_existing_platform_skus", lambda *args: set())
+    # The other insert commits after our first "is it taken?" check (which is made to miss
+    # it here) but before we hold the store's lock: the check made under the lock catches it.
+    real_check, calls = mapping._existing_platform_skus, []
+
+    def first_check_misses(*args):
+        calls.append(args)
+        return set() if len(calls) == 1 else real_check(*args)
+
+    monkeypatch.setattr(mapping, "_existing_platform_skus", first_check_misses)
     with pytest.raises(Conflict, match="at the same moment"), session_scope(engine) as session:
         mapping.save_grid(session, store, empty, [{"platform_sku": "WM-NEW", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
+    assert len(calls) == 2
     assert mapping_state(engine, store) == {"WM-NEW": [("MUG-WHITE", 1)]}
 
 
@@ -422,7 +429,7 @@ def test_deleting_a_store_deletes_its_mappings_and_nothing_else(engine, store, o
     with session_scope(engine) as session:
         delete_store(session, "Acme US", actor=ADMIN)
     snapshot = database_snapshot(engine)
-    assert len(snapshot["mapping"]) == 1 and len(snapshot["mapping_component"]) == 1
+    assert [row[0] for row in snapshot["mapping_component"]] == [other_store]
     assert [row[0] for row in snapshot["store_mapping_version"]] == [other_store]
     assert mapping_state(engine, other_store) == {"WM-1": [("MUG-WHITE", 1)]}
     assert len(snapshot["catalog_product"]) > 0  # products belong to the OMS, not to a store
