@@ -117,7 +117,7 @@ def existing_skus(session: Session, skus: Iterable[str]) -> set[str]:
         return set()
     column = CatalogProduct.__table__.c.system_sku
     if len(wanted) > _LOOKUP_ALL_ABOVE:
-        return wanted.intersection(session.execute(select(column)).scalars())
+        return wanted.intersection(session.execute(select(column)).scalars().all())
     found: set[str] = set()
     ordered = sorted(wanted)
     for start in range(0, len(ordered), _IN_CHUNK):

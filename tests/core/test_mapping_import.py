@@ -210,14 +210,14 @@ def test_a_failure_half_way_leaves_nothing_behind(engine, store, monkeypatch):
     imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"]]))
     before = database_snapshot(engine)
     the_plan = plan(engine, store, csv_bytes([["WM-1", "TEA-BOX", "1"], ["WM-3", "MUG-WHITE", "1"]]), mode="replace")
-    original = mapping.execute_many
+    original = mapping.insert_many
 
-    def fail_on_components(session, statement, names, rows, constants=None):
+    def fail_on_components(session, table, columns):
         # The old rows are deleted by now; write part of the new ones, then fail.
-        original(session, statement, names, rows[:1], constants)
+        original(session, table, {name: values[:1] if isinstance(values, list) else values for name, values in columns.items()})
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(mapping, "execute_many", fail_on_components)
+    monkeypatch.setattr(mapping, "insert_many", fail_on_components)
     with pytest.raises(RuntimeError):
         apply(engine, the_plan)
     assert database_snapshot(engine) == before
