@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -39,13 +39,36 @@ def make_engine(url: str) -> Engine:
 def init_db(engine: Engine) -> None:
     """Create missing tables. Raises ConfigError with a plain message if the database is unreachable."""
     try:
-        SQLModel.metadata.create_all(engine)
+        outdated = _missing_columns(engine)
+        if not outdated:
+            SQLModel.metadata.create_all(engine)
     except OperationalError as exc:
         raise ConfigError(
             "DATABASE_URL",
             f"the database cannot be opened ({type(exc.orig).__name__}).",
             "Check that the server is running and the address, user and database name are right.",
         ) from None
+    if outdated:
+        # There are no migrations yet: create_all adds missing tables, never missing columns.
+        raise ConfigError(
+            "DATABASE_URL",
+            f"the database was made by an older version of Store Connect and lacks {', '.join(outdated[:5])}"
+            f"{' and more' if len(outdated) > 5 else ''}.",
+            "Keep the old file aside and start with a new database (another DATABASE_URL, or move the SQLite file away); "
+            "then add the stores again and import the mappings exported from the old version.",
+        )
+
+
+def _missing_columns(engine: Engine) -> list[str]:
+    """table.column names the models have and the database's existing tables lack."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    missing = []
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in existing:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            missing.extend(f"{table.name}.{column.name}" for column in table.columns if column.name not in present)
+    return missing
 
 
 @contextmanager
