@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from core import catalog, mapping, mapping_import
+from core import catalog, mapping, mapping_clone, mapping_import, mapping_rules
 from core.access import cli_actor
 from core.cli import EXIT_OK, print_json
 from core.db import session_scope
@@ -95,7 +95,7 @@ def _mappings_import(args, runtime) -> int:
     else:
         print(plan.summary())
         for change in plan.changes.changes(mapping.Status.changed, limit=10):
-            print(f"  change {change.platform_sku}: {mapping.format_bundle(change.before)} -> {mapping.format_bundle(change.after)}")
+            print(f"  change {change.platform_sku}: {mapping_rules.format_bundle(change.before)} -> {mapping_rules.format_bundle(change.after)}")
         removed = plan.changes.platform_skus(mapping.Status.removed)
         if removed:
             print(f"  remove: {', '.join(removed[:10])}{' ...' if len(removed) > 10 else ''}")
@@ -123,16 +123,16 @@ def _mappings_clone(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
         source = _find_store(session, args.source)
         target = _find_store(session, args.target)
-        plan = mapping.plan_clone(session, source.id, target.id, sku_filter=args.sku_filter or "", policy=args.policy)
+        plan = mapping_clone.plan_clone(session, source.id, target.id, sku_filter=args.sku_filter or "", policy=args.policy)
         if not args.dry_run:
-            mapping.apply_clone(session, plan, actor=cli_actor())
+            mapping_clone.apply_clone(session, plan, actor=cli_actor())
     if args.json:
         print_json({"from": source.name, "to": target.name, "applied": not args.dry_run, **plan.to_dict()})
         return EXIT_OK
     verb = "Preview of cloning" if args.dry_run else "Cloned"
     print(f"{verb} '{source.name}' -> '{target.name}' ({args.policy}): {plan.summary()}")
     for change in plan.changes.changes(mapping.Status.skipped, limit=10):
-        print(f"  kept {change.platform_sku}: {mapping.format_bundle(change.before)} (source has {mapping.format_bundle(change.after)})")
+        print(f"  kept {change.platform_sku}: {mapping_rules.format_bundle(change.before)} (source has {mapping_rules.format_bundle(change.after)})")
     if args.dry_run:
         print("Dry run: nothing was written.")
     return EXIT_OK

@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from core.authorization import access_token_for
 from core.errors import StoreConnectError
-from core.mapping import EXPORT_HEADER, mapped_platform_skus
+from core.mapping import mapped_platform_skus
+from core.mapping_rules import EXPORT_HEADER
 from core.spreadsheets import write_table
 from core.stores import credentials_for_check, find_store
 from core.walmart import CallRecord, ErrorKind, Token, WalmartClient, WalmartError

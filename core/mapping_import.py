@@ -25,7 +25,8 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
-from core.mapping import MAPPING_COLUMNS, ChangeSet, Status, apply_changes, plan_changes, store_name_of, validate_rows
+from core.mapping import ChangeSet, Status, apply_changes, plan_changes, store_name_of
+from core.mapping_rules import MAPPING_COLUMNS, validate_rows
 from core.spreadsheets import RowError, Table, error_report_csv, read_table, write_table
 
 MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import mapping
+from core import mapping_clone
 from core.access import Permission
 from core.db import session_scope
 from core.errors import StoreConnectError
@@ -20,9 +20,9 @@ POLICIES = {
 WHAT = {Status.added: "Add", Status.changed: "Overwrite", Status.skipped: "Keep this store's"}
 
 
-def _apply(runtime, plan: mapping.ClonePlan) -> None:
+def _apply(runtime, plan: mapping_clone.ClonePlan) -> None:
     state = st.session_state
-    ok, counts = attempt(runtime.engine, lambda session: mapping.apply_clone(session, plan, actor=actor()),
+    ok, counts = attempt(runtime.engine, lambda session: mapping_clone.apply_clone(session, plan, actor=actor()),
                          conflict_fix="Press Preview again to see what a clone would do now, then apply.", forget=(PREVIEW,))
     if not ok:
         return
@@ -47,7 +47,7 @@ def clone_section(runtime, store_id: int, stores: dict[int, str]) -> None:
     if st.button("Preview", icon=":material/preview:", key="mapping_clone_preview_button"):
         try:
             with session_scope(runtime.engine) as session:
-                state[PREVIEW] = (wanted, mapping.plan_clone(session, source, store_id, sku_filter=sku_filter.strip(), policy=policy))
+                state[PREVIEW] = (wanted, mapping_clone.plan_clone(session, source, store_id, sku_filter=sku_filter.strip(), policy=policy))
         except StoreConnectError as problem:
             st.error(problem.message, icon=":material/error:")
             st.info(problem.fix)

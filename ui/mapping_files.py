@@ -11,7 +11,7 @@ from pathlib import PurePath
 import pandas as pd
 import streamlit as st
 
-from core import mapping, mapping_import
+from core import mapping, mapping_import, mapping_rules
 from core.access import Permission
 from core.db import session_scope
 from core.errors import StoreConnectError
@@ -69,8 +69,8 @@ def _plan(runtime, store_id: int, uploaded, mode: str) -> mapping_import.ImportP
 def changes_table(changes: mapping.ChangeSet, labels: dict, now: str, after: str, kind: str = "Change") -> None:
     """What a preview would do, a few hundred rows per kind of change; the counts above cover all."""
     rows = [
-        {"Platform SKU": change.platform_sku, kind: labels[status], now: mapping.format_bundle(change.before),
-         after: mapping.format_bundle(change.after)}
+        {"Platform SKU": change.platform_sku, kind: labels[status], now: mapping_rules.format_bundle(change.before),
+         after: mapping_rules.format_bundle(change.after)}
         for status in labels
         for change in changes.changes(status, limit=PREVIEW_ROWS)
     ]

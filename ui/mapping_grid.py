@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core import mapping
+from core import mapping, mapping_grid, mapping_rules
 from core.access import Permission
 from core.catalog import product_names
 from core.db import session_scope
@@ -30,10 +30,12 @@ SHOWN = [*EDITABLE, "product_name", "bundle_size"]
 COLUMNS = {
     "platform_sku": st.column_config.TextColumn("Platform SKU", required=True, help="The listing's SKU on Walmart. Several rows with the same one make a bundle."),
     "system_sku": st.column_config.TextColumn("System SKU", required=True, help="A SKU from the product catalog, exactly as written there."),
-    "quantity": st.column_config.NumberColumn("Quantity", required=True, min_value=1, max_value=mapping.MAX_QUANTITY, step=1, format="%d",
+    "quantity": st.column_config.NumberColumn("Quantity", required=True, min_value=1, max_value=mapping_rules.MAX_QUANTITY, step=1, format="%d",
                                               default=1, help="How many of this product ship for ONE unit sold."),
-    "product_name": st.column_config.TextColumn("Product name"),
-    "bundle_size": st.column_config.NumberColumn("Bundle size", format="%d", help="Units shipped for one unit sold."),
+    # Both are worked out when the page loads or saves, not while typing: redrawing the
+    # editor on every keystroke would drop the cell being edited.
+    "product_name": st.column_config.TextColumn("Product name", help="From the catalog; filled in for new rows when you save."),
+    "bundle_size": st.column_config.NumberColumn("Bundle size", format="%d", help="Units shipped for one unit sold, as of the last load or save."),
     "problem": st.column_config.TextColumn("Problem at the last save", width="large"),
 }
 
@@ -111,7 +113,7 @@ def _first_page() -> None:
 def _save(runtime, store_id: int, grid: Grid, positions: list[int], discard: bool) -> None:
     state = st.session_state
     rows = _with_edits(grid, positions)
-    ok, result = attempt(runtime.engine, lambda session: mapping.save_grid(session, store_id, grid.page, rows[EDITABLE], actor=actor(), discard_invalid=discard),
+    ok, result = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, rows[EDITABLE], actor=actor(), discard_invalid=discard),
                          conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
     if not ok:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import mapping
+from core import mapping, mapping_clone, mapping_grid, mapping_rules
 from core.db import make_engine, session_scope
 from core.errors import Conflict, ValidationFailed
-from core.mapping import ClonePolicy, Component, Status, format_bundle, parse_bundle_cell, quantity_problem
+from core.mapping import ClonePolicy, Status
 from core.mapping_import import apply_plan, plan_import
+from core.mapping_rules import Component, format_bundle, parse_bundle_cell, quantity_problem
 from core.spreadsheets import read_table
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, database_snapshot, mapping_state
@@ -108,7 +109,7 @@ def test_validation_reports_every_problem_with_its_row(engine):
         ["WM-10", "BAD SKU ", "x"],  # 15: two problems on one row, both reported
     ]
     with session_scope(engine) as session:
-        checked = mapping.validate_rows(session, frame(rows).set_axis(range(2, len(rows) + 2)))
+        checked = mapping_rules.validate_rows(session, frame(rows).set_axis(range(2, len(rows) + 2)))
     by_row = {}
     for error in checked.errors:
         by_row.setdefault(error.row, []).append(error.message)
@@ -129,7 +130,7 @@ def test_validation_reports_every_problem_with_its_row(engine):
 def test_a_catalog_sku_with_plus_or_star_is_a_plain_sku_not_a_bundle(engine):
     rows = [["WM-1", "A+B-COMBO", "1"], ["WM-2", "PACK*2", "3"], ["WM-3", "PACK*2*1+MUG-WHITE*1", ""]]
     with session_scope(engine) as session:
-        checked = mapping.validate_rows(session, frame(rows))
+        checked = mapping_rules.validate_rows(session, frame(rows))
     assert not checked.errors
     assert checked.components[["platform_sku", "system_sku", "quantity"]].values.tolist() == [
         ["WM-1", "A+B-COMBO", 1], ["WM-2", "PACK*2", 3], ["WM-3", "PACK*2", 1], ["WM-3", "MUG-WHITE", 1],
@@ -189,7 +190,7 @@ def test_grid_save_adds_edits_and_deletes(engine, store):
         rows.append({"platform_sku": None, "system_sku": None, "quantity": None})  # the editor's empty new row
 
     with session_scope(engine) as session:
-        result = mapping.save_grid(session, store, page, grid_after(page, edit), actor=ADMIN)
+        result = mapping_grid.save_grid(session, store, page, grid_after(page, edit), actor=ADMIN)
     assert result.saved and (result.added, result.changed, result.removed) == (["WM-4"], ["WM-1", "WM-3"], ["WM-2"])
     assert "1 added, 2 changed, 1 deleted" in result.summary()
     assert mapping_state(engine, store) == {
@@ -205,7 +206,7 @@ def test_grid_save_with_nothing_changed_writes_nothing(engine, store):
     before = database_snapshot(engine)
     with session_scope(engine) as session:
         page = mapping.list_mappings(session, store)
-        result = mapping.save_grid(session, store, page, page.grid_frame(), actor=ADMIN)
+        result = mapping_grid.save_grid(session, store, page, page.grid_frame(), actor=ADMIN)
     assert result.saved and result.summary() == "There were no changes to save."
     assert database_snapshot(engine) == before
 
@@ -223,12 +224,12 @@ def test_invalid_rows_block_the_save_unless_discarded(engine, store):
     edited = grid_after(page, edit)
     before = database_snapshot(engine)
     with session_scope(engine) as session:
-        blocked = mapping.save_grid(session, store, page, edited, actor=ADMIN)
+        blocked = mapping_grid.save_grid(session, store, page, edited, actor=ADMIN)
     assert not blocked.saved and [(e.row, e.column) for e in blocked.errors] == [(1, "Quantity"), (3, "System SKU")]
     assert database_snapshot(engine) == before
 
     with session_scope(engine) as session:
-        partial = mapping.save_grid(session, store, page, edited, discard_invalid=True, actor=ADMIN)
+        partial = mapping_grid.save_grid(session, store, page, edited, discard_invalid=True, actor=ADMIN)
     assert partial.saved and partial.changed == ["WM-2"] and partial.discarded == ["WM-1", "WM-NEW"]
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("MUG-WHITE", 5)]}
 
@@ -237,7 +238,7 @@ def test_a_new_row_for_a_sku_mapped_on_another_page_is_refused(engine, store):
     load(engine, store, [["WM-A", "MUG-WHITE", "1"], ["WM-B", "MUG-WHITE", "1"]])
     with session_scope(engine) as session:
         page = mapping.list_mappings(session, store, sku_text="WM-A")
-        result = mapping.save_grid(session, store, page, page.grid_rows() + [{"platform_sku": "WM-B", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
+        result = mapping_grid.save_grid(session, store, page, page.grid_rows() + [{"platform_sku": "WM-B", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
     assert not result.saved and "already mapped" in result.errors[0].message and result.errors[0].row == 2
 
 
@@ -254,13 +255,13 @@ def test_concurrent_saves_the_second_gets_a_conflict_and_the_first_survives(engi
         alice_rows = alice_page.grid_rows()
         alice_rows[0]["quantity"] = 2
         with session_scope(engine) as session:
-            assert mapping.save_grid(session, store, alice_page, alice_rows, actor=ADMIN).saved
+            assert mapping_grid.save_grid(session, store, alice_page, alice_rows, actor=ADMIN).saved
 
         bob_rows = bob_page.grid_rows()
         bob_rows[0]["quantity"] = 7  # the same mapping, from the stale page
         bob_rows[1]["quantity"] = 9  # and another one nobody else touched
         with pytest.raises(Conflict) as conflict, session_scope(second_engine) as session:
-            mapping.save_grid(session, store, bob_page, bob_rows, actor=ADMIN)
+            mapping_grid.save_grid(session, store, bob_page, bob_rows, actor=ADMIN)
         assert "WM-1" in conflict.value.message and "Reload" in conflict.value.fix
         assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 2)], "WM-2": [("TEA-BOX", 1)]}  # Alice's, and nothing of Bob's
 
@@ -269,7 +270,7 @@ def test_concurrent_saves_the_second_gets_a_conflict_and_the_first_survives(engi
             fresh = mapping.list_mappings(session, store)
             rows = fresh.grid_rows()
             rows[1]["quantity"] = 9
-            assert mapping.save_grid(session, store, fresh, rows, actor=ADMIN).changed == ["WM-2"]
+            assert mapping_grid.save_grid(session, store, fresh, rows, actor=ADMIN).changed == ["WM-2"]
     finally:
         second_engine.dispose()
 
@@ -280,11 +281,11 @@ def test_saving_a_mapping_someone_deleted_is_a_conflict(engine, store):
         stale = mapping.list_mappings(session, store)
     with session_scope(engine) as session:
         fresh = mapping.list_mappings(session, store)
-        mapping.save_grid(session, store, fresh, [], actor=ADMIN)  # deleted
+        mapping_grid.save_grid(session, store, fresh, [], actor=ADMIN)  # deleted
     rows = stale.grid_rows()
     rows[0]["quantity"] = 3
     with pytest.raises(Conflict), session_scope(engine) as session:
-        mapping.save_grid(session, store, stale, rows, actor=ADMIN)
+        mapping_grid.save_grid(session, store, stale, rows, actor=ADMIN)
     assert mapping_state(engine, store) == {}
 
 
@@ -302,7 +303,7 @@ def test_adding_a_sku_someone_else_just_added_is_a_conflict(engine, store, monke
 
     monkeypatch.setattr(mapping, "_existing_platform_skus", first_check_misses)
     with pytest.raises(Conflict, match="at the same moment"), session_scope(engine) as session:
-        mapping.save_grid(session, store, empty, [{"platform_sku": "WM-NEW", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
+        mapping_grid.save_grid(session, store, empty, [{"platform_sku": "WM-NEW", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
     assert len(calls) == 2
     assert mapping_state(engine, store) == {"WM-NEW": [("MUG-WHITE", 1)]}
 
@@ -315,7 +316,7 @@ def test_a_grid_save_makes_an_older_import_preview_stale(engine, store):
         page = mapping.list_mappings(session, store)
         rows = page.grid_rows()
         rows[0]["quantity"] = 4
-        mapping.save_grid(session, store, page, rows, actor=ADMIN)
+        mapping_grid.save_grid(session, store, page, rows, actor=ADMIN)
     with pytest.raises(Conflict), session_scope(engine) as session:
         apply_plan(session, plan, actor=ADMIN)
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 4)]}
@@ -342,27 +343,27 @@ def test_clone_with_each_policy(engine, two_stores, policy, expected_counts, wm2
     source, target = two_stores
     before = database_snapshot(engine)
     with session_scope(engine) as session:
-        preview = mapping.plan_clone(session, source, target, policy=policy)
+        preview = mapping_clone.plan_clone(session, source, target, policy=policy)
     assert preview.counts() == expected_counts
     assert database_snapshot(engine) == before  # a preview writes nothing
     [wm2_change] = [c for c in preview.changes.changes() if c.platform_sku == "WM-2"]
     assert wm2_change.before == (Component("TEA-BOX", 5),) and wm2_change.after == (Component("TEA-BOX", 2),)
     with session_scope(engine) as session:
-        mapping.apply_clone(session, preview, actor=ADMIN)
+        mapping_clone.apply_clone(session, preview, actor=ADMIN)
     state = mapping_state(engine, target)
     assert state["WM-2"] == wm2 and state["WM-OWN"] == [("COASTER-OAK", 1)]  # the target's own mapping stays
     assert state["WM-GIFT"] == [("COASTER-OAK", 2), ("MUG-WHITE", 1)] and state["WM-1"] == [("MUG-WHITE", 1)]
     assert mapping_state(engine, source) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("TEA-BOX", 2)], "WM-GIFT": [("COASTER-OAK", 2), ("MUG-WHITE", 1)]}
     with session_scope(engine) as session:  # cloning again finds everything in place
-        again = mapping.plan_clone(session, source, target, policy=policy)
+        again = mapping_clone.plan_clone(session, source, target, policy=policy)
     assert again.counts()["added"] == 0 and not again.changes.has_writes
 
 
 def test_clone_a_filtered_set_copies_whole_bundles(engine, two_stores):
     source, target = two_stores
     with session_scope(engine) as session:
-        preview = mapping.plan_clone(session, source, target, sku_filter="coaster")
-        mapping.apply_clone(session, preview, actor=ADMIN)
+        preview = mapping_clone.plan_clone(session, source, target, sku_filter="coaster")
+        mapping_clone.apply_clone(session, preview, actor=ADMIN)
     assert preview.counts() == {"added": 1, "overwritten": 0, "skipped": 0, "unchanged": 0}
     assert mapping_state(engine, target)["WM-GIFT"] == [("COASTER-OAK", 2), ("MUG-WHITE", 1)]
 
@@ -370,16 +371,16 @@ def test_clone_a_filtered_set_copies_whole_bundles(engine, two_stores):
 def test_clone_refuses_a_stale_preview_and_the_same_store(engine, two_stores):
     source, target = two_stores
     with session_scope(engine) as session:
-        preview = mapping.plan_clone(session, source, target)
+        preview = mapping_clone.plan_clone(session, source, target)
     load(engine, target, [["WM-LATE", "MUG-WHITE", "1"]])
     before = database_snapshot(engine)
     with pytest.raises(Conflict), session_scope(engine) as session:
-        mapping.apply_clone(session, preview, actor=ADMIN)
+        mapping_clone.apply_clone(session, preview, actor=ADMIN)
     assert database_snapshot(engine) == before
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="same"):
-        mapping.plan_clone(session, source, source)
+        mapping_clone.plan_clone(session, source, source)
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="policy"):
-        mapping.plan_clone(session, source, target, policy="merge")
+        mapping_clone.plan_clone(session, source, target, policy="merge")
 
 
 # --------------------------------------------------------------------------- export
@@ -400,7 +401,7 @@ def test_export_is_one_row_per_component_in_platform_sku_order(engine, store):
     text = csv_data.decode("utf-8-sig")
     assert text.splitlines()[0] == "Platform SKU,System SKU,Quantity,Product name"
     assert "WM-C,'=FORMULA-LOOKALIKE,1," in text  # escaped: Excel shows it, never runs it
-    table = read_table(xlsx_data, "export.xlsx", mapping.MAPPING_COLUMNS)
+    table = read_table(xlsx_data, "export.xlsx", mapping_rules.MAPPING_COLUMNS)
     assert table.frame[["platform_sku", "system_sku", "quantity"]].values.tolist() == [[p, s, str(q)] for p, s, q, _ in rows]
     with session_scope(engine) as session, pytest.raises(ValidationFailed):
         mapping.export_mappings(session, store, "pdf")

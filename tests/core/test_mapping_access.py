@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from core import audit, catalog, mapping
+from core import audit, catalog, mapping, mapping_clone, mapping_grid
 from core.access import NotAllowed, Role
 from core.db import session_scope
 from core.mapping_import import apply_plan, import_mappings, plan_import
@@ -36,7 +36,7 @@ def grid_save(session, store_id, actor, edit=lambda rows: rows.append({"platform
     page = mapping.list_mappings(session, store_id)
     rows = page.grid_rows()
     edit(rows)
-    return mapping.save_grid(session, store_id, page, rows, actor=actor)
+    return mapping_grid.save_grid(session, store_id, page, rows, actor=actor)
 
 
 def import_plan(session, store_id, actor):
@@ -45,8 +45,8 @@ def import_plan(session, store_id, actor):
 
 
 def clone(session, stores, actor):
-    plan = mapping.plan_clone(session, stores[0], stores[1])
-    return mapping.apply_clone(session, plan, actor=actor)
+    plan = mapping_clone.plan_clone(session, stores[0], stores[1])
+    return mapping_clone.apply_clone(session, plan, actor=actor)
 
 
 WRITES = {
@@ -87,7 +87,7 @@ def test_viewers_may_preview_and_read(engine, stores):
     with session_scope(engine) as session:
         plan = import_mappings(session, stores[0], csv_bytes([["WM-2", "TEA-BOX", "1"]]), "m.csv", actor=VIEWER, dry_run=True)
         result = catalog.import_catalog(session, csv_bytes([["NEW-1", "New"]], header=CATALOG_HEADER), "p.csv", actor=VIEWER, dry_run=True)
-        assert mapping.plan_clone(session, stores[0], stores[1]).counts()["added"] == 1
+        assert mapping_clone.plan_clone(session, stores[0], stores[1]).counts()["added"] == 1
         assert mapping.list_mappings(session, stores[0]).total == 1
     assert plan.counts()["added"] == 1 and not plan.applied
     assert result.added == ["NEW-1"] and not result.applied
@@ -145,8 +145,8 @@ def test_a_clone_is_recorded_on_the_target_with_source_counts_and_policy(engine,
     load(engine, stores[0], [["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"]])
     load(engine, stores[1], [["WM-2", "COASTER-OAK", "1"]])
     with session_scope(engine) as session:
-        plan = mapping.plan_clone(session, stores[0], stores[1], policy="overwrite", sku_filter="WM")
-        mapping.apply_clone(session, plan, actor=EDITOR)
+        plan = mapping_clone.plan_clone(session, stores[0], stores[1], policy="overwrite", sku_filter="WM")
+        mapping_clone.apply_clone(session, plan, actor=EDITOR)
     entry = trail(engine)[-1]
     assert (entry["action"], entry["store"]) == ("clone.apply", "Acme CA")
     assert entry["after"] == {"source": "Acme US", "policy": "overwrite", "sku_filter": "WM", "added": 1, "overwritten": 1, "skipped": 0, "unchanged": 0}

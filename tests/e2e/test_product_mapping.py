@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from core import catalog, mapping, stores
 from core.db import session_scope
-from core.mapping import Component
+from core.mapping_rules import Component
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 from tests.e2e.conftest import screenshot, wait_for_app
 

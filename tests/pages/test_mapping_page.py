@@ -1,7 +1,7 @@
 """The Product mapping page through AppTest: grid edit/add/delete/save, errors, conflict, import, clone, listings, roles."""
 import pytest
 
-from core import audit, catalog, mapping, stores
+from core import audit, catalog, mapping, mapping_grid, stores
 from core.access import NotAllowed, Role
 from core.db import session_scope
 from core.mapping_import import import_mappings
@@ -109,7 +109,7 @@ def test_a_conflict_keeps_the_other_persons_change_and_reloads(app, runtime, sto
     open_page(app)
     with session_scope(runtime.engine) as session:  # a colleague changes WM-1 after the page was shown
         page = mapping.list_mappings(session, store, sku_text="WM-1")
-        mapping.save_grid(session, store, page, [{"platform_sku": "WM-1", "system_sku": "TEA", "quantity": 7}], actor=person("colleague@x.com"))
+        mapping_grid.save_grid(session, store, page, [{"platform_sku": "WM-1", "system_sku": "TEA", "quantity": 7}], actor=person("colleague@x.com"))
     save(app, edited_rows={0: {"quantity": 3}})
     assert "Someone else changed or deleted WM-1" in app.error[0].value
     assert "now shows the mappings as they are" in app.info[0].value
@@ -231,5 +231,5 @@ def test_a_viewer_sees_the_grid_read_only_and_core_refuses_a_save(app, runtime, 
     before = database_snapshot(runtime.engine)
     with pytest.raises(NotAllowed), session_scope(runtime.engine) as session:
         page = mapping.list_mappings(session, store)
-        mapping.save_grid(session, store, page, [], actor=person("ann@x.com", Role.viewer))
+        mapping_grid.save_grid(session, store, page, [], actor=person("ann@x.com", Role.viewer))
     assert database_snapshot(runtime.engine) == before
