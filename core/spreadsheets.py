@@ -1,10 +1,11 @@
 """Reading spreadsheet files into a table, and writing tables back out.
 
-Ops staff upload whatever their tools produce: CSV from Chinese Excel (GBK),
-UTF-16 "Unicode text", semicolon CSV from European Excel, XLSX, old XLS. This
-module turns any of those bytes into one shape, a pandas DataFrame of text cells
-with one column per recognised header and the spreadsheet row number as index,
-or refuses the file with a message that says what is wrong and what to do.
+Ops staff upload whatever their tools produce: CSV from Chinese Excel (GBK) or
+from US and European Excel (Windows-1252, often semicolon-separated), UTF-16
+"Unicode text", XLSX, old XLS. This module turns any of those bytes into one
+shape, a pandas DataFrame of text cells with one column per recognised header
+and the spreadsheet row number as index, or refuses the file with a message that
+says what is wrong and what to do.
 
 It knows nothing about mappings or products: callers describe the columns they
 want with `Column` specs and check the values themselves.
@@ -62,6 +63,7 @@ _ENCODING_NAMES = {
     "utf-16-le": "UTF-16 (little-endian)",
     "utf-16-be": "UTF-16 (big-endian)",
     "gb18030": "GB18030/GBK (Chinese)",
+    "cp1252": "Windows-1252 (Western European Excel)",
 }
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -375,17 +377,66 @@ def _decode(data: bytes, filename: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         if encoding != "utf-8":
             raise _not_a_spreadsheet(filename, f" (it says it is {_ENCODING_NAMES[encoding]} but is not)") from None
-        try:
-            # Chinese Excel saves "CSV" in the system code page, GBK; GB18030 reads all of GBK.
-            encoding, text = "gb18030", data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise SpreadsheetError(
-                f"The file '{filename}' is in a text encoding we cannot read.",
-                "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)' and upload that file.",
-            ) from None
+        text, encoding = _decode_code_page(data, filename)
     if "\x00" in text:
         raise _not_a_spreadsheet(filename)
     return text, encoding
+
+
+# Excel's plain "CSV" is saved in the computer's code page: GBK on Chinese Windows
+# (GB18030 reads all of GBK), Windows-1252 on US and Western European Windows.
+_CODE_PAGES = ("gb18030", "cp1252")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_SAVE_AS_UTF8 = "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)' and upload that file."
+
+
+def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
+    """Text that is not UTF-8, read as Chinese or Western Excel saved it, or refused."""
+    texts = {}
+    for encoding in _CODE_PAGES:
+        try:
+            texts[encoding] = data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    if texts:
+        from charset_normalizer import from_bytes
+
+        # Most Western accented letters also make valid GBK byte pairs (and Chinese text
+        # valid Windows-1252), so ask which reading looks like real text. Its usual 20%
+        # "mess" cut-off is lifted because product names are full of ™, € and ¢; only a
+        # reading it finds wholly garbled (a Russian file, say) is dropped.
+        found = from_bytes(_lines_with_non_ascii(data), cp_isolation=list(texts), threshold=1.0, preemptive_behaviour=False)
+        ranked = [match for match in found if match.encoding in texts]
+        if len(ranked) > 1 and abs(ranked[0].chaos - ranked[1].chaos) < 0.01 and abs(ranked[0].coherence - ranked[1].coherence) < 0.02:
+            # Equal scores, as with a word or two: the detector would then pick Chinese
+            # by rule, not by evidence, and a wrong pick garbles every accent silently.
+            raise SpreadsheetError(
+                f"We cannot tell whether '{filename}' was saved by Chinese or by Western European Excel, "
+                "so letters such as 茶 or é in it could come out wrong.",
+                _SAVE_AS_UTF8,
+            )
+        if ranked:
+            return texts[ranked[0].encoding], ranked[0].encoding
+    raise SpreadsheetError(f"The file '{filename}' is in a text encoding we cannot read.", _SAVE_AS_UTF8)
+
+
+def _lines_with_non_ascii(data: bytes, limit: int = 16_384) -> bytes:
+    """The first lines holding non-ASCII bytes, about `limit` bytes of them.
+
+    Only those lines tell the code pages apart, wherever they are in a file of many
+    MB; ASCII lines would just dilute the evidence. Whole lines, because a cut could
+    split a Chinese character; a line break is never part of one.
+    """
+    lines: list[bytes] = []
+    size = at = 0
+    while size < limit and (found := _NON_ASCII.search(data, at)):
+        start = data.rfind(b"\n", 0, found.start()) + 1
+        end = data.find(b"\n", found.end())
+        end = len(data) if end == -1 else end
+        lines.append(data[start:end])
+        size += end - start
+        at = end
+    return b"\n".join(lines)
 
 
 def _first_line(text: str) -> str:

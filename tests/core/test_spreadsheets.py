@@ -38,10 +38,19 @@ COLUMNS = (
     Column("note", "Note", ("备注",), required=False),
 )
 ROWS = [["WM-茶-1", "TEA-BOX", "2"], ["WM-2", "MUG-WHITE", "1"]]
+PRODUCTS = (Column("system_sku", "System SKU", ("系统SKU",)), Column("name", "Product name", ("产品名称",)))
 
 
 def values(table) -> list[list[str]]:
     return table.frame[["platform_sku", "system_sku", "quantity"]].values.tolist()
+
+
+def decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize(
@@ -62,6 +71,86 @@ def test_every_encoding_reads_the_same_cells(encoding, bom, expected):
     assert values(table) == ROWS
     assert table.encoding == expected and table.format == "csv"
     assert table.headers == {"platform_sku": "平台SKU", "system_sku": "系统SKU", "quantity": "数量"}
+
+
+@pytest.mark.parametrize(
+    "names, delimiter, also_gbk",
+    [
+        (["Café Mug™", "Crème 50¢", "“Best” teapot – 1.5 l"], ",", False),  # not GBK at all: this used to be refused
+        (["Crème brûlée dish", "Jalapeño jar", "Müller Käse"], ",", True),  # valid GBK too: this used to come out as Chinese
+        (["Größe L", "Façade 50¢", "Crêpe pan"], ";", False),  # European Excel separates with semicolons
+    ],
+    ids=["symbols", "looks like GBK", "semicolons"],
+)
+def test_western_excel_csv_is_read_as_windows_1252(names, delimiter, also_gbk):
+    rows = [[f"SKU-{n}", name] for n, name in enumerate(names, start=1)]
+    data = csv_bytes(rows, header=["System SKU", "Product name"], encoding="cp1252", delimiter=delimiter)
+    assert decodes(data, "gb18030") == also_gbk
+    table = read_table(data, "catalog.csv", PRODUCTS)
+    assert table.frame[["system_sku", "name"]].values.tolist() == rows
+    assert table.encoding == "cp1252" and table.delimiter == delimiter
+    assert "CSV, Windows-1252 (Western European Excel)," in table.describe()
+
+
+@pytest.mark.parametrize(
+    "header, rows, columns",
+    [
+        (["平台SKU", "系统SKU", "数量"], [["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "2"]], COLUMNS[:3]),
+        (["System SKU", "Product name"], [["TEA-BOX", "茶叶礼盒"], ["MUG-WHITE", "白色马克杯"]], PRODUCTS),
+        (["系统SKU", "产品名称"], [["TEA-BOX", "茶叶礼盒"], ["CUP-500", "不锈钢保温杯 500毫升"]], PRODUCTS),
+    ],
+    ids=["Chinese headers", "Chinese names", "both"],
+)
+def test_short_chinese_excel_csv_is_still_read_as_gb18030(header, rows, columns):
+    data = csv_bytes(rows, header=header, encoding="gbk")
+    assert decodes(data, "cp1252"), "valid Windows-1252 too, so the detector has to choose"
+    table = read_table(data, "m.csv", columns)
+    assert table.frame[[c.key for c in columns]].values.tolist() == rows
+    assert table.encoding == "gb18030"
+    assert "CSV, GB18030/GBK (Chinese)," in table.describe()
+
+
+def test_accented_names_far_down_a_large_file_are_still_found():
+    rows = [[f"SKU-{n}", "Plain white mug"] for n in range(50_000)] + [["SKU-LAST", "Crème brûlée dish"]]
+    table = read_table(csv_bytes(rows, header=["System SKU", "Product name"], encoding="cp1252"), "catalog.csv", PRODUCTS)
+    assert table.encoding == "cp1252"
+    assert table.frame["name"].iloc[-1] == "Crème brûlée dish"
+
+
+@pytest.mark.parametrize("name, encoding", [("Käse", "cp1252"), ("红色", "gbk")])
+def test_a_file_too_short_to_tell_chinese_from_western_is_refused(name, encoding):
+    # A single short word reads as plausible text both ways; guessing would garble it half the time.
+    data = csv_bytes([["SKU-1", name]], header=["System SKU", "Product name"], encoding=encoding)
+    assert decodes(data, "gb18030") and decodes(data, "cp1252")
+    with pytest.raises(SpreadsheetError) as refused:
+        read_table(data, "catalog.csv", PRODUCTS)
+    assert "Chinese or by Western European Excel" in refused.value.message
+    assert "CSV UTF-8" in refused.value.fix
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Platform SKU,System SKU,Quantity\r\nWM-1,MUG-\x81\xff,1\r\n",  # valid in neither code page
+        csv_bytes([["WM-1", "Кружка белая", "1"], ["WM-2", "Подставка дуб", "2"]], encoding="cp1251"),  # Russian: garbled as Windows-1252
+    ],
+    ids=["neither code page", "Russian Windows-1251"],
+)
+def test_text_in_an_unknown_encoding_is_refused_plainly(data):
+    with pytest.raises(SpreadsheetError) as refused:
+        read_table(data, "mappings.csv", COLUMNS)
+    assert "in a text encoding we cannot read" in refused.value.message
+    assert "CSV UTF-8" in refused.value.fix
+
+
+def test_utf8_files_never_run_the_encoding_detector(monkeypatch):
+    import charset_normalizer
+
+    def detect(*args, **kwargs):
+        raise AssertionError("the detector ran on a UTF-8 file")
+
+    monkeypatch.setattr(charset_normalizer, "from_bytes", detect)
+    assert read_table(csv_bytes(ROWS, header=["平台SKU", "系统SKU", "数量"]), "m.csv", COLUMNS).encoding == "utf-8"
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
