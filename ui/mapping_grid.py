@@ -23,6 +23,8 @@ from ui.actions import attempt
 from ui.identity import actor
 
 GRID = "mapping_grid"
+PREFILL = "mapping_grid_prefill"  # (store id, platform SKUs) of unmapped listings to add to the grid on its next run
+PREFILL_LIMIT = 100  # listings added at once: enough to work through, few enough for the editor
 EDITOR_KEY = "mapping_editor_key"  # the current editor's key, for tests that seed edits
 PAGE = "mapping_page"
 EDITABLE = ["platform_sku", "system_sku", "quantity"]
@@ -47,6 +49,7 @@ class Grid:
     base: pd.DataFrame  # the editor's input: SHOWN + problem + fix, RangeIndex
     key: str  # the editor's key: new for every new base, which also drops pending edits
     only_errors: bool = False  # the view the editor was last drawn with
+    prefilled: frozenset[str] = frozenset()  # platform SKUs of unmapped listings added to fill in
 
     @property
     def has_problems(self) -> bool:
@@ -110,25 +113,57 @@ def _first_page() -> None:
     st.session_state[PAGE] = 1
 
 
+def map_in_grid(store_id: int, platform_skus: list[str]) -> None:
+    """Button callback: add these unmapped listings to the grid as rows to fill in, and open the grid's tab."""
+    st.session_state[PREFILL] = (store_id, list(platform_skus[:PREFILL_LIMIT]))
+    st.session_state["mapping_tab"] = "Mappings"
+    st.session_state["mapping_only_errors"] = False  # the new rows have no errors to show
+
+
+def _add_prefill(runtime, store_id: int, grid: Grid) -> None:
+    pending = st.session_state.pop(PREFILL, None)
+    if not pending or pending[0] != store_id:
+        return
+    rows = _with_edits(grid, grid.positions(grid.only_errors))
+    present = set(rows["platform_sku"].dropna())
+    new = [sku for sku in pending[1] if sku not in present]
+    blank = pd.DataFrame([{"platform_sku": sku, "system_sku": None, "quantity": None} for sku in new], columns=rows.columns)
+    _keep(runtime, grid, pd.concat([rows, blank], ignore_index=True) if new else rows)
+    grid.prefilled = grid.prefilled | frozenset(new)
+
+
+def _untouched_prefill(grid: Grid, rows: pd.DataFrame) -> pd.Series:
+    """Rows of added listings still without a System SKU and a Quantity: not mappings yet, so not saved."""
+    def empty(column: str) -> pd.Series:
+        return rows[column].isna() | (rows[column].astype(str).str.strip() == "")
+
+    return rows["platform_sku"].isin(grid.prefilled) & empty("system_sku") & empty("quantity")
+
+
 def _save(runtime, store_id: int, grid: Grid, positions: list[int], discard: bool) -> None:
     state = st.session_state
     rows = _with_edits(grid, positions)
-    ok, result = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, rows[EDITABLE], actor=actor(), discard_invalid=discard),
+    skipped = _untouched_prefill(grid, rows)
+    saving = rows[~skipped].reset_index(drop=True)
+    ok, result = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[EDITABLE], actor=actor(), discard_invalid=discard),
                          conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
     if not ok:
         return
     if result.saved:
         state.pop(GRID, None)
-        state["flash"] = result.summary()
+        left = rows.loc[skipped, "platform_sku"].nunique()
+        state["flash"] = result.summary() + (f" {left} listing(s) left unmapped: they had no System SKU." if left else "")
         st.rerun()
     problems: dict[int, list[str]] = {}
     fixes: dict[int, list[str]] = {}
-    for error in result.errors:  # error.row is the 1-based position in `rows`
+    position_in_rows = list(rows.index[~skipped])  # error.row is the 1-based position in `saving`
+    for error in result.errors:
         if error.row is None:
             continue
-        problems.setdefault(error.row - 1, []).append(error.message)
-        fixes.setdefault(error.row - 1, []).append(error.fix)
+        where = position_in_rows[error.row - 1]
+        problems.setdefault(where, []).append(error.message)
+        fixes.setdefault(where, []).append(error.fix)
     rows = rows.assign(problem=[" ".join(problems.get(n, [])) for n in range(len(rows))],
                        fix=[" ".join(dict.fromkeys(fixes.get(n, []))) for n in range(len(rows))])
     _keep(runtime, grid, rows)
@@ -173,6 +208,12 @@ def show(runtime, store_id: int) -> None:
         if query[3] > last:  # the page ran out (rows deleted meanwhile): show the last one
             state[PAGE] = last
             grid = state[GRID] = _load(runtime, (*query[:3], last))
+    if can_edit:
+        _add_prefill(runtime, store_id, grid)
+    if grid.prefilled:
+        st.info(f"{len(grid.prefilled)} unmapped listing(s) were added at the end of the grid. Fill in System SKU and Quantity "
+                "(add rows with the same platform SKU for a bundle), then Save. Rows left empty are not saved.",
+                icon=":material/playlist_add:")
     only_errors = only_errors and grid.has_problems
     if only_errors != grid.only_errors:  # switching views: keep what was typed in the other one
         _keep(runtime, grid, _with_edits(grid, grid.positions(grid.only_errors)))

@@ -5,8 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from core import listings
+from core.access import Permission
 from core.db import session_scope
 from core.errors import StoreConnectError
+from ui import mapping_grid
+from ui.identity import actor
 
 REPORTS = "mapping_listings"  # store id -> the last report, read only when asked (it calls Walmart)
 
@@ -55,6 +58,13 @@ def unmapped_section(runtime, store_id: int) -> None:
         st.success("Every listing is mapped.", icon=":material/check:")
     else:
         _table(report)
-        st.download_button("Download as a mapping file to fill in", report.mapping_sheet(), file_name="unmapped-listings.csv",
-                           mime="text/csv", icon=":material/download:", key="mapping_listings_download")
-        st.caption("Fill in System SKU and Quantity in the downloaded file, then import it on the Import tab.")
+        skus = [listing.sku for listing in report.unmapped]
+        actions = st.columns(2)
+        if actor().can(Permission.edit_mappings):
+            first = "" if len(skus) <= mapping_grid.PREFILL_LIMIT else f"the first {mapping_grid.PREFILL_LIMIT} "
+            actions[0].button(f"Map {first}in the grid", icon=":material/edit_note:", key="mapping_listings_to_grid",
+                              on_click=mapping_grid.map_in_grid, args=(store_id, skus),
+                              help="Adds these listings to the Mappings tab as rows to fill in.")
+        actions[1].download_button("Download as a mapping file to fill in", report.mapping_sheet(), file_name="unmapped-listings.csv",
+                                   mime="text/csv", icon=":material/download:", key="mapping_listings_download")
+        st.caption("Map them in the grid, or fill in System SKU and Quantity in the downloaded file and import it on the Import tab.")

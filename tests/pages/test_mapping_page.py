@@ -207,6 +207,33 @@ def test_unmapped_listings(app, gateway, store):
     assert (table.loc[0, "Published status"], table.loc[0, "Lifecycle status"]) == ("PUBLISHED", "ACTIVE")
 
 
+def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
+    gateway.set_items("production", CLIENT_ID, [{"sku": "WM-1", "productName": "Mug"}, {"sku": "WM-NEW", "productName": "New"},
+                                                {"sku": "WM-LATER", "productName": "Later"}])
+    open_page(app)
+    app.button(key="mapping_listings_read").click().run()
+    app.button(key="mapping_listings_to_grid").click().run()
+    assert not app.exception, app.exception
+    assert app.session_state["mapping_tab"] == "Mappings"
+    rows = grid(app)
+    assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-LATER"]
+    assert rows["system_sku"][3:].isna().all() and rows["quantity"][3:].isna().all()
+    assert any("2 unmapped listing(s) were added" in info.value for info in app.info)
+
+    # A typo on one new row: the problem is shown beside that row, and the untouched row stays to fill in later.
+    save(app, edited_rows={3: {"system_sku": "NOPE", "quantity": 1}})
+    rows = grid(app)
+    assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-LATER"]
+    assert "not in the catalog" in rows.loc[3, "problem"] and rows.loc[4, "problem"] == ""
+    assert "WM-NEW" not in mapping_state(runtime.engine, store)
+
+    save(app, edited_rows={3: {"system_sku": "TEA", "quantity": 2}}, added_rows=[{"platform_sku": "WM-NEW", "system_sku": "MUG", "quantity": 1}])
+    assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing(s) left unmapped" in app.success[0].value
+    state = mapping_state(runtime.engine, store)
+    assert state["WM-NEW"] == [("MUG", 1), ("TEA", 2)] and "WM-LATER" not in state
+    assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-NEW"]  # reloaded: the empty row is gone
+
+
 def test_no_item_permission_links_to_the_store_status(app, runtime, gateway):
     gateway.add_key("production", LIMITED_ID, LIMITED_SECRET, scopes={"orders": "full_access", "item": "no_access"})
     add_store(runtime, "Limited", LIMITED_ID, LIMITED_SECRET)
