@@ -59,7 +59,7 @@ def unmapped_section(runtime, store_id: int) -> None:
     else:
         _table(report)
         skus = [listing.sku for listing in report.unmapped]
-        actions = st.columns(2)
+        actions = st.columns([1, 3])
         if actor().can(Permission.edit_mappings):
             first = "" if len(skus) <= mapping_grid.PREFILL_LIMIT else f"the first {mapping_grid.PREFILL_LIMIT} "
             actions[0].button(f"Map {first}in the grid", icon=":material/edit_note:", key="mapping_listings_to_grid",
