@@ -61,7 +61,8 @@ navigation = st.navigation(
 )
 
 if resume := st.session_state.pop("resume_page", None):  # see ui/context.runtime()
-    st.switch_page(str(Path(resume).resolve().relative_to(Path(__file__).resolve().parent)))
+    st.switch_page(str(Path(resume).resolve().relative_to(Path(__file__).resolve().parent)),
+                   query_params=st.session_state.pop("resume_query", None) or None)
 
 with st.sidebar:
     if actor.via == "local":

@@ -23,5 +23,6 @@ def runtime() -> Runtime:
         import inspect
 
         st.session_state["resume_page"] = inspect.stack()[1].filename  # come back here once the router has run
+        st.session_state["resume_query"] = st.query_params.to_dict()  # switching pages drops them (a shared FAQ link's ?q=)
         st.switch_page("app.py")
     return shared_runtime()

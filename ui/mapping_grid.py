@@ -1,4 +1,4 @@
-"""The mapping grid: one page of a store's mappings in st.data_editor, saved through core.mapping.save_grid.
+"""The mapping grid: one page of a store's mappings in st.data_editor, saved through core.mapping_grid.save_grid.
 
 The rows the editor starts from live in session state (a Grid) and change only
 when they are loaded, or when a save fails and the user's rows are kept with

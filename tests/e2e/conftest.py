@@ -6,6 +6,7 @@ turns a missing browser into a failure rather than a silent skip.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -75,12 +76,13 @@ def server_env(walmart, tmp_path_factory) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
-def server(server_env):
-    folder = Path(server_env["STORE_CONNECT_KEY_FILE"]).parent
-    env = server_env
+@contextlib.contextmanager
+def _streamlit(env: dict[str, str]):
+    """`streamlit run app.py` on a free port with this environment; yields its address."""
+    folder = Path(env["STORE_CONNECT_KEY_FILE"]).parent
     port = _free_port()
-    log = open(folder / "streamlit.log", "w")  # a file, not a pipe: a full pipe would block the server
+    log_path = folder / f"streamlit-{port}.log"
+    log = open(log_path, "w")  # a file, not a pipe: a full pipe would block the server
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
@@ -97,14 +99,29 @@ def server(server_env):
             time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail(f"streamlit did not start: {(folder / 'streamlit.log').read_text()[-2000:]}")
-    yield url
-    process.terminate()
+        pytest.fail(f"streamlit did not start: {log_path.read_text()[-2000:]}")
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server(server_env):
+    with _streamlit(server_env) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_server(server_env):
+    """A server no browser has opened yet: its first request behaves differently (see ui/context.runtime())."""
+    with _streamlit(server_env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

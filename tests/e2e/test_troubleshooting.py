@@ -23,3 +23,13 @@ def test_search_the_faq_then_run_a_diagnosis(page, server):
     expect(page.get_by_text("Walmart sandbox accepted these keys")).to_be_visible()
     assert SANDBOX_SECRET not in page.content()
     screenshot(page, "05-diagnosis")
+
+
+def test_a_shared_faq_link_opened_first_on_a_fresh_server_keeps_its_search(page, fresh_server):
+    # The first request of a fresh server runs the page before the router; it is sent through
+    # the router and back, and the link's search must come along.
+    open_page(page, fresh_server, "troubleshooting?q=sandbx+keys")
+    expect(page.get_by_role("heading", name="Troubleshooting")).to_be_visible()
+    expect(page.locator(".st-key-q input")).to_have_value("sandbx keys")
+    expect(page.get_by_text("answer(s), best match first")).to_be_visible()
+    assert "q=sandbx" in page.url
