@@ -36,24 +36,57 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
 def init_db(engine: Engine) -> None:
-    """Create missing tables. Raises ConfigError with a plain message if the database is unreachable."""
+    """Bring the database to the current schema: a new one is created whole, an existing one is migrated.
+
+    Raises ConfigError with a plain message when the database is unreachable, or
+    when it was made by a build from before migrations and lacks columns.
+    """
     try:
-        outdated = _missing_columns(engine)
-        if not outdated:
-            SQLModel.metadata.create_all(engine)
+        existing = set(inspect(engine).get_table_names())
+        if "alembic_version" in existing:
+            migrate(engine)
+            return
+        if existing & set(SQLModel.metadata.tables):
+            # Made before migrations existed: usable only if it already has every column.
+            _refuse_outdated(_missing_columns(engine))
+        # New (or pre-migration but current): create what is missing from the models in one go,
+        # quicker than replaying every migration, and record it as up to date.
+        SQLModel.metadata.create_all(engine)
+        migrate(engine, stamp_only=True)
     except OperationalError as exc:
         raise ConfigError(
             "DATABASE_URL",
             f"the database cannot be opened ({type(exc.orig).__name__}).",
             "Check that the server is running and the address, user and database name are right.",
         ) from None
-    if outdated:
-        # There are no migrations yet: create_all adds missing tables, never missing columns.
+
+
+def migrate(engine: Engine, *, stamp_only: bool = False) -> None:
+    """Apply the migrations in core/migrations/versions the database lacks; or, with `stamp_only`,
+    record that it is up to date without running any (it was just made from the models)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection  # core/migrations/env.py runs on it
+        if stamp_only:
+            command.stamp(config, "head")
+        else:
+            command.upgrade(config, "head")
+
+
+def _refuse_outdated(missing: list[str]) -> None:
+    if missing:
         raise ConfigError(
             "DATABASE_URL",
-            f"the database was made by an older version of Store Connect and lacks {', '.join(outdated[:5])}"
-            f"{' and more' if len(outdated) > 5 else ''}.",
+            f"the database was made by an older version of Store Connect and lacks {', '.join(missing[:5])}"
+            f"{' and more' if len(missing) > 5 else ''}.",
             "Keep the old file aside and start with a new database (another DATABASE_URL, or move the SQLite file away); "
             "then add the stores again and import the mappings exported from the old version.",
         )

@@ -25,16 +25,14 @@ class AuditEntry(SQLModel, table=True):
 
 
 # The application only appends; the database refuses anything else, whoever asks.
-for verb in ("UPDATE", "DELETE"):
-    event.listen(AuditEntry.__table__, "after_create", DDL(
-        f"CREATE TRIGGER auditentry_no_{verb.lower()} BEFORE {verb} ON auditentry "
-        "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
-    ).execute_if(dialect="sqlite"))
-event.listen(AuditEntry.__table__, "after_create", DDL(
-    "CREATE OR REPLACE FUNCTION auditentry_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$ LANGUAGE plpgsql"
-).execute_if(dialect="postgresql"))
-event.listen(AuditEntry.__table__, "after_create", DDL(
-    "CREATE TRIGGER auditentry_append_only BEFORE UPDATE OR DELETE ON auditentry "
-    "FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()"
-).execute_if(dialect="postgresql"))
+# (dialect, statement); run after the table is created, by create_all and by the first migration.
+APPEND_ONLY_TRIGGERS = [
+    *(("sqlite", f"CREATE TRIGGER auditentry_no_{verb.lower()} BEFORE {verb} ON auditentry "
+                 "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END") for verb in ("UPDATE", "DELETE")),
+    ("postgresql", "CREATE OR REPLACE FUNCTION auditentry_append_only() RETURNS trigger AS $$ "
+                   "BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$ LANGUAGE plpgsql"),
+    ("postgresql", "CREATE TRIGGER auditentry_append_only BEFORE UPDATE OR DELETE ON auditentry "
+                   "FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()"),
+]
+for _dialect, _statement in APPEND_ONLY_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))

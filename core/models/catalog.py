@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from core.models.base import utc_now
@@ -64,7 +64,7 @@ class MappingComponent(SQLModel, table=True):
     position: int = Field(sa_column=Column(Integer, nullable=False))
     # Bumped whenever the mapping changes; a grid save based on an older version is refused.
     version: int = Field(sa_column=Column(Integer, nullable=False))
-    updated_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utc_now)
 
 
 class StoreMappingVersion(SQLModel, table=True):

@@ -1,11 +1,14 @@
-"""Opening the database: tables are created once, and a database from an older schema is refused in plain words."""
+"""Opening the database: a new one is made from the models, an existing one is migrated, one from an older schema is refused."""
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
 
-from core.db import init_db, make_engine
+from core.db import MIGRATIONS, init_db, make_engine, migrate
 from core.errors import ConfigError
 
 
@@ -33,3 +36,64 @@ def test_a_database_from_an_older_schema_is_refused_with_what_to_do(tmp_path):
     with sqlite3.connect(path) as old:  # nothing in the old file was touched
         assert old.execute("SELECT * FROM mapping_component").fetchall() == [(1, 1, "MUG-WHITE", 2)]
         assert [name for (name,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["mapping_component"]
+
+
+def _schema_differences(engine) -> list:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+
+def _revision(engine) -> str | None:
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_the_migrations_build_exactly_the_models_schema(database_url):
+    """Replaying every migration on an empty database (SQLite, or PostgreSQL in CI) gives what the models describe,
+    append-only audit trail included: a model change without its migration fails here."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    assert _revision(engine) == _head()
+    assert _schema_differences(engine) == []
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO auditentry (at, actor, via, action, store_name, subject, before_json, after_json, detail) "
+                                "VALUES (CURRENT_TIMESTAMP, 'ann', 'test', 'store.add', '', '', 'null', 'null', '')"))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE auditentry SET actor = 'someone else'"))
+    engine.dispose()
+
+
+def test_a_new_database_is_made_from_the_models_and_marked_up_to_date(database_url):
+    engine = make_engine(database_url)
+    init_db(engine)
+    assert _revision(engine) == _head() and _schema_differences(engine) == []
+    engine.dispose()
+
+
+def test_a_current_database_from_before_migrations_is_kept_and_marked_up_to_date(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'early.db'}")
+    SQLModel.metadata.create_all(engine)  # how the first builds made their databases
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO store (name, environment, enabled, notes, version, created_at, updated_at) "
+                                "VALUES ('Acme', 'production', 1, '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    assert _revision(engine) is None
+    init_db(engine)
+    assert _revision(engine) == _head()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM store")).scalars().all() == ["Acme"]
+    engine.dispose()
