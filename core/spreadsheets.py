@@ -15,12 +15,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import posixpath
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Iterable, Sequence
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -496,7 +498,7 @@ def _read_csv(data: bytes, filename: str, columns: Sequence[Column], max_rows: i
 
 
 def _read_xlsx(data: bytes, filename: str, max_rows: int):
-    import openpyxl
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -517,58 +519,75 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int):
             f"The workbook '{filename}' unpacks to {unpacked / 1_048_576:.0f} MB, more than we read at once.",
             "Delete unused sheets, pictures and formatting, or save the data as CSV and upload that.",
         )
+    damaged = _not_a_spreadsheet(filename, " (Excel says it is damaged)")
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many types for a damaged workbook
-        raise _not_a_spreadsheet(filename, " (Excel says it is damaged)") from None
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # calamine raises several types for a damaged workbook
+        raise damaged from None
     try:
-        sheet = workbook.worksheets[0]
-        merged = _merged_ranges(archive, getattr(sheet, "_worksheet_path", None))
-        _refuse_merged(merged, filename, sheet.title)
-        header: list[str] = []
-        rows: list[list[str]] = []
-        formulas: list[str] = []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            values = []
-            for cell in cells:
-                if getattr(cell, "data_type", None) == "f":
-                    formulas.append(cell.coordinate)
-                values.append(_cell_text(cell.value))
-            if number == 1:
-                header = values
-            else:
-                rows.append(values)
-                if len(rows) > max_rows:
-                    break
-        notes = []
-        if len(workbook.worksheets) > 1:
-            others = ", ".join(f"'{ws.title}'" for ws in workbook.worksheets[1:])
-            notes.append(f"Only the first sheet, '{sheet.title}', was read; {others} were not.")
+        sheets = [sheet.name for sheet in workbook.sheets_metadata if sheet.typ == SheetTypeEnum.WorkSheet]
+        sheet = workbook.get_sheet_by_name(sheets[0])
+        # Up to max_rows + 1 data rows: one more than allowed is enough to refuse the file.
+        cells = sheet.to_python(skip_empty_area=False, nrows=max_rows + 2)
+        merged = [_range_name(start, end) for start, end in sheet.merged_cell_ranges or ()]
+    except Exception:  # also IndexError: a workbook without a worksheet
+        raise damaged from None
     finally:
         workbook.close()
+    _refuse_merged(merged, filename, sheet.name)
+    formulas = _formula_cells(archive, _sheet_part(archive, sheet.name))
     if formulas:
         shown = ", ".join(formulas[:5]) + (f" and {len(formulas) - 5} more" if len(formulas) > 5 else "")
         raise SpreadsheetError(
-            f"The sheet '{sheet.title}' has formulas (cells {shown}). We read typed values only, so a formula's result could be missed.",
+            f"The sheet '{sheet.name}' has formulas (cells {shown}). We read typed values only, so a formula's result could be missed.",
             "Select the columns, copy, then Paste Special > Values to replace formulas with their results; save and upload again.",
         )
-    return header, rows, {"format": "xlsx", "sheet": sheet.title, "notes": notes}
+    rows = [[_cell_text(value) for value in row] for row in cells]
+    notes = []
+    if len(sheets) > 1:
+        others = ", ".join(f"'{name}'" for name in sheets[1:])
+        notes.append(f"Only the first sheet, '{sheet.name}', was read; {others} were not.")
+    return (rows[0] if rows else []), rows[1:], {"format": "xlsx", "sheet": sheet.name, "notes": notes}
 
 
-def _merged_ranges(archive: zipfile.ZipFile, part: str | None) -> list[str]:
-    # openpyxl's read-only mode does not report merged cells; they sit after the
-    # rows in the sheet's XML, so scan it as a stream instead of loading it whole.
-    if part is None:
+def _range_name(start: tuple[int, int], end: tuple[int, int]) -> str:
+    """((6, 0), (6, 1)) -> 'A7:B7' (calamine counts rows and columns from 0)."""
+    first, last = f"{_column_letter(start[1])}{start[0] + 1}", f"{_column_letter(end[1])}{end[0] + 1}"
+    return first if first == last else f"{first}:{last}"
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The file inside the workbook that holds the sheet called `name`, e.g. 'xl/worksheets/sheet1.xml'."""
+    relationship = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    rel_id = next((sheet.get(relationship) for sheet in book.iter() if sheet.tag.endswith("}sheet") and sheet.get("name") == name), None)
+    target = next((link.get("Target") for link in links if link.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _formula_cells(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+    """Cells of the sheet that hold a formula ('C3', ...), read from its XML as a stream.
+
+    calamine reads only the values Excel saved with a formula, which are missing when
+    the file was made by another program; so formulas are refused, found here. In the
+    file format a cell's formula is its first child element, <f>.
+    """
+    if part is None or part not in archive.namelist():
         return []
-    part = part.lstrip("/")
-    pattern = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+    pattern = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
     found: dict[str, None] = {}  # ordered and without repeats (a match may sit in two windows)
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(1 << 20):
             window = tail + chunk
             found.update(dict.fromkeys(match.decode() for match in pattern.findall(window)))
-            tail = window[-512:]
+            tail = window[-1024:]
     return list(found)
 
 

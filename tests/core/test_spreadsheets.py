@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import io
 import random
+import zipfile
 
 import numpy as np
 import openpyxl
@@ -251,6 +252,21 @@ def test_formulas_are_listed_by_cell():
         read_table(data, "m.xlsx", COLUMNS)
     assert "C2, C3, C4, C5, C6 and 2 more" in refused.value.message
     assert "Paste Special" in refused.value.fix
+
+
+def test_formulas_saved_with_their_results_are_refused_too():
+    # Excel saves each formula's last result beside it; a reader of values alone would take that and never know.
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["WM-1", "MUG-WHITE", None]], formulas={"C2": "=1+1"})))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")
+                assert b"<v>2</v>" in content
+            target.writestr(item, content)
+    with pytest.raises(SpreadsheetError, match=r"formulas \(cells C2\)"):
+        read_table(buffer.getvalue(), "m.xlsx", COLUMNS)
 
 
 def test_the_format_comes_from_the_content_not_the_name():
