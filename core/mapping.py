@@ -339,16 +339,15 @@ def _compare(current: pd.DataFrame, desired: pd.DataFrame, *, replace: bool, kee
 @bulk_operation
 def apply_changes(session: Session, changes: ChangeSet) -> dict[str, int]:
     """Write a ChangeSet in the caller's transaction. Raises Conflict when the store's mappings moved since it was made."""
-    claim_store_version(session, changes.store_id, expected=changes.store_version)
+    version = claim_store_version(session, changes.store_id, expected=changes.store_version)
     changed = changes.skus_with(Status.changed)
     removed = changes.skus_with(Status.removed)
     added = changes.skus_with(Status.added)
-    versions = changes.current.drop_duplicates("platform_sku").set_index("platform_sku")["version"].loc[changed] + 1
     if len(added) + len(changed) == len(changes.status) - len(removed):  # every wanted mapping is written
         writing = changes.desired
     else:
         writing = changes.desired[member(changes.desired["platform_sku"], [*added, *changed])]
-    write_mappings(session, changes.store_id, deleted=[*removed, *changed], components=writing, versions=versions.to_dict())
+    write_mappings(session, changes.store_id, deleted=[*removed, *changed], components=writing, version=version)
     return changes.counts()
 
 
@@ -420,14 +419,16 @@ def _in_chunks(values: Sequence) -> Iterable[list]:
 
 
 def write_mappings(
-    session: Session, store_id: int, *, deleted: Sequence[str], components: pd.DataFrame, versions: MappingType[str, int], check_new: bool = False
+    session: Session, store_id: int, *, deleted: Sequence[str], components: pd.DataFrame, version: int, check_new: bool = False
 ) -> None:
     """Delete the `deleted` platform SKUs' rows, then insert `components` (platform_sku, system_sku, quantity).
 
-    Call it after claim_store_version, which makes writers to one store take turns.
+    Call it after claim_store_version, which makes writers to one store take turns,
+    and pass the store's new mapping version: every mapping written gets it as its
+    own version. Store versions only go up, so a mapping deleted and made again never
+    carries the version a stale page showed for the old one.
     Components are numbered in the order given, which is the order they were
-    entered. A platform SKU's rows get its version from `versions` (1 when absent:
-    a new mapping). Raises Conflict if a new mapping exists already, which happens
+    entered. Raises Conflict if a new mapping exists already, which happens
     only when someone else added it at the same moment: `check_new` looks for that
     first (for writers that did not check the store's version, like the grid); the
     primary key catches the rest.
@@ -442,7 +443,6 @@ def write_mappings(
     platform = components["platform_sku"]
     codes = pd.factorize(platform.to_numpy(dtype=object))[0]
     position = pd.Series(codes).groupby(codes).cumcount().tolist()  # 0, 1, ... within each platform SKU, in the order given
-    version = platform.map(versions).fillna(1).astype("int64").tolist() if versions else 1
     try:
         insert_many(session, component, {
             "store_id": store_id, "platform_sku": platform.tolist(), "system_sku": components["system_sku"].tolist(),

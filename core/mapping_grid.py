@@ -113,13 +113,13 @@ def save_grid(
 
     # Store row first, then mapping rows: the same order as an import, so two
     # writers queue up behind each other instead of deadlocking (PostgreSQL).
-    claim_store_version(session, store_id)
-    _claim_mappings(session, store_id, claims)
+    version = claim_store_version(session, store_id)
+    _claim_mappings(session, store_id, claims, version)
     writing = checked.components[member(checked.components["platform_sku"], result.added + result.changed)]
     # check_new: now that this save holds the store's lock, look again for the new
     # platform SKUs, which someone may have added since the check above.
     write_mappings(session, store_id, deleted=result.removed + result.changed, components=writing,
-                   versions={sku: by_sku[sku].version + 1 for sku in result.changed}, check_new=True)
+                   version=version, check_new=True)
     for names in (result.added, result.changed, result.removed):
         names.sort()
     store_name = store_name_of(session, store_id)
@@ -132,15 +132,15 @@ def save_grid(
     return result
 
 
-def _claim_mappings(session: Session, store_id: int, views: Sequence[MappingView]) -> None:
-    """Bump each mapping's version only if it is still the one the user saw; Conflict otherwise."""
+def _claim_mappings(session: Session, store_id: int, views: Sequence[MappingView], version: int) -> None:
+    """Move each mapping to the store's new `version`, only if it still has the one the user saw; Conflict otherwise."""
     component = MappingComponent.__table__
     stale = []
     for view in views:
         result = session.execute(
             update(component)
             .where(component.c.store_id == store_id, component.c.platform_sku == view.platform_sku, component.c.version == view.version)
-            .values(version=component.c.version + 1, updated_at=utc_now())
+            .values(version=version, updated_at=utc_now())
         )
         if result.rowcount < 1:
             stale.append(view.platform_sku)

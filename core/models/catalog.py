@@ -62,7 +62,9 @@ class MappingComponent(SQLModel, table=True):
     quantity: int = Field(sa_column=Column(Integer, nullable=False))
     # The order the components were entered in, kept for display and export.
     position: int = Field(sa_column=Column(Integer, nullable=False))
-    # Bumped whenever the mapping changes; a grid save based on an older version is refused.
+    # The store's mapping version (StoreMappingVersion) when this mapping was last written. It
+    # only goes up, so a mapping deleted and made again never looks like the one an old page
+    # showed; a grid save based on an older version is refused.
     version: int = Field(sa_column=Column(Integer, nullable=False))
     updated_at: datetime = Field(default_factory=utc_now)
 

@@ -198,7 +198,28 @@ def test_grid_save_adds_edits_and_deletes(engine, store):
     }
     with session_scope(engine) as session:
         versions = {m.platform_sku: m.version for m in mapping.list_mappings(session, store).mappings}
-    assert versions == {"WM-1": 2, "WM-3": 2, "WM-4": 1}
+        store_version = mapping.store_mapping_version(session, store)
+    # Every mapping this save wrote carries the store's new version; the ones it left alone keep theirs.
+    assert store_version == 2 and versions == {"WM-1": 2, "WM-3": 2, "WM-4": 2}
+    assert {view.platform_sku: view.version for view in page.mappings} == {"WM-1": 1, "WM-2": 1, "WM-3": 1}
+
+
+@pytest.mark.parametrize("stale_edit", ["change", "delete"])
+def test_a_mapping_deleted_and_made_again_is_not_overwritten_from_an_old_page(engine, store, stale_edit):
+    load(engine, store, [["WM-1", "MUG-WHITE", "1"]])
+    with session_scope(engine) as session:
+        old_page = mapping.list_mappings(session, store)  # Alice opens the page
+    with session_scope(engine) as session:  # Bob deletes WM-1, then maps it again differently
+        mapping_grid.save_grid(session, store, mapping.list_mappings(session, store), [], actor=ADMIN)
+    load(engine, store, [["WM-1", "TEA-BOX", "5"]])
+    rows = old_page.grid_rows()
+    if stale_edit == "change":
+        rows[0]["quantity"] = 3
+    else:
+        rows = []
+    with pytest.raises(Conflict, match="WM-1"), session_scope(engine) as session:
+        mapping_grid.save_grid(session, store, old_page, rows, actor=ADMIN)
+    assert mapping_state(engine, store) == {"WM-1": [("TEA-BOX", 5)]}
 
 
 def test_grid_save_with_nothing_changed_writes_nothing(engine, store):
