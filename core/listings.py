@@ -157,6 +157,11 @@ def unmapped(session: Session, store_id: int, listings: list[Listing]) -> list[L
     return [listing for listing in listings if listing.sku not in mapped]
 
 
+def compare_again(session: Session, store_id: int, report: UnmappedReport) -> UnmappedReport:
+    """The listings read earlier compared with the store's mappings as they are now, without calling Walmart."""
+    return UnmappedReport(report.scan, unmapped(session, store_id, report.scan.listings))
+
+
 def find_unmapped(session: Session, runtime, store_id: int) -> UnmappedReport:
     """Read the store's listings from Walmart and compare them with its mappings."""
     credential = credentials_for_check(session, runtime.vault, find_store(session, store_id))

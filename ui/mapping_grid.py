@@ -125,7 +125,8 @@ def _add_prefill(runtime, store_id: int, grid: Grid) -> None:
     if not pending or pending[0] != store_id:
         return
     rows = _with_edits(grid, grid.positions(grid.only_errors))
-    present = set(rows["platform_sku"].dropna())
+    with session_scope(runtime.engine) as session:
+        present = set(rows["platform_sku"].dropna()) | mapping.mapped_platform_skus(session, store_id, pending[1])
     new = [sku for sku in pending[1] if sku not in present]
     blank = pd.DataFrame([{"platform_sku": sku, "system_sku": None, "quantity": None} for sku in new], columns=rows.columns)
     _keep(runtime, grid, pd.concat([rows, blank], ignore_index=True) if new else rows)

@@ -233,6 +233,13 @@ def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
     assert state["WM-NEW"] == [("MUG", 1), ("TEA", 2)] and "WM-LATER" not in state
     assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-NEW"]  # reloaded: the empty row is gone
 
+    # The listings read earlier are compared again with the mappings now: only WM-LATER is left to offer.
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Mapped"], metrics["Not mapped"]) == ("2", "1")
+    app.text_input(key="mapping_search").set_value("WM-L").run()  # WM-NEW is not on the grid's page now
+    app.button(key="mapping_listings_to_grid").click().run()
+    assert list(grid(app)["platform_sku"]) == ["WM-LATER"]
+
 
 def test_no_item_permission_links_to_the_store_status(app, runtime, gateway):
     gateway.add_key("production", LIMITED_ID, LIMITED_SECRET, scopes={"orders": "full_access", "item": "no_access"})
