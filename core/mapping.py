@@ -37,7 +37,7 @@ from core.models import MappingComponent, Store, StoreMappingVersion, utc_now
 from core.spreadsheets import TEXT, write_table
 
 PAGE_SIZE = 50
-GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size")
+GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size", "loaded_platform_sku")
 _IN_CHUNK = 900  # values per IN (...) statement; under every database's parameter limit
 
 
@@ -84,7 +84,8 @@ class MappingPage:
     names: dict[str, str] = field(default_factory=dict)  # system SKU -> product name
 
     def grid_rows(self) -> list[dict]:
-        """One dict per component, keys GRID_COLUMNS; product_name and bundle_size are for display only."""
+        """One dict per component, keys GRID_COLUMNS; product_name and bundle_size are for display only, and
+        loaded_platform_sku keeps the row's platform SKU as loaded, for the save (core.mapping_grid.save_grid)."""
         return [
             {
                 "platform_sku": mapping.platform_sku,
@@ -92,6 +93,7 @@ class MappingPage:
                 "quantity": component.quantity,
                 "product_name": self.names.get(component.system_sku, ""),
                 "bundle_size": mapping.bundle_size,
+                "loaded_platform_sku": mapping.platform_sku,
             }
             for mapping in self.mappings
             for component in mapping.components

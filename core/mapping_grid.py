@@ -38,12 +38,15 @@ class GridSaveResult:
 
 
 def grid_frame(edited_rows: pd.DataFrame | Sequence[MappingType[str, Any]]) -> pd.DataFrame:
-    """The grid's rows as text cells, indexed by 1-based position; rows left completely empty are dropped."""
+    """The grid's rows as text cells, indexed by 1-based position; rows left completely empty are dropped.
+
+    `loaded_platform_sku` is the platform SKU a row had when the page was loaded ('' for a new row).
+    """
     records = edited_rows.to_dict("records") if isinstance(edited_rows, pd.DataFrame) else list(edited_rows)
     frame = pd.DataFrame(
         {
             key: pd.Series([cell_text(record.get(key)) for record in records], dtype=TEXT)
-            for key in ("platform_sku", "system_sku", "quantity")
+            for key in ("platform_sku", "system_sku", "quantity", "loaded_platform_sku")
         }
     )
     frame.index = pd.RangeIndex(1, len(records) + 1, name="row")
@@ -63,8 +66,9 @@ def save_grid(
     """Save what the user did to a page of the grid, all or nothing.
 
     `shown` is the page as it was loaded (with versions); `edited_rows` is the grid
-    after editing, one row per component with platform_sku, system_sku and quantity
-    (other keys are ignored). A shown mapping whose rows are all gone is deleted.
+    after editing, one row per component with platform_sku, system_sku and quantity,
+    and, for rows that were loaded, loaded_platform_sku (other keys are ignored). A
+    shown mapping whose rows are all gone is deleted.
 
     Returns saved=False with errors when any row is invalid, unless
     `discard_invalid`: then the platform SKUs with bad rows are left as they were
@@ -95,7 +99,10 @@ def save_grid(
     desired = grouped_components(checked.components[~member(checked.components["platform_sku"], rejected)])
     discarded = sorted(sku for sku in rejected & (set(by_sku) | set(frame["platform_sku"])) if sku.strip())
     result = GridSaveResult(True, errors, discarded=discarded)
-    present = set(frame["platform_sku"])
+    # A shown mapping is deleted only when its rows are really gone: not when a row of it was
+    # skipped for a problem, even one that also changed its platform SKU.
+    skipped = frame[member(frame["platform_sku"], rejected)]
+    present = set(frame["platform_sku"]) | checked.untouchable | set(skipped["loaded_platform_sku"])
     claims: list[MappingView] = []
     for sku, components in desired.items():
         view = by_sku.get(sku)

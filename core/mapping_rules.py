@@ -24,7 +24,7 @@ from sqlmodel import Session
 from core.catalog import existing_skus, similar_skus, sku_problem
 from core.errors import ValidationFailed
 from core.models.catalog import SKU_MAX_LENGTH
-from core.spreadsheets import TEXT, Column, RowError, cell_lengths, cells_matching, has_hidden_characters
+from core.spreadsheets import INVISIBLE_CHARACTER, TEXT, Column, RowError, cell_lengths, cells_matching, has_hidden_characters
 
 MAX_QUANTITY = 10_000  # more than this per unit sold is a typo, not a bundle
 
@@ -159,6 +159,13 @@ class ValidatedRows:
     @property
     def platform_skus(self) -> int:
         return int(self.components["platform_sku"].nunique())
+
+    @property
+    def untouchable(self) -> set[str]:
+        """Platform SKUs a save that skips the rejected rows must leave as they are: each rejected one as
+        written, and as it reads without stray spaces or invisible characters (a row for 'WM-1 ' was meant
+        for WM-1, so WM-1 must not be deleted or replaced because that row was skipped)."""
+        return self.rejected | {INVISIBLE_CHARACTER.sub("", sku).strip() for sku in self.rejected}
 
 
 def cell_text(value: Any) -> str:

@@ -28,6 +28,7 @@ PREFILL_LIMIT = 100  # listings added at once: enough to work through, few enoug
 EDITOR_KEY = "mapping_editor_key"  # the current editor's key, for tests that seed edits
 PAGE = "mapping_page"
 EDITABLE = ["platform_sku", "system_sku", "quantity"]
+LOADED = "loaded_platform_sku"
 SHOWN = [*EDITABLE, "product_name", "bundle_size"]
 COLUMNS = {
     "platform_sku": st.column_config.TextColumn("Platform SKU", required=True, help="The listing's SKU on Walmart. Several rows with the same one make a bundle."),
@@ -80,6 +81,9 @@ def _frame(session, rows: pd.DataFrame) -> pd.DataFrame:
     frame["bundle_size"] = frame["platform_sku"].map(sizes).astype("Int64")
     for extra in ("problem", "fix"):
         frame[extra] = [("" if pd.isna(v) else str(v)) for v in rows[extra]] if extra in rows else ""
+    # Not shown: the platform SKU each row had when loaded (none for new rows), so a row skipped for a problem
+    # after its SKU was edited still keeps its mapping (core.mapping_grid.save_grid).
+    frame[LOADED] = text(rows[LOADED]) if LOADED in rows else text(rows["platform_sku"])
     return frame
 
 
@@ -146,7 +150,7 @@ def _save(runtime, store_id: int, grid: Grid, positions: list[int], discard: boo
     rows = _with_edits(grid, positions)
     skipped = _untouched_prefill(grid, rows)
     saving = rows[~skipped].reset_index(drop=True)
-    ok, result = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[EDITABLE], actor=actor(), discard_invalid=discard),
+    ok, result = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED]], actor=actor(), discard_invalid=discard),
                          conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
     if not ok:

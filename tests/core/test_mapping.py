@@ -165,7 +165,7 @@ def test_list_filter_paginate_and_coverage(engine, store, other_store):
     assert figures.to_dict() == {"platform_skus": 122, "bundles": 2, "components": 123}
     grid = coaster.grid_frame()
     assert grid.columns.tolist() == list(mapping.GRID_COLUMNS)
-    assert grid.values.tolist() == [["WM-BUNDLE", "MUG-WHITE", 1, "White mug", 3], ["WM-BUNDLE", "COASTER-OAK", 2, "Oak coaster", 3]]
+    assert grid.values.tolist() == [["WM-BUNDLE", "MUG-WHITE", 1, "White mug", 3, "WM-BUNDLE"], ["WM-BUNDLE", "COASTER-OAK", 2, "Oak coaster", 3, "WM-BUNDLE"]]
 
 
 # --------------------------------------------------------------------------- grid saves
@@ -220,6 +220,21 @@ def test_a_mapping_deleted_and_made_again_is_not_overwritten_from_an_old_page(en
     with pytest.raises(Conflict, match="WM-1"), session_scope(engine) as session:
         mapping_grid.save_grid(session, store, old_page, rows, actor=ADMIN)
     assert mapping_state(engine, store) == {"WM-1": [("TEA-BOX", 5)]}
+
+
+@pytest.mark.parametrize("new_name, system_sku", [("WM-1 ", "TEA-BOX"), ("WM-1\u200b", "TEA-BOX"), ("WM-9", "NOPE")])
+def test_a_renamed_row_skipped_for_a_problem_keeps_its_mapping(engine, store, new_name, system_sku):
+    # "Discard the rows with problems": the row's mapping is left exactly as it was, never deleted.
+    load(engine, store, [["WM-1", "MUG-WHITE", "1"], ["WM-2", "MUG-WHITE", "1"]])
+    with session_scope(engine) as session:
+        page = mapping.list_mappings(session, store)
+    rows = page.grid_rows()
+    rows[0].update(platform_sku=new_name, system_sku=system_sku)
+    rows[1]["quantity"] = 4
+    with session_scope(engine) as session:
+        result = mapping_grid.save_grid(session, store, page, rows, actor=ADMIN, discard_invalid=True)
+    assert result.saved and (result.changed, result.removed) == (["WM-2"], []) and result.discarded == [new_name]
+    assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("MUG-WHITE", 4)]}
 
 
 def test_grid_save_with_nothing_changed_writes_nothing(engine, store):

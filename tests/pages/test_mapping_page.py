@@ -105,6 +105,13 @@ def test_discarding_the_bad_rows_saves_the_rest(app, runtime, store):
     assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 4)] and mapping_state(runtime.engine, store)["WM-2"] == [("TEA", 1)]
 
 
+def test_a_row_renamed_with_a_problem_and_discarded_keeps_its_mapping(app, runtime, store):
+    open_page(app)
+    save(app, edited_rows={0: {"platform_sku": "WM-9", "system_sku": "NOPE"}, 1: {"quantity": 5}}, discard=True)
+    assert "Saved: 0 added, 1 changed, 0 deleted." in app.success[0].value
+    assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 1)], "WM-2": [("TEA", 5)], "WM-3": [("COASTER", 2)]}
+
+
 def test_a_conflict_keeps_the_other_persons_change_and_reloads(app, runtime, store):
     open_page(app)
     with session_scope(runtime.engine) as session:  # a colleague changes WM-1 after the page was shown
