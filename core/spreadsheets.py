@@ -66,6 +66,7 @@ _ENCODING_NAMES = {
     "utf-16-be": "UTF-16 (big-endian)",
     "gb18030": "GB18030/GBK (Chinese)",
     "cp1252": "Windows-1252 (Western European Excel)",
+    "cp1251": "Windows-1251 (Cyrillic Excel)",
 }
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -387,13 +388,13 @@ def _decode(data: bytes, filename: str) -> tuple[str, str]:
 
 # Excel's plain "CSV" is saved in the computer's code page: GBK on Chinese Windows
 # (GB18030 reads all of GBK), Windows-1252 on US and Western European Windows.
-_CODE_PAGES = ("gb18030", "cp1252")
+_CODE_PAGES = ("gb18030", "cp1252", "cp1251")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _SAVE_AS_UTF8 = "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)' and upload that file."
 
 
 def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
-    """Text that is not UTF-8, read as Chinese or Western Excel saved it, or refused."""
+    """Text that is not UTF-8, read as Chinese, Western or Cyrillic Excel saved it, or refused."""
     texts = {}
     for encoding in _CODE_PAGES:
         try:
@@ -403,18 +404,18 @@ def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
     if texts:
         from charset_normalizer import from_bytes
 
-        # Most Western accented letters also make valid GBK byte pairs (and Chinese text
-        # valid Windows-1252), so ask which reading looks like real text. Its usual 20%
-        # "mess" cut-off is lifted because product names are full of ™, € and ¢; only a
-        # reading it finds wholly garbled (a Russian file, say) is dropped.
+        # Most Western accented letters also make valid GBK byte pairs, and any byte is
+        # valid Windows-1252 and almost any Windows-1251, so ask which reading looks like
+        # real text. Its usual 20% "mess" cut-off is lifted because product names are
+        # full of ™, € and ¢; only a reading it finds wholly garbled is dropped.
         found = from_bytes(_lines_with_non_ascii(data), cp_isolation=list(texts), threshold=1.0, preemptive_behaviour=False)
         ranked = [match for match in found if match.encoding in texts]
         if len(ranked) > 1 and abs(ranked[0].chaos - ranked[1].chaos) < 0.01 and abs(ranked[0].coherence - ranked[1].coherence) < 0.02:
             # Equal scores, as with a word or two: the detector would then pick Chinese
             # by rule, not by evidence, and a wrong pick garbles every accent silently.
             raise SpreadsheetError(
-                f"We cannot tell whether '{filename}' was saved by Chinese or by Western European Excel, "
-                "so letters such as 茶 or é in it could come out wrong.",
+                f"We cannot tell which language version of Excel saved '{filename}', "
+                "so letters such as 茶, é or ж in it could come out wrong.",
                 _SAVE_AS_UTF8,
             )
         if ranked:

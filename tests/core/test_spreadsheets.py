@@ -125,23 +125,26 @@ def test_a_file_too_short_to_tell_chinese_from_western_is_refused(name, encoding
     assert decodes(data, "gb18030") and decodes(data, "cp1252")
     with pytest.raises(SpreadsheetError) as refused:
         read_table(data, "catalog.csv", PRODUCTS)
-    assert "Chinese or by Western European Excel" in refused.value.message
+    assert "which language version of Excel" in refused.value.message
     assert "CSV UTF-8" in refused.value.fix
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"Platform SKU,System SKU,Quantity\r\nWM-1,MUG-\x81\xff,1\r\n",  # valid in neither code page
-        csv_bytes([["WM-1", "Кружка белая", "1"], ["WM-2", "Подставка дуб", "2"]], encoding="cp1251"),  # Russian: garbled as Windows-1252
-    ],
-    ids=["neither code page", "Russian Windows-1251"],
-)
-def test_text_in_an_unknown_encoding_is_refused_plainly(data):
+def test_text_in_an_unknown_encoding_is_refused_plainly():
+    # 0x81 is no character in Windows-1252, 0x98 none in Windows-1251, and neither starts a GB18030 pair before ','.
+    data = b"Platform SKU,System SKU,Quantity\r\nWM-1,MUG-\x81,1\r\nWM-2,TEA-\x98,1\r\n"
     with pytest.raises(SpreadsheetError) as refused:
         read_table(data, "mappings.csv", COLUMNS)
     assert "in a text encoding we cannot read" in refused.value.message
     assert "CSV UTF-8" in refused.value.fix
+
+
+@pytest.mark.parametrize("names", [["Кружка белая", "Подставка дуб"], ["Кружка белая"], ["Плед шерстяной"]])
+def test_cyrillic_excel_csv_is_read_as_windows_1251(names):
+    # Any byte is also valid Windows-1252, which would turn these names into accented Latin gibberish.
+    data = csv_bytes([[f"SKU-{n}", name] for n, name in enumerate(names)], header=["System SKU", "Product name"], encoding="cp1251")
+    table = read_table(data, "catalog.csv", PRODUCTS)
+    assert table.encoding == "cp1251" and table.frame["name"].tolist() == names
+    assert "Windows-1251 (Cyrillic Excel)" in table.describe()
 
 
 def test_utf8_files_never_run_the_encoding_detector(monkeypatch):
