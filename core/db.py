@@ -87,8 +87,9 @@ def _refuse_outdated(missing: list[str]) -> None:
             "DATABASE_URL",
             f"the database was made by an older version of Store Connect and lacks {', '.join(missing[:5])}"
             f"{' and more' if len(missing) > 5 else ''}.",
-            "Keep the old file aside and start with a new database (another DATABASE_URL, or move the SQLite file away); "
-            "then add the stores again and import the mappings exported from the old version.",
+            "Keep the old file aside and start with a new database (another DATABASE_URL, or move the SQLite file away). "
+            "To carry mappings over, first export them with the version that made the old file (Product mapping > Export, "
+            "or python -m core mappings export), then add the stores again here and import the files.",
         )
 
 

@@ -371,8 +371,13 @@ def claim_store_version(session: Session, store_id: int, expected: int | None = 
         raise _stale()
     try:
         session.execute(insert(version_table), [{"store_id": store_id, "version": 1, "updated_at": now}])
-    except IntegrityError:
-        raise _stale() from None
+    except IntegrityError:  # another first-ever change of this store's mappings got there first
+        if expected is not None:
+            raise _stale() from None
+        raise Conflict(
+            "Someone else saved changes to this store's mappings at the same moment, so nothing was saved.",
+            "Reload and make your changes again.",
+        ) from None
     return 1
 
 

@@ -23,6 +23,7 @@ def runtime() -> Runtime:
         import inspect
 
         st.session_state["resume_page"] = inspect.stack()[1].filename  # come back here once the router has run
-        st.session_state["resume_query"] = st.query_params.to_dict()  # switching pages drops them (a shared FAQ link's ?q=)
+        # Switching pages drops the query parameters (a shared FAQ link's ?q=); keep every value of each.
+        st.session_state["resume_query"] = {name: st.query_params.get_all(name) for name in st.query_params}
         st.switch_page("app.py")
     return shared_runtime()
