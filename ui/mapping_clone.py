@@ -55,6 +55,10 @@ def clone_section(runtime, store_id: int, stores: dict[int, str]) -> None:
     if not kept or kept[0] != wanted:  # a preview of other choices is not what would be applied
         return
     plan = kept[1]
+    if plan.changes.status.empty:
+        which = f" with a SKU containing '{plan.sku_filter}'" if plan.sku_filter else ""
+        st.info(f"{stores[source]} has no mappings{which} to copy.", icon=":material/info:")
+        return
     st.info(plan.summary())
     changes_table(plan.changes, WHAT, "This store now", "Other store", kind="What happens")
     if not actor().can(Permission.edit_mappings):

@@ -202,6 +202,20 @@ def test_clone_preview_then_apply(app, runtime, store):
     assert mapping_state(runtime.engine, target) == {"WM-1": [("MUG", 1)], "WM-2": [("COASTER", 9)], "WM-3": [("COASTER", 2)]}
 
 
+def test_cloning_from_a_store_without_matching_mappings_says_so(app, runtime, store):
+    empty = add_store(runtime, "Acme CA")  # no mappings at all
+    open_page(app)
+    app.selectbox(key="mapping_clone_source").set_value(empty).run()
+    app.button(key="mapping_clone_preview_button").click().run()
+    assert "Acme CA has no mappings to copy." in app.info[0].value
+    app.selectbox(key="mapping_store").set_value(empty).run()  # the other way round, with a filter nothing matches
+    app.selectbox(key="mapping_clone_source").set_value(store).run()
+    app.text_input(key="mapping_clone_filter").input("NOPE").run()
+    app.button(key="mapping_clone_preview_button").click().run()
+    assert "Acme has no mappings with a SKU containing 'NOPE' to copy." in app.info[0].value
+    assert not [b for b in app.button if b.key == "mapping_clone_apply"]
+
+
 def test_unmapped_listings(app, gateway, store):
     gateway.set_items("production", CLIENT_ID, [{"sku": "WM-1", "productName": "Mug"}, {"sku": "WM-NEW", "productName": "New listing", "gtin": "00886859944807"}])
     open_page(app)
