@@ -5,13 +5,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from core.errors import ConfigError
 
 
 def make_engine(url: str) -> Engine:
@@ -36,73 +34,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
 def init_db(engine: Engine) -> None:
-    """Bring the database to the current schema: a new one is created whole, an existing one is migrated.
+    """Bring the database to the current schema (core.schema). Raises ConfigError with a plain message."""
+    from core.schema import prepare
 
-    Raises ConfigError with a plain message when the database is unreachable, or
-    when it was made by a build from before migrations and lacks columns.
-    """
-    try:
-        existing = set(inspect(engine).get_table_names())
-        if "alembic_version" in existing:
-            migrate(engine)
-            return
-        if existing & set(SQLModel.metadata.tables):
-            # Made before migrations existed: usable only if it already has every column.
-            _refuse_outdated(_missing_columns(engine))
-        # New (or pre-migration but current): create what is missing from the models in one go,
-        # quicker than replaying every migration, and record it as up to date.
-        SQLModel.metadata.create_all(engine)
-        migrate(engine, stamp_only=True)
-    except OperationalError as exc:
-        raise ConfigError(
-            "DATABASE_URL",
-            f"the database cannot be opened ({type(exc.orig).__name__}).",
-            "Check that the server is running and the address, user and database name are right.",
-        ) from None
-
-
-def migrate(engine: Engine, *, stamp_only: bool = False) -> None:
-    """Apply the migrations in core/migrations/versions the database lacks; or, with `stamp_only`,
-    record that it is up to date without running any (it was just made from the models)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection  # core/migrations/env.py runs on it
-        if stamp_only:
-            command.stamp(config, "head")
-        else:
-            command.upgrade(config, "head")
-
-
-def _refuse_outdated(missing: list[str]) -> None:
-    if missing:
-        raise ConfigError(
-            "DATABASE_URL",
-            f"the database was made by an older version of Store Connect and lacks {', '.join(missing[:5])}"
-            f"{' and more' if len(missing) > 5 else ''}.",
-            "Keep the old file aside and start with a new database (another DATABASE_URL, or move the SQLite file away). "
-            "To carry mappings over, first export them with the version that made the old file (Product mapping > Export, "
-            "or python -m core mappings export), then add the stores again here and import the files.",
-        )
-
-
-def _missing_columns(engine: Engine) -> list[str]:
-    """table.column names the models have and the database's existing tables lack."""
-    inspector = inspect(engine)
-    existing = set(inspector.get_table_names())
-    missing = []
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name in existing:
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            missing.extend(f"{table.name}.{column.name}" for column in table.columns if column.name not in present)
-    return missing
+    prepare(engine)
 
 
 @contextmanager

@@ -1,12 +1,12 @@
-"""Alembic environment: runs on the connection core.db.init_db hands over, or on DATABASE_URL from the alembic CLI."""
+"""Alembic environment: runs on the connection core.schema hands over, or on DATABASE_URL from the alembic CLI."""
 from __future__ import annotations
 
+from logging.config import fileConfig
+
 from alembic import context
-from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from core.db import make_engine
 
 target_metadata = SQLModel.metadata
 
@@ -14,20 +14,23 @@ target_metadata = SQLModel.metadata
 def _migrate(connection) -> None:
     # render_as_batch: SQLite can only change a table by copying it, which batch mode does.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-    with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            # Two app servers starting at once must not both migrate: the second waits, then finds nothing to do.
-            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('store_connect_migrations'))"))
+    with context.begin_transaction():  # inside the caller's transaction: it commits or rolls back
         context.run_migrations()
 
 
+if context.is_offline_mode():
+    raise SystemExit("Writing migrations out as SQL (--sql) is not supported: run them against the database.")
 connection = context.config.attributes.get("connection")
 if connection is not None:
     _migrate(connection)
-else:  # the alembic command line (see README): the database the app is configured for
+else:  # the alembic command line (see README), on the database the app is configured for
     from core.config import load_settings
+    from core.db import make_engine
+    from core.schema import schema_transaction
 
+    if context.config.config_file_name:
+        fileConfig(context.config.config_file_name)
     engine = make_engine(load_settings().database_url)
-    with engine.begin() as cli_connection:
+    with schema_transaction(engine) as cli_connection:
         _migrate(cli_connection)
     engine.dispose()

@@ -1,6 +1,7 @@
 """Opening the database: a new one is made from the models, an existing one is migrated, one from an older schema is refused."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 
 import pytest
@@ -8,8 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from core.db import MIGRATIONS, init_db, make_engine, migrate
+from core.db import init_db, make_engine, session_scope
 from core.errors import ConfigError
+from core.schema import MIGRATIONS, prepare, run_alembic, schema_transaction
+from tests.conftest import ADMIN
+from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, mapping_state
 
 
 def test_a_new_database_is_created_and_opens_again(tmp_path):
@@ -54,20 +58,49 @@ def _revision(engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def _head() -> str:
+def _head(migrations=MIGRATIONS) -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations))
     return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _with_migration(tmp_path, body: str):
+    """A copy of core/migrations with one more migration, 0002, whose upgrade() runs `body`."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "versions" / "0002_test_change.py").write_text(
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0002"\ndown_revision = "0001"\n'
+        "branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n" + "".join(f"    {line}\n" for line in body.splitlines())
+        + "\n\ndef downgrade():\n    pass\n"
+    )
+    return folder
+
+
+@pytest.fixture
+def filled(database_url):
+    """A database at the current head with a store, its catalog and a bundle mapping."""
+    from core import catalog
+    from core.mapping_import import import_mappings
+
+    engine = make_engine(database_url)
+    init_db(engine)
+    store = add_store(engine, "Acme")
+    with session_scope(engine) as session:
+        catalog.import_catalog(session, csv_bytes([["MUG"], ["TEA"]], header=["System SKU"]), "c.csv", actor=ADMIN)
+        import_mappings(session, store, csv_bytes([["WM-1", "MUG*1+TEA*2", ""]]), "m.csv", actor=ADMIN)
+    yield engine, store
+    engine.dispose()
 
 
 def test_the_migrations_build_exactly_the_models_schema(database_url):
     """Replaying every migration on an empty database (SQLite, or PostgreSQL in CI) gives what the models describe,
     append-only audit trail included: a model change without its migration fails here."""
     engine = make_engine(database_url)
-    migrate(engine)
+    with schema_transaction(engine) as connection:
+        run_alembic(connection, MIGRATIONS, "upgrade", "head")
     assert _revision(engine) == _head()
     assert _schema_differences(engine) == []
     with engine.begin() as connection:
@@ -96,4 +129,47 @@ def test_a_current_database_from_before_migrations_is_kept_and_marked_up_to_date
     assert _revision(engine) == _head()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM store")).scalars().all() == ["Acme"]
+    engine.dispose()
+
+
+def test_a_migration_that_rebuilds_the_store_table_keeps_every_mapping(filled, tmp_path):
+    # SQLite changes a column by copying the table and dropping the old one; with foreign keys on,
+    # the drop would delete every mapping of every store (ON DELETE CASCADE).
+    engine, store = filled
+    migrations = _with_migration(tmp_path, 'with op.batch_alter_table("store") as batch:\n'
+                                           '    batch.alter_column("notes", existing_type=sa.Text(), nullable=True)')
+    prepare(engine, migrations=migrations)
+    assert _revision(engine) == "0002"
+    assert mapping_state(engine, store) == {"WM-1": [("MUG", 1), ("TEA", 2)]}
+
+
+def test_a_migration_that_fails_half_way_changes_nothing(filled, tmp_path):
+    engine, store = filled
+    migrations = _with_migration(tmp_path, 'op.add_column("store", sa.Column("region", sa.String(20)))\n'
+                                           'op.create_table("scratch", sa.Column("id", sa.Integer, primary_key=True))\n'
+                                           'raise RuntimeError("disk full")')
+    with pytest.raises(ConfigError) as refused:
+        prepare(engine, migrations=migrations)
+    assert "could not be brought up to date (RuntimeError); nothing was changed" in refused.value.message
+    assert _revision(engine) == "0001" and _schema_differences(engine) == []  # no region column, no scratch table
+    assert mapping_state(engine, store) == {"WM-1": [("MUG", 1), ("TEA", 2)]}
+
+
+def test_a_database_from_a_newer_version_is_refused_plainly(filled):
+    engine, _ = filled
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(ConfigError) as refused:
+        init_db(engine)
+    assert "made by a newer version of Store Connect" in refused.value.message and "Nothing was changed" in refused.value.fix
+
+
+def test_a_database_from_before_migrations_lacking_a_table_is_refused(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'early.db'}")
+    SQLModel.metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE store_mapping_version"))
+    with pytest.raises(ConfigError, match="lacks the table store_mapping_version"):
+        init_db(engine)
+    assert _revision(engine) is None
     engine.dispose()

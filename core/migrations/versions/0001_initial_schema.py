@@ -9,8 +9,6 @@ import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoString)
 from alembic import op
 
-from core.models.audit import APPEND_ONLY_TRIGGERS
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -208,9 +206,16 @@ def upgrade() -> None:
     with op.batch_alter_table('storehealth', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_storehealth_checked_at'), ['checked_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_storehealth_status'), ['status'], unique=False)
-    for dialect, statement in APPEND_ONLY_TRIGGERS:
-        if op.get_bind().dialect.name == dialect:
-            op.execute(statement)
+    # The audit trail is append-only: the database refuses UPDATE and DELETE, whoever asks.
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER auditentry_no_{verb.lower()} BEFORE {verb} ON auditentry "
+                       "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END")
+    elif op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE OR REPLACE FUNCTION auditentry_append_only() RETURNS trigger AS $$ "
+                   "BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$ LANGUAGE plpgsql")
+        op.execute("CREATE TRIGGER auditentry_append_only BEFORE UPDATE OR DELETE ON auditentry "
+                   "FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()")
 
 
 def downgrade() -> None:
