@@ -13,7 +13,8 @@ target_metadata = SQLModel.metadata
 
 def _migrate(connection) -> None:
     # render_as_batch: SQLite can only change a table by copying it, which batch mode does.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    # transactional_ddl: core.schema always runs this inside one transaction, SQLite included (BEGIN IMMEDIATE).
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, transactional_ddl=True)
     with context.begin_transaction():  # inside the caller's transaction: it commits or rolls back
         context.run_migrations()
 
