@@ -96,13 +96,13 @@ def save_grid(
     if errors and not discard_invalid:
         return GridSaveResult(False, errors)
 
+    # A skipped row leaves the mapping it was loaded with exactly as it is, even when the row's
+    # platform SKU was edited too: that mapping is neither changed (a component short) nor deleted.
+    rejected |= set(frame.loc[member(frame["platform_sku"], rejected), "loaded_platform_sku"]) - {""}
     desired = grouped_components(checked.components[~member(checked.components["platform_sku"], rejected)])
     discarded = sorted(sku for sku in rejected & (set(by_sku) | set(frame["platform_sku"])) if sku.strip())
     result = GridSaveResult(True, errors, discarded=discarded)
-    # A shown mapping is deleted only when its rows are really gone: not when a row of it was
-    # skipped for a problem, even one that also changed its platform SKU.
-    skipped = frame[member(frame["platform_sku"], rejected)]
-    present = set(frame["platform_sku"]) | checked.untouchable | set(skipped["loaded_platform_sku"])
+    present = set(frame["platform_sku"]) | rejected  # a shown mapping is deleted only when its rows are gone
     claims: list[MappingView] = []
     for sku, components in desired.items():
         view = by_sku.get(sku)

@@ -64,7 +64,7 @@ class ImportPlan:
             "removed": counts["removed"],
             "unchanged": counts["unchanged"],
             "rows_with_errors": len({e.row for e in self.errors}),
-            "platform_skus_rejected": len(self.rejected),
+            "platform_skus_rejected": len({sku.strip() for sku in self.rejected}),
         }
 
     def error_report(self) -> bytes:
@@ -121,7 +121,7 @@ def plan_import(session: Session, store_id: int, data: bytes, filename: str, *, 
     source = read_mapping_file(data, filename)
     labels = {key: text.strip() or key for key, text in source.headers.items()}
     checked = validate_rows(session, source.frame, labels)
-    changes = plan_changes(session, store_id, checked.components, replace=mode == ImportMode.replace, keep=checked.untouchable)
+    changes = plan_changes(session, store_id, checked.components, replace=mode == ImportMode.replace, keep=checked.rejected)
     return ImportPlan(store_id, mode, filename, source, changes, checked.errors, checked.rejected)
 
 

@@ -154,18 +154,12 @@ class ValidatedRows:
 
     components: pd.DataFrame
     errors: list[RowError]
-    rejected: set[str]  # platform SKUs left out because one of their rows has an error
+    rejected: set[str]  # platform SKUs left out because one of their rows has an error (also without stray spaces)
 
     @property
     def platform_skus(self) -> int:
         return int(self.components["platform_sku"].nunique())
 
-    @property
-    def untouchable(self) -> set[str]:
-        """Platform SKUs a save that skips the rejected rows must leave as they are: each rejected one as
-        written, and as it reads without stray spaces or invisible characters (a row for 'WM-1 ' was meant
-        for WM-1, so WM-1 must not be deleted or replaced because that row was skipped)."""
-        return self.rejected | {INVISIBLE_CHARACTER.sub("", sku).strip() for sku in self.rejected}
 
 
 def cell_text(value: Any) -> str:
@@ -283,6 +277,9 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: MappingType[str
                 "Write a bundle one way only: one row per component, or one row with SKU-A*1+SKU-B*2.", value)
 
     rejected = {e.key for e in errors if e.key} | set(platform[bad_platform])
+    # A row for 'WM-1 ' was meant for WM-1: leave WM-1 out as well, so a save that skips the bad
+    # row neither deletes WM-1 nor changes it into a bundle with a component missing.
+    rejected |= {INVISIBLE_CHARACTER.sub("", sku).strip() for sku in rejected} - {""}
     valid = components[~member(components["platform_sku"], rejected)] if rejected else components
     errors.sort(key=lambda e: (e.row if e.row is not None else -1, e.column))
     return ValidatedRows(valid[["platform_sku", "system_sku", "quantity", "row"]].reset_index(drop=True), errors, rejected)

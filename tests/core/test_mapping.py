@@ -123,7 +123,7 @@ def test_validation_reports_every_problem_with_its_row(engine):
     assert "Platform SKU is empty" in by_row[11][0]
     assert "zero width space" in by_row[12][0]
     assert len(by_row[15]) == 2
-    assert checked.rejected == {"WM-2", "WM-3", "WM-4", "WM-5", "WM-6", "WM-7", "WM-8\u200b", "WM-9", "WM-10", ""}
+    assert checked.rejected == {"WM-2", "WM-3", "WM-4", "WM-5", "WM-6", "WM-7", "WM-8\u200b", "WM-8", "WM-9", "WM-10", ""}
     assert checked.components[["platform_sku", "system_sku", "quantity"]].values.tolist() == [["WM-1", "MUG-WHITE", 1]]
 
 
@@ -222,19 +222,23 @@ def test_a_mapping_deleted_and_made_again_is_not_overwritten_from_an_old_page(en
     assert mapping_state(engine, store) == {"WM-1": [("TEA-BOX", 5)]}
 
 
-@pytest.mark.parametrize("new_name, system_sku", [("WM-1 ", "TEA-BOX"), ("WM-1\u200b", "TEA-BOX"), ("WM-9", "NOPE")])
-def test_a_renamed_row_skipped_for_a_problem_keeps_its_mapping(engine, store, new_name, system_sku):
-    # "Discard the rows with problems": the row's mapping is left exactly as it was, never deleted.
-    load(engine, store, [["WM-1", "MUG-WHITE", "1"], ["WM-2", "MUG-WHITE", "1"]])
+@pytest.mark.parametrize("new_name, quantity", [("WM-1 ", 2), ("WM-1\u200b", 2), ("WM-9", 0), ("WM-2", 0), ("WM-OTHER", 2)])
+def test_a_bundle_row_renamed_and_skipped_for_a_problem_leaves_the_bundle_whole(engine, store, new_name, quantity):
+    # "Discard the rows with problems": the mapping a skipped row came from is left exactly as it was,
+    # neither deleted nor saved as a bundle with that component missing.
+    load(engine, store, [["WM-1", "MUG-WHITE", "1"], ["WM-1", "TEA-BOX", "2"], ["WM-2", "MUG-WHITE", "1"], ["WM-OTHER", "MUG-WHITE", "1"]])
     with session_scope(engine) as session:
-        page = mapping.list_mappings(session, store)
-    rows = page.grid_rows()
-    rows[0].update(platform_sku=new_name, system_sku=system_sku)
-    rows[1]["quantity"] = 4
+        page = mapping.list_mappings(session, store, sku_text="WM-")
+        page.mappings = [view for view in page.mappings if view.platform_sku != "WM-OTHER"]  # WM-OTHER is not on this page
+    rows = [row for row in page.grid_rows()]
+    tea = next(row for row in rows if row["system_sku"] == "TEA-BOX")
+    tea.update(platform_sku=new_name, quantity=quantity)  # the TEA row moved away from WM-1, and it is bad
     with session_scope(engine) as session:
         result = mapping_grid.save_grid(session, store, page, rows, actor=ADMIN, discard_invalid=True)
-    assert result.saved and (result.changed, result.removed) == (["WM-2"], []) and result.discarded == [new_name]
-    assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("MUG-WHITE", 4)]}
+    assert result.saved and (result.added, result.changed, result.removed) == ([], [], [])
+    assert "WM-1" in result.discarded
+    assert mapping_state(engine, store) == {
+        "WM-1": [("MUG-WHITE", 1), ("TEA-BOX", 2)], "WM-2": [("MUG-WHITE", 1)], "WM-OTHER": [("MUG-WHITE", 1)]}
 
 
 def test_grid_save_with_nothing_changed_writes_nothing(engine, store):

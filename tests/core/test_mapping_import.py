@@ -184,12 +184,15 @@ def test_discarding_rejected_rows_applies_the_rest_and_keeps_rejected_skus_as_th
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 5)], "WM-2": [("TEA-BOX", 1)]}
 
 
-def test_replace_never_removes_a_sku_whose_row_was_rejected_for_stray_spaces(engine, store):
-    imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"]]))
-    the_plan = plan(engine, store, csv_bytes([["WM-1 ", "MUG-WHITE", "2"], ["WM-2", "TEA-BOX", "3"]]), mode="replace")
-    assert the_plan.rejected == {"WM-1 "} and the_plan.changes.platform_skus(Status.removed) == []
+def test_a_row_rejected_for_stray_spaces_leaves_its_mapping_whole(engine, store):
+    imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-1", "TEA-BOX", "2"], ["WM-2", "TEA-BOX", "1"]]))
+    # 'WM-1 ' was meant for WM-1: replace mode must neither remove WM-1 nor make it a bundle without TEA-BOX.
+    data = csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-1 ", "TEA-BOX", "2"], ["WM-2", "TEA-BOX", "3"]])
+    the_plan = plan(engine, store, data, mode="replace")
+    assert the_plan.rejected == {"WM-1 ", "WM-1"} and the_plan.counts()["platform_skus_rejected"] == 1
+    assert the_plan.changes.platform_skus(Status.removed) == [] and the_plan.changes.platform_skus(Status.changed) == ["WM-2"]
     apply(engine, the_plan, discard_rejected=True)
-    assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("TEA-BOX", 3)]}
+    assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1), ("TEA-BOX", 2)], "WM-2": [("TEA-BOX", 3)]}
 
 
 def test_a_plan_is_refused_when_the_store_changed_after_it_was_made(engine, store):
