@@ -536,12 +536,16 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int):
     finally:
         workbook.close()
     _refuse_merged(merged, filename, sheet.name)
-    formulas = _formula_cells(archive, _sheet_part(archive, sheet.name))
+    formulas, errors = _cells_to_refuse(archive, _sheet_part(archive, sheet.name))
     if formulas:
-        shown = ", ".join(formulas[:5]) + (f" and {len(formulas) - 5} more" if len(formulas) > 5 else "")
         raise SpreadsheetError(
-            f"The sheet '{sheet.name}' has formulas (cells {shown}). We read typed values only, so a formula's result could be missed.",
+            f"The sheet '{sheet.name}' has formulas (cells {_shown(formulas)}). We read typed values only, so a formula's result could be missed.",
             "Select the columns, copy, then Paste Special > Values to replace formulas with their results; save and upload again.",
+        )
+    if errors:
+        raise SpreadsheetError(
+            f"The sheet '{sheet.name}' has cells showing an Excel error such as #N/A or #VALUE! (cells {_shown(errors)}).",
+            "Put the right value in those cells (or empty them), then save and upload again.",
         )
     rows = [[_cell_text(value) for value in row] for row in cells]
     notes = []
@@ -559,37 +563,62 @@ def _range_name(start: tuple[int, int], end: tuple[int, int]) -> str:
 
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
     """The file inside the workbook that holds the sheet called `name`, e.g. 'xl/worksheets/sheet1.xml'."""
-    relationship = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     try:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         links = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return None
-    rel_id = next((sheet.get(relationship) for sheet in book.iter() if sheet.tag.endswith("}sheet") and sheet.get("name") == name), None)
+    # The relationship id's namespace differs between Excel's usual and "Strict" formats: match any.
+    sheet = next((element for element in book.iter() if element.tag.endswith("sheet") and element.get("name") == name), None)
+    rel_id = next((value for key, value in (sheet.attrib.items() if sheet is not None else ()) if key.endswith("}id")), None)
     target = next((link.get("Target") for link in links if link.get("Id") == rel_id), None)
     if not target:
         return None
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return {entry.lower(): entry for entry in archive.namelist()}.get(path.lower())  # Excel itself ignores case here
 
 
-def _formula_cells(archive: zipfile.ZipFile, part: str | None) -> list[str]:
-    """Cells of the sheet that hold a formula ('C3', ...), read from its XML as a stream.
+_SHEET_DATA_START = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\bt\s*=\s*[\"']e[\"']")
+_CELL_START = re.compile(rb"<(?:\w+:)?c(?:\s[^>]*)?>")
+_CELL_REF = re.compile(rb"\br\s*=\s*[\"']([A-Z]+[0-9]+)[\"']")
 
-    calamine reads only the values Excel saved with a formula, which are missing when
-    the file was made by another program; so formulas are refused, found here. In the
-    file format a cell's formula is its first child element, <f>.
+
+def _cells_to_refuse(archive: zipfile.ZipFile, part: str | None) -> tuple[list[str], list[str]]:
+    """(cells with a formula, cells showing an error such as #N/A), read from the sheet's XML.
+
+    calamine reads the value Excel saved with a formula (missing when another program
+    made the file) and reads an error as an empty cell, so both are refused here
+    instead. Any <f> element counts, whether or not its cell can be named; when the
+    sheet's file cannot be found, every worksheet in the workbook is looked at.
     """
-    if part is None or part not in archive.namelist():
-        return []
-    pattern = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]+[0-9]+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
-    found: dict[str, None] = {}  # ordered and without repeats (a match may sit in two windows)
-    tail = b""
-    with archive.open(part) as stream:
-        while chunk := stream.read(1 << 20):
-            window = tail + chunk
-            found.update(dict.fromkeys(match.decode() for match in pattern.findall(window)))
-            tail = window[-1024:]
-    return list(found)
+    parts = [part] if part else [name for name in archive.namelist() if re.fullmatch(r"(?i)xl/worksheets/[^/]+\.xml", name)]
+    formulas: list[str] = []
+    errors: list[str] = []
+    for each in parts:
+        xml = archive.read(each)
+        # Only the cells: elsewhere (dropdown lists, sparklines) <xm:f> holds a range, not a formula.
+        opening = _SHEET_DATA_START.search(xml)
+        start = opening.start() if opening else 0
+        closing = _SHEET_DATA_END.search(xml, start)
+        end = closing.end() if closing else len(xml)
+        formulas += [_cell_name(xml, match.start()) for match in _FORMULA.finditer(xml, start, end)]
+        errors += [_cell_name(xml, match.end()) for match in _ERROR_CELL.finditer(xml, start, end)]
+    return formulas, errors
+
+
+def _cell_name(xml: bytes, position: int) -> str:
+    """The reference ('C3') of the cell whose markup is at `position`, or 'one more cell' when it has none."""
+    starts = list(_CELL_START.finditer(xml, max(0, position - 4096), position + 1))
+    reference = _CELL_REF.search(starts[-1].group(0)) if starts else None
+    return reference.group(1).decode() if reference else "one more cell"
+
+
+def _shown(cells: list[str]) -> str:
+    named = list(dict.fromkeys(cells))
+    return ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
 
 
 def _refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
