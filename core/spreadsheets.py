@@ -410,9 +410,10 @@ def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
         # full of ™, € and ¢; only a reading it finds wholly garbled is dropped.
         found = from_bytes(_lines_with_non_ascii(data), cp_isolation=list(texts), threshold=1.0, preemptive_behaviour=False)
         ranked = [match for match in found if match.encoding in texts]
-        if len(ranked) > 1 and abs(ranked[0].chaos - ranked[1].chaos) < 0.01 and abs(ranked[0].coherence - ranked[1].coherence) < 0.02:
-            # Equal scores, as with a word or two: the detector would then pick Chinese
-            # by rule, not by evidence, and a wrong pick garbles every accent silently.
+        if len(ranked) > 1 and ranked[1].chaos - ranked[0].chaos < 0.1 and ranked[0].coherence - ranked[1].coherence < 0.05:
+            # No clear winner, as with a word or two: a pick would be a guess, and a wrong
+            # one garbles every accent silently. (Margins chosen on sample names in all
+            # three scripts: below them, short Chinese and Cyrillic files were misread.)
             raise SpreadsheetError(
                 f"We cannot tell which language version of Excel saved '{filename}', "
                 "so letters such as 茶, é or ж in it could come out wrong.",

@@ -147,6 +147,29 @@ def test_cyrillic_excel_csv_is_read_as_windows_1251(names):
     assert "Windows-1251 (Cyrillic Excel)" in table.describe()
 
 
+@pytest.mark.parametrize(
+    "names, encoding",
+    [(["不锈钢勺子"], "gbk"), (["蓝色", "键盘"], "gbk"), (["Кружка белая", "Ложка"], "cp1251"), (["Чашка", "Зонт"], "cp1251"),
+     (["½ gallon jug"], "cp1252"), (["€5 gift card", "Kühlbox"], "cp1252")],
+)
+def test_a_short_file_is_read_right_or_refused_never_garbled(names, encoding):
+    # Names that once came out in the wrong script: each reading scored close to the others.
+    data = csv_bytes([[f"SKU-{n}", name] for n, name in enumerate(names)], header=["System SKU", "Product name"], encoding=encoding)
+    try:
+        table = read_table(data, "catalog.csv", PRODUCTS)
+    except SpreadsheetError as refused:
+        assert "CSV UTF-8" in refused.fix
+    else:
+        assert table.frame["name"].tolist() == names
+
+
+def test_a_chinese_catalog_of_a_few_rows_is_read():
+    names = ["白色马克杯", "绿茶礼盒", "橡木杯垫", "保温杯", "陶瓷碗", "竹制砧板"]
+    data = csv_bytes([[f"SKU-{n}", name] for n, name in enumerate(names)], header=["System SKU", "Product name"], encoding="gbk")
+    table = read_table(data, "catalog.csv", PRODUCTS)
+    assert table.encoding == "gb18030" and table.frame["name"].tolist() == names
+
+
 def test_utf8_files_never_run_the_encoding_detector(monkeypatch):
     import charset_normalizer
 
