@@ -804,10 +804,22 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([escape_formula(v) if isinstance(v, str) else v for v in row])
+        sheet.append([_xlsx_text(v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+_XML_ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def _xlsx_text(value: str) -> str:
+    """A text cell for XLSX: formula-escaped, and with '_x0041_'-like text kept literal.
+
+    In XLSX text, _xHHHH_ stands for a character (Excel and our reader decode it), so a SKU
+    such as 'WM_x0041_1' must be written with its underscore escaped, as _x005F_.
+    """
+    return _XML_ESCAPE_LOOKALIKE.sub(r"_x005F_\1", escape_formula(value))
 
 
 def write_table(format: str, header: Sequence[str], rows: Iterable[Sequence[object]], **xlsx_options) -> bytes:

@@ -338,6 +338,14 @@ def test_a_dropdown_list_is_not_taken_for_a_formula():
     assert read_table(data, "m.xlsx", COLUMNS).frame.shape[0] == len(ROWS)
 
 
+def test_text_that_looks_like_an_xlsx_escape_survives_a_round_trip():
+    skus = ["WM_x0041_1", "_x005F_", "A_x00e9_B", "plain_x_1"]
+    data = write_xlsx(["Platform SKU", "System SKU", "Quantity"], [[sku, "MUG-WHITE", 1] for sku in skus], sheet_title="Mappings")
+    assert read_table(data, "m.xlsx", COLUMNS).frame["platform_sku"].tolist() == skus
+    workbook = openpyxl.load_workbook(io.BytesIO(data))  # openpyxl does not decode: the stored, escaped text
+    assert [row[0].value for row in workbook.active.iter_rows(min_row=2)] == ["WM_x005F_x0041_1", "_x005F_x005F_", "A_x005F_x00e9_B", "plain_x_1"]
+
+
 def test_the_format_comes_from_the_content_not_the_name():
     assert read_table(csv_bytes(ROWS), "really-a-csv.xlsx", COLUMNS).format == "csv"
     assert read_table(xlsx_bytes(ROWS), "really-an-xlsx.csv", COLUMNS).format == "xlsx"
