@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping as MappingType
 
 import numpy as np
@@ -279,7 +279,14 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: MappingType[str
     rejected = {e.key for e in errors if e.key} | set(platform[bad_platform])
     # A row for 'WM-1 ' was meant for WM-1: leave WM-1 out as well, so a save that skips the bad
     # row neither deletes WM-1 nor changes it into a bundle with a component missing.
-    rejected |= {INVISIBLE_CHARACTER.sub("", sku).strip() for sku in rejected} - {""}
+    meant = {sku: INVISIBLE_CHARACTER.sub("", sku).strip() for sku in rejected}
+    held_back = {clean for sku, clean in meant.items() if clean and clean != sku} & (set(platform) - rejected)
+    errors = [
+        replace(error, message=f"{error.message} The other rows of '{meant[error.key]}' are left out too, so it is never saved a part short.")
+        if meant.get(error.key) in held_back else error
+        for error in errors
+    ]
+    rejected |= set(meant.values()) - {""}
     valid = components[~member(components["platform_sku"], rejected)] if rejected else components
     errors.sort(key=lambda e: (e.row if e.row is not None else -1, e.column))
     return ValidatedRows(valid[["platform_sku", "system_sku", "quantity", "row"]].reset_index(drop=True), errors, rejected)

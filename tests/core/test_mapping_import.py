@@ -190,6 +190,7 @@ def test_a_row_rejected_for_stray_spaces_leaves_its_mapping_whole(engine, store)
     data = csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-1 ", "TEA-BOX", "2"], ["WM-2", "TEA-BOX", "3"]])
     the_plan = plan(engine, store, data, mode="replace")
     assert the_plan.rejected == {"WM-1 ", "WM-1"} and the_plan.counts()["platform_skus_rejected"] == 1
+    assert [e.row for e in the_plan.errors] == [3] and "other rows of 'WM-1' are left out too" in the_plan.errors[0].message
     assert the_plan.changes.platform_skus(Status.removed) == [] and the_plan.changes.platform_skus(Status.changed) == ["WM-2"]
     apply(engine, the_plan, discard_rejected=True)
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1), ("TEA-BOX", 2)], "WM-2": [("TEA-BOX", 3)]}
