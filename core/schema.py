@@ -7,8 +7,9 @@ therefore changes nothing, and two servers starting at once take turns.
 
 On SQLite, foreign keys are off during the transaction: a migration that changes
 a table rebuilds it (copy, drop, rename), and dropping a parent table with keys
-on would first delete every child row marked ON DELETE CASCADE. The keys are
-checked once at the end instead.
+on would first delete every child row marked ON DELETE CASCADE. After migrating,
+the keys are checked instead. A database already up to date is only read at
+start, so it never waits for SQLite's write lock.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from core.errors import ConfigError
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # What databases made before migrations existed have, when they have every table and column.
 BASELINE = "0001"
-_LOCK = "SELECT pg_advisory_xact_lock(hashtext('store_connect_schema'))"
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext('store_connect_migrations'))"
 _log = logging.getLogger(__name__)
 
 
@@ -45,6 +46,8 @@ def prepare(engine: Engine, *, migrations: Path = MIGRATIONS) -> None:
             "Check that the server is running and the address, user and database name are right.",
         ) from None
     try:
+        if _up_to_date(engine, migrations):  # the usual start: a read, no write lock
+            return
         with schema_transaction(engine) as connection:
             _prepare(connection, migrations)
     except ConfigError:
@@ -53,15 +56,33 @@ def prepare(engine: Engine, *, migrations: Path = MIGRATIONS) -> None:
         raise _migration_failed(exc) from None
 
 
+def _up_to_date(engine: Engine, migrations: Path) -> bool:
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        if "alembic_version" not in inspect(connection).get_table_names():
+            return False
+        return MigrationContext.configure(connection).get_current_revision() == _head(migrations)
+
+
+def _head(migrations: Path) -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def _prepare(connection: Connection, migrations: Path) -> None:
     existing = set(inspect(connection).get_table_names())
     if "alembic_version" in existing:
-        run_alembic(connection, migrations, "upgrade", "head")
+        _upgrade(connection, migrations)
     elif existing & set(SQLModel.metadata.tables):
         # Made before migrations existed: usable when it has the baseline schema, then migrated from there.
-        _refuse_outdated(_missing(connection, existing))
+        _refuse_outdated(_missing(connection, existing, _baseline_schema(migrations)))
         run_alembic(connection, migrations, "stamp", BASELINE)
-        run_alembic(connection, migrations, "upgrade", "head")
+        _upgrade(connection, migrations)
     else:
         # New: made from the models in one go, quicker than replaying every migration, and marked up to date.
         SQLModel.metadata.create_all(connection)
@@ -91,11 +112,35 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
     try:
         with sqlite.begin() as connection:
             yield connection
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise RuntimeError(f"foreign keys broken after migrating, in tables {sorted({row[0] for row in broken})}")
     finally:
         sqlite.dispose()
+
+
+def _upgrade(connection: Connection, migrations: Path) -> None:
+    """Run the migrations the database lacks; on SQLite, refuse to keep any foreign key they broke (keys are off)."""
+    before = _broken_keys(connection)
+    run_alembic(connection, migrations, "upgrade", "head")
+    broken = _broken_keys(connection) - before  # rows broken before (e.g. by hand) are not the migration's doing
+    if broken:
+        raise RuntimeError(f"the migration left rows without their parent in {sorted({table for table, *_ in broken})}")
+
+
+def _broken_keys(connection: Connection) -> set[tuple]:
+    if connection.dialect.name != "sqlite":
+        return set()  # PostgreSQL keeps its foreign keys on while migrating
+    return {tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")}
+
+
+def _baseline_schema(migrations: Path) -> dict[str, set[str]]:
+    """Table -> columns as the baseline migration makes them: what a database from before migrations must have."""
+    scratch = create_engine("sqlite://")
+    try:
+        with scratch.begin() as connection:
+            run_alembic(connection, migrations, "upgrade", BASELINE)
+            inspector = inspect(connection)
+            return {table: {c["name"] for c in inspector.get_columns(table)} for table in inspector.get_table_names() if table != "alembic_version"}
+    finally:
+        scratch.dispose()
 
 
 def run_alembic(connection: Connection, migrations: Path, action: str, revision: str) -> None:
@@ -109,16 +154,16 @@ def run_alembic(connection: Connection, migrations: Path, action: str, revision:
     (command.stamp if action == "stamp" else command.upgrade)(config, revision)
 
 
-def _missing(connection: Connection, existing: set[str]) -> list[str]:
-    """Tables and table.columns the models have and the database lacks."""
+def _missing(connection: Connection, existing: set[str], wanted: dict[str, set[str]]) -> list[str]:
+    """Tables and table.columns of `wanted` that the database lacks."""
     inspector = inspect(connection)
     columns, tables = [], []
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name not in existing:
-            tables.append(f"the table {table.name}")
+    for table, names in sorted(wanted.items()):
+        if table not in existing:
+            tables.append(f"the table {table}")
             continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        columns.extend(f"{table.name}.{column.name}" for column in table.columns if column.name not in present)
+        present = {column["name"] for column in inspector.get_columns(table)}
+        columns.extend(f"{table}.{name}" for name in sorted(names - present))
     return columns + tables  # columns first: they tell which build made it
 
 
@@ -137,6 +182,12 @@ def _refuse_outdated(missing: list[str]) -> None:
 def _migration_failed(exc: Exception) -> ConfigError:
     from alembic.util import CommandError
 
+    if isinstance(exc, OperationalError) and "locked" in str(exc):
+        return ConfigError(
+            "DATABASE_URL",
+            "the database is busy: another program has been writing to it for a while.",
+            "Start again in a minute. If it keeps happening, look for a stuck command or script using the same file.",
+        )
     if isinstance(exc, CommandError) and "Can't locate revision" in str(exc):
         return ConfigError(
             "DATABASE_URL",

@@ -173,3 +173,22 @@ def test_a_database_from_before_migrations_lacking_a_table_is_refused(tmp_path):
         init_db(engine)
     assert _revision(engine) is None
     engine.dispose()
+
+
+def test_rows_orphaned_by_hand_do_not_stop_the_app_or_a_migration(filled, tmp_path, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL never lets a row lose its parent")
+    engine, store = filled
+    with sqlite3.connect(database_url.split("///", 1)[1]) as raw:  # the sqlite3 tool: foreign keys off by default
+        raw.execute("DELETE FROM store WHERE id = ?", (store,))
+    init_db(engine)  # up to date: only read
+    prepare(engine, migrations=_with_migration(tmp_path, 'op.add_column("store", sa.Column("region", sa.String(20)))'))
+    assert _revision(engine) == "0002"
+
+
+def test_a_database_from_before_migrations_is_checked_against_the_first_migration(tmp_path):
+    from core.schema import _baseline_schema
+
+    baseline = _baseline_schema(MIGRATIONS)
+    assert set(baseline) == set(SQLModel.metadata.tables)  # today the models are still at the baseline
+    assert {"store_id", "platform_sku", "system_sku", "quantity", "position", "version", "updated_at"} == baseline["mapping_component"]
