@@ -12,7 +12,7 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.errors import Conflict
 from core.mapping import MappingPage, MappingView, audited_components, claim_store_version, grouped_components, mapped_platform_skus, store_name_of, write_mappings
-from core.mapping_rules import PLATFORM_SKU, cell_text, member, validate_rows
+from core.mapping_rules import PLATFORM_SKU, cell_text, meant_sku, member, validate_rows
 from core.models import MappingComponent, utc_now
 from core.spreadsheets import TEXT, RowError
 
@@ -29,12 +29,11 @@ class GridSaveResult:
     def summary(self) -> str:
         if not self.saved:
             return f"Nothing was saved: {len({e.row for e in self.errors})} rows have problems. Fix them, or choose to discard the rows with problems."
+        kept = (f" Left as they were because of rows with problems: {', '.join(self.discarded[:10])}{'…' if len(self.discarded) > 10 else ''}."
+                if self.discarded else "")
         if not (self.added or self.changed or self.removed):
-            return "There were no changes to save."
-        text = f"Saved: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} deleted."
-        if self.discarded:
-            text += f" Not saved because of problems: {', '.join(self.discarded[:10])}{'…' if len(self.discarded) > 10 else ''}."
-        return text
+            return f"Nothing was saved.{kept}" if kept else "There were no changes to save."
+        return f"Saved: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} deleted.{kept}"
 
 
 def grid_frame(edited_rows: pd.DataFrame | Sequence[MappingType[str, Any]]) -> pd.DataFrame:
@@ -96,11 +95,9 @@ def save_grid(
     if errors and not discard_invalid:
         return GridSaveResult(False, errors)
 
-    # A skipped row leaves the mapping it was loaded with exactly as it is, even when the row's
-    # platform SKU was edited too: that mapping is neither changed (a component short) nor deleted.
-    rejected |= set(frame.loc[member(frame["platform_sku"], rejected), "loaded_platform_sku"]) - {""}
+    rejected = _held_back(frame, rejected)
     desired = grouped_components(checked.components[~member(checked.components["platform_sku"], rejected)])
-    discarded = sorted(sku for sku in rejected & (set(by_sku) | set(frame["platform_sku"])) if sku.strip())
+    discarded = sorted({meant_sku(sku) or sku for sku in rejected & (set(by_sku) | set(frame["platform_sku"])) if sku.strip()})
     result = GridSaveResult(True, errors, discarded=discarded)
     present = set(frame["platform_sku"]) | rejected  # a shown mapping is deleted only when its rows are gone
     claims: list[MappingView] = []
@@ -137,6 +134,22 @@ def save_grid(
             audit.append(session, actor, action, store_id=store_id, store_name=store_name, subject=sku,
                          before=audited_components(before) if before else None, after=audited_components(after) if after else None)
     return result
+
+
+def _held_back(frame: pd.DataFrame, rejected: set[str]) -> set[str]:
+    """The rejected platform SKUs, and every mapping a row moved into or out of one of them.
+
+    A skipped row leaves the mapping it was loaded with exactly as it is, and the one
+    it was moved to as well: neither is saved a component short or with a component
+    twice, and nothing is deleted. Followed through chains of moved rows.
+    """
+    moves = [(now, before) for now, before in zip(frame["platform_sku"], frame["loaded_platform_sku"]) if before and before != now]
+    held = set(rejected)
+    while True:
+        more = {b for a, b in moves if a in held} | {a for a, b in moves if b in held}
+        if more <= held:
+            return held
+        held |= more
 
 
 def _claim_mappings(session: Session, store_id: int, views: Sequence[MappingView], version: int) -> None:

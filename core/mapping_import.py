@@ -26,7 +26,7 @@ from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
 from core.mapping import ChangeSet, Status, apply_changes, plan_changes, store_name_of
-from core.mapping_rules import MAPPING_COLUMNS, validate_rows
+from core.mapping_rules import MAPPING_COLUMNS, meant_sku, validate_rows
 from core.spreadsheets import RowError, Table, error_report_csv, read_table, write_table
 
 MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
@@ -64,7 +64,7 @@ class ImportPlan:
             "removed": counts["removed"],
             "unchanged": counts["unchanged"],
             "rows_with_errors": len({e.row for e in self.errors}),
-            "platform_skus_rejected": len({sku.strip() for sku in self.rejected}),
+            "platform_skus_rejected": len({meant_sku(sku) for sku in self.rejected} - {""}),
         }
 
     def error_report(self) -> bytes:

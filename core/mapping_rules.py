@@ -162,6 +162,15 @@ class ValidatedRows:
 
 
 
+def meant_sku(text: str) -> str:
+    """The SKU a cell was meant to hold: odd spaces (no-break, tab) made plain, invisible characters dropped, ends trimmed.
+
+    'WM 1' written with a no-break space stays 'WM 1', not 'WM1': SKUs may contain spaces.
+    """
+    spaced = "".join(" " if character.isspace() else character for character in text)
+    return INVISIBLE_CHARACTER.sub("", spaced).strip()
+
+
 def cell_text(value: Any) -> str:
     """A cell from a file or the grid editor as text: None/NaN -> '', 3.0 -> '3'."""
     if value is None:
@@ -279,7 +288,7 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: MappingType[str
     rejected = {e.key for e in errors if e.key} | set(platform[bad_platform])
     # A row for 'WM-1 ' was meant for WM-1: leave WM-1 out as well, so a save that skips the bad
     # row neither deletes WM-1 nor changes it into a bundle with a component missing.
-    meant = {sku: INVISIBLE_CHARACTER.sub("", sku).strip() for sku in rejected}
+    meant = {sku: meant_sku(sku) for sku in rejected}
     held_back = {clean for sku, clean in meant.items() if clean and clean != sku} & (set(platform) - rejected)
     errors = [
         replace(error, message=f"{error.message} The other rows of '{meant[error.key]}' are left out too, so it is never saved a part short.")

@@ -241,6 +241,38 @@ def test_a_bundle_row_renamed_and_skipped_for_a_problem_leaves_the_bundle_whole(
         "WM-1": [("MUG-WHITE", 1), ("TEA-BOX", 2)], "WM-2": [("MUG-WHITE", 1)], "WM-OTHER": [("MUG-WHITE", 1)]}
 
 
+def test_rows_moved_between_mappings_hold_back_every_mapping_they_touch(engine, store):
+    load(engine, store, [["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"], ["WM-3", "MUG-WHITE", "1"], ["WM-3", "TEA-BOX", "2"],
+                         ["WM-5", "MUG-WHITE", "1"]])
+    with session_scope(engine) as session:
+        page = mapping.list_mappings(session, store)
+    rows = page.grid_rows()
+    by = {(row["platform_sku"], row["system_sku"]): row for row in rows}
+    by[("WM-2", "TEA-BOX")]["quantity"] = 0  # a bad row in WM-2
+    by[("WM-1", "MUG-WHITE")]["platform_sku"] = "WM-2"  # moved WM-1 -> WM-2
+    by[("WM-3", "TEA-BOX")]["platform_sku"] = "WM-1"  # moved WM-3 -> WM-1: a chain back to the bad row
+    by[("WM-5", "MUG-WHITE")]["quantity"] = 4  # an edit with nothing to do with them
+    with session_scope(engine) as session:
+        result = mapping_grid.save_grid(session, store, page, rows, actor=ADMIN, discard_invalid=True)
+    assert (result.changed, result.removed, result.discarded) == (["WM-5"], [], ["WM-1", "WM-2", "WM-3"])
+    assert result.summary() == "Saved: 0 added, 1 changed, 0 deleted. Left as they were because of rows with problems: WM-1, WM-2, WM-3."
+    assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("TEA-BOX", 1)],
+                                            "WM-3": [("MUG-WHITE", 1), ("TEA-BOX", 2)], "WM-5": [("MUG-WHITE", 4)]}
+
+
+def test_a_row_moved_out_of_a_mapping_with_a_problem_stays_where_it_was(engine, store):
+    load(engine, store, [["WM-1", "MUG-WHITE", "1"], ["WM-1", "TEA-BOX", "2"]])
+    with session_scope(engine) as session:
+        page = mapping.list_mappings(session, store)
+    rows = page.grid_rows()
+    rows[0]["quantity"] = 0  # WM-1's MUG row is bad
+    rows[1]["platform_sku"] = "WM-4"  # and its TEA row moved to a new mapping
+    with session_scope(engine) as session:
+        result = mapping_grid.save_grid(session, store, page, rows, actor=ADMIN, discard_invalid=True)
+    assert result.summary() == "Nothing was saved. Left as they were because of rows with problems: WM-1, WM-4."
+    assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1), ("TEA-BOX", 2)]}
+
+
 def test_grid_save_with_nothing_changed_writes_nothing(engine, store):
     load(engine, store, [["WM-1", "MUG-WHITE", "1"]])
     before = database_snapshot(engine)

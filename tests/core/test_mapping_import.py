@@ -196,6 +196,16 @@ def test_a_row_rejected_for_stray_spaces_leaves_its_mapping_whole(engine, store)
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1), ("TEA-BOX", 2)], "WM-2": [("TEA-BOX", 3)]}
 
 
+def test_a_no_break_space_is_read_as_the_space_it_stands_for(engine, store):
+    imported(engine, store, csv_bytes([["WM 1", "MUG-WHITE", "1"], ["WM1", "TEA-BOX", "1"], ["WM-2", "TEA-BOX", "1"]]))
+    the_plan = plan(engine, store, csv_bytes([["WM\u00a01", "MUG-WHITE", "2"], ["WM1", "TEA-BOX", "1"], ["WM-2", "TEA-BOX", "3"]]), mode="replace")
+    # 'WM 1' (meant by the bad cell) is held back; 'WM1', a different SKU, is not.
+    assert the_plan.rejected == {"WM\u00a01", "WM 1"} and the_plan.counts()["platform_skus_rejected"] == 1
+    assert the_plan.changes.platform_skus(Status.removed) == [] and the_plan.changes.platform_skus(Status.unchanged) == ["WM1"]
+    apply(engine, the_plan, discard_rejected=True)
+    assert mapping_state(engine, store) == {"WM 1": [("MUG-WHITE", 1)], "WM1": [("TEA-BOX", 1)], "WM-2": [("TEA-BOX", 3)]}
+
+
 def test_a_plan_is_refused_when_the_store_changed_after_it_was_made(engine, store):
     imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"]]))
     first = plan(engine, store, csv_bytes([["WM-1", "TEA-BOX", "1"]]), mode="replace")
