@@ -540,12 +540,12 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int):
     formulas, errors = _cells_to_refuse(archive, _sheet_part(archive, sheet.name))
     if formulas:
         raise SpreadsheetError(
-            f"The sheet '{sheet.name}' has formulas (cells {_shown(formulas)}). We read typed values only, so a formula's result could be missed.",
+            f"The sheet '{sheet.name}' has formulas ({_shown(formulas)}). We read typed values only, so a formula's result could be missed.",
             "Select the columns, copy, then Paste Special > Values to replace formulas with their results; save and upload again.",
         )
     if errors:
         raise SpreadsheetError(
-            f"The sheet '{sheet.name}' has cells showing an Excel error such as #N/A or #VALUE! (cells {_shown(errors)}).",
+            f"The sheet '{sheet.name}' has cells showing an Excel error such as #N/A or #VALUE! ({_shown(errors)}).",
             "Put the right value in those cells (or empty them), then save and upload again.",
         )
     rows = [[_cell_text(value) for value in row] for row in cells]
@@ -579,7 +579,7 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
     return {entry.lower(): entry for entry in archive.namelist()}.get(path.lower())  # Excel itself ignores case here
 
 
-_SHEET_DATA_START = re.compile(rb"<(?:\w+:)?sheetData[\s>/]")
+_SHEET_DATA_START = re.compile(rb"<(?:\w+:)?sheetData(?:\s[^>]*)?/?>")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\bt\s*=\s*[\"']e[\"']")
@@ -602,24 +602,36 @@ def _cells_to_refuse(archive: zipfile.ZipFile, part: str | None) -> tuple[list[s
         xml = archive.read(each)
         # Only the cells: elsewhere (dropdown lists, sparklines) <xm:f> holds a range, not a formula.
         opening = _SHEET_DATA_START.search(xml)
+        if opening and opening.group(0).endswith(b"/>"):
+            continue  # <sheetData/>: no cells at all
         start = opening.start() if opening else 0
         closing = _SHEET_DATA_END.search(xml, start)
         end = closing.end() if closing else len(xml)
-        formulas += [_cell_name(xml, match.start()) for match in _FORMULA.finditer(xml, start, end)]
-        errors += [_cell_name(xml, match.end()) for match in _ERROR_CELL.finditer(xml, start, end)]
+        formulas += _named(xml, [match.start() for match in _FORMULA.finditer(xml, start, end)])
+        errors += _named(xml, [match.start() for match in _ERROR_CELL.finditer(xml, start, end)])
     return formulas, errors
 
 
+def _named(xml: bytes, positions: list[int]) -> list[str]:
+    """Names for the cells at these positions ('' when unknown): the first few looked up, the rest only counted."""
+    return [_cell_name(xml, position) for position in positions[:5]] + [""] * len(positions[5:])
+
+
 def _cell_name(xml: bytes, position: int) -> str:
-    """The reference ('C3') of the cell whose markup is at `position`, or 'one more cell' when it has none."""
-    starts = list(_CELL_START.finditer(xml, max(0, position - 4096), position + 1))
+    """The reference ('C3') of the cell whose markup is at `position`, or '' when it has none."""
+    starts = list(_CELL_START.finditer(xml, max(0, position - 4096), position + 4096))
+    starts = [start for start in starts if start.start() <= position]
     reference = _CELL_REF.search(starts[-1].group(0)) if starts else None
-    return reference.group(1).decode() if reference else "one more cell"
+    return reference.group(1).decode() if reference else ""
 
 
 def _shown(cells: list[str]) -> str:
-    named = list(dict.fromkeys(cells))
-    return ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+    """'cells C2, C3 and 4 more', or '2 cells' when none can be named."""
+    names = list(dict.fromkeys(cell for cell in cells if cell))[:5]
+    rest = len(cells) - len(names)
+    if not names:
+        return f"{rest} cell{'s' if rest > 1 else ''}"
+    return f"cell{'s' if len(cells) > 1 else ''} {', '.join(names)}" + (f" and {rest} more" if rest else "")
 
 
 def _refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
@@ -804,22 +816,31 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_xlsx_text(v) if isinstance(v, str) else v for v in row])
+        sheet.append([_xlsx_text(sheet, v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-_XML_ESCAPE_LOOKALIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_XML_ESCAPE_LOOKALIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
-def _xlsx_text(value: str) -> str:
-    """A text cell for XLSX: formula-escaped, and with '_x0041_'-like text kept literal.
+def _xlsx_text(sheet, value: str):
+    """A text cell for XLSX: formula-escaped, with '_x0041_'-like text kept literal, and always text.
 
     In XLSX text, _xHHHH_ stands for a character (Excel and our reader decode it), so a SKU
-    such as 'WM_x0041_1' must be written with its underscore escaped, as _x005F_.
+    such as 'WM_x0041_1' is written with its underscore escaped, as _x005F_. And openpyxl
+    would store text such as '#N/A' as an error cell, which reads back as no text at all.
     """
-    return _XML_ESCAPE_LOOKALIKE.sub(r"_x005F_\1", escape_formula(value))
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    text = _XML_ESCAPE_LOOKALIKE.sub("_x005F_", escape_formula(value))
+    if text not in ERROR_CODES:
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 def write_table(format: str, header: Sequence[str], rows: Iterable[Sequence[object]], **xlsx_options) -> bytes:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from core import spreadsheets
+from core.mapping_rules import MAPPING_COLUMNS
 from core.spreadsheets import (
     Column,
     RowError,
@@ -304,14 +305,14 @@ WITH_FORMULA = xlsx_bytes([["WM-1", "MUG-WHITE", None]], formulas={"C2": "=1+1"}
         # Excel saves each formula's last result beside it; a reader of values alone would take that and never know.
         (_rewritten(WITH_FORMULA, lambda xml: xml.replace(b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")), "C2"),
         (_rewritten(WITH_FORMULA, lambda xml: xml.replace(b'<c r="C2">', b"<c r='C2'>")), "C2"),
-        (_rewritten(WITH_FORMULA, lambda xml: xml.replace(b'<c r="C2">', b"<c>")), "one more cell"),  # r is optional
+        (_rewritten(WITH_FORMULA, lambda xml: xml.replace(b'<c r="C2">', b"<c>")), "1 cell"),  # r is optional
         (_rewritten(WITH_FORMULA, lambda xml: xml.replace(b"<f>", b"<x:f>").replace(b"</f>", b"</x:f>").replace(
             b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ')), "C2"),
     ],
     ids=["saved with its result", "single quotes", "cell without a reference", "namespace prefix"],
 )
 def test_formulas_are_refused_however_the_file_writes_them(data, cells):
-    with pytest.raises(SpreadsheetError, match=rf"formulas \(cells {cells}\)"):
+    with pytest.raises(SpreadsheetError, match=rf"formulas \((cell )?{cells}\)"):
         read_table(data, "m.xlsx", COLUMNS)
 
 
@@ -326,6 +327,9 @@ def test_error_cells_are_refused_with_their_cells():
     with pytest.raises(SpreadsheetError) as refused:
         read_table(data, "m.xlsx", COLUMNS)
     assert "Excel error such as #N/A" in refused.value.message and "cells B2, C3" in refused.value.message
+    styled = _rewritten(data, lambda xml: xml.replace(b'<c r="B2" t="e">', b'<c r="B2" t="e" s="0">'))
+    with pytest.raises(SpreadsheetError, match="cells B2, C3"):  # named by its own reference, whatever follows it
+        read_table(styled, "m.xlsx", COLUMNS)
 
 
 def test_a_dropdown_list_is_not_taken_for_a_formula():
@@ -336,14 +340,25 @@ def test_a_dropdown_list_is_not_taken_for_a_formula():
                  b"<xm:sqref>B2:B100</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst></worksheet>")
     data = _rewritten(xlsx_bytes(ROWS), lambda xml: xml.replace(b"</worksheet>", extension))
     assert read_table(data, "m.xlsx", COLUMNS).frame.shape[0] == len(ROWS)
+    empty = _rewritten(xlsx_bytes([], header=[]), lambda xml: xml.replace(b"<sheetData></sheetData>", b"<sheetData/>").replace(b"</worksheet>", extension))
+    with pytest.raises(SpreadsheetError, match="first row .* is empty"):  # an empty sheet, not a formula
+        read_table(empty, "m.xlsx", COLUMNS)
 
 
 def test_text_that_looks_like_an_xlsx_escape_survives_a_round_trip():
-    skus = ["WM_x0041_1", "_x005F_", "A_x00e9_B", "plain_x_1"]
+    skus = ["WM_x0041_1", "_x005F_", "A_x00e9_B", "plain_x_1", "WM_x0041_x0042_"]
     data = write_xlsx(["Platform SKU", "System SKU", "Quantity"], [[sku, "MUG-WHITE", 1] for sku in skus], sheet_title="Mappings")
     assert read_table(data, "m.xlsx", COLUMNS).frame["platform_sku"].tolist() == skus
     workbook = openpyxl.load_workbook(io.BytesIO(data))  # openpyxl does not decode: the stored, escaped text
-    assert [row[0].value for row in workbook.active.iter_rows(min_row=2)] == ["WM_x005F_x0041_1", "_x005F_x005F_", "A_x005F_x00e9_B", "plain_x_1"]
+    assert [row[0].value for row in workbook.active.iter_rows(min_row=2)] == [
+        "WM_x005F_x0041_1", "_x005F_x005F_", "A_x005F_x00e9_B", "plain_x_1", "WM_x005F_x0041_x005F_x0042_"]
+
+
+def test_text_that_reads_like_an_excel_error_is_exported_as_text():
+    # A product name '#N/A' (a failed lookup pasted as text) must come back as '#N/A', not as an error cell.
+    data = write_xlsx(["Platform SKU", "System SKU", "Quantity", "Product name"], [["WM-1", "MUG-WHITE", 1, "#N/A"]], sheet_title="Mappings")
+    table = read_table(data, "m.xlsx", MAPPING_COLUMNS)
+    assert table.frame["product_name"].tolist() == ["#N/A"]
 
 
 def test_the_format_comes_from_the_content_not_the_name():
