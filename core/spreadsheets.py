@@ -408,9 +408,13 @@ def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
         # valid Windows-1252 and almost any Windows-1251, so ask which reading looks like
         # real text. Its usual 20% "mess" cut-off is lifted because product names are
         # full of ™, € and ¢; only a reading it finds wholly garbled is dropped.
-        found = from_bytes(_lines_with_non_ascii(data), cp_isolation=list(texts), threshold=1.0, preemptive_behaviour=False)
+        sample = _lines_with_non_ascii(data)
+        found = from_bytes(sample, cp_isolation=list(texts), threshold=1.0, preemptive_behaviour=False)
         ranked = [match for match in found if match.encoding in texts]
-        if len(ranked) > 1 and ranked[1].chaos - ranked[0].chaos < 0.1 and ranked[0].coherence - ranked[1].coherence < 0.05:
+        # A reading that mixes alphabets inside one word ('Cafй', 'Caf閙ug') is not what anyone typed.
+        ranked = [match for match in ranked if not _mixes_scripts(sample.decode(match.encoding, errors="replace"))] or ranked
+        same = len(ranked) > 1 and texts[ranked[0].encoding] == texts[ranked[1].encoding]  # e.g. '500°F': nothing to choose
+        if len(ranked) > 1 and not same and ranked[1].chaos - ranked[0].chaos < 0.1 and ranked[0].coherence - ranked[1].coherence < 0.05:
             # No clear winner, as with a word or two: a pick would be a guess, and a wrong
             # one garbles every accent silently. (Margins chosen on sample names in all
             # three scripts: below them, short Chinese and Cyrillic files were misread.)
@@ -422,6 +426,21 @@ def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
         if ranked:
             return texts[ranked[0].encoding], ranked[0].encoding
     raise SpreadsheetError(f"The file '{filename}' is in a text encoding we cannot read.", _SAVE_AS_UTF8)
+
+
+_SCRIPTS = ("LATIN", "CYRILLIC", "CJK")
+
+
+def _mixes_scripts(text: str) -> bool:
+    """True when a word holds letters of two of Latin, Cyrillic and Chinese."""
+    for word in re.findall(r"\w+", text):
+        if word.isascii():
+            continue
+        found = {script for character in word if character.isalpha()
+                 for script in _SCRIPTS if unicodedata.name(character, "").startswith(script)}
+        if len(found) > 1:
+            return True
+    return False
 
 
 def _lines_with_non_ascii(data: bytes, limit: int = 16_384) -> bytes:

@@ -164,6 +164,16 @@ def test_a_short_file_is_read_right_or_refused_never_garbled(names, encoding):
         assert table.frame["name"].tolist() == names
 
 
+@pytest.mark.parametrize("name", ["Café mug", "Müller Käse", "Jalapeño sauce", "Crème 50¢"])
+def test_a_western_catalog_with_one_accented_name_is_read(name):
+    # Read as Cyrillic or Chinese, the word would mix alphabets ('Cafй', 'Caf閙ug'): no one types that.
+    names = [f"Plain product {n}" for n in range(20)]
+    names[7] = name
+    data = csv_bytes([[f"SKU-{n}", value] for n, value in enumerate(names)], header=["System SKU", "Product name"], encoding="cp1252")
+    table = read_table(data, "catalog.csv", PRODUCTS)
+    assert table.encoding == "cp1252" and table.frame["name"].tolist() == names
+
+
 def test_a_chinese_catalog_of_a_few_rows_is_read():
     names = ["白色马克杯", "绿茶礼盒", "橡木杯垫", "保温杯", "陶瓷碗", "竹制砧板"]
     data = csv_bytes([[f"SKU-{n}", name] for n, name in enumerate(names)], header=["System SKU", "Product name"], encoding="gbk")
