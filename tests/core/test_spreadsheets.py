@@ -119,15 +119,23 @@ def test_accented_names_far_down_a_large_file_are_still_found():
     assert table.frame["name"].iloc[-1] == "Crème brûlée dish"
 
 
-@pytest.mark.parametrize("name, encoding", [("Käse", "cp1252"), ("红色", "gbk")])
+@pytest.mark.parametrize("name, encoding", [("红色", "gbk"), ("½ gallon jug", "cp1252")])
 def test_a_file_too_short_to_tell_chinese_from_western_is_refused(name, encoding):
-    # A single short word reads as plausible text both ways; guessing would garble it half the time.
+    # A single short word (or symbol) reads as plausible text several ways; guessing would garble it half the time.
     data = csv_bytes([["SKU-1", name]], header=["System SKU", "Product name"], encoding=encoding)
-    assert decodes(data, "gb18030") and decodes(data, "cp1252")
+    assert sum(decodes(data, code_page) for code_page in ("gb18030", "cp1252", "cp1251")) >= 2
     with pytest.raises(SpreadsheetError) as refused:
         read_table(data, "catalog.csv", PRODUCTS)
     assert "which language version of Excel" in refused.value.message
     assert "CSV UTF-8" in refused.value.fix
+
+
+def test_a_single_accented_word_is_read_when_only_one_reading_is_a_word():
+    # 'Käse' is also valid GBK ('K鋝e') and Windows-1251 ('Kдse'), but those mix alphabets inside the word.
+    data = csv_bytes([["SKU-1", "Käse"]], header=["System SKU", "Product name"], encoding="cp1252")
+    assert decodes(data, "gb18030") and decodes(data, "cp1251")
+    table = read_table(data, "catalog.csv", PRODUCTS)
+    assert table.encoding == "cp1252" and table.frame["name"].tolist() == ["Käse"]
 
 
 def test_text_in_an_unknown_encoding_is_refused_plainly():
