@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from core.authorization import access_token_for
 from core.errors import StoreConnectError
-from core.mapping import mapped_platform_skus
+from core.mapping import mapped_platform_skus, store_mapping_version
 from core.mapping_rules import EXPORT_HEADER
 from core.spreadsheets import write_table
 from core.stores import credentials_for_check, find_store
@@ -137,6 +137,7 @@ def _plain(error: WalmartError) -> StoreConnectError:
 class UnmappedReport:
     scan: ListingScan
     unmapped: list[Listing]
+    mapping_version: int = 0  # the store's mapping version the listings were compared with
 
     @property
     def mapped(self) -> int:
@@ -157,13 +158,19 @@ def unmapped(session: Session, store_id: int, listings: list[Listing]) -> list[L
     return [listing for listing in listings if listing.sku not in mapped]
 
 
-def compare_again(session: Session, store_id: int, report: UnmappedReport) -> UnmappedReport:
-    """The listings read earlier compared with the store's mappings as they are now, without calling Walmart."""
-    return UnmappedReport(report.scan, unmapped(session, store_id, report.scan.listings))
+def _compared(session: Session, store_id: int, scan: ListingScan) -> UnmappedReport:
+    version = store_mapping_version(session, store_id)  # first: a change meanwhile makes the report look older, never newer
+    return UnmappedReport(scan, unmapped(session, store_id, scan.listings), version)
+
+
+def up_to_date(session: Session, store_id: int, report: UnmappedReport) -> UnmappedReport:
+    """The report, compared again with the store's mappings if they changed since; never calls Walmart."""
+    if store_mapping_version(session, store_id) == report.mapping_version:
+        return report
+    return _compared(session, store_id, report.scan)
 
 
 def find_unmapped(session: Session, runtime, store_id: int) -> UnmappedReport:
     """Read the store's listings from Walmart and compare them with its mappings."""
     credential = credentials_for_check(session, runtime.vault, find_store(session, store_id))
-    scan = fetch_store_listings(runtime, credential)
-    return UnmappedReport(scan, unmapped(session, store_id, scan.listings))
+    return _compared(session, store_id, fetch_store_listings(runtime, credential))

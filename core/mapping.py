@@ -11,9 +11,10 @@ platform SKU and then by the order the components were entered. Bundles are
 several rows with the same platform SKU, never a bundle cell, so every cell
 holds one value and sorting or filtering in Excel cannot break a bundle apart.
 
-Concurrency. Each mapping has a version, checked in the UPDATE's WHERE clause
-when the grid saves it; each store has a mapping version (StoreMappingVersion),
-bumped by every write and checked when an import plan or clone preview is applied.
+Concurrency. Each store has a mapping version (StoreMappingVersion), bumped by
+every write and checked when an import plan or clone preview is applied. Each
+mapping carries the store's version from when it was last written, checked in
+the UPDATE's WHERE clause when the grid saves it.
 Functions here never commit: call them inside `core.db.session_scope`, and let
 a Conflict or ValidationFailed propagate so the whole transaction rolls back.
 """
@@ -39,6 +40,8 @@ from core.spreadsheets import TEXT, write_table
 PAGE_SIZE = 50
 GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size", "loaded_platform_sku")
 _IN_CHUNK = 900  # values per IN (...) statement; under every database's parameter limit
+_COMPONENT: SqlTable = MappingComponent.__table__
+_STORE_VERSION: SqlTable = StoreMappingVersion.__table__
 
 
 class Status(StrEnum):
@@ -116,13 +119,9 @@ class Coverage:
 # --------------------------------------------------------------------------- reading
 
 
-def _tables() -> tuple[SqlTable, SqlTable]:
-    return MappingComponent.__table__, StoreMappingVersion.__table__
-
-
 def store_mapping_version(session: Session, store_id: int) -> int:
     """The store's mapping version: 0 before its first mapping change."""
-    version_table = _tables()[1]
+    version_table = _STORE_VERSION
     value = session.execute(select(version_table.c.version).where(version_table.c.store_id == store_id)).scalar_one_or_none()
     return value or 0
 
@@ -133,7 +132,7 @@ def _matching(store_id: int, sku_text: str = "", bundles_only: bool = False):
     A mapping matches the SKU text when its platform SKU or any of its system SKUs
     contains it, so a match always brings the whole mapping.
     """
-    component = _tables()[0]
+    component = _COMPONENT
     query = select(component.c.platform_sku, func.max(component.c.version).label("version")).where(component.c.store_id == store_id)
     needle = (sku_text or "").strip().lower()
     if needle:
@@ -153,14 +152,14 @@ def list_mappings(session: Session, store_id: int, *, sku_text: str = "", bundle
     """
     matching = _matching(store_id, sku_text, bundles_only)
     total = session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-    heads = session.execute(matching.order_by(_tables()[0].c.platform_sku).offset(max(offset, 0)).limit(max(limit, 1))).all()
+    heads = session.execute(matching.order_by(_COMPONENT.c.platform_sku).offset(max(offset, 0)).limit(max(limit, 1))).all()
     views = _views(session, store_id, heads)
     names = product_names(session, {c.system_sku for view in views for c in view.components})
     return MappingPage(store_id, views, total, offset, limit, names)
 
 
 def _views(session: Session, store_id: int, heads: Sequence) -> list[MappingView]:
-    component = _tables()[0]
+    component = _COMPONENT
     parts: dict[str, list[Component]] = {head.platform_sku: [] for head in heads}
     for chunk in _in_chunks(list(parts)):
         rows = session.execute(
@@ -174,7 +173,7 @@ def _views(session: Session, store_id: int, heads: Sequence) -> list[MappingView
 
 
 def get_mapping(session: Session, store_id: int, platform_sku: str) -> MappingView | None:
-    component = _tables()[0]
+    component = _COMPONENT
     heads = session.execute(_matching(store_id).where(component.c.platform_sku == platform_sku)).all()
     views = _views(session, store_id, heads)
     return views[0] if views else None
@@ -182,7 +181,7 @@ def get_mapping(session: Session, store_id: int, platform_sku: str) -> MappingVi
 
 def coverage(session: Session, store_id: int) -> Coverage:
     """How many platform SKUs the store has mapped, how many are bundles, and how many component rows."""
-    component = _tables()[0]
+    component = _COMPONENT
     per_mapping = (
         select(func.sum(component.c.quantity).label("units"), func.count().label("parts"))
         .where(component.c.store_id == store_id)
@@ -197,7 +196,7 @@ def coverage(session: Session, store_id: int) -> Coverage:
 
 def current_components(session: Session, store_id: int, *, sku_text: str = "") -> pd.DataFrame:
     """The store's mappings as one row per component: version, platform_sku, system_sku, quantity."""
-    component = _tables()[0]
+    component = _COMPONENT
     statement = select(component.c.version, component.c.platform_sku, component.c.system_sku, component.c.quantity).where(
         component.c.store_id == store_id
     )
@@ -359,7 +358,7 @@ def claim_store_version(session: Session, store_id: int, expected: int | None = 
     The bump is the first write of every change, so in PostgreSQL it also locks the
     row and a second writer waits here, then finds the version moved.
     """
-    version_table = _tables()[1]
+    version_table = _STORE_VERSION
     now = utc_now()
     condition = [version_table.c.store_id == store_id]
     if expected is not None:
@@ -440,7 +439,7 @@ def write_mappings(
     first (for writers that did not check the store's version, like the grid); the
     primary key catches the rest.
     """
-    component = _tables()[0]
+    component = _COMPONENT
     if check_new and mapped_platform_skus(session, store_id, set(components["platform_sku"]) - set(deleted)):
         raise _added_meanwhile()
     for chunk in _in_chunks(deleted):
@@ -482,7 +481,7 @@ def mapped_platform_skus(session: Session, store_id: int, skus: Iterable[str]) -
 
 
 def _existing_platform_skus(session: Session, store_id: int, skus: Sequence[str]) -> set[str]:
-    component = _tables()[0]
+    component = _COMPONENT
     found: set[str] = set()
     for chunk in _in_chunks(skus):
         found.update(

@@ -62,16 +62,22 @@ def _up_to_date(engine: Engine, migrations: Path) -> bool:
     with engine.connect() as connection:
         if "alembic_version" not in inspect(connection).get_table_names():
             return False
-        return MigrationContext.configure(connection).get_current_revision() == _head(migrations)
+        return MigrationContext.configure(connection).get_current_revision() == head_revision(migrations)
 
 
-def _head(migrations: Path) -> str | None:
-    from alembic.config import Config
+def head_revision(migrations: Path = MIGRATIONS) -> str | None:
+    """The newest migration's revision: what an up-to-date database records."""
     from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(migrations)).get_current_head()
+
+
+def _alembic_config(migrations: Path):
+    from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(migrations))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return config
 
 
 def _prepare(connection: Connection, migrations: Path) -> None:
@@ -117,7 +123,7 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def _upgrade(connection: Connection, migrations: Path) -> None:
-    """Run the migrations the database lacks; on SQLite, refuse to keep any foreign key they broke (keys are off)."""
+    """Run the migrations the database lacks; on SQLite (keys off meanwhile), fail if they left rows without a parent."""
     before = _broken_keys(connection)
     run_alembic(connection, migrations, "upgrade", "head")
     broken = _broken_keys(connection) - before  # rows broken before (e.g. by hand) are not the migration's doing
@@ -146,10 +152,8 @@ def _baseline_schema(migrations: Path) -> dict[str, set[str]]:
 def run_alembic(connection: Connection, migrations: Path, action: str, revision: str) -> None:
     """`alembic stamp|upgrade REVISION` on this connection, inside its transaction."""
     from alembic import command
-    from alembic.config import Config
 
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
+    config = _alembic_config(migrations)
     config.attributes["connection"] = connection  # core/migrations/env.py runs on it
     (command.stamp if action == "stamp" else command.upgrade)(config, revision)
 

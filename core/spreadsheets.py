@@ -820,7 +820,19 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
     """An XLSX workbook with one sheet, a bold frozen header row, and escaped text cells."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
+
+    def body_cell(value):
+        if not isinstance(value, str):
+            return value
+        text = _xlsx_text(value)
+        if text not in ERROR_CODES:
+            return text
+        # openpyxl would store text such as '#N/A' as an error cell, which reads back as no text at all.
+        forced = WriteOnlyCell(sheet, value=text)
+        forced.data_type = "s"
+        return forced
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
@@ -835,7 +847,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_xlsx_text(sheet, v) if isinstance(v, str) else v for v in row])
+        sheet.append([body_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -844,22 +856,13 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
 _XML_ESCAPE_LOOKALIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
-def _xlsx_text(sheet, value: str):
-    """A text cell for XLSX: formula-escaped, with '_x0041_'-like text kept literal, and always text.
+def _xlsx_text(value: str) -> str:
+    """Text for an XLSX cell: formula-escaped, and with '_x0041_'-like text kept literal.
 
     In XLSX text, _xHHHH_ stands for a character (Excel and our reader decode it), so a SKU
-    such as 'WM_x0041_1' is written with its underscore escaped, as _x005F_. And openpyxl
-    would store text such as '#N/A' as an error cell, which reads back as no text at all.
+    such as 'WM_x0041_1' is written with its underscore escaped, as _x005F_.
     """
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
-
-    text = _XML_ESCAPE_LOOKALIKE.sub("_x005F_", escape_formula(value))
-    if text not in ERROR_CODES:
-        return text
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
-    return cell
+    return _XML_ESCAPE_LOOKALIKE.sub("_x005F_", escape_formula(value))
 
 
 def write_table(format: str, header: Sequence[str], rows: Iterable[Sequence[object]], **xlsx_options) -> bytes:

@@ -199,6 +199,14 @@ def _invalid_grant(description: str) -> _Answer:
     return _json(400, {"error": "invalid_grant", "error_description": description})
 
 
+def _seller_grant_request(req: ReceivedRequest, *fields: str) -> tuple[str, _Answer | None]:
+    """(WM_PARTNER.ID, the error to answer with or None) for a seller grant: the header and the form fields must be there."""
+    partner_id = (req.header("WM_PARTNER.ID") or "").strip()
+    if not partner_id:
+        return partner_id, _bad_header("WM_PARTNER.ID", "WM_PARTNER.ID set blank or null")
+    return partner_id, _missing_form_param(req, *fields)
+
+
 def _missing_form_param(req: "ReceivedRequest", *names: str) -> _Answer | None:
     for name in names:
         if not req.form.get(name, "").strip():
@@ -688,10 +696,7 @@ class FakeWalmart:
         return {"access_token": token, "token_type": "Bearer", "expires_in": key.token_lifetime}
 
     def _grant_authorization_code(self, req: ReceivedRequest, app: _App) -> dict | _Answer:
-        partner_id = (req.header("WM_PARTNER.ID") or "").strip()
-        if not partner_id:
-            return _bad_header("WM_PARTNER.ID", "WM_PARTNER.ID set blank or null")
-        problem = _missing_form_param(req, "code", "redirect_uri")
+        partner_id, problem = _seller_grant_request(req, "code", "redirect_uri")
         if problem:
             return problem
         now = time.time()
@@ -716,10 +721,7 @@ class FakeWalmart:
             return self._issue_oauth_token(code.grant, now, refresh)
 
     def _grant_refresh_token(self, req: ReceivedRequest, app: _App) -> dict | _Answer:
-        partner_id = (req.header("WM_PARTNER.ID") or "").strip()
-        if not partner_id:
-            return _bad_header("WM_PARTNER.ID", "WM_PARTNER.ID set blank or null")
-        problem = _missing_form_param(req, "refresh_token")
+        partner_id, problem = _seller_grant_request(req, "refresh_token")
         if problem:
             return problem
         now = time.time()

@@ -4,14 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import listings, mapping
+from core import listings
 from core.access import Permission
 from core.db import session_scope
 from core.errors import StoreConnectError
 from ui import mapping_grid
 from ui.identity import actor
 
-REPORTS = "mapping_listings"  # store id -> (store's mapping version, the last report); read from Walmart only when asked
+REPORTS = "mapping_listings"  # store id -> the last report; read from Walmart only when asked
 
 
 def _table(report: listings.UnmappedReport) -> None:
@@ -35,7 +35,7 @@ def unmapped_section(runtime, store_id: int) -> None:
     if st.button("Read listings from Walmart", icon=":material/cloud_download:", key="mapping_listings_read"):
         try:
             with st.spinner("Reading the store's listings from Walmart…"), session_scope(runtime.engine) as session:
-                reports[store_id] = (mapping.store_mapping_version(session, store_id), listings.find_unmapped(session, runtime, store_id))
+                reports[store_id] = listings.find_unmapped(session, runtime, store_id)
         except StoreConnectError as problem:
             reports.pop(store_id, None)
             st.error(problem.message, icon=":material/error:")
@@ -44,10 +44,8 @@ def unmapped_section(runtime, store_id: int) -> None:
             return
     if store_id not in reports:
         return
-    compared_at, report = reports[store_id]
-    with session_scope(runtime.engine) as session:
-        if (now := mapping.store_mapping_version(session, store_id)) != compared_at:  # mapped since: compare again
-            reports[store_id] = (now, report := listings.compare_again(session, store_id, report))
+    with session_scope(runtime.engine) as session:  # mapped since it was read? compare again
+        report = reports[store_id] = listings.up_to_date(session, store_id, reports[store_id])
     figures = st.columns(3)
     figures[0].metric("Listings on Walmart", f"{len(report.scan.listings):,}")
     figures[1].metric("Mapped", f"{report.mapped:,}")

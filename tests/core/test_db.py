@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 from core.db import init_db, make_engine, session_scope
 from core.errors import ConfigError
-from core.schema import MIGRATIONS, prepare, run_alembic, schema_transaction
+from core.schema import MIGRATIONS, head_revision, prepare, run_alembic, schema_transaction
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, mapping_state
 
@@ -58,15 +58,6 @@ def _revision(engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def _head(migrations=MIGRATIONS) -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
 def _with_migration(tmp_path, body: str):
     """A copy of core/migrations with one more migration, 0002, whose upgrade() runs `body`."""
     folder = tmp_path / "migrations"
@@ -101,7 +92,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url):
     engine = make_engine(database_url)
     with schema_transaction(engine) as connection:
         run_alembic(connection, MIGRATIONS, "upgrade", "head")
-    assert _revision(engine) == _head()
+    assert _revision(engine) == head_revision()
     assert _schema_differences(engine) == []
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO auditentry (at, actor, via, action, store_name, subject, before_json, after_json, detail) "
@@ -114,7 +105,7 @@ def test_the_migrations_build_exactly_the_models_schema(database_url):
 def test_a_new_database_is_made_from_the_models_and_marked_up_to_date(database_url):
     engine = make_engine(database_url)
     init_db(engine)
-    assert _revision(engine) == _head() and _schema_differences(engine) == []
+    assert _revision(engine) == head_revision() and _schema_differences(engine) == []
     engine.dispose()
 
 
@@ -126,7 +117,7 @@ def test_a_current_database_from_before_migrations_is_kept_and_marked_up_to_date
                                 "VALUES ('Acme', 'production', 1, '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
     assert _revision(engine) is None
     init_db(engine)
-    assert _revision(engine) == _head()
+    assert _revision(engine) == head_revision()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM store")).scalars().all() == ["Acme"]
     engine.dispose()
