@@ -22,8 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from core.access import local_operator  # noqa: E402
 from core.config import load_settings  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core import fleet, stores  # noqa: E402
+from core.db.engine import session_scope  # noqa: E402
+from core.authorization import fleet
+from core.stores import registry as stores  # noqa: E402
 from core.runtime import open_runtime  # noqa: E402
 
 

@@ -4,7 +4,7 @@
 
 Ours: read the file, detect its format, check every row against the rules and
 the catalog, make the dry-run plan against the store, then commit it into a fresh
-SQLite file (core.mapping_import.plan_import + apply_plan, one transaction).
+SQLite file (core.mapping.imports.plan_import + apply_plan, one transaction).
 
 Baseline (as the issue defines it): pandas.read_csv of the same file, then a raw
 sqlite3 executemany of the same rows into one plain table, then commit.
@@ -40,7 +40,7 @@ import pandas as pd  # noqa: E402
 
 CATALOG_SIZE = 20_000
 BUNDLE_SHARE = 0.10
-# --sqlite-cache-mb: an experiment for core/db.py. SQLite's default page cache is
+# --sqlite-cache-mb: an experiment for core/db/engine.py. SQLite's default page cache is
 # 2 MB; index-heavy bulk writes get faster with more. Applied to every variant alike.
 CACHE_PRAGMA: list[str] = []
 
@@ -78,8 +78,8 @@ def generate(directory: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
 def _prepared_database(directory: Path, catalog_csv: Path, name: str):
     from core import catalog
     from core.access import local_operator
-    from core.db import init_db, make_engine, session_scope
-    from core.models import Store
+    from core.db.engine import init_db, make_engine, session_scope
+    from core.db.models import Store
 
     path = directory / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
@@ -102,8 +102,8 @@ def _prepared_database(directory: Path, catalog_csv: Path, name: str):
 def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tuple[float, float], dict]:
     """(wall-clock seconds, CPU seconds of this process), and the plan's counts."""
     from core.access import local_operator
-    from core.db import session_scope
-    from core.mapping_import import apply_plan, plan_import
+    from core.db.engine import session_scope
+    from core.mapping.imports import apply_plan, plan_import
 
     engine, store_id, _ = _prepared_database(directory, catalog_csv, "ours")
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -185,8 +185,8 @@ def _memory_of(variant: str, directory: Path, catalog_csv: Path, mappings_csv: P
     # Libraries loaded on first use are not the import's memory: load them first.
     import pyarrow  # noqa: F401  (pandas loads it for its first text column)
 
-    import core.mapping_import  # noqa: F401
-    from core.db import session_scope  # noqa: F401
+    import core.mapping.imports  # noqa: F401
+    from core.db.engine import session_scope  # noqa: F401
 
     pd.Series(["warm"], dtype=str).str.len()
 

@@ -18,13 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.authorization import Outcome, Status, record  # noqa: E402
+from core.authorization.check import Outcome, Status, record  # noqa: E402
 from core.access import local_operator  # noqa: E402
 from core.config import load_settings  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.models import utc_now  # noqa: E402
+from core.db.engine import session_scope  # noqa: E402
+from core.db.models import utc_now  # noqa: E402
 from core.runtime import open_runtime  # noqa: E402
-from core.stores import add_store  # noqa: E402
+from core.stores.registry import add_store  # noqa: E402
 
 STATUSES = [Status.authorized] * 7 + [Status.missing_permissions, Status.rejected, Status.unreachable]
 

@@ -92,6 +92,6 @@ def local_operator() -> Actor:
 
 def cli_actor() -> Actor:
     """The command line runs as a named local operator with admin rights."""
-    from core.cli import operator_name
+    from cli.main import operator_name
 
     return Actor(operator_name(), Role.admin, "cli")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from core.access import Actor
-from core.models.audit import AuditEntry
+from core.db.models.audit import AuditEntry
 
 
 def append(

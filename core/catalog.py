@@ -17,9 +17,9 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
-from core.models import CatalogProduct, utc_now
-from core.models.catalog import SKU_MAX_LENGTH
-from core.spreadsheets import (
+from core.db.models import CatalogProduct, utc_now
+from core.db.models.catalog import SKU_MAX_LENGTH
+from core.spreadsheets.table import (
     Column,
     RowError,
     Table,

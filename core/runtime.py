@@ -7,12 +7,12 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from core.config import Settings, load_settings
-from core.db import init_db, make_engine
-from core.permissions import load_profile
-from core.token_store import DatabaseTokenStore
-from core.tokens import TokenCache
+from core.db.engine import init_db, make_engine
+from core.authorization.scopes import load_profile
+from core.walmart.token_store import DatabaseTokenStore
+from core.walmart.tokens import TokenCache
 from core.vault import Vault, load_vault, verify_key
-from core.walmart import WalmartClient
+from core.walmart.client import WalmartClient
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from core.config import Settings
 from core.errors import ConfigError, StoreConnectError
-from core.models import EncryptionCheck
+from core.db.models import EncryptionCheck
 
 _CHECK_PLAINTEXT = b"store-connect-key-check"
 

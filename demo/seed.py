@@ -8,11 +8,17 @@ from __future__ import annotations
 import csv
 import io
 
-from core import authorization, catalog, oauth, stores
+from core import catalog
+
+from core.authorization import check as authorization
+
+from core.oauth import connect as oauth
+
+from core.stores import registry as stores
 from core.access import Actor, Role
 from core.config import load_settings
-from core.db import session_scope
-from core.mapping_import import import_mappings
+from core.db.engine import session_scope
+from core.mapping.imports import import_mappings
 from core.runtime import open_runtime
 
 DEMO = Actor("demo seed", Role.admin, "local")

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core import audit
-from core.db import session_scope
+from core.db.engine import session_scope
 from ui import context
 from ui.actions import when
 

@@ -7,9 +7,9 @@ import streamlit as st
 
 from core import catalog
 from core.access import Permission
-from core.db import session_scope
+from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.spreadsheets import MAX_FILE_BYTES
+from core.spreadsheets.table import MAX_FILE_BYTES
 from ui import context
 from ui.actions import show_flash
 from ui.identity import actor

@@ -2,8 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from core import events, health
-from core.db import session_scope
+from core.authorization import alerts as events
+
+from core.authorization import health
+from core.db.engine import session_scope
 from ui import context
 from ui.actions import when
 from ui.status import BADGES

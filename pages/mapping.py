@@ -1,8 +1,12 @@
 """Product mapping: which OMS products ship for each Walmart listing of a store."""
 import streamlit as st
 
-from core import catalog, mapping, stores
-from core.db import session_scope
+from core import catalog
+
+from core.mapping import repository as mapping
+
+from core.stores import registry as stores
+from core.db.engine import session_scope
 from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_listings
 from ui.actions import show_flash
 

@@ -4,10 +4,14 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import fleet, health, stores
+from core.authorization import fleet
+
+from core.authorization import health
+
+from core.stores import registry as stores
 from core.access import Permission
-from core.credentials import precheck
-from core.db import session_scope
+from core.stores.prechecks import precheck
+from core.db.engine import session_scope
 from core.errors import NotFound
 from ui import context, store_detail
 from ui.actions import run_action, show_flash, when

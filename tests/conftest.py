@@ -13,9 +13,10 @@ from sqlalchemy import text
 
 from core.access import Actor, Role
 from core.config import load_settings
-from core.db import make_engine
+from core.db.engine import make_engine
 from core.runtime import open_runtime
 from fake_walmart import FakeWalmart
+from tests.fixtures.spreadsheets.corpus import add_store, open_database
 
 ADMIN = Actor("test admin", Role.admin, "test")
 
@@ -100,7 +101,7 @@ def cli(runtime, monkeypatch, capsys):
     import io
     import sys
 
-    from core.cli import main
+    from cli.main import main
 
     monkeypatch.delenv("WALMART_CLIENT_SECRET", raising=False)
     never_printed = [CLIENT_SECRET, SANDBOX_SECRET]
@@ -116,3 +117,15 @@ def cli(runtime, monkeypatch, capsys):
     run.never_printed = never_printed
     return run
 
+
+@pytest.fixture
+def engine(database_url):
+    """A fresh database with the schema and the sample catalog."""
+    engine = open_database(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(engine):
+    return add_store(engine, "Acme US")

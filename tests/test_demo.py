@@ -1,7 +1,7 @@
 """The demo seeds stores in every status through the real core, against the fake gateway."""
-from core import health
+from core.authorization import health
 from core.config import load_settings
-from core.db import session_scope
+from core.db.engine import session_scope
 from core.runtime import open_runtime
 from demo.seed import seed
 from fake_walmart import FakeWalmart

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.db import session_scope
+from core.db.engine import session_scope
 from core.errors import Conflict, StoreConnectError
 
 

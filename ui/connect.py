@@ -1,8 +1,8 @@
 """Finishing a connect (from Walmart's redirect or a pasted address) and showing how it went."""
 import streamlit as st
 
-from core import oauth
-from core.db import session_scope
+from core.oauth import connect as oauth
+from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from ui.identity import actor
 from ui.status import badge

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import mapping_clone
+from core.mapping import clone as mapping_clone
 from core.access import Permission
-from core.db import session_scope
+from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.mapping import ClonePolicy, Status
+from core.mapping.repository import ClonePolicy, Status
 from ui.actions import attempt
 from ui.identity import actor
 from ui.mapping_files import changes_table

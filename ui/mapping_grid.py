@@ -1,4 +1,4 @@
-"""The mapping grid: one page of a store's mappings in st.data_editor, saved through core.mapping_grid.save_grid.
+"""The mapping grid: one page of a store's mappings in st.data_editor, saved through core.mapping.grid.save_grid.
 
 The rows the editor starts from live in session state (a Grid) and change only
 when they are loaded, or when a save fails and the user's rows are kept with
@@ -15,10 +15,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core import mapping, mapping_grid, mapping_rules
+from core.mapping import repository as mapping
+
+from core.mapping import grid as mapping_grid
+
+from core.mapping import rules as mapping_rules
 from core.access import Permission
 from core.catalog import product_names
-from core.db import session_scope
+from core.db.engine import session_scope
 from ui.actions import attempt
 from ui.identity import actor
 
@@ -82,7 +86,7 @@ def _frame(session, rows: pd.DataFrame) -> pd.DataFrame:
     for extra in ("problem", "fix"):
         frame[extra] = [("" if pd.isna(v) else str(v)) for v in rows[extra]] if extra in rows else ""
     # Not shown: the platform SKU each row had when loaded (none for new rows), so a row skipped for a problem
-    # after its SKU was edited still keeps its mapping (core.mapping_grid.save_grid).
+    # after its SKU was edited still keeps its mapping (core.mapping.grid.save_grid).
     frame[LOADED] = text(rows[LOADED]) if LOADED in rows else text(rows["platform_sku"])
     return frame
 

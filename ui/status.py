@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.credentials import Finding
+from core.stores.prechecks import Finding
 
 BADGES = {
     "authorized": ("Authorized", "green", ":material/check_circle:"),

@@ -6,11 +6,15 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from core import audit, oauth, stores
+from core import audit
+
+from core.oauth import connect as oauth
+
+from core.stores import registry as stores
 from core.access import Actor, NotAllowed, Permission, Role, RolePolicy
 from core.config import load_settings
-from core.db import session_scope
-from core.models import AuditEntry
+from core.db.engine import session_scope
+from core.db.models import AuditEntry
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 
 VIEWER, EDITOR, NOBODY = person("viewer@x.com", Role.viewer), person("editor@x.com", Role.editor), person("nobody@x.com", None)
@@ -101,7 +105,7 @@ def test_cli_runs_as_a_named_admin_and_is_recorded(runtime, monkeypatch, capsys)
     import io
     import sys
 
-    from core.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("STORE_CONNECT_OPERATOR", "night-shift")
     monkeypatch.delenv("WALMART_CLIENT_SECRET", raising=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from core import catalog
-from core.db import session_scope
+from core.db.engine import session_scope
 from core.errors import ValidationFailed
-from core.spreadsheets import SpreadsheetError
+from core.spreadsheets.table import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import CATALOG, csv_bytes, database_snapshot, xlsx_bytes
 
@@ -15,7 +15,7 @@ HEADER = ["System SKU", "Product name", "Barcode", "Active"]
 
 @pytest.fixture
 def empty_engine(database_url):
-    from core.db import init_db, make_engine
+    from core.db.engine import init_db, make_engine
 
     engine = make_engine(database_url)
     init_db(engine)

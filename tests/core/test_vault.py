@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from core.config import load_settings
-from core.db import init_db, make_engine
+from core.db.engine import init_db, make_engine
 from core.errors import ConfigError
 from core.vault import WrongEncryptionKey, load_vault, mask, verify_key
 

@@ -1,6 +1,6 @@
 """The Product catalog page through AppTest: browse, search, pages, import preview then apply, roles."""
 from core import audit, catalog
-from core.db import session_scope
+from core.db.engine import session_scope
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import csv_bytes
 from tests.pages.conftest import page_text

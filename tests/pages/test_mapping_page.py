@@ -1,10 +1,16 @@
 """The Product mapping page through AppTest: grid edit/add/delete/save, errors, conflict, import, clone, listings, roles."""
 import pytest
 
-from core import audit, catalog, mapping, mapping_grid, stores
+from core import audit, catalog
+
+from core.mapping import repository as mapping
+
+from core.mapping import grid as mapping_grid
+
+from core.stores import registry as stores
 from core.access import NotAllowed, Role
-from core.db import session_scope
-from core.mapping_import import import_mappings
+from core.db.engine import session_scope
+from core.mapping.imports import import_mappings
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 from tests.fixtures.spreadsheets.corpus import csv_bytes, database_snapshot, mapping_state
 from tests.pages.conftest import page_text

@@ -1,0 +1,57 @@
+"""The command line: `python -m core ...`, a second thin entry point over the same core functions.
+
+Exit codes: 0 success (for `check`: all authorized), 1 some stores not authorized,
+2 a usage or configuration error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Sequence
+
+from core.errors import StoreConnectError
+from core.runtime import Runtime, open_runtime
+
+EXIT_OK, EXIT_NOT_ALL_AUTHORIZED, EXIT_USAGE = 0, 1, 2
+
+# Each command module contributes `add_commands(subparsers)`; every leaf parser sets
+# `handler=function(args, runtime) -> int`.
+COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.troubleshooting", "cli.oauth", "cli.audit"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 already; keep the message plain
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = _Parser(prog="python -m core", description="Store Connect command line.")
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(subparsers)
+    return parser
+
+
+def operator_name() -> str:
+    """Who is at the command line: STORE_CONNECT_OPERATOR, else the login name."""
+    import getpass
+    import os
+
+    return os.environ.get("STORE_CONNECT_OPERATOR") or f"cli:{getpass.getuser()}"
+
+
+def print_json(data) -> None:
+    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def main(argv: Sequence[str] | None = None, runtime_factory: Callable[[], Runtime] = open_runtime) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args, runtime_factory())
+    except StoreConnectError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,182 @@
+"""`python -m core stores ...` and `python -m core keygen`.
+
+A secret is read from an environment variable or standard input, never from a
+flag, so it cannot end up in shell history or the process list.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import timedelta
+
+from cryptography.fernet import Fernet
+
+from core.authorization import fleet
+
+from core.authorization import health
+
+from core.stores import registry as stores
+from core.access import cli_actor
+from core.authorization.check import Status
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
+from core.db.engine import session_scope
+from core.errors import ValidationFailed
+
+SECRET_ENV_DEFAULT = "WALMART_CLIENT_SECRET"
+
+
+def read_secret(variable: str) -> str:
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if sys.stdin is None or sys.stdin.closed:
+        raise ValidationFailed("No Client Secret was given.", f"Pipe it on standard input or set {variable}.")
+    if sys.stdin.isatty():
+        return getpass.getpass("Client Secret (input hidden): ")
+    value = sys.stdin.read()
+    # Only the final newline from `echo` or a file; anything else is left for the pre-checks to report.
+    return value[:-1] if value.endswith("\n") else value
+
+
+def _print_store(view: stores.StoreView) -> None:
+    state = "enabled" if view.enabled else "disabled"
+    print(f"{view.name}  [{view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
+
+
+def _add(args, runtime) -> int:
+    secret = read_secret(args.secret_env)
+    with session_scope(runtime.engine) as session:
+        view = stores.add_store(
+            session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes
+        )
+    print_json(view.to_dict()) if args.json else (print("Added:", end=" "), _print_store(view))
+    return EXIT_OK
+
+
+def _list(args, runtime) -> int:
+    with session_scope(runtime.engine) as session:
+        rows = health.store_table(session, limit=1_000_000)
+        views = {view.id: view for view in stores.list_stores(session)}
+    data = [{**views[row.id].to_dict(), **row.to_dict()} for row in rows]
+    if args.json:
+        print_json(data)
+        return EXIT_OK
+    if not data:
+        print("No stores yet. Add one with: python -m core stores add --name NAME --client-id ID < secret.txt")
+    for row in data:
+        checked = f"checked {row['checked_at']:%Y-%m-%d %H:%M} UTC" if row["checked_at"] else "never checked"
+        state = "" if row["enabled"] else " (disabled)"
+        print(f"{row['name']}{state}  [{row['environment']}]  {row['status']}  {checked}  Client ID {row['client_id']}  secret {row['secret_masked']}")
+    return EXIT_OK
+
+
+def _edit(args, runtime) -> int:
+    with session_scope(runtime.engine) as session:
+        enabled = True if args.enable else False if args.disable else None
+        view = stores.edit_store(
+            session, args.store, actor=cli_actor(), name=args.name, environment=args.environment, notes=args.notes, enabled=enabled,
+            client_id=None if args.replace_secret else args.client_id,
+        )
+        if args.replace_secret:
+            view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env), client_id=args.client_id)
+    print_json(view.to_dict()) if args.json else (print("Saved:", end=" "), _print_store(view))
+    return EXIT_OK
+
+
+def _remove(args, runtime) -> int:
+    if not args.yes:
+        print("Deleting a store also deletes its keys, check history and mappings. Add --yes to confirm.", file=sys.stderr)
+        return EXIT_USAGE
+    with session_scope(runtime.engine) as session:
+        name = stores.delete_store(session, args.store, actor=cli_actor())
+    print_json({"deleted": name}) if args.json else print(f"Deleted store '{name}'.")
+    return EXIT_OK
+
+
+def _check(args, runtime) -> int:
+    if bool(args.stores) + args.all + args.due != 1:
+        print("Name the stores to check, or use --all or --due (only one of them).", file=sys.stderr)
+        return EXIT_USAGE
+    if args.due:
+        interval = timedelta(minutes=args.interval or runtime.settings.check_interval_minutes)
+        results = fleet.check_due(runtime, interval, workers=args.workers)
+    else:
+        with session_scope(runtime.engine) as session:
+            ids = fleet.enabled_store_ids(session) if args.all else [stores.find_store(session, name).id for name in args.stores]
+        results = fleet.check_many(runtime, ids, workers=args.workers)
+    statuses = []
+    if args.json:
+        rows = [{"store": result.store_name, **result.outcome.to_dict()} for result in results]
+        statuses = [row["status"] for row in rows]
+        print_json(rows)
+    else:
+        for result in results:  # printed as each store finishes
+            outcome = result.outcome
+            statuses.append(outcome.status)
+            print(f"{result.store_name}: {outcome.status} - {outcome.summary}", flush=True)
+            if outcome.status != Status.authorized:
+                print(f"  next step: {outcome.next_step}")
+                for finding in outcome.findings:
+                    print(f"  [{finding.severity}] {finding.field}: {finding.message}")
+            if outcome.correlation_ids:
+                print(f"  correlation IDs: {', '.join(outcome.correlation_ids)}")
+        if not statuses:
+            print("No store was due for a check." if args.due else "No enabled store to check.")
+    return EXIT_OK if all(status == Status.authorized for status in statuses) else EXIT_NOT_ALL_AUTHORIZED
+
+
+def _keygen(args, runtime) -> int:
+    print(Fernet.generate_key().decode())
+    return EXIT_OK
+
+
+def add_commands(subparsers) -> None:
+    keygen = subparsers.add_parser("keygen", help="print a new encryption key for STORE_CONNECT_SECRET_KEY")
+    keygen.set_defaults(handler=_keygen)
+
+    group = subparsers.add_parser("stores", help="add, list, edit, remove and check stores")
+    commands = group.add_subparsers(dest="stores_command", required=True)
+    secret_help = f"name of the environment variable holding the Client Secret (default {SECRET_ENV_DEFAULT}); otherwise it is read from standard input"
+
+    add = commands.add_parser("add", help="add a store (Client Secret from standard input or an environment variable)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--environment", choices=["production", "sandbox"], default="production")
+    add.add_argument("--client-id", required=True)
+    add.add_argument("--notes", default="")
+    add.add_argument("--secret-env", default=SECRET_ENV_DEFAULT, help=secret_help)
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=_add)
+
+    listing = commands.add_parser("list", help="list stores with their authorization status")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_list)
+
+    edit = commands.add_parser("edit", help="edit a store; --replace-secret reads a new secret")
+    edit.add_argument("store", help="store name or id")
+    edit.add_argument("--name")
+    edit.add_argument("--environment", choices=["production", "sandbox"])
+    edit.add_argument("--client-id")
+    edit.add_argument("--notes")
+    toggle = edit.add_mutually_exclusive_group()
+    toggle.add_argument("--enable", action="store_true")
+    toggle.add_argument("--disable", action="store_true")
+    edit.add_argument("--replace-secret", action="store_true", help="read a new Client Secret like `add` does")
+    edit.add_argument("--secret-env", default=SECRET_ENV_DEFAULT, help=secret_help)
+    edit.add_argument("--json", action="store_true")
+    edit.set_defaults(handler=_edit)
+
+    remove = commands.add_parser("remove", help="delete a store with its keys and history")
+    remove.add_argument("store", help="store name or id")
+    remove.add_argument("--yes", action="store_true", help="confirm the deletion")
+    remove.add_argument("--json", action="store_true")
+    remove.set_defaults(handler=_remove)
+
+    check = commands.add_parser("check", help="check stores; exit 0 if all authorized, 1 if not, 2 on error")
+    check.add_argument("stores", nargs="*", help="store names (or use --all / --due)")
+    check.add_argument("--all", action="store_true", help="every enabled store")
+    check.add_argument("--due", action="store_true", help="only enabled stores not checked within the interval; safe to run from several machines at once")
+    check.add_argument("--interval", type=int, metavar="MINUTES", help="for --due (default CHECK_INTERVAL_MINUTES)")
+    check.add_argument("--workers", type=int, help="stores checked at once (default CHECK_WORKERS)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_check)

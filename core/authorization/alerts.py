@@ -1,0 +1,122 @@
+"""Status-change events and their webhook alerts.
+
+An event is recorded when a store leaves `authorized`, loses a permission or
+recovers. Alerts go out on change only; the same alert for the same store is
+not sent again within the re-notify interval, and a store that stays broken is
+reminded about once per interval. A failing webhook never fails a check.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+import requests
+from sqlmodel import Session, select
+
+from core.db.models import Store, StatusEvent, StoreHealth, utc_now
+
+log = logging.getLogger(__name__)
+MAX_DELIVERY_ATTEMPTS = 3
+WEBHOOK_TIMEOUT = 5
+
+TEXT = {
+    "lost_authorization": "{store}: authorization lost ({to}). {detail}",
+    "lost_permission": "{store}: permission lost. {detail}",
+    "recovered": "{store}: authorized again.",
+    "still_failing": "{store}: still not authorized ({to}) since {since}. {detail}",
+}
+
+
+def change_event(previous: StoreHealth | None, status: str, missing: list[str], summary: str) -> tuple[str, str] | None:
+    """The event (kind, detail) that going from `previous` to `status` means, if any."""
+    if previous is None:
+        return None  # a first check is not a change
+    before_missing = set(json.loads(previous.missing_json or "[]"))
+    if previous.status == "authorized" and status != "authorized":
+        return ("lost_permission", summary) if status == "missing_permissions" else ("lost_authorization", summary)
+    if previous.status != "authorized" and status == "authorized":
+        return "recovered", ""
+    newly_missing = sorted(set(missing) - before_missing)
+    if status == "missing_permissions" and previous.status == "missing_permissions" and newly_missing:
+        return "lost_permission", "Newly missing: " + ", ".join(newly_missing)
+    return None
+
+
+def record_change(session: Session, store_id: int, previous: StoreHealth | None, health: StoreHealth, now: datetime, renotify: timedelta, webhook: bool) -> StatusEvent | None:
+    """Record the event this check caused, deciding whether it should be delivered."""
+    change = change_event(previous, health.status, json.loads(health.missing_json or "[]"), health.summary)
+    if change is None:
+        if health.status == "authorized" or not _reminder_due(session, store_id, now, renotify):
+            return None
+        change = ("still_failing", health.summary)
+    kind, detail = change
+    delivery = "pending" if webhook else "off"
+    if webhook and kind != "still_failing" and _sent_recently(session, store_id, kind, now, renotify):
+        delivery = "suppressed"
+    event = StatusEvent(store_id=store_id, at=now, kind=kind, from_status=previous.status if previous else "", to_status=health.status, detail=detail, delivery=delivery)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _last_event(session: Session, store_id: int, kind: str | None = None) -> StatusEvent | None:
+    query = select(StatusEvent).where(StatusEvent.store_id == store_id)
+    if kind:
+        query = query.where(StatusEvent.kind == kind)
+    return session.exec(query.order_by(StatusEvent.at.desc(), StatusEvent.id.desc()).limit(1)).first()
+
+
+def _sent_recently(session: Session, store_id: int, kind: str, now: datetime, renotify: timedelta) -> bool:
+    last = _last_event(session, store_id, kind)
+    return last is not None and last.delivery in ("sent", "pending") and now - last.at < renotify
+
+
+def _reminder_due(session: Session, store_id: int, now: datetime, renotify: timedelta) -> bool:
+    last = _last_event(session, store_id)
+    return last is not None and last.kind != "recovered" and now - last.at >= renotify
+
+
+def message(event: StatusEvent, store_name: str, failing_since: datetime | None = None) -> str:
+    since = f"{failing_since:%Y-%m-%d %H:%M} UTC" if failing_since else "a while"
+    return TEXT[event.kind].format(store=store_name, to=event.to_status, detail=event.detail, since=since).strip()
+
+
+def deliver_pending(session: Session, webhook_url: str | None, post=requests.post) -> dict[str, int]:
+    """POST every undelivered event; failures are kept for the next run, up to a limit."""
+    counts = {"sent": 0, "failed": 0}
+    if not webhook_url:
+        return counts
+    query = (
+        select(StatusEvent, Store.name, StoreHealth.failing_since)
+        .join(Store, Store.id == StatusEvent.store_id)
+        .join(StoreHealth, StoreHealth.store_id == StatusEvent.store_id, isouter=True)
+        .where(StatusEvent.delivery.in_(("pending", "failed")), StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
+        .order_by(StatusEvent.id)
+    )
+    for event, name, since in session.exec(query).all():
+        text = message(event, name, since)
+        payload = {"text": text, "store": name, "event": event.kind, "from_status": event.from_status, "to_status": event.to_status,
+                   "detail": event.detail, "at": event.at.isoformat()}
+        event.delivery_attempts += 1
+        try:
+            response = post(webhook_url, json=payload, timeout=WEBHOOK_TIMEOUT)
+            if response.status_code >= 300:
+                raise RuntimeError(f"HTTP {response.status_code}")
+        except Exception as exc:  # noqa: BLE001 - any failure of the receiver is only recorded
+            event.delivery, event.delivery_error = "failed", f"{type(exc).__name__}: {str(exc)[:200]}"
+            counts["failed"] += 1
+            log.warning("alert webhook failed for store %s: %s", name, event.delivery_error)
+        else:
+            event.delivery, event.delivered_at, event.delivery_error = "sent", utc_now(), None
+            counts["sent"] += 1
+        session.add(event)
+    session.flush()
+    return counts
+
+
+def recent_events(session: Session, store_id: int | None = None, limit: int = 100) -> list[tuple[StatusEvent, str]]:
+    query = select(StatusEvent, Store.name).join(Store, Store.id == StatusEvent.store_id)
+    if store_id is not None:
+        query = query.where(StatusEvent.store_id == store_id)
+    return list(session.exec(query.order_by(StatusEvent.at.desc(), StatusEvent.id.desc()).limit(limit)).all())

@@ -1,0 +1,130 @@
+"""Checking many stores at once: a bounded worker pool, a per-store time limit, claims
+that let several checker processes split the work, and history retention.
+
+Keys are decrypted and results recorded on the calling thread; workers only talk
+to Walmart. So the database sees one writer, and a slow store costs one worker.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Iterator
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, select
+
+from core.authorization import alerts as events
+from core.authorization.check import STATUS_TEXT, AlertPolicy, Outcome, SellerGrant, Status, check_credential, record
+from core.db.engine import session_scope
+from core.db.models import AuthorizationCheck, Credential, StatusEvent, Store, utc_now
+from core.stores.registry import KeyPair, credentials_for_check
+
+
+@dataclass(frozen=True)
+class Result:
+    store_id: int
+    store_name: str
+    outcome: Outcome
+
+
+def _timed_out(keys: KeyPair | SellerGrant, seconds: float) -> Outcome:
+    return Outcome(
+        status=Status.unreachable,
+        environment=keys.environment,
+        summary=f"The check took longer than {seconds:g} seconds and was abandoned so the other stores could go on.",
+        next_step=STATUS_TEXT[Status.unreachable][1],
+        checked_at=utc_now(),
+        duration_ms=int(seconds * 1000),
+    )
+
+
+def check_many(runtime, store_ids: list[int], workers: int | None = None, store_timeout: float | None = None) -> Iterator[Result]:
+    """Check stores concurrently and yield each result as soon as it is recorded."""
+    settings = runtime.settings
+    workers = workers or settings.check_workers
+    store_timeout = store_timeout or settings.check_store_timeout
+    alerts = AlertPolicy.from_settings(settings)
+    jobs: list[tuple[int, str, KeyPair | SellerGrant]] = []
+    with session_scope(runtime.engine) as session:
+        for store in session.exec(select(Store).join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active")).where(Store.id.in_(store_ids)).order_by(Store.name)).all():
+            jobs.append((store.id, store.name, credentials_for_check(session, runtime.vault, store)))
+        session.execute(update(Store).where(Store.id.in_(store_ids)).values(check_claimed_at=utc_now()))
+
+    started: dict[int, float] = {}  # store id -> when a worker picked it up (queued time does not count)
+
+    def run(store_id: int, credential) -> Outcome:
+        started[store_id] = time.monotonic()
+        return check_credential(runtime, credential)
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store-check")
+    try:
+        pending: dict[Future, tuple[int, str, KeyPair | SellerGrant]] = {pool.submit(run, job[0], job[2]): job for job in jobs}
+        while pending:
+            done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            now = time.monotonic()
+            late = {f for f, job in pending.items() if f not in done and now - started.get(job[0], now) > store_timeout}
+            finished = []
+            for future in done | late:
+                store_id, name, keys = pending.pop(future)
+                finished.append(Result(store_id, name, future.result() if future in done else _timed_out(keys, store_timeout)))
+            if finished:
+                with session_scope(runtime.engine) as session:  # one transaction for whatever finished together
+                    for result in finished:
+                        record(session, result.store_id, result.outcome, alerts)
+                yield from finished
+    finally:
+        # Abandoned checks finish in the background (each call is bounded by the request timeout).
+        pool.shutdown(wait=False, cancel_futures=True)
+        with session_scope(runtime.engine) as session:
+            events.deliver_pending(session, settings.alert_webhook_url)
+            prune_history(session, settings.history_retention_days)
+
+
+def claim_due(session: Session, interval: timedelta, limit: int) -> list[int]:
+    """Claim up to `limit` enabled stores not claimed within `interval`.
+
+    On PostgreSQL, FOR UPDATE SKIP LOCKED lets concurrent checkers pass over rows
+    another checker is claiming; the guarded UPDATE ... RETURNING then makes each
+    claim exclusive on any database, because the due condition is checked again
+    as the row is written.
+    """
+    now = utc_now()
+    cutoff = now - interval
+    due = or_(Store.check_claimed_at.is_(None), Store.check_claimed_at < cutoff)
+    candidates = session.exec(
+        select(Store.id).where(Store.enabled == True, due)  # noqa: E712
+        .order_by(Store.check_claimed_at.is_not(None), Store.check_claimed_at, Store.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not candidates:
+        return []
+    claimed = session.execute(update(Store).where(Store.id.in_(candidates), due).values(check_claimed_at=now).returning(Store.id)).scalars().all()
+    session.commit()
+    return sorted(claimed)
+
+
+def check_due(runtime, interval: timedelta | None = None, workers: int | None = None) -> Iterator[Result]:
+    """Keep claiming and checking due stores until none is left."""
+    interval = interval or timedelta(minutes=runtime.settings.check_interval_minutes)
+    batch = max(1, (workers or runtime.settings.check_workers) * 4)
+    while True:
+        with Session(runtime.engine) as session:
+            ids = claim_due(session, interval, batch)
+        if not ids:
+            return
+        yield from check_many(runtime, ids, workers=workers)
+
+
+def prune_history(session: Session, retention_days: int) -> int:
+    """Delete checks and events older than the retention; the current health is kept apart."""
+    cutoff = utc_now() - timedelta(days=retention_days)
+    removed = session.execute(delete(AuthorizationCheck).where(AuthorizationCheck.checked_at < cutoff)).rowcount or 0
+    session.execute(delete(StatusEvent).where(StatusEvent.at < cutoff))
+    return removed
+
+
+def enabled_store_ids(session: Session) -> list[int]:
+    return list(session.exec(select(Store.id).where(Store.enabled == True).order_by(Store.name)).all())  # noqa: E712

@@ -1,0 +1,36 @@
+"""SQLModel tables, one module per area. Importing this package registers them all."""
+from core.db.models.audit import AuditEntry
+from core.db.models.base import utc_now
+from core.db.models.catalog import CatalogProduct, MappingComponent, StoreMappingVersion
+from core.db.models.fleet import CachedToken, StatusEvent
+from core.db.models.oauth import ConnectRequest, OAuthApp
+from core.db.models.store import (
+    AuthorizationCheck,
+    Credential,
+    CredentialKind,
+    CredentialState,
+    EncryptionCheck,
+    Environment,
+    Store,
+    StoreHealth,
+)
+
+__all__ = [
+    "AuditEntry",
+    "CachedToken",
+    "ConnectRequest",
+    "OAuthApp",
+    "StatusEvent",
+    "AuthorizationCheck",
+    "CatalogProduct",
+    "Credential",
+    "CredentialKind",
+    "CredentialState",
+    "EncryptionCheck",
+    "Environment",
+    "MappingComponent",
+    "Store",
+    "StoreHealth",
+    "StoreMappingVersion",
+    "utc_now",
+]

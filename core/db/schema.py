@@ -1,0 +1,206 @@
+"""Bringing a database to the current schema at start: a new one is made from the models, an existing one migrated.
+
+Everything happens in one transaction that nothing else can write in meanwhile:
+on SQLite `BEGIN IMMEDIATE` (Python's driver would otherwise commit each table
+change on its own), on PostgreSQL an advisory lock. A migration that fails
+therefore changes nothing, and two servers starting at once take turns.
+
+On SQLite, foreign keys are off during the transaction: a migration that changes
+a table rebuilds it (copy, drop, rename), and dropping a parent table with keys
+on would first delete every child row marked ON DELETE CASCADE. After migrating,
+the keys are checked instead. A database already up to date is only read at
+start, so it never waits for SQLite's write lock.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import SQLModel
+
+import core.db.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from core.errors import ConfigError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# What databases made before migrations existed have, when they have every table and column.
+BASELINE = "0001"
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext('store_connect_migrations'))"
+_log = logging.getLogger(__name__)
+
+
+def prepare(engine: Engine, *, migrations: Path = MIGRATIONS) -> None:
+    """Make the database match the models, or raise ConfigError with a plain message and change nothing."""
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        raise ConfigError(
+            "DATABASE_URL",
+            f"the database cannot be opened ({type(exc.orig).__name__}).",
+            "Check that the server is running and the address, user and database name are right.",
+        ) from None
+    try:
+        if _up_to_date(engine, migrations):  # the usual start: a read, no write lock
+            return
+        with schema_transaction(engine) as connection:
+            _prepare(connection, migrations)
+    except ConfigError:
+        raise
+    except Exception as exc:  # the transaction was rolled back: nothing changed
+        raise _migration_failed(exc) from None
+
+
+def _up_to_date(engine: Engine, migrations: Path) -> bool:
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as connection:
+        if "alembic_version" not in inspect(connection).get_table_names():
+            return False
+        return MigrationContext.configure(connection).get_current_revision() == head_revision(migrations)
+
+
+def head_revision(migrations: Path = MIGRATIONS) -> str | None:
+    """The newest migration's revision: what an up-to-date database records."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config(migrations)).get_current_head()
+
+
+def _alembic_config(migrations: Path):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    return config
+
+
+def _prepare(connection: Connection, migrations: Path) -> None:
+    existing = set(inspect(connection).get_table_names())
+    if "alembic_version" in existing:
+        _upgrade(connection, migrations)
+    elif existing & set(SQLModel.metadata.tables):
+        # Made before migrations existed: usable when it has the baseline schema, then migrated from there.
+        _refuse_outdated(_missing(connection, existing, _baseline_schema(migrations)))
+        run_alembic(connection, migrations, "stamp", BASELINE)
+        _upgrade(connection, migrations)
+    else:
+        # New: made from the models in one go, quicker than replaying every migration, and marked up to date.
+        SQLModel.metadata.create_all(connection)
+        run_alembic(connection, migrations, "stamp", "head")
+
+
+@contextmanager
+def schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction fit for changing the schema (see the module's docstring); commits on success."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):  # a second engine would see another memory
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text(_LOCK))
+            yield connection
+        return
+    sqlite = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 15, "isolation_level": None})
+
+    @event.listens_for(sqlite, "connect")
+    def _keys_off(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        dbapi_connection.execute("PRAGMA busy_timeout=15000")
+
+    @event.listens_for(sqlite, "begin")
+    def _begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with sqlite.begin() as connection:
+            yield connection
+    finally:
+        sqlite.dispose()
+
+
+def _upgrade(connection: Connection, migrations: Path) -> None:
+    """Run the migrations the database lacks; on SQLite (keys off meanwhile), fail if they left rows without a parent."""
+    before = _broken_keys(connection)
+    run_alembic(connection, migrations, "upgrade", "head")
+    broken = _broken_keys(connection) - before  # rows broken before (e.g. by hand) are not the migration's doing
+    if broken:
+        raise RuntimeError(f"the migration left rows without their parent in {sorted({table for table, *_ in broken})}")
+
+
+def _broken_keys(connection: Connection) -> set[tuple]:
+    if connection.dialect.name != "sqlite":
+        return set()  # PostgreSQL keeps its foreign keys on while migrating
+    return {tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")}
+
+
+def _baseline_schema(migrations: Path) -> dict[str, set[str]]:
+    """Table -> columns as the baseline migration makes them: what a database from before migrations must have."""
+    scratch = create_engine("sqlite://")
+    try:
+        with scratch.begin() as connection:
+            run_alembic(connection, migrations, "upgrade", BASELINE)
+            inspector = inspect(connection)
+            return {table: {c["name"] for c in inspector.get_columns(table)} for table in inspector.get_table_names() if table != "alembic_version"}
+    finally:
+        scratch.dispose()
+
+
+def run_alembic(connection: Connection, migrations: Path, action: str, revision: str) -> None:
+    """`alembic stamp|upgrade REVISION` on this connection, inside its transaction."""
+    from alembic import command
+
+    config = _alembic_config(migrations)
+    config.attributes["connection"] = connection  # core/db/migrations/env.py runs on it
+    (command.stamp if action == "stamp" else command.upgrade)(config, revision)
+
+
+def _missing(connection: Connection, existing: set[str], wanted: dict[str, set[str]]) -> list[str]:
+    """Tables and table.columns of `wanted` that the database lacks."""
+    inspector = inspect(connection)
+    columns, tables = [], []
+    for table, names in sorted(wanted.items()):
+        if table not in existing:
+            tables.append(f"the table {table}")
+            continue
+        present = {column["name"] for column in inspector.get_columns(table)}
+        columns.extend(f"{table}.{name}" for name in sorted(names - present))
+    return columns + tables  # columns first: they tell which build made it
+
+
+def _refuse_outdated(missing: list[str]) -> None:
+    if missing:
+        raise ConfigError(
+            "DATABASE_URL",
+            f"the database was made by an older version of Store Connect and lacks {', '.join(missing[:5])}"
+            f"{' and more' if len(missing) > 5 else ''}.",
+            "Keep the old file aside and start with a new database (another DATABASE_URL, or move the SQLite file away). "
+            "To carry mappings over, first export them with the version that made the old file (Product mapping > Export, "
+            "or python -m core mappings export), then add the stores again here and import the files.",
+        )
+
+
+def _migration_failed(exc: Exception) -> ConfigError:
+    from alembic.util import CommandError
+
+    if isinstance(exc, OperationalError) and "locked" in str(exc):
+        return ConfigError(
+            "DATABASE_URL",
+            "the database is busy: another program has been writing to it for a while.",
+            "Start again in a minute. If it keeps happening, look for a stuck command or script using the same file.",
+        )
+    if isinstance(exc, CommandError) and "Can't locate revision" in str(exc):
+        return ConfigError(
+            "DATABASE_URL",
+            "the database was made by a newer version of Store Connect than this one.",
+            "Run the newer version, or point DATABASE_URL at another database. Nothing was changed.",
+        )
+    _log.exception("bringing the database up to date failed")
+    return ConfigError(
+        "DATABASE_URL",
+        f"the database could not be brought up to date ({type(exc).__name__}); nothing was changed.",
+        "The app's log has the details. Keep the database as it is and tell whoever maintains Store Connect.",
+    )

@@ -1,0 +1,187 @@
+"""Importing a mapping spreadsheet into a store: read, check, preview (the plan), apply.
+
+    plan = plan_import(session, store_id, data, "mappings.csv", mode="merge")   # dry run: writes nothing
+    plan.counts(); plan.errors; plan.changes.changes(Status.changed)            # show it
+    apply_plan(session, plan, actor=actor)                                      # one transaction, or Conflict
+
+Merge mode adds and updates the platform SKUs in the file and leaves the store's
+others alone. Replace mode also removes the store's platform SKUs that are not in
+the file, so the store ends up exactly as the file says.
+
+A plan with row errors is not applied, unless the caller explicitly discards the
+rejected rows: then the platform SKUs with errors are left exactly as they are
+in the store (replace mode does not remove them either).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from core import audit
+from core.access import Actor, Permission, require
+from core.config import DATA_DIR
+from core.errors import ValidationFailed
+from core.mapping.repository import ChangeSet, Status, apply_changes, plan_changes, store_name_of
+from core.mapping.rules import MAPPING_COLUMNS, meant_sku, validate_rows
+from core.spreadsheets.table import RowError, Table, error_report_csv, read_table, write_table
+
+MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
+
+
+class ImportMode(StrEnum):
+    merge = "merge"  # add and update; keep the store's other mappings
+    replace = "replace"  # the store's mappings become exactly the file's
+
+
+@dataclass
+class ImportPlan:
+    """What importing a file would do, worked out without writing anything."""
+
+    store_id: int
+    mode: ImportMode
+    filename: str
+    source: Table
+    changes: ChangeSet
+    errors: list[RowError] = field(default_factory=list)
+    rejected: set[str] = field(default_factory=set)  # platform SKUs left out because of row errors
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every row is valid."""
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        counts = self.changes.counts()
+        return {
+            "rows": len(self.source.frame),
+            "added": counts["added"],
+            "changed": counts["changed"],
+            "removed": counts["removed"],
+            "unchanged": counts["unchanged"],
+            "rows_with_errors": len({e.row for e in self.errors}),
+            "platform_skus_rejected": len({meant_sku(sku) for sku in self.rejected} - {""}),
+        }
+
+    def error_report(self) -> bytes:
+        """The row errors as CSV (UTF-8 with BOM) to download and work through."""
+        return error_report_csv(self.errors)
+
+    def summary(self) -> str:
+        counts = self.counts()
+        verb = "Imported" if self.applied else "Preview"
+        text = (
+            f"{verb} '{self.filename}' ({self.source.describe()}), {self.mode} mode: "
+            f"{counts['added']} to add, {counts['changed']} to change, {counts['removed']} to remove, {counts['unchanged']} unchanged."
+        )
+        if self.applied:
+            text = text.replace(" to add", " added").replace(" to change", " changed").replace(" to remove", " removed")
+        if self.errors:
+            text += (
+                f" {counts['rows_with_errors']} rows have problems ({counts['platform_skus_rejected']} platform SKUs left out);"
+                " nothing is saved until they are fixed or you choose to skip them."
+            )
+        notes = " ".join(self.source.notes)
+        return f"{text} {notes}".strip()
+
+    def to_dict(self) -> dict:
+        return {
+            "store_id": self.store_id,
+            "mode": str(self.mode),
+            "file": self.filename,
+            "source": self.source.to_dict(),
+            "applied": self.applied,
+            "counts": self.counts(),
+            "added": self.changes.platform_skus(Status.added),
+            "changed": [c.to_dict() for c in self.changes.changes(Status.changed, limit=None)],
+            "removed": self.changes.platform_skus(Status.removed),
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+def read_mapping_file(data: bytes, filename: str) -> Table:
+    """The file as a table of platform_sku, system_sku, quantity (and product_name) text cells."""
+    return read_table(data, filename, MAPPING_COLUMNS)
+
+
+def plan_import(session: Session, store_id: int, data: bytes, filename: str, *, mode: ImportMode | str = ImportMode.merge) -> ImportPlan:
+    """The dry run: read and check the file, and compare it with the store's mappings. Writes nothing.
+
+    Raises SpreadsheetError (a ValidationFailed) when the file cannot be read at all;
+    row problems are returned in `plan.errors`, each with its spreadsheet row number.
+    """
+    try:
+        mode = ImportMode(mode)
+    except ValueError:
+        raise ValidationFailed(f"'{mode}' is not an import mode.", "Choose merge (add and update) or replace (make the store match the file).") from None
+    source = read_mapping_file(data, filename)
+    labels = {key: text.strip() or key for key, text in source.headers.items()}
+    checked = validate_rows(session, source.frame, labels)
+    changes = plan_changes(session, store_id, checked.components, replace=mode == ImportMode.replace, keep=checked.rejected)
+    return ImportPlan(store_id, mode, filename, source, changes, checked.errors, checked.rejected)
+
+
+def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_rejected: bool = False) -> dict[str, int]:
+    """Write the plan in the caller's transaction.
+
+    Needs the editor role. Raises ValidationFailed when the plan has row errors
+    (unless `discard_rejected`), and Conflict when the store's mappings changed
+    since the plan was made. Records one audit entry with the counts, not one per row.
+    """
+    require(actor, Permission.edit_mappings, "import product mappings")
+    if plan.errors and not discard_rejected:
+        raise ValidationFailed(
+            f"{len({e.row for e in plan.errors})} rows of '{plan.filename}' have problems, so nothing was imported.",
+            "Download the error report, fix those rows and upload the file again, or choose to skip the rows with problems.",
+        )
+    if plan.applied:
+        raise ValidationFailed("This import was already applied.", "Upload the file again to make a new preview.")
+    apply_changes(session, plan.changes)
+    plan.applied = True
+    _audit(session, actor, plan)
+    return plan.counts()
+
+
+def _audit(session: Session, actor: Actor, plan: ImportPlan) -> None:
+    counts = plan.counts()
+    skipped = f"; {counts['platform_skus_rejected']} platform SKUs with problems left as they were" if plan.errors else ""
+    audit.append(
+        session, actor, "import.apply", store_id=plan.store_id, store_name=store_name_of(session, plan.store_id), subject=plan.filename,
+        after={"mode": str(plan.mode), **counts},
+        detail=f"{plan.mode} mode: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed, "
+               f"{counts['unchanged']} unchanged{skipped}",
+    )
+
+
+def import_mappings(
+    session: Session, store_id: int, data: bytes, filename: str, *, actor: Actor, mode: ImportMode | str = ImportMode.merge, dry_run: bool = False
+) -> ImportPlan:
+    """Plan, then apply when the file is clean and this is not a dry run (the CLI's one-step import).
+
+    A dry run needs only the viewer role; an import needs editor."""
+    require(actor, Permission.view if dry_run else Permission.edit_mappings, "preview an import" if dry_run else "import product mappings")
+    plan = plan_import(session, store_id, data, filename, mode=mode)
+    if not dry_run and plan.ok:
+        if plan.changes.has_writes:
+            apply_plan(session, plan, actor=actor)
+        else:  # a clean file that changes nothing is applied too: the store already matches it
+            plan.applied = True
+            _audit(session, actor, plan)
+    return plan
+
+
+def mapping_template(format: str = "csv") -> bytes:
+    """The mapping template with an example bundle in both forms.
+
+    data/templates/mapping_template.csv is the one source; the XLSX is made from it
+    on demand, so the two can never disagree.
+    """
+    if format == "csv":
+        return MAPPING_TEMPLATE.read_bytes()
+    rows = list(csv.reader(io.StringIO(MAPPING_TEMPLATE.read_text(encoding="utf-8-sig"))))
+    header, body = rows[0], [[int(cell) if cell.isdigit() and n == 2 else cell for n, cell in enumerate(row)] for row in rows[1:]]
+    return write_table(format, header, body, sheet_title="Mappings", widths=[24, 30, 10, 40])

@@ -1,0 +1,297 @@
+"""OAuth 2.0 seller authorization (walmart-api.md §6.4): the Connect link, the callback,
+the code exchange, and moving a store off its delegated keys.
+
+A `state` is random, single-use, expires, and is bound to the store and the user who
+started the connect; the callback refuses anything else. A store that already has
+delegated keys gets the new authorization as *pending*: it is verified first, and
+the old keys stay in use until the user confirms the switch.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from sqlmodel import Session, select
+
+from core import audit
+from core.access import Actor, Permission, require
+from core.authorization.check import Outcome, SellerGrant, Status, check_seller_grant
+from core.config import MARKETS, Settings
+from core.errors import NotFound, StoreConnectError, ValidationFailed
+from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, OAuthApp, Store, utc_now
+from core.vault import Vault
+from core.walmart.client import WalmartError
+
+REFRESH_TOKEN_LIFETIME = timedelta(days=365)
+
+
+class ConnectRefused(StoreConnectError):
+    """The callback cannot be accepted (unknown, expired or reused state, wrong user, Walmart said no)."""
+
+
+# --- the app's own registration -------------------------------------------------------------
+
+
+def require_app(settings: Settings) -> str:
+    if not settings.oauth_client_id:
+        raise ValidationFailed(
+            "No OAuth app is configured, so stores cannot be connected with Walmart yet.",
+            "Set WALMART_OAUTH_CLIENT_ID (and WALMART_OAUTH_REDIRECT_URI) to your app's registration, then save its Client Secret here.",
+        )
+    return settings.oauth_client_id
+
+
+def save_app_secret(session: Session, vault: Vault, settings: Settings, client_secret: str, *, actor: Actor) -> None:
+    require(actor, Permission.manage_stores, "change the OAuth app's secret")
+    app_id = require_app(settings)
+    secret = (client_secret or "").strip()
+    if not secret or any(ch.isspace() for ch in secret):
+        raise ValidationFailed("The app's Client Secret is empty or contains spaces.", "Copy it again from Walmart's Solution Provider Center.")
+    row = session.get(OAuthApp, app_id) or OAuthApp(client_id=app_id, secret_ciphertext="")
+    row.secret_ciphertext, row.secret_last4, row.saved_at = vault.encrypt(secret), secret[-4:], utc_now()
+    session.add(row)
+    session.flush()
+    audit.append(session, actor, "oauth.app_secret", subject=app_id, detail="OAuth app Client Secret saved (not recorded)")
+
+
+def app_secret(session: Session, vault: Vault, app_id: str) -> str:
+    row = session.get(OAuthApp, app_id)
+    if row is None:
+        raise NotFound("The OAuth app's Client Secret has not been saved.", "Save it on the Connect with Walmart page (or python -m core oauth app-secret).")
+    return vault.decrypt(row.secret_ciphertext)
+
+
+def app_status(session: Session, settings: Settings) -> dict:
+    row = session.get(OAuthApp, settings.oauth_client_id) if settings.oauth_client_id else None
+    return {
+        "client_id": settings.oauth_client_id,
+        "redirect_uri": settings.oauth_redirect_uri,
+        "market": settings.market,
+        "secret_saved": row is not None,
+        "secret_masked": f"••••{row.secret_last4}" if row else "(not saved)",
+    }
+
+
+# --- the Connect link -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectLink:
+    url: str
+    state: str
+    expires_at: object
+
+
+def start_connect(session: Session, settings: Settings, actor: Actor, *, store_id: int | None = None, new_store_name: str | None = None) -> ConnectLink:
+    """A Walmart authorize link for an existing store, or for a store to be created on success."""
+    require(actor, Permission.manage_stores, "connect stores")
+    app_id = require_app(settings)
+    if store_id is None:
+        new_store_name = " ".join((new_store_name or "").split())
+        if not new_store_name:
+            raise ValidationFailed("The new store needs a name.", "Type the name your team will use for this store.")
+        if session.exec(select(Store).where(Store.name == new_store_name)).first():
+            raise ValidationFailed(f"A store called '{new_store_name}' already exists.", "Use Connect on that store instead, or pick another name.")
+    elif session.get(Store, store_id) is None:
+        raise NotFound("That store no longer exists.", "Reload the page.")
+    request = ConnectRequest(
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(16),
+        store_id=store_id,
+        new_store_name=new_store_name if store_id is None else None,
+        started_by=actor.name,
+        expires_at=utc_now() + timedelta(minutes=settings.oauth_state_minutes),
+    )
+    session.add(request)
+    session.flush()
+    query = {
+        "responseType": "code",
+        "clientId": app_id,
+        "redirectUri": settings.oauth_redirect_uri,
+        "nonce": request.nonce,
+        "state": request.state,
+        "clientType": MARKETS[settings.market],
+    }
+    return ConnectLink(f"{settings.authorize_url}?{urlencode(query)}", request.state, request.expires_at)
+
+
+# --- the callback ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Callback:
+    code: str
+    state: str
+    seller_id: str
+
+
+def parse_callback(params_or_url) -> Callback:
+    """Read the redirect's parameters, from the callback page's query or a pasted URL."""
+    if isinstance(params_or_url, str):
+        text = params_or_url.strip()
+        params = {k: v[0] for k, v in parse_qs(urlparse(text).query if "?" in text else text).items()}
+    else:
+        params = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(params_or_url).items()}
+    if params.get("error"):
+        raise ConnectRefused(f"Walmart did not authorize the app: {params.get('error_description') or params['error']}.",
+                             "Start Connect again and have the seller approve the app.")
+    missing = [name for name in ("code", "state", "sellerId") if not params.get(name)]
+    if missing:
+        raise ConnectRefused(f"The address is missing {', '.join(missing)}.",
+                             "Paste the whole address Walmart sent the browser to, starting with http, after the seller approved.")
+    return Callback(params["code"], params["state"], params["sellerId"])
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    store_id: int
+    store_name: str
+    seller_id: str
+    pending: bool  # True: the store still uses its old keys until the user confirms
+    verification: Outcome
+
+
+def complete_connect(session: Session, runtime, callback: Callback, actor: Actor) -> ConnectResult:
+    """Accept a callback: check `state`, exchange the code, keep the refresh token encrypted,
+    and verify the new authorization straight away."""
+    require(actor, Permission.manage_stores, "connect stores")
+    user = actor.name
+    request = session.get(ConnectRequest, callback.state)
+    if request is None:
+        raise ConnectRefused("This connect link is not one we issued (unknown state), so it was refused.",
+                             "Start Connect again from the dashboard; do not reuse links from elsewhere.")
+    if request.used_at is not None:
+        raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
+    if utc_now() > request.expires_at:
+        raise ConnectRefused("This connect link has expired.", f"Links are valid for {runtime.settings.oauth_state_minutes} minutes. Start Connect again.")
+    if request.started_by != user:
+        raise ConnectRefused("This connect link was started by someone else.", "Ask them to finish it, or start Connect yourself.")
+    request.used_at = utc_now()  # single-use even if the exchange below fails: a code is never replayed
+    session.add(request)
+    session.commit()
+
+    settings = runtime.settings
+    app_id = require_app(settings)
+    secret = app_secret(session, runtime.vault, app_id)
+    try:
+        token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, settings.market)
+    except WalmartError as error:
+        raise ConnectRefused(f"Walmart did not accept the authorization code. {error.message}",
+                             "Codes are short-lived and work once. Start Connect again and finish it promptly.") from None
+
+    if request.store_id is None:
+        store = Store(name=request.new_store_name, environment="production", notes=f"Connected with Walmart by {user}.")
+        session.add(store)
+        session.flush()
+    else:
+        store = session.get(Store, request.store_id)
+        if store is None:
+            raise ConnectRefused("The store was deleted while it was being connected.", "Add it again, then connect it.")
+    current = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == CredentialState.active)).first()
+    # A store on delegated keys keeps them until the new authorization is verified and the user agrees.
+    pending = current is not None and current.kind == CredentialKind.delegated_key
+    for stale in session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == CredentialState.pending)).all():
+        _retire(stale)
+    if current is not None and not pending:
+        _retire(current)  # re-connecting an OAuth store replaces its refresh token
+    credential = Credential(
+        store_id=store.id,
+        kind=CredentialKind.oauth_seller,
+        state=CredentialState.pending if pending else CredentialState.active,
+        client_id=app_id,
+        seller_id=callback.seller_id,
+        secret_ciphertext=runtime.vault.encrypt(token.refresh_token),
+        secret_last4=token.refresh_token[-4:],
+        secret_expires_at=utc_now() + REFRESH_TOKEN_LIFETIME,
+    )
+    session.add(credential)
+    store.version += 1
+    store.updated_at = utc_now()
+    session.add(store)
+    session.flush()
+    audit.append(session, actor, "oauth.connect", store_id=store.id, store_name=store.name,
+                 after={"credential": "oauth_seller", "seller_id": callback.seller_id, "state": credential.state},
+                 detail="new store" if request.store_id is None else ("waiting for switch" if pending else "re-connected"))
+    session.commit()  # the authorization is kept whatever the verification below finds
+    grant = SellerGrant(app_id, secret, callback.seller_id, token.refresh_token, settings.market)
+    verification = check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, grant)
+    if verification.status in (Status.authorized, Status.missing_permissions):
+        credential.verified_at = verification.checked_at
+        session.add(credential)
+    if not pending:
+        from core.authorization.check import AlertPolicy, record
+
+        record(session, store.id, verification, AlertPolicy.from_settings(settings))
+    session.flush()
+    return ConnectResult(store.id, store.name, callback.seller_id, pending, verification)
+
+
+def _retire(credential: Credential) -> None:
+    credential.state = CredentialState.retired
+    credential.secret_ciphertext = ""  # nothing left to decrypt, nothing to leak
+
+
+def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
+    """Make a verified pending OAuth authorization the store's credential and wipe the old keys."""
+    require(actor, Permission.manage_stores, "switch stores to OAuth")
+    pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).first()
+    if pending is None:
+        raise NotFound("This store has no new authorization waiting.", "Start Connect for the store first.")
+    if pending.verified_at is None:
+        raise ValidationFailed("The new authorization has not been verified, so the old keys were kept.",
+                               "Press Verify again; if Walmart keeps refusing it, start Connect again.")
+    for current in session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.active)).all():
+        _retire(current)
+    pending.state = CredentialState.active
+    store = session.get(Store, store_id)
+    store.environment = "production"
+    store.version += 1
+    store.updated_at = utc_now()
+    session.add_all([pending, store])
+    session.flush()
+    audit.append(session, actor, "oauth.switch", store_id=store.id, store_name=store.name,
+                 before={"credential": "delegated_key"}, after={"credential": "oauth_seller", "seller_id": pending.seller_id},
+                 detail="old keys wiped")
+
+
+def verify_pending(session: Session, runtime, store_id: int, *, actor: Actor) -> Outcome:
+    from core.stores.registry import credentials_for_check
+
+    require(actor, Permission.manage_stores, "verify a new authorization")
+    store = session.get(Store, store_id)
+    grant = credentials_for_check(session, runtime.vault, store, state=CredentialState.pending)
+    outcome = check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, replace(grant, market=runtime.settings.market))
+    if outcome.status in (Status.authorized, Status.missing_permissions):
+        pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).one()
+        pending.verified_at = outcome.checked_at
+        session.add(pending)
+    return outcome
+
+
+# --- migration overview ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MigrationRow:
+    store_id: int
+    name: str
+    kind: str  # the active credential's kind
+    pending: bool
+    pending_verified: bool
+    refresh_expires_at: object
+
+
+def migration_overview(session: Session) -> list[MigrationRow]:
+    stores = session.exec(select(Store).order_by(Store.name)).all()
+    creds = session.exec(select(Credential).where(Credential.state != CredentialState.retired)).all()
+    by_store: dict[int, dict[str, Credential]] = {}
+    for credential in creds:
+        by_store.setdefault(credential.store_id, {})[credential.state] = credential
+    rows = []
+    for store in stores:
+        active, pending = by_store.get(store.id, {}).get("active"), by_store.get(store.id, {}).get("pending")
+        rows.append(MigrationRow(store.id, store.name, active.kind if active else "", pending is not None,
+                                 bool(pending and pending.verified_at), active.secret_expires_at if active else None))
+    return rows

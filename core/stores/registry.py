@@ -1,0 +1,292 @@
+"""The store registry: add, edit, replace a secret, disable, delete, list.
+
+Secrets enter here in clear and leave only encrypted; nothing returned by this
+module holds a secret except `credentials_for_check`, which the check needs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from core import audit
+from core.access import Actor, Permission, require
+from core.stores.prechecks import PrecheckResult, precheck
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.authorization.check import SellerGrant
+from core.db.models import Credential, CredentialKind, CredentialState, Environment, Store, utc_now
+from core.vault import Vault, mask
+
+MAX_NAME_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class StoreView:
+    """What pages and the CLI may show about a store: never the secret itself."""
+
+    id: int
+    name: str
+    environment: str
+    enabled: bool
+    notes: str
+    credential_kind: str
+    client_id: str
+    secret_masked: str
+    secret_set_at: datetime | None
+    seller_id: str | None  # OAuth stores only
+    secret_expires_at: datetime | None  # OAuth: when the refresh token runs out
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """A store's credential, decrypted for one check. Its repr never shows the secret."""
+
+    environment: str
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:
+        return f"KeyPair(environment={self.environment!r}, client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed("The store needs a name.", "Type a name your team will recognise, for example 'Acme US'.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationFailed(f"The store name is longer than {MAX_NAME_LENGTH} characters.", "Use a shorter name.")
+    return name
+
+
+def _clean_environment(environment: str) -> str:
+    try:
+        return Environment(str(environment).strip().lower()).value
+    except ValueError:
+        raise ValidationFailed(f"'{environment}' is not an environment.", "Choose production or sandbox.") from None
+
+
+def _checked_keys(client_id: str, client_secret: str) -> PrecheckResult:
+    result = precheck(client_id, client_secret)
+    if not result.ok:
+        first = result.errors[0]
+        raise ValidationFailed(f"The keys were not saved: {first.message}", first.fix)
+    return result
+
+
+def _view(store: Store, credential: Credential | None) -> StoreView:
+    return StoreView(
+        id=store.id,
+        name=store.name,
+        environment=store.environment,
+        enabled=store.enabled,
+        notes=store.notes,
+        credential_kind=credential.kind if credential else "",
+        client_id=credential.client_id if credential else "",
+        secret_masked=mask(None, credential.secret_last4) if credential else "(not set)",
+        secret_set_at=credential.secret_set_at if credential else None,
+        seller_id=credential.seller_id if credential else None,
+        secret_expires_at=credential.secret_expires_at if credential else None,
+        created_at=store.created_at,
+        updated_at=store.updated_at,
+        version=store.version,
+    )
+
+
+def find_store(session: Session, name_or_id: str | int) -> Store:
+    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit()):
+        store = session.get(Store, int(name_or_id))
+        if store is None:  # a store may be named "42"
+            store = session.exec(select(Store).where(Store.name == str(name_or_id))).first()
+    else:
+        store = session.exec(select(Store).where(Store.name == " ".join(name_or_id.split()))).first()
+    if store is None:
+        raise NotFound(f"There is no store called '{name_or_id}'.", "Check the name in the store list (python -m core stores list).")
+    return store
+
+
+def _credential(session: Session, store_id: int) -> Credential | None:
+    return session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == "active")).first()
+
+
+def get_store(session: Session, name_or_id: str | int) -> StoreView:
+    store = find_store(session, name_or_id)
+    return _view(store, _credential(session, store.id))
+
+
+def list_stores(session: Session, include_disabled: bool = True) -> list[StoreView]:
+    query = select(Store, Credential).join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"), isouter=True).order_by(func.lower(Store.name))
+    if not include_disabled:
+        query = query.where(Store.enabled == True)  # noqa: E712
+    return [_view(store, credential) for store, credential in session.exec(query).all()]
+
+
+def add_store(
+    session: Session,
+    vault: Vault,
+    *,
+    actor: Actor,
+    name: str,
+    environment: str,
+    client_id: str,
+    client_secret: str,
+    notes: str = "",
+) -> StoreView:
+    require(actor, Permission.manage_stores, "add stores")
+    keys = _checked_keys(client_id, client_secret)
+    store = Store(name=_clean_name(name), environment=_clean_environment(environment), notes=(notes or "").strip())
+    session.add(store)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ValidationFailed(f"A store called '{store.name}' already exists.", "Pick another name, or edit the existing store.") from None
+    credential = Credential(
+        store_id=store.id,
+        kind=CredentialKind.delegated_key,
+        client_id=keys.client_id,
+        secret_ciphertext=vault.encrypt(keys.client_secret),
+        secret_last4=keys.client_secret[-4:],
+    )
+    session.add(credential)
+    session.flush()
+    view = _view(store, credential)
+    audit.append(session, actor, "store.add", store_id=store.id, store_name=store.name, after=_audited(view))
+    return view
+
+
+def _audited(view: "StoreView") -> dict:
+    """What the audit trail keeps of a store: never any part of the secret."""
+    return {"name": view.name, "environment": view.environment, "enabled": view.enabled, "notes": view.notes,
+            "credential": view.credential_kind, "client_id": view.client_id, "seller_id": view.seller_id}
+
+
+def _bump(store: Store, expected_version: int | None) -> None:
+    if expected_version is not None and store.version != expected_version:
+        raise Conflict(
+            f"Someone changed the store '{store.name}' while you were editing it. Your change was not saved.",
+            "Reload the store to see the latest version, then make your change again.",
+        )
+    store.version += 1
+    store.updated_at = utc_now()
+
+
+def edit_store(
+    session: Session,
+    name_or_id: str | int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    name: str | None = None,
+    environment: str | None = None,
+    client_id: str | None = None,
+    notes: str | None = None,
+    enabled: bool | None = None,
+) -> StoreView:
+    """Change a store's basic information. The secret is changed only by `replace_secret`."""
+    require(actor, Permission.manage_stores, "edit stores")
+    store = find_store(session, name_or_id)
+    before = _audited(_view(store, _credential(session, store.id)))
+    _bump(store, expected_version)
+    if name is not None:
+        store.name = _clean_name(name)
+    if environment is not None:
+        store.environment = _clean_environment(environment)
+    if notes is not None:
+        store.notes = notes.strip()
+    if enabled is not None:
+        store.enabled = enabled
+    credential = _credential(session, store.id)
+    if client_id is not None and credential is not None and client_id.strip() != credential.client_id:
+        # Check the new ID against the stored secret only through the pre-checks that need no secret.
+        keys = precheck(client_id, "x" * 8)
+        blocking = [f for f in keys.errors if f.field == "client_id"]
+        if blocking:
+            raise ValidationFailed(f"The Client ID was not saved: {blocking[0].message}", blocking[0].fix)
+        credential.client_id = keys.client_id
+    session.add(store)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ValidationFailed(f"A store called '{name}' already exists.", "Pick another name.") from None
+    view = _view(store, credential)
+    after = _audited(view)
+    action = "store.edit" if enabled is None or enabled == before["enabled"] else ("store.enable" if enabled else "store.disable")
+    audit.append(session, actor, action, store_id=store.id, store_name=store.name,
+                 before={k: v for k, v in before.items() if v != after[k]}, after={k: v for k, v in after.items() if v != before[k]})
+    return view
+
+
+def replace_secret(
+    session: Session,
+    vault: Vault,
+    name_or_id: str | int,
+    *,
+    actor: Actor,
+    client_secret: str,
+    client_id: str | None = None,
+    expected_version: int | None = None,
+) -> StoreView:
+    """Store a new Client Secret (and optionally a new Client ID) after a key reset."""
+    require(actor, Permission.manage_stores, "replace store secrets")
+    store = find_store(session, name_or_id)
+    credential = _credential(session, store.id)
+    keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
+    _bump(store, expected_version)
+    if credential is None:
+        credential = Credential(store_id=store.id, secret_ciphertext="")
+    credential.kind = CredentialKind.delegated_key
+    credential.client_id = keys.client_id
+    credential.secret_ciphertext = vault.encrypt(keys.client_secret)
+    credential.secret_last4 = keys.client_secret[-4:]
+    before_client_id = credential.client_id
+    credential.secret_set_at = utc_now()
+    session.add_all([store, credential])
+    session.flush()
+    audit.append(session, actor, "store.secret_replaced", store_id=store.id, store_name=store.name,
+                 before={"client_id": before_client_id}, after={"client_id": credential.client_id}, detail="Client Secret replaced (not recorded)")
+    return _view(store, credential)
+
+
+def set_enabled(session: Session, name_or_id: str | int, enabled: bool, *, actor: Actor, expected_version: int | None = None) -> StoreView:
+    return edit_store(session, name_or_id, actor=actor, enabled=enabled, expected_version=expected_version)
+
+
+def delete_store(session: Session, name_or_id: str | int, *, actor: Actor, expected_version: int | None = None) -> str:
+    """Delete a store with its credential, check history and mappings. Returns its name."""
+    require(actor, Permission.manage_stores, "delete stores")
+    store = find_store(session, name_or_id)
+    if expected_version is not None and store.version != expected_version:
+        _bump(store, expected_version)
+    name, store_id = store.name, store.id
+    before = _audited(_view(store, _credential(session, store.id)))
+    session.delete(store)
+    session.flush()
+    audit.append(session, actor, "store.delete", store_id=store_id, store_name=name, before=before)
+    return name
+
+
+def credentials_for_check(session: Session, vault: Vault, store: Store, state: str = CredentialState.active) -> KeyPair | SellerGrant:
+    """The store's credential, decrypted, in the form the authorization check takes."""
+    credential = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == state)).first()
+    if credential is None:
+        raise NotFound(f"The store '{store.name}' has no keys saved.", "Paste its Client ID and Client Secret, or connect it with Walmart.")
+    if credential.kind == CredentialKind.oauth_seller:
+        from core.oauth.connect import app_secret  # the app's own secret is needed to use a seller's refresh token
+
+        return SellerGrant(
+            app_id=credential.client_id,
+            app_secret=app_secret(session, vault, credential.client_id),
+            seller_id=credential.seller_id or "",
+            refresh_token=vault.decrypt(credential.secret_ciphertext),
+        )
+    return KeyPair(store.environment, credential.client_id, vault.decrypt(credential.secret_ciphertext))

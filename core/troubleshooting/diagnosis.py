@@ -1,0 +1,335 @@
+"""Live diagnosis: one key pair (pasted, or a saved store's) walked through every step as a checklist.
+
+It reuses the authorization check (`check_keys`) and turns its Outcome into ordered
+steps, each with what happened, the likely cause, the next step and an FAQ answer.
+Nothing is stored: no check history, and a token cache of its own that is thrown
+away, so every diagnosis really exchanges the keys and leaves no token behind.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from core.authorization.check import STATUS_TEXT, Outcome, Status, check_keys
+from core.stores.prechecks import Finding
+from core.errors import ValidationFailed
+from core.troubleshooting.faq import Faq, faq_for
+from core.authorization.scopes import ScopeRow
+from core.stores.registry import credentials_for_check, find_store
+from core.walmart.tokens import TokenCache
+from core.walmart.client import TOKEN_DETAIL_PATH, TOKEN_PATH
+
+ENVIRONMENTS = ("production", "sandbox")
+CHOICES = (*ENVIRONMENTS, "unsure")
+ACCEPTED = (Status.authorized, Status.missing_permissions)  # Walmart took the keys and read their permissions
+
+# FAQ answers the checklist links to for situations no single status names. Tests check they exist.
+FAQ_LINKS = {
+    "environment": "production-vs-sandbox",
+    "reset": "keys-reset-by-colleague",
+    "forbidden": "permissions-not-enabled",
+    "address": "wrong-web-address",
+    "request": "request-not-accepted",
+}
+
+
+class StepState(StrEnum):
+    passed = "passed"
+    failed = "failed"
+    warning = "warning"
+    skipped = "skipped"
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # stable: precheck, token_production, token_sandbox, token_detail, permissions
+    title: str
+    state: StepState
+    detail: str
+    cause: str = ""
+    next_step: str = ""
+    faq_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return {**vars(self), "state": str(self.state)}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    asked: str  # production | sandbox | unsure
+    environment: str  # the environment the verdict is about: where the keys worked, or the one chosen
+    status: Status
+    summary: str
+    next_step: str
+    faq_id: str | None
+    steps: tuple[Step, ...]
+    findings: tuple[Finding, ...] = ()
+    finding_faq: dict[str, str] = field(default_factory=dict)  # finding code -> FAQ id
+    scopes: tuple[ScopeRow, ...] = ()
+    correlation_ids: tuple[str, ...] = ()
+    http_status: int | None = None
+    walmart_code: str | None = None
+    store: str | None = None  # the saved store's name, when one was diagnosed
+
+    @property
+    def title(self) -> str:
+        return STATUS_TEXT[self.status][0]
+
+    @property
+    def authorized(self) -> bool:
+        return self.status == Status.authorized
+
+    def to_dict(self) -> dict:
+        """JSON-safe. Holds neither the secret nor the Client ID (a swapped pair would put the secret there)."""
+        return {
+            "store": self.store,
+            "asked": self.asked,
+            "environment": self.environment,
+            "status": str(self.status),
+            "title": self.title,
+            "summary": self.summary,
+            "next_step": self.next_step,
+            "faq_id": self.faq_id,
+            "steps": [step.to_dict() for step in self.steps],
+            "findings": [{**f.to_dict(), "faq_id": self.finding_faq.get(str(f.code))} for f in self.findings],
+            "scopes": [row.to_dict() for row in self.scopes],
+            "correlation_ids": list(self.correlation_ids),
+            "http_status": self.http_status,
+            "walmart_code": self.walmart_code,
+        }
+
+
+def diagnose(runtime, client_id: str, client_secret: str, environment: str = "production", *,
+             faq: Faq | None = None, store: str | None = None) -> Diagnosis:
+    """Diagnose a key pair. For "unsure" both environments are tried; otherwise the other one only as a probe."""
+    if environment not in CHOICES:
+        raise ValidationFailed(f"'{environment}' is not an environment.", "Choose production, sandbox or unsure.")
+    faq = faq or faq_for(runtime.settings)
+    cache = TokenCache()  # never the shared cache: see the module docstring
+
+    def check(env: str, probe: bool) -> Outcome:
+        return check_keys(runtime.walmart, cache, runtime.required_permissions, env, client_id, client_secret, probe_other_environment=probe)
+
+    if environment == "unsure":
+        outcomes = {env: check(env, False) for env in ENVIRONMENTS}
+        return _Builder(faq, store).unsure(outcomes)
+    return _Builder(faq, store).chosen(environment, check(environment, True))
+
+
+def diagnose_store(session: Session, runtime, store_name_or_id: str | int, *, faq: Faq | None = None) -> Diagnosis:
+    """Diagnose a saved store with its decrypted keys. Records nothing in the store's check history."""
+    store = find_store(session, store_name_or_id)
+    keys = credentials_for_check(session, runtime.vault, store)
+    return diagnose(runtime, keys.client_id, keys.client_secret, keys.environment, faq=faq, store=store.name)
+
+
+def _other(environment: str) -> str:
+    return "sandbox" if environment == "production" else "production"
+
+
+def _token_call(outcome: Outcome):
+    return next((call for call in outcome.calls if call.path == TOKEN_PATH), None)
+
+
+def _detail_call(outcome: Outcome):
+    return next((call for call in reversed(outcome.calls) if call.path == TOKEN_DETAIL_PATH), None)
+
+
+def _said(outcome: Outcome) -> str:
+    parts = [f"HTTP {outcome.http_status}" if outcome.http_status else "", outcome.walmart_code or ""]
+    return f" ({', '.join(p for p in parts if p)})" if any(parts) else ""
+
+
+@dataclass
+class _Builder:
+    faq: Faq
+    store: str | None
+
+    def _faq_id(self, *, status: Status | None = None, code: str | int | None = None, link: str | None = None) -> str | None:
+        if link and self.faq.get(FAQ_LINKS[link]):
+            return FAQ_LINKS[link]
+        entries = (self.faq.for_code(code) if code is not None else []) or (self.faq.for_status(status) if status else [])
+        return entries[0].id if entries else None
+
+    # --- the verdicts -----------------------------------------------------------------------------
+
+    def chosen(self, env: str, outcome: Outcome) -> Diagnosis:
+        steps = [self._precheck(outcome), self._token(env, outcome), self._probe(env, outcome), self._detail(outcome), self._permissions(outcome)]
+        return self._diagnosis(env, env, outcome, steps, [outcome])
+
+    def unsure(self, outcomes: dict[str, Outcome]) -> Diagnosis:
+        accepted = [env for env, o in outcomes.items() if _token_call(o) and _token_call(o).http_status == 200]
+        if accepted:
+            env = accepted[0]
+        else:  # an environment that could not be asked might still be the right one: report that, not "rejected"
+            env = next((e for e, o in outcomes.items() if o.status in (Status.rate_limited, Status.unreachable)), "production")
+        outcome = outcomes[env]
+        steps = [self._precheck(outcome)]
+        for each in ENVIRONMENTS:
+            if each in accepted or not accepted or outcomes[each].status == Status.invalid_input:
+                steps.append(self._token(each, outcomes[each]))
+            elif outcomes[each].status in (Status.rate_limited, Status.unreachable):
+                steps.append(Step(f"token_{each}", f"Token from Walmart {each}", StepState.skipped,
+                                  f"Walmart {each} could not be asked ({outcomes[each].summary}); not needed, {env} accepted the keys."))
+            else:  # refused here but accepted in the other: expected, yet worth a look
+                steps.append(Step(f"token_{each}", f"Token from Walmart {each}", StepState.warning,
+                                  f"Walmart {each} refused these keys{_said(outcomes[each])}, as expected: they are {env} keys.",
+                                  f"These are {env} keys.",
+                                  "Make sure the store is saved with the environment these keys belong to."
+                                  + (" Sandbox keys never bring real orders: ask the seller for production keys if this store sells for real."
+                                     if env == "sandbox" else ""),
+                                  self._faq_id(link="environment")))
+        steps += [self._detail(outcome), self._permissions(outcome)]
+        diagnosis = self._diagnosis("unsure", env, outcome, steps, list(outcomes.values()))
+        if len(accepted) == 1:
+            refused = outcomes[_other(env)].status not in (Status.rate_limited, Status.unreachable)
+            note = f"These are {env} keys: Walmart {env} accepted them" + (f" and {_other(env)} refused them. " if refused else ". ")
+            next_step = diagnosis.next_step
+            if outcome.status == Status.authorized:
+                next_step = f"Save the store with the environment {env}." + (
+                    " Sandbox keys never bring real orders: ask the seller for the production keys if this store sells for real."
+                    if env == "sandbox" else "")
+            faq_id = self._faq_id(link="environment") if env == "sandbox" else diagnosis.faq_id
+            return replace(diagnosis, summary=note + diagnosis.summary, next_step=next_step, faq_id=faq_id)
+        return diagnosis
+
+    def _diagnosis(self, asked: str, env: str, outcome: Outcome, steps: list[Step], outcomes: list[Outcome]) -> Diagnosis:
+        failed = next((s for s in steps if s.state == StepState.failed), None)
+        if failed is not None:
+            summary, next_step, faq_id = failed.detail, failed.next_step, failed.faq_id
+        else:
+            summary, next_step = _verdict_text(env, outcome), STATUS_TEXT[outcome.status][1]
+            faq_id = self._faq_id(status=outcome.status)
+        return Diagnosis(
+            asked=asked, environment=env, status=outcome.status, summary=summary, next_step=next_step, faq_id=faq_id,
+            steps=tuple(steps), findings=outcome.findings,
+            finding_faq={str(f.code): entries[0].id for f in outcome.findings if (entries := self.faq.for_finding(f.code))},
+            scopes=outcome.scopes,
+            correlation_ids=tuple(cid for o in outcomes for cid in o.correlation_ids),
+            http_status=outcome.http_status, walmart_code=outcome.walmart_code, store=self.store,
+        )
+
+    # --- the steps ---------------------------------------------------------------------------------
+
+    def _probe(self, env: str, outcome: Outcome) -> Step:
+        """The other environment, which `check_keys` tries only when the chosen one refuses the keys."""
+        other = _other(env)
+        key, title = f"token_{other}", f"Token from Walmart {other}"
+        tokens = [call for call in outcome.calls if call.path == TOKEN_PATH]
+        if outcome.status == Status.wrong_environment:
+            where = "Sandbox Keys tab" if other == "sandbox" else "production key"
+            return Step(key, title, StepState.warning, f"Walmart {other} accepted these keys: they are {other} keys.",
+                        f"The keys were taken from the {where} in the Developer Portal.",
+                        STATUS_TEXT[Status.wrong_environment][1], self._faq_id(link="environment"))
+        if outcome.status == Status.rejected and len(tokens) > 1:
+            if tokens[1].http_status is None or tokens[1].http_status >= 500:
+                return Step(key, title, StepState.skipped, f"Tried as well, but Walmart {other} could not be reached, so this is unknown.")
+            return Step(key, title, StepState.failed, f"Tried as well, in case these were {other} keys: {other} refused them too.",
+                        "Not an environment mix-up: neither environment accepts these keys.",
+                        STATUS_TEXT[Status.rejected][1], self._faq_id(status=Status.rejected))
+        first = tokens[0] if tokens else None
+        why = ("fix the problems in the keys first" if first is None
+               else f"not needed, Walmart {env} accepted the keys" if first.http_status == 200
+               else f"{other} is only tried when {env} refuses the keys")
+        return Step(key, title, StepState.skipped, f"Skipped: {why}.")
+
+    def _precheck(self, outcome: Outcome) -> Step:
+        title = "Pre-checks of the saved keys" if self.store else "Pre-checks of the pasted keys"
+        errors = [f for f in outcome.findings if f.severity == "error"]
+        warnings = [f for f in outcome.findings if f.severity == "warning"]
+        if errors:
+            first = errors[0]
+            entries = self.faq.for_finding(first.code)
+            return Step("precheck", title, StepState.failed,
+                        f"{len(errors)} problem(s) found in the keys, so Walmart was not asked.",
+                        first.message, first.fix, entries[0].id if entries else self._faq_id(status=Status.invalid_input))
+        if warnings:
+            first = warnings[0]
+            entries = self.faq.for_finding(first.code)
+            return Step("precheck", title, StepState.warning,
+                        f"No blocking problem; {len(warnings)} warning(s). The keys were sent to Walmart anyway.",
+                        first.message, first.fix, entries[0].id if entries else None)
+        return Step("precheck", title, StepState.passed,
+                    "Both values are present, on one line, without spaces, hidden characters or look-alike letters.")
+
+    def _token(self, env: str, outcome: Outcome) -> Step:
+        key, title = f"token_{env}", f"Token from Walmart {env}"
+        call = _token_call(outcome)
+        if outcome.status == Status.invalid_input or call is None:
+            return Step(key, title, StepState.skipped, "Skipped: fix the problems in the keys first.")
+        if call.http_status == 200:
+            return Step(key, title, StepState.passed, f"Walmart {env} accepted the keys and issued an access token.")
+        status = outcome.status
+        if status == Status.wrong_environment:
+            return Step(key, title, StepState.failed, f"Walmart {env} refused these keys{_said(outcome)}: they are {_other(env)} keys.",
+                        f"{_other(env).capitalize()} keys were used for a {env} store.",
+                        STATUS_TEXT[status][1], self._faq_id(link="environment"))
+        if status == Status.rejected and outcome.http_status == 403:
+            return Step(key, title, StepState.failed, f"Walmart {env} refused access{_said(outcome)}.",
+                        "The key lacks a permission Walmart requires.", STATUS_TEXT[Status.missing_permissions][1],
+                        self._faq_id(link="forbidden"))
+        if status == Status.rejected:
+            return Step(key, title, StepState.failed, f"Walmart {env} refused these keys{_said(outcome)}.",
+                        "The values were copied wrongly, the key was reset by someone, or it is the old Consumer ID / Private Key.",
+                        STATUS_TEXT[status][1], self._faq_id(status=status))
+        return self._not_answered(key, title, env, outcome)
+
+    def _not_answered(self, key: str, title: str, env: str, outcome: Outcome) -> Step:
+        """Rate limited, unreachable, or a request Walmart would not take: nothing is known about the keys yet."""
+        http = outcome.http_status
+        detail = f"{outcome.summary}"
+        if outcome.status == Status.rate_limited:
+            cause = "Too many calls were made with this seller's keys in a short time; every tool using them counts."
+            return Step(key, title, StepState.failed, detail, cause, STATUS_TEXT[Status.rate_limited][1], self._faq_id(status=Status.rate_limited))
+        if http == 404:
+            return Step(key, title, StepState.failed, detail, f"The Walmart {env} address in the settings is wrong.",
+                        "Ask whoever runs Store Connect to check the Walmart address settings, then try again.", self._faq_id(link="address"))
+        if http is not None and http < 500:
+            return Step(key, title, StepState.failed, detail,
+                        "Walmart would not take the request Store Connect sent; this is a fault in Store Connect, not in the keys.",
+                        "Report it with the correlation IDs to whoever maintains Store Connect.",
+                        self._faq_id(code=outcome.walmart_code or http) or self._faq_id(link="request"))
+        cause = (f"Walmart's {env} service had a temporary problem." if http
+                 else "No answer came back: the network, a firewall or proxy, or the Walmart address setting.")
+        return Step(key, title, StepState.failed, detail, cause, STATUS_TEXT[Status.unreachable][1], self._faq_id(status=Status.unreachable))
+
+    def _detail(self, outcome: Outcome) -> Step:
+        key, title = "token_detail", "Token detail"
+        call = _detail_call(outcome)
+        if call is None:
+            return Step(key, title, StepState.skipped, "Skipped: there is no token to inspect.")
+        if call.http_status != 200:
+            if outcome.status == Status.rejected and outcome.http_status != 403:
+                return Step(key, title, StepState.failed, f"Walmart issued a token but then refused it{_said(outcome)}.",
+                            "The key was reset or revoked while it was being checked.", STATUS_TEXT[Status.rejected][1],
+                            self._faq_id(link="reset"))
+            if outcome.status == Status.rejected:
+                return Step(key, title, StepState.failed, f"Walmart refused to show the token's details{_said(outcome)}.",
+                            "The key lacks a permission Walmart requires.", STATUS_TEXT[Status.missing_permissions][1],
+                            self._faq_id(link="forbidden"))
+            return self._not_answered(key, title, outcome.environment, outcome)
+        if outcome.status not in ACCEPTED:  # 200, yet not valid or not this seller's channel
+            return Step(key, title, StepState.failed, outcome.summary,
+                        "The key is no longer valid or is not linked to this seller's account (reset, revoked or another seller's key).",
+                        STATUS_TEXT[Status.rejected][1], self._faq_id(link="reset"))
+        expires = f" It expires at {outcome.token_expires_at:%H:%M} UTC." if outcome.token_expires_at else ""
+        return Step(key, title, StepState.passed, f"Walmart confirms the token is valid for this seller.{expires}")
+
+    def _permissions(self, outcome: Outcome) -> Step:
+        key, title = "permissions", "Permissions compared with what the OMS needs"
+        if outcome.status == Status.authorized:
+            required = [row for row in outcome.scopes if row.required]
+            return Step(key, title, StepState.passed, f"All {len(required)} required permissions are enabled.")
+        if outcome.status == Status.missing_permissions:
+            return Step(key, title, StepState.failed, outcome.summary,
+                        "The seller has not enabled these permissions for this key.",
+                        STATUS_TEXT[Status.missing_permissions][1], self._faq_id(status=Status.missing_permissions))
+        return Step(key, title, StepState.skipped, "Skipped: the permissions are read from a valid token.")
+
+
+def _verdict_text(env: str, outcome: Outcome) -> str:
+    if outcome.status == Status.authorized:
+        return f"The keys work in {env}: Walmart issued a token and every required permission is enabled."
+    return outcome.summary

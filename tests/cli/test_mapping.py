@@ -1,0 +1,165 @@
+"""`python -m core catalog ...` and `python -m core mappings ...`: exit codes, output, files written."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from core.config import load_settings
+from core.runtime import open_runtime
+from tests.fixtures.spreadsheets.corpus import PNG, add_store, csv_bytes, database_snapshot, mapping_state, open_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def runtime(tmp_path, database_url):
+    engine = open_database(database_url)  # schema and the test catalog
+    engine.dispose()
+    app = open_runtime(load_settings({"DATABASE_URL": database_url, "STORE_CONNECT_KEY_FILE": str(tmp_path / "key")}, env_file=None))
+    add_store(app.engine, "Acme US")
+    add_store(app.engine, "Acme CA")
+    yield app
+    app.engine.dispose()
+
+
+@pytest.fixture
+def cli(runtime, capsys):
+    def run(*argv):
+        code = main([str(a) for a in argv], runtime_factory=lambda: runtime)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def write(tmp_path, name, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_catalog_import_exit_codes(cli, tmp_path, runtime):
+    good = write(tmp_path, "products.csv", csv_bytes([["NEW-1", "New"]], header=["System SKU", "Product name"]))
+    code, out, _ = cli("catalog", "import", good, "--dry-run")
+    assert code == 0 and "would be added" in out
+    code, out, _ = cli("catalog", "import", good, "--json")
+    assert code == 0 and json.loads(out)["added"] == ["NEW-1"]
+
+    bad = write(tmp_path, "bad.csv", csv_bytes([["OK-1", "Fine"], ["BAD ", "Space"]], header=["System SKU", "Product name"]))
+    report = tmp_path / "errors.csv"
+    code, out, err = cli("catalog", "import", bad, "--error-report", report)
+    assert code == 1 and "row 3" in out and "nothing was saved" in out
+    assert report.read_bytes().decode("utf-8-sig").startswith("Row,Column")
+    code, out, _ = cli("catalog", "import", bad, "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["row"] == 3 and not json.loads(out)["applied"]
+
+    code, _, err = cli("catalog", "import", write(tmp_path, "image.csv", PNG))
+    assert code == 1 and "PNG image" in err
+    code, _, err = cli("catalog", "import", tmp_path / "missing.csv")
+    assert code == 2 and "There is no file" in err
+
+
+def test_mappings_import_dry_run_then_apply(cli, tmp_path, runtime):
+    data = write(tmp_path, "m.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-GIFT", "MUG-WHITE*1+COASTER-OAK*2", ""]]))
+    before = database_snapshot(runtime.engine)
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", data, "--dry-run")
+    assert code == 0 and "2 to add" in out and "Dry run: nothing was written" in out
+    assert database_snapshot(runtime.engine) == before
+
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", data)
+    assert code == 0 and "2 added" in out
+    assert mapping_state(runtime.engine, 1) == {"WM-1": [("MUG-WHITE", 1)], "WM-GIFT": [("COASTER-OAK", 2), ("MUG-WHITE", 1)]}
+
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", data, "--json")
+    result = json.loads(out)
+    assert code == 0 and result["applied"] and result["counts"]["unchanged"] == 2 and result["store"] == "Acme US"
+
+
+def test_mappings_import_rejected_rows_exit_1_and_write_nothing(cli, tmp_path, runtime):
+    data = write(tmp_path, "m.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "MUG-WHITE", "-1"]]))
+    before = database_snapshot(runtime.engine)
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", data)
+    assert code == 1 and "row 3, Quantity: Quantity -1 is negative." in out and "Nothing was imported." in out
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", data, "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["row"] == 3 and not json.loads(out)["applied"]
+    code, out, err = cli("mappings", "import", "--store", "Acme US", write(tmp_path, "e.csv", b""), "--json")
+    assert code == 1 and "is empty" in json.loads(out)["error"]
+    assert database_snapshot(runtime.engine) == before
+
+
+def test_mappings_import_replace_mode(cli, tmp_path, runtime):
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "a.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"]])))
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", "--mode", "replace", write(tmp_path, "b.csv", csv_bytes([["WM-2", "TEA-BOX", "1"]])))
+    assert code == 0 and "1 removed" in out
+    assert mapping_state(runtime.engine, 1) == {"WM-2": [("TEA-BOX", 1)]}
+
+
+def test_usage_errors_exit_2(cli, tmp_path):
+    data = write(tmp_path, "m.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"]]))
+    code, _, err = cli("mappings", "import", "--store", "Nobody", data)
+    assert code == 2 and "no store called 'Nobody'" in err
+    code, _, err = cli("mappings", "export", "--store", "Acme US", "--output", tmp_path / "out.pdf")
+    assert code == 2 and ".csv or .xlsx" in err
+    with pytest.raises(SystemExit) as exited:
+        cli("mappings", "import", "--store", "Acme US", data, "--mode", "upsert")
+    assert exited.value.code == 2
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_export_writes_a_file_that_reimports_unchanged(cli, tmp_path, runtime, extension):
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "a.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-G", "TEA-BOX*2+MUG-WHITE*1", ""]])))
+    output = tmp_path / f"out.{extension}"
+    code, out, _ = cli("mappings", "export", "--store", "Acme US", "--output", output)
+    assert code == 0 and "2 platform SKUs (3 rows)" in out and output.exists()
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", "--mode", "replace", output, "--json")
+    assert code == 0 and json.loads(out)["counts"]["unchanged"] == 2
+
+
+def test_clone_with_policies_and_dry_run(cli, tmp_path, runtime):
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "us.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "2"]])))
+    cli("mappings", "import", "--store", "Acme CA", write(tmp_path, "ca.csv", csv_bytes([["WM-2", "TEA-BOX", "9"]])))
+    before = database_snapshot(runtime.engine)
+    code, out, _ = cli("mappings", "clone", "--from", "Acme US", "--to", "Acme CA", "--dry-run")
+    assert code == 0 and "1 to add" in out and "kept WM-2: TEA-BOX*9 (source has TEA-BOX*2)" in out
+    assert database_snapshot(runtime.engine) == before
+
+    code, out, _ = cli("mappings", "clone", "--from", "Acme US", "--to", "Acme CA", "--json")
+    assert code == 0 and json.loads(out)["counts"] == {"added": 1, "overwritten": 0, "skipped": 1, "unchanged": 0}
+    assert mapping_state(runtime.engine, 2) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("TEA-BOX", 9)]}
+
+    code, out, _ = cli("mappings", "clone", "--from", "Acme US", "--to", "Acme CA", "--policy", "overwrite", "--sku-filter", "WM-2")
+    assert code == 0 and "1 to overwrite" in out
+    assert mapping_state(runtime.engine, 2) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("TEA-BOX", 2)]}
+
+    code, _, err = cli("mappings", "clone", "--from", "Acme US", "--to", "Acme US")
+    assert code == 2 and "same" in err
+
+
+def test_the_real_entry_point_lists_the_commands():
+    result = subprocess.run([sys.executable, "-m", "core", "mappings", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "import" in result.stdout and "clone" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "core", "mappings", "export", "--store", "X"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--output" in result.stderr
+
+
+def test_changes_are_recorded_under_the_operator_name(cli, tmp_path, runtime, monkeypatch):
+    from core import audit
+    from core.db.engine import session_scope
+
+    monkeypatch.setenv("STORE_CONNECT_OPERATOR", "ops-laptop")
+    cli("catalog", "import", write(tmp_path, "products.csv", csv_bytes([["NEW-1", "New"]], header=["System SKU", "Product name"])))
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "us.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"]])))
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "us.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"]])), "--dry-run")
+    cli("mappings", "clone", "--from", "Acme US", "--to", "Acme CA")
+    with session_scope(runtime.engine) as session:
+        found = [(e.actor, e.via, e.action, e.store_name, e.subject) for e in reversed(audit.entries(session))]
+    assert found == [
+        ("ops-laptop", "cli", "catalog.import", "", "products.csv"),
+        ("ops-laptop", "cli", "import.apply", "Acme US", "us.csv"),  # the dry run is not a change
+        ("ops-laptop", "cli", "clone.apply", "Acme CA", "from Acme US"),
+    ]

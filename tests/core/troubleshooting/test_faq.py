@@ -1,0 +1,183 @@
+"""The FAQ file: it loads, answers every finding and status, searches with typos, and reports its own mistakes."""
+from datetime import date
+
+import pytest
+
+from core.troubleshooting import diagnosis
+
+from core.troubleshooting import decoder as error_decoder
+from core.authorization.check import Status
+from core.stores.prechecks import FindingCode
+from core.troubleshooting.faq import FAQ_PATH, FaqError, code_key, faq_for, load_faq
+
+ISSUE_TOPICS = {  # issue 4 §1: each subject must have its own answer
+    "production-vs-sandbox", "identical-id-and-secret", "copied-text-wrong", "reset-key-and-retry", "new-key-all-permissions",
+    "permissions-not-enabled", "keys-reset-by-colleague", "legacy-consumer-id", "delegated-access-retirement", "rate-limited",
+    "walmart-unavailable", "mapping-system-sku-first", "mapping-listing-sku", "mapping-per-store", "mapping-bundle-quantities",
+}
+OAUTH_TOPICS = {  # issue 8 §7: the OAuth errors and the move off delegated keys
+    "move-to-oauth", "reconnect-store", "connect-link-problems", "oauth-redirect-paste", "oauth-app-setup",
+}
+
+
+@pytest.fixture(scope="module")
+def faq():
+    return load_faq()
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "faq.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ENTRY = '''
+[[entry]]
+id = "one"
+topic = "Keys"
+question = "Question?"
+answer = "Answer."
+steps = ["Do this."]
+'''
+
+
+def test_the_file_loads_with_unique_ids_and_numbered_steps(faq):
+    assert len(faq) >= len(ISSUE_TOPICS)
+    assert len({entry.id for entry in faq}) == len(faq)
+    assert ISSUE_TOPICS | OAUTH_TOPICS <= {entry.id for entry in faq}
+    assert all(entry.steps and entry.answer and entry.question for entry in faq)
+
+
+@pytest.mark.parametrize("code", list(FindingCode))
+def test_every_finding_code_has_an_answer(faq, code):
+    assert faq.for_finding(code), f"no FAQ entry lists the finding {code}"
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_every_status_has_an_answer(faq, status):
+    assert faq.for_status(status), f"no FAQ entry lists the status {status}"
+
+
+def test_a_refused_refresh_token_is_answered_by_reconnecting_first(faq):
+    assert faq.for_status(Status.reconnect_required)[0].id == "reconnect-store"
+    assert [e.id for e in faq.for_code("invalid_grant")][0] == "reconnect-store"
+    assert "connect-link-problems" in [e.id for e in faq.for_code("access_denied")]
+    assert "oauth-app-setup" in [e.id for e in faq.for_code("WM_PARTNER.ID")]
+    assert [e.id for e in faq.for_code("invalid_client")][0] == "keys-rejected"  # delegated keys stay the first answer
+    assert "oauth-app-setup" in [e.id for e in faq.for_code("unauthorized_client")]
+
+
+def test_the_oauth_answers_have_their_own_topic_and_practical_steps(faq):
+    for entry_id in OAUTH_TOPICS:
+        entry = faq.get(entry_id)
+        assert entry.topic == "Connect with Walmart"
+        assert len(entry.steps) >= 3, entry_id
+        assert "Connect with Walmart" in entry.answer + " ".join(entry.steps) or entry_id == "oauth-redirect-paste", entry_id
+    retirement = faq.get("delegated-access-retirement")
+    assert "Connect with Walmart page" in retirement.answer and any("Connect with Walmart page" in s for s in retirement.steps)
+    move = " ".join(faq.get("move-to-oauth").steps)
+    for words in ("Connect", "approves", "Verify again", "Switch to OAuth and wipe the old keys", "365 days"):
+        assert words in move, words
+
+
+def test_answers_linked_from_code_exist(faq):
+    linked = set(diagnosis.FAQ_LINKS.values())
+    for meaning in vars(error_decoder).values():
+        if isinstance(meaning, error_decoder.Meaning):
+            linked |= {c.faq_id for c in meaning.causes if c.faq_id} | set(meaning.first) | set(meaning.also)
+    assert linked and not {entry_id for entry_id in linked if faq.get(entry_id) is None}
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("sandbx keys", "production-vs-sandbox"),
+        ("permision not enabled", "permissions-not-enabled"),
+        ("client id and secret are the same", "identical-id-and-secret"),
+        ("ziniao", "identical-id-and-secret"),
+        ("consumer id privat key", "legacy-consumer-id"),
+        ("too many requets", "rate-limited"),
+        ("bundle quantty", "mapping-bundle-quantities"),
+        ("clone mappings to another store", "mapping-per-store"),
+        ("429", "rate-limited"),
+        ("delegated acess deadline", "delegated-access-retirement"),
+        ("reconect store", "reconnect-store"),
+        ("refresh tokn revoked", "reconnect-store"),
+        ("seller disconnected the app", "reconnect-store"),
+        ("conect link expired", "connect-link-problems"),
+        ("link started by someone else", "connect-link-problems"),
+        ("paste the redirect adress", "oauth-redirect-paste"),
+        ("redirect uri mismatch", "oauth-app-setup"),
+        ("app client secret", "oauth-app-setup"),
+        ("migrate delegated keys to oauth", "move-to-oauth"),
+        ("token expired", "access-token-expired"),  # the 15-minute access token, not the refresh token
+        ("rate-limited", "rate-limited"),  # an id, as in a shared link
+    ],
+)
+def test_search_tolerates_typos_and_ranks_the_right_answer_first(faq, query, expected):
+    results = faq.search(query)
+    assert results and results[0].entry.id == expected, [(m.entry.id, m.score) for m in results]
+    assert [m.score for m in results] == sorted((m.score for m in results), reverse=True)
+
+
+def test_search_finds_nothing_for_nonsense_or_nothing(faq):
+    assert faq.search("qzxv blorf wumpus") == []
+    assert faq.search("   ") == []
+
+
+def test_lookup_by_code_ignores_the_service_suffix_and_case(faq):
+    assert code_key("UNAUTHORIZED.GMP_GATEWAY_API") == "unauthorized"
+    assert code_key("WM_QOS.CORRELATION_ID") == "wm_qos.correlation_id"  # a header name keeps its dot
+    assert "keys-rejected" in [e.id for e in faq.for_code("UNAUTHORIZED.GMP_GATEWAY_API")]
+    assert [e.id for e in faq.for_code(429)] == ["rate-limited"]
+    assert "request-header-problem" in [e.id for e in faq.for_code("wm_qos.correlation_id")]
+
+
+def test_the_deadline_comes_from_settings(settings):
+    from dataclasses import replace
+
+    moved = replace(settings, delegated_access_deadline=date(2031, 2, 3))
+    entry = faq_for(moved).get("delegated-access-retirement")
+    assert "February 3, 2031" in entry.answer
+    assert any("February 3, 2031" in step for step in entry.steps)
+    assert "{" not in entry.answer + "".join(entry.steps)
+    assert "April 30, 2027" in load_faq(FAQ_PATH, date(2027, 4, 30)).get("delegated-access-retirement").answer
+    move = faq_for(moved).get("move-to-oauth")
+    assert "February 3, 2031" in move.answer and any("February 3, 2031" in step for step in move.steps)
+
+
+def test_an_edited_file_is_read_again(tmp_path):
+    path = write(tmp_path, ENTRY)
+    assert load_faq(path).get("one").answer == "Answer."
+    path.write_text(ENTRY.replace("Answer.", "A longer, edited answer."), encoding="utf-8")
+    assert load_faq(path).get("one").answer == "A longer, edited answer."
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (ENTRY + ENTRY, ["entry 2", "'one'", "twice"]),
+        (ENTRY.replace('steps = ["Do this."]', "steps = []"), ["entry 1", "'one'", "at least one step"]),
+        (ENTRY.replace('topic = "Keys"', 'topic = "Keys"\nkeyword = ["x"]'), ["'one'", "unknown field", "keyword"]),
+        (ENTRY + 'findings = ["not_a_finding"]\n', ["'one'", "not_a_finding"]),
+        (ENTRY + 'statuses = ["broken"]\n', ["'one'", "broken"]),
+        (ENTRY.replace("Answer.", "Until {deadline}."), ["'one'", "{deadline}"]),
+        (ENTRY.replace('id = "one"', 'id = "Not A Slug"'), ["entry 1", "lowercase"]),
+        (ENTRY.replace('question = "Question?"', ""), ["'one'", "question"]),
+        ('[[entry]\nid = "x"', ["not valid TOML", "line"]),
+        ("title = 'no entries'", ["no [[entry]]"]),
+    ],
+)
+def test_a_malformed_file_is_reported_with_the_file_and_the_entry(tmp_path, text, words):
+    path = write(tmp_path, text)
+    with pytest.raises(FaqError) as problem:
+        load_faq(path)
+    message = problem.value.message
+    assert str(path) in message
+    for word in words:
+        assert word in message, message
+
+
+def test_a_missing_file_says_so(tmp_path):
+    with pytest.raises(FaqError, match="missing"):
+        load_faq(tmp_path / "nope.toml")
