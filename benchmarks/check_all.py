@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.access import local_operator  # noqa: E402
+from core.authorization import fleet
 from core.config import load_settings  # noqa: E402
 from core.db.engine import session_scope  # noqa: E402
-from core.authorization import fleet
-from core.stores import registry as stores  # noqa: E402
 from core.runtime import open_runtime  # noqa: E402
+from core.stores import registry as stores  # noqa: E402
 
 
 def start_gateway(keys_file: Path, latency: float) -> tuple[subprocess.Popen, dict[str, str]]:

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.authorization.check import Outcome, Status, record  # noqa: E402
 from core.access import local_operator  # noqa: E402
+from core.authorization.check import Outcome, Status, record  # noqa: E402
 from core.config import load_settings  # noqa: E402
 from core.db.engine import session_scope  # noqa: E402
 from core.db.models import utc_now  # noqa: E402
@@ -46,8 +46,8 @@ def seed(folder: Path, count: int) -> dict[str, str]:
 
 
 def render_seconds(env: dict[str, str], repeats: int) -> float:
-    from streamlit.testing.v1 import AppTest
     import streamlit as st
+    from streamlit.testing.v1 import AppTest
 
     os.environ.update(env)
     st.cache_resource.clear()

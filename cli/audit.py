@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from core import audit
 from cli.main import EXIT_OK, print_json
+from core import audit
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
 

@@ -9,19 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from core import catalog
-
-from core.mapping import repository as mapping
-
-from core.mapping import clone as mapping_clone
-
-from core.mapping import imports as mapping_import
-
-from core.mapping import rules as mapping_rules
-from core.access import cli_actor
 from cli.main import EXIT_OK, print_json
+from core import catalog
+from core.access import cli_actor
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
+from core.mapping import clone as mapping_clone
+from core.mapping import imports as mapping_import
+from core.mapping import repository as mapping
+from core.mapping import rules as mapping_rules
 from core.spreadsheets.table import RowError, SpreadsheetError, error_report_csv, format_from_filename
 
 EXIT_REJECTED = 1

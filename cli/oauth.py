@@ -1,14 +1,13 @@
 """`python -m core oauth ...`: the OAuth app secret, Connect links, pasted redirects, the migration."""
 from __future__ import annotations
 
-from core.oauth import connect as oauth
-
-from core.stores import registry as stores
-from core.access import cli_actor
 from cli.main import EXIT_OK, print_json
 from cli.stores import read_secret
+from core.access import cli_actor
 from core.db.engine import session_scope
 from core.db.models import utc_now
+from core.oauth import connect as oauth
+from core.stores import registry as stores
 
 
 def _app_secret(args, runtime) -> int:

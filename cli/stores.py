@@ -12,16 +12,13 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
-from core.authorization import fleet
-
-from core.authorization import health
-
-from core.stores import registry as stores
-from core.access import cli_actor
-from core.authorization.check import Status
 from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
+from core.access import cli_actor
+from core.authorization import fleet, health
+from core.authorization.check import Status
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
+from core.stores import registry as stores
 
 SECRET_ENV_DEFAULT = "WALMART_CLIENT_SECRET"
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import sys
 
-from core.troubleshooting import diagnosis as diagnosis_module
 from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
 from core.db.engine import session_scope
+from core.troubleshooting import diagnosis as diagnosis_module
 from core.troubleshooting.decoder import explain
 from core.troubleshooting.faq import Faq, faq_for
 

@@ -16,9 +16,9 @@ from sqlmodel import Session
 from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
-from core.errors import ValidationFailed
 from core.db.models import CatalogProduct, utc_now
 from core.db.models.catalog import SKU_MAX_LENGTH
+from core.errors import ValidationFailed
 from core.spreadsheets.table import (
     Column,
     RowError,

@@ -6,13 +6,13 @@ from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
+from core.authorization.scopes import load_profile
 from core.config import Settings, load_settings
 from core.db.engine import init_db, make_engine
-from core.authorization.scopes import load_profile
-from core.walmart.token_store import DatabaseTokenStore
-from core.walmart.tokens import TokenCache
 from core.vault import Vault, load_vault, verify_key
 from core.walmart.client import WalmartClient
+from core.walmart.token_store import DatabaseTokenStore
+from core.walmart.tokens import TokenCache
 
 
 @dataclass

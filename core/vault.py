@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.config import Settings
-from core.errors import ConfigError, StoreConnectError
 from core.db.models import EncryptionCheck
+from core.errors import ConfigError, StoreConnectError
 
 _CHECK_PLAINTEXT = b"store-connect-key-check"
 

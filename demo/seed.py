@@ -9,17 +9,14 @@ import csv
 import io
 
 from core import catalog
-
-from core.authorization import check as authorization
-
-from core.oauth import connect as oauth
-
-from core.stores import registry as stores
 from core.access import Actor, Role
+from core.authorization import check as authorization
 from core.config import load_settings
 from core.db.engine import session_scope
 from core.mapping.imports import import_mappings
+from core.oauth import connect as oauth
 from core.runtime import open_runtime
+from core.stores import registry as stores
 
 DEMO = Actor("demo seed", Role.admin, "local")
 APP_ID, APP_SECRET = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Demo-app-secret_0123456789abcdefghijklmn"

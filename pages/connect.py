@@ -2,10 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from core.oauth import connect as oauth
 from core.access import Permission
 from core.db.engine import session_scope
 from core.db.models import utc_now
+from core.oauth import connect as oauth
 from ui import context
 from ui.actions import run_action, show_flash, when
 from ui.connect import finish_connect

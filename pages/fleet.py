@@ -3,7 +3,6 @@ import pandas as pd
 import streamlit as st
 
 from core.authorization import alerts as events
-
 from core.authorization import health
 from core.db.engine import session_scope
 from ui import context

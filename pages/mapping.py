@@ -2,11 +2,9 @@
 import streamlit as st
 
 from core import catalog
-
-from core.mapping import repository as mapping
-
-from core.stores import registry as stores
 from core.db.engine import session_scope
+from core.mapping import repository as mapping
+from core.stores import registry as stores
 from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_listings
 from ui.actions import show_flash
 

@@ -4,15 +4,12 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core.authorization import fleet
-
-from core.authorization import health
-
-from core.stores import registry as stores
 from core.access import Permission
-from core.stores.prechecks import precheck
+from core.authorization import fleet, health
 from core.db.engine import session_scope
 from core.errors import NotFound
+from core.stores import registry as stores
+from core.stores.prechecks import precheck
 from ui import context, store_detail
 from ui.actions import run_action, show_flash, when
 from ui.identity import actor

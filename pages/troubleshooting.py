@@ -6,12 +6,11 @@ clears itself on submit and only the diagnosis (which holds no secret) is kept.
 import pandas as pd
 import streamlit as st
 
-from core.troubleshooting import diagnosis
-
-from core.stores import registry as stores
 from core.db.engine import session_scope
-from core.troubleshooting.decoder import explain
 from core.errors import StoreConnectError
+from core.stores import registry as stores
+from core.troubleshooting import diagnosis
+from core.troubleshooting.decoder import explain
 from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from ui import context
 from ui.status import badge, show_findings

@@ -1,9 +1,9 @@
 """Finishing a connect (from Walmart's redirect or a pasted address) and showing how it went."""
 import streamlit as st
 
-from core.oauth import connect as oauth
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.oauth import connect as oauth
 from ui.identity import actor
 from ui.status import badge
 

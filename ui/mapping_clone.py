@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.mapping import clone as mapping_clone
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.mapping import clone as mapping_clone
 from core.mapping.repository import ClonePolicy, Status
 from ui.actions import attempt
 from ui.identity import actor

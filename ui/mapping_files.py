@@ -11,14 +11,12 @@ from pathlib import PurePath
 import pandas as pd
 import streamlit as st
 
-from core.mapping import repository as mapping
-
-from core.mapping import imports as mapping_import
-
-from core.mapping import rules as mapping_rules
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.mapping import imports as mapping_import
+from core.mapping import repository as mapping
+from core.mapping import rules as mapping_rules
 from core.mapping.repository import Status
 from core.spreadsheets.table import MAX_FILE_BYTES, RowError
 from ui.actions import attempt

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from core.mapping import repository as mapping
-
-from core.mapping import grid as mapping_grid
-
-from core.mapping import rules as mapping_rules
 from core.access import Permission
 from core.catalog import product_names
 from core.db.engine import session_scope
+from core.mapping import grid as mapping_grid
+from core.mapping import repository as mapping
+from core.mapping import rules as mapping_rules
 from ui.actions import attempt
 from ui.identity import actor
 

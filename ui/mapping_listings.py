@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.mapping import listings
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.mapping import listings
 from ui import mapping_grid
 from ui.identity import actor
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.authorization import check as authorization
-
-from core.authorization import alerts as events
-
-from core.authorization import health
-
-from core.stores import registry as stores
 from core.access import Permission
-from core.stores.prechecks import precheck
+from core.authorization import alerts as events
+from core.authorization import check as authorization
+from core.authorization import health
 from core.db.engine import session_scope
 from core.db.models import utc_now
+from core.stores import registry as stores
+from core.stores.prechecks import precheck
 from ui.actions import run_action, when
 from ui.identity import actor
 from ui.status import badge, badge_text, show_findings, style_status_column

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import requests
 from sqlmodel import Session, select
 
-from core.db.models import Store, StatusEvent, StoreHealth, utc_now
+from core.db.models import StatusEvent, Store, StoreHealth, utc_now
 
 log = logging.getLogger(__name__)
 MAX_DELIVERY_ATTEMPTS = 3

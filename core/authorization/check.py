@@ -14,11 +14,11 @@ from enum import StrEnum
 from sqlmodel import Session, select
 
 from core.authorization import alerts as events
-from core.stores.prechecks import Finding, precheck
-from core.db.models import AuthorizationCheck, Store, StoreHealth, utc_now
 from core.authorization.scopes import ScopeRow, compare, missing
-from core.walmart.tokens import TokenCache
+from core.db.models import AuthorizationCheck, Store, StoreHealth, utc_now
+from core.stores.prechecks import Finding, precheck
 from core.walmart.client import CallRecord, ErrorKind, Token, WalmartClient, WalmartError
+from core.walmart.tokens import TokenCache
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping as MappingType, Sequence
+from typing import Any, Sequence
+from typing import Mapping as MappingType
 
 import pandas as pd
 from sqlalchemy import update
@@ -10,10 +11,19 @@ from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.errors import Conflict
-from core.mapping.repository import MappingPage, MappingView, audited_components, claim_store_version, grouped_components, mapped_platform_skus, store_name_of, write_mappings
-from core.mapping.rules import PLATFORM_SKU, cell_text, meant_sku, member, validate_rows
 from core.db.models import MappingComponent, utc_now
+from core.errors import Conflict
+from core.mapping.repository import (
+    MappingPage,
+    MappingView,
+    audited_components,
+    claim_store_version,
+    grouped_components,
+    mapped_platform_skus,
+    store_name_of,
+    write_mappings,
+)
+from core.mapping.rules import PLATFORM_SKU, cell_text, meant_sku, member, validate_rows
 from core.spreadsheets.table import TEXT, RowError
 
 

@@ -23,18 +23,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import repeat
-from typing import Any, Iterable, Mapping as MappingType, Sequence
+from typing import Any, Iterable, Sequence
+from typing import Mapping as MappingType
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Table as SqlTable, case, delete, func, insert, or_, select, update
+from sqlalchemy import Table as SqlTable
+from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.catalog import product_names
+from core.db.models import MappingComponent, Store, StoreMappingVersion, utc_now
 from core.errors import Conflict
 from core.mapping.rules import EXPORT_HEADER, Component, bulk_operation, format_bundle, member
-from core.db.models import MappingComponent, Store, StoreMappingVersion, utc_now
 from core.spreadsheets.table import TEXT, write_table
 
 PAGE_SIZE = 50

@@ -15,15 +15,16 @@ import functools
 import gc
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping as MappingType
+from typing import Any, Iterable
+from typing import Mapping as MappingType
 
 import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
 from core.catalog import existing_skus, similar_skus, sku_problem
-from core.errors import ValidationFailed
 from core.db.models.catalog import SKU_MAX_LENGTH
+from core.errors import ValidationFailed
 from core.spreadsheets.table import INVISIBLE_CHARACTER, TEXT, Column, RowError, cell_lengths, cells_matching, has_hidden_characters
 
 MAX_QUANTITY = 10_000  # more than this per unit sold is a typo, not a bundle

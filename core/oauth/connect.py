@@ -19,8 +19,8 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.authorization.check import Outcome, SellerGrant, Status, check_seller_grant
 from core.config import MARKETS, Settings
-from core.errors import NotFound, StoreConnectError, ValidationFailed
 from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, OAuthApp, Store, utc_now
+from core.errors import NotFound, StoreConnectError, ValidationFailed
 from core.vault import Vault
 from core.walmart.client import WalmartError
 

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.stores.prechecks import PrecheckResult, precheck
-from core.errors import Conflict, NotFound, ValidationFailed
 from core.authorization.check import SellerGrant
 from core.db.models import Credential, CredentialKind, CredentialState, Environment, Store, utc_now
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.stores.prechecks import PrecheckResult, precheck
 from core.vault import Vault, mask
 
 MAX_NAME_LENGTH = 120

@@ -13,13 +13,13 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from core.authorization.check import STATUS_TEXT, Outcome, Status, check_keys
-from core.stores.prechecks import Finding
-from core.errors import ValidationFailed
-from core.troubleshooting.faq import Faq, faq_for
 from core.authorization.scopes import ScopeRow
+from core.errors import ValidationFailed
+from core.stores.prechecks import Finding
 from core.stores.registry import credentials_for_check, find_store
-from core.walmart.tokens import TokenCache
+from core.troubleshooting.faq import Faq, faq_for
 from core.walmart.client import TOKEN_DETAIL_PATH, TOKEN_PATH
+from core.walmart.tokens import TokenCache
 
 ENVIRONMENTS = ("production", "sandbox")
 CHOICES = (*ENVIRONMENTS, "unsure")

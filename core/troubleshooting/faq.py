@@ -17,8 +17,8 @@ from rapidfuzz import fuzz, process
 
 from core.authorization.check import Status
 from core.config import DATA_DIR, DEFAULTS
-from core.stores.prechecks import FindingCode
 from core.errors import StoreConnectError
+from core.stores.prechecks import FindingCode
 
 FAQ_PATH = DATA_DIR / "faq.toml"
 _REQUIRED = ("id", "topic", "question", "answer", "steps")

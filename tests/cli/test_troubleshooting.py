@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core.stores import registry as stores
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 WRONG_SECRET = "a-wrong-secret-1234567890"

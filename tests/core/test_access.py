@@ -7,14 +7,12 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from core import audit
-
-from core.oauth import connect as oauth
-
-from core.stores import registry as stores
 from core.access import Actor, NotAllowed, Permission, Role, RolePolicy
 from core.config import load_settings
 from core.db.engine import session_scope
 from core.db.models import AuditEntry
+from core.oauth import connect as oauth
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 
 VIEWER, EDITOR, NOBODY = person("viewer@x.com", Role.viewer), person("editor@x.com", Role.editor), person("nobody@x.com", None)
@@ -40,7 +38,7 @@ def test_only_admins_manage_stores(runtime, who):
         add(runtime, actor=who, name="Nope")
     assert "admin" in str(caught.value) and caught.value.fix
     add(runtime)
-    for name, action in STORE_ACTIONS.items():
+    for action in STORE_ACTIONS.values():
         with pytest.raises(NotAllowed), session_scope(runtime.engine) as session:
             action(session, runtime, who)
     with session_scope(runtime.engine) as session:

@@ -1,5 +1,6 @@
 """The fake gateway must be as strict as the reference says Walmart is, or client tests prove nothing."""
 import base64
+import dataclasses
 import json
 import os
 import signal
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fake_walmart.conftest import CID, SECRET, SB_CID, SB_SECRET, basic
 from fake_walmart import SCOPES, FakeWalmart, ReceivedRequest, rate_limited_answer, server_error_answer
+from tests.fake_walmart.conftest import CID, SB_CID, SB_SECRET, SECRET, basic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -453,8 +454,8 @@ def test_requests_are_recorded_with_exact_headers_form_and_client_id(gw):
     assert recorded[1].client_id == "nobody"  # rejected requests are recorded too
     assert recorded[2].client_id is None and recorded[2].header("WM_SEC.ACCESS_TOKEN") == "bogus"
     assert all(a.received_at <= b.received_at for a, b in zip(recorded, recorded[1:]))
-    with pytest.raises(Exception):
-        first.method = "GET"  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.method = "GET"  # type: ignore[misc]
 
     assert [r.environment for r in gw.token_requests()] == ["production", "sandbox"]
     assert gw.token_requests(environment="sandbox") == [recorded[1]]

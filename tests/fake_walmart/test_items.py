@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import requests
 
-from tests.fake_walmart.conftest import CID, SECRET, SB_CID, SB_SECRET, basic
 from fake_walmart.__main__ import main
+from tests.fake_walmart.conftest import CID, SB_CID, SB_SECRET, SECRET, basic
 
 APP_ID, APP_SECRET, REDIRECT, SELLER = "app-1", "app-secret", "http://localhost:8501/callback", "456782346"
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 import requests
 
-from tests.fake_walmart.conftest import CID, SECRET, basic
 from fake_walmart import SCOPES
+from tests.fake_walmart.conftest import CID, SECRET, basic
 
 APP_ID, APP_SECRET = "66874dfd-1d5a-476b-8c2c-e22a46c6727f", "app-secret"
 REDIRECT = "https://store-connect.example/oauth/callback"

@@ -3,12 +3,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from core.oauth import connect as oauth
-
-from core.stores import registry as stores
 from core.config import load_settings
 from core.db.engine import session_scope
+from core.oauth import connect as oauth
 from core.runtime import open_runtime
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 from tests.pages.conftest import page_text
 

@@ -1,7 +1,7 @@
 """The Fleet health page: chart, events and deadlines after real checks."""
 from core.authorization import fleet
-from core.stores import registry as stores
 from core.db.engine import session_scope
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 from tests.pages.conftest import page_text
 

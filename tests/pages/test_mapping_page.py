@@ -2,15 +2,12 @@
 import pytest
 
 from core import audit, catalog
-
-from core.mapping import repository as mapping
-
-from core.mapping import grid as mapping_grid
-
-from core.stores import registry as stores
 from core.access import NotAllowed, Role
 from core.db.engine import session_scope
+from core.mapping import grid as mapping_grid
+from core.mapping import repository as mapping
 from core.mapping.imports import import_mappings
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 from tests.fixtures.spreadsheets.corpus import csv_bytes, database_snapshot, mapping_state
 from tests.pages.conftest import page_text

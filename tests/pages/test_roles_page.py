@@ -1,8 +1,8 @@
 """Sign-in and roles through AppTest (at.user): what each role sees, and that the audit page shows changes."""
 import pytest
 
-from core.stores import registry as stores
 from core.db.engine import session_scope
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 from tests.pages.conftest import page_text
 

@@ -88,8 +88,8 @@ def test_wrong_encryption_key_stops_with_the_fix(app, app_env, monkeypatch, tmp_
 def test_edit_made_meanwhile_by_someone_else_is_not_overwritten(app, runtime):
     app.run()
     add_store(app, "Acme", CLIENT_ID, CLIENT_SECRET)
-    from core.stores import registry as stores
     from core.db.engine import session_scope
+    from core.stores import registry as stores
 
     with session_scope(runtime.engine) as session:  # a colleague renames the store
         stores.edit_store(session, "Acme", actor=ADMIN, notes="changed by a colleague")

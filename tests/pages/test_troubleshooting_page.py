@@ -4,10 +4,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from streamlit.testing.v1.element_tree import TextArea, TextInput
 
-from core.stores import registry as stores
 from core.db.engine import session_scope
-from core.troubleshooting.faq import load_faq
 from core.db.models import AuthorizationCheck
+from core.stores import registry as stores
+from core.troubleshooting.faq import load_faq
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 PAGE = "pages/troubleshooting.py"

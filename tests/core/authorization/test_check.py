@@ -4,11 +4,10 @@ import json
 from sqlmodel import select
 
 from core.authorization import check as authorization
-
-from core.stores import registry as stores
 from core.authorization.check import Status, check_keys
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 PRODUCTION_KEY = ("production", CLIENT_ID, CLIENT_SECRET)

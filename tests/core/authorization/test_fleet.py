@@ -10,14 +10,12 @@ from sqlalchemy import text, update
 from sqlmodel import Session, select
 
 from core.authorization import alerts as events
-
 from core.authorization import fleet
-
-from core.stores import registry as stores
 from core.config import load_settings
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck, StatusEvent, Store, utc_now
 from core.runtime import open_runtime
+from core.stores import registry as stores
 from tests.conftest import ADMIN, reset_postgres
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from core.db.engine import init_db, make_engine, session_scope
-from core.errors import ConfigError
 from core.db.schema import MIGRATIONS, head_revision, prepare, run_alembic, schema_transaction
+from core.errors import ConfigError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, mapping_state
 

@@ -6,14 +6,11 @@ import json
 import pytest
 
 from core import audit, catalog
-
-from core.mapping import repository as mapping
-
-from core.mapping import clone as mapping_clone
-
-from core.mapping import grid as mapping_grid
 from core.access import NotAllowed, Role
 from core.db.engine import session_scope
+from core.mapping import clone as mapping_clone
+from core.mapping import grid as mapping_grid
+from core.mapping import repository as mapping
 from core.mapping.imports import apply_plan, import_mappings, plan_import
 from tests.conftest import person
 from tests.fixtures.spreadsheets.corpus import add_store, csv_bytes, database_snapshot, mapping_state

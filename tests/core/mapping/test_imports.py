@@ -5,13 +5,12 @@ import json
 
 import pytest
 
-from core.mapping import repository as mapping
-
-from core.mapping import rules as mapping_rules
 from core.db.engine import session_scope
 from core.errors import Conflict, ValidationFailed
-from core.mapping.repository import Status
+from core.mapping import repository as mapping
+from core.mapping import rules as mapping_rules
 from core.mapping.imports import ImportMode, apply_plan, import_mappings, mapping_template, plan_import
+from core.mapping.repository import Status
 from core.spreadsheets.table import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import (

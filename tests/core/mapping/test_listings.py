@@ -4,19 +4,16 @@ from dataclasses import replace
 import pytest
 
 from core.authorization import check as authorization
-
-from core.mapping import listings
-
-from core.oauth import connect as oauth
-
-from core.stores import registry as stores
 from core.db.engine import session_scope
-from core.mapping.listings import ListingsUnavailable, NoItemPermission
-from core.mapping.imports import import_mappings
 from core.db.models import CatalogProduct
+from core.mapping import listings
+from core.mapping.imports import import_mappings
+from core.mapping.listings import ListingsUnavailable, NoItemPermission
+from core.oauth import connect as oauth
 from core.runtime import open_runtime
-from core.walmart.tokens import TokenCache
+from core.stores import registry as stores
 from core.walmart.client import WalmartClient
+from core.walmart.tokens import TokenCache
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 from tests.fixtures.spreadsheets.corpus import csv_bytes
 

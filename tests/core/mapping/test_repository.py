@@ -4,17 +4,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core.mapping import repository as mapping
-
-from core.mapping import clone as mapping_clone
-
-from core.mapping import grid as mapping_grid
-
-from core.mapping import rules as mapping_rules
 from core.db.engine import make_engine, session_scope
 from core.errors import Conflict, ValidationFailed
-from core.mapping.repository import ClonePolicy, Status
+from core.mapping import clone as mapping_clone
+from core.mapping import grid as mapping_grid
+from core.mapping import repository as mapping
+from core.mapping import rules as mapping_rules
 from core.mapping.imports import apply_plan, plan_import
+from core.mapping.repository import ClonePolicy, Status
 from core.mapping.rules import Component, format_bundle, parse_bundle_cell, quantity_problem
 from core.spreadsheets.table import read_table
 from tests.conftest import ADMIN

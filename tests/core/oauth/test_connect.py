@@ -8,14 +8,12 @@ from sqlalchemy import text, update
 from sqlmodel import select
 
 from core.authorization import check as authorization
-
-from core.oauth import connect as oauth
-
-from core.stores import registry as stores
 from core.db.engine import session_scope
 from core.db.models import ConnectRequest, Credential, utc_now
+from core.oauth import connect as oauth
 from core.runtime import open_runtime
-from tests.conftest import database_dump, ADMIN, person, CLIENT_ID, CLIENT_SECRET
+from core.stores import registry as stores
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, database_dump, person
 
 APP_ID, APP_SECRET = "9c8b7a65-4321-4fed-8cba-0987654321ab", "App-secret-value_0123456789abcdefghij"
 SELLER = "456782346"

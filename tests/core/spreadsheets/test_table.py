@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.spreadsheets import table as spreadsheets
 from core.mapping.rules import MAPPING_COLUMNS
+from core.spreadsheets import table as spreadsheets
 from core.spreadsheets.table import (
     Column,
     RowError,

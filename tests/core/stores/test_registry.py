@@ -3,12 +3,11 @@ import pytest
 from sqlmodel import select
 
 from core.authorization import check as authorization
-
-from core.stores import registry as stores
 from core.db.engine import session_scope
-from core.errors import Conflict, NotFound, ValidationFailed
 from core.db.models import AuthorizationCheck, Credential
-from tests.conftest import database_dump, ADMIN, CLIENT_ID, CLIENT_SECRET
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.stores import registry as stores
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, database_dump
 
 NEW_SECRET = "Rotated-Secret_value-0987654321-ZYXWVUTSRQ"
 

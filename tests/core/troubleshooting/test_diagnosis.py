@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from core.stores import registry as stores
 from core.authorization.check import Status
 from core.db.engine import session_scope
-from core.troubleshooting.diagnosis import StepState, diagnose, diagnose_store
 from core.errors import NotFound, ValidationFailed
+from core.stores import registry as stores
+from core.troubleshooting.diagnosis import StepState, diagnose, diagnose_store
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 LIMITED_ID, LIMITED_SECRET = "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Secret_value_0123456789"

@@ -3,11 +3,10 @@ from datetime import date
 
 import pytest
 
-from core.troubleshooting import diagnosis
-
-from core.troubleshooting import decoder as error_decoder
 from core.authorization.check import Status
 from core.stores.prechecks import FindingCode
+from core.troubleshooting import decoder as error_decoder
+from core.troubleshooting import diagnosis
 from core.troubleshooting.faq import FAQ_PATH, FaqError, code_key, faq_for, load_faq
 
 ISSUE_TOPICS = {  # issue 4 §1: each subject must have its own answer
