@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.access import local_operator  # noqa: E402
-from core.authorization.check import Outcome, Status, record  # noqa: E402
+from core.authorization.history import record
+from core.authorization.outcome import Outcome, Status  # noqa: E402
 from core.config import load_settings  # noqa: E402
 from core.db.engine import session_scope  # noqa: E402
 from core.db.models import utc_now  # noqa: E402

@@ -35,8 +35,7 @@ def _connect(args, runtime) -> int:
 
 def _complete(args, runtime) -> int:
     callback = oauth.parse_callback(args.url)
-    with session_scope(runtime.engine) as session:
-        result = oauth.complete_connect(session, runtime, callback, cli_actor())
+    result = oauth.complete_connect(runtime, callback, cli_actor())
     outcome = result.verification
     if args.json:
         print_json({"store": result.store_name, "seller_id": result.seller_id, "pending": result.pending, "verification": outcome.to_dict()})

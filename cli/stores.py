@@ -14,8 +14,8 @@ from cryptography.fernet import Fernet
 
 from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
 from core.access import cli_actor
-from core.authorization import fleet, health
-from core.authorization.check import Status
+from core.authorization import fleet, history
+from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
 from core.stores import registry as stores
@@ -53,7 +53,7 @@ def _add(args, runtime) -> int:
 
 def _list(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
-        rows = health.store_table(session, limit=1_000_000)
+        rows = history.store_table(session, limit=1_000_000)
         views = {view.id: view for view in stores.list_stores(session)}
     data = [{**views[row.id].to_dict(), **row.to_dict()} for row in rows]
     if args.json:

@@ -9,7 +9,6 @@ import sys
 
 from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
-from core.db.engine import session_scope
 from core.troubleshooting import diagnosis as diagnosis_module
 from core.troubleshooting.decoder import explain
 from core.troubleshooting.faq import Faq, faq_for
@@ -61,8 +60,7 @@ def _diagnose(args, runtime) -> int:
         return _usage("give --client-id (the Client Secret then comes from standard input) or --store NAME.")
     faq = faq_for(runtime.settings)
     if args.store:
-        with session_scope(runtime.engine) as session:
-            result = diagnosis_module.diagnose_store(session, runtime, args.store, faq=faq)
+        result = diagnosis_module.diagnose_store(runtime, args.store, faq=faq)
     else:
         secret = read_secret(args.secret_env)
         result = diagnosis_module.diagnose(runtime, args.client_id, secret, args.environment or "production", faq=faq)

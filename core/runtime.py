@@ -1,14 +1,20 @@
-"""Wiring shared by the CLI and the pages: settings -> engine -> vault -> Walmart client."""
+"""The composition root shared by the CLI and the pages: settings -> engine -> vault -> Walmart client.
+
+Workflows that call Walmart between writes (checking a store, completing a connect) take a Runtime and
+open one short transaction per step with `transaction()`; services below them take a Session and never commit.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from core.authorization.scopes import load_profile
 from core.config import Settings, load_settings
-from core.db.engine import init_db, make_engine
+from core.db.engine import init_db, make_engine, session_scope
 from core.vault import Vault, load_vault, verify_key
 from core.walmart.client import WalmartClient
 from core.walmart.token_store import DatabaseTokenStore
@@ -39,9 +45,11 @@ class Runtime:
     def tokens(self) -> TokenCache:
         return TokenCache(store=DatabaseTokenStore(self.engine, self.vault))
 
-    @cached_property
-    def required_permissions(self) -> dict[str, str]:
-        return load_profile(self.settings.permission_profile)
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work on this runtime's database: commits on success, rolls back on any error."""
+        with session_scope(self.engine) as session:
+            yield session
 
 
 def open_runtime(settings: Settings | None = None) -> Runtime:

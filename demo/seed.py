@@ -85,13 +85,11 @@ def seed(gateway, env: dict, fresh: bool = True) -> str:
         with session_scope(runtime.engine) as session:
             link = oauth.start_connect(session, runtime.settings, DEMO, new_store_name=name)
         redirect = gateway.approve(link.url, seller)
-        with session_scope(runtime.engine) as session:
-            oauth.complete_connect(session, runtime, oauth.parse_callback(redirect), DEMO)
+        oauth.complete_connect(runtime, oauth.parse_callback(redirect), DEMO)
 
     # One check each, in a fixed order, so the canned answers land on the intended store.
     def check(name: str) -> str:
-        with session_scope(runtime.engine) as session:
-            return authorization.check_store(session, runtime, stores.find_store(session, name)).status
+        return authorization.check_store(runtime, name).status
 
     statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools")}
     gateway.queue_response("production", "/v3/token", **gateway.rate_limited_answer(600))

@@ -4,8 +4,9 @@ import streamlit as st
 
 from core.access import Permission
 from core.db.engine import session_scope
-from core.db.models import utc_now
+from core.db.models import CredentialKind, utc_now
 from core.oauth import connect as oauth
+from core.stores.credential import refresh_token_days_left, refresh_token_expiring
 from ui import context
 from ui.actions import run_action, show_flash, when
 from ui.connect import finish_connect
@@ -44,8 +45,8 @@ ready = bool(app["client_id"] and app["secret_saved"]) and can_manage
 if not can_manage:
     st.info("Only an admin can connect stores or change the app settings; you can see how far the move has come.")
 
-delegated = [row for row in rows if row.kind == "delegated_key"]
-connected = [row for row in rows if row.kind == "oauth_seller"]
+delegated = [row for row in rows if row.kind == CredentialKind.delegated_key]
+connected = [row for row in rows if row.kind == CredentialKind.oauth_seller]
 cols = st.columns(3)
 cols[0].metric("Stores on delegated keys", len(delegated))
 cols[1].metric("Stores on OAuth", len(connected))
@@ -73,8 +74,7 @@ if delegated:
             if row.pending:
                 actions = st.columns(2)
                 if actions[0].button("Verify again", key=f"verify_{row.store_id}"):
-                    with session_scope(runtime.engine) as session:
-                        outcome = oauth.verify_pending(session, runtime, row.store_id, actor=actor())
+                    outcome = oauth.verify_pending(runtime, row.store_id, actor=actor())
                     state["flash"] = f"{row.name}: {outcome.title}."
                     st.rerun()
                 if actions[1].button("Switch to OAuth and wipe the old keys", key=f"switch_{row.store_id}", type="primary",
@@ -93,16 +93,17 @@ if link := state.get("link_new"):
     show_link(link)
 
 if connected:
+    today = utc_now().date()
     st.subheader("Connected stores")
     st.dataframe(
         pd.DataFrame({
             "Store": [row.name for row in connected],
             "Refresh token expires (UTC)": [when(row.refresh_expires_at) for row in connected],
-            "Days left": [(row.refresh_expires_at - utc_now()).days if row.refresh_expires_at else None for row in connected],
+            "Days left": [refresh_token_days_left(row.refresh_expires_at, today) for row in connected],
         }),
         hide_index=True, width="stretch",
     )
-    soon = [row.name for row in connected if row.refresh_expires_at and (row.refresh_expires_at - utc_now()).days <= settings.refresh_token_warn_days]
+    soon = [row.name for row in connected if refresh_token_expiring(row.refresh_expires_at, today, settings.refresh_token_warn_days)]
     if soon:
         st.warning(f"Refresh tokens run out within {settings.refresh_token_warn_days} days for: {', '.join(soon)}. Connect these stores again.")
 

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from core.authorization import alerts as events
-from core.authorization import health
+from core.authorization import history
 from core.db.engine import session_scope
 from ui import context
 from ui.actions import when
@@ -15,9 +15,9 @@ st.title("Fleet health")
 
 with session_scope(runtime.engine) as session:
     days = st.segmented_control("Period", [7, 30, 90], default=30, format_func=lambda d: f"{d} days", key="fleet_days") or 30
-    chart = health.fleet_chart(session, days=days)
+    chart = history.fleet_chart(session, days=days)
     changes = events.recent_events(session, limit=200)
-    due = health.deadlines(session, settings)
+    due = history.deadlines(session, settings)
 
 st.subheader("Stores by status, per day")
 if chart.empty:

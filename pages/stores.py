@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from core.access import Permission
-from core.authorization import fleet, health
+from core.authorization import fleet, history, outcome
 from core.db.engine import session_scope
 from core.errors import NotFound
 from core.stores import registry as stores
@@ -33,8 +33,8 @@ if source.path is not None:
     )
 
 with session_scope(runtime.engine) as session:
-    counts = health.status_counts(session)
-    due = health.deadlines(session, runtime.settings)
+    counts = history.status_counts(session)
+    due = history.deadlines(session, runtime.settings)
 
 
 def add_store_form() -> None:
@@ -81,9 +81,9 @@ if not counts["total"]:
 metrics = st.columns(5)
 metrics[0].metric("Stores", counts["total"])
 metrics[1].metric("Authorized", counts.get("authorized", 0))
-metrics[2].metric("Need attention", sum(counts.get(status, 0) for status in health.ATTENTION))
+metrics[2].metric("Need attention", sum(counts.get(status, 0) for status in outcome.ATTENTION))
 metrics[3].metric("Unreachable or limited", counts.get("unreachable", 0) + counts.get("rate_limited", 0))
-metrics[4].metric("Not checked yet", counts.get(health.NEVER_CHECKED, 0))
+metrics[4].metric("Not checked yet", counts.get(outcome.NEVER_CHECKED, 0))
 if due.stores_on_delegated_keys:
     st.caption(f"Delegated Access keys stop working on {due.delegated_access_deadline:%d %b %Y} ({due.days_left} days left); "
                f"{due.stores_on_delegated_keys} store(s) still use them.")
@@ -96,11 +96,11 @@ chosen_statuses = filters[1].multiselect("Status", list(BADGES), format_func=bad
 environment = filters[2].selectbox("Environment", ["", "production", "sandbox"], format_func=lambda e: e or "All", key="environment_filter")
 selection = {"statuses": chosen_statuses or None, "environment": environment or None, "search": search or None}
 with session_scope(runtime.engine) as session:
-    matching = health.count_stores(session, **selection)
+    matching = history.count_stores(session, **selection)
 pages = max(1, math.ceil(matching / PAGE_SIZE))
 page = st.pagination(pages, key="store_page") if pages > 1 else 1
 with session_scope(runtime.engine) as session:
-    rows = health.store_table(session, **selection, offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    rows = history.store_table(session, **selection, offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
 table = st.empty()
 

@@ -138,11 +138,7 @@ with diagnose_tab:
             chosen = st.selectbox("Store", ids, index=index, key="diagnose_store",
                                   format_func=lambda store_id: f"{views[store_id].name} ({views[store_id].environment})")
             if st.button("Diagnose this store", type="primary", icon=":material/troubleshoot:"):
-                def run_store():
-                    with session_scope(runtime.engine) as session:
-                        return diagnosis.diagnose_store(session, runtime, chosen, faq=faq)
-
-                run_diagnosis(run_store)
+                run_diagnosis(lambda: diagnosis.diagnose_store(runtime, chosen, faq=faq))
     if state.get("diagnosis") is not None:
         show_diagnosis(state["diagnosis"])
 

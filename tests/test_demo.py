@@ -1,5 +1,5 @@
 """The demo seeds stores in every status through the real core, against the fake gateway."""
-from core.authorization import health
+from core.authorization import history
 from core.config import load_settings
 from core.db.engine import session_scope
 from core.runtime import open_runtime
@@ -15,7 +15,7 @@ def test_demo_seed_covers_every_status(tmp_path):
         summary = seed(gateway, env)
         runtime = open_runtime(load_settings(env, env_file=None))
         with session_scope(runtime.engine) as session:
-            counts = health.status_counts(session)
+            counts = history.status_counts(session)
     expected = {"authorized", "missing_permissions", "rejected", "wrong_environment", "rate_limited", "unreachable", "reconnect_required", "never_checked"}
     assert expected <= set(counts), summary
     assert counts["total"] == 10

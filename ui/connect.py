@@ -1,7 +1,6 @@
 """Finishing a connect (from Walmart's redirect or a pasted address) and showing how it went."""
 import streamlit as st
 
-from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from core.oauth import connect as oauth
 from ui.identity import actor
@@ -11,8 +10,7 @@ from ui.status import badge
 def finish_connect(runtime, params_or_url) -> bool:
     try:
         callback = oauth.parse_callback(params_or_url)
-        with session_scope(runtime.engine) as session:
-            result = oauth.complete_connect(session, runtime, callback, actor())
+        result = oauth.complete_connect(runtime, callback, actor())
     except StoreConnectError as problem:
         st.error(problem.message, icon=":material/error:")
         st.info(problem.fix)

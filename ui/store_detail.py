@@ -7,10 +7,12 @@ import streamlit as st
 from core.access import Permission
 from core.authorization import alerts as events
 from core.authorization import check as authorization
-from core.authorization import health
+from core.authorization import history
+from core.authorization.outcome import STATUS_TEXT, Status
 from core.db.engine import session_scope
-from core.db.models import utc_now
+from core.db.models import CredentialKind, utc_now
 from core.stores import registry as stores
+from core.stores.credential import refresh_token_days_left, refresh_token_expiring
 from core.stores.prechecks import precheck
 from ui.actions import run_action, when
 from ui.identity import actor
@@ -34,8 +36,8 @@ def permission_matrix(scopes: list[dict]) -> None:
 
 def history_tables(runtime, store_id: int) -> None:
     with session_scope(runtime.engine) as session:
-        streaks = health.timeline(session, store_id, limit=500)
-        past = authorization.history(session, store_id, limit=20)
+        streaks = history.timeline(session, store_id, limit=500)
+        past = history.recent_checks(session, store_id, limit=20)
         changes = events.recent_events(session, store_id, limit=20)
     if not past:
         return
@@ -114,7 +116,7 @@ def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> No
 def show(runtime, chosen: stores.StoreView) -> None:
     state = st.session_state
     with session_scope(runtime.engine) as session:
-        item = authorization.health_by_store(session, [chosen.id]).get(chosen.id, authorization.NEVER_CHECKED)
+        item = history.health_by_store(session, [chosen.id]).get(chosen.id, history.UNCHECKED)
     # The version the user was looking at when they pressed a button: a change made by
     # someone else in between is then refused instead of silently overwritten.
     seen = state.setdefault("seen_versions", {})
@@ -126,26 +128,26 @@ def show(runtime, chosen: stores.StoreView) -> None:
         badge(item.status)
         if item.row is not None:
             st.write(item.summary)
-            if item.status != "authorized":
-                st.info(authorization.STATUS_TEXT[authorization.Status(item.status)][1])
+            if item.status != Status.authorized:
+                st.info(STATUS_TEXT[Status(item.status)][1])
                 if item.failing_since:
                     st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
             if item.correlation_ids:
                 st.caption(f"Correlation IDs for a Walmart support ticket: {item.correlation_ids}")
-        if chosen.credential_kind == "oauth_seller":
-            days = (chosen.secret_expires_at - utc_now()).days if chosen.secret_expires_at else None
+        if chosen.credential_kind == CredentialKind.oauth_seller:
+            today = utc_now().date()
+            days = refresh_token_days_left(chosen.secret_expires_at, today)
             st.caption(f"OAuth seller authorization · seller ID `{chosen.seller_id}` · refresh token {chosen.secret_masked}, "
                        f"connected {when(chosen.secret_set_at)} UTC, expires {when(chosen.secret_expires_at)} UTC ({days} days left)")
-            if days is not None and days <= runtime.settings.refresh_token_warn_days:
+            if refresh_token_expiring(chosen.secret_expires_at, today, runtime.settings.refresh_token_warn_days):
                 st.warning(f"The refresh token runs out in {days} days. Connect this store again before then.")
         else:
             st.caption(f"Client ID and Secret · Client ID `{chosen.client_id}` · secret {chosen.secret_masked} · saved {when(chosen.secret_set_at)} UTC")
-        if item.status == "reconnect_required" or chosen.credential_kind == "delegated_key":
+        if item.status == Status.reconnect_required or chosen.credential_kind == CredentialKind.delegated_key:
             st.page_link("pages/connect.py", label="Connect this store with Walmart (OAuth)", icon=":material/link:")
     if top[1].button("Check now", icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
-        with session_scope(runtime.engine) as session:
-            outcome = authorization.check_store(session, runtime, stores.find_store(session, chosen.id))
-        state["flash"] = f"{chosen.name}: {outcome.title}."
+        checked = authorization.check_store(runtime, chosen.id)
+        state["flash"] = f"{chosen.name}: {checked.title}."
         st.rerun()
     if not chosen.enabled:
         top[1].caption("Disabled stores are not checked.")

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
+from sqlalchemy import update
 from sqlmodel import Session, select
 
+from core.config import Settings
 from core.db.models import StatusEvent, Store, StoreHealth, utc_now
 
 log = logging.getLogger(__name__)
+Transaction = Callable[[], AbstractContextManager[Session]]  # e.g. Runtime.transaction
+Post = Callable[..., requests.Response]
 MAX_DELIVERY_ATTEMPTS = 3
 WEBHOOK_TIMEOUT = 5
 
@@ -26,6 +34,16 @@ TEXT = {
     "recovered": "{store}: authorized again.",
     "still_failing": "{store}: still not authorized ({to}) since {since}. {detail}",
 }
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    renotify: timedelta
+    webhook: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AlertPolicy:
+        return cls(timedelta(hours=settings.alert_renotify_hours), bool(settings.alert_webhook_url))
 
 
 def change_event(previous: StoreHealth | None, status: str, missing: list[str], summary: str) -> tuple[str, str] | None:
@@ -82,11 +100,54 @@ def message(event: StatusEvent, store_name: str, failing_since: datetime | None 
     return TEXT[event.kind].format(store=store_name, to=event.to_status, detail=event.detail, since=since).strip()
 
 
-def deliver_pending(session: Session, webhook_url: str | None, post=requests.post) -> dict[str, int]:
-    """POST every undelivered event; failures are kept for the next run, up to a limit."""
+@dataclass(frozen=True)
+class _Delivery:
+    event_id: int
+    store_name: str
+    payload: dict[str, Any]
+
+
+def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Post = requests.post) -> dict[str, int]:
+    """POST every undelivered event, after the transaction that recorded it has committed.
+
+    Events are claimed in one short transaction (a guarded attempt count, so two deliverers
+    never both send one), posted with no transaction open, and the results written in another.
+    Failures are kept for the next run, up to a limit.
+    """
     counts = {"sent": 0, "failed": 0}
     if not webhook_url:
         return counts
+    with transaction() as session:
+        deliveries = _claim(session)
+    results: list[tuple[_Delivery, str | None]] = []
+    for delivery in deliveries:
+        try:
+            response = post(webhook_url, json=delivery.payload, timeout=WEBHOOK_TIMEOUT)
+            if response.status_code >= 300:
+                raise RuntimeError(f"HTTP {response.status_code}")
+        except Exception as exc:  # any failure of the receiver is only recorded
+            error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            counts["failed"] += 1
+            log.warning("alert webhook failed for store %s: %s", delivery.store_name, error)
+            results.append((delivery, error))
+        else:
+            counts["sent"] += 1
+            results.append((delivery, None))
+    if results:
+        with transaction() as session:
+            for delivery, error in results:
+                event = session.get(StatusEvent, delivery.event_id)
+                if event is None:  # pruned or its store deleted meanwhile
+                    continue
+                if error is None:
+                    event.delivery, event.delivered_at, event.delivery_error = "sent", utc_now(), None
+                else:
+                    event.delivery, event.delivery_error = "failed", error
+                session.add(event)
+    return counts
+
+
+def _claim(session: Session) -> list[_Delivery]:
     query = (
         select(StatusEvent, Store.name, StoreHealth.failing_since)
         .join(Store, Store.id == StatusEvent.store_id)
@@ -94,25 +155,18 @@ def deliver_pending(session: Session, webhook_url: str | None, post=requests.pos
         .where(StatusEvent.delivery.in_(("pending", "failed")), StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
         .order_by(StatusEvent.id)
     )
+    claimed = []
     for event, name, since in session.exec(query).all():
-        text = message(event, name, since)
-        payload = {"text": text, "store": name, "event": event.kind, "from_status": event.from_status, "to_status": event.to_status,
-                   "detail": event.detail, "at": event.at.isoformat()}
-        event.delivery_attempts += 1
-        try:
-            response = post(webhook_url, json=payload, timeout=WEBHOOK_TIMEOUT)
-            if response.status_code >= 300:
-                raise RuntimeError(f"HTTP {response.status_code}")
-        except Exception as exc:  # noqa: BLE001 - any failure of the receiver is only recorded
-            event.delivery, event.delivery_error = "failed", f"{type(exc).__name__}: {str(exc)[:200]}"
-            counts["failed"] += 1
-            log.warning("alert webhook failed for store %s: %s", name, event.delivery_error)
-        else:
-            event.delivery, event.delivered_at, event.delivery_error = "sent", utc_now(), None
-            counts["sent"] += 1
-        session.add(event)
-    session.flush()
-    return counts
+        attempts = event.delivery_attempts
+        won = session.execute(
+            update(StatusEvent).where(StatusEvent.id == event.id, StatusEvent.delivery_attempts == attempts).values(delivery_attempts=attempts + 1)
+        ).rowcount
+        if not won:
+            continue  # another deliverer claimed it first
+        payload = {"text": message(event, name, since), "store": name, "event": event.kind, "from_status": event.from_status,
+                   "to_status": event.to_status, "detail": event.detail, "at": event.at.isoformat()}
+        claimed.append(_Delivery(event.id, name, payload))
+    return claimed
 
 
 def recent_events(session: Session, store_id: int | None = None, limit: int = 100) -> list[tuple[StatusEvent, str]]:

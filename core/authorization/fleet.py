@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Iterator
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from core.authorization import alerts as events
-from core.authorization.check import STATUS_TEXT, AlertPolicy, Outcome, SellerGrant, Status, check_credential, record
-from core.db.engine import session_scope
-from core.db.models import AuthorizationCheck, Credential, StatusEvent, Store, utc_now
-from core.stores.registry import KeyPair, credentials_for_check
+from core.authorization.alerts import AlertPolicy, deliver_pending
+from core.authorization.check import check_credential
+from core.authorization.history import prune_history, record
+from core.authorization.outcome import STATUS_TEXT, Outcome, Status
+from core.db.models import Credential, CredentialState, Store, utc_now
+from core.runtime import Runtime
+from core.stores.credential import StoreCredential, load_credential
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Result:
     outcome: Outcome
 
 
-def _timed_out(keys: KeyPair | SellerGrant, seconds: float) -> Outcome:
+def _timed_out(keys: StoreCredential, seconds: float) -> Outcome:
     return Outcome(
         status=Status.unreachable,
         environment=keys.environment,
@@ -40,27 +42,28 @@ def _timed_out(keys: KeyPair | SellerGrant, seconds: float) -> Outcome:
     )
 
 
-def check_many(runtime, store_ids: list[int], workers: int | None = None, store_timeout: float | None = None) -> Iterator[Result]:
+def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = None, store_timeout: float | None = None) -> Iterator[Result]:
     """Check stores concurrently and yield each result as soon as it is recorded."""
     settings = runtime.settings
     workers = workers or settings.check_workers
     store_timeout = store_timeout or settings.check_store_timeout
     alerts = AlertPolicy.from_settings(settings)
-    jobs: list[tuple[int, str, KeyPair | SellerGrant]] = []
-    with session_scope(runtime.engine) as session:
-        for store in session.exec(select(Store).join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active")).where(Store.id.in_(store_ids)).order_by(Store.name)).all():
-            jobs.append((store.id, store.name, credentials_for_check(session, runtime.vault, store)))
+    jobs: list[tuple[int, str, StoreCredential]] = []
+    with runtime.transaction() as session:
+        active = (Credential.store_id == Store.id) & (Credential.state == CredentialState.active)
+        for store in session.exec(select(Store).join(Credential, active).where(Store.id.in_(store_ids)).order_by(Store.name)).all():
+            jobs.append((store.id, store.name, load_credential(session, runtime.vault, store)))
         session.execute(update(Store).where(Store.id.in_(store_ids)).values(check_claimed_at=utc_now()))
 
     started: dict[int, float] = {}  # store id -> when a worker picked it up (queued time does not count)
 
-    def run(store_id: int, credential) -> Outcome:
+    def run(store_id: int, credential: StoreCredential) -> Outcome:
         started[store_id] = time.monotonic()
         return check_credential(runtime, credential)
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store-check")
     try:
-        pending: dict[Future, tuple[int, str, KeyPair | SellerGrant]] = {pool.submit(run, job[0], job[2]): job for job in jobs}
+        pending: dict[Future[Outcome], tuple[int, str, StoreCredential]] = {pool.submit(run, job[0], job[2]): job for job in jobs}
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             now = time.monotonic()
@@ -70,15 +73,15 @@ def check_many(runtime, store_ids: list[int], workers: int | None = None, store_
                 store_id, name, keys = pending.pop(future)
                 finished.append(Result(store_id, name, future.result() if future in done else _timed_out(keys, store_timeout)))
             if finished:
-                with session_scope(runtime.engine) as session:  # one transaction for whatever finished together
+                with runtime.transaction() as session:  # one transaction for whatever finished together
                     for result in finished:
                         record(session, result.store_id, result.outcome, alerts)
                 yield from finished
     finally:
         # Abandoned checks finish in the background (each call is bounded by the request timeout).
         pool.shutdown(wait=False, cancel_futures=True)
-        with session_scope(runtime.engine) as session:
-            events.deliver_pending(session, settings.alert_webhook_url)
+        deliver_pending(runtime.transaction, settings.alert_webhook_url)
+        with runtime.transaction() as session:
             prune_history(session, settings.history_retention_days)
 
 
@@ -102,28 +105,19 @@ def claim_due(session: Session, interval: timedelta, limit: int) -> list[int]:
     if not candidates:
         return []
     claimed = session.execute(update(Store).where(Store.id.in_(candidates), due).values(check_claimed_at=now).returning(Store.id)).scalars().all()
-    session.commit()
     return sorted(claimed)
 
 
-def check_due(runtime, interval: timedelta | None = None, workers: int | None = None) -> Iterator[Result]:
+def check_due(runtime: Runtime, interval: timedelta | None = None, workers: int | None = None) -> Iterator[Result]:
     """Keep claiming and checking due stores until none is left."""
     interval = interval or timedelta(minutes=runtime.settings.check_interval_minutes)
     batch = max(1, (workers or runtime.settings.check_workers) * 4)
     while True:
-        with Session(runtime.engine) as session:
+        with runtime.transaction() as session:  # the claim commits before any store is checked
             ids = claim_due(session, interval, batch)
         if not ids:
             return
         yield from check_many(runtime, ids, workers=workers)
-
-
-def prune_history(session: Session, retention_days: int) -> int:
-    """Delete checks and events older than the retention; the current health is kept apart."""
-    cutoff = utc_now() - timedelta(days=retention_days)
-    removed = session.execute(delete(AuthorizationCheck).where(AuthorizationCheck.checked_at < cutoff)).rowcount or 0
-    session.execute(delete(StatusEvent).where(StatusEvent.at < cutoff))
-    return removed
 
 
 def enabled_store_ids(session: Session) -> list[int]:

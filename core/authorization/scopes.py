@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
+from core.config import Settings
 from core.errors import ConfigError
 
 LEVELS = ("no_access", "view_only", "full_access")  # ordered: each includes the one before
@@ -18,7 +21,7 @@ class ScopeRow:
     required: str  # a level, or "" when the profile does not ask for it
     ok: bool
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"scope": self.scope, "granted": self.granted, "required": self.required, "ok": self.ok}
 
 
@@ -34,6 +37,16 @@ def load_profile(path: Path) -> dict[str, str]:
     if bad:
         raise ConfigError("PERMISSION_PROFILE", f"unknown access level(s) {bad}.", f"Use one of: {', '.join(LEVELS)}.")
     return {str(scope): str(level) for scope, level in required.items()}
+
+
+@lru_cache(maxsize=8)
+def _cached_profile(path: Path) -> dict[str, str]:
+    return load_profile(path)
+
+
+def required_permissions(settings: Settings) -> dict[str, str]:
+    """The profile named by the settings, read once per file. Raises ConfigError if it is bad."""
+    return dict(_cached_profile(Path(settings.permission_profile)))
 
 
 def compare(granted: dict[str, str], required: dict[str, str]) -> list[ScopeRow]:

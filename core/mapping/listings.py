@@ -21,7 +21,8 @@ from core.errors import StoreConnectError
 from core.mapping.repository import mapped_platform_skus, store_mapping_version
 from core.mapping.rules import EXPORT_HEADER
 from core.spreadsheets.table import write_table
-from core.stores.registry import credentials_for_check, find_store
+from core.stores.credential import load_credential
+from core.stores.registry import find_store
 from core.walmart.client import CallRecord, ErrorKind, Token, WalmartClient, WalmartError
 
 PAGE_LIMIT = 50  # the only documented bound (§10.1)
@@ -104,7 +105,7 @@ def list_listings(client: WalmartClient, environment: str, token: Token, *, limi
 
 
 def fetch_store_listings(runtime, credential) -> ListingScan:
-    """The listings of a store, with its credential as `stores.credentials_for_check` gives it.
+    """The listings of a store, with its credential as `core.stores.credential.load_credential` gives it.
 
     Raises NoItemPermission when the key lacks the item permission, ListingsUnavailable
     for anything else Walmart or the network does; both say what to do next.
@@ -172,5 +173,5 @@ def up_to_date(session: Session, store_id: int, report: UnmappedReport) -> Unmap
 
 def find_unmapped(session: Session, runtime, store_id: int) -> UnmappedReport:
     """Read the store's listings from Walmart and compare them with its mappings."""
-    credential = credentials_for_check(session, runtime.vault, find_store(session, store_id))
+    credential = load_credential(session, runtime.vault, find_store(session, store_id))
     return _compared(session, store_id, fetch_store_listings(runtime, credential))

@@ -13,14 +13,21 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.authorization.check import Outcome, SellerGrant, Status, check_seller_grant
+from core.authorization.alerts import AlertPolicy, deliver_pending
+from core.authorization.check import check_seller_grant
+from core.authorization.history import record
+from core.authorization.outcome import Outcome, Status
+from core.authorization.scopes import required_permissions
 from core.config import MARKETS, Settings
 from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, OAuthApp, Store, utc_now
 from core.errors import NotFound, StoreConnectError, ValidationFailed
+from core.runtime import Runtime
+from core.stores.credential import SellerGrant, app_secret, load_credential
 from core.vault import Vault
 from core.walmart.client import WalmartError
 
@@ -54,13 +61,6 @@ def save_app_secret(session: Session, vault: Vault, settings: Settings, client_s
     session.add(row)
     session.flush()
     audit.append(session, actor, "oauth.app_secret", subject=app_id, detail="OAuth app Client Secret saved (not recorded)")
-
-
-def app_secret(session: Session, vault: Vault, app_id: str) -> str:
-    row = session.get(OAuthApp, app_id)
-    if row is None:
-        raise NotFound("The OAuth app's Client Secret has not been saved.", "Save it on the Connect with Walmart page (or python -m core oauth app-secret).")
-    return vault.decrypt(row.secret_ciphertext)
 
 
 def app_status(session: Session, settings: Settings) -> dict:
@@ -153,44 +153,80 @@ class ConnectResult:
     verification: Outcome
 
 
-def complete_connect(session: Session, runtime, callback: Callback, actor: Actor) -> ConnectResult:
-    """Accept a callback: check `state`, exchange the code, keep the refresh token encrypted,
-    and verify the new authorization straight away."""
-    require(actor, Permission.manage_stores, "connect stores")
-    user = actor.name
-    request = session.get(ConnectRequest, callback.state)
-    if request is None:
-        raise ConnectRefused("This connect link is not one we issued (unknown state), so it was refused.",
-                             "Start Connect again from the dashboard; do not reuse links from elsewhere.")
-    if request.used_at is not None:
-        raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
-    if utc_now() > request.expires_at:
-        raise ConnectRefused("This connect link has expired.", f"Links are valid for {runtime.settings.oauth_state_minutes} minutes. Start Connect again.")
-    if request.started_by != user:
-        raise ConnectRefused("This connect link was started by someone else.", "Ask them to finish it, or start Connect yourself.")
-    request.used_at = utc_now()  # single-use even if the exchange below fails: a code is never replayed
-    session.add(request)
-    session.commit()
+def complete_connect(runtime: Runtime, callback: Callback, actor: Actor) -> ConnectResult:
+    """Accept a callback: check and spend `state`, exchange the code, keep the refresh token
+    encrypted, and verify the new authorization straight away.
 
+    A workflow of short transactions: Walmart is never called while one is open. The state is
+    spent (committed) before the exchange, so a code is never replayed, and the authorization
+    is committed before it is verified, so it is kept whatever the verification finds.
+    """
+    require(actor, Permission.manage_stores, "connect stores")
     settings = runtime.settings
-    app_id = require_app(settings)
-    secret = app_secret(session, runtime.vault, app_id)
+    with runtime.transaction() as session:
+        request = _spend_state(session, callback.state, actor.name, settings.oauth_state_minutes)
+        target_store_id, new_store_name = request.store_id, request.new_store_name
+        app_id = require_app(settings)
+        secret = app_secret(session, runtime.vault, app_id)
     try:
         token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, settings.market)
     except WalmartError as error:
         raise ConnectRefused(f"Walmart did not accept the authorization code. {error.message}",
                              "Codes are short-lived and work once. Start Connect again and finish it promptly.") from None
 
-    if request.store_id is None:
-        store = Store(name=request.new_store_name, environment="production", notes=f"Connected with Walmart by {user}.")
+    with runtime.transaction() as session:
+        store, credential_id, pending = _keep_grant(session, runtime, actor, target_store_id, new_store_name, app_id, callback.seller_id, token.refresh_token)
+        store_id, store_name = store.id, store.name
+    grant = SellerGrant(app_id, secret, callback.seller_id, token.refresh_token, settings.market)
+    verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
+    with runtime.transaction() as session:
+        if verification.status in (Status.authorized, Status.missing_permissions):
+            credential = session.get(Credential, credential_id)
+            if credential is not None:
+                credential.verified_at = verification.checked_at
+                session.add(credential)
+        if not pending:
+            record(session, store_id, verification, AlertPolicy.from_settings(settings))
+    deliver_pending(runtime.transaction, settings.alert_webhook_url)
+    return ConnectResult(store_id, store_name, callback.seller_id, pending, verification)
+
+
+def _spend_state(session: Session, state: str, user: str, valid_minutes: int) -> ConnectRequest:
+    """The connect request behind `state`, marked used. Only one completion can spend it."""
+    request = session.get(ConnectRequest, state)
+    if request is None:
+        raise ConnectRefused("This connect link is not one we issued (unknown state), so it was refused.",
+                             "Start Connect again from the dashboard; do not reuse links from elsewhere.")
+    if request.used_at is not None:
+        raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
+    if utc_now() > request.expires_at:
+        raise ConnectRefused("This connect link has expired.", f"Links are valid for {valid_minutes} minutes. Start Connect again.")
+    if request.started_by != user:
+        raise ConnectRefused("This connect link was started by someone else.", "Ask them to finish it, or start Connect yourself.")
+    # Guarded: of two completions at the same moment, exactly one sees its update take effect.
+    spent = session.execute(
+        update(ConnectRequest).where(ConnectRequest.state == state, ConnectRequest.used_at.is_(None)).values(used_at=utc_now())
+    ).rowcount
+    if not spent:
+        raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
+    return request
+
+
+def _keep_grant(session: Session, runtime: Runtime, actor: Actor, store_id: int | None, new_store_name: str | None,
+                app_id: str, seller_id: str, refresh_token: str) -> tuple[Store, int, bool]:
+    """Save the new authorization: (store, credential id, pending). A store on delegated keys keeps
+    them until the new authorization is verified and the user agrees."""
+    if store_id is None:
+        store = Store(name=new_store_name or "", environment="production", notes=f"Connected with Walmart by {actor.name}.")
         session.add(store)
         session.flush()
     else:
-        store = session.get(Store, request.store_id)
-        if store is None:
+        found = session.get(Store, store_id)
+        if found is None:
             raise ConnectRefused("The store was deleted while it was being connected.", "Add it again, then connect it.")
+        store = found
+    assert store.id is not None
     current = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == CredentialState.active)).first()
-    # A store on delegated keys keeps them until the new authorization is verified and the user agrees.
     pending = current is not None and current.kind == CredentialKind.delegated_key
     for stale in session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == CredentialState.pending)).all():
         _retire(stale)
@@ -201,9 +237,9 @@ def complete_connect(session: Session, runtime, callback: Callback, actor: Actor
         kind=CredentialKind.oauth_seller,
         state=CredentialState.pending if pending else CredentialState.active,
         client_id=app_id,
-        seller_id=callback.seller_id,
-        secret_ciphertext=runtime.vault.encrypt(token.refresh_token),
-        secret_last4=token.refresh_token[-4:],
+        seller_id=seller_id,
+        secret_ciphertext=runtime.vault.encrypt(refresh_token),
+        secret_last4=refresh_token[-4:],
         secret_expires_at=utc_now() + REFRESH_TOKEN_LIFETIME,
     )
     session.add(credential)
@@ -211,21 +247,11 @@ def complete_connect(session: Session, runtime, callback: Callback, actor: Actor
     store.updated_at = utc_now()
     session.add(store)
     session.flush()
+    assert credential.id is not None
     audit.append(session, actor, "oauth.connect", store_id=store.id, store_name=store.name,
-                 after={"credential": "oauth_seller", "seller_id": callback.seller_id, "state": credential.state},
-                 detail="new store" if request.store_id is None else ("waiting for switch" if pending else "re-connected"))
-    session.commit()  # the authorization is kept whatever the verification below finds
-    grant = SellerGrant(app_id, secret, callback.seller_id, token.refresh_token, settings.market)
-    verification = check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, grant)
-    if verification.status in (Status.authorized, Status.missing_permissions):
-        credential.verified_at = verification.checked_at
-        session.add(credential)
-    if not pending:
-        from core.authorization.check import AlertPolicy, record
-
-        record(session, store.id, verification, AlertPolicy.from_settings(settings))
-    session.flush()
-    return ConnectResult(store.id, store.name, callback.seller_id, pending, verification)
+                 after={"credential": CredentialKind.oauth_seller, "seller_id": seller_id, "state": credential.state},
+                 detail="new store" if store_id is None else ("waiting for switch" if pending else "re-connected"))
+    return store, credential.id, pending
 
 
 def _retire(credential: Credential) -> None:
@@ -256,17 +282,23 @@ def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
                  detail="old keys wiped")
 
 
-def verify_pending(session: Session, runtime, store_id: int, *, actor: Actor) -> Outcome:
-    from core.stores.registry import credentials_for_check
-
+def verify_pending(runtime: Runtime, store_id: int, *, actor: Actor) -> Outcome:
+    """Check a store's pending OAuth authorization; mark it verified if Walmart accepts it."""
     require(actor, Permission.manage_stores, "verify a new authorization")
-    store = session.get(Store, store_id)
-    grant = credentials_for_check(session, runtime.vault, store, state=CredentialState.pending)
-    outcome = check_seller_grant(runtime.walmart, runtime.tokens, runtime.required_permissions, replace(grant, market=runtime.settings.market))
+    with runtime.transaction() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise NotFound("This store no longer exists.", "Reload the page.")
+        grant = load_credential(session, runtime.vault, store, state=CredentialState.pending)
+    if not isinstance(grant, SellerGrant):
+        raise NotFound("This store has no new authorization waiting.", "Start Connect for the store first.")
+    outcome = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(runtime.settings), replace(grant, market=runtime.settings.market))
     if outcome.status in (Status.authorized, Status.missing_permissions):
-        pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).one()
-        pending.verified_at = outcome.checked_at
-        session.add(pending)
+        with runtime.transaction() as session:
+            pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).first()
+            if pending is not None:
+                pending.verified_at = outcome.checked_at
+                session.add(pending)
     return outcome
 
 

@@ -1,7 +1,7 @@
 """The store registry: add, edit, replace a secret, disable, delete, list.
 
 Secrets enter here in clear and leave only encrypted; nothing returned by this
-module holds a secret except `credentials_for_check`, which the check needs.
+module holds a secret (`core.stores.credential.load_credential` decrypts one for a check).
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from sqlmodel import Session, select
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.authorization.check import SellerGrant
-from core.db.models import Credential, CredentialKind, CredentialState, Environment, Store, utc_now
+from core.db.models import Credential, CredentialKind, Environment, Store, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.stores.prechecks import PrecheckResult, precheck
 from core.vault import Vault, mask
@@ -44,18 +43,6 @@ class StoreView:
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    """A store's credential, decrypted for one check. Its repr never shows the secret."""
-
-    environment: str
-    client_id: str
-    client_secret: str
-
-    def __repr__(self) -> str:
-        return f"KeyPair(environment={self.environment!r}, client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
 
 
 def _clean_name(name: str) -> str:
@@ -242,13 +229,13 @@ def replace_secret(
     credential = _credential(session, store.id)
     keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
     _bump(store, expected_version)
+    before_client_id = credential.client_id if credential else ""
     if credential is None:
         credential = Credential(store_id=store.id, secret_ciphertext="")
     credential.kind = CredentialKind.delegated_key
     credential.client_id = keys.client_id
     credential.secret_ciphertext = vault.encrypt(keys.client_secret)
     credential.secret_last4 = keys.client_secret[-4:]
-    before_client_id = credential.client_id
     credential.secret_set_at = utc_now()
     session.add_all([store, credential])
     session.flush()
@@ -273,20 +260,3 @@ def delete_store(session: Session, name_or_id: str | int, *, actor: Actor, expec
     session.flush()
     audit.append(session, actor, "store.delete", store_id=store_id, store_name=name, before=before)
     return name
-
-
-def credentials_for_check(session: Session, vault: Vault, store: Store, state: str = CredentialState.active) -> KeyPair | SellerGrant:
-    """The store's credential, decrypted, in the form the authorization check takes."""
-    credential = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == state)).first()
-    if credential is None:
-        raise NotFound(f"The store '{store.name}' has no keys saved.", "Paste its Client ID and Client Secret, or connect it with Walmart.")
-    if credential.kind == CredentialKind.oauth_seller:
-        from core.oauth.connect import app_secret  # the app's own secret is needed to use a seller's refresh token
-
-        return SellerGrant(
-            app_id=credential.client_id,
-            app_secret=app_secret(session, vault, credential.client_id),
-            seller_id=credential.seller_id or "",
-            refresh_token=vault.decrypt(credential.secret_ciphertext),
-        )
-    return KeyPair(store.environment, credential.client_id, vault.decrypt(credential.secret_ciphertext))

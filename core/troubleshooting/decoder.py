@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from http import HTTPStatus
 
-from core.authorization.check import STATUS_TEXT, Status
+from core.authorization.outcome import STATUS_TEXT, Status
 from core.troubleshooting.faq import Faq, FaqEntry, code_key, load_faq
 from core.walmart.client import ErrorItem, parse_error_body
 

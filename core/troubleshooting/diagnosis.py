@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from sqlmodel import Session
-
-from core.authorization.check import STATUS_TEXT, Outcome, Status, check_keys
-from core.authorization.scopes import ScopeRow
+from core.authorization.check import check_credential, check_keys
+from core.authorization.outcome import STATUS_TEXT, Outcome, Status
+from core.authorization.scopes import ScopeRow, required_permissions
 from core.errors import ValidationFailed
+from core.runtime import Runtime
+from core.stores.credential import KeyPair, load_credential
 from core.stores.prechecks import Finding
-from core.stores.registry import credentials_for_check, find_store
+from core.stores.registry import find_store
 from core.troubleshooting.faq import Faq, faq_for
 from core.walmart.client import TOKEN_DETAIL_PATH, TOKEN_PATH
 from core.walmart.tokens import TokenCache
@@ -101,7 +102,7 @@ class Diagnosis:
         }
 
 
-def diagnose(runtime, client_id: str, client_secret: str, environment: str = "production", *,
+def diagnose(runtime: Runtime, client_id: str, client_secret: str, environment: str = "production", *,
              faq: Faq | None = None, store: str | None = None) -> Diagnosis:
     """Diagnose a key pair. For "unsure" both environments are tried; otherwise the other one only as a probe."""
     if environment not in CHOICES:
@@ -110,7 +111,7 @@ def diagnose(runtime, client_id: str, client_secret: str, environment: str = "pr
     cache = TokenCache()  # never the shared cache: see the module docstring
 
     def check(env: str, probe: bool) -> Outcome:
-        return check_keys(runtime.walmart, cache, runtime.required_permissions, env, client_id, client_secret, probe_other_environment=probe)
+        return check_keys(runtime.walmart, cache, required_permissions(runtime.settings), env, client_id, client_secret, probe_other_environment=probe)
 
     if environment == "unsure":
         outcomes = {env: check(env, False) for env in ENVIRONMENTS}
@@ -118,11 +119,16 @@ def diagnose(runtime, client_id: str, client_secret: str, environment: str = "pr
     return _Builder(faq, store).chosen(environment, check(environment, True))
 
 
-def diagnose_store(session: Session, runtime, store_name_or_id: str | int, *, faq: Faq | None = None) -> Diagnosis:
-    """Diagnose a saved store with its decrypted keys. Records nothing in the store's check history."""
-    store = find_store(session, store_name_or_id)
-    keys = credentials_for_check(session, runtime.vault, store)
-    return diagnose(runtime, keys.client_id, keys.client_secret, keys.environment, faq=faq, store=store.name)
+def diagnose_store(runtime: Runtime, store_name_or_id: str | int, *, faq: Faq | None = None) -> Diagnosis:
+    """Diagnose a saved store with its decrypted credential, of either kind. Records nothing in the
+    store's check history; the database is read before Walmart is called, in a transaction of its own."""
+    with runtime.transaction() as session:
+        store = find_store(session, store_name_or_id)
+        name, credential = store.name, load_credential(session, runtime.vault, store)
+    if isinstance(credential, KeyPair):
+        return diagnose(runtime, credential.client_id, credential.client_secret, credential.environment, faq=faq, store=name)
+    outcome = check_credential(runtime, credential, cache=TokenCache())  # never the shared cache, as above
+    return _Builder(faq or faq_for(runtime.settings), name).chosen(credential.environment, outcome)
 
 
 def _other(environment: str) -> str:

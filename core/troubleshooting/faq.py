@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from core.authorization.check import Status
+from core.authorization.outcome import Status
 from core.config import DATA_DIR, DEFAULTS
 from core.errors import StoreConnectError
 from core.stores.prechecks import FindingCode

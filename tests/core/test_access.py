@@ -55,7 +55,7 @@ def test_only_admins_use_oauth_actions(runtime):
         with pytest.raises(NotAllowed):
             oauth.start_connect(session, app_settings, VIEWER, new_store_name="X")
         with pytest.raises(NotAllowed):
-            oauth.complete_connect(session, runtime, oauth.Callback("c", "s", "1"), EDITOR)
+            oauth.complete_connect(runtime, oauth.Callback("c", "s", "1"), EDITOR)
         with pytest.raises(NotAllowed):
             oauth.confirm_switch(session, 1, actor=EDITOR)
 

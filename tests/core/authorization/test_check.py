@@ -4,7 +4,10 @@ import json
 from sqlmodel import select
 
 from core.authorization import check as authorization
-from core.authorization.check import Status, check_keys
+from core.authorization import history
+from core.authorization.check import check_keys
+from core.authorization.outcome import Status
+from core.authorization.scopes import required_permissions
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck
 from core.stores import registry as stores
@@ -14,7 +17,7 @@ PRODUCTION_KEY = ("production", CLIENT_ID, CLIENT_SECRET)
 
 
 def check(runtime, environment, client_id, client_secret):
-    return check_keys(runtime.walmart, runtime.tokens, runtime.required_permissions, environment, client_id, client_secret)
+    return check_keys(runtime.walmart, runtime.tokens, required_permissions(runtime.settings), environment, client_id, client_secret)
 
 
 def test_authorized(runtime, gateway):
@@ -104,19 +107,17 @@ def test_a_reset_key_revokes_the_cached_token_and_is_rejected(runtime, gateway):
 def test_check_store_records_history(runtime, gateway):
     with session_scope(runtime.engine) as session:
         view = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    with session_scope(runtime.engine) as session:
-        store = stores.find_store(session, "Acme")
-        authorization.check_store(session, runtime, store)
-        gateway.queue_response("production", "/v3/token/detail", 503, times=3)
-        authorization.check_store(session, runtime, store)
+    authorization.check_store(runtime, "Acme")
+    gateway.queue_response("production", "/v3/token/detail", 503, times=3)
+    authorization.check_store(runtime, view.id)
     with session_scope(runtime.engine) as session:
         rows = session.exec(select(AuthorizationCheck).order_by(AuthorizationCheck.id)).all()
         assert [row.status for row in rows] == ["authorized", "unreachable"]
         assert rows[0].correlation_ids and json.loads(rows[0].scopes_json)
-        health = authorization.health_by_store(session)[view.id]
+        health = history.health_by_store(session)[view.id]
         assert health.status == "unreachable"
         assert health.last_success_at == rows[0].checked_at
-        assert [row.status for row in authorization.history(session, view.id)] == ["unreachable", "authorized"]
+        assert [row.status for row in history.recent_checks(session, view.id)] == ["unreachable", "authorized"]
 
 
 def test_outcome_json_has_no_secret(runtime, gateway):

@@ -86,7 +86,7 @@ def test_concurrent_claims_never_share_a_store(runtime, gateway):
 
     def checker():
         while True:
-            with Session(runtime.engine) as session:
+            with runtime.transaction() as session:
                 batch = fleet.claim_due(session, timedelta(minutes=30), 3)
             if not batch:
                 return
@@ -120,12 +120,12 @@ def test_skip_locked_lets_checkers_pass_over_rows_being_claimed(tmp_path, gatewa
     with Session(runtime.engine) as holder:
         # Another checker is in the middle of claiming the first three stores.
         holder.exec(select(Store).where(Store.id.in_(ids[:3])).with_for_update()).all()
-        with Session(runtime.engine) as session:
+        with runtime.transaction() as session:
             session.execute(text("SET lock_timeout = '2s'"))  # without SKIP LOCKED this would wait, then fail
             claimed = fleet.claim_due(session, timedelta(minutes=30), 10)
         assert claimed == sorted(ids[3:])
         holder.rollback()
-    with Session(runtime.engine) as session:
+    with runtime.transaction() as session:
         assert fleet.claim_due(session, timedelta(minutes=30), 10) == sorted(ids[:3])
     runtime.engine.dispose()
 
@@ -230,7 +230,7 @@ def test_retention_prunes_old_history_but_keeps_current_health(runtime, gateway)
         assert fleet.prune_history(session, 90) == 1
     with Session(runtime.engine) as session:
         assert session.exec(select(AuthorizationCheck)).all() == []
-        from core.authorization.check import health_by_store
+        from core.authorization.history import health_by_store
 
         assert health_by_store(session)[store_id].status == "authorized"
 

@@ -12,6 +12,7 @@ from core.mapping.listings import ListingsUnavailable, NoItemPermission
 from core.oauth import connect as oauth
 from core.runtime import open_runtime
 from core.stores import registry as stores
+from core.stores.credential import load_credential
 from core.walmart.client import WalmartClient
 from core.walmart.tokens import TokenCache
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
@@ -117,8 +118,8 @@ def test_unmapped_listings_of_a_store(runtime, gateway):
 def test_the_check_and_the_listing_share_one_token(runtime, gateway):
     store_id = add_store(runtime)
     gateway.set_items("production", CLIENT_ID, catalogue(3))
+    authorization.check_store(runtime, store_id)
     with session_scope(runtime.engine) as session:
-        authorization.check_store(session, runtime, stores.find_store(session, store_id))
         listings.find_unmapped(session, runtime, store_id)
         listings.find_unmapped(session, runtime, store_id)
     assert len(gateway.token_requests()) == 1
@@ -168,10 +169,10 @@ def test_an_oauth_store_lists_with_its_refresh_grant(settings, gateway):
         with session_scope(runtime.engine) as session:
             oauth.save_app_secret(session, runtime.vault, app_settings, APP_SECRET, actor=ADMIN)
             link = oauth.start_connect(session, app_settings, person("ops@example.com"), new_store_name="Acme OAuth")
+        oauth.complete_connect(runtime, oauth.parse_callback(gateway.approve(link.url, SELLER)), person("ops@example.com"))
         with session_scope(runtime.engine) as session:
-            oauth.complete_connect(session, runtime, oauth.parse_callback(gateway.approve(link.url, SELLER)), person("ops@example.com"))
             store_id = stores.find_store(session, "Acme OAuth").id
-            grant = stores.credentials_for_check(session, runtime.vault, stores.find_store(session, store_id))
+            grant = load_credential(session, runtime.vault, stores.find_store(session, store_id))
         # Forget the token the connect check cached, so this listing must use the refresh grant.
         runtime.tokens.forget(TokenCache.key("oauth", runtime.walmart.base_urls["production"], grant.seller_id, grant.refresh_token))
         gateway.clear_requests()

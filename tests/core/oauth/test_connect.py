@@ -50,8 +50,7 @@ def test_link_has_every_mandatory_parameter(connected, gateway):
 
 def test_new_store_end_to_end_then_refresh_on_check(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
-    with session_scope(connected.engine) as session:
-        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
+    result = oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     assert not result.pending and result.verification.status == "authorized"
     exchange = gateway.token_requests(grant_type="authorization_code")[-1]
     assert exchange.header("WM_PARTNER.ID") == SELLER and exchange.form["redirect_uri"] == "http://127.0.0.1:8501/walmart_callback"
@@ -59,7 +58,7 @@ def test_new_store_end_to_end_then_refresh_on_check(connected, gateway):
         view = stores.get_store(session, "Acme OAuth")
         assert view.credential_kind == "oauth_seller" and view.seller_id == SELLER
         assert view.secret_expires_at - view.secret_set_at >= timedelta(days=364)
-        outcome = authorization.check_store(session, connected, stores.find_store(session, "Acme OAuth"))
+    outcome = authorization.check_store(connected, "Acme OAuth")
     assert outcome.status == "authorized" and outcome.token_reused  # the verification's token is reused
     assert len(gateway.token_requests(grant_type="refresh_token")) == 1
 
@@ -67,20 +66,19 @@ def test_new_store_end_to_end_then_refresh_on_check(connected, gateway):
 def test_state_forged_reused_expired_or_other_user_is_refused(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     callback = oauth.parse_callback(redirect)
-    with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="not one we issued"):
-        oauth.complete_connect(session, connected, replace(callback, state="forged-state"), person("ops@example.com"))
-    with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="someone else"):
-        oauth.complete_connect(session, connected, callback, person("intruder@example.com"))
-    with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, callback, person("ops@example.com"))
-    with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="already used"):
-        oauth.complete_connect(session, connected, callback, person("ops@example.com"))
+    with pytest.raises(oauth.ConnectRefused, match="not one we issued"):
+        oauth.complete_connect(connected, replace(callback, state="forged-state"), person("ops@example.com"))
+    with pytest.raises(oauth.ConnectRefused, match="someone else"):
+        oauth.complete_connect(connected, callback, person("intruder@example.com"))
+    oauth.complete_connect(connected, callback, person("ops@example.com"))
+    with pytest.raises(oauth.ConnectRefused, match="already used"):
+        oauth.complete_connect(connected, callback, person("ops@example.com"))
 
     _, redirect = connect(connected, gateway, new_store_name="Late store")
     with session_scope(connected.engine) as session:
         session.execute(update(ConnectRequest).values(expires_at=utc_now() - timedelta(minutes=1)))
-    with session_scope(connected.engine) as session, pytest.raises(oauth.ConnectRefused, match="expired"):
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
+    with pytest.raises(oauth.ConnectRefused, match="expired"):
+        oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
 
 
 def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
@@ -94,12 +92,10 @@ def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
 
 def test_revoked_refresh_token_means_reconnect(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
-    with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
+    oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     gateway.revoke_seller(SELLER)  # the seller disconnects the app: even the cached access token stops working
     fresh = open_runtime(connected.settings)
-    with session_scope(fresh.engine) as session:
-        outcome = authorization.check_store(session, fresh, stores.find_store(session, "Acme OAuth"))
+    outcome = authorization.check_store(fresh, "Acme OAuth")
     assert outcome.status == "reconnect_required" and outcome.http_status == 400
     assert "Re-connect" in outcome.title or "Connect" in outcome.next_step
 
@@ -108,8 +104,7 @@ def test_migration_keeps_old_keys_until_confirmed(connected, gateway):
     with session_scope(connected.engine) as session:
         view = stores.add_store(session, connected.vault, actor=ADMIN, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     _, redirect = connect(connected, gateway, store_id=view.id)
-    with session_scope(connected.engine) as session:
-        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
+    result = oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     assert result.pending and result.verification.status == "authorized"
     with session_scope(connected.engine) as session:
         assert stores.get_store(session, view.id).credential_kind == "delegated_key"  # still in use
@@ -120,7 +115,7 @@ def test_migration_keeps_old_keys_until_confirmed(connected, gateway):
         assert stores.get_store(session, view.id).credential_kind == "oauth_seller"
         retired = session.exec(select(Credential).where(Credential.kind == "delegated_key")).one()
         assert retired.state == "retired" and retired.secret_ciphertext == ""
-        assert authorization.check_store(session, connected, stores.find_store(session, view.id)).status == "authorized"
+    assert authorization.check_store(connected, view.id).status == "authorized"
 
 
 def test_unverified_pending_is_not_switched(connected, gateway):
@@ -128,20 +123,18 @@ def test_unverified_pending_is_not_switched(connected, gateway):
         view = stores.add_store(session, connected.vault, actor=ADMIN, name="Legacy", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     _, redirect = connect(connected, gateway, store_id=view.id)
     gateway.queue_response("production", "/v3/token/detail", 503, times=3)  # the verification cannot finish
-    with session_scope(connected.engine) as session:
-        result = oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
+    result = oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     assert result.pending and result.verification.status == "unreachable"
     with session_scope(connected.engine) as session, pytest.raises(Exception, match="not been verified"):
         oauth.confirm_switch(session, view.id, actor=ADMIN)
+    assert oauth.verify_pending(connected, view.id, actor=ADMIN).status == "authorized"
     with session_scope(connected.engine) as session:
-        assert oauth.verify_pending(session, connected, view.id, actor=ADMIN).status == "authorized"
         oauth.confirm_switch(session, view.id, actor=ADMIN)
 
 
 def test_refresh_token_never_in_clear_on_disk(connected, gateway, settings):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
-    with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
+    oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     refresh_token = [r for r in gateway.token_requests(grant_type="refresh_token")][-1].form["refresh_token"]
     dump = database_dump(connected.engine)
     assert SELLER in dump
@@ -182,25 +175,24 @@ def test_cli_connect_paste_and_confirm(connected, gateway, monkeypatch, capsys):
 
 
 def test_refresh_token_expiry_warning(connected, gateway):
-    from core.authorization import health
+    from core.authorization import history
 
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
+    oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
-        assert health.deadlines(session, connected.settings).refresh_tokens_expiring == []
+        assert history.deadlines(session, connected.settings).refresh_tokens_expiring == []
         session.execute(update(Credential).where(Credential.kind == "oauth_seller").values(secret_expires_at=utc_now() + timedelta(days=10)))
-        [(name, days)] = health.deadlines(session, connected.settings).refresh_tokens_expiring
+        [(name, days)] = history.deadlines(session, connected.settings).refresh_tokens_expiring
     assert name == "Acme OAuth" and days in (9, 10)
 
 
 def test_wrong_app_secret_is_not_a_reconnect(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
+    oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     with session_scope(connected.engine) as session:
-        oauth.complete_connect(session, connected, oauth.parse_callback(redirect), person("ops@example.com"))
         oauth.save_app_secret(session, connected.vault, connected.settings, "Not-the-app-secret-0123456789", actor=ADMIN)
     fresh = open_runtime(connected.settings)
     with session_scope(fresh.engine) as session:
         session.execute(text("delete from cachedtoken"))
-    with session_scope(fresh.engine) as session:
-        outcome = authorization.check_store(session, fresh, stores.find_store(session, "Acme OAuth"))
+    outcome = authorization.check_store(fresh, "Acme OAuth")
     assert outcome.status == "rejected" and "app's own keys" in outcome.summary

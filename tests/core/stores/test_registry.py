@@ -7,6 +7,7 @@ from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck, Credential
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.stores import registry as stores
+from core.stores.credential import load_credential
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, database_dump
 
 NEW_SECRET = "Rotated-Secret_value-0987654321-ZYXWVUTSRQ"
@@ -76,8 +77,7 @@ def test_replace_secret_changes_ciphertext_and_mask(runtime):
 
 def test_delete_removes_credential_and_history(runtime, gateway):
     view = add(runtime)
-    with session_scope(runtime.engine) as session:
-        authorization.check_store(session, runtime, stores.find_store(session, view.id))
+    authorization.check_store(runtime, view.id)
     with session_scope(runtime.engine) as session:
         assert stores.delete_store(session, "Acme US", actor=ADMIN) == "Acme US"
     with session_scope(runtime.engine) as session:
@@ -91,7 +91,7 @@ def test_no_secret_in_clear_anywhere_in_the_database(runtime, gateway, settings)
     view = add(runtime)
     with session_scope(runtime.engine) as session:
         stores.replace_secret(session, runtime.vault, view.id, actor=ADMIN, client_secret=NEW_SECRET)
-        authorization.check_store(session, runtime, stores.find_store(session, view.id))
+    authorization.check_store(runtime, view.id)
     dump = database_dump(runtime.engine)
     assert CLIENT_ID in dump  # the dump is real: the public Client ID is there
     for secret in (CLIENT_SECRET, NEW_SECRET):
@@ -108,6 +108,6 @@ def test_no_secret_in_clear_anywhere_in_the_database(runtime, gateway, settings)
 def test_key_pair_repr_is_masked(runtime):
     view = add(runtime)
     with session_scope(runtime.engine) as session:
-        keys = stores.credentials_for_check(session, runtime.vault, stores.find_store(session, view.id))
+        keys = load_credential(session, runtime.vault, stores.find_store(session, view.id))
     assert keys.client_secret == CLIENT_SECRET
     assert CLIENT_SECRET not in repr(keys)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from core.authorization.check import Status
+from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.errors import NotFound, ValidationFailed
 from core.stores import registry as stores
@@ -186,9 +186,8 @@ def test_a_saved_store_is_diagnosed_without_storing_anything(runtime, gateway):
     with session_scope(runtime.engine) as session:
         view = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
     before = row_counts(runtime.engine)
-    with session_scope(runtime.engine) as session:
-        result = diagnose_store(session, runtime, "Acme")
-        same = diagnose_store(session, runtime, view.id)
+    result = diagnose_store(runtime, "Acme")
+    same = diagnose_store(runtime, view.id)
     assert row_counts(runtime.engine) == before  # no history, no health, no cached token
     assert result.store == same.store == "Acme"
     assert result.status == Status.wrong_environment and result.asked == "production"
@@ -197,8 +196,8 @@ def test_a_saved_store_is_diagnosed_without_storing_anything(runtime, gateway):
 
 
 def test_an_unknown_store_says_so(runtime):
-    with session_scope(runtime.engine) as session, pytest.raises(NotFound):
-        diagnose_store(session, runtime, "Nobody")
+    with pytest.raises(NotFound):
+        diagnose_store(runtime, "Nobody")
 
 
 def test_to_dict_is_json_and_never_holds_the_keys(runtime, gateway):

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from core.authorization.check import Status
+from core.authorization.outcome import Status
 from core.stores.prechecks import FindingCode
 from core.troubleshooting import decoder as error_decoder
 from core.troubleshooting import diagnosis

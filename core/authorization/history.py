@@ -1,5 +1,5 @@
-"""Reading fleet health: the filtered, paginated store table, counts, timelines, the fleet
-chart and deadlines. Everything here is a query; nothing is written."""
+"""Check history and current health: recording an Outcome, and every read of it (the filtered,
+paginated store table, counts, timelines, the fleet chart, deadlines) and retention."""
 from __future__ import annotations
 
 import json
@@ -7,14 +7,101 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
+from core.authorization.alerts import AlertPolicy, record_change
+from core.authorization.outcome import NEVER_CHECKED, Outcome, Status
 from core.config import Settings
-from core.db.models import AuthorizationCheck, Credential, Store, StoreHealth, utc_now
+from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, utc_now
+from core.stores.credential import refresh_token_days_left, refresh_token_expiring
 
-NEVER_CHECKED = "never_checked"
-ATTENTION = ("missing_permissions", "rejected", "wrong_environment", "invalid_input", "reconnect_required")
+
+def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolicy | None = None) -> AuthorizationCheck:
+    """Keep the outcome in the history and as the store's current health; note a status change."""
+    scopes_json = json.dumps([row.to_dict() for row in outcome.scopes])
+    missing_json = json.dumps([row.scope for row in outcome.missing])
+    row = AuthorizationCheck(
+        store_id=store_id,
+        checked_at=outcome.checked_at,
+        environment=outcome.environment,
+        status=str(outcome.status),
+        summary=outcome.summary,
+        http_status=outcome.http_status,
+        walmart_code=outcome.walmart_code,
+        correlation_ids=" ".join(outcome.correlation_ids),
+        token_expires_at=outcome.token_expires_at,
+        retry_at=outcome.retry_at,
+        scopes_json=scopes_json,
+        missing_json=missing_json,
+        findings_json=json.dumps([finding.to_dict() for finding in outcome.findings]),
+        duration_ms=outcome.duration_ms,
+    )
+    session.add(row)
+    health = session.get(StoreHealth, store_id)
+    previous = StoreHealth.model_validate(health.model_dump()) if health else None
+    health = health or StoreHealth(store_id=store_id, status="", checked_at=outcome.checked_at)
+    authorized = outcome.status == Status.authorized
+    if authorized:
+        health.failing_since = None
+        health.last_success_at = outcome.checked_at
+    elif health.status in ("", Status.authorized) or health.failing_since is None:
+        health.failing_since = outcome.checked_at
+    health.status = str(outcome.status)
+    health.summary = outcome.summary
+    health.checked_at = outcome.checked_at
+    health.http_status = outcome.http_status
+    health.walmart_code = outcome.walmart_code
+    health.correlation_ids = row.correlation_ids
+    health.token_expires_at = outcome.token_expires_at
+    health.retry_at = outcome.retry_at
+    health.scopes_json = scopes_json
+    health.missing_json = missing_json
+    session.add(health)
+    session.flush()
+    if alerts is not None:
+        record_change(session, store_id, previous, health, outcome.checked_at, alerts.renotify, alerts.webhook)
+    return row
+
+
+def recent_checks(session: Session, store_id: int, limit: int = 50) -> list[AuthorizationCheck]:
+    query = select(AuthorizationCheck).where(AuthorizationCheck.store_id == store_id)
+    return list(session.exec(query.order_by(AuthorizationCheck.checked_at.desc(), AuthorizationCheck.id.desc()).limit(limit)).all())
+
+
+@dataclass(frozen=True)
+class Health:
+    """A store's current health for pages and the CLI; `never_checked` until its first check."""
+
+    row: StoreHealth | None
+
+    @property
+    def status(self) -> str:
+        return self.row.status if self.row else NEVER_CHECKED
+
+    @property
+    def missing(self) -> list[str]:
+        return json.loads(self.row.missing_json) if self.row else []
+
+    @property
+    def scopes(self) -> list[dict]:
+        return json.loads(self.row.scopes_json) if self.row else []
+
+    def __getattr__(self, name):  # checked_at, last_success_at, failing_since, summary, ...
+        if name == "row":
+            raise AttributeError(name)
+        return getattr(self.row, name) if self.row is not None else None
+
+
+UNCHECKED = Health(None)  # the health of a store that was never checked
+
+
+def health_by_store(session: Session, store_ids: list[int] | None = None) -> dict[int, Health]:
+    query = select(StoreHealth)
+    if store_ids is not None:
+        query = query.where(StoreHealth.store_id.in_(store_ids))
+    return {row.store_id: Health(row) for row in session.exec(query).all()}
+
 
 
 @dataclass(frozen=True)
@@ -154,23 +241,32 @@ def deadlines(session: Session, settings: Settings, today: date | None = None) -
     today = today or utc_now().date()
     rows = session.exec(
         select(Store.name, Credential.kind, Credential.secret_set_at, Credential.secret_expires_at)
-        .join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"))
+        .join(Credential, (Credential.store_id == Store.id) & (Credential.state == CredentialState.active))
     ).all()
     old = sorted(
         ((name, (today - saved.date()).days) for name, kind, saved, _ in rows
-         if kind == "delegated_key" and (today - saved.date()).days > settings.key_max_age_days),
+         if kind == CredentialKind.delegated_key and (today - saved.date()).days > settings.key_max_age_days),
         key=lambda item: -item[1],
     )
     expiring = sorted(
-        ((name, (expires.date() - today).days) for name, kind, _, expires in rows
-         if kind == "oauth_seller" and expires and (expires.date() - today).days <= settings.refresh_token_warn_days),
+        ((name, days) for name, kind, _, expires in rows
+         if kind == CredentialKind.oauth_seller and refresh_token_expiring(expires, today, settings.refresh_token_warn_days)
+         and (days := refresh_token_days_left(expires, today)) is not None),
         key=lambda item: item[1],
     )
     return Deadlines(
         delegated_access_deadline=settings.delegated_access_deadline,
         days_left=(settings.delegated_access_deadline - today).days,
-        stores_on_delegated_keys=sum(1 for _, kind, _, _ in rows if kind == "delegated_key"),
+        stores_on_delegated_keys=sum(1 for _, kind, _, _ in rows if kind == CredentialKind.delegated_key),
         keys_older_than_limit=old,
         key_max_age_days=settings.key_max_age_days,
         refresh_tokens_expiring=expiring,
     )
+
+
+def prune_history(session: Session, retention_days: int) -> int:
+    """Delete checks and events older than the retention; the current health is kept apart."""
+    cutoff = utc_now() - timedelta(days=retention_days)
+    removed = session.execute(delete(AuthorizationCheck).where(AuthorizationCheck.checked_at < cutoff)).rowcount or 0
+    session.execute(delete(StatusEvent).where(StatusEvent.at < cutoff))
+    return removed

@@ -1,0 +1,118 @@
+"""What one authorization check found: the status, its wording for ops staff, and the Outcome.
+
+Pure data: nothing here talks to Walmart or the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from core.authorization.scopes import ScopeRow, missing
+from core.stores.prechecks import Finding
+from core.walmart.client import CallRecord
+
+# A store's current status before its first check. It is a health state, never an Outcome's status.
+NEVER_CHECKED: Final = "never_checked"
+
+
+class Status(StrEnum):
+    authorized = "authorized"
+    missing_permissions = "missing_permissions"
+    rejected = "rejected"
+    wrong_environment = "wrong_environment"
+    invalid_input = "invalid_input"
+    rate_limited = "rate_limited"
+    unreachable = "unreachable"
+    reconnect_required = "reconnect_required"  # OAuth: Walmart refused the store's refresh token
+
+
+# Statuses that need somebody to act (the others pass, or clear up by themselves).
+ATTENTION: Final = (Status.missing_permissions, Status.rejected, Status.wrong_environment, Status.invalid_input, Status.reconnect_required)
+
+
+# What each status means for ops staff, and the next step. The FAQ links to these by status.
+STATUS_TEXT: dict[Status, tuple[str, str]] = {
+    Status.authorized: ("Authorized", "Nothing to do."),
+    Status.missing_permissions: (
+        "Keys work, but some permissions are not enabled",
+        "Ask the seller to open the key in Walmart's Developer Portal, enable the missing permissions (ideally all of them), save, then check again.",
+    ),
+    Status.rejected: (
+        "Walmart refused the keys",
+        "Copy the Client ID and Client Secret again through a plain-text editor. If that fails, the key may have been reset: ask the seller to reset it (or create a new key with every permission) and paste the new pair.",
+    ),
+    Status.wrong_environment: (
+        "The keys belong to the other environment",
+        "Switch the store's environment, or ask the seller for production keys (sandbox keys only work against the sandbox).",
+    ),
+    Status.invalid_input: (
+        "The pasted keys have a problem, so Walmart was not asked",
+        "Fix the problems listed under the keys, then check again.",
+    ),
+    Status.rate_limited: (
+        "Walmart is limiting requests for these keys",
+        "Wait until the time shown, then check again. Nothing is wrong with the keys.",
+    ),
+    Status.unreachable: (
+        "Walmart could not be reached",
+        "This is usually temporary. Check again in a few minutes; if it persists, check the network and the Walmart base URL settings.",
+    ),
+    Status.reconnect_required: (
+        "Re-connect this store",
+        "Walmart no longer accepts this store's authorization (the seller disconnected the app, or it expired). "
+        "Start Connect for this store and have the seller approve the app again.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    environment: str
+    summary: str  # plain words: what happened
+    next_step: str
+    checked_at: datetime
+    http_status: int | None = None
+    walmart_code: str | None = None
+    calls: tuple[CallRecord, ...] = ()
+    token_expires_at: datetime | None = None
+    token_reused: bool = False
+    retry_at: datetime | None = None
+    scopes: tuple[ScopeRow, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    duration_ms: int = 0
+
+    @property
+    def missing(self) -> list[ScopeRow]:
+        return missing(list(self.scopes))
+
+    @property
+    def correlation_ids(self) -> list[str]:
+        return [call.correlation_id for call in self.calls]
+
+    @property
+    def title(self) -> str:
+        return STATUS_TEXT[self.status][0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": str(self.status),
+            "title": self.title,
+            "environment": self.environment,
+            "summary": self.summary,
+            "next_step": self.next_step,
+            "checked_at": self.checked_at.isoformat(),
+            "http_status": self.http_status,
+            "walmart_code": self.walmart_code,
+            "correlation_ids": self.correlation_ids,
+            "calls": [vars(call) if not hasattr(call, "__dataclass_fields__") else {k: getattr(call, k) for k in call.__dataclass_fields__} for call in self.calls],
+            "token_expires_at": self.token_expires_at.isoformat() if self.token_expires_at else None,
+            "token_reused": self.token_reused,
+            "retry_at": self.retry_at.isoformat() if self.retry_at else None,
+            "scopes": [row.to_dict() for row in self.scopes],
+            "missing": [row.to_dict() for row in self.missing],
+            "findings": [finding.to_dict() for finding in self.findings],
+            "duration_ms": self.duration_ms,
+        }
