@@ -12,6 +12,7 @@ import unicodedata
 from datetime import date, datetime, time
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice
@@ -68,7 +69,7 @@ def unescape_formulas(column: pd.Series) -> pd.Series:
     return pd.Series([unescape_formula(v) for v in values], index=column.index, dtype=TEXT)
 
 
-def _cells_at(values: np.ndarray, positions: list[int]) -> np.ndarray:
+def _cells_at(values: npt.NDArray[np.object_], positions: list[int]) -> npt.NDArray[np.bool_]:
     """Which cells the character positions (in the cells joined by _JOIN) fall in."""
     found = np.zeros(len(values), dtype=bool)
     if positions:
@@ -78,7 +79,7 @@ def _cells_at(values: np.ndarray, positions: list[int]) -> np.ndarray:
     return found
 
 
-def cells_matching(column: pd.Series, pattern: re.Pattern) -> np.ndarray:
+def cells_matching(column: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
     """True for each cell in which `pattern` finds a match.
 
     One regex pass over the whole column joined together, each match mapped back
@@ -114,7 +115,8 @@ def has_invisible(column: pd.Series) -> np.ndarray:
 
 def has_hidden_characters(column: pd.Series) -> np.ndarray:
     """True where a cell has an invisible character, or a space at its start or end."""
-    return has_invisible(column) | has_edge_space(column)
+    found: np.ndarray = has_invisible(column) | has_edge_space(column)
+    return found
 
 
 def cell_lengths(column: pd.Series) -> np.ndarray:
@@ -128,7 +130,7 @@ def longer_than(column: pd.Series, limit: int) -> np.ndarray:
 def is_blank(column: pd.Series) -> np.ndarray:
     """True where a cell is empty or only spaces (of any kind)."""
     values = column.to_numpy(dtype=TEXT)
-    blank = cell_lengths(column) == 0
+    blank: np.ndarray = cell_lengths(column) == 0
     suspects = np.flatnonzero(has_hidden_characters(column))
     blank[suspects] = [values[i].isspace() for i in suspects]
     return blank
@@ -148,7 +150,7 @@ def describe_hidden_characters(value: str) -> str:
     return " and ".join(found)
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell value from Excel as the text a person sees."""
     if value is None:
         return ""
@@ -168,7 +170,8 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
+    """Excel's name for a column counted from 0: 0 -> 'A', 26 -> 'AA'."""
     letters = ""
     index += 1
     while index:

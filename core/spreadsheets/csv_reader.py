@@ -8,8 +8,8 @@ import re
 import pandas as pd
 
 from core.spreadsheets.cells import TEXT
-from core.spreadsheets.decoding import _decode
-from core.spreadsheets.errors import SpreadsheetError, _not_a_spreadsheet
+from core.spreadsheets.decoding import decode
+from core.spreadsheets.errors import SpreadsheetError, not_a_spreadsheet
 
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
@@ -27,6 +27,7 @@ def _first_line(text: str) -> str:
 
 
 def _detect_delimiter(first_line: str) -> str:
+    """Tab, semicolon or comma, whichever the header row has most of; comma when it has none."""
     # A quoted header may contain a delimiter; count only outside quotes.
     outside = re.sub(r'"[^"]*"', "", first_line)
     counts = {delimiter: outside.count(delimiter) for delimiter in ("\t", ";", ",")}
@@ -34,8 +35,9 @@ def _detect_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes, filename: str):
-    text, encoding = _decode(data, filename)
+def read_csv(data: bytes, filename: str) -> tuple[list[str], pd.DataFrame, str, str]:
+    """The header row, the other rows as text cells, the encoding and the delimiter."""
+    text, encoding = decode(data, filename)
     first_line = _first_line(text)
     delimiter = _detect_delimiter(first_line)
     width = max(len(next(csv.reader([first_line], delimiter=delimiter), [])), 1)
@@ -60,11 +62,10 @@ def _read_csv(data: bytes, filename: str):
                 f"Row {line} of '{filename}' has {saw} cells but the header row has {expected}.",
                 f"Check that row for an extra {DELIMITER_NAMES[delimiter]}; text that contains a {DELIMITER_NAMES[delimiter]} must be in double quotes.",
             ) from None
-        raise _not_a_spreadsheet(filename, " (its rows cannot be split into cells)") from None
+        raise not_a_spreadsheet(filename, " (its rows cannot be split into cells)") from None
     except pd.errors.EmptyDataError:
         raise SpreadsheetError(f"The file '{filename}' is empty.", "Fill in the template, save it, and upload it again.") from None
     frame = frame.fillna("")
     header = [str(value) for value in frame.iloc[0].tolist()] if len(frame) else []
     body = frame.iloc[1:]
-    info = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
-    return header, body, info
+    return header, body, encoding, delimiter

@@ -10,9 +10,9 @@ import codecs
 import re
 import unicodedata
 
-from core.spreadsheets.errors import SpreadsheetError, _not_a_spreadsheet
+from core.spreadsheets.errors import SpreadsheetError, not_a_spreadsheet
 
-_ENCODING_NAMES = {
+ENCODING_NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with byte-order mark",
     "utf-16": "UTF-16",
@@ -37,7 +37,8 @@ _SIGNATURES = [
 ]
 
 
-def _refuse_binary(data: bytes, filename: str) -> None:
+def refuse_binary(data: bytes, filename: str) -> None:
+    """Refuse an image, document or archive by its first bytes, saying what it is."""
     for signature, what in _SIGNATURES:
         if what and data.startswith(signature):
             raise SpreadsheetError(
@@ -46,7 +47,8 @@ def _refuse_binary(data: bytes, filename: str) -> None:
             )
 
 
-def _decode(data: bytes, filename: str) -> tuple[str, str]:
+def decode(data: bytes, filename: str) -> tuple[str, str]:
+    """The text and the name of its encoding, e.g. 'utf-8-sig' or 'gb18030'; refuses bytes that are no text."""
     sample = data[:4000]
     half = max(len(sample) // 2, 1)
     even_nul, odd_nul = sample[0::2].count(0), sample[1::2].count(0)
@@ -59,17 +61,17 @@ def _decode(data: bytes, filename: str) -> tuple[str, str]:
     elif even_nul > half * 0.2 and odd_nul * 10 < even_nul:
         encoding = "utf-16-be"
     elif b"\x00" in sample:
-        raise _not_a_spreadsheet(filename)  # text files have no NUL bytes; images and programs do
+        raise not_a_spreadsheet(filename)  # text files have no NUL bytes; images and programs do
     else:
         encoding = "utf-8"
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         if encoding != "utf-8":
-            raise _not_a_spreadsheet(filename, f" (it says it is {_ENCODING_NAMES[encoding]} but is not)") from None
+            raise not_a_spreadsheet(filename, f" (it says it is {ENCODING_NAMES[encoding]} but is not)") from None
         text, encoding = _decode_code_page(data, filename)
     if "\x00" in text:
-        raise _not_a_spreadsheet(filename)
+        raise not_a_spreadsheet(filename)
     return text, encoding
 
 

@@ -11,21 +11,24 @@ class SpreadsheetError(ValidationFailed):
     """The file as a whole cannot be read; nothing in it was used."""
 
 
-def _not_a_spreadsheet(filename: str, detail: str = "") -> SpreadsheetError:
+def not_a_spreadsheet(filename: str, detail: str = "") -> SpreadsheetError:
+    """The refusal for bytes that are no spreadsheet; `detail` says what they are, when known."""
     return SpreadsheetError(
         f"The file '{filename}' is not a spreadsheet{detail}.",
         "Upload a CSV or an Excel file (XLSX or XLS). In Excel use File > Save As and pick 'CSV UTF-8' or 'Excel Workbook'.",
     )
 
 
-def _too_many_rows(filename: str, max_rows: int) -> SpreadsheetError:
+def too_many_rows(filename: str, max_rows: int) -> SpreadsheetError:
+    """The refusal for a file of more than `max_rows` data rows."""
     return SpreadsheetError(
         f"The file '{filename}' has more than {max_rows:,} rows.",
         "Split it into files of at most that many rows and import them one after another (use merge mode).",
     )
 
 
-def _refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
+def refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
+    """Refuse a sheet with merged cells ('A1:B1'): in the header they hide columns, below it values."""
     ranges = list(ranges)
     if not ranges:
         return

@@ -1,4 +1,4 @@
-"""Reading spreadsheet files into a table, and writing tables back out.
+"""Reading spreadsheet files into a table: `read_table` and the `Table` it gives.
 
 Ops staff upload whatever their tools produce: CSV from Chinese Excel (GBK) or
 from US and European Excel (Windows-1252, often semicolon-separated), UTF-16
@@ -7,6 +7,10 @@ shape, a pandas DataFrame of text cells with one column per recognised header
 and the spreadsheet row number as index, or refuses the file with a message that
 says what is wrong and what to do.
 
+It tells the format from the first bytes and hands the file to a reader
+(csv_reader, with decoding; xlsx_reader; xls_reader), then finds the requested
+columns by their headers. Cell checks are in cells, files we write in writers.
+
 It knows nothing about mappings or products: callers describe the columns they
 want with `Column` specs and check the values themselves.
 """
@@ -14,24 +18,25 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Required, Sequence, TypedDict
 
 import numpy as np
 import pandas as pd
 
 from core.spreadsheets.cells import TEXT, is_blank, normalize_header, unescape_formulas
-from core.spreadsheets.csv_reader import DELIMITER_NAMES, _read_csv
-from core.spreadsheets.decoding import _ENCODING_NAMES, _refuse_binary
-from core.spreadsheets.errors import SpreadsheetError, _too_many_rows
+from core.spreadsheets.csv_reader import DELIMITER_NAMES, read_csv
+from core.spreadsheets.decoding import ENCODING_NAMES, refuse_binary
+from core.spreadsheets.errors import SpreadsheetError, too_many_rows
 from core.spreadsheets.writers import write_csv
-from core.spreadsheets.xls_reader import _read_xls
-from core.spreadsheets.xlsx_reader import _read_xlsx
+from core.spreadsheets.xls_reader import read_xls
+from core.spreadsheets.xlsx_reader import read_xlsx
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 # An XLSX is a zip: a small upload can unpack to gigabytes. Refuse before unpacking.
 MAX_UNPACKED_BYTES = 10 * MAX_FILE_BYTES
 
+# How an XLS file starts (an old Office "compound document"); an XLSX starts as a ZIP does, with PK.
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -53,7 +58,7 @@ class Table:
     """A spreadsheet read into text cells.
 
     `frame` has one column per recognised `Column.key` (missing optional columns are
-    filled with ""), every value a Python str (object dtype, see TEXT), and the spreadsheet row number as index
+    filled with ""), every value a Python str (object dtype, see cells.TEXT), and the spreadsheet row number as index
     (the header is row 1). Completely blank rows are left out but counted, so the
     row numbers still match what the user sees in Excel.
     """
@@ -72,7 +77,7 @@ class Table:
         """One line for people: what was read and how."""
         parts = [f"{len(self.frame)} rows"]
         if self.format == "csv":
-            parts.append(f"CSV, {_ENCODING_NAMES.get(self.encoding or '', self.encoding)}, {DELIMITER_NAMES.get(self.delimiter or ',', 'comma')}-separated")
+            parts.append(f"CSV, {ENCODING_NAMES.get(self.encoding or '', self.encoding)}, {DELIMITER_NAMES.get(self.delimiter or ',', 'comma')}-separated")
         else:
             parts.append(f"{self.format.upper()}, sheet '{self.sheet}'")
         if self.blank_rows:
@@ -81,7 +86,7 @@ class Table:
             parts.append("ignored columns: " + ", ".join(self.ignored_columns))
         return "; ".join(parts)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rows": len(self.frame),
             "format": self.format,
@@ -110,7 +115,7 @@ class RowError:
     fix: str = ""  # what to do about it
     key: str = ""  # the record the row belongs to (a platform or system SKU), for grouping
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -149,26 +154,40 @@ def read_table(
         raise SpreadsheetError(f"The file '{filename}' is empty.", "Fill in the template, save it, and upload it again.")
 
     if data.startswith(b"PK\x03\x04"):
-        header, rows, info = _read_xlsx(data, filename, max_rows, MAX_UNPACKED_BYTES)
+        header, rows, sheet, notes = read_xlsx(data, filename, max_rows, MAX_UNPACKED_BYTES)
+        info: _Source = {"format": "xlsx", "sheet": sheet, "notes": notes}
     elif data.startswith(_OLE2):
-        header, rows, info = _read_xls(data, filename, max_rows)
+        header, rows, sheet, notes = read_xls(data, filename, max_rows)
+        info = {"format": "xls", "sheet": sheet, "notes": notes}
     else:
-        _refuse_binary(data, filename)
-        header, body, info = _read_csv(data, filename)
-        return _table_from_frame(header, body, columns, filename, info, max_rows)
+        refuse_binary(data, filename)
+        header, body, encoding, delimiter = read_csv(data, filename)
+        return _table_from_frame(header, body, columns, filename, {"format": "csv", "encoding": encoding, "delimiter": delimiter}, max_rows)
     return _build_table(header, rows, columns, filename, info, max_rows)
 
 
-def _build_table(header, rows, columns, filename, info, max_rows) -> Table:
+class _Source(TypedDict, total=False):
+    """How a file was read: the format, then the encoding and delimiter (CSV) or the sheet and notes (XLSX, XLS)."""
+
+    format: Required[str]
+    encoding: str
+    delimiter: str
+    sheet: str
+    notes: list[str]
+
+
+def _build_table(header: list[str], rows: list[list[str]], columns: Sequence[Column], filename: str, info: _Source, max_rows: int) -> Table:
+    """`_table_from_frame` for rows of unequal length, as Excel gives them: short rows are padded with ""."""
     width = max([len(header), *(len(row) for row in rows)]) if rows or header else 0
     padded = [row + [""] * (width - len(row)) for row in rows]
     body = pd.DataFrame(padded, columns=range(width), dtype=TEXT) if padded else pd.DataFrame(columns=range(width), dtype=TEXT)
     return _table_from_frame(list(header) + [""] * (width - len(header)), body, columns, filename, info, max_rows)
 
 
-def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[Column], filename: str, info: dict, max_rows: int) -> Table:
+def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[Column], filename: str, info: _Source, max_rows: int) -> Table:
+    """A Table of the requested columns of `body`, found by their names in `header`; blank rows are left out but counted."""
     if len(body) > max_rows:
-        raise _too_many_rows(filename, max_rows)
+        raise too_many_rows(filename, max_rows)
     if not any(cell.strip() for cell in header):
         raise SpreadsheetError(
             f"The first row of '{filename}' is empty; it must hold the column names.",

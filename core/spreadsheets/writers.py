@@ -5,10 +5,10 @@ import codecs
 import csv
 import io
 import re
-from typing import Iterable, Sequence
+from typing import Iterable, Sequence, TypedDict, Unpack
 
 from core.errors import ValidationFailed
-from core.spreadsheets.cells import _column_letter, escape_formula
+from core.spreadsheets.cells import column_letter, escape_formula
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -23,6 +23,13 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 
+class XlsxOptions(TypedDict, total=False):
+    """What `write_xlsx` takes beside the cells."""
+
+    sheet_title: str
+    widths: Sequence[int] | None
+
+
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet_title: str = "Sheet1", widths: Sequence[int] | None = None) -> bytes:
     """An XLSX workbook with one sheet, a bold frozen header row, and escaped text cells."""
     from openpyxl import Workbook
@@ -30,7 +37,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
     from openpyxl.cell.cell import ERROR_CODES
     from openpyxl.styles import Font
 
-    def body_cell(value):
+    def body_cell(value: object) -> object:
         if not isinstance(value, str):
             return value
         text = _xlsx_text(value)
@@ -45,7 +52,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
     sheet = workbook.create_sheet(sheet_title[:31])
     sheet.freeze_panes = "A2"
     for index, width in enumerate(widths or [], start=1):
-        sheet.column_dimensions[_column_letter(index - 1)].width = width
+        sheet.column_dimensions[column_letter(index - 1)].width = width
     bold = Font(bold=True)
     header_cells = []
     for text in header:
@@ -72,8 +79,8 @@ def _xlsx_text(value: str) -> str:
     return _XML_ESCAPE_LOOKALIKE.sub("_x005F_", escape_formula(value))
 
 
-def write_table(format: str, header: Sequence[str], rows: Iterable[Sequence[object]], **xlsx_options) -> bytes:
-    """`write_csv` or `write_xlsx` by format name ("csv" or "xlsx")."""
+def write_table(format: str, header: Sequence[str], rows: Iterable[Sequence[object]], **xlsx_options: Unpack[XlsxOptions]) -> bytes:
+    """`write_csv` or `write_xlsx` by format name ("csv" or "xlsx"); the options are for XLSX only."""
     if format == "csv":
         return write_csv(header, rows)
     if format == "xlsx":

@@ -12,11 +12,12 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
-from core.spreadsheets.cells import _cell_text, _column_letter
-from core.spreadsheets.errors import SpreadsheetError, _not_a_spreadsheet, _refuse_merged
+from core.spreadsheets.cells import cell_text, column_letter
+from core.spreadsheets.errors import SpreadsheetError, not_a_spreadsheet, refuse_merged
 
 
-def _read_xlsx(data: bytes, filename: str, max_rows: int, max_unpacked_bytes: int):
+def read_xlsx(data: bytes, filename: str, max_rows: int, max_unpacked_bytes: int) -> tuple[list[str], list[list[str]], str, list[str]]:
+    """The first worksheet's header row and other rows as text, its name, and notes for people."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
@@ -24,7 +25,7 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int, max_unpacked_bytes: in
         names = set(archive.namelist())
         unpacked = sum(item.file_size for item in archive.infolist())
     except zipfile.BadZipFile:
-        raise _not_a_spreadsheet(filename, " (it looks like a damaged ZIP or XLSX file)") from None
+        raise not_a_spreadsheet(filename, " (it looks like a damaged ZIP or XLSX file)") from None
     if "xl/workbook.xml" not in names:
         if "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
             raise SpreadsheetError(
@@ -32,13 +33,13 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int, max_unpacked_bytes: in
                 "Open it and choose File > Save As > Excel 2007-365 (.xlsx) or CSV, then upload that file.",
             )
         what = "a Word document" if "word/document.xml" in names else "a ZIP archive"
-        raise _not_a_spreadsheet(filename, f" (it is {what})")
+        raise not_a_spreadsheet(filename, f" (it is {what})")
     if unpacked > max_unpacked_bytes:
         raise SpreadsheetError(
             f"The workbook '{filename}' unpacks to {unpacked / 1_048_576:.0f} MB, more than we read at once.",
             "Delete unused sheets, pictures and formatting, or save the data as CSV and upload that.",
         )
-    damaged = _not_a_spreadsheet(filename, " (Excel says it is damaged)")
+    damaged = not_a_spreadsheet(filename, " (Excel says it is damaged)")
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:  # calamine raises several types for a damaged workbook
@@ -53,7 +54,7 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int, max_unpacked_bytes: in
         raise damaged from None
     finally:
         workbook.close()
-    _refuse_merged(merged, filename, sheet.name)
+    refuse_merged(merged, filename, sheet.name)
     formulas, errors = _cells_to_refuse(archive, _sheet_part(archive, sheet.name))
     if formulas:
         raise SpreadsheetError(
@@ -65,17 +66,17 @@ def _read_xlsx(data: bytes, filename: str, max_rows: int, max_unpacked_bytes: in
             f"The sheet '{sheet.name}' has cells showing an Excel error such as #N/A or #VALUE! ({_shown(errors)}).",
             "Put the right value in those cells (or empty them), then save and upload again.",
         )
-    rows = [[_cell_text(value) for value in row] for row in cells]
+    rows = [[cell_text(value) for value in row] for row in cells]
     notes = []
     if len(sheets) > 1:
         others = ", ".join(f"'{name}'" for name in sheets[1:])
         notes.append(f"Only the first sheet, '{sheet.name}', was read; {others} were not.")
-    return (rows[0] if rows else []), rows[1:], {"format": "xlsx", "sheet": sheet.name, "notes": notes}
+    return (rows[0] if rows else []), rows[1:], sheet.name, notes
 
 
 def _range_name(start: tuple[int, int], end: tuple[int, int]) -> str:
     """((6, 0), (6, 1)) -> 'A7:B7' (calamine counts rows and columns from 0)."""
-    first, last = f"{_column_letter(start[1])}{start[0] + 1}", f"{_column_letter(end[1])}{end[0] + 1}"
+    first, last = f"{column_letter(start[1])}{start[0] + 1}", f"{column_letter(end[1])}{end[0] + 1}"
     return first if first == last else f"{first}:{last}"
 
 
