@@ -18,7 +18,9 @@ from core.mapping import clone as mapping_clone
 from core.mapping import imports as mapping_import
 from core.mapping import repository as mapping
 from core.mapping import rules as mapping_rules
-from core.spreadsheets.table import RowError, SpreadsheetError, error_report_csv, format_from_filename
+from core.spreadsheets.errors import SpreadsheetError
+from core.spreadsheets.table import RowError, error_report_csv
+from core.spreadsheets.writers import format_from_filename
 
 EXIT_REJECTED = 1
 ERRORS_SHOWN = 20

@@ -19,19 +19,9 @@ from core.config import DATA_DIR
 from core.db.models import CatalogProduct, utc_now
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
-from core.spreadsheets.table import (
-    Column,
-    RowError,
-    Table,
-    describe_hidden_characters,
-    error_report_csv,
-    has_hidden_characters,
-    has_invisible,
-    is_blank,
-    longer_than,
-    read_table,
-    write_table,
-)
+from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
+from core.spreadsheets.table import Column, RowError, Table, error_report_csv, read_table
+from core.spreadsheets.writers import write_table
 
 NAME_MAX_LENGTH = 300
 BARCODE_MAX_LENGTH = 64

@@ -24,7 +24,8 @@ from core.mapping.repository import (
     write_mappings,
 )
 from core.mapping.rules import PLATFORM_SKU, cell_text, meant_sku, member, validate_rows
-from core.spreadsheets.table import TEXT, RowError
+from core.spreadsheets.cells import TEXT
+from core.spreadsheets.table import RowError
 
 
 @dataclass

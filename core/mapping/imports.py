@@ -27,7 +27,8 @@ from core.config import DATA_DIR
 from core.errors import ValidationFailed
 from core.mapping.repository import ChangeSet, Status, apply_changes, plan_changes, store_name_of
 from core.mapping.rules import MAPPING_COLUMNS, meant_sku, validate_rows
-from core.spreadsheets.table import RowError, Table, error_report_csv, read_table, write_table
+from core.spreadsheets.table import RowError, Table, error_report_csv, read_table
+from core.spreadsheets.writers import write_table
 
 MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
 

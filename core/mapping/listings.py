@@ -20,7 +20,7 @@ from core.authorization.check import access_token_for
 from core.errors import StoreConnectError
 from core.mapping.repository import mapped_platform_skus, store_mapping_version
 from core.mapping.rules import EXPORT_HEADER
-from core.spreadsheets.table import write_table
+from core.spreadsheets.writers import write_table
 from core.stores.credential import load_credential
 from core.stores.registry import find_store
 from core.walmart.client import CallRecord, ErrorKind, Token, WalmartClient, WalmartError

@@ -37,7 +37,8 @@ from core.catalog import product_names
 from core.db.models import MappingComponent, Store, StoreMappingVersion, utc_now
 from core.errors import Conflict
 from core.mapping.rules import EXPORT_HEADER, Component, bulk_operation, format_bundle, member
-from core.spreadsheets.table import TEXT, write_table
+from core.spreadsheets.cells import TEXT
+from core.spreadsheets.writers import write_table
 
 PAGE_SIZE = 50
 GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size", "loaded_platform_sku")

@@ -25,7 +25,8 @@ from sqlmodel import Session
 from core.catalog import existing_skus, similar_skus, sku_problem
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
-from core.spreadsheets.table import INVISIBLE_CHARACTER, TEXT, Column, RowError, cell_lengths, cells_matching, has_hidden_characters
+from core.spreadsheets.cells import INVISIBLE_CHARACTER, TEXT, cell_lengths, cells_matching, has_hidden_characters
+from core.spreadsheets.table import Column, RowError
 
 MAX_QUANTITY = 10_000  # more than this per unit sold is a typo, not a bundle
 

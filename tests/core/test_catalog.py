@@ -6,7 +6,7 @@ import pytest
 from core import catalog
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
-from core.spreadsheets.table import SpreadsheetError
+from core.spreadsheets.errors import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import CATALOG, csv_bytes, database_snapshot, xlsx_bytes
 

@@ -11,7 +11,7 @@ from core.mapping import repository as mapping
 from core.mapping import rules as mapping_rules
 from core.mapping.imports import ImportMode, apply_plan, import_mappings, mapping_template, plan_import
 from core.mapping.repository import Status
-from core.spreadsheets.table import SpreadsheetError
+from core.spreadsheets.errors import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import (
     CATALOG,

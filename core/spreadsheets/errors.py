@@ -1,0 +1,44 @@
+"""SpreadsheetError, and the refusals that more than one reader gives."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from core.errors import ValidationFailed
+
+
+class SpreadsheetError(ValidationFailed):
+    """The file as a whole cannot be read; nothing in it was used."""
+
+
+def not_a_spreadsheet(filename: str, detail: str = "") -> SpreadsheetError:
+    """The refusal for bytes that are no spreadsheet; `detail` says what they are, when known."""
+    return SpreadsheetError(
+        f"The file '{filename}' is not a spreadsheet{detail}.",
+        "Upload a CSV or an Excel file (XLSX or XLS). In Excel use File > Save As and pick 'CSV UTF-8' or 'Excel Workbook'.",
+    )
+
+
+def too_many_rows(filename: str, max_rows: int) -> SpreadsheetError:
+    """The refusal for a file of more than `max_rows` data rows."""
+    return SpreadsheetError(
+        f"The file '{filename}' has more than {max_rows:,} rows.",
+        "Split it into files of at most that many rows and import them one after another (use merge mode).",
+    )
+
+
+def refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
+    """Refuse a sheet with merged cells ('A1:B1'): in the header they hide columns, below it values."""
+    ranges = list(ranges)
+    if not ranges:
+        return
+    in_header = [r for r in ranges if re.fullmatch(r"[A-Z]+1(?::[A-Z]+\d+)?", r)]
+    if in_header:
+        raise SpreadsheetError(
+            f"The header row of sheet '{sheet}' has merged cells ({', '.join(in_header[:5])}), so the columns cannot be told apart.",
+            "Select the header row, choose Merge & Center > Unmerge Cells, give every column its own name, then save and upload again.",
+        )
+    raise SpreadsheetError(
+        f"Sheet '{sheet}' has merged cells ({', '.join(ranges[:5])}{' and more' if len(ranges) > 5 else ''}); only the first cell of a merge holds a value.",
+        "Unmerge them (Merge & Center > Unmerge Cells) and fill the value into every row, for example the platform SKU on each row of a bundle.",
+    )
