@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from core.authorization.check import access_token_for
 from core.errors import StoreConnectError
+from core.mapping.columns import EXPORT_HEADER
 from core.mapping.repository import mapped_platform_skus, store_mapping_version
-from core.mapping.rules import EXPORT_HEADER
 from core.spreadsheets.table import write_table
 from core.stores.credential import load_credential
 from core.stores.registry import find_store

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.mapping.rules import MAPPING_COLUMNS
+from core.mapping.columns import MAPPING_COLUMNS
 from core.spreadsheets import table as spreadsheets
 from core.spreadsheets.table import (
     Column,
