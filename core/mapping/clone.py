@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -38,7 +39,7 @@ class ClonePlan:
             f"{counts['unchanged']} already the same."
         )
 
-    def to_dict(self, limit: int | None = None) -> dict:
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         return {
             "source_store_id": self.source_store_id,
             "target_store_id": self.target_store_id,

@@ -18,6 +18,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session
 
@@ -36,7 +37,7 @@ MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
 
 class ImportMode(StrEnum):
     merge = "merge"  # add and update; keep the store's other mappings
-    replace = "replace"  # the store's mappings become exactly the file's
+    replace = "replace"  # type: ignore[assignment]  # the store's mappings become exactly the file's (shadows str.replace)
 
 
 @dataclass
@@ -90,7 +91,7 @@ class ImportPlan:
         notes = " ".join(self.source.notes)
         return f"{text} {notes}".strip()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "store_id": self.store_id,
             "mode": str(self.mode),
