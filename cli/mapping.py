@@ -15,9 +15,10 @@ from core.access import cli_actor
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
 from core.mapping import clone as mapping_clone
+from core.mapping import export as mapping_export
 from core.mapping import imports as mapping_import
-from core.mapping import repository as mapping
-from core.mapping import rules as mapping_rules
+from core.mapping.bundles import format_bundle
+from core.mapping.changes import ChangeKind, ClonePolicy
 from core.spreadsheets.errors import SpreadsheetError
 from core.spreadsheets.table import RowError, error_report_csv
 from core.spreadsheets.writers import format_from_filename
@@ -100,9 +101,9 @@ def _mappings_import(args, runtime) -> int:
         print_json({"store": store.name, **plan.to_dict()})
     else:
         print(plan.summary())
-        for change in plan.changes.changes(mapping.Status.changed, limit=10):
-            print(f"  change {change.platform_sku}: {mapping_rules.format_bundle(change.before)} -> {mapping_rules.format_bundle(change.after)}")
-        removed = plan.changes.platform_skus(mapping.Status.removed)
+        for change in plan.changes.changes(ChangeKind.changed, limit=10):
+            print(f"  change {change.platform_sku}: {format_bundle(change.before)} -> {format_bundle(change.after)}")
+        removed = plan.changes.platform_skus(ChangeKind.removed)
         if removed:
             print(f"  remove: {', '.join(removed[:10])}{' ...' if len(removed) > 10 else ''}")
         if plan.errors:
@@ -117,8 +118,8 @@ def _mappings_export(args, runtime) -> int:
     file_format = format_from_filename(args.output)
     with session_scope(runtime.engine) as session:
         store = _find_store(session, args.store)
-        rows = mapping.export_rows(session, store.id)
-        data = mapping.export_mappings(session, store.id, file_format)
+        rows = mapping_export.export_rows(session, store.id)
+        data = mapping_export.export_mappings(session, store.id, file_format)
     Path(args.output).write_bytes(data)
     platform_skus = len({row[0] for row in rows})
     print(f"Exported {platform_skus} platform SKUs ({len(rows)} rows) of store '{store.name}' to {args.output}.")
@@ -137,8 +138,8 @@ def _mappings_clone(args, runtime) -> int:
         return EXIT_OK
     verb = "Preview of cloning" if args.dry_run else "Cloned"
     print(f"{verb} '{source.name}' -> '{target.name}' ({args.policy}): {plan.summary()}")
-    for change in plan.changes.changes(mapping.Status.skipped, limit=10):
-        print(f"  kept {change.platform_sku}: {mapping_rules.format_bundle(change.before)} (source has {mapping_rules.format_bundle(change.after)})")
+    for change in plan.changes.changes(ChangeKind.skipped, limit=10):
+        print(f"  kept {change.platform_sku}: {format_bundle(change.before)} (source has {format_bundle(change.after)})")
     if args.dry_run:
         print("Dry run: nothing was written.")
     return EXIT_OK
@@ -176,7 +177,7 @@ def add_commands(subparsers) -> None:
     cloning.add_argument("--from", dest="source", required=True, metavar="STORE")
     cloning.add_argument("--to", dest="target", required=True, metavar="STORE")
     cloning.add_argument("--sku-filter", metavar="TEXT", help="only mappings whose platform or system SKU contains TEXT")
-    cloning.add_argument("--policy", choices=[p.value for p in mapping.ClonePolicy], default="skip",
+    cloning.add_argument("--policy", choices=[p.value for p in ClonePolicy], default="skip",
                          help="when the target already maps a SKU differently: skip keeps the target's (default), overwrite replaces it")
     cloning.add_argument("--dry-run", action="store_true", help="show what would be copied without writing")
     cloning.add_argument("--json", action="store_true")

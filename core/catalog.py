@@ -6,8 +6,9 @@ because mappings may point at a product that a partial export happens to leave o
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, insert, or_, select, update
@@ -16,7 +17,9 @@ from sqlmodel import Session
 from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
+from core.db.bulk import in_chunks
 from core.db.models import CatalogProduct, utc_now
+from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
 from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
@@ -29,7 +32,7 @@ CATALOG_TEMPLATE = DATA_DIR / "templates" / "catalog_template.csv"
 # Below this many SKUs a lookup asks for exactly those; above it, reading the whole
 # catalog once is cheaper than many IN (...) queries.
 _LOOKUP_ALL_ABOVE = 2_000
-_IN_CHUNK = 900  # bound parameters per IN (...); well under every database's limit
+_PRODUCT = table_of(CatalogProduct)
 
 SYSTEM_SKU = Column("system_sku", "System SKU", ("SKU", "系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Product SKU", "Item SKU"))
 NAME = Column("name", "Product name", ("Name", "产品名称", "商品名称", "名称", "品名", "Title", "Product title"), required=False)
@@ -48,7 +51,7 @@ class ProductView:
     barcode: str | None
     active: bool
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -86,7 +89,7 @@ class CatalogImportResult:
             text += f" {rows} rows have problems, so nothing was saved; fix them and import again."
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "applied": self.applied,
             "added": self.added,
@@ -105,23 +108,20 @@ def existing_skus(session: Session, skus: Iterable[str]) -> set[str]:
     wanted = set(skus)
     if not wanted:
         return set()
-    column = CatalogProduct.__table__.c.system_sku
+    column = _PRODUCT.c.system_sku
     if len(wanted) > _LOOKUP_ALL_ABOVE:
         return wanted.intersection(session.execute(select(column)).scalars().all())
     found: set[str] = set()
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), _IN_CHUNK):
-        found.update(session.execute(select(column).where(column.in_(ordered[start : start + _IN_CHUNK]))).scalars())
+    for chunk in in_chunks(sorted(wanted)):
+        found.update(session.execute(select(column).where(column.in_(chunk))).scalars())
     return found
 
 
 def product_names(session: Session, skus: Iterable[str]) -> dict[str, str]:
     """System SKU -> product name, for the SKUs that exist."""
-    table = CatalogProduct.__table__
-    ordered = sorted(set(skus))
+    table = _PRODUCT
     names: dict[str, str] = {}
-    for start in range(0, len(ordered), _IN_CHUNK):
-        chunk = ordered[start : start + _IN_CHUNK]
+    for chunk in in_chunks(sorted(set(skus))):
         names.update((sku, name) for sku, name in session.execute(select(table.c.system_sku, table.c.name).where(table.c.system_sku.in_(chunk))))
     return names
 
@@ -133,11 +133,9 @@ def similar_skus(session: Session, skus: Iterable[str]) -> dict[str, str]:
         wanted.setdefault(sku.casefold(), set()).add(sku)
     if not wanted:
         return {}
-    column = CatalogProduct.__table__.c.system_sku
+    column = _PRODUCT.c.system_sku
     suggestions: dict[str, str] = {}
-    folded = sorted(wanted)
-    for start in range(0, len(folded), _IN_CHUNK):
-        chunk = folded[start : start + _IN_CHUNK]
+    for chunk in in_chunks(sorted(wanted)):
         for sku in session.execute(select(column).where(func.lower(column).in_(chunk))).scalars():
             for original in wanted.get(sku.casefold(), ()):
                 if original != sku:
@@ -147,7 +145,7 @@ def similar_skus(session: Session, skus: Iterable[str]) -> dict[str, str]:
 
 def search_catalog(session: Session, text: str = "", *, active_only: bool = False, offset: int = 0, limit: int = 50) -> CatalogPage:
     """Products whose SKU, name or barcode contains `text` (any letter case), in SKU order."""
-    table = CatalogProduct.__table__
+    table = _PRODUCT
     conditions = []
     needle = (text or "").strip().lower()
     if needle:
@@ -172,7 +170,8 @@ def search_catalog(session: Session, text: str = "", *, active_only: bool = Fals
 
 
 def catalog_size(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(CatalogProduct.__table__)).scalar_one()
+    size: int = session.execute(select(func.count()).select_from(_PRODUCT)).scalar_one()
+    return size
 
 
 # --------------------------------------------------------------------------- changes
@@ -190,7 +189,7 @@ def add_product(
         raise ValidationFailed(f"System SKU '{system_sku}' is already in the catalog.", "Search for it and edit it instead.")
     now = utc_now()
     session.execute(
-        insert(CatalogProduct.__table__),
+        insert(_PRODUCT),
         [{"system_sku": system_sku, "name": (name or "").strip()[:NAME_MAX_LENGTH], "barcode": (barcode or "").strip() or None,
           "active": active, "created_at": now, "updated_at": now}],
     )
@@ -248,14 +247,12 @@ def import_catalog(session: Session, data: bytes, filename: str, *, actor: Actor
         frame[key] = frame[key].str.strip()
     frame["active_value"] = frame["active"].str.strip().str.casefold().map(lambda v: None if v == "" else v not in _NO)
 
-    table = CatalogProduct.__table__
+    table = _PRODUCT
     current = {
         row.system_sku: row
-        for start in range(0, len(frame), _IN_CHUNK)
+        for chunk in in_chunks(frame["system_sku"].tolist())
         for row in session.execute(
-            select(table.c.id, table.c.system_sku, table.c.name, table.c.barcode, table.c.active).where(
-                table.c.system_sku.in_(frame["system_sku"].iloc[start : start + _IN_CHUNK].tolist())
-            )
+            select(table.c.id, table.c.system_sku, table.c.name, table.c.barcode, table.c.active).where(table.c.system_sku.in_(chunk))
         )
     }
     now = utc_now()
@@ -295,13 +292,13 @@ def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
     errors: list[RowError] = []
     sku = frame["system_sku"]
     bad_sku = pd.Series(is_blank(sku) | has_hidden_characters(sku) | longer_than(sku, SKU_MAX_LENGTH), index=sku.index)
-    for row, value in sku[bad_sku].items():
+    for row, value in zip(sku.index[bad_sku], sku[bad_sku]):
         message, fix = sku_problem(value, label["system_sku"]) or ("", "")
         errors.append(RowError(int(row), label["system_sku"], value, message, fix, value))
     repeated = sku.duplicated(keep="first") & ~bad_sku
     if repeated.any():
         first_row = {value: row for row, value in sku[~sku.duplicated(keep="first")].items()}
-        for row, value in sku[repeated].items():
+        for row, value in zip(sku.index[repeated], sku[repeated]):
             errors.append(RowError(int(row), label["system_sku"], value, f"System SKU '{value}' is also on row {first_row[value]}.",
                                    "Keep one row per product and delete the other.", value))
     long_names = longer_than(frame["name"], NAME_MAX_LENGTH)
@@ -314,7 +311,7 @@ def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
                                "Retype the barcode: digits only, for example a 12-digit UPC.", sku[row]))
     active = frame["active"].str.strip().str.casefold()
     bad_active = ~active.isin(_YES | _NO)
-    for row, value in frame.loc[bad_active, "active"].items():
+    for row, value in zip(frame.index[bad_active], frame.loc[bad_active, "active"]):
         errors.append(RowError(int(row), label["active"], value, f"'{value}' is not yes or no.", "Write yes or no (or leave it empty for yes).", sku[row]))
     errors.sort(key=lambda e: (e.row or 0, e.column))
     return errors

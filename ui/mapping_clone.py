@@ -7,7 +7,7 @@ from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from core.mapping import clone as mapping_clone
-from core.mapping.repository import ClonePolicy, Status
+from core.mapping.changes import ChangeKind, ClonePolicy
 from ui.actions import attempt
 from ui.identity import actor
 from ui.mapping_files import changes_table
@@ -17,7 +17,7 @@ POLICIES = {
     ClonePolicy.skip.value: "Skip: keep this store's own mapping where it already has one",
     ClonePolicy.overwrite.value: "Overwrite: replace this store's mapping with the other store's",
 }
-WHAT = {Status.added: "Add", Status.changed: "Overwrite", Status.skipped: "Keep this store's"}
+WHAT = {ChangeKind.added: "Add", ChangeKind.changed: "Overwrite", ChangeKind.skipped: "Keep this store's"}
 
 
 def _apply(runtime, plan: mapping_clone.ClonePlan) -> None:

@@ -15,9 +15,9 @@ from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from core.mapping import imports as mapping_import
-from core.mapping import repository as mapping
-from core.mapping import rules as mapping_rules
-from core.mapping.repository import Status
+from core.mapping.bundles import format_bundle
+from core.mapping.changes import ChangeKind, ChangeSet
+from core.mapping.export import export_mappings
 from core.spreadsheets.table import MAX_FILE_BYTES, RowError
 from ui.actions import attempt
 from ui.identity import actor
@@ -68,11 +68,11 @@ def _plan(runtime, store_id: int, uploaded, mode: str) -> mapping_import.ImportP
     return plan
 
 
-def changes_table(changes: mapping.ChangeSet, labels: dict, now: str, after: str, kind: str = "Change") -> None:
+def changes_table(changes: ChangeSet, labels: dict, now: str, after: str, kind: str = "Change") -> None:
     """What a preview would do, a few hundred rows per kind of change; the counts above cover all."""
     rows = [
-        {"Platform SKU": change.platform_sku, kind: labels[status], now: mapping_rules.format_bundle(change.before),
-         after: mapping_rules.format_bundle(change.after)}
+        {"Platform SKU": change.platform_sku, kind: labels[status], now: format_bundle(change.before),
+         after: format_bundle(change.after)}
         for status in labels
         for change in changes.changes(status, limit=PREVIEW_ROWS)
     ]
@@ -115,7 +115,7 @@ def import_section(runtime, store_id: int) -> None:
     for column, (label, key) in zip(figures, (("To add", "added"), ("To change", "changed"), ("To remove", "removed"), ("Unchanged", "unchanged"))):
         column.metric(label, f"{counts[key]:,}")
     (st.warning if plan.errors else st.info)(plan.summary())
-    changes_table(plan.changes, {Status.added: "Add", Status.changed: "Change", Status.removed: "Remove"}, "Now", "After the import")
+    changes_table(plan.changes, {ChangeKind.added: "Add", ChangeKind.changed: "Change", ChangeKind.removed: "Remove"}, "Now", "After the import")
     discard = False
     if plan.errors:
         st.markdown(f"**Rows with problems ({counts['rows_with_errors']:,})**: row numbers as in the spreadsheet.")
@@ -151,7 +151,7 @@ def export_section(runtime, store_id: int, store_name: str) -> None:
     def export(format: str):
         def build() -> bytes:  # run only when the button is pressed: a big store's XLSX takes a while
             with session_scope(runtime.engine) as session:
-                return mapping.export_mappings(session, store_id, format)
+                return export_mappings(session, store_id, format)
         return build
 
     columns = st.columns(2)

@@ -20,7 +20,7 @@ from core.catalog import product_names
 from core.db.engine import session_scope
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
-from core.mapping import rules as mapping_rules
+from core.mapping.bundles import MAX_QUANTITY
 from ui.actions import attempt
 from ui.identity import actor
 
@@ -35,7 +35,7 @@ SHOWN = [*EDITABLE, "product_name", "bundle_size"]
 COLUMNS = {
     "platform_sku": st.column_config.TextColumn("Platform SKU", required=True, help="The listing's SKU on Walmart. Several rows with the same one make a bundle."),
     "system_sku": st.column_config.TextColumn("System SKU", required=True, help="A SKU from the product catalog, exactly as written there."),
-    "quantity": st.column_config.NumberColumn("Quantity", required=True, min_value=1, max_value=mapping_rules.MAX_QUANTITY, step=1, format="%d",
+    "quantity": st.column_config.NumberColumn("Quantity", required=True, min_value=1, max_value=MAX_QUANTITY, step=1, format="%d",
                                               default=1, help="How many of this product ship for ONE unit sold."),
     # Both are worked out when the page loads or saves, not while typing: redrawing the
     # editor on every keystroke would drop the cell being edited.
@@ -94,7 +94,7 @@ def _load(runtime, query: tuple) -> Grid:
     with session_scope(runtime.engine) as session:
         page = mapping.list_mappings(session, store_id, sku_text=search, bundles_only=bundles_only,
                                      offset=(number - 1) * mapping.PAGE_SIZE, limit=mapping.PAGE_SIZE)
-        return Grid(query, page, _frame(session, page.grid_frame()), _new_key())
+        return Grid(query, page, _frame(session, mapping_grid.grid_frame(page)), _new_key())
 
 
 def _with_edits(grid: Grid, positions: list[int]) -> pd.DataFrame:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
 from core.errors import ValidationFailed
-from core.mapping.repository import ChangeSet, ClonePolicy, Status, apply_changes, current_components, plan_changes, store_name_of
+from core.mapping.changes import ChangeKind, ChangeSet, ClonePolicy, apply_changes, plan_changes
+from core.mapping.repository import current_components, store_name_of
 
 
 @dataclass
@@ -24,10 +26,10 @@ class ClonePlan:
     def counts(self) -> dict[str, int]:
         """added: new in the target; overwritten / skipped: the target maps them differently; unchanged: already the same."""
         return {
-            "added": self.changes.count(Status.added),
-            "overwritten": self.changes.count(Status.changed),
-            "skipped": self.changes.count(Status.skipped),
-            "unchanged": self.changes.count(Status.unchanged),
+            "added": self.changes.count(ChangeKind.added),
+            "overwritten": self.changes.count(ChangeKind.changed),
+            "skipped": self.changes.count(ChangeKind.skipped),
+            "unchanged": self.changes.count(ChangeKind.unchanged),
         }
 
     def summary(self) -> str:
@@ -37,14 +39,14 @@ class ClonePlan:
             f"{counts['unchanged']} already the same."
         )
 
-    def to_dict(self, limit: int | None = None) -> dict:
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         return {
             "source_store_id": self.source_store_id,
             "target_store_id": self.target_store_id,
             "policy": str(self.policy),
             "sku_filter": self.sku_filter,
             "counts": self.counts(),
-            "changes": [c.to_dict() for c in self.changes.changes(limit=limit) if c.status != Status.unchanged],
+            "changes": [c.to_dict() for c in self.changes.changes(limit=limit) if c.status != ChangeKind.unchanged],
         }
 
 

@@ -1,31 +1,47 @@
-"""Saving what a user did in the mapping grid: one page of mappings, edited, added and deleted rows, all or nothing."""
+"""The mapping grid: a page of mappings as the grid shows it, and saving what the user did to it (edited, added and deleted rows), all or nothing."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
-from typing import Mapping as MappingType
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import update
 from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.db.models import MappingComponent, utc_now
-from core.errors import Conflict
-from core.mapping.repository import (
-    MappingPage,
-    MappingView,
-    audited_components,
-    claim_store_version,
-    grouped_components,
-    mapped_platform_skus,
-    store_name_of,
-    write_mappings,
-)
-from core.mapping.rules import PLATFORM_SKU, cell_text, meant_sku, member, validate_rows
+from core.mapping.bulk import member
+from core.mapping.bundles import Component
+from core.mapping.changes import claim_mappings, claim_store_version, grouped_components, write_mappings
+from core.mapping.columns import PLATFORM_SKU, cell_text, meant_sku
+from core.mapping.repository import MappingPage, MappingView, mapped_platform_skus, store_name_of
+from core.mapping.rules import validate_rows
 from core.spreadsheets.cells import TEXT
 from core.spreadsheets.table import RowError
+
+GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size", "loaded_platform_sku")
+
+
+def grid_rows(page: MappingPage) -> list[dict[str, Any]]:
+    """One dict per component, keys GRID_COLUMNS; product_name and bundle_size are for display only, and
+    loaded_platform_sku keeps the row's platform SKU as loaded, for the save (save_grid)."""
+    return [
+        {
+            "platform_sku": mapping.platform_sku,
+            "system_sku": component.system_sku,
+            "quantity": component.quantity,
+            "product_name": page.names.get(component.system_sku, ""),
+            "bundle_size": mapping.bundle_size,
+            "loaded_platform_sku": mapping.platform_sku,
+        }
+        for mapping in page.mappings
+        for component in mapping.components
+    ]
+
+
+def grid_frame(page: MappingPage) -> pd.DataFrame:
+    """The page as the grid editor shows it: grid_rows in a frame with the columns GRID_COLUMNS."""
+    return pd.DataFrame(grid_rows(page), columns=list(GRID_COLUMNS))
 
 
 @dataclass
@@ -47,7 +63,7 @@ class GridSaveResult:
         return f"Saved: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} deleted.{kept}"
 
 
-def grid_frame(edited_rows: pd.DataFrame | Sequence[MappingType[str, Any]]) -> pd.DataFrame:
+def edited_frame(edited_rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """The grid's rows as text cells, indexed by 1-based position; rows left completely empty are dropped.
 
     `loaded_platform_sku` is the platform SKU a row had when the page was loaded ('' for a new row).
@@ -68,7 +84,7 @@ def save_grid(
     session: Session,
     store_id: int,
     shown: MappingPage | Sequence[MappingView],
-    edited_rows: pd.DataFrame | Sequence[MappingType[str, Any]],
+    edited_rows: pd.DataFrame | Sequence[Mapping[str, Any]],
     *,
     actor: Actor,
     discard_invalid: bool = False,
@@ -91,14 +107,15 @@ def save_grid(
     require(actor, Permission.edit_mappings, "change product mappings")
     views = list(shown.mappings if isinstance(shown, MappingPage) else shown)
     by_sku = {view.platform_sku: view for view in views}
-    frame = grid_frame(edited_rows)
+    frame = edited_frame(edited_rows)
     checked = validate_rows(session, frame)
     errors = list(checked.errors)
 
     new_skus = sorted(set(frame["platform_sku"]) - set(by_sku) - checked.rejected)
     taken = mapped_platform_skus(session, store_id, new_skus)
     rejected = set(checked.rejected)
-    for row, value in frame["platform_sku"][member(frame["platform_sku"], taken)].items():
+    is_taken = member(frame["platform_sku"], taken)
+    for row, value in zip(frame.index[is_taken], frame["platform_sku"][is_taken]):
         errors.append(RowError(int(row), PLATFORM_SKU.label, value, f"Platform SKU '{value}' is already mapped (it is not on this page).",
                                "Search for it and edit it there, or use another platform SKU.", value))
         rejected.add(value)
@@ -129,7 +146,7 @@ def save_grid(
     # Store row first, then mapping rows: the same order as an import, so two
     # writers queue up behind each other instead of deadlocking (PostgreSQL).
     version = claim_store_version(session, store_id)
-    _claim_mappings(session, store_id, claims, version)
+    claim_mappings(session, store_id, claims, version)
     writing = checked.components[member(checked.components["platform_sku"], result.added + result.changed)]
     # check_new: now that this save holds the store's lock, look again for the new
     # platform SKUs, which someone may have added since the check above.
@@ -163,21 +180,7 @@ def _held_back(frame: pd.DataFrame, rejected: set[str]) -> set[str]:
         held |= more
 
 
-def _claim_mappings(session: Session, store_id: int, views: Sequence[MappingView], version: int) -> None:
-    """Move each mapping to the store's new `version`, only if it still has the one the user saw; Conflict otherwise."""
-    component = MappingComponent.__table__
-    stale = []
-    for view in views:
-        result = session.execute(
-            update(component)
-            .where(component.c.store_id == store_id, component.c.platform_sku == view.platform_sku, component.c.version == view.version)
-            .values(version=version, updated_at=utc_now())
-        )
-        if result.rowcount < 1:
-            stale.append(view.platform_sku)
-    if stale:
-        shown = ", ".join(stale[:10]) + ("…" if len(stale) > 10 else "")
-        raise Conflict(
-            f"Someone else changed or deleted {shown} after you opened this page, so none of your changes were saved.",
-            "Reload the page to see their version, then make your changes again.",
-        )
+
+def audited_components(components: Iterable[Component]) -> list[dict[str, Any]]:
+    """A mapping's components as the audit trail keeps them."""
+    return [{"system_sku": c.system_sku, "quantity": c.quantity} for c in components]

@@ -1,7 +1,7 @@
 """Importing a mapping spreadsheet into a store: read, check, preview (the plan), apply.
 
     plan = plan_import(session, store_id, data, "mappings.csv", mode="merge")   # dry run: writes nothing
-    plan.counts(); plan.errors; plan.changes.changes(Status.changed)            # show it
+    plan.counts(); plan.errors; plan.changes.changes(ChangeKind.changed)        # show it
     apply_plan(session, plan, actor=actor)                                      # one transaction, or Conflict
 
 Merge mode adds and updates the platform SKUs in the file and leaves the store's
@@ -18,6 +18,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session
 
@@ -25,8 +26,10 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
-from core.mapping.repository import ChangeSet, Status, apply_changes, plan_changes, store_name_of
-from core.mapping.rules import MAPPING_COLUMNS, meant_sku, validate_rows
+from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
+from core.mapping.columns import MAPPING_COLUMNS, meant_sku
+from core.mapping.repository import store_name_of
+from core.mapping.rules import validate_rows
 from core.spreadsheets.table import RowError, Table, error_report_csv, read_table
 from core.spreadsheets.writers import write_table
 
@@ -35,7 +38,7 @@ MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
 
 class ImportMode(StrEnum):
     merge = "merge"  # add and update; keep the store's other mappings
-    replace = "replace"  # the store's mappings become exactly the file's
+    replace = "replace"  # type: ignore[assignment]  # the store's mappings become exactly the file's (shadows str.replace)
 
 
 @dataclass
@@ -89,7 +92,7 @@ class ImportPlan:
         notes = " ".join(self.source.notes)
         return f"{text} {notes}".strip()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "store_id": self.store_id,
             "mode": str(self.mode),
@@ -97,9 +100,9 @@ class ImportPlan:
             "source": self.source.to_dict(),
             "applied": self.applied,
             "counts": self.counts(),
-            "added": self.changes.platform_skus(Status.added),
-            "changed": [c.to_dict() for c in self.changes.changes(Status.changed, limit=None)],
-            "removed": self.changes.platform_skus(Status.removed),
+            "added": self.changes.platform_skus(ChangeKind.added),
+            "changed": [c.to_dict() for c in self.changes.changes(ChangeKind.changed, limit=None)],
+            "removed": self.changes.platform_skus(ChangeKind.removed),
             "errors": [e.to_dict() for e in self.errors],
         }
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from core import catalog
 from core.db.engine import session_scope
 from core.mapping import repository as mapping
-from core.mapping.rules import Component
+from core.mapping.bundles import Component
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 from tests.e2e.conftest import screenshot, wait_for_app

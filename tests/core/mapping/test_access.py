@@ -37,7 +37,7 @@ def load(engine, store_id, rows, actor=EDITOR):
 
 def grid_save(session, store_id, actor, edit=lambda rows: rows.append({"platform_sku": "WM-NEW", "system_sku": "TEA-BOX", "quantity": 1})):
     page = mapping.list_mappings(session, store_id)
-    rows = page.grid_rows()
+    rows = mapping_grid.grid_rows(page)
     edit(rows)
     return mapping_grid.save_grid(session, store_id, page, rows, actor=actor)
 

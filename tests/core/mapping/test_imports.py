@@ -7,10 +7,11 @@ import pytest
 
 from core.db.engine import session_scope
 from core.errors import Conflict, ValidationFailed
-from core.mapping import repository as mapping
-from core.mapping import rules as mapping_rules
+from core.mapping import changes as mapping_changes
+from core.mapping import export as mapping_export
+from core.mapping.bundles import format_bundle
+from core.mapping.changes import ChangeKind
 from core.mapping.imports import ImportMode, apply_plan, import_mappings, mapping_template, plan_import
-from core.mapping.repository import Status
 from core.spreadsheets.errors import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import (
@@ -94,7 +95,7 @@ def test_duplicates_within_the_file(engine, store):
         (4, "System SKU 'MUG-WHITE' is listed twice for platform SKU 'WM-1' (on row 2 too)."),
         (5, "System SKU 'TEA-BOX' is listed twice for platform SKU 'WM-3' (in the same cell)."),
     ]
-    assert the_plan.rejected == {"WM-1", "WM-3"} and the_plan.changes.platform_skus(Status.added) == ["WM-2"]
+    assert the_plan.rejected == {"WM-1", "WM-3"} and the_plan.changes.platform_skus(ChangeKind.added) == ["WM-2"]
 
 
 def test_the_error_report_lists_every_problem(engine, store):
@@ -154,8 +155,8 @@ def test_merge_adds_and_updates_and_keeps_the_rest(engine, store):
     imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"], ["WM-3", "COASTER-OAK", "1"]]))
     the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "3"], ["WM-4", "MUG-WHITE*1+TEA-BOX*1", ""]]))
     assert {k: the_plan.counts()[k] for k in ("added", "changed", "removed", "unchanged")} == {"added": 1, "changed": 1, "removed": 0, "unchanged": 1}
-    [change] = the_plan.changes.changes(Status.changed)
-    assert mapping_rules.format_bundle(change.before) == "TEA-BOX*1" and mapping_rules.format_bundle(change.after) == "TEA-BOX*3"
+    [change] = the_plan.changes.changes(ChangeKind.changed)
+    assert format_bundle(change.before) == "TEA-BOX*1" and format_bundle(change.after) == "TEA-BOX*3"
     apply(engine, the_plan)
     assert the_plan.applied and "Imported" in the_plan.summary()
     assert mapping_state(engine, store) == {
@@ -170,7 +171,7 @@ def test_replace_makes_the_store_match_the_file(engine, store):
     imported(engine, other, csv_bytes([["WM-9", "MUG-WHITE", "1"]]))
     imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"], ["WM-3", "COASTER-OAK", "1"]]))
     the_plan = plan(engine, store, csv_bytes([["WM-2", "TEA-BOX", "2"], ["WM-5", "MUG-WHITE", "1"]]), mode="replace")
-    assert the_plan.changes.platform_skus(Status.removed) == ["WM-1", "WM-3"]
+    assert the_plan.changes.platform_skus(ChangeKind.removed) == ["WM-1", "WM-3"]
     apply(engine, the_plan)
     assert mapping_state(engine, store) == {"WM-2": [("TEA-BOX", 2)], "WM-5": [("MUG-WHITE", 1)]}
     assert mapping_state(engine, other) == {"WM-9": [("MUG-WHITE", 1)]}  # another store is never touched
@@ -180,7 +181,7 @@ def test_discarding_rejected_rows_applies_the_rest_and_keeps_rejected_skus_as_th
     imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"], ["WM-3", "COASTER-OAK", "1"]]))
     data = csv_bytes([["WM-1", "MUG-WHITE", "5"], ["WM-2", "TEA-BOX", "0"]])  # WM-2's row is bad; WM-3 is not in the file
     the_plan = plan(engine, store, data, mode="replace")
-    assert the_plan.rejected == {"WM-2"} and the_plan.changes.platform_skus(Status.removed) == ["WM-3"]
+    assert the_plan.rejected == {"WM-2"} and the_plan.changes.platform_skus(ChangeKind.removed) == ["WM-3"]
     apply(engine, the_plan, discard_rejected=True)
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 5)], "WM-2": [("TEA-BOX", 1)]}
 
@@ -192,7 +193,7 @@ def test_a_row_rejected_for_stray_spaces_leaves_its_mapping_whole(engine, store)
     the_plan = plan(engine, store, data, mode="replace")
     assert the_plan.rejected == {"WM-1 ", "WM-1"} and the_plan.counts()["platform_skus_rejected"] == 1
     assert [e.row for e in the_plan.errors] == [3] and "other rows of 'WM-1' are left out too" in the_plan.errors[0].message
-    assert the_plan.changes.platform_skus(Status.removed) == [] and the_plan.changes.platform_skus(Status.changed) == ["WM-2"]
+    assert the_plan.changes.platform_skus(ChangeKind.removed) == [] and the_plan.changes.platform_skus(ChangeKind.changed) == ["WM-2"]
     apply(engine, the_plan, discard_rejected=True)
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1), ("TEA-BOX", 2)], "WM-2": [("TEA-BOX", 3)]}
 
@@ -202,7 +203,7 @@ def test_a_no_break_space_is_read_as_the_space_it_stands_for(engine, store):
     the_plan = plan(engine, store, csv_bytes([["WM\u00a01", "MUG-WHITE", "2"], ["WM1", "TEA-BOX", "1"], ["WM-2", "TEA-BOX", "3"]]), mode="replace")
     # 'WM 1' (meant by the bad cell) is held back; 'WM1', a different SKU, is not.
     assert the_plan.rejected == {"WM\u00a01", "WM 1"} and the_plan.counts()["platform_skus_rejected"] == 1
-    assert the_plan.changes.platform_skus(Status.removed) == [] and the_plan.changes.platform_skus(Status.unchanged) == ["WM1"]
+    assert the_plan.changes.platform_skus(ChangeKind.removed) == [] and the_plan.changes.platform_skus(ChangeKind.unchanged) == ["WM1"]
     apply(engine, the_plan, discard_rejected=True)
     assert mapping_state(engine, store) == {"WM 1": [("MUG-WHITE", 1)], "WM1": [("TEA-BOX", 1)], "WM-2": [("TEA-BOX", 3)]}
 
@@ -233,14 +234,14 @@ def test_a_failure_half_way_leaves_nothing_behind(engine, store, monkeypatch):
     imported(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"]]))
     before = database_snapshot(engine)
     the_plan = plan(engine, store, csv_bytes([["WM-1", "TEA-BOX", "1"], ["WM-3", "MUG-WHITE", "1"]]), mode="replace")
-    original = mapping.insert_many
+    original = mapping_changes.insert_many
 
     def fail_on_components(session, table, columns):
         # The old rows are deleted by now; write part of the new ones, then fail.
         original(session, table, {name: values[:1] if isinstance(values, list) else values for name, values in columns.items()})
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(mapping, "insert_many", fail_on_components)
+    monkeypatch.setattr(mapping_changes, "insert_many", fail_on_components)
     with pytest.raises(RuntimeError):
         apply(engine, the_plan)
     assert database_snapshot(engine) == before
@@ -269,7 +270,7 @@ def test_export_then_reimport_changes_nothing(engine, store, file_format):
     state = mapping_state(engine, store)
     assert len(state) == 9 and state["=WM-FORMULA"] == [("=FORMULA-LOOKALIKE", 3)]
     with session_scope(engine) as session:
-        exported = mapping.export_mappings(session, store, file_format)
+        exported = mapping_export.export_mappings(session, store, file_format)
     before = database_snapshot(engine)
     the_plan = plan(engine, store, exported, f"export.{file_format}", mode="replace")
     assert the_plan.ok, the_plan.errors

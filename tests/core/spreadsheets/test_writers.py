@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from core.errors import ValidationFailed
-from core.mapping.rules import MAPPING_COLUMNS
+from core.mapping.columns import MAPPING_COLUMNS
 from core.spreadsheets import writers
 from core.spreadsheets.table import read_table
 from core.spreadsheets.writers import write_csv, write_xlsx

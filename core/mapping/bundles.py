@@ -1,0 +1,98 @@
+"""What a mapping is made of: components (system SKU, quantity), quantities, and bundles written in one cell.
+
+Bundle cells. A bundle may be written in one cell as `SKU-A*1+SKU-B*2`: components
+joined by `+`, each with `*` and a whole quantity. `×` and the full-width `＊`/`＋`
+that Chinese input methods type are accepted too. The letter `x` is not, because
+it is common inside SKUs ("BOX-X2", "XL-TEE"). A cell is read as a bundle only when it holds a
+quantity mark and is not itself a catalog SKU (core.mapping.rules), so SKUs that contain `+` still work.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.errors import ValidationFailed
+
+MAX_QUANTITY = 10_000  # more than this per unit sold is a typo, not a bundle
+
+QUANTITY_MARKS = "*×＊"
+PART_SEPARATORS = "+＋"
+QUANTITY_MARK = re.compile(f"[{QUANTITY_MARKS}]")
+_BUNDLE_PART = re.compile(rf"^(?P<sku>.*?)\s*[{QUANTITY_MARKS}]\s*(?P<quantity>[^{QUANTITY_MARKS}]*)$")
+_PART_SEPARATOR = re.compile(f"[{PART_SEPARATORS}]")
+# The common, well-formed cell: SKUs without spaces or marks, quantities 1-9999. Anything else takes the careful path.
+_PLAIN_PART = rf"([^\s{QUANTITY_MARKS}{PART_SEPARATORS}]+)\s*[{QUANTITY_MARKS}]\s*([1-9][0-9]{{0,3}})"
+_PLAIN_BUNDLE = re.compile(rf"{_PLAIN_PART}(?:\s*[{PART_SEPARATORS}]\s*{_PLAIN_PART})*")
+_PLAIN_PARTS = re.compile(_PLAIN_PART)
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Component:
+    system_sku: str
+    quantity: int
+
+
+def quantity_problem(text: str) -> tuple[str, str] | None:
+    """Why a quantity cell is not usable, as (problem, fix); None when it is a whole number from 1 to MAX_QUANTITY."""
+    value = text.strip()
+    if value == "":
+        return "Quantity is empty", "Enter how many of this product ship for one unit sold, for example 1."
+    if _DIGITS.fullmatch(value):
+        number = int(value)
+        if number == 0:
+            return "Quantity is 0", "Enter 1 or more; to stop shipping this product, delete its row."
+        if number > MAX_QUANTITY:
+            return f"Quantity {value} is more than {MAX_QUANTITY:,}", "Check the number; it is how many ship for ONE unit sold."
+        return None
+    if re.fullmatch(r"[-−]\s*\d+(?:[.,]\d+)?", value):
+        return f"Quantity {value} is negative", "Enter 1 or more."
+    if re.fullmatch(r"\d*[.,]\d+", value):
+        whole = value.replace(",", ".")
+        hint = f" Write {int(float(whole))}." if float(whole).is_integer() else ""
+        return f"Quantity {value} is not a whole number", f"Enter a whole number of units, 1 or more.{hint}"
+    return f"Quantity '{value}' is not a number", "Enter a whole number, 1 or more, using digits only."
+
+
+def looks_like_bundle_cell(text: str) -> bool:
+    return any(mark in text for mark in QUANTITY_MARKS)
+
+
+def parse_bundle_cell(text: str) -> list[Component]:
+    """'SKU-A*1+SKU-B*2' -> [Component('SKU-A', 1), Component('SKU-B', 2)].
+
+    Raises ValidationFailed with a plain message for a malformed cell. SKUs are
+    returned as written (spaces around `*` and `+` are ignored); checking them
+    against the catalog is the caller's job.
+    """
+    if _PLAIN_BUNDLE.fullmatch(text):
+        return [Component(sku, int(quantity)) for sku, quantity in _PLAIN_PARTS.findall(text)]
+    parts = _PART_SEPARATOR.split(text)
+    components: list[Component] = []
+    for number, part in enumerate(parts, start=1):
+        part = part.strip()
+        if not part:
+            raise ValidationFailed(
+                f"The bundle '{text}' has an empty part (two '+' together, or a '+' at an end).",
+                "Write each part as SKU*quantity, joined by '+', for example SKU-A*1+SKU-B*2.",
+            )
+        match = _BUNDLE_PART.match(part)
+        if match is None:
+            raise ValidationFailed(
+                f"Part {number} of the bundle, '{part}', has no quantity.",
+                f"Write it as {part}*1 (SKU, a star, then how many).",
+            )
+        sku, quantity = match["sku"].strip(), match["quantity"].strip()
+        if not sku:
+            raise ValidationFailed(f"Part {number} of the bundle, '{part}', has no SKU before the '*'.", "Write SKU*quantity, for example SKU-A*2.")
+        problem = quantity_problem(quantity)
+        if problem:
+            raise ValidationFailed(f"In the bundle, {sku}: {problem[0][0].lower()}{problem[0][1:]}.", problem[1])
+        components.append(Component(sku, int(quantity)))
+    return components
+
+
+def format_bundle(components: Iterable[Component]) -> str:
+    """The one-cell form, 'SKU-A*1+SKU-B*2', for display."""
+    return "+".join(f"{c.system_sku}*{c.quantity}" for c in components)

@@ -1,0 +1,301 @@
+"""Changing a store's mappings: work out what a set of wanted mappings would change (the plan), then write it (apply).
+
+Import (core.mapping.imports) and clone (core.mapping.clone) plan a ChangeSet,
+show it, and apply it later; the grid editor (core.mapping.grid) writes with
+claim_store_version, claim_mappings and write_mappings directly.
+
+Concurrency. Each store has a mapping version (StoreMappingVersion), bumped by
+every write and checked when an import plan or clone preview is applied. Each
+mapping carries the store's version from when it was last written, checked in
+the UPDATE's WHERE clause when the grid saves it.
+Functions here never commit: call them inside `core.db.engine.session_scope`, and let
+a Conflict or ValidationFailed propagate so the whole transaction rolls back.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import CursorResult, Result, Table, delete, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from core.db.bulk import in_chunks, insert_many
+from core.db.models import MappingComponent, StoreMappingVersion, utc_now
+from core.db.models.base import table_of
+from core.errors import Conflict
+from core.mapping.bulk import bulk_operation, member
+from core.mapping.bundles import Component, format_bundle
+from core.mapping.repository import MappingView, current_components, mapped_platform_skus, store_mapping_version
+from core.spreadsheets.cells import TEXT
+
+_COMPONENT: Table = table_of(MappingComponent)
+_STORE_VERSION: Table = table_of(StoreMappingVersion)
+
+
+class ChangeKind(StrEnum):
+    """What a plan does to one platform SKU."""
+
+    added = "added"
+    changed = "changed"
+    unchanged = "unchanged"
+    removed = "removed"
+    skipped = "skipped"  # clone with policy "skip": the target already maps it differently
+
+
+class ClonePolicy(StrEnum):
+    skip = "skip"  # keep the target store's own mapping
+    overwrite = "overwrite"  # replace it with the source store's
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    platform_sku: str
+    status: ChangeKind
+    before: tuple[Component, ...]  # the store's mapping now (empty when added)
+    after: tuple[Component, ...]  # what it would become (empty when removed); when skipped, what was offered and not taken
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "platform_sku": self.platform_sku,
+            "status": str(self.status),
+            "before": format_bundle(self.before),
+            "after": format_bundle(self.after),
+        }
+
+
+@dataclass
+class ChangeSet:
+    """What writing a desired set of mappings into a store would do, worked out before anything is written.
+
+    `status` has one entry per platform SKU concerned. `store_version` is the
+    store's mapping version when this was worked out; applying refuses if it moved.
+    """
+
+    store_id: int
+    store_version: int
+    desired: pd.DataFrame  # platform_sku, system_sku, quantity: the mappings wanted
+    current: pd.DataFrame  # the store's mappings when this was worked out (see current_components)
+    status: pd.Series[str]  # platform_sku -> ChangeKind
+    _by_status: dict[str, pd.Index[str]] | None = field(default=None, repr=False)
+
+    def skus_with(self, status: ChangeKind) -> pd.Index[str]:
+        """The platform SKUs with this status (unordered), grouped once for all the counts and writes."""
+        if self._by_status is None:
+            self._by_status = {str(state): index for state, index in self.status.groupby(self.status.to_numpy()).groups.items()}
+        return self._by_status.get(str(status), pd.Index([], dtype=TEXT))
+
+    def count(self, status: ChangeKind) -> int:
+        return len(self.skus_with(status))
+
+    def counts(self) -> dict[str, int]:
+        return {str(s): self.count(s) for s in ChangeKind}
+
+    def platform_skus(self, status: ChangeKind) -> list[str]:
+        return sorted(self.skus_with(status).tolist())
+
+    @property
+    def has_writes(self) -> bool:
+        return any(self.count(s) for s in (ChangeKind.added, ChangeKind.changed, ChangeKind.removed))
+
+    def changes(self, status: ChangeKind | None = None, *, offset: int = 0, limit: int | None = 100) -> list[PlannedChange]:
+        """Details for a slice of the platform SKUs, in status order then SKU order (for previews)."""
+        order: dict[str, int] = {s: n for n, s in enumerate(ChangeKind)}
+        chosen = self.status if status is None else self.status[self.status == status]
+        keys = sorted(zip(chosen.index, chosen), key=lambda item: (order[item[1]], item[0]))  # (platform SKU, status)
+        keys = keys[offset : None if limit is None else offset + limit]
+        wanted = [sku for sku, _ in keys]
+        before = grouped_components(self.current[member(self.current["platform_sku"], wanted)])
+        after = grouped_components(self.desired[member(self.desired["platform_sku"], wanted)])
+        result: list[PlannedChange] = []
+        for sku, state in keys:
+            now = before.get(sku, ())
+            new: tuple[Component, ...]
+            if state == ChangeKind.removed:
+                new = ()
+            elif state == ChangeKind.unchanged:
+                new = now
+            else:
+                new = after.get(sku, ())
+            result.append(PlannedChange(sku, ChangeKind(state), now, new))
+        return result
+
+
+def grouped_components(frame: pd.DataFrame) -> dict[str, tuple[Component, ...]]:
+    """platform_sku -> its components, from rows with platform_sku, system_sku and quantity."""
+    grouped: dict[str, list[Component]] = {}
+    for sku, system, quantity in frame[["platform_sku", "system_sku", "quantity"]].itertuples(index=False):
+        grouped.setdefault(sku, []).append(Component(system, int(quantity)))
+    return {sku: tuple(parts) for sku, parts in grouped.items()}
+
+
+@bulk_operation
+def plan_changes(
+    session: Session,
+    store_id: int,
+    desired: pd.DataFrame,
+    *,
+    replace: bool = False,
+    keep: Iterable[str] = (),
+    policy: ClonePolicy = ClonePolicy.overwrite,
+) -> ChangeSet:
+    """Compare wanted mappings with the store's: added, changed, unchanged, and (replace) removed.
+
+    `keep` lists platform SKUs that replace mode must not remove (those whose rows
+    were rejected). With policy skip, a mapping the store already has differently
+    is 'skipped' instead of 'changed'.
+    """
+    # Version first: if someone writes between the two reads, the plan is stamped
+    # older than what it saw and applying it is refused, never the other way round.
+    version = store_mapping_version(session, store_id)
+    current = current_components(session, store_id)
+    desired = desired[["platform_sku", "system_sku", "quantity"]].reset_index(drop=True)
+    status = _compare(current, desired, replace=replace, keep=set(keep))
+    if policy == ClonePolicy.skip:
+        status = status.where(status != ChangeKind.changed, ChangeKind.skipped)
+    return ChangeSet(store_id, version, desired, current, status)
+
+
+def _compare(current: pd.DataFrame, desired: pd.DataFrame, *, replace: bool, keep: set[str]) -> pd.Series[str]:
+    wanted = pd.Index(desired["platform_sku"].unique(), dtype=TEXT)
+    existing = pd.Index(current["platform_sku"].unique(), dtype=TEXT)
+    relevant = current[member(current["platform_sku"], wanted)]
+    if relevant.empty:  # all new (a first import): nothing to compare component by component
+        different = pd.Index([], dtype=TEXT)
+    else:
+        merged = desired.merge(relevant[["platform_sku", "system_sku", "quantity"]], on=["platform_sku", "system_sku"], how="outer", suffixes=("", "_now"), indicator=True)
+        differs = (merged["_merge"] != "both") | (merged["quantity"] != merged["quantity_now"])
+        different = pd.Index(merged.loc[differs, "platform_sku"].unique(), dtype=TEXT)
+    in_store = member(wanted, existing)
+    values = np.where(~in_store, ChangeKind.added.value, np.where(member(wanted, different), ChangeKind.changed.value, ChangeKind.unchanged.value))
+    status = pd.Series(values, index=wanted, dtype=object)
+    if replace:
+        gone = existing[~member(existing, wanted) & ~member(existing, keep)]
+        status = pd.concat([status, pd.Series(ChangeKind.removed.value, index=gone, dtype=object)])
+    return status
+
+
+# --------------------------------------------------------------------------- applying
+
+
+@bulk_operation
+def apply_changes(session: Session, changes: ChangeSet) -> dict[str, int]:
+    """Write a ChangeSet in the caller's transaction. Raises Conflict when the store's mappings moved since it was made."""
+    version = claim_store_version(session, changes.store_id, expected=changes.store_version)
+    changed = changes.skus_with(ChangeKind.changed)
+    removed = changes.skus_with(ChangeKind.removed)
+    added = changes.skus_with(ChangeKind.added)
+    if len(added) + len(changed) == len(changes.status) - len(removed):  # every wanted mapping is written
+        writing = changes.desired
+    else:
+        writing = changes.desired[member(changes.desired["platform_sku"], [*added, *changed])]
+    write_mappings(session, changes.store_id, deleted=[*removed, *changed], components=writing, version=version)
+    return changes.counts()
+
+
+def claim_store_version(session: Session, store_id: int, expected: int | None = None) -> int:
+    """Bump the store's mapping version; with `expected`, only if it is still that (else Conflict).
+
+    The bump is the first write of every change, so in PostgreSQL it also locks the
+    row and a second writer waits here, then finds the version moved.
+    """
+    version_table = _STORE_VERSION
+    now = utc_now()
+    condition = [version_table.c.store_id == store_id]
+    if expected is not None:
+        condition.append(version_table.c.version == expected)
+    result = session.execute(update(version_table).where(*condition).values(version=version_table.c.version + 1, updated_at=now))
+    if _rowcount(result) == 1:
+        return (expected + 1) if expected is not None else store_mapping_version(session, store_id)
+    if expected not in (None, 0) or store_mapping_version(session, store_id) != 0:
+        raise _stale()
+    try:
+        session.execute(insert(version_table), [{"store_id": store_id, "version": 1, "updated_at": now}])
+    except IntegrityError:  # another first-ever change of this store's mappings got there first
+        if expected is not None:
+            raise _stale() from None
+        raise Conflict(
+            "Someone else saved changes to this store's mappings at the same moment, so nothing was saved.",
+            "Reload and make your changes again.",
+        ) from None
+    return 1
+
+
+def claim_mappings(session: Session, store_id: int, views: Sequence[MappingView], version: int) -> None:
+    """Move each mapping to the store's new `version`, only if it still has the one the user saw; Conflict otherwise."""
+    component = _COMPONENT
+    stale = []
+    for view in views:
+        result = session.execute(
+            update(component)
+            .where(component.c.store_id == store_id, component.c.platform_sku == view.platform_sku, component.c.version == view.version)
+            .values(version=version, updated_at=utc_now())
+        )
+        if _rowcount(result) < 1:
+            stale.append(view.platform_sku)
+    if stale:
+        shown = ", ".join(stale[:10]) + ("…" if len(stale) > 10 else "")
+        raise Conflict(
+            f"Someone else changed or deleted {shown} after you opened this page, so none of your changes were saved.",
+            "Reload the page to see their version, then make your changes again.",
+        )
+
+
+def write_mappings(
+    session: Session, store_id: int, *, deleted: Sequence[str], components: pd.DataFrame, version: int, check_new: bool = False
+) -> None:
+    """Delete the `deleted` platform SKUs' rows, then insert `components` (platform_sku, system_sku, quantity).
+
+    Call it after claim_store_version, which makes writers to one store take turns,
+    and pass the store's new mapping version: every mapping written gets it as its
+    own version. Store versions only go up, so a mapping deleted and made again never
+    carries the version a stale page showed for the old one.
+    Components are numbered in the order given, which is the order they were
+    entered. Raises Conflict if a new mapping exists already, which happens
+    only when someone else added it at the same moment: `check_new` looks for that
+    first (for writers that did not check the store's version, like the grid); the
+    primary key catches the rest.
+    """
+    component = _COMPONENT
+    if check_new and mapped_platform_skus(session, store_id, set(components["platform_sku"]) - set(deleted)):
+        raise _added_meanwhile()
+    for chunk in in_chunks(deleted):
+        session.execute(delete(component).where(component.c.store_id == store_id, component.c.platform_sku.in_(chunk)))
+    if components.empty:
+        return
+    platform = components["platform_sku"]
+    codes = pd.factorize(platform.to_numpy(dtype=object))[0]
+    position = pd.Series(codes).groupby(codes).cumcount().tolist()  # 0, 1, ... within each platform SKU, in the order given
+    try:
+        insert_many(session, component, {
+            "store_id": store_id, "platform_sku": platform.tolist(), "system_sku": components["system_sku"].tolist(),
+            "quantity": components["quantity"].astype("int64").tolist(), "position": position, "version": version, "updated_at": utc_now(),
+        })
+    except IntegrityError:
+        raise _added_meanwhile() from None
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE matched: session.execute is typed to give a Result, and gives an UPDATE's CursorResult."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
+def _stale() -> Conflict:
+    return Conflict(
+        "The store's mappings were changed by someone else after this preview was made, so nothing was saved.",
+        "Make the preview again (upload the file again, or reopen the clone preview) and check it before applying.",
+    )
+
+
+def _added_meanwhile() -> Conflict:
+    return Conflict(
+        "Someone else added some of the same platform SKUs at the same moment, so nothing was saved.",
+        "Reload and try again; their mappings are now in the list.",
+    )

@@ -1,0 +1,28 @@
+"""A store's mappings as a spreadsheet to download, in the canonical form that imports back unchanged.
+
+One row per component, with the columns Platform SKU, System SKU, Quantity and
+Product name (for people; ignored on import), ordered by platform SKU and then by
+the order the components were entered. Bundles are several rows with the same
+platform SKU, never a bundle cell, so every cell holds one value and sorting or
+filtering in Excel cannot break a bundle apart.
+"""
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from core.catalog import product_names
+from core.mapping.columns import EXPORT_HEADER
+from core.mapping.repository import current_components
+from core.spreadsheets.writers import write_table
+
+
+def export_rows(session: Session, store_id: int) -> list[tuple[str, str, int, str]]:
+    """The store's mappings in canonical form: (platform SKU, system SKU, quantity, product name) per component."""
+    frame = current_components(session, store_id)
+    names = product_names(session, frame["system_sku"].unique().tolist())
+    return [(p, s, int(q), names.get(s, "")) for p, s, q in frame[["platform_sku", "system_sku", "quantity"]].itertuples(index=False)]
+
+
+def export_mappings(session: Session, store_id: int, format: str = "csv") -> bytes:
+    """The store's mappings as CSV or XLSX bytes; importing them back changes nothing."""
+    return write_table(format, EXPORT_HEADER, export_rows(session, store_id), sheet_title="Mappings", widths=[24, 24, 10, 40])
