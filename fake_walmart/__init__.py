@@ -1,5 +1,5 @@
 """Local stand-in for Walmart's Marketplace auth gateway, for tests and demo mode."""
-from fake_walmart.gateway import (
+from fake_walmart.control import (
     ENVIRONMENTS,
     SCOPES,
     FakeWalmart,

@@ -26,7 +26,7 @@ import sys
 import threading
 from pathlib import Path
 
-from fake_walmart.gateway import ENVIRONMENTS, REJECTION_STYLES, FakeWalmart
+from fake_walmart.control import ENVIRONMENTS, REJECTION_STYLES, FakeWalmart
 
 
 def _each(path: Path, what: str, entries, add) -> int:
