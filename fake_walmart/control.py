@@ -11,20 +11,20 @@ and GET /v3/settings/partnerprofile.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import html
 import json
 import os
 import secrets
-import socket
 import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from fake_walmart.answers import Answer, accept_ranges, html_answer, html_message, json_answer, media_quality, xml_answer
+from fake_walmart.server import ReceivedRequest, Servers, first_values
 
 ENVIRONMENTS = ("production", "sandbox")
 SCOPES = ("reports", "item", "shipping", "price", "lagtime", "feeds", "returns", "orders", "rules", "inventory", "content")
@@ -46,23 +46,6 @@ _GATEWAY_401_INFO = (
     '"Authorization: Basic Base64Encode(clientId:clientSecret)" For more information, see '
     "https://developer.walmart.com/#/apicenter/marketPlace/latest#apiAuthentication."
 )
-
-
-@dataclass(frozen=True)
-class ReceivedRequest:
-    environment: str
-    method: str
-    path: str
-    query: dict
-    headers: dict
-    body: str
-    form: dict
-    client_id: str | None
-    received_at: float
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        wanted = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == wanted), default)
 
 
 @dataclass
@@ -135,13 +118,6 @@ class _Canned:
     remaining: int
 
 
-@dataclass
-class _Answer:
-    status: int
-    body: bytes = b""
-    headers: dict = field(default_factory=dict)
-
-
 def rate_limited_answer(retry_in_seconds: float, header_spelling: str = "x-next-replenishment-time") -> dict:
     """kwargs for queue_response: a 429 with the throttle headers (§4.4; both spellings exist in the wild)."""
     names = {"x-next-replenishment-time": "X-Next-Replenishment-Time", "x-next-replenish-time": "X-Next-Replenish-Time"}
@@ -173,33 +149,29 @@ def server_error_answer(status: int = 503, html: bool = False) -> dict:
 
 
 def _error(status: int, code: str, field_name: str, description: str, info: str, category: str = "DATA",
-           severity: str = "ERROR") -> _Answer:
+           severity: str = "ERROR") -> Answer:
     envelope = {"error": [{
         "code": code, "field": field_name, "description": description, "info": info,
         "severity": severity, "category": category, "causes": [], "errorIdentifiers": {},
     }]}
-    return _json(status, envelope)
+    return json_answer(status, envelope)
 
 
-def _json(status: int, payload) -> _Answer:
-    return _Answer(status, json.dumps(payload).encode("utf-8"), {"Content-Type": "application/json"})
-
-
-def _bad_header(name: str, description: str) -> _Answer:
+def _bad_header(name: str, description: str) -> Answer:
     return _error(400, "INVALID_REQUEST_HEADER.GMP_GATEWAY_API", name, description, "One or more request headers are invalid.")
 
 
-def _unauthorized() -> _Answer:
+def _unauthorized() -> Answer:
     return _error(401, "UNAUTHORIZED.GMP_GATEWAY_API", "UNAUTHORIZED", "Unauthorized", _GATEWAY_401_INFO)
 
 
-def _invalid_grant(description: str) -> _Answer:
+def _invalid_grant(description: str) -> Answer:
     # UNCONFIRMED (§6.4): no captured body exists for a bad, expired or reused code or refresh token;
     # this is the RFC 6749 §5.2 shape, so clients must also cope with the gateway envelope.
-    return _json(400, {"error": "invalid_grant", "error_description": description})
+    return json_answer(400, {"error": "invalid_grant", "error_description": description})
 
 
-def _seller_grant_request(req: ReceivedRequest, *fields: str) -> tuple[str, _Answer | None]:
+def _seller_grant_request(req: ReceivedRequest, *fields: str) -> tuple[str, Answer | None]:
     """(WM_PARTNER.ID, the error to answer with or None) for a seller grant: the header and the form fields must be there."""
     partner_id = (req.header("WM_PARTNER.ID") or "").strip()
     if not partner_id:
@@ -207,7 +179,7 @@ def _seller_grant_request(req: ReceivedRequest, *fields: str) -> tuple[str, _Ans
     return partner_id, _missing_form_param(req, *fields)
 
 
-def _missing_form_param(req: "ReceivedRequest", *names: str) -> _Answer | None:
+def _missing_form_param(req: "ReceivedRequest", *names: str) -> Answer | None:
     for name in names:
         if not req.form.get(name, "").strip():
             # UNCONFIRMED body: the §4.2 MISSING_REQUEST_PARAM code in the gateway envelope.
@@ -216,21 +188,11 @@ def _missing_form_param(req: "ReceivedRequest", *names: str) -> _Answer | None:
     return None
 
 
-def _bad_item_param(name: str, description: str) -> _Answer:
+def _bad_item_param(name: str, description: str) -> Answer:
     # Only "limit cannot be more than 50" is documented (§10.1); the 400 body for it and for bad
     # filters or cursors is UNCONFIRMED, so this is the §4.2 INVALID_REQUEST_PARAM in the gateway envelope.
     return _error(400, "INVALID_REQUEST_PARAM.GMP_ITEM_QUERY_API", name, description,
                   "One or more request parameters are invalid.")
-
-
-def _html(status: int, title: str, message: str) -> _Answer:
-    page = (f"<html><head><title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
-            f"<p>{html.escape(message, quote=False)}</p></body></html>")
-    return _Answer(status, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
-
-
-def _first_values(query: str) -> dict:
-    return {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
 
 
 def _b64url(raw: bytes) -> str:
@@ -248,137 +210,17 @@ def _new_token() -> str:
     return ".".join([_b64url(header.encode()), "", _b64url(os.urandom(12)), _b64url(os.urandom(96)), _b64url(os.urandom(16))])
 
 
-def _parse_basic(value: str | None) -> tuple[str, str] | None:
-    if not value:
-        return None
-    scheme, _, encoded = value.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    client_id, colon, secret = decoded.partition(":")
-    return (client_id, secret) if colon else None
-
-
-def _media_quality(accept: str, media_type: str) -> float:
-    """q-value the Accept header gives media_type, using the most specific matching range (RFC 9110)."""
-    kind = media_type.split("/")[0]
-    best_rank, best_q = -1, 0.0
-    for item in accept.split(","):
-        parts = [p.strip() for p in item.split(";")]
-        rng = parts[0].lower()
-        q = 1.0
-        for param in parts[1:]:
-            name, _, val = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(val)
-                except ValueError:
-                    q = 0.0
-        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(rng, -1)
-        if rank > best_rank:
-            best_rank, best_q = rank, q
-    return best_q if best_rank >= 0 else 0.0
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address, gateway: "FakeWalmart", environment: str):
-        self.gateway, self.environment = gateway, environment
-        self.workers: list[threading.Thread] = []
-        self.connections: set = set()
-        self._workers_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def process_request(self, request, client_address):
-        # Tracked so stop() can wait for in-flight answers instead of leaving threads behind.
-        worker = threading.Thread(target=self.process_request_thread, args=(request, client_address), daemon=True)
-        with self._workers_lock:
-            self.workers = [w for w in self.workers if w.is_alive()] + [worker]
-            self.connections.add(request)
-        worker.start()
-
-    def shutdown_request(self, request):
-        with self._workers_lock:
-            self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self):
-        """Wake handlers idling on a kept-alive connection so they exit now."""
-        with self._workers_lock:
-            connections = list(self.connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        pass  # clients that time out and hang up are expected in tests
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"  # keep-alive, like Walmart's gateway: a client's pooled connections are reused
-    disable_nagle_algorithm = True  # headers and body go out in two writes; don't let Nagle hold the second
-    timeout = 10  # a client that connects and never sends must not pin a thread forever
-    server_version = "FakeWalmart/1.0"
-
-    def log_message(self, format, *args):
-        pass
-
-    def _handle(self):
-        body = self._read_body()
-        self.server.gateway._serve(self, self.server.environment, body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = 0
-        return self.rfile.read(length) if length > 0 else b""
-
-    def send_answer(self, status: int, body: bytes, headers: dict):
-        self.send_response(status)
-        if not any(k.lower() == "content-length" for k in headers):
-            self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name, str(value))
-        self.end_headers()
-        if body and self.command != "HEAD":
-            self.wfile.write(body)
-
-
 class FakeWalmart:
     """Two local gateways (production, sandbox) with separate keys and tokens. See the project brief for the API."""
 
     def __init__(self, latency: float = 0.0, ports: dict | None = None, host: str = "127.0.0.1"):
         self.latency = latency
-        self._host = host
-        self._ports = {env: int((ports or {}).get(env, 0)) for env in ENVIRONMENTS}
+        self._servers = Servers(host, {env: int((ports or {}).get(env, 0)) for env in ENVIRONMENTS}, self._respond)
         self._lock = threading.RLock()
         self._keys: dict[str, dict[str, _Key]] = {env: {} for env in ENVIRONMENTS}
         self._tokens: dict[str, dict[str, _Token]] = {env: {} for env in ENVIRONMENTS}
         self._canned: dict[tuple[str, str], deque[_Canned]] = {}
         self._requests: list[ReceivedRequest] = []
-        self._servers: dict[str, _Server] = {}
-        self._threads: list[threading.Thread] = []
-        self._stopping = threading.Event()
         self._rejection_style = "gateway"
         # OAuth app flow (§6.4): US production only, so none of this is per environment.
         self._apps: dict[str, _App] = {}
@@ -395,47 +237,11 @@ class FakeWalmart:
 
     # lifecycle -----------------------------------------------------------------------------------
     def start(self) -> "FakeWalmart":
-        with self._lock:
-            if self._servers:
-                return self
-            self._stopping.clear()
-            try:
-                for env in ENVIRONMENTS:
-                    self._servers[env] = _Server((self._host, self._ports[env]), self, env)
-            except OSError:
-                self._close_servers()
-                raise
-            for env, server in self._servers.items():
-                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                          name=f"fake-walmart-{env}", daemon=True)
-                thread.start()
-                self._threads.append(thread)
+        self._servers.start()
         return self
 
     def stop(self) -> None:
-        with self._lock:
-            servers, self._servers = self._servers, {}
-            threads, self._threads = self._threads, []
-        if not servers:
-            return
-        self._stopping.set()  # wakes handlers sleeping on latency or a queued delay
-        # shutdown() waits out a poll interval; do both servers at once so teardown stays fast.
-        closers = [threading.Thread(target=s.shutdown) for s in servers.values()]
-        for closer in closers:
-            closer.start()
-        for closer in closers:
-            closer.join()
-        for server in servers.values():
-            server.server_close()
-            server.drop_connections()
-        deadline = time.monotonic() + 5
-        for thread in threads + [w for s in servers.values() for w in s.workers]:
-            thread.join(max(0.0, deadline - time.monotonic()))
-
-    def _close_servers(self):
-        for server in self._servers.values():
-            server.server_close()
-        self._servers = {}
+        self._servers.stop()
 
     def __enter__(self) -> "FakeWalmart":
         return self.start()
@@ -445,12 +251,7 @@ class FakeWalmart:
 
     def base_url(self, environment: str) -> str:
         _check_env(environment)
-        with self._lock:
-            server = self._servers.get(environment)
-            if server is None:
-                raise RuntimeError("FakeWalmart is not running; call start() first")
-            host, port = server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._servers.base_url(environment)
 
     # configuration -------------------------------------------------------------------------------
     @property
@@ -512,7 +313,7 @@ class FakeWalmart:
         """What /authorize does when the seller logs in and approves, without HTTP: returns the redirect URL.
 
         Raises ValueError with the reason the login page would show for a bad request."""
-        query = _first_values(urlsplit(authorize_url).query)
+        query = first_values(urlsplit(authorize_url).query)
         app = self._check_authorize(query)
         seller_id = seller_id or query.get("sellerId") or self.default_seller
         if not seller_id:
@@ -587,32 +388,16 @@ class FakeWalmart:
             self._requests.clear()
 
     # request handling ----------------------------------------------------------------------------
-    def _serve(self, handler: _Handler, environment: str, raw_body: bytes) -> None:
-        url = urlsplit(handler.path)
-        text = raw_body.decode("utf-8", errors="replace")
-        is_form = handler.headers.get("Content-Type", "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
-        form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()} if is_form else {}
-        basic = _parse_basic(handler.headers.get("Authorization"))
-        record = ReceivedRequest(
-            environment=environment, method=handler.command, path=url.path,
-            query={k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()},
-            headers=dict(handler.headers.items()), body=text, form=form,
-            client_id=basic[0] if basic else None, received_at=time.time(),
-        )
+    def _respond(self, record: ReceivedRequest, basic) -> tuple[Answer, float]:
+        """The answer to a request (a queued one first) and how long to hold it before sending."""
         with self._lock:
             self._requests.append(record)
-            canned = self._take_canned(environment, url.path)
+            canned = self._take_canned(record.environment, record.path)
         if canned is not None:
-            answer, delay = _Answer(canned.status, canned.body, canned.headers), canned.delay
+            answer, delay = Answer(canned.status, canned.body, canned.headers), canned.delay
         else:
             answer, delay = self._route(record, basic), 0.0
-        if self._stopping.wait(max(0.0, float(self.latency)) + max(0.0, delay)):
-            handler.close_connection = True
-            return  # shutting down: drop the answer rather than hold up stop()
-        try:
-            handler.send_answer(answer.status, answer.body, answer.headers)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (e.g. its timeout fired during a queued delay)
+        return answer, max(0.0, float(self.latency)) + max(0.0, delay)
 
     def _take_canned(self, environment: str, path: str) -> _Canned | None:
         queue = self._canned.get((environment, path))
@@ -624,7 +409,7 @@ class FakeWalmart:
             queue.popleft()
         return canned
 
-    def _route(self, req: ReceivedRequest, basic) -> _Answer:
+    def _route(self, req: ReceivedRequest, basic) -> Answer:
         allowed = _ALLOWED_METHODS.get(req.path)
         if req.path == AUTHORIZE_PATH and req.environment != "production":
             allowed = None  # the login page exists for production only (OAuth is US production)
@@ -641,13 +426,13 @@ class FakeWalmart:
         return handlers[req.path](req, basic)
 
     @staticmethod
-    def _common_header_problem(req: ReceivedRequest) -> _Answer | None:
+    def _common_header_problem(req: ReceivedRequest) -> Answer | None:
         for name in ("WM_QOS.CORRELATION_ID", "WM_SVC.NAME"):
             if not (req.header(name) or "").strip():
                 return _bad_header(name, f"{name} set blank or null")
         return None
 
-    def _token(self, req: ReceivedRequest, basic) -> _Answer:
+    def _token(self, req: ReceivedRequest, basic) -> Answer:
         problem = self._common_header_problem(req)
         if problem:
             return problem
@@ -655,8 +440,8 @@ class FakeWalmart:
         if content_type != "application/x-www-form-urlencoded":
             return _error(415, "UNSUPPORTED_MEDIA_TYPE.GMP_GATEWAY_API", "Content-Type", "Unsupported Media Type",
                           "The token request body must be application/x-www-form-urlencoded.")
-        accept = (req.header("Accept") or "").strip() or "*/*"
-        json_q, xml_q = _media_quality(accept, "application/json"), _media_quality(accept, "application/xml")
+        accept = accept_ranges(req.header("Accept"))
+        json_q, xml_q = media_quality(accept, "application/json"), media_quality(accept, "application/xml")
         if json_q <= 0 and xml_q <= 0:
             return _not_acceptable()
         key = self._lookup_key(req.environment, basic)
@@ -678,7 +463,7 @@ class FakeWalmart:
                           f"grant_type {grant!r} is not supported" if grant else "grant_type is missing",
                           "One or more request parameters are invalid.")
         result = handlers[grant]()
-        if isinstance(result, _Answer):
+        if isinstance(result, Answer):
             return result
         if xml_q > json_q:
             # refreshToken is UNCONFIRMED: the spec's OAuthTokenDTO example shows only the three other fields.
@@ -686,8 +471,8 @@ class FakeWalmart:
                      "token_type": "tokenType", "expires_in": "expiresIn"}
             lines = "".join(f"    <{names[k]}>{v}</{names[k]}>\n" for k, v in result.items())
             xml = f'<OAuthTokenDTO xmlns="">\n{lines}</OAuthTokenDTO>'
-            return _Answer(200, xml.encode("utf-8"), {"Content-Type": "application/xml"})
-        return _json(200, result)
+            return xml_answer(200, xml)
+        return json_answer(200, result)
 
     def _grant_client_credentials(self, req: ReceivedRequest, key: _Key) -> dict:
         token, now = _new_token(), time.time()
@@ -695,7 +480,7 @@ class FakeWalmart:
             self._tokens[req.environment][token] = _Token(req.environment, key, now, now + key.token_lifetime)
         return {"access_token": token, "token_type": "Bearer", "expires_in": key.token_lifetime}
 
-    def _grant_authorization_code(self, req: ReceivedRequest, app: _App) -> dict | _Answer:
+    def _grant_authorization_code(self, req: ReceivedRequest, app: _App) -> dict | Answer:
         partner_id, problem = _seller_grant_request(req, "code", "redirect_uri")
         if problem:
             return problem
@@ -720,7 +505,7 @@ class FakeWalmart:
             self._refresh_tokens[refresh] = _Refresh(code.grant, now + self.refresh_token_lifetime)
             return self._issue_oauth_token(code.grant, now, refresh)
 
-    def _grant_refresh_token(self, req: ReceivedRequest, app: _App) -> dict | _Answer:
+    def _grant_refresh_token(self, req: ReceivedRequest, app: _App) -> dict | Answer:
         partner_id, problem = _seller_grant_request(req, "refresh_token")
         if problem:
             return problem
@@ -784,17 +569,17 @@ class FakeWalmart:
         separator = "&" if urlsplit(query["redirectUri"]).query else "?"
         return query["redirectUri"] + separator + urlencode(params)
 
-    def _authorize(self, req: ReceivedRequest, basic) -> _Answer:
+    def _authorize(self, req: ReceivedRequest, basic) -> Answer:
         try:
             app = self._check_authorize(req.query)
             seller_id = req.query.get("sellerId") or self.default_seller
             if not seller_id:
                 return self._login_page(req.query)
-            return _Answer(302, b"", {"Location": self._issue_code(app, req.query, seller_id)})
+            return Answer(302, b"", {"Location": self._issue_code(app, req.query, seller_id)})
         except ValueError as exc:
-            return _html(400, "Authorization request rejected", str(exc))
+            return html_message(400, "Authorization request rejected", str(exc))
 
-    def _login_page(self, query: dict) -> _Answer:
+    def _login_page(self, query: dict) -> Answer:
         """Several sellers and no default: a demo browser picks who logs in and approves."""
         with self._lock:
             sellers = list(self._sellers.values())
@@ -805,16 +590,16 @@ class FakeWalmart:
         page = (f"<html><head><title>Walmart seller login (fake)</title></head><body><h1>Approve app access</h1>"
                 f'<form method="get" action="{AUTHORIZE_PATH}">{hidden}<select name="sellerId">{options}</select>'
                 f'<button type="submit">Approve</button></form></body></html>')
-        return _Answer(200, page.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8"})
+        return html_answer(200, page)
 
     # calls made with an access token --------------------------------------------------------------
-    def _authenticate(self, req: ReceivedRequest, basic) -> tuple[_Token | None, _Answer | None]:
+    def _authenticate(self, req: ReceivedRequest, basic) -> tuple[_Token | None, Answer | None]:
         """The checks /v3/token/detail makes; business calls take the same headers (§3)."""
         problem = self._common_header_problem(req)
         if problem:
             return None, problem
-        accept = (req.header("Accept") or "").strip() or "*/*"
-        if _media_quality(accept, "application/json") <= 0:
+        accept = accept_ranges(req.header("Accept"))
+        if media_quality(accept, "application/json") <= 0:
             return None, _not_acceptable()
         token = (req.header("WM_SEC.ACCESS_TOKEN") or "").strip()
         if not token:
@@ -832,7 +617,7 @@ class FakeWalmart:
                 return None, _unauthorized()
         return record, None
 
-    def _detail(self, req: ReceivedRequest, basic) -> _Answer:
+    def _detail(self, req: ReceivedRequest, basic) -> Answer:
         record, problem = self._authenticate(req, basic)
         if problem:
             return problem
@@ -845,9 +630,9 @@ class FakeWalmart:
         channel_match = True if record.grant else record.key.is_channel_match
         if channel_match is not None:
             detail["is_channel_match"] = channel_match
-        return _json(200, detail)
+        return json_answer(200, detail)
 
-    def _list_items(self, req: ReceivedRequest, basic) -> _Answer:
+    def _list_items(self, req: ReceivedRequest, basic) -> Answer:
         record, problem = self._authenticate(req, basic)
         if problem:
             return problem
@@ -894,7 +679,7 @@ class FakeWalmart:
                 cursor = _new_cursor()
                 self._cursors[cursor] = (req.environment, owner, filters, start + limit)
                 body["nextCursor"] = cursor
-            return _json(200, body)
+            return json_answer(200, body)
 
     def _item_owner(self, record: _Token) -> str:
         if record.grant:
@@ -904,7 +689,7 @@ class FakeWalmart:
             return key.seller_id
         return key.client_id
 
-    def _partner_profile(self, req: ReceivedRequest, basic) -> _Answer:
+    def _partner_profile(self, req: ReceivedRequest, basic) -> Answer:
         record, problem = self._authenticate(req, basic)
         if problem:
             return problem
@@ -917,7 +702,7 @@ class FakeWalmart:
             partner_id = record.key.seller_id or str(10**8 + digest % (9 * 10**8))
             name = record.key.partner_name
         name = name or f"Seller {partner_id}"
-        return _json(200, {
+        return json_answer(200, {
             "partner": {
                 "partnerId": partner_id, "partnerName": name, "partnerDisplayName": name, "partnerStoreId": partner_id,
                 "businessRegNumber": "FAKE-TAX-ID-0000",  # sensitive in real life: present so tests can check it is never shown
@@ -940,16 +725,16 @@ class FakeWalmart:
             app = self._apps.get(basic[0])
         return app if app is not None and secrets.compare_digest(app.client_secret.encode(), basic[1].encode()) else None
 
-    def _rejection(self) -> _Answer:
+    def _rejection(self) -> Answer:
         style = self._rejection_style
         if style == "oauth":
-            return _json(401, {"error": "invalid_client", "error_description": "Bad client credentials"})
+            return json_answer(401, {"error": "invalid_client", "error_description": "Bad client credentials"})
         if style == "invalid_header":
             return _bad_header("Authorization", "Incorrect Authorization header")
         return _unauthorized()
 
 
-def _not_acceptable() -> _Answer:
+def _not_acceptable() -> Answer:
     return _error(406, "INVALID_ACCEPT_TYPE.GMP_GATEWAY_API", "Accept", "Not Acceptable",
                   "This endpoint answers in application/json (or application/xml for /v3/token).", category="APPLICATION")
 
