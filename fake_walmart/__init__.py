@@ -1,11 +1,27 @@
-"""Local stand-in for Walmart's Marketplace auth gateway, for tests and demo mode."""
-from fake_walmart.gateway import (
-    ENVIRONMENTS,
-    SCOPES,
-    FakeWalmart,
-    ReceivedRequest,
-    rate_limited_answer,
-    server_error_answer,
-)
+"""A fake Walmart Marketplace gateway for tests and demo mode: real HTTP on 127.0.0.1, strict about the wire format.
+
+Wire facts come from /work/shared/reference/walmart-api.md (sections 1, 2, 4, 6.4, 7, 10, 11). Anything the
+reference marks UNCONFIRMED is either configurable (rejection_style), left to queue_response, or picked with an
+"UNCONFIRMED" comment saying so.
+
+Where things live:
+  control.py       FakeWalmart, the control API tests use (set-up, settings, inspection, start/stop)
+  server.py        HTTP plumbing: servers, keep-alive, request capture (ReceivedRequest)
+  answers.py       Answer and its JSON/XML/HTML encodings, Accept negotiation
+  routes.py        path -> method and handler; a new Walmart area is a module plus a row here
+  state.py         what the gateway knows: keys, apps, sellers, grants, tokens, catalogues, settings
+  canned.py        answers queued by tests, ready-made 429 and 5xx answers
+  errors.py        the gateway error envelope and shared errors (401, 406, 404, 405, bad headers)
+  auth.py          who is calling: Basic credentials, access tokens, the headers every call needs
+  tokens.py        POST /v3/token: client_credentials, authorization_code, refresh_token
+  token_detail.py  GET /v3/token/detail
+  items.py         GET /v3/items
+  profile.py       GET /v3/settings/partnerprofile
+  oauth.py         GET /authorize, the seller's login and approval page (production only)
+"""
+from fake_walmart.canned import rate_limited_answer, server_error_answer
+from fake_walmart.control import FakeWalmart
+from fake_walmart.server import ReceivedRequest
+from fake_walmart.state import ENVIRONMENTS, SCOPES
 
 __all__ = ["ENVIRONMENTS", "SCOPES", "FakeWalmart", "ReceivedRequest", "rate_limited_answer", "server_error_answer"]

@@ -26,7 +26,9 @@ import sys
 import threading
 from pathlib import Path
 
-from fake_walmart.gateway import ENVIRONMENTS, REJECTION_STYLES, FakeWalmart
+from fake_walmart.auth import REJECTION_STYLES
+from fake_walmart.control import FakeWalmart
+from fake_walmart.state import ENVIRONMENTS
 
 
 def _each(path: Path, what: str, entries, add) -> int:
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     with gateway:
         for env in ENVIRONMENTS:
             print(f"{env}: {gateway.base_url(env)}", flush=True)
-        if gateway._apps:
+        if gateway.has_apps:
             print(f"authorize: {gateway.authorize_url()}", flush=True)
         print(f"{count} key(s) loaded; press Ctrl-C to stop.", flush=True)
         try:

@@ -6,6 +6,8 @@ from fake_walmart import FakeWalmart
 
 CID, SECRET = "c7291c6b-7290-4e4a-9b0e-1f2d3c4b5a69", "s3cr3t-Value_xyz"
 SB_CID, SB_SECRET = "0a1b2c3d-0000-4000-8000-123456789abc", "sandbox-secret"
+# An OAuth app and its seller for tests that meet them in passing (test_oauth.py has its own).
+APP_ID, APP_SECRET, REDIRECT, SELLER = "app-1", "app-secret", "http://localhost:8501/callback", "456782346"
 
 
 def basic(cid=CID, secret=SECRET):

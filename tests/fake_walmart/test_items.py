@@ -1,21 +1,13 @@
 """GET /v3/items (§10) and GET /v3/settings/partnerprofile (§11) on the fake gateway."""
 import base64
-import json
-import signal
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
 
-from fake_walmart.__main__ import main
-from tests.fake_walmart.conftest import CID, SB_CID, SB_SECRET, SECRET, basic
+from tests.fake_walmart.conftest import APP_ID, APP_SECRET, CID, REDIRECT, SB_CID, SB_SECRET, SECRET, SELLER, basic
 
-APP_ID, APP_SECRET, REDIRECT, SELLER = "app-1", "app-secret", "http://localhost:8501/callback", "456782346"
-ROOT = Path(__file__).resolve().parents[2]
 NOT_FOUND = {"code": "CONTENT_NOT_FOUND.GMP_ITEM_QUERY_API", "field": "404_NOT_FOUND",
              "description": "No Items found for the input parameters.", "info": "Requested content could not be found.",
              "severity": "INFO", "category": "APPLICATION", "causes": [], "errorIdentifiers": {}}
@@ -254,49 +246,3 @@ def test_partner_profile_for_an_oauth_token_and_its_auth(gw):
     assert body["partner"]["partnerId"] == SELLER and body["partner"]["partnerDisplayName"] == "Acme Outdoor"
     assert error_of(profile(gw, "bogus"), 401)["code"] == "UNAUTHORIZED.GMP_GATEWAY_API"
     assert error_of(profile(gw, token_for(gw), **{"WM_SVC.NAME": ""}), 400)["field"] == "WM_SVC.NAME"
-
-
-# command line ----------------------------------------------------------------------------------
-
-def test_command_line_loads_apps_sellers_and_items(tmp_path):
-    config = tmp_path / "fake.json"
-    config.write_text(json.dumps({
-        "keys": [{"environment": "production", "client_id": CID, "client_secret": SECRET, "partner_name": "Acme"}],
-        "apps": [{"client_id": APP_ID, "client_secret": APP_SECRET, "redirect_uri": REDIRECT}],
-        "sellers": [{"seller_id": SELLER, "partner_name": "Acme Outdoor"}],
-        "items": {"production": {CID: [{"sku": "A-1"}], SELLER: [{"sku": "B-1"}, {"sku": "B-2"}]}},
-    }))
-    process = subprocess.Popen([sys.executable, "-m", "fake_walmart", "--keys", str(config)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        urls = dict(process.stdout.readline().strip().split(": ", 1) for _ in range(3))
-        assert urls["authorize"] == urls["production"] + "/authorize"
-        response = requests.get(urls["authorize"], allow_redirects=False, timeout=5, params={
-            "responseType": "code", "clientId": APP_ID, "redirectUri": REDIRECT, "nonce": "n", "state": "s",
-            "clientType": "seller"})  # the only seller approves
-        assert response.status_code == 302 and f"sellerId={SELLER}" in response.headers["Location"]
-        token = requests.post(urls["production"] + "/v3/token", data="grant_type=client_credentials", timeout=5, headers={
-            "Authorization": basic(), "Content-Type": "application/x-www-form-urlencoded",
-            "WM_SVC.NAME": "t", "WM_QOS.CORRELATION_ID": "c"}).json()["access_token"]
-        listed = requests.get(urls["production"] + "/v3/items", timeout=5, headers={
-            "WM_SEC.ACCESS_TOKEN": token, "WM_SVC.NAME": "t", "WM_QOS.CORRELATION_ID": "c"})
-        assert [i["sku"] for i in listed.json()["ItemResponse"]] == ["A-1"]
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
-        process.stdout.close()
-        process.stderr.close()
-
-
-@pytest.mark.parametrize("content, words", [
-    ({"apps": [{"client_id": "a"}]}, "app #1"),
-    ({"sellers": [{"seller_id": "1", "scopes": {"item": "admin"}}]}, "seller #1"),
-    ({"items": {"production": {"x": [{"name": "no sku"}]}}}, "items for 'production'"),
-    ({"items": {"staging": {}}}, "items for 'staging'"),
-    ({"keyz": []}, "unknown section"),
-])
-def test_command_line_reports_bad_sections(tmp_path, capsys, content, words):
-    config = tmp_path / "fake.json"
-    config.write_text(json.dumps(content))
-    assert main(["--keys", str(config)]) == 2  # in-process: a subprocess per case is slow
-    assert words in capsys.readouterr().err
