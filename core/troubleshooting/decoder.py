@@ -17,6 +17,7 @@ from http import HTTPStatus
 
 from core.authorization.outcome import STATUS_TEXT, Status
 from core.troubleshooting.faq import Faq, FaqEntry, code_key, load_faq
+from core.troubleshooting.search import search
 from core.walmart.client import ErrorItem, parse_error_body
 
 
@@ -612,7 +613,7 @@ def explain(text: str, faq: Faq | None = None) -> Explanation:
     if meaning is None:
         if signals.statuses:  # our own check's status names, e.g. from the CLI's output
             return _explain_status(Status(signals.statuses[0]), faq, found)
-        matches = [m.entry for m in faq.search(text, limit=5)] or faq.overview()
+        matches = [m.entry for m in search(faq, text, limit=5)] or faq.overview()
         return Explanation(
             recognized=False,
             title="This error is not one we recognise",
