@@ -11,6 +11,7 @@ from core.errors import StoreConnectError
 from core.stores import registry as stores
 from core.troubleshooting import diagnosis
 from core.troubleshooting.decoder import explain
+from core.troubleshooting.decoder_table import DecoderTableError
 from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from core.troubleshooting.search import search
 from ui import context
@@ -146,8 +147,14 @@ with diagnose_tab:
 with decode_tab:
     text = st.text_area("Paste the error", key="error_text", height=140,
                         placeholder='for example: {"error":[{"code":"UNAUTHORIZED.GMP_GATEWAY_API", ...}]}, HTTP 429 or invalid_client')
+    result = None
     if text.strip():
-        result = explain(text, faq)
+        try:
+            result = explain(text, faq)
+        except DecoderTableError as problem:  # the decoder's data file is broken: say where, not a traceback
+            st.error(problem.message, icon=":material/error:")
+            st.info(problem.fix)
+    if result is not None:
         st.subheader(result.title)
         st.markdown(result.meaning)
         if result.found:

@@ -22,7 +22,7 @@ from core.stores.prechecks import FindingCode
 FAQ_PATH = DATA_DIR / "faq.toml"
 _REQUIRED = ("id", "topic", "question", "answer", "steps")
 _LISTS = ("keywords", "codes", "findings", "statuses")
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # the form of an id: lowercase words joined by dashes
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]*)\}")
 
 
@@ -155,7 +155,7 @@ def _entry(item: object, where: str, values: dict[str, str], fix: str) -> FaqEnt
     for name in ("id", "topic", "question", "answer"):
         if not isinstance(item[name], str) or not item[name].strip():
             raise FaqError(f"{where}: '{name}' must be non-empty text.", fix)
-    if not _ID.fullmatch(item["id"]):
+    if not SLUG.fullmatch(item["id"]):
         raise FaqError(f"{where}: the id must be lowercase letters, digits and dashes, like 'rate-limited'.", fix)
     lists = {name: item.get(name, []) for name in ("steps", *_LISTS)}
     for name, value in lists.items():

@@ -5,8 +5,8 @@ import pytest
 
 from core.authorization.outcome import Status
 from core.stores.prechecks import FindingCode
-from core.troubleshooting import decoder as error_decoder
 from core.troubleshooting import diagnosis
+from core.troubleshooting.decoder_table import load_decoder_table
 from core.troubleshooting.faq import FAQ_PATH, FaqError, code_key, faq_for, load_faq
 
 ISSUE_TOPICS = {  # issue 4 §1: each subject must have its own answer
@@ -79,12 +79,13 @@ def test_the_oauth_answers_have_their_own_topic_and_practical_steps(faq):
         assert words in move, words
 
 
-def test_answers_linked_from_code_exist(faq):
-    linked = set(diagnosis.FAQ_LINKS.values())
-    for meaning in vars(error_decoder).values():
-        if isinstance(meaning, error_decoder.Meaning):
-            linked |= {c.faq_id for c in meaning.causes if c.faq_id} | set(meaning.first) | set(meaning.also)
-    assert linked and not {entry_id for entry_id in linked if faq.get(entry_id) is None}
+def test_answers_linked_from_code_and_the_decoder_table_exist(faq):
+    from_code = set(diagnosis.FAQ_LINKS.values())
+    from_table = set()
+    for meaning in load_decoder_table().meanings.values():
+        from_table |= {c.faq_id for c in meaning.causes if c.faq_id} | set(meaning.first) | set(meaning.also)
+    assert from_code and from_table
+    assert not {entry_id for entry_id in from_code | from_table if faq.get(entry_id) is None}
 
 
 def test_lookup_by_code_ignores_the_service_suffix_and_case(faq):
