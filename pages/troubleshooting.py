@@ -11,7 +11,9 @@ from core.errors import StoreConnectError
 from core.stores import registry as stores
 from core.troubleshooting import diagnosis
 from core.troubleshooting.decoder import explain
+from core.troubleshooting.decoder_table import DecoderTableError
 from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
+from core.troubleshooting.search import search
 from ui import context
 from ui.status import badge, show_findings
 
@@ -100,14 +102,14 @@ with search_tab:
     if opened:
         show_entry(opened, expanded=True)
     if query.strip():
-        matches = [m.entry for m in faq.search(query) if m.entry is not opened]
+        matches = [m.entry for m in search(faq, query) if m.entry is not opened]
         if matches:
             st.caption(f"{len(matches)} answer(s), best match first. The address of this page keeps the search, so you can share it.")
             for number, entry in enumerate(matches):
                 show_entry(entry, expanded=number == 0 and opened is None)
         else:
             st.info("No answer matched those words. Try fewer or other words, or browse the topics below.")
-    if not query.strip() or not faq.search(query):
+    if not query.strip() or not search(faq, query):
         for topic, entries in faq.topics().items():
             st.subheader(topic)
             for entry in entries:
@@ -145,8 +147,14 @@ with diagnose_tab:
 with decode_tab:
     text = st.text_area("Paste the error", key="error_text", height=140,
                         placeholder='for example: {"error":[{"code":"UNAUTHORIZED.GMP_GATEWAY_API", ...}]}, HTTP 429 or invalid_client')
+    result = None
     if text.strip():
-        result = explain(text, faq)
+        try:
+            result = explain(text, faq)
+        except DecoderTableError as problem:  # the decoder's data file is broken: say where, not a traceback
+            st.error(problem.message, icon=":material/error:")
+            st.info(problem.fix)
+    if result is not None:
         st.subheader(result.title)
         st.markdown(result.meaning)
         if result.found:

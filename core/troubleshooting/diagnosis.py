@@ -19,7 +19,7 @@ from core.stores.credential import KeyPair, load_credential
 from core.stores.prechecks import Finding
 from core.stores.registry import find_store
 from core.troubleshooting.faq import Faq, faq_for
-from core.walmart.client import TOKEN_DETAIL_PATH, TOKEN_PATH
+from core.walmart.client import TOKEN_DETAIL_PATH, TOKEN_PATH, CallRecord
 from core.walmart.tokens import TokenCache
 
 ENVIRONMENTS = ("production", "sandbox")
@@ -53,7 +53,7 @@ class Step:
     next_step: str = ""
     faq_id: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {**vars(self), "state": str(self.state)}
 
 
@@ -82,7 +82,7 @@ class Diagnosis:
     def authorized(self) -> bool:
         return self.status == Status.authorized
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """JSON-safe. Holds neither the secret nor the Client ID (a swapped pair would put the secret there)."""
         return {
             "store": self.store,
@@ -135,11 +135,11 @@ def _other(environment: str) -> str:
     return "sandbox" if environment == "production" else "production"
 
 
-def _token_call(outcome: Outcome):
+def _token_call(outcome: Outcome) -> CallRecord | None:
     return next((call for call in outcome.calls if call.path == TOKEN_PATH), None)
 
 
-def _detail_call(outcome: Outcome):
+def _detail_call(outcome: Outcome) -> CallRecord | None:
     return next((call for call in reversed(outcome.calls) if call.path == TOKEN_DETAIL_PATH), None)
 
 
@@ -166,7 +166,7 @@ class _Builder:
         return self._diagnosis(env, env, outcome, steps, [outcome])
 
     def unsure(self, outcomes: dict[str, Outcome]) -> Diagnosis:
-        accepted = [env for env, o in outcomes.items() if _token_call(o) and _token_call(o).http_status == 200]
+        accepted = [env for env, o in outcomes.items() if (call := _token_call(o)) is not None and call.http_status == 200]
         if accepted:
             env = accepted[0]
         else:  # an environment that could not be asked might still be the right one: report that, not "rejected"

@@ -1,42 +1,29 @@
-"""The FAQ: data/faq.toml loaded and validated, searched with typo tolerance, looked up by code.
+"""The FAQ: data/faq.toml loaded and validated, its entries looked up by id, topic, code, finding and status.
 
 Staff edit the file without touching code, so every mistake in it is reported
 with the file and the entry, and the loaded copy follows the file's changes.
+Ranking entries against a query is search.py's job.
 """
 from __future__ import annotations
 
-import math
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from core.authorization.outcome import Status
-from core.config import DATA_DIR, DEFAULTS
+from core.config import DATA_DIR, DEFAULTS, Settings
 from core.errors import StoreConnectError
 from core.stores.prechecks import FindingCode
 
 FAQ_PATH = DATA_DIR / "faq.toml"
 _REQUIRED = ("id", "topic", "question", "answer", "steps")
 _LISTS = ("keywords", "codes", "findings", "statuses")
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # the form of an id: lowercase words joined by dashes
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_]*)\}")
-_WORD = re.compile(r"[a-z0-9]+(?:['._-][a-z0-9]+)*")
-# Words that say nothing about the subject; dropping them keeps "how do I ..." from matching everything.
-_STOPWORDS = frozenset(
-    "a an and are as at be but by can cannot do does for from has have how i if in is it its me my no not of on or "
-    "our should so that the their them there these they this to was we what when where which who why will with "
-    "you your".split()
-)
-# How much a word counts depending on where it is found: the question and keywords say what an entry is about.
-_FIELD_WEIGHTS = {"question": 1.0, "keywords": 1.0, "codes": 1.0, "topic": 0.8, "answer": 0.85, "steps": 0.7}
-_FUZZY_CUTOFF = 75  # below this, two words are different words, not a typo
-MIN_SCORE = 50.0
-MAX_TERMS = 40  # a whole pasted log must not make one search take seconds
 
 
 class FaqError(StoreConnectError):
@@ -55,14 +42,8 @@ class FaqEntry:
     findings: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | list[str]]:
         return {name: list(value) if isinstance(value, tuple) else value for name, value in vars(self).items()}
-
-
-@dataclass(frozen=True)
-class Match:
-    entry: FaqEntry
-    score: float  # 0-100
 
 
 def code_key(code: str) -> str:
@@ -74,41 +55,13 @@ def code_key(code: str) -> str:
     return code.casefold()
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
-
-
-def _unique(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-def _vocabulary(texts) -> list[str]:
-    words = set()
-    for text in texts:
-        for word in _words(text):
-            words.add(word)
-            words.update(part for part in re.split(r"['._-]", word) if part)  # "wm_qos.correlation_id" -> "correlation"
-    return sorted(words)
-
-
 class Faq:
-    def __init__(self, entries: list[FaqEntry], source: Path | None = None):
+    def __init__(self, entries: Iterable[FaqEntry], source: Path | None = None):
         self.entries = tuple(entries)
         self.source = source
         self._by_id = {entry.id: entry for entry in self.entries}
-        self._vocab = [
-            {
-                "question": _vocabulary([e.question]),
-                "keywords": _vocabulary(e.keywords),
-                "codes": _vocabulary([*e.codes, *e.findings, *e.statuses]),
-                "topic": _vocabulary([e.topic]),
-                "answer": _vocabulary([e.answer]),
-                "steps": _vocabulary(e.steps),
-            }
-            for e in self.entries
-        ]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[FaqEntry]:
         return iter(self.entries)
 
     def __len__(self) -> int:
@@ -138,50 +91,6 @@ class Faq:
         wanted = code_key(str(code))
         return [e for e in self.entries if any(code_key(c) == wanted for c in e.codes)]
 
-    def search(self, query: str, limit: int = 8, min_score: float = MIN_SCORE) -> list[Match]:
-        """Entries ranked by how well the query's words match, tolerating typos ("sandbx keys").
-
-        Each word counts by how rare it is among the entries (so "bundle" outweighs "seller"), and a
-        word no entry knows is left out rather than held against every entry.
-        """
-        query = (query or "").strip()
-        if not query:
-            return []
-        exact = self.get(query.casefold())
-        terms = _unique([w for w in _words(query) if w not in _STOPWORDS] or _words(query))[:MAX_TERMS]
-        table = [[max(weight * _term_score(term, vocab[name]) for name, weight in _FIELD_WEIGHTS.items()) for term in terms]
-                 for vocab in self._vocab]
-        rarity = []
-        for column in range(len(terms)):
-            found_in = sum(row[column] >= _FUZZY_CUTOFF for row in table)
-            rarity.append(math.log(1 + len(self.entries) / found_in) if found_in else 0.0)
-        total = sum(rarity)
-        scored = []
-        for position, (entry, row) in enumerate(zip(self.entries, table)):
-            if entry is exact:
-                score = 100.0
-            elif total:
-                phrase = fuzz.WRatio(query.casefold(), f"{entry.question} {' '.join(entry.keywords)}".casefold())
-                score = 0.8 * sum(r * s for r, s in zip(rarity, row)) / total + 0.2 * phrase
-            else:
-                continue
-            if score >= min_score:
-                scored.append((-score, position, Match(entry, round(score, 1))))
-        return [match for *_, match in sorted(scored, key=lambda item: item[:2])][:limit]
-
-
-def _term_score(term: str, vocab: list[str]) -> float:
-    if not vocab:
-        return 0.0
-    if term in vocab:
-        return 100.0
-    if len(term) >= 3 and any(word.startswith(term) for word in vocab):
-        return 90.0  # the start of a word, as people type it
-    if len(term) <= 3:
-        return 0.0  # too short to tell a typo from another word
-    found = process.extractOne(term, vocab, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
-    return float(found[1]) if found else 0.0
-
 
 # --- Loading -----------------------------------------------------------------------------------
 
@@ -204,7 +113,7 @@ def load_faq(path: Path | str = FAQ_PATH, deadline: date | None = None) -> Faq:
     return _load(str(path), stat.st_mtime_ns, stat.st_size, deadline)
 
 
-def faq_for(settings) -> Faq:
+def faq_for(settings: Settings) -> Faq:
     """The FAQ with the values of these settings filled in."""
     return load_faq(FAQ_PATH, settings.delegated_access_deadline)
 
@@ -232,7 +141,7 @@ def _load(path: str, _mtime_ns: int, _size: int, deadline: date) -> Faq:
     return Faq(entries, Path(path))
 
 
-def _entry(item, where: str, values: dict[str, str], fix: str) -> FaqEntry:
+def _entry(item: object, where: str, values: dict[str, str], fix: str) -> FaqEntry:
     if not isinstance(item, dict):
         raise FaqError(f"{where} is not a table of fields.", fix)
     if isinstance(item.get("id"), str):
@@ -246,7 +155,7 @@ def _entry(item, where: str, values: dict[str, str], fix: str) -> FaqEntry:
     for name in ("id", "topic", "question", "answer"):
         if not isinstance(item[name], str) or not item[name].strip():
             raise FaqError(f"{where}: '{name}' must be non-empty text.", fix)
-    if not _ID.fullmatch(item["id"]):
+    if not SLUG.fullmatch(item["id"]):
         raise FaqError(f"{where}: the id must be lowercase letters, digits and dashes, like 'rate-limited'.", fix)
     lists = {name: item.get(name, []) for name in ("steps", *_LISTS)}
     for name, value in lists.items():

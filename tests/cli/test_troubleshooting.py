@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck
 from core.stores import registry as stores
+from core.troubleshooting import decoder_table
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
 WRONG_SECRET = "a-wrong-secret-1234567890"
@@ -110,3 +111,12 @@ def test_explain_unknown_text_lists_the_closest_answers(cli):
 def test_explain_does_not_echo_a_pasted_secret(cli):
     code, out, _ = cli("explain", f"401 Authorization: Basic {CLIENT_SECRET}")
     assert code == 0 and "Walmart refused the keys" in out
+
+
+def test_explain_names_a_broken_decoder_file(cli, tmp_path, monkeypatch):
+    broken = tmp_path / "decoder.toml"
+    broken.write_text(decoder_table.DECODER_PATH.read_text(encoding="utf-8").replace('id = "forbidden"\n', 'id = "forbidden"\nstep = []\n'), encoding="utf-8")
+    monkeypatch.setattr(decoder_table, "DECODER_PATH", broken)
+    code, out, err = cli("explain", "403 FORBIDDEN.GMP_GATEWAY_API")
+    assert code == 2 and not out
+    assert str(broken) in err and "'forbidden'" in err and "unknown field(s): step" in err

@@ -7,6 +7,7 @@ from streamlit.testing.v1.element_tree import TextArea, TextInput
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck
 from core.stores import registry as stores
+from core.troubleshooting import decoder_table
 from core.troubleshooting.faq import load_faq
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 
@@ -154,6 +155,17 @@ def test_the_decoder_explains_an_error(page):
     text = markdown(at)
     assert "**Likely causes, most likely first**" in text and "1. The seller did not enable" in text
     assert FAQ.get("permissions-not-enabled").question in [e.label for e in at.expander]
+
+
+def test_a_broken_decoder_file_is_named_on_the_page(page, tmp_path, monkeypatch):
+    broken = tmp_path / "decoder.toml"
+    broken.write_text(decoder_table.DECODER_PATH.read_text(encoding="utf-8").replace('id = "forbidden"\n', 'id = "forbidden"\nstep = []\n'), encoding="utf-8")
+    monkeypatch.setattr(decoder_table, "DECODER_PATH", broken)
+    at = page.open()
+    at.text_area(key="error_text").input("403 FORBIDDEN.GMP_GATEWAY_API").run()
+    assert not at.exception, at.exception
+    assert any(str(broken) in e.value and "'forbidden'" in e.value and "unknown field" in e.value for e in at.error)
+    assert "The key lacks a permission" not in [s.value for s in at.subheader]
 
 
 def test_the_decoder_never_leaves_unknown_text_without_answers(page):
