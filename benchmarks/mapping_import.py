@@ -99,7 +99,7 @@ def _prepared_database(directory: Path, catalog_csv: Path, name: str):
     return engine, store_id, path
 
 
-def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tuple[float, float], dict]:
+def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tuple[float, float], dict[str, int]]:
     """(wall-clock seconds, CPU seconds of this process), and the plan's counts."""
     from core.access import local_operator
     from core.db.engine import session_scope
@@ -147,7 +147,7 @@ def run_database_floor(directory: Path, catalog_csv: Path, mappings_csv: Path) -
     engine, store_id, path = _prepared_database(directory, catalog_csv, "floor")
     engine.dispose()
     frame = pd.read_csv(mappings_csv, dtype=str, keep_default_na=False)
-    components = []
+    components: list[tuple[str, str, int]] = []
     for platform, system, quantity in frame.itertuples(index=False, name=None):
         if "*" in system:
             components.extend((platform, part.split("*")[0], int(part.split("*")[1])) for part in system.split("+"))
@@ -233,7 +233,7 @@ def main() -> None:
         catalog_csv, mappings_csv = generate(directory, args.rows)
         size_mb = mappings_csv.stat().st_size / 1_048_576
         ours, baseline, floor = [], [], []
-        counts = {}
+        counts: dict[str, int] = {}
         for _ in range(args.repeat):  # interleaved, so a busy moment hurts all three alike
             seconds, counts = run_ours(directory, catalog_csv, mappings_csv)
             ours.append(seconds)

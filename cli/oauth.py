@@ -5,7 +5,7 @@ from cli.main import EXIT_OK, print_json
 from cli.stores import read_secret
 from core.access import cli_actor
 from core.db.engine import session_scope
-from core.db.models import utc_now
+from core.db.models import saved_id, utc_now
 from core.oauth import connect as oauth
 from core.stores import registry as stores
 
@@ -49,7 +49,7 @@ def _complete(args, runtime) -> int:
 def _confirm(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
         store = stores.find_store(session, args.store)
-        oauth.confirm_switch(session, store.id, actor=cli_actor())
+        oauth.confirm_switch(session, saved_id(store), actor=cli_actor())
     print(f"{args.store} now uses OAuth seller authorization; its old keys were wiped.")
     return EXIT_OK
 

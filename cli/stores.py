@@ -17,6 +17,7 @@ from core.access import cli_actor
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
+from core.db.models import saved_id
 from core.errors import ValidationFailed
 from core.stores import registry as stores
 
@@ -41,13 +42,21 @@ def _print_store(view: stores.StoreView) -> None:
     print(f"{view.name}  [{view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
 
 
+def _print_saved(what: str, view: stores.StoreView, as_json: bool) -> None:
+    if as_json:
+        print_json(view.to_dict())
+    else:
+        print(what, end=" ")
+        _print_store(view)
+
+
 def _add(args, runtime) -> int:
     secret = read_secret(args.secret_env)
     with session_scope(runtime.engine) as session:
         view = stores.add_store(
             session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes
         )
-    print_json(view.to_dict()) if args.json else (print("Added:", end=" "), _print_store(view))
+    _print_saved("Added:", view, args.json)
     return EXIT_OK
 
 
@@ -77,7 +86,7 @@ def _edit(args, runtime) -> int:
         )
         if args.replace_secret:
             view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env), client_id=args.client_id)
-    print_json(view.to_dict()) if args.json else (print("Saved:", end=" "), _print_store(view))
+    _print_saved("Saved:", view, args.json)
     return EXIT_OK
 
 
@@ -100,7 +109,7 @@ def _check(args, runtime) -> int:
         results = fleet.check_due(runtime, interval, workers=args.workers)
     else:
         with session_scope(runtime.engine) as session:
-            ids = fleet.enabled_store_ids(session) if args.all else [stores.find_store(session, name).id for name in args.stores]
+            ids = fleet.enabled_store_ids(session) if args.all else [saved_id(stores.find_store(session, name)) for name in args.stores]
         results = fleet.check_many(runtime, ids, workers=args.workers)
     statuses = []
     if args.json:

@@ -13,6 +13,7 @@ from core.access import Actor, Role
 from core.authorization import check as authorization
 from core.config import load_settings
 from core.db.engine import session_scope
+from core.db.models import saved_id
 from core.mapping.imports import import_mappings
 from core.oauth import connect as oauth
 from core.runtime import open_runtime
@@ -75,7 +76,7 @@ def seed(gateway, env: dict, fresh: bool = True) -> str:
         oauth.save_app_secret(session, runtime.vault, runtime.settings, APP_SECRET, actor=DEMO)
         catalog.import_catalog(session, _csv(["System SKU", "Product name"], [list(p) for p in PRODUCTS]), "demo-catalog.csv", actor=DEMO)
     with session_scope(runtime.engine) as session:
-        acme = stores.find_store(session, "Acme Outdoor").id
+        acme = saved_id(stores.find_store(session, "Acme Outdoor"))
         rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _) in enumerate(PRODUCTS[:12], start=1)]
         rows += [["WM-BUNDLE-CAMP", "SKU-0001", 1], ["WM-BUNDLE-CAMP", "SKU-0002", 2], ["WM-3PACK-SOCKS", "SKU-0005", 3]]
         import_mappings(session, acme, _csv(["Platform SKU", "System SKU", "Quantity"], rows), "demo-mappings.csv", actor=DEMO)

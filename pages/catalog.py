@@ -78,7 +78,7 @@ templates(catalog.catalog_template, "catalog-template", "catalog_template")
 uploaded = st.file_uploader("Product file", type=["csv", "xlsx", "xls"], key=f"catalog_file_{state.get('catalog_file_version', 0)}",
                             max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
 result = preview(uploaded) if uploaded is not None else None
-if result is not None:
+if uploaded is not None and result is not None:
     figures = st.columns(3)
     figures[0].metric("To add", f"{len(result.added):,}")
     figures[1].metric("To update", f"{len(result.updated):,}")

@@ -1,4 +1,6 @@
 """Connect with Walmart: OAuth seller authorization and the move off delegated keys."""
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -79,7 +81,7 @@ if delegated:
                     st.rerun()
                 if actions[1].button("Switch to OAuth and wipe the old keys", key=f"switch_{row.store_id}", type="primary",
                                      disabled=not row.pending_verified):
-                    if run_action(runtime.engine, lambda s, sid=row.store_id: oauth.confirm_switch(s, sid, actor=actor()), f"{row.name} now uses OAuth."):
+                    if run_action(runtime.engine, partial(oauth.confirm_switch, store_id=row.store_id, actor=actor()), f"{row.name} now uses OAuth."):
                         st.rerun()
 elif rows:
     st.success("Every store uses OAuth seller authorization.", icon=":material/check:")

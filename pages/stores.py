@@ -94,13 +94,13 @@ filters = st.columns([2, 2, 1])
 search = filters[0].text_input("Search stores", key="store_search", placeholder="Store name")
 chosen_statuses = filters[1].multiselect("Status", list(BADGES), format_func=badge_text, key="status_filter")
 environment = filters[2].selectbox("Environment", ["", "production", "sandbox"], format_func=lambda e: e or "All", key="environment_filter")
-selection = {"statuses": chosen_statuses or None, "environment": environment or None, "search": search or None}
 with session_scope(runtime.engine) as session:
-    matching = history.count_stores(session, **selection)
+    matching = history.count_stores(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None)
 pages = max(1, math.ceil(matching / PAGE_SIZE))
 page = st.pagination(pages, key="store_page") if pages > 1 else 1
 with session_scope(runtime.engine) as session:
-    rows = history.store_table(session, **selection, offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    rows = history.store_table(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,
+                               offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
 table = st.empty()
 
@@ -156,8 +156,8 @@ with session_scope(runtime.engine) as session:
             options[state["detail_store"]] = stores.get_store(session, state["detail_store"]).name
         except NotFound:
             del state["detail_store"]
-if options:
-    chosen_id = st.selectbox("Store", list(options), format_func=options.get, key="detail_store")
+chosen_id = st.selectbox("Store", list(options), format_func=lambda store_id: options[store_id], key="detail_store") if options else None
+if chosen_id is not None:
     with session_scope(runtime.engine) as session:
         chosen = stores.get_store(session, chosen_id)
     store_detail.show(runtime, chosen)

@@ -84,10 +84,10 @@ def changes_table(changes: mapping.ChangeSet, labels: dict, now: str, after: str
 
 def _apply(runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
     state = st.session_state
-    ok, _ = attempt(runtime.engine, lambda session: mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard),
+    done = attempt(runtime.engine, lambda session: mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard),
                     conflict_fix="A new preview was made from the same file: check it, then apply again.",
                     forget=(PLAN,))  # the next run makes a new preview from the same file
-    if not ok:
+    if done is None:
         return
     state.pop(PLAN, None)
     state.pop("mapping_grid", None)  # the grid shows the imported mappings

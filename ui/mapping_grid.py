@@ -152,11 +152,12 @@ def _save(runtime, store_id: int, grid: Grid, positions: list[int], discard: boo
     rows = _with_edits(grid, positions)
     skipped = _untouched_prefill(grid, rows)
     saving = rows[~skipped].reset_index(drop=True)
-    ok, result = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED]], actor=actor(), discard_invalid=discard),
+    done = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED]], actor=actor(), discard_invalid=discard),
                          conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
-    if not ok:
+    if done is None:
         return
+    result = done.result
     if result.saved:
         state.pop(GRID, None)
         left = rows.loc[skipped, "platform_sku"].nunique()

@@ -1,20 +1,35 @@
 """How statuses and findings look on screen."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
 import streamlit as st
 
 from core.stores.prechecks import Finding
 
-BADGES = {
-    "authorized": ("Authorized", "green", ":material/check_circle:"),
-    "missing_permissions": ("Missing permissions", "orange", ":material/warning:"),
-    "rejected": ("Rejected", "red", ":material/block:"),
-    "wrong_environment": ("Wrong environment", "red", ":material/swap_horiz:"),
-    "invalid_input": ("Invalid keys", "red", ":material/error:"),
-    "rate_limited": ("Rate limited", "blue", ":material/hourglass_top:"),
-    "unreachable": ("Walmart unreachable", "gray", ":material/cloud_off:"),
-    "reconnect_required": ("Re-connect needed", "red", ":material/link_off:"),
-    "never_checked": ("Not checked yet", "gray", ":material/radio_button_unchecked:"),
+if TYPE_CHECKING:
+    import pandas as pd
+    from pandas.io.formats.style import Styler
+
+Colour = Literal["green", "orange", "red", "blue", "gray"]
+
+
+class Badge(NamedTuple):
+    label: str
+    colour: Colour
+    icon: str | None
+
+
+BADGES: dict[str, Badge] = {
+    "authorized": Badge("Authorized", "green", ":material/check_circle:"),
+    "missing_permissions": Badge("Missing permissions", "orange", ":material/warning:"),
+    "rejected": Badge("Rejected", "red", ":material/block:"),
+    "wrong_environment": Badge("Wrong environment", "red", ":material/swap_horiz:"),
+    "invalid_input": Badge("Invalid keys", "red", ":material/error:"),
+    "rate_limited": Badge("Rate limited", "blue", ":material/hourglass_top:"),
+    "unreachable": Badge("Walmart unreachable", "gray", ":material/cloud_off:"),
+    "reconnect_required": Badge("Re-connect needed", "red", ":material/link_off:"),
+    "never_checked": Badge("Not checked yet", "gray", ":material/radio_button_unchecked:"),
 }
 
 _CELL_STYLES = {
@@ -28,16 +43,16 @@ _BY_LABEL = {label: colour for label, colour, _ in BADGES.values()}
 
 
 def badge_text(status: str) -> str:
-    return BADGES.get(status, (status, "gray", ""))[0]
+    return BADGES.get(status, Badge(status, "gray", None)).label
 
 
-def style_status_column(frame, column: str = "Status"):
+def style_status_column(frame: pd.DataFrame, column: str = "Status") -> Styler:
     """Colour the status cells of a read-only table (emoji are not in every browser's fonts)."""
     return frame.style.map(lambda label: _CELL_STYLES[_BY_LABEL.get(label, "gray")], subset=[column])
 
 
 def badge(status: str) -> None:
-    label, colour, icon = BADGES.get(status, (status, "gray", None))
+    label, colour, icon = BADGES.get(status, Badge(status, "gray", None))
     st.badge(label, color=colour, icon=icon)
 
 

@@ -9,6 +9,7 @@ from core.authorization import alerts as events
 from core.authorization import check as authorization
 from core.authorization import history
 from core.authorization.outcome import STATUS_TEXT, Status
+from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, utc_now
 from core.stores import registry as stores
@@ -21,7 +22,7 @@ from ui.status import badge, badge_text, show_findings, style_status_column
 FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
 
 
-def permission_matrix(scopes: list[dict]) -> None:
+def permission_matrix(scopes: list[ScopeDict]) -> None:
     st.markdown("**Permissions: granted against required**")
     matrix = pd.DataFrame(scopes).rename(columns={"scope": "Scope", "granted": "Granted", "required": "Required", "ok": "OK"})
     matrix["Required"] = matrix["Required"].replace("", "not required")

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import pandas as pd
-from sqlalchemy import delete, func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, delete, func, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from core.authorization.alerts import AlertPolicy, record_change
 from core.authorization.outcome import NEVER_CHECKED, Outcome, Status
+from core.authorization.scopes import ScopeDict
 from core.config import Settings
-from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, utc_now
+from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, saved_id, utc_now
 from core.stores.credential import refresh_token_days_left, refresh_token_expiring
 
 
@@ -66,7 +69,7 @@ def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolic
 
 def recent_checks(session: Session, store_id: int, limit: int = 50) -> list[AuthorizationCheck]:
     query = select(AuthorizationCheck).where(AuthorizationCheck.store_id == store_id)
-    return list(session.exec(query.order_by(AuthorizationCheck.checked_at.desc(), AuthorizationCheck.id.desc()).limit(limit)).all())
+    return list(session.exec(query.order_by(col(AuthorizationCheck.checked_at).desc(), col(AuthorizationCheck.id).desc()).limit(limit)).all())
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,29 @@ class Health:
         return json.loads(self.row.missing_json) if self.row else []
 
     @property
-    def scopes(self) -> list[dict]:
-        return json.loads(self.row.scopes_json) if self.row else []
+    def scopes(self) -> list[ScopeDict]:
+        scopes: list[ScopeDict] = json.loads(self.row.scopes_json) if self.row else []
+        return scopes
 
-    def __getattr__(self, name):  # checked_at, last_success_at, failing_since, summary, ...
-        if name == "row":
-            raise AttributeError(name)
-        return getattr(self.row, name) if self.row is not None else None
+    @property
+    def summary(self) -> str:
+        return self.row.summary if self.row else ""
+
+    @property
+    def correlation_ids(self) -> str:
+        return self.row.correlation_ids if self.row else ""
+
+    @property
+    def checked_at(self) -> datetime | None:
+        return self.row.checked_at if self.row else None
+
+    @property
+    def last_success_at(self) -> datetime | None:
+        return self.row.last_success_at if self.row else None
+
+    @property
+    def failing_since(self) -> datetime | None:
+        return self.row.failing_since if self.row else None
 
 
 UNCHECKED = Health(None)  # the health of a store that was never checked
@@ -99,7 +118,7 @@ UNCHECKED = Health(None)  # the health of a store that was never checked
 def health_by_store(session: Session, store_ids: list[int] | None = None) -> dict[int, Health]:
     query = select(StoreHealth)
     if store_ids is not None:
-        query = query.where(StoreHealth.store_id.in_(store_ids))
+        query = query.where(col(StoreHealth.store_id).in_(store_ids))
     return {row.store_id: Health(row) for row in session.exec(query).all()}
 
 
@@ -120,15 +139,18 @@ class StoreRow:
     key_saved_at: datetime | None
     credential_kind: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _filtered(query, statuses: list[str] | None, environment: str | None, search: str | None):
+_Query = TypeVar("_Query", Select[Store, StoreHealth, Credential], SelectOfScalar[int])
+
+
+def _filtered(query: _Query, statuses: list[str] | None, environment: str | None, search: str | None) -> _Query:
     if statuses:
-        conditions = [StoreHealth.status.in_([s for s in statuses if s != NEVER_CHECKED])]
+        conditions: list[ColumnElement[bool]] = [col(StoreHealth.status).in_([s for s in statuses if s != NEVER_CHECKED])]
         if NEVER_CHECKED in statuses:
-            conditions.append(StoreHealth.status.is_(None))
+            conditions.append(col(StoreHealth.status).is_(None))
         query = query.where(or_(*conditions))
     if environment:
         query = query.where(Store.environment == environment)
@@ -147,13 +169,13 @@ def store_table(
     limit: int = 50,
 ) -> list[StoreRow]:
     """One page of stores with their health, by name."""
-    base = select(Store, StoreHealth, Credential).join(StoreHealth, StoreHealth.store_id == Store.id, isouter=True)
-    base = base.join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"), isouter=True)
+    base = select(Store, StoreHealth, Credential).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
+    base = base.join(Credential, (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active), isouter=True)
     base = _filtered(base, statuses, environment, search)
-    page = session.exec(base.order_by(func.lower(Store.name), Store.id).offset(offset).limit(limit)).all()
+    page = session.exec(base.order_by(func.lower(Store.name), col(Store.id)).offset(offset).limit(limit)).all()
     rows = [
         StoreRow(
-            id=store.id,
+            id=saved_id(store),
             name=store.name,
             environment=store.environment,
             enabled=store.enabled,
@@ -173,13 +195,13 @@ def store_table(
 
 
 def count_stores(session: Session, *, statuses: list[str] | None = None, environment: str | None = None, search: str | None = None) -> int:
-    query = select(func.count(Store.id)).join(StoreHealth, StoreHealth.store_id == Store.id, isouter=True)
+    query = select(func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
     return session.exec(_filtered(query, statuses, environment, search)).one()
 
 
 def status_counts(session: Session) -> dict[str, int]:
     """Stores per current status, `never_checked` included; and `total`."""
-    query = select(StoreHealth.status, func.count(Store.id)).join(StoreHealth, StoreHealth.store_id == Store.id, isouter=True)
+    query = select(StoreHealth.status, func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
     counts = {status or NEVER_CHECKED: number for status, number in session.exec(query.group_by(StoreHealth.status)).all()}
     counts["total"] = sum(counts.values())
     return counts
@@ -200,7 +222,7 @@ def timeline(session: Session, store_id: int, limit: int = 2000) -> list[Segment
     rows = session.exec(
         select(AuthorizationCheck.status, AuthorizationCheck.checked_at)
         .where(AuthorizationCheck.store_id == store_id)
-        .order_by(AuthorizationCheck.checked_at.desc(), AuthorizationCheck.id.desc())
+        .order_by(col(AuthorizationCheck.checked_at).desc(), col(AuthorizationCheck.id).desc())
         .limit(limit)
     ).all()
     segments: list[Segment] = []
@@ -241,7 +263,7 @@ def deadlines(session: Session, settings: Settings, today: date | None = None) -
     today = today or utc_now().date()
     rows = session.exec(
         select(Store.name, Credential.kind, Credential.secret_set_at, Credential.secret_expires_at)
-        .join(Credential, (Credential.store_id == Store.id) & (Credential.state == CredentialState.active))
+        .join(Credential, (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active))
     ).all()
     old = sorted(
         ((name, (today - saved.date()).days) for name, kind, saved, _ in rows
@@ -267,6 +289,6 @@ def deadlines(session: Session, settings: Settings, today: date | None = None) -
 def prune_history(session: Session, retention_days: int) -> int:
     """Delete checks and events older than the retention; the current health is kept apart."""
     cutoff = utc_now() - timedelta(days=retention_days)
-    removed = session.execute(delete(AuthorizationCheck).where(AuthorizationCheck.checked_at < cutoff)).rowcount or 0
-    session.execute(delete(StatusEvent).where(StatusEvent.at < cutoff))
+    removed = session.exec(delete(AuthorizationCheck).where(col(AuthorizationCheck.checked_at) < cutoff)).rowcount or 0
+    session.exec(delete(StatusEvent).where(col(StatusEvent.at) < cutoff))
     return removed
