@@ -32,11 +32,15 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
+
+if TYPE_CHECKING:  # core and SQLAlchemy are loaded where measured runs use them
+    from sqlalchemy.engine import Engine
 
 CATALOG_SIZE = 20_000
 BUNDLE_SHARE = 0.10
@@ -75,11 +79,11 @@ def generate(directory: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
     return catalog, mappings
 
 
-def _prepared_database(directory: Path, catalog_csv: Path, name: str):
+def _prepared_database(directory: Path, catalog_csv: Path, name: str) -> tuple[Engine, int, Path]:
     from core import catalog
     from core.access import local_operator
     from core.db.engine import init_db, make_engine, session_scope
-    from core.db.models import Store
+    from core.db.models import Store, saved_id
 
     path = directory / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
@@ -94,7 +98,7 @@ def _prepared_database(directory: Path, catalog_csv: Path, name: str):
         store = Store(name="Benchmark store")
         session.add(store)
         session.flush()
-        store_id = store.id
+        store_id = saved_id(store)
         catalog.import_catalog(session, catalog_csv.read_bytes(), catalog_csv.name, actor=local_operator())
     return engine, store_id, path
 

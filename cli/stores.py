@@ -5,6 +5,7 @@ flag, so it cannot end up in shell history or the process list.
 """
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
@@ -12,13 +13,14 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, print_json
 from core.access import cli_actor
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import saved_id
 from core.errors import ValidationFailed
+from core.runtime import Runtime
 from core.stores import registry as stores
 
 SECRET_ENV_DEFAULT = "WALMART_CLIENT_SECRET"
@@ -50,7 +52,7 @@ def _print_saved(what: str, view: stores.StoreView, as_json: bool) -> None:
         _print_store(view)
 
 
-def _add(args, runtime) -> int:
+def _add(args: argparse.Namespace, runtime: Runtime) -> int:
     secret = read_secret(args.secret_env)
     with session_scope(runtime.engine) as session:
         view = stores.add_store(
@@ -60,7 +62,7 @@ def _add(args, runtime) -> int:
     return EXIT_OK
 
 
-def _list(args, runtime) -> int:
+def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         rows = history.store_table(session, limit=1_000_000)
         views = {view.id: view for view in stores.list_stores(session)}
@@ -77,7 +79,7 @@ def _list(args, runtime) -> int:
     return EXIT_OK
 
 
-def _edit(args, runtime) -> int:
+def _edit(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         enabled = True if args.enable else False if args.disable else None
         view = stores.edit_store(
@@ -90,7 +92,7 @@ def _edit(args, runtime) -> int:
     return EXIT_OK
 
 
-def _remove(args, runtime) -> int:
+def _remove(args: argparse.Namespace, runtime: Runtime) -> int:
     if not args.yes:
         print("Deleting a store also deletes its keys, check history and mappings. Add --yes to confirm.", file=sys.stderr)
         return EXIT_USAGE
@@ -100,7 +102,7 @@ def _remove(args, runtime) -> int:
     return EXIT_OK
 
 
-def _check(args, runtime) -> int:
+def _check(args: argparse.Namespace, runtime: Runtime) -> int:
     if bool(args.stores) + args.all + args.due != 1:
         print("Name the stores to check, or use --all or --due (only one of them).", file=sys.stderr)
         return EXIT_USAGE
@@ -132,12 +134,12 @@ def _check(args, runtime) -> int:
     return EXIT_OK if all(status == Status.authorized for status in statuses) else EXIT_NOT_ALL_AUTHORIZED
 
 
-def _keygen(args, runtime) -> int:
+def _keygen(args: argparse.Namespace, runtime: Runtime) -> int:
     print(Fernet.generate_key().decode())
     return EXIT_OK
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: Subparsers) -> None:
     keygen = subparsers.add_parser("keygen", help="print a new encryption key for STORE_CONNECT_SECRET_KEY")
     keygen.set_defaults(handler=_keygen)
 

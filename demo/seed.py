@@ -18,6 +18,7 @@ from core.mapping.imports import import_mappings
 from core.oauth import connect as oauth
 from core.runtime import open_runtime
 from core.stores import registry as stores
+from fake_walmart import FakeWalmart
 
 DEMO = Actor("demo seed", Role.admin, "local")
 APP_ID, APP_SECRET = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Demo-app-secret_0123456789abcdefghijklmn"
@@ -52,7 +53,7 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def seed(gateway, env: dict, fresh: bool = True) -> str:
+def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     gateway.register_app(APP_ID, APP_SECRET, env["WALMART_OAUTH_REDIRECT_URI"])
     gateway.add_seller("100200300", partner_name="Harbor Tools LLC")
     gateway.add_seller("100200400", partner_name="Grove Home Inc")

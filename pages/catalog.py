@@ -4,6 +4,7 @@ from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core import catalog
 from core.access import Permission
@@ -51,7 +52,7 @@ else:
     st.caption(f"{found.total:,} of {size:,} product(s) match; page {min(number, pages)} of {pages}.")
 
 
-def preview(uploaded) -> catalog.CatalogImportResult | None:
+def preview(uploaded: UploadedFile) -> catalog.CatalogImportResult | None:
     """The dry run for this file, made once and kept until the file changes."""
     kept = state.get(PREVIEW)
     if kept and kept[0] == uploaded.file_id:

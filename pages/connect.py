@@ -55,7 +55,7 @@ cols[1].metric("Stores on OAuth", len(connected))
 cols[2].metric("Days until delegated keys stop", days_left, help=f"DELEGATED_ACCESS_DEADLINE: {settings.delegated_access_deadline:%d %b %Y}")
 
 
-def show_link(link) -> None:
+def show_link(link: oauth.ConnectLink) -> None:
     st.link_button("Open Walmart's Connect page", link.url, icon=":material/open_in_new:")
     st.caption(f"Or send the seller this link. It works once, until {link.expires_at:%H:%M} UTC.")
     st.code(link.url, language=None)

@@ -3,6 +3,7 @@ import math
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from core.access import Permission
 from core.authorization import fleet, history, outcome
@@ -51,7 +52,7 @@ def add_store_form() -> None:
         if not findings and client_id and client_secret:
             st.success("The keys look well-formed. Save, then check them against Walmart.", icon=":material/check:")
     if st.button("Save store", type="primary", key="add_store"):
-        def add(session):
+        def add(session: Session) -> None:
             state["show_store"] = stores.add_store(
                 session, runtime.vault, actor=actor(), name=name, environment=environment, client_id=client_id, client_secret=client_secret, notes=notes
             ).id
@@ -105,7 +106,7 @@ with session_scope(runtime.engine) as session:
 table = st.empty()
 
 
-def render_table(rows) -> None:
+def render_table(rows: list[history.StoreRow]) -> None:
     table.dataframe(
         style_status_column(pd.DataFrame(
             {

@@ -3,6 +3,8 @@
 Nothing pasted here is saved, and the secret is never shown back: the key form
 clears itself on submit and only the diagnosis (which holds no secret) is kept.
 """
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -76,7 +78,7 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
         st.caption(f"Correlation IDs for a Walmart support ticket: {', '.join(result.correlation_ids)}")
 
 
-def run_diagnosis(action) -> None:
+def run_diagnosis(action: Callable[[], diagnosis.Diagnosis]) -> None:
     try:
         with st.spinner("Asking Walmart…"):
             state["diagnosis"] = action()

@@ -8,6 +8,7 @@ from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from core.mapping import clone as mapping_clone
 from core.mapping.repository import ClonePolicy, Status
+from core.runtime import Runtime
 from ui.actions import attempt
 from ui.identity import actor
 from ui.mapping_files import changes_table
@@ -20,7 +21,7 @@ POLICIES = {
 WHAT = {Status.added: "Add", Status.changed: "Overwrite", Status.skipped: "Keep this store's"}
 
 
-def _apply(runtime, plan: mapping_clone.ClonePlan) -> None:
+def _apply(runtime: Runtime, plan: mapping_clone.ClonePlan) -> None:
     state = st.session_state
     done = attempt(runtime.engine, lambda session: mapping_clone.apply_clone(session, plan, actor=actor()),
                          conflict_fix="Press Preview again to see what a clone would do now, then apply.", forget=(PREVIEW,))
@@ -33,7 +34,7 @@ def _apply(runtime, plan: mapping_clone.ClonePlan) -> None:
     st.rerun()
 
 
-def clone_section(runtime, store_id: int, stores: dict[int, str]) -> None:
+def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> None:
     state = st.session_state
     others = [other for other in stores if other != store_id]
     if not others:

@@ -12,6 +12,7 @@ from core.authorization.outcome import STATUS_TEXT, Status
 from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, utc_now
+from core.runtime import Runtime
 from core.stores import registry as stores
 from core.stores.credential import refresh_token_days_left, refresh_token_expiring
 from core.stores.prechecks import precheck
@@ -35,7 +36,7 @@ def permission_matrix(scopes: list[ScopeDict]) -> None:
     )
 
 
-def history_tables(runtime, store_id: int) -> None:
+def history_tables(runtime: Runtime, store_id: int) -> None:
     with session_scope(runtime.engine) as session:
         streaks = history.timeline(session, store_id, limit=500)
         past = history.recent_checks(session, store_id, limit=20)
@@ -78,7 +79,7 @@ def history_tables(runtime, store_id: int) -> None:
             )
 
 
-def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> None:
+def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: int) -> None:
     state = st.session_state
     form_version = state.get("form_version", 0)
     with st.expander("Edit, replace secret, disable or delete"):
@@ -114,7 +115,7 @@ def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> No
                 st.rerun()
 
 
-def show(runtime, chosen: stores.StoreView) -> None:
+def show(runtime: Runtime, chosen: stores.StoreView) -> None:
     state = st.session_state
     with session_scope(runtime.engine) as session:
         item = history.health_by_store(session, [chosen.id]).get(chosen.id, history.UNCHECKED)

@@ -1,7 +1,7 @@
 """A store's listings on Walmart (Get All Items, walmart-api.md §10) and which of them are not mapped yet.
 
-    report = find_unmapped(session, runtime, store_id)   # pages through /v3/items with the store's token
-    report.unmapped                                        # listings whose SKU has no mapping in this store
+    report = find_unmapped(runtime, store_id)   # pages through /v3/items with the store's token
+    report.unmapped                               # listings whose SKU has no mapping in this store
 
 Paging follows §10.3: cursor `*` first, then each answer's nextCursor, 50 a page.
 It stops when the cursor is missing or empty, a page is empty, Walmart answers 404
@@ -20,10 +20,11 @@ from core.authorization.check import access_token_for
 from core.errors import StoreConnectError
 from core.mapping.repository import mapped_platform_skus, store_mapping_version
 from core.mapping.rules import EXPORT_HEADER
+from core.runtime import Runtime
 from core.spreadsheets.table import write_table
-from core.stores.credential import load_credential
+from core.stores.credential import StoreCredential, load_credential
 from core.stores.registry import find_store
-from core.walmart.client import CallRecord, ErrorKind, Token, WalmartClient, WalmartError
+from core.walmart.client import CallRecord, ErrorKind, JsonObject, Token, WalmartClient, WalmartError
 
 PAGE_LIMIT = 50  # the only documented bound (§10.1)
 PAGES_WITHOUT_TOTAL = 4_000  # when Walmart gives no totalItems: 200,000 listings
@@ -48,11 +49,11 @@ class Listing:
     lifecycle_status: str = ""
 
     @classmethod
-    def from_item(cls, item: dict) -> Listing:
+    def from_item(cls, item: JsonObject) -> Listing:
         text = lambda key: str(item.get(key) or "")  # noqa: E731  (Walmart sends "" or leaves fields out)
         return cls(str(item["sku"]), text("productName"), text("gtin"), text("upc"), text("publishedStatus"), text("lifecycleStatus"))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         """Walmart's own field names, as the seller sees them in Seller Center exports."""
         return {"sku": self.sku, "productName": self.product_name, "gtin": self.gtin, "upc": self.upc,
                 "publishedStatus": self.published_status, "lifecycleStatus": self.lifecycle_status}
@@ -104,7 +105,7 @@ def list_listings(client: WalmartClient, environment: str, token: Token, *, limi
         cursor = next_cursor
 
 
-def fetch_store_listings(runtime, credential) -> ListingScan:
+def fetch_store_listings(runtime: Runtime, credential: StoreCredential) -> ListingScan:
     """The listings of a store, with its credential as `core.stores.credential.load_credential` gives it.
 
     Raises NoItemPermission when the key lacks the item permission, ListingsUnavailable
@@ -144,7 +145,7 @@ class UnmappedReport:
     def mapped(self) -> int:
         return len(self.scan.listings) - len(self.unmapped)
 
-    def rows(self) -> list[dict]:
+    def rows(self) -> list[dict[str, str]]:
         return [listing.to_dict() for listing in self.unmapped]
 
     def mapping_sheet(self, format: str = "csv") -> bytes:
@@ -171,7 +172,14 @@ def up_to_date(session: Session, store_id: int, report: UnmappedReport) -> Unmap
     return _compared(session, store_id, report.scan)
 
 
-def find_unmapped(session: Session, runtime, store_id: int) -> UnmappedReport:
-    """Read the store's listings from Walmart and compare them with its mappings."""
-    credential = load_credential(session, runtime.vault, find_store(session, store_id))
-    return _compared(session, store_id, fetch_store_listings(runtime, credential))
+def find_unmapped(runtime: Runtime, store_id: int) -> UnmappedReport:
+    """Read the store's listings from Walmart and compare them with its mappings.
+
+    A workflow: the credential is read in one transaction and the listings compared in
+    another; Walmart is paged through with none open.
+    """
+    with runtime.transaction() as session:
+        credential = load_credential(session, runtime.vault, find_store(session, store_id))
+    scan = fetch_store_listings(runtime, credential)
+    with runtime.transaction() as session:
+        return _compared(session, store_id, scan)

@@ -187,7 +187,7 @@ def complete_connect(runtime: Runtime, callback: Callback, actor: Actor) -> Conn
                              "Codes are short-lived and work once. Start Connect again and finish it promptly.") from None
 
     with runtime.transaction() as session:
-        store, credential_id, pending = _keep_grant(session, runtime, actor, target_store_id, new_store_name, app_id, callback.seller_id, refresh_token)
+        store, credential_id, pending = _keep_grant(session, runtime.vault, actor, target_store_id, new_store_name, app_id, callback.seller_id, refresh_token)
         store_id, store_name = saved_id(store), store.name
     grant = SellerGrant(app_id, secret, callback.seller_id, refresh_token, settings.market)
     verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
@@ -224,7 +224,7 @@ def _spend_state(session: Session, state: str, user: str, valid_minutes: int) ->
     return request
 
 
-def _keep_grant(session: Session, runtime: Runtime, actor: Actor, store_id: int | None, new_store_name: str | None,
+def _keep_grant(session: Session, vault: Vault, actor: Actor, store_id: int | None, new_store_name: str | None,
                 app_id: str, seller_id: str, refresh_token: str) -> tuple[Store, int, bool]:
     """Save the new authorization: (store, credential id, pending). A store on delegated keys keeps
     them until the new authorization is verified and the user agrees."""
@@ -250,7 +250,7 @@ def _keep_grant(session: Session, runtime: Runtime, actor: Actor, store_id: int 
         state=CredentialState.pending if pending else CredentialState.active,
         client_id=app_id,
         seller_id=seller_id,
-        secret_ciphertext=runtime.vault.encrypt(refresh_token),
+        secret_ciphertext=vault.encrypt(refresh_token),
         secret_last4=refresh_token[-4:],
         secret_expires_at=utc_now() + REFRESH_TOKEN_LIFETIME,
     )
