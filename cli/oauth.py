@@ -6,8 +6,9 @@ import argparse
 from cli.main import EXIT_OK, Subparsers, print_json
 from cli.stores import read_secret
 from core.access import cli_actor
+from core.authorization.outcome import Status
 from core.db.engine import session_scope
-from core.db.models import saved_id, utc_now
+from core.db.models import CredentialKind, saved_id, utc_now
 from core.oauth import connect as oauth
 from core.runtime import Runtime
 from core.stores import registry as stores
@@ -46,7 +47,7 @@ def _complete(args: argparse.Namespace, runtime: Runtime) -> int:
         print(f"{result.store_name}: connected seller {result.seller_id}; verification {outcome.status} - {outcome.summary}")
         if result.pending:
             print(f"The store still uses its old keys. When ready: python -m core oauth confirm --store '{result.store_name}'")
-    return EXIT_OK if outcome.status == "authorized" else 1
+    return EXIT_OK if outcome.status == Status.authorized else 1
 
 
 def _confirm(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -65,7 +66,7 @@ def _status(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.json:
         print_json({"app": app, "deadline": runtime.settings.delegated_access_deadline, "days_left": days_left, "stores": [vars(r) for r in rows]})
         return EXIT_OK
-    delegated = [r for r in rows if r.kind == "delegated_key"]
+    delegated = [r for r in rows if r.kind == CredentialKind.delegated_key]
     print(f"{len(delegated)} of {len(rows)} store(s) still use delegated keys; {days_left} days left until {runtime.settings.delegated_access_deadline}.")
     for row in rows:
         pending = " (new authorization waiting for confirm)" if row.pending else ""

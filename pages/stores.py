@@ -6,8 +6,10 @@ import streamlit as st
 from sqlmodel import Session
 
 from core.access import Permission
-from core.authorization import fleet, history, outcome
+from core.authorization import fleet, history
+from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
+from core.db.models import CredentialKind
 from core.errors import NotFound
 from core.stores import registry as stores
 from core.stores.prechecks import precheck
@@ -17,6 +19,7 @@ from ui.identity import actor
 from ui.status import BADGES, badge_text, show_findings, style_status_column
 
 PAGE_SIZE = 50
+CREDENTIAL_NAMES: dict[str, str] = {CredentialKind.oauth_seller: "OAuth", CredentialKind.delegated_key: "Client ID/Secret"}
 runtime = context.runtime()
 state = st.session_state
 state.setdefault("form_version", 0)
@@ -62,7 +65,7 @@ def add_store_form() -> None:
             st.rerun()
 
 
-if not counts["total"]:
+if not counts.total:
     st.subheader("Connect your first Walmart store")
     st.markdown(
         "1. **Create the key.** The seller signs in to Walmart's Developer Portal (developer.walmart.com → My Account → "
@@ -80,11 +83,11 @@ if not counts["total"]:
     st.stop()
 
 metrics = st.columns(5)
-metrics[0].metric("Stores", counts["total"])
-metrics[1].metric("Authorized", counts.get("authorized", 0))
-metrics[2].metric("Need attention", sum(counts.get(status, 0) for status in outcome.ATTENTION))
-metrics[3].metric("Unreachable or limited", counts.get("unreachable", 0) + counts.get("rate_limited", 0))
-metrics[4].metric("Not checked yet", counts.get(outcome.NEVER_CHECKED, 0))
+metrics[0].metric("Stores", counts.total)
+metrics[1].metric("Authorized", counts[HealthState.authorized])
+metrics[2].metric("Need attention", counts.needing_attention)
+metrics[3].metric("Unreachable or limited", counts[HealthState.unreachable] + counts[HealthState.rate_limited])
+metrics[4].metric("Not checked yet", counts[HealthState.never_checked])
 if due.stores_on_delegated_keys:
     st.caption(f"Delegated Access keys stop working on {due.delegated_access_deadline:%d %b %Y} ({due.days_left} days left); "
                f"{due.stores_on_delegated_keys} store(s) still use them.")
@@ -112,7 +115,7 @@ def render_table(rows: list[history.StoreRow]) -> None:
             {
                 "Store": [row.name + ("" if row.enabled else " (disabled)") for row in rows],
                 "Environment": [row.environment for row in rows],
-                "Credential": [{"oauth_seller": "OAuth", "delegated_key": "Client ID/Secret"}.get(row.credential_kind, "—") for row in rows],
+                "Credential": [CREDENTIAL_NAMES.get(row.credential_kind, "—") for row in rows],
                 "Status": [badge_text(row.status) for row in rows],
                 "Missing permissions": [", ".join(row.missing) for row in rows],
                 "Last checked (UTC)": [when(row.checked_at) for row in rows],
@@ -126,7 +129,7 @@ def render_table(rows: list[history.StoreRow]) -> None:
 
 
 render_table(rows)
-st.caption(f"{matching} of {counts['total']} store(s) match; page {min(page, pages)} of {pages}.")
+st.caption(f"{matching} of {counts.total} store(s) match; page {min(page, pages)} of {pages}.")
 
 if st.button("Check all enabled stores", icon=":material/sync:", key="check_all"):
     with session_scope(runtime.engine) as session:

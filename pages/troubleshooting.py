@@ -52,7 +52,7 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
     subject = f"the saved store **{result.store}**" if result.store else "the pasted keys"
     asked = "environment not known, both tried" if result.asked == "unsure" else f"environment {result.asked}"
     st.subheader("Diagnosis")
-    badge(str(result.status))
+    badge(result.status)
     st.caption(f"Diagnosis of {subject} ({asked}). Nothing was saved.")
     (st.success if result.authorized else st.error)(result.summary)
     st.info(f"**Next step:** {result.next_step}")

@@ -8,7 +8,7 @@ from core.access import Permission
 from core.authorization import alerts as events
 from core.authorization import check as authorization
 from core.authorization import history
-from core.authorization.outcome import STATUS_TEXT, Status
+from core.authorization.outcome import STATUS_TEXT, HealthState, Status
 from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, utc_now
@@ -58,7 +58,7 @@ def history_tables(runtime: Runtime, store_id: int) -> None:
         st.dataframe(
             style_status_column(pd.DataFrame({
                 "Checked (UTC)": [when(row.checked_at) for row in past],
-                "Status": [badge_text(row.status) for row in past],
+                "Status": [badge_text(Status(row.status)) for row in past],
                 "HTTP": [row.http_status for row in past],
                 "Walmart code": [row.walmart_code or "" for row in past],
                 "Summary": [row.summary for row in past],
@@ -118,7 +118,7 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
 def show(runtime: Runtime, chosen: stores.StoreView) -> None:
     state = st.session_state
     with session_scope(runtime.engine) as session:
-        item = history.health_by_store(session, [chosen.id]).get(chosen.id, history.UNCHECKED)
+        item = history.store_health(session, chosen.id)
     # The version the user was looking at when they pressed a button: a change made by
     # someone else in between is then refused instead of silently overwritten.
     seen = state.setdefault("seen_versions", {})
@@ -130,8 +130,8 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
         badge(item.status)
         if item.row is not None:
             st.write(item.summary)
-            if item.status != Status.authorized:
-                st.info(STATUS_TEXT[Status(item.status)][1])
+            if item.status != HealthState.authorized:
+                st.info(STATUS_TEXT[Status(item.status.value)][1])
                 if item.failing_since:
                     st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
             if item.correlation_ids:
@@ -145,7 +145,7 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
                 st.warning(f"The refresh token runs out in {days} days. Connect this store again before then.")
         else:
             st.caption(f"Client ID and Secret · Client ID `{chosen.client_id}` · secret {chosen.secret_masked} · saved {when(chosen.secret_set_at)} UTC")
-        if item.status == Status.reconnect_required or chosen.credential_kind == CredentialKind.delegated_key:
+        if item.status == HealthState.reconnect_required or chosen.credential_kind == CredentialKind.delegated_key:
             st.page_link("pages/connect.py", label="Connect this store with Walmart (OAuth)", icon=":material/link:")
     if top[1].button("Check now", icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
         checked = authorization.check_store(runtime, chosen.id)

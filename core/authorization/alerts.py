@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from core.authorization.outcome import Status
 from core.config import Settings
 from core.db.models import StatusEvent, Store, StoreHealth, saved_id, utc_now
 
@@ -51,12 +52,12 @@ def change_event(previous: StoreHealth | None, status: str, missing: list[str], 
     if previous is None:
         return None  # a first check is not a change
     before_missing = set(json.loads(previous.missing_json or "[]"))
-    if previous.status == "authorized" and status != "authorized":
-        return ("lost_permission", summary) if status == "missing_permissions" else ("lost_authorization", summary)
-    if previous.status != "authorized" and status == "authorized":
+    if previous.status == Status.authorized and status != Status.authorized:
+        return ("lost_permission", summary) if status == Status.missing_permissions else ("lost_authorization", summary)
+    if previous.status != Status.authorized and status == Status.authorized:
         return "recovered", ""
     newly_missing = sorted(set(missing) - before_missing)
-    if status == "missing_permissions" and previous.status == "missing_permissions" and newly_missing:
+    if status == Status.missing_permissions and previous.status == Status.missing_permissions and newly_missing:
         return "lost_permission", "Newly missing: " + ", ".join(newly_missing)
     return None
 
@@ -65,7 +66,7 @@ def record_change(session: Session, store_id: int, previous: StoreHealth | None,
     """Record the event this check caused, deciding whether it should be delivered."""
     change = change_event(previous, health.status, json.loads(health.missing_json or "[]"), health.summary)
     if change is None:
-        if health.status == "authorized" or not _reminder_due(session, store_id, now, renotify):
+        if health.status == Status.authorized or not _reminder_due(session, store_id, now, renotify):
             return None
         change = ("still_failing", health.summary)
     kind, detail = change

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from core.authorization.alerts import AlertPolicy, record_change
-from core.authorization.outcome import NEVER_CHECKED, Outcome, Status
+from core.authorization.outcome import ATTENTION, HealthState, Outcome, Status
 from core.authorization.scopes import ScopeDict
 from core.config import Settings
 from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, saved_id, utc_now
@@ -79,8 +79,8 @@ class Health:
     row: StoreHealth | None
 
     @property
-    def status(self) -> str:
-        return self.row.status if self.row else NEVER_CHECKED
+    def status(self) -> HealthState:
+        return HealthState(self.row.status) if self.row else HealthState.never_checked
 
     @property
     def missing(self) -> list[str]:
@@ -112,7 +112,9 @@ class Health:
         return self.row.failing_since if self.row else None
 
 
-UNCHECKED = Health(None)  # the health of a store that was never checked
+def store_health(session: Session, store_id: int) -> Health:
+    """One store's current health: `never_checked` before its first check."""
+    return Health(session.get(StoreHealth, store_id))
 
 
 def health_by_store(session: Session, store_ids: list[int] | None = None) -> dict[int, Health]:
@@ -129,7 +131,7 @@ class StoreRow:
     name: str
     environment: str
     enabled: bool
-    status: str
+    status: HealthState
     summary: str
     missing: list[str]
     checked_at: datetime | None
@@ -146,10 +148,10 @@ class StoreRow:
 _Query = TypeVar("_Query", Select[Store, StoreHealth, Credential], SelectOfScalar[int])
 
 
-def _filtered(query: _Query, statuses: list[str] | None, environment: str | None, search: str | None) -> _Query:
+def _filtered(query: _Query, statuses: list[HealthState] | None, environment: str | None, search: str | None) -> _Query:
     if statuses:
-        conditions: list[ColumnElement[bool]] = [col(StoreHealth.status).in_([s for s in statuses if s != NEVER_CHECKED])]
-        if NEVER_CHECKED in statuses:
+        conditions: list[ColumnElement[bool]] = [col(StoreHealth.status).in_([s for s in statuses if s != HealthState.never_checked])]
+        if HealthState.never_checked in statuses:
             conditions.append(col(StoreHealth.status).is_(None))
         query = query.where(or_(*conditions))
     if environment:
@@ -162,7 +164,7 @@ def _filtered(query: _Query, statuses: list[str] | None, environment: str | None
 def store_table(
     session: Session,
     *,
-    statuses: list[str] | None = None,
+    statuses: list[HealthState] | None = None,
     environment: str | None = None,
     search: str | None = None,
     offset: int = 0,
@@ -179,7 +181,7 @@ def store_table(
             name=store.name,
             environment=store.environment,
             enabled=store.enabled,
-            status=health.status if health else NEVER_CHECKED,
+            status=HealthState(health.status) if health else HealthState.never_checked,
             summary=health.summary if health else "",
             missing=json.loads(health.missing_json) if health else [],
             checked_at=health.checked_at if health else None,
@@ -194,24 +196,41 @@ def store_table(
     return rows
 
 
-def count_stores(session: Session, *, statuses: list[str] | None = None, environment: str | None = None, search: str | None = None) -> int:
+def count_stores(session: Session, *, statuses: list[HealthState] | None = None, environment: str | None = None, search: str | None = None) -> int:
     query = select(func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
     return session.exec(_filtered(query, statuses, environment, search)).one()
 
 
-def status_counts(session: Session) -> dict[str, int]:
-    """Stores per current status, `never_checked` included; and `total`."""
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many stores are in each health state; a state no store is in counts 0."""
+
+    stores: dict[HealthState, int]
+
+    def __getitem__(self, state: HealthState) -> int:
+        return self.stores.get(state, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.stores.values())
+
+    @property
+    def needing_attention(self) -> int:
+        return sum(self[HealthState.of(status)] for status in ATTENTION)
+
+
+def status_counts(session: Session) -> StatusCounts:
+    """Stores per current health state, `never_checked` included."""
     query = select(StoreHealth.status, func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
-    counts = {status or NEVER_CHECKED: number for status, number in session.exec(query.group_by(StoreHealth.status)).all()}
-    counts["total"] = sum(counts.values())
-    return counts
+    rows = session.exec(query.group_by(StoreHealth.status)).all()
+    return StatusCounts({HealthState(status) if status else HealthState.never_checked: number for status, number in rows})
 
 
 @dataclass(frozen=True)
 class Segment:
     """A run of consecutive checks with the same status."""
 
-    status: str
+    status: Status
     started_at: datetime
     ended_at: datetime  # time of the last check in the run
     checks: int
@@ -226,7 +245,8 @@ def timeline(session: Session, store_id: int, limit: int = 2000) -> list[Segment
         .limit(limit)
     ).all()
     segments: list[Segment] = []
-    for status, at in rows:
+    for value, at in rows:
+        status = Status(value)
         if segments and segments[-1].status == status:
             last = segments[-1]
             segments[-1] = Segment(status, at, last.ended_at, last.checks + 1)

@@ -292,7 +292,7 @@ def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
     session.add_all([pending, store])
     session.flush()
     audit.append(session, actor, "oauth.switch", store_id=store.id, store_name=store.name,
-                 before={"credential": "delegated_key"}, after={"credential": "oauth_seller", "seller_id": pending.seller_id},
+                 before={"credential": CredentialKind.delegated_key}, after={"credential": CredentialKind.oauth_seller, "seller_id": pending.seller_id},
                  detail="old keys wiped")
 
 
