@@ -12,6 +12,7 @@ from core.db.models import CredentialKind, saved_id, utc_now
 from core.oauth import connect as oauth
 from core.runtime import Runtime
 from core.stores import registry as stores
+from core.stores.credential import delegated_keys_days_left
 
 
 def _app_secret(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -62,7 +63,7 @@ def _status(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         rows = oauth.migration_overview(session)
         app = oauth.app_status(session, runtime.settings)
-    days_left = (runtime.settings.delegated_access_deadline - utc_now().date()).days
+    days_left = delegated_keys_days_left(runtime.settings.delegated_access_deadline, utc_now().date())
     if args.json:
         print_json({"app": app, "deadline": runtime.settings.delegated_access_deadline, "days_left": days_left, "stores": [vars(r) for r in rows]})
         return EXIT_OK

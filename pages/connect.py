@@ -8,7 +8,7 @@ from core.access import Permission
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, utc_now
 from core.oauth import connect as oauth
-from core.stores.credential import refresh_token_days_left, refresh_token_expiring
+from core.stores.credential import delegated_keys_days_left, refresh_token_days_left, refresh_token_expiring
 from ui import context
 from ui.actions import run_action, show_flash, when
 from ui.connect import finish_connect
@@ -28,7 +28,7 @@ st.caption(
 with session_scope(runtime.engine) as session:
     app = oauth.app_status(session, settings)
     rows = oauth.migration_overview(session)
-days_left = (settings.delegated_access_deadline - utc_now().date()).days
+days_left = delegated_keys_days_left(settings.delegated_access_deadline, utc_now().date())
 
 with st.expander("App settings", expanded=not (app["client_id"] and app["secret_saved"]), icon=":material/settings:"):
     if not app["client_id"]:

@@ -17,7 +17,7 @@ from core.authorization.outcome import ATTENTION, HealthState, Outcome, Status
 from core.authorization.scopes import ScopeDict
 from core.config import Settings
 from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, saved_id, utc_now
-from core.stores.credential import refresh_token_days_left, refresh_token_expiring
+from core.stores.credential import delegated_keys_days_left, refresh_token_days_left, refresh_token_expiring
 
 
 def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolicy | None = None) -> AuthorizationCheck:
@@ -298,7 +298,7 @@ def deadlines(session: Session, settings: Settings, today: date | None = None) -
     )
     return Deadlines(
         delegated_access_deadline=settings.delegated_access_deadline,
-        days_left=(settings.delegated_access_deadline - today).days,
+        days_left=delegated_keys_days_left(settings.delegated_access_deadline, today),
         stores_on_delegated_keys=sum(1 for _, kind, _, _ in rows if kind == CredentialKind.delegated_key),
         keys_older_than_limit=old,
         key_max_age_days=settings.key_max_age_days,
