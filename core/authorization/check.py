@@ -74,7 +74,7 @@ def _failure(run: _Run, error: WalmartError, refused: Status = Status.rejected) 
     if error.kind == ErrorKind.rate_limited:
         when = f" Try again after {error.retry_at:%H:%M:%S} UTC." if error.retry_at else ""
         return run.outcome(Status.rate_limited, f"{error.message}{when}", error)
-    if error.kind in (ErrorKind.rejected, ErrorKind.forbidden):
+    if error.kind in (ErrorKind.credentials_refused, ErrorKind.forbidden):
         message = error.message if refused == Status.rejected else error.message.replace("refused the keys", "refused this store's authorization")
         return run.outcome(refused, message, error)
     return run.outcome(Status.unreachable, error.message, error)
@@ -116,7 +116,7 @@ def check_keys(
     try:
         cache_key, (token, reused) = fetch(environment)
     except WalmartError as error:
-        if error.kind != ErrorKind.rejected or not probe_other_environment:
+        if error.kind != ErrorKind.credentials_refused or not probe_other_environment:
             return _failure(run, error)
         run.calls.append(error.call)
         other = _other(environment)
@@ -151,10 +151,10 @@ def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[
     try:
         cache_key, (token, reused) = fetch()
     except WalmartError as error:
-        if error.kind == ErrorKind.rejected and (error.code or "").lower() in ("invalid_client", "unauthorized_client", "unauthorized.gmp_gateway_api"):
+        if error.kind == ErrorKind.credentials_refused and (error.code or "").lower() in ("invalid_client", "unauthorized_client", "unauthorized.gmp_gateway_api"):
             # The app's own keys were refused: re-connecting the store would not help.
             return run.outcome(Status.rejected, f"Walmart refused the app's own keys (WALMART_OAUTH_CLIENT_ID and its saved secret). {error.message}", error)
-        if error.kind == ErrorKind.rejected:
+        if error.kind == ErrorKind.credentials_refused:
             return run.outcome(Status.reconnect_required, error.message.replace("refused the keys", "refused the store's refresh token"), error)
         return _failure(run, error, Status.reconnect_required)
     return _verify(run, client, cache, required, cache_key, token, reused, lambda: fetch(fresh=True), (grant.app_id, grant.app_secret),
@@ -172,7 +172,7 @@ def _verify(run: _Run, client: WalmartClient, cache: TokenCache, required: dict[
     try:
         detail = client.token_detail(environment, token, *basic)
     except WalmartError as error:
-        if error.kind != ErrorKind.rejected or not reused:
+        if error.kind != ErrorKind.credentials_refused or not reused:
             return _failure(run, error, refused)
         # The cached token was revoked (for example the key was reset): one fresh try.
         run.calls.append(error.call)

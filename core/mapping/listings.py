@@ -84,7 +84,7 @@ def list_listings(client: WalmartClient, environment: str, token: Token, *, limi
             items, next_cursor, reported, call = client.list_items_page(environment, token, cursor, limit)
         except WalmartError as error:
             calls.append(error.call)
-            if error.kind != ErrorKind.rejected or refresh is None:
+            if error.kind != ErrorKind.credentials_refused or refresh is None:
                 raise
             token, refresh = refresh(), None
             continue
@@ -126,7 +126,7 @@ def _plain(error: WalmartError) -> StoreConnectError:
             "Ask the seller to enable the Item permission (view only is enough) on the key in Walmart's Developer Portal, "
             "or to approve item access when connecting the store again. Then check the store on the Store authorization page.",
         )
-    if error.kind == ErrorKind.rejected:
+    if error.kind == ErrorKind.credentials_refused:
         return ListingsUnavailable(f"Walmart refused this store's keys when listing its items{ticket}.", NEXT_STEP)
     if error.kind == ErrorKind.rate_limited:
         when = f" after {error.retry_at:%H:%M:%S} UTC" if error.retry_at else " in a few minutes"

@@ -36,7 +36,10 @@ JsonObject = dict[str, Any]
 
 
 class ErrorKind(StrEnum):
-    rejected = "rejected"  # keys refused (401, or 400 about the Authorization header)
+    """Why one call to Walmart failed. Not a check's Status: a check turns these into one (refused credentials
+    or a 403 become `rejected` or `reconnect_required`, a 429 `rate_limited`, anything else `unreachable`)."""
+
+    credentials_refused = "credentials_refused"  # 401, or a 400 about the Authorization header
     forbidden = "forbidden"  # valid token, permission missing (403)
     rate_limited = "rate_limited"  # 429
     unavailable = "unavailable"  # 5xx, or a 404 from a wrong base URL
@@ -285,7 +288,7 @@ class WalmartClient:
         items = parse_error_body(response.text)
         said = f" Walmart said: {items[0].code} {items[0].description}".rstrip() if items else ""
         if status == 401 or (status == 400 and _is_authorization_problem(items)):
-            raise WalmartError(ErrorKind.rejected, f"Walmart refused the keys (HTTP {status}).{said}", call, items)
+            raise WalmartError(ErrorKind.credentials_refused, f"Walmart refused the keys (HTTP {status}).{said}", call, items)
         if status == 403:
             raise WalmartError(ErrorKind.forbidden, f"Walmart refused access: the key lacks a permission (HTTP 403).{said}", call, items)
         if status == 429:
