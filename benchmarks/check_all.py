@@ -34,7 +34,8 @@ def start_gateway(keys_file: Path, latency: float) -> tuple[subprocess.Popen, di
         [sys.executable, "-m", "fake_walmart", "--keys", str(keys_file), "--latency", str(latency)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
-    urls = {}
+    urls: dict[str, str] = {}
+    assert process.stdout is not None  # stdout=PIPE
     while len(urls) < 2:
         line = process.stdout.readline()
         if not line:

@@ -32,11 +32,15 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
+
+if TYPE_CHECKING:  # core and SQLAlchemy are loaded where measured runs use them
+    from sqlalchemy.engine import Engine
 
 CATALOG_SIZE = 20_000
 BUNDLE_SHARE = 0.10
@@ -75,11 +79,11 @@ def generate(directory: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
     return catalog, mappings
 
 
-def _prepared_database(directory: Path, catalog_csv: Path, name: str):
+def _prepared_database(directory: Path, catalog_csv: Path, name: str) -> tuple[Engine, int, Path]:
     from core import catalog
     from core.access import local_operator
     from core.db.engine import init_db, make_engine, session_scope
-    from core.db.models import Store
+    from core.db.models import Store, saved_id
 
     path = directory / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
@@ -94,12 +98,12 @@ def _prepared_database(directory: Path, catalog_csv: Path, name: str):
         store = Store(name="Benchmark store")
         session.add(store)
         session.flush()
-        store_id = store.id
+        store_id = saved_id(store)
         catalog.import_catalog(session, catalog_csv.read_bytes(), catalog_csv.name, actor=local_operator())
     return engine, store_id, path
 
 
-def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tuple[float, float], dict]:
+def run_ours(directory: Path, catalog_csv: Path, mappings_csv: Path) -> tuple[tuple[float, float], dict[str, int]]:
     """(wall-clock seconds, CPU seconds of this process), and the plan's counts."""
     from core.access import local_operator
     from core.db.engine import session_scope
@@ -147,7 +151,7 @@ def run_database_floor(directory: Path, catalog_csv: Path, mappings_csv: Path) -
     engine, store_id, path = _prepared_database(directory, catalog_csv, "floor")
     engine.dispose()
     frame = pd.read_csv(mappings_csv, dtype=str, keep_default_na=False)
-    components = []
+    components: list[tuple[str, str, int]] = []
     for platform, system, quantity in frame.itertuples(index=False, name=None):
         if "*" in system:
             components.extend((platform, part.split("*")[0], int(part.split("*")[1])) for part in system.split("+"))
@@ -233,7 +237,7 @@ def main() -> None:
         catalog_csv, mappings_csv = generate(directory, args.rows)
         size_mb = mappings_csv.stat().st_size / 1_048_576
         ours, baseline, floor = [], [], []
-        counts = {}
+        counts: dict[str, int] = {}
         for _ in range(args.repeat):  # interleaved, so a busy moment hurts all three alike
             seconds, counts = run_ours(directory, catalog_csv, mappings_csv)
             ours.append(seconds)

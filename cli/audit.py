@@ -1,15 +1,17 @@
 """`python -m core audit [--store NAME] [--since DATE] [--json]`."""
 from __future__ import annotations
 
+import argparse
 from datetime import date, datetime, time, timezone
 
-from cli.main import EXIT_OK, print_json
+from cli.main import EXIT_OK, Subparsers, print_json
 from core import audit
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
+from core.runtime import Runtime
 
 
-def _since(text: str | None):
+def _since(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
@@ -18,7 +20,7 @@ def _since(text: str | None):
         raise ValidationFailed(f"'{text}' is not a date.", "Write it as YYYY-MM-DD.") from None
 
 
-def _audit(args, runtime) -> int:
+def _audit(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         found = audit.entries(session, store=args.store, since=_since(args.since), limit=args.limit)
         rows = audit.to_rows(found)
@@ -32,7 +34,7 @@ def _audit(args, runtime) -> int:
     return EXIT_OK
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: Subparsers) -> None:
     command = subparsers.add_parser("audit", help="who changed what, newest first")
     command.add_argument("--store", help="only this store (exact name)")
     command.add_argument("--since", help="only changes on or after this date (YYYY-MM-DD)")

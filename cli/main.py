@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence, TypeAlias
 
 from core.errors import StoreConnectError
 from core.runtime import Runtime, open_runtime
@@ -17,11 +17,12 @@ EXIT_OK, EXIT_NOT_ALL_AUTHORIZED, EXIT_USAGE = 0, 1, 2
 
 # Each command module contributes `add_commands(subparsers)`; every leaf parser sets
 # `handler=function(args, runtime) -> int`.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.troubleshooting", "cli.oauth", "cli.audit"]
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse exits 2 already; keep the message plain
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 already; keep the message plain
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"error: {message}\n")
 
@@ -44,7 +45,7 @@ def operator_name() -> str:
     return os.environ.get("STORE_CONNECT_OPERATOR") or f"cli:{getpass.getuser()}"
 
 
-def print_json(data) -> None:
+def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 

@@ -6,19 +6,24 @@ missing file).
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from cli.main import EXIT_OK, print_json
+from sqlmodel import Session
+
+from cli.main import EXIT_OK, Subparsers, print_json
 from core import catalog
 from core.access import cli_actor
 from core.db.engine import session_scope
+from core.db.models import Store, saved_id
 from core.errors import ValidationFailed
 from core.mapping import clone as mapping_clone
 from core.mapping import export as mapping_export
 from core.mapping import imports as mapping_import
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ClonePolicy
+from core.runtime import Runtime
 from core.spreadsheets.errors import SpreadsheetError
 from core.spreadsheets.table import RowError, error_report_csv
 from core.spreadsheets.writers import format_from_filename
@@ -38,7 +43,7 @@ def _read_file(path: str) -> bytes:
         raise ValidationFailed(f"The file '{path}' cannot be read ({problem.strerror}).", "Check that it exists and that you may read it.") from None
 
 
-def _find_store(session, name: str):
+def _find_store(session: Session, name: str) -> Store:
     from core.stores.registry import find_store  # the store registry's own lookup and its NotFound message
 
     return find_store(session, name)
@@ -70,7 +75,7 @@ def _write_report(errors: list[RowError], path: str | None) -> None:
         print(f"Error report written to {path}.", file=sys.stderr)
 
 
-def _catalog_import(args, runtime) -> int:
+def _catalog_import(args: argparse.Namespace, runtime: Runtime) -> int:
     data = _read_file(args.file)
     try:
         with session_scope(runtime.engine) as session:
@@ -87,12 +92,12 @@ def _catalog_import(args, runtime) -> int:
     return EXIT_REJECTED if result.errors else EXIT_OK
 
 
-def _mappings_import(args, runtime) -> int:
+def _mappings_import(args: argparse.Namespace, runtime: Runtime) -> int:
     data = _read_file(args.file)
     try:
         with session_scope(runtime.engine) as session:
             store = _find_store(session, args.store)
-            plan = mapping_import.import_mappings(session, store.id, data, Path(args.file).name, actor=cli_actor(),
+            plan = mapping_import.import_mappings(session, saved_id(store), data, Path(args.file).name, actor=cli_actor(),
                                                  mode=args.mode, dry_run=args.dry_run)
     except SpreadsheetError as problem:
         return _refuse_file(problem, args.json)
@@ -114,23 +119,23 @@ def _mappings_import(args, runtime) -> int:
     return EXIT_REJECTED if plan.errors else EXIT_OK
 
 
-def _mappings_export(args, runtime) -> int:
+def _mappings_export(args: argparse.Namespace, runtime: Runtime) -> int:
     file_format = format_from_filename(args.output)
     with session_scope(runtime.engine) as session:
         store = _find_store(session, args.store)
-        rows = mapping_export.export_rows(session, store.id)
-        data = mapping_export.export_mappings(session, store.id, file_format)
+        rows = mapping_export.export_rows(session, saved_id(store))
+        data = mapping_export.export_mappings(session, saved_id(store), file_format)
     Path(args.output).write_bytes(data)
     platform_skus = len({row[0] for row in rows})
     print(f"Exported {platform_skus} platform SKUs ({len(rows)} rows) of store '{store.name}' to {args.output}.")
     return EXIT_OK
 
 
-def _mappings_clone(args, runtime) -> int:
+def _mappings_clone(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         source = _find_store(session, args.source)
         target = _find_store(session, args.target)
-        plan = mapping_clone.plan_clone(session, source.id, target.id, sku_filter=args.sku_filter or "", policy=args.policy)
+        plan = mapping_clone.plan_clone(session, saved_id(source), saved_id(target), sku_filter=args.sku_filter or "", policy=args.policy)
         if not args.dry_run:
             mapping_clone.apply_clone(session, plan, actor=cli_actor())
     if args.json:
@@ -145,7 +150,7 @@ def _mappings_clone(args, runtime) -> int:
     return EXIT_OK
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: Subparsers) -> None:
     group = subparsers.add_parser("catalog", help="the OMS product catalog (system SKUs)")
     commands = group.add_subparsers(dest="catalog_command", required=True)
     importing = commands.add_parser("import", help="add and update products from a CSV/XLSX file; exit 1 if rows are rejected")

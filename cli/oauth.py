@@ -1,16 +1,21 @@
 """`python -m core oauth ...`: the OAuth app secret, Connect links, pasted redirects, the migration."""
 from __future__ import annotations
 
-from cli.main import EXIT_OK, print_json
+import argparse
+
+from cli.main import EXIT_OK, Subparsers, print_json
 from cli.stores import read_secret
 from core.access import cli_actor
+from core.authorization.outcome import Status
 from core.db.engine import session_scope
-from core.db.models import utc_now
+from core.db.models import CredentialKind, saved_id, utc_now
 from core.oauth import connect as oauth
+from core.runtime import Runtime
 from core.stores import registry as stores
+from core.stores.credential import delegated_keys_days_left
 
 
-def _app_secret(args, runtime) -> int:
+def _app_secret(args: argparse.Namespace, runtime: Runtime) -> int:
     secret = read_secret(args.secret_env)
     with session_scope(runtime.engine) as session:
         oauth.save_app_secret(session, runtime.vault, runtime.settings, secret, actor=cli_actor())
@@ -19,7 +24,7 @@ def _app_secret(args, runtime) -> int:
     return EXIT_OK
 
 
-def _connect(args, runtime) -> int:
+def _connect(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         store_id = stores.find_store(session, args.store).id if args.store else None
         link = oauth.start_connect(session, runtime.settings, cli_actor(), store_id=store_id, new_store_name=args.new)
@@ -33,7 +38,7 @@ def _connect(args, runtime) -> int:
     return EXIT_OK
 
 
-def _complete(args, runtime) -> int:
+def _complete(args: argparse.Namespace, runtime: Runtime) -> int:
     callback = oauth.parse_callback(args.url)
     result = oauth.complete_connect(runtime, callback, cli_actor())
     outcome = result.verification
@@ -43,26 +48,26 @@ def _complete(args, runtime) -> int:
         print(f"{result.store_name}: connected seller {result.seller_id}; verification {outcome.status} - {outcome.summary}")
         if result.pending:
             print(f"The store still uses its old keys. When ready: python -m core oauth confirm --store '{result.store_name}'")
-    return EXIT_OK if outcome.status == "authorized" else 1
+    return EXIT_OK if outcome.status == Status.authorized else 1
 
 
-def _confirm(args, runtime) -> int:
+def _confirm(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         store = stores.find_store(session, args.store)
-        oauth.confirm_switch(session, store.id, actor=cli_actor())
+        oauth.confirm_switch(session, saved_id(store), actor=cli_actor())
     print(f"{args.store} now uses OAuth seller authorization; its old keys were wiped.")
     return EXIT_OK
 
 
-def _status(args, runtime) -> int:
+def _status(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         rows = oauth.migration_overview(session)
         app = oauth.app_status(session, runtime.settings)
-    days_left = (runtime.settings.delegated_access_deadline - utc_now().date()).days
+    days_left = delegated_keys_days_left(runtime.settings.delegated_access_deadline, utc_now().date())
     if args.json:
         print_json({"app": app, "deadline": runtime.settings.delegated_access_deadline, "days_left": days_left, "stores": [vars(r) for r in rows]})
         return EXIT_OK
-    delegated = [r for r in rows if r.kind == "delegated_key"]
+    delegated = [r for r in rows if r.kind == CredentialKind.delegated_key]
     print(f"{len(delegated)} of {len(rows)} store(s) still use delegated keys; {days_left} days left until {runtime.settings.delegated_access_deadline}.")
     for row in rows:
         pending = " (new authorization waiting for confirm)" if row.pending else ""
@@ -70,7 +75,7 @@ def _status(args, runtime) -> int:
     return EXIT_OK
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: Subparsers) -> None:
     group = subparsers.add_parser("oauth", help="OAuth seller authorization and the move off delegated keys")
     commands = group.add_subparsers(dest="oauth_command", required=True)
 

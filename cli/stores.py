@@ -5,6 +5,7 @@ flag, so it cannot end up in shell history or the process list.
 """
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
@@ -12,12 +13,14 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, print_json
 from core.access import cli_actor
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
+from core.db.models import saved_id
 from core.errors import ValidationFailed
+from core.runtime import Runtime
 from core.stores import registry as stores
 
 SECRET_ENV_DEFAULT = "WALMART_CLIENT_SECRET"
@@ -41,17 +44,25 @@ def _print_store(view: stores.StoreView) -> None:
     print(f"{view.name}  [{view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
 
 
-def _add(args, runtime) -> int:
+def _print_saved(what: str, view: stores.StoreView, as_json: bool) -> None:
+    if as_json:
+        print_json(view.to_dict())
+    else:
+        print(what, end=" ")
+        _print_store(view)
+
+
+def _add(args: argparse.Namespace, runtime: Runtime) -> int:
     secret = read_secret(args.secret_env)
     with session_scope(runtime.engine) as session:
         view = stores.add_store(
             session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes
         )
-    print_json(view.to_dict()) if args.json else (print("Added:", end=" "), _print_store(view))
+    _print_saved("Added:", view, args.json)
     return EXIT_OK
 
 
-def _list(args, runtime) -> int:
+def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         rows = history.store_table(session, limit=1_000_000)
         views = {view.id: view for view in stores.list_stores(session)}
@@ -68,7 +79,7 @@ def _list(args, runtime) -> int:
     return EXIT_OK
 
 
-def _edit(args, runtime) -> int:
+def _edit(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         enabled = True if args.enable else False if args.disable else None
         view = stores.edit_store(
@@ -77,11 +88,11 @@ def _edit(args, runtime) -> int:
         )
         if args.replace_secret:
             view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env), client_id=args.client_id)
-    print_json(view.to_dict()) if args.json else (print("Saved:", end=" "), _print_store(view))
+    _print_saved("Saved:", view, args.json)
     return EXIT_OK
 
 
-def _remove(args, runtime) -> int:
+def _remove(args: argparse.Namespace, runtime: Runtime) -> int:
     if not args.yes:
         print("Deleting a store also deletes its keys, check history and mappings. Add --yes to confirm.", file=sys.stderr)
         return EXIT_USAGE
@@ -91,7 +102,7 @@ def _remove(args, runtime) -> int:
     return EXIT_OK
 
 
-def _check(args, runtime) -> int:
+def _check(args: argparse.Namespace, runtime: Runtime) -> int:
     if bool(args.stores) + args.all + args.due != 1:
         print("Name the stores to check, or use --all or --due (only one of them).", file=sys.stderr)
         return EXIT_USAGE
@@ -100,7 +111,7 @@ def _check(args, runtime) -> int:
         results = fleet.check_due(runtime, interval, workers=args.workers)
     else:
         with session_scope(runtime.engine) as session:
-            ids = fleet.enabled_store_ids(session) if args.all else [stores.find_store(session, name).id for name in args.stores]
+            ids = fleet.enabled_store_ids(session) if args.all else [saved_id(stores.find_store(session, name)) for name in args.stores]
         results = fleet.check_many(runtime, ids, workers=args.workers)
     statuses = []
     if args.json:
@@ -123,12 +134,12 @@ def _check(args, runtime) -> int:
     return EXIT_OK if all(status == Status.authorized for status in statuses) else EXIT_NOT_ALL_AUTHORIZED
 
 
-def _keygen(args, runtime) -> int:
+def _keygen(args: argparse.Namespace, runtime: Runtime) -> int:
     print(Fernet.generate_key().decode())
     return EXIT_OK
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: Subparsers) -> None:
     keygen = subparsers.add_parser("keygen", help="print a new encryption key for STORE_CONNECT_SECRET_KEY")
     keygen.set_defaults(handler=_keygen)
 

@@ -5,10 +5,12 @@ never from a flag, and is never printed.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, print_json
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
+from core.runtime import Runtime
 from core.troubleshooting import diagnosis as diagnosis_module
 from core.troubleshooting.decoder import explain
 from core.troubleshooting.faq import Faq, faq_for
@@ -53,7 +55,7 @@ def _print_diagnosis(result: diagnosis_module.Diagnosis, faq: Faq) -> None:
         print(f"Correlation IDs for a Walmart support ticket: {', '.join(result.correlation_ids)}")
 
 
-def _diagnose(args, runtime) -> int:
+def _diagnose(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.store and args.environment:
         return _usage("--environment does not apply to --store: the store's saved environment is used.")
     if not args.store and not args.client_id:
@@ -71,7 +73,7 @@ def _diagnose(args, runtime) -> int:
     return EXIT_OK if result.authorized else EXIT_NOT_ALL_AUTHORIZED
 
 
-def _read_error_text(args) -> str:
+def _read_error_text(args: argparse.Namespace) -> str:
     if args.text is not None:
         return args.text
     if sys.stdin is None or sys.stdin.closed:
@@ -81,7 +83,7 @@ def _read_error_text(args) -> str:
     return sys.stdin.read()
 
 
-def _explain(args, runtime) -> int:
+def _explain(args: argparse.Namespace, runtime: Runtime) -> int:
     text = _read_error_text(args)
     if not text.strip():
         return _usage('give the error text, e.g. python -m core explain "HTTP 401", or pipe it on standard input.')
@@ -108,7 +110,7 @@ def _explain(args, runtime) -> int:
     return EXIT_OK
 
 
-def add_commands(subparsers) -> None:
+def add_commands(subparsers: Subparsers) -> None:
     diagnose = subparsers.add_parser(
         "diagnose",
         help="walk a key pair (or a saved store) through every check step by step; nothing is saved",

@@ -6,9 +6,11 @@ admin   also manages stores, their secrets and the OAuth app
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from core.config import Settings
 from core.errors import StoreConnectError
 
 
@@ -63,7 +65,7 @@ class RolePolicy:
     default_role: Role | None
 
     @classmethod
-    def from_settings(cls, settings) -> "RolePolicy":
+    def from_settings(cls, settings: Settings) -> RolePolicy:
         default = Role[settings.default_role] if settings.default_role else None
         return cls(_entries(settings.role_admins), _entries(settings.role_editors), _entries(settings.role_viewers), default)
 
@@ -75,9 +77,10 @@ class RolePolicy:
         return self.default_role
 
 
-def actor_from_headers(headers, settings) -> Actor:
+def actor_from_headers(headers: Mapping[str, str], settings: Settings) -> Actor:
     """The user a trusted reverse proxy named in TRUSTED_USER_HEADER (and groups in TRUSTED_GROUPS_HEADER)."""
-    user = (headers.get(settings.trusted_user_header) or "").strip()
+    header = settings.trusted_user_header
+    user = ((headers.get(header) if header else None) or "").strip()
     if not user:
         return Actor("", None, "proxy")
     raw_groups = headers.get(settings.trusted_groups_header) if settings.trusted_groups_header else ""

@@ -5,8 +5,9 @@ import csv
 import io
 import json
 from datetime import datetime
+from typing import TypedDict
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.access import Actor
 from core.db.models.audit import AuditEntry
@@ -20,8 +21,8 @@ def append(
     store_id: int | None = None,
     store_name: str = "",
     subject: str = "",
-    before=None,
-    after=None,
+    before: object = None,
+    after: object = None,
     detail: str = "",
 ) -> AuditEntry:
     """Record a change in the same transaction as the change itself: both land or neither."""
@@ -52,11 +53,25 @@ def entries(
     if actor:
         query = query.where(AuditEntry.actor == actor)
     if action:
-        query = query.where(AuditEntry.action.startswith(action))
-    return list(session.exec(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(offset).limit(limit)).all())
+        query = query.where(col(AuditEntry.action).startswith(action))
+    return list(session.exec(query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).offset(offset).limit(limit)).all())
 
 
-def to_rows(found: list[AuditEntry]) -> list[dict]:
+class AuditRow(TypedDict):
+    """One entry as the CLI, the page and the CSV show it; `before` and `after` are the JSON kept."""
+
+    at: str
+    actor: str
+    via: str
+    action: str
+    store: str
+    subject: str
+    before: object
+    after: object
+    detail: str
+
+
+def to_rows(found: list[AuditEntry]) -> list[AuditRow]:
     return [
         {"at": e.at.isoformat(), "actor": e.actor, "via": e.via, "action": e.action, "store": e.store_name, "subject": e.subject,
          "before": json.loads(e.before_json), "after": json.loads(e.after_json), "detail": e.detail}

@@ -1,7 +1,18 @@
-"""The composition root shared by the CLI and the pages: settings -> engine -> vault -> Walmart client.
+"""The composition root shared by the pages, the CLI and the demo: settings -> engine -> vault -> Walmart client -> token cache.
 
-Workflows that call Walmart between writes (checking a store, completing a connect) take a Runtime and
-open one short transaction per step with `transaction()`; services below them take a Session and never commit.
+One service style, and everything passed is typed (a `Runtime`, a `Settings`, a `Session`; never a bare parameter):
+
+- Services take a `Session` plus whatever else they need, explicitly: `add_store(session, vault, actor=...)`,
+  `deadlines(session, settings)`. They work in the caller's transaction and never commit.
+- Calls that only talk to Walmart take its client and token cache explicitly: `check_keys(client, cache, ...)`.
+- Workflows take a `Runtime`, and only workflows do: `check_store`, `check_many`, `complete_connect`,
+  `verify_pending`, `find_unmapped`, `diagnose_store`. They call Walmart between database steps and open one
+  short transaction per step with `runtime.transaction()`, so no transaction (on SQLite, no write lock) is held
+  across a network call; webhooks are delivered after the transaction that recorded them commits.
+- No function takes both a Session and a Runtime (tests/core/test_runtime.py checks this).
+
+Entry points build one Runtime (`open_runtime`), own the transaction when they call services
+(`session_scope(runtime.engine)`), and hand the Runtime to workflows.
 """
 from __future__ import annotations
 

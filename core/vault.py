@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.config import Settings
 from core.db.models import EncryptionCheck
@@ -113,7 +113,7 @@ def verify_key(vault: Vault, engine: Engine) -> None:
     became unreadable, leaving a database no single key can open.
     """
     with Session(engine) as session:
-        check = session.exec(select(EncryptionCheck).order_by(EncryptionCheck.id)).first()
+        check = session.exec(select(EncryptionCheck).order_by(col(EncryptionCheck.id))).first()
         if check is None:
             session.add(EncryptionCheck(ciphertext=vault.encrypt(_CHECK_PLAINTEXT.decode())))
             session.commit()

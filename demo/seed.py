@@ -13,10 +13,12 @@ from core.access import Actor, Role
 from core.authorization import check as authorization
 from core.config import load_settings
 from core.db.engine import session_scope
+from core.db.models import saved_id
 from core.mapping.imports import import_mappings
 from core.oauth import connect as oauth
 from core.runtime import open_runtime
 from core.stores import registry as stores
+from fake_walmart import FakeWalmart
 
 DEMO = Actor("demo seed", Role.admin, "local")
 APP_ID, APP_SECRET = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Demo-app-secret_0123456789abcdefghijklmn"
@@ -51,7 +53,7 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def seed(gateway, env: dict, fresh: bool = True) -> str:
+def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     gateway.register_app(APP_ID, APP_SECRET, env["WALMART_OAUTH_REDIRECT_URI"])
     gateway.add_seller("100200300", partner_name="Harbor Tools LLC")
     gateway.add_seller("100200400", partner_name="Grove Home Inc")
@@ -75,7 +77,7 @@ def seed(gateway, env: dict, fresh: bool = True) -> str:
         oauth.save_app_secret(session, runtime.vault, runtime.settings, APP_SECRET, actor=DEMO)
         catalog.import_catalog(session, _csv(["System SKU", "Product name"], [list(p) for p in PRODUCTS]), "demo-catalog.csv", actor=DEMO)
     with session_scope(runtime.engine) as session:
-        acme = stores.find_store(session, "Acme Outdoor").id
+        acme = saved_id(stores.find_store(session, "Acme Outdoor"))
         rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _) in enumerate(PRODUCTS[:12], start=1)]
         rows += [["WM-BUNDLE-CAMP", "SKU-0001", 1], ["WM-BUNDLE-CAMP", "SKU-0002", 2], ["WM-3PACK-SOCKS", "SKU-0005", 3]]
         import_mappings(session, acme, _csv(["Platform SKU", "System SKU", "Quantity"], rows), "demo-mappings.csv", actor=DEMO)

@@ -4,6 +4,7 @@ from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core import catalog
 from core.access import Permission
@@ -51,7 +52,7 @@ else:
     st.caption(f"{found.total:,} of {size:,} product(s) match; page {min(number, pages)} of {pages}.")
 
 
-def preview(uploaded) -> catalog.CatalogImportResult | None:
+def preview(uploaded: UploadedFile) -> catalog.CatalogImportResult | None:
     """The dry run for this file, made once and kept until the file changes."""
     kept = state.get(PREVIEW)
     if kept and kept[0] == uploaded.file_id:
@@ -78,7 +79,7 @@ templates(catalog.catalog_template, "catalog-template", "catalog_template")
 uploaded = st.file_uploader("Product file", type=["csv", "xlsx", "xls"], key=f"catalog_file_{state.get('catalog_file_version', 0)}",
                             max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
 result = preview(uploaded) if uploaded is not None else None
-if result is not None:
+if uploaded is not None and result is not None:
     figures = st.columns(3)
     figures[0].metric("To add", f"{len(result.added):,}")
     figures[1].metric("To update", f"{len(result.updated):,}")

@@ -1,4 +1,6 @@
 """Connect with Walmart: OAuth seller authorization and the move off delegated keys."""
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -6,7 +8,7 @@ from core.access import Permission
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, utc_now
 from core.oauth import connect as oauth
-from core.stores.credential import refresh_token_days_left, refresh_token_expiring
+from core.stores.credential import delegated_keys_days_left, refresh_token_days_left, refresh_token_expiring
 from ui import context
 from ui.actions import run_action, show_flash, when
 from ui.connect import finish_connect
@@ -26,7 +28,7 @@ st.caption(
 with session_scope(runtime.engine) as session:
     app = oauth.app_status(session, settings)
     rows = oauth.migration_overview(session)
-days_left = (settings.delegated_access_deadline - utc_now().date()).days
+days_left = delegated_keys_days_left(settings.delegated_access_deadline, utc_now().date())
 
 with st.expander("App settings", expanded=not (app["client_id"] and app["secret_saved"]), icon=":material/settings:"):
     if not app["client_id"]:
@@ -53,7 +55,7 @@ cols[1].metric("Stores on OAuth", len(connected))
 cols[2].metric("Days until delegated keys stop", days_left, help=f"DELEGATED_ACCESS_DEADLINE: {settings.delegated_access_deadline:%d %b %Y}")
 
 
-def show_link(link) -> None:
+def show_link(link: oauth.ConnectLink) -> None:
     st.link_button("Open Walmart's Connect page", link.url, icon=":material/open_in_new:")
     st.caption(f"Or send the seller this link. It works once, until {link.expires_at:%H:%M} UTC.")
     st.code(link.url, language=None)
@@ -79,7 +81,7 @@ if delegated:
                     st.rerun()
                 if actions[1].button("Switch to OAuth and wipe the old keys", key=f"switch_{row.store_id}", type="primary",
                                      disabled=not row.pending_verified):
-                    if run_action(runtime.engine, lambda s, sid=row.store_id: oauth.confirm_switch(s, sid, actor=actor()), f"{row.name} now uses OAuth."):
+                    if run_action(runtime.engine, partial(oauth.confirm_switch, store_id=row.store_id, actor=actor()), f"{row.name} now uses OAuth."):
                         st.rerun()
 elif rows:
     st.success("Every store uses OAuth seller authorization.", icon=":material/check:")

@@ -4,10 +4,11 @@ import streamlit as st
 
 from core.authorization import alerts as events
 from core.authorization import history
+from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
 from ui import context
 from ui.actions import when
-from ui.status import BADGES
+from ui.status import BADGES, CHART_COLOURS
 
 runtime = context.runtime()
 settings = runtime.settings
@@ -23,10 +24,9 @@ st.subheader("Stores by status, per day")
 if chart.empty:
     st.info("No checks in this period yet. Run *Check all* on the Store authorization page, or schedule checks (below).")
 else:
-    colours = {status: {"green": "#34a853", "orange": "#fbbc04", "red": "#ea4335", "blue": "#4285f4", "gray": "#9aa0a6"}[BADGES[status][1]]
-               for status in chart.columns if status in BADGES}
-    chart = chart.rename(columns={status: BADGES[status][0] for status in chart.columns if status in BADGES})
-    st.bar_chart(chart, color=[colours[s] for s in colours] if len(colours) == len(chart.columns) else None, stack=True)
+    badges = [BADGES[HealthState(status)] for status in chart.columns]  # the statuses checks found
+    chart = chart.set_axis([badge.label for badge in badges], axis="columns")
+    st.bar_chart(chart, color=[CHART_COLOURS[badge.colour] for badge in badges], stack=True)
     st.caption("Each store counts once a day, with the status of its last check that day.")
 
 st.subheader("Deadlines")

@@ -22,7 +22,9 @@ if not names:
     st.page_link("pages/stores.py", label="Store authorization", icon=":material/key:")
     st.stop()
 
-store_id = st.selectbox("Store", list(names), format_func=names.get, key="mapping_store", on_change=lambda: state.update(mapping_page=1))
+store_id = st.selectbox("Store", list(names), format_func=lambda chosen: names[chosen], key="mapping_store", on_change=lambda: state.update(mapping_page=1))
+if store_id is None:  # never: there are stores to choose from
+    st.stop()
 if not products:
     st.warning("The product catalog is empty, and a mapping can only point at a catalog product. Import the catalog first.")
     st.page_link("pages/catalog.py", label="Product catalog", icon=":material/inventory_2:")

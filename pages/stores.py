@@ -3,10 +3,13 @@ import math
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from core.access import Permission
-from core.authorization import fleet, history, outcome
+from core.authorization import fleet, history
+from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
+from core.db.models import CredentialKind
 from core.errors import NotFound
 from core.stores import registry as stores
 from core.stores.prechecks import precheck
@@ -16,6 +19,7 @@ from ui.identity import actor
 from ui.status import BADGES, badge_text, show_findings, style_status_column
 
 PAGE_SIZE = 50
+CREDENTIAL_NAMES: dict[str, str] = {CredentialKind.oauth_seller: "OAuth", CredentialKind.delegated_key: "Client ID/Secret"}
 runtime = context.runtime()
 state = st.session_state
 state.setdefault("form_version", 0)
@@ -51,7 +55,7 @@ def add_store_form() -> None:
         if not findings and client_id and client_secret:
             st.success("The keys look well-formed. Save, then check them against Walmart.", icon=":material/check:")
     if st.button("Save store", type="primary", key="add_store"):
-        def add(session):
+        def add(session: Session) -> None:
             state["show_store"] = stores.add_store(
                 session, runtime.vault, actor=actor(), name=name, environment=environment, client_id=client_id, client_secret=client_secret, notes=notes
             ).id
@@ -61,7 +65,7 @@ def add_store_form() -> None:
             st.rerun()
 
 
-if not counts["total"]:
+if not counts.total:
     st.subheader("Connect your first Walmart store")
     st.markdown(
         "1. **Create the key.** The seller signs in to Walmart's Developer Portal (developer.walmart.com → My Account → "
@@ -79,11 +83,11 @@ if not counts["total"]:
     st.stop()
 
 metrics = st.columns(5)
-metrics[0].metric("Stores", counts["total"])
-metrics[1].metric("Authorized", counts.get("authorized", 0))
-metrics[2].metric("Need attention", sum(counts.get(status, 0) for status in outcome.ATTENTION))
-metrics[3].metric("Unreachable or limited", counts.get("unreachable", 0) + counts.get("rate_limited", 0))
-metrics[4].metric("Not checked yet", counts.get(outcome.NEVER_CHECKED, 0))
+metrics[0].metric("Stores", counts.total)
+metrics[1].metric("Authorized", counts[HealthState.authorized])
+metrics[2].metric("Need attention", counts.needing_attention)
+metrics[3].metric("Unreachable or limited", counts[HealthState.unreachable] + counts[HealthState.rate_limited])
+metrics[4].metric("Not checked yet", counts[HealthState.never_checked])
 if due.stores_on_delegated_keys:
     st.caption(f"Delegated Access keys stop working on {due.delegated_access_deadline:%d %b %Y} ({due.days_left} days left); "
                f"{due.stores_on_delegated_keys} store(s) still use them.")
@@ -94,24 +98,24 @@ filters = st.columns([2, 2, 1])
 search = filters[0].text_input("Search stores", key="store_search", placeholder="Store name")
 chosen_statuses = filters[1].multiselect("Status", list(BADGES), format_func=badge_text, key="status_filter")
 environment = filters[2].selectbox("Environment", ["", "production", "sandbox"], format_func=lambda e: e or "All", key="environment_filter")
-selection = {"statuses": chosen_statuses or None, "environment": environment or None, "search": search or None}
 with session_scope(runtime.engine) as session:
-    matching = history.count_stores(session, **selection)
+    matching = history.count_stores(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None)
 pages = max(1, math.ceil(matching / PAGE_SIZE))
 page = st.pagination(pages, key="store_page") if pages > 1 else 1
 with session_scope(runtime.engine) as session:
-    rows = history.store_table(session, **selection, offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    rows = history.store_table(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,
+                               offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
 table = st.empty()
 
 
-def render_table(rows) -> None:
+def render_table(rows: list[history.StoreRow]) -> None:
     table.dataframe(
         style_status_column(pd.DataFrame(
             {
                 "Store": [row.name + ("" if row.enabled else " (disabled)") for row in rows],
                 "Environment": [row.environment for row in rows],
-                "Credential": [{"oauth_seller": "OAuth", "delegated_key": "Client ID/Secret"}.get(row.credential_kind, "—") for row in rows],
+                "Credential": [CREDENTIAL_NAMES.get(row.credential_kind, "—") for row in rows],
                 "Status": [badge_text(row.status) for row in rows],
                 "Missing permissions": [", ".join(row.missing) for row in rows],
                 "Last checked (UTC)": [when(row.checked_at) for row in rows],
@@ -125,7 +129,7 @@ def render_table(rows) -> None:
 
 
 render_table(rows)
-st.caption(f"{matching} of {counts['total']} store(s) match; page {min(page, pages)} of {pages}.")
+st.caption(f"{matching} of {counts.total} store(s) match; page {min(page, pages)} of {pages}.")
 
 if st.button("Check all enabled stores", icon=":material/sync:", key="check_all"):
     with session_scope(runtime.engine) as session:
@@ -156,8 +160,8 @@ with session_scope(runtime.engine) as session:
             options[state["detail_store"]] = stores.get_store(session, state["detail_store"]).name
         except NotFound:
             del state["detail_store"]
-if options:
-    chosen_id = st.selectbox("Store", list(options), format_func=options.get, key="detail_store")
+chosen_id = st.selectbox("Store", list(options), format_func=lambda store_id: options[store_id], key="detail_store") if options else None
+if chosen_id is not None:
     with session_scope(runtime.engine) as session:
         chosen = stores.get_store(session, chosen_id)
     store_detail.show(runtime, chosen)

@@ -3,6 +3,8 @@
 Nothing pasted here is saved, and the secret is never shown back: the key form
 clears itself on submit and only the diagnosis (which holds no secret) is kept.
 """
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -52,7 +54,7 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
     subject = f"the saved store **{result.store}**" if result.store else "the pasted keys"
     asked = "environment not known, both tried" if result.asked == "unsure" else f"environment {result.asked}"
     st.subheader("Diagnosis")
-    badge(str(result.status))
+    badge(result.status)
     st.caption(f"Diagnosis of {subject} ({asked}). Nothing was saved.")
     (st.success if result.authorized else st.error)(result.summary)
     st.info(f"**Next step:** {result.next_step}")
@@ -78,7 +80,7 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
         st.caption(f"Correlation IDs for a Walmart support ticket: {', '.join(result.correlation_ids)}")
 
 
-def run_diagnosis(action) -> None:
+def run_diagnosis(action: Callable[[], diagnosis.Diagnosis]) -> None:
     try:
         with st.spinner("Asking Walmart…"):
             state["diagnosis"] = action()

@@ -1,14 +1,30 @@
 """Running a core action from a page: one transaction, plain messages, reload on conflict."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
 import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from core.db.engine import session_scope
 from core.errors import Conflict, StoreConnectError
 
+T = TypeVar("T")
 
-def attempt(engine, action, *, conflict_fix: str | None = None, forget: tuple[str, ...] = ()) -> tuple[bool, object]:
-    """Run a core change in one transaction: (True, its result), or (False, None) after saying why.
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """What a change that went through returned (an action may return None, so None cannot mean failure)."""
+
+    result: T
+
+
+def attempt(engine: Engine, action: Callable[[Session], T], *, conflict_fix: str | None = None, forget: tuple[str, ...] = ()) -> Done[T] | None:
+    """Run a core change in one transaction: Done(its result), or None after saying why.
 
     On a conflict (someone else changed the data first) the page's stale state in `forget` is
     dropped, forms are reset, and the message shows on the rerun, with `conflict_fix` as the next step.
@@ -16,7 +32,7 @@ def attempt(engine, action, *, conflict_fix: str | None = None, forget: tuple[st
     state = st.session_state
     try:
         with session_scope(engine) as session:
-            return True, action(session)
+            return Done(action(session))
     except Conflict as problem:
         for key in forget:
             state.pop(key, None)
@@ -27,14 +43,14 @@ def attempt(engine, action, *, conflict_fix: str | None = None, forget: tuple[st
         st.error(problem.message, icon=":material/error:")
         if problem.fix:
             st.info(problem.fix)
-    return False, None
+    return None
 
 
-def run_action(engine, action, success: str) -> bool:
-    ok, _ = attempt(engine, action)
-    if ok:
+def run_action(engine: Engine, action: Callable[[Session], object], success: str) -> bool:
+    done = attempt(engine, action)
+    if done is not None:
         st.session_state["flash"] = success
-    return ok
+    return done is not None
 
 
 def show_flash() -> None:
@@ -46,5 +62,5 @@ def show_flash() -> None:
         st.info(problem.fix)
 
 
-def when(value) -> str:
+def when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else "—"

@@ -1,13 +1,16 @@
 """Finishing a connect (from Walmart's redirect or a pasted address) and showing how it went."""
+from collections.abc import Mapping
+
 import streamlit as st
 
 from core.errors import StoreConnectError
 from core.oauth import connect as oauth
+from core.runtime import Runtime
 from ui.identity import actor
 from ui.status import badge
 
 
-def finish_connect(runtime, params_or_url) -> bool:
+def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | list[str]]) -> bool:
     try:
         callback = oauth.parse_callback(params_or_url)
         result = oauth.complete_connect(runtime, callback, actor())

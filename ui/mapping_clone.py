@@ -8,6 +8,7 @@ from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from core.mapping import clone as mapping_clone
 from core.mapping.changes import ChangeKind, ClonePolicy
+from core.runtime import Runtime
 from ui.actions import attempt
 from ui.identity import actor
 from ui.mapping_files import changes_table
@@ -20,19 +21,20 @@ POLICIES = {
 WHAT = {ChangeKind.added: "Add", ChangeKind.changed: "Overwrite", ChangeKind.skipped: "Keep this store's"}
 
 
-def _apply(runtime, plan: mapping_clone.ClonePlan) -> None:
+def _apply(runtime: Runtime, plan: mapping_clone.ClonePlan) -> None:
     state = st.session_state
-    ok, counts = attempt(runtime.engine, lambda session: mapping_clone.apply_clone(session, plan, actor=actor()),
+    done = attempt(runtime.engine, lambda session: mapping_clone.apply_clone(session, plan, actor=actor()),
                          conflict_fix="Press Preview again to see what a clone would do now, then apply.", forget=(PREVIEW,))
-    if not ok:
+    if done is None:
         return
+    counts = done.result
     state.pop(PREVIEW, None)
     state.pop("mapping_grid", None)
     state["flash"] = f"Cloned: {counts['added']} added, {counts['overwritten']} overwritten, {counts['skipped']} kept as they were."
     st.rerun()
 
 
-def clone_section(runtime, store_id: int, stores: dict[int, str]) -> None:
+def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> None:
     state = st.session_state
     others = [other for other in stores if other != store_id]
     if not others:
@@ -40,7 +42,9 @@ def clone_section(runtime, store_id: int, stores: dict[int, str]) -> None:
         return
     st.markdown(f"Copy mappings from another store into **{stores[store_id]}**, then adjust them here.")
     choice = st.columns([2, 2, 3])
-    source = choice[0].selectbox("From store", others, format_func=stores.get, key="mapping_clone_source")
+    source = choice[0].selectbox("From store", others, format_func=lambda other: stores[other], key="mapping_clone_source")
+    if source is None:  # never: there are other stores to choose from
+        return
     sku_filter = choice[1].text_input("Only SKUs containing", key="mapping_clone_filter", placeholder="All mappings")
     policy = choice[2].radio("When this store already maps a SKU differently", list(POLICIES), format_func=POLICIES.get, key="mapping_clone_policy")
     wanted = (source, store_id, sku_filter.strip(), policy)

@@ -6,10 +6,12 @@ store's mappings moved in between.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.access import Permission
 from core.db.engine import session_scope
@@ -18,6 +20,7 @@ from core.mapping import imports as mapping_import
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ChangeSet
 from core.mapping.export import export_mappings
+from core.runtime import Runtime
 from core.spreadsheets.table import MAX_FILE_BYTES, RowError
 from ui.actions import attempt
 from ui.identity import actor
@@ -49,7 +52,7 @@ def _uploader_key() -> str:
     return f"mapping_file_{st.session_state.get('mapping_file_version', 0)}"
 
 
-def _plan(runtime, store_id: int, uploaded, mode: str) -> mapping_import.ImportPlan | None:
+def _plan(runtime: Runtime, store_id: int, uploaded: UploadedFile, mode: str) -> mapping_import.ImportPlan | None:
     """The dry run for this file and mode, made once and then kept."""
     state = st.session_state
     wanted = (store_id, uploaded.file_id, mode)
@@ -82,12 +85,12 @@ def changes_table(changes: ChangeSet, labels: dict, now: str, after: str, kind: 
             st.caption(f"Showing the first {PREVIEW_ROWS} of each kind of change; the counts above cover them all.")
 
 
-def _apply(runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
+def _apply(runtime: Runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
     state = st.session_state
-    ok, _ = attempt(runtime.engine, lambda session: mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard),
+    done = attempt(runtime.engine, lambda session: mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard),
                     conflict_fix="A new preview was made from the same file: check it, then apply again.",
                     forget=(PLAN,))  # the next run makes a new preview from the same file
-    if not ok:
+    if done is None:
         return
     state.pop(PLAN, None)
     state.pop("mapping_grid", None)  # the grid shows the imported mappings
@@ -96,7 +99,7 @@ def _apply(runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
     st.rerun()
 
 
-def import_section(runtime, store_id: int) -> None:
+def import_section(runtime: Runtime, store_id: int) -> None:
     can_edit = actor().can(Permission.edit_mappings)
     st.markdown("Upload a CSV or Excel file with the columns **Platform SKU**, **System SKU** and **Quantity** "
                 "(Chinese headers such as 平台SKU / 系统SKU / 数量 work too). A bundle is several rows with the same "
@@ -135,7 +138,7 @@ def import_section(runtime, store_id: int) -> None:
         _apply(runtime, plan, discard)
 
 
-def templates(make, stem: str, key: str) -> None:
+def templates(make: Callable[[str], bytes], stem: str, key: str) -> None:
     """Download buttons for a template in CSV and XLSX."""
     columns = st.columns(2)
     for column, format in zip(columns, ("csv", "xlsx")):
@@ -143,12 +146,12 @@ def templates(make, stem: str, key: str) -> None:
                                icon=":material/description:", key=f"{key}_{format}")
 
 
-def export_section(runtime, store_id: int, store_name: str) -> None:
+def export_section(runtime: Runtime, store_id: int, store_name: str) -> None:
     st.markdown("The store's mappings as a spreadsheet: one row per component, bundles as several rows with the same platform SKU. "
                 "Importing the file again changes nothing.")
     stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in store_name).strip("-") or "store"
 
-    def export(format: str):
+    def export(format: str) -> Callable[[], bytes]:
         def build() -> bytes:  # run only when the button is pressed: a big store's XLSX takes a while
             with session_scope(runtime.engine) as session:
                 return export_mappings(session, store_id, format)

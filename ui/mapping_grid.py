@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from core.access import Permission
 from core.catalog import product_names
@@ -21,6 +22,7 @@ from core.db.engine import session_scope
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
 from core.mapping.bundles import MAX_QUANTITY
+from core.runtime import Runtime
 from ui.actions import attempt
 from ui.identity import actor
 
@@ -45,9 +47,13 @@ COLUMNS = {
 }
 
 
+# (store id, search, bundles only, page number)
+GridQuery = tuple[int, str, bool, int]
+
+
 @dataclass
 class Grid:
-    query: tuple  # (store id, search, bundles only, page number) the rows were loaded for
+    query: GridQuery  # the rows were loaded for
     page: mapping.MappingPage  # as loaded, with the versions a save must still find
     base: pd.DataFrame  # the editor's input: SHOWN + problem + fix, RangeIndex
     key: str  # the editor's key: new for every new base, which also drops pending edits
@@ -71,7 +77,7 @@ def _new_key() -> str:
     return f"mapping_editor_{state['mapping_grid_version']}"
 
 
-def _frame(session, rows: pd.DataFrame) -> pd.DataFrame:
+def _frame(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
     """Typed columns (so even an empty grid can be typed into), with names and bundle sizes filled in."""
     text = lambda values: pd.Series([None if pd.isna(v) else str(v) for v in values], dtype=object)  # noqa: E731  (None: an empty cell)
     frame = pd.DataFrame({"platform_sku": text(rows["platform_sku"]), "system_sku": text(rows["system_sku"])})
@@ -89,7 +95,7 @@ def _frame(session, rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _load(runtime, query: tuple) -> Grid:
+def _load(runtime: Runtime, query: GridQuery) -> Grid:
     store_id, search, bundles_only, number = query
     with session_scope(runtime.engine) as session:
         page = mapping.list_mappings(session, store_id, sku_text=search, bundles_only=bundles_only,
@@ -108,7 +114,7 @@ def _with_edits(grid: Grid, positions: list[int]) -> pd.DataFrame:
     return pd.DataFrame([row for n, row in enumerate(rows) if n not in gone] + added, columns=grid.base.columns)
 
 
-def _keep(runtime, grid: Grid, rows: pd.DataFrame) -> None:
+def _keep(runtime: Runtime, grid: Grid, rows: pd.DataFrame) -> None:
     """Make `rows` (the user's, not saved) the grid's new starting point."""
     with session_scope(runtime.engine) as session:
         grid.base = _frame(session, rows)
@@ -126,7 +132,7 @@ def map_in_grid(store_id: int, platform_skus: list[str]) -> None:
     st.session_state["mapping_only_errors"] = False  # the new rows have no errors to show
 
 
-def _add_prefill(runtime, store_id: int, grid: Grid) -> None:
+def _add_prefill(runtime: Runtime, store_id: int, grid: Grid) -> None:
     pending = st.session_state.pop(PREFILL, None)
     if not pending or pending[0] != store_id:
         return
@@ -147,16 +153,17 @@ def _untouched_prefill(grid: Grid, rows: pd.DataFrame) -> pd.Series:
     return rows["platform_sku"].isin(grid.prefilled) & empty("system_sku") & empty("quantity")
 
 
-def _save(runtime, store_id: int, grid: Grid, positions: list[int], discard: bool) -> None:
+def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], discard: bool) -> None:
     state = st.session_state
     rows = _with_edits(grid, positions)
     skipped = _untouched_prefill(grid, rows)
     saving = rows[~skipped].reset_index(drop=True)
-    ok, result = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED]], actor=actor(), discard_invalid=discard),
+    done = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED]], actor=actor(), discard_invalid=discard),
                          conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
-    if not ok:
+    if done is None:
         return
+    result = done.result
     if result.saved:
         state.pop(GRID, None)
         left = rows.loc[skipped, "platform_sku"].nunique()
@@ -193,7 +200,7 @@ def _errors_table(grid: Grid) -> None:
     st.caption("Row = the row's position in the grid with *Errors only* off. Fix the rows and save again; nothing was saved yet.")
 
 
-def show(runtime, store_id: int) -> None:
+def show(runtime: Runtime, store_id: int) -> None:
     state = st.session_state
     can_edit = actor().can(Permission.edit_mappings)
     grid: Grid | None = state.get(GRID)

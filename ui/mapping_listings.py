@@ -8,6 +8,7 @@ from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from core.mapping import listings
+from core.runtime import Runtime
 from ui import mapping_grid
 from ui.identity import actor
 
@@ -27,15 +28,15 @@ def _table(report: listings.UnmappedReport) -> None:
     )
 
 
-def unmapped_section(runtime, store_id: int) -> None:
+def unmapped_section(runtime: Runtime, store_id: int) -> None:
     state = st.session_state
     reports = state.setdefault(REPORTS, {})
     st.markdown("Reads the store's listings from Walmart with its keys and shows the ones no mapping covers yet: "
                 "orders for them cannot be fulfilled until they are mapped.")
     if st.button("Read listings from Walmart", icon=":material/cloud_download:", key="mapping_listings_read"):
         try:
-            with st.spinner("Reading the store's listings from Walmart…"), session_scope(runtime.engine) as session:
-                reports[store_id] = listings.find_unmapped(session, runtime, store_id)
+            with st.spinner("Reading the store's listings from Walmart…"):
+                reports[store_id] = listings.find_unmapped(runtime, store_id)
         except StoreConnectError as problem:
             reports.pop(store_id, None)
             st.error(problem.message, icon=":material/error:")

@@ -8,9 +8,11 @@ from core.access import Permission
 from core.authorization import alerts as events
 from core.authorization import check as authorization
 from core.authorization import history
-from core.authorization.outcome import STATUS_TEXT, Status
+from core.authorization.outcome import STATUS_TEXT, HealthState, Status
+from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, utc_now
+from core.runtime import Runtime
 from core.stores import registry as stores
 from core.stores.credential import refresh_token_days_left, refresh_token_expiring
 from core.stores.prechecks import precheck
@@ -21,7 +23,7 @@ from ui.status import badge, badge_text, show_findings, style_status_column
 FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
 
 
-def permission_matrix(scopes: list[dict]) -> None:
+def permission_matrix(scopes: list[ScopeDict]) -> None:
     st.markdown("**Permissions: granted against required**")
     matrix = pd.DataFrame(scopes).rename(columns={"scope": "Scope", "granted": "Granted", "required": "Required", "ok": "OK"})
     matrix["Required"] = matrix["Required"].replace("", "not required")
@@ -34,7 +36,7 @@ def permission_matrix(scopes: list[dict]) -> None:
     )
 
 
-def history_tables(runtime, store_id: int) -> None:
+def history_tables(runtime: Runtime, store_id: int) -> None:
     with session_scope(runtime.engine) as session:
         streaks = history.timeline(session, store_id, limit=500)
         past = history.recent_checks(session, store_id, limit=20)
@@ -56,7 +58,7 @@ def history_tables(runtime, store_id: int) -> None:
         st.dataframe(
             style_status_column(pd.DataFrame({
                 "Checked (UTC)": [when(row.checked_at) for row in past],
-                "Status": [badge_text(row.status) for row in past],
+                "Status": [badge_text(Status(row.status)) for row in past],
                 "HTTP": [row.http_status for row in past],
                 "Walmart code": [row.walmart_code or "" for row in past],
                 "Summary": [row.summary for row in past],
@@ -77,7 +79,7 @@ def history_tables(runtime, store_id: int) -> None:
             )
 
 
-def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> None:
+def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: int) -> None:
     state = st.session_state
     form_version = state.get("form_version", 0)
     with st.expander("Edit, replace secret, disable or delete"):
@@ -113,10 +115,10 @@ def edit_actions(runtime, chosen: stores.StoreView, expected_version: int) -> No
                 st.rerun()
 
 
-def show(runtime, chosen: stores.StoreView) -> None:
+def show(runtime: Runtime, chosen: stores.StoreView) -> None:
     state = st.session_state
     with session_scope(runtime.engine) as session:
-        item = history.health_by_store(session, [chosen.id]).get(chosen.id, history.UNCHECKED)
+        item = history.store_health(session, chosen.id)
     # The version the user was looking at when they pressed a button: a change made by
     # someone else in between is then refused instead of silently overwritten.
     seen = state.setdefault("seen_versions", {})
@@ -128,8 +130,8 @@ def show(runtime, chosen: stores.StoreView) -> None:
         badge(item.status)
         if item.row is not None:
             st.write(item.summary)
-            if item.status != Status.authorized:
-                st.info(STATUS_TEXT[Status(item.status)][1])
+            if item.status != HealthState.authorized:
+                st.info(STATUS_TEXT[Status(item.status.value)][1])
                 if item.failing_since:
                     st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
             if item.correlation_ids:
@@ -143,7 +145,7 @@ def show(runtime, chosen: stores.StoreView) -> None:
                 st.warning(f"The refresh token runs out in {days} days. Connect this store again before then.")
         else:
             st.caption(f"Client ID and Secret · Client ID `{chosen.client_id}` · secret {chosen.secret_masked} · saved {when(chosen.secret_set_at)} UTC")
-        if item.status == Status.reconnect_required or chosen.credential_kind == CredentialKind.delegated_key:
+        if item.status == HealthState.reconnect_required or chosen.credential_kind == CredentialKind.delegated_key:
             st.page_link("pages/connect.py", label="Connect this store with Walmart (OAuth)", icon=":material/link:")
     if top[1].button("Check now", icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
         checked = authorization.check_store(runtime, chosen.id)

@@ -17,10 +17,11 @@ from typing import Any
 
 import requests
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from core.authorization.outcome import Status
 from core.config import Settings
-from core.db.models import StatusEvent, Store, StoreHealth, utc_now
+from core.db.models import StatusEvent, Store, StoreHealth, saved_id, utc_now
 
 log = logging.getLogger(__name__)
 Transaction = Callable[[], AbstractContextManager[Session]]  # e.g. Runtime.transaction
@@ -51,12 +52,12 @@ def change_event(previous: StoreHealth | None, status: str, missing: list[str], 
     if previous is None:
         return None  # a first check is not a change
     before_missing = set(json.loads(previous.missing_json or "[]"))
-    if previous.status == "authorized" and status != "authorized":
-        return ("lost_permission", summary) if status == "missing_permissions" else ("lost_authorization", summary)
-    if previous.status != "authorized" and status == "authorized":
+    if previous.status == Status.authorized and status != Status.authorized:
+        return ("lost_permission", summary) if status == Status.missing_permissions else ("lost_authorization", summary)
+    if previous.status != Status.authorized and status == Status.authorized:
         return "recovered", ""
     newly_missing = sorted(set(missing) - before_missing)
-    if status == "missing_permissions" and previous.status == "missing_permissions" and newly_missing:
+    if status == Status.missing_permissions and previous.status == Status.missing_permissions and newly_missing:
         return "lost_permission", "Newly missing: " + ", ".join(newly_missing)
     return None
 
@@ -65,7 +66,7 @@ def record_change(session: Session, store_id: int, previous: StoreHealth | None,
     """Record the event this check caused, deciding whether it should be delivered."""
     change = change_event(previous, health.status, json.loads(health.missing_json or "[]"), health.summary)
     if change is None:
-        if health.status == "authorized" or not _reminder_due(session, store_id, now, renotify):
+        if health.status == Status.authorized or not _reminder_due(session, store_id, now, renotify):
             return None
         change = ("still_failing", health.summary)
     kind, detail = change
@@ -82,7 +83,7 @@ def _last_event(session: Session, store_id: int, kind: str | None = None) -> Sta
     query = select(StatusEvent).where(StatusEvent.store_id == store_id)
     if kind:
         query = query.where(StatusEvent.kind == kind)
-    return session.exec(query.order_by(StatusEvent.at.desc(), StatusEvent.id.desc()).limit(1)).first()
+    return session.exec(query.order_by(col(StatusEvent.at).desc(), col(StatusEvent.id).desc()).limit(1)).first()
 
 
 def _sent_recently(session: Session, store_id: int, kind: str, now: datetime, renotify: timedelta) -> bool:
@@ -135,14 +136,14 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
             results.append((delivery, None))
     if results:
         with transaction() as session:
-            for delivery, error in results:
+            for delivery, failure in results:
                 event = session.get(StatusEvent, delivery.event_id)
                 if event is None:  # pruned or its store deleted meanwhile
                     continue
-                if error is None:
+                if failure is None:
                     event.delivery, event.delivered_at, event.delivery_error = "sent", utc_now(), None
                 else:
-                    event.delivery, event.delivery_error = "failed", error
+                    event.delivery, event.delivery_error = "failed", failure
                 session.add(event)
     return counts
 
@@ -150,27 +151,27 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
 def _claim(session: Session) -> list[_Delivery]:
     query = (
         select(StatusEvent, Store.name, StoreHealth.failing_since)
-        .join(Store, Store.id == StatusEvent.store_id)
-        .join(StoreHealth, StoreHealth.store_id == StatusEvent.store_id, isouter=True)
-        .where(StatusEvent.delivery.in_(("pending", "failed")), StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
-        .order_by(StatusEvent.id)
+        .join(Store, col(Store.id) == col(StatusEvent.store_id))
+        .join(StoreHealth, col(StoreHealth.store_id) == col(StatusEvent.store_id), isouter=True)
+        .where(col(StatusEvent.delivery).in_(("pending", "failed")), StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
+        .order_by(col(StatusEvent.id))
     )
-    claimed = []
+    claimed: list[_Delivery] = []
     for event, name, since in session.exec(query).all():
         attempts = event.delivery_attempts
-        won = session.execute(
-            update(StatusEvent).where(StatusEvent.id == event.id, StatusEvent.delivery_attempts == attempts).values(delivery_attempts=attempts + 1)
+        won = session.exec(
+            update(StatusEvent).where(col(StatusEvent.id) == event.id, col(StatusEvent.delivery_attempts) == attempts).values(delivery_attempts=attempts + 1)
         ).rowcount
         if not won:
             continue  # another deliverer claimed it first
         payload = {"text": message(event, name, since), "store": name, "event": event.kind, "from_status": event.from_status,
                    "to_status": event.to_status, "detail": event.detail, "at": event.at.isoformat()}
-        claimed.append(_Delivery(event.id, name, payload))
+        claimed.append(_Delivery(saved_id(event), name, payload))
     return claimed
 
 
 def recent_events(session: Session, store_id: int | None = None, limit: int = 100) -> list[tuple[StatusEvent, str]]:
-    query = select(StatusEvent, Store.name).join(Store, Store.id == StatusEvent.store_id)
+    query = select(StatusEvent, Store.name).join(Store, col(Store.id) == col(StatusEvent.store_id))
     if store_id is not None:
         query = query.where(StatusEvent.store_id == store_id)
-    return list(session.exec(query.order_by(StatusEvent.at.desc(), StatusEvent.id.desc()).limit(limit)).all())
+    return list(session.exec(query.order_by(col(StatusEvent.at).desc(), col(StatusEvent.id).desc()).limit(limit)).all())

@@ -6,19 +6,24 @@ keys); `check_store` runs it for a saved store and records the result (core.auth
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from core.authorization.alerts import AlertPolicy, deliver_pending
 from core.authorization.history import record
 from core.authorization.outcome import STATUS_TEXT, Outcome, Status
-from core.authorization.scopes import compare, missing, required_permissions
-from core.db.models import utc_now
+from core.authorization.scopes import ScopeRow, compare, missing, required_permissions
+from core.db.models import saved_id, utc_now
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, StoreCredential, load_credential
 from core.stores.prechecks import Finding, precheck
 from core.stores.registry import find_store
 from core.walmart.client import CallRecord, ErrorKind, Token, WalmartClient, WalmartError
 from core.walmart.tokens import TokenCache
+
+# (token cache key, (token, reused from the cache))
+KeyedToken = tuple[str, tuple[Token, bool]]
 
 
 def _other(environment: str) -> str:
@@ -32,7 +37,18 @@ class _Run:
     calls: list[CallRecord] = field(default_factory=list)
     findings: tuple[Finding, ...] = ()
 
-    def outcome(self, status: Status, summary: str | None = None, error: WalmartError | None = None, **extra) -> Outcome:
+    def outcome(
+        self,
+        status: Status,
+        summary: str | None = None,
+        error: WalmartError | None = None,
+        *,
+        http_status: int | None = None,
+        walmart_code: str | None = None,
+        token_expires_at: datetime | None = None,
+        token_reused: bool = False,
+        scopes: tuple[ScopeRow, ...] = (),
+    ) -> Outcome:
         if error is not None:
             self.calls.append(error.call)
         title, next_step = STATUS_TEXT[status]
@@ -42,13 +58,15 @@ class _Run:
             summary=summary or title,
             next_step=next_step,
             checked_at=utc_now(),
-            http_status=error.http_status if error else extra.pop("http_status", None),
-            walmart_code=error.code if error else extra.pop("walmart_code", None),
+            http_status=error.http_status if error else http_status,
+            walmart_code=error.code if error else walmart_code,
             calls=tuple(self.calls),
             retry_at=error.retry_at if error else None,
             findings=self.findings,
             duration_ms=int((time.monotonic() - self.started) * 1000),
-            **extra,
+            token_expires_at=token_expires_at,
+            token_reused=token_reused,
+            scopes=scopes,
         )
 
 
@@ -56,19 +74,19 @@ def _failure(run: _Run, error: WalmartError, refused: Status = Status.rejected) 
     if error.kind == ErrorKind.rate_limited:
         when = f" Try again after {error.retry_at:%H:%M:%S} UTC." if error.retry_at else ""
         return run.outcome(Status.rate_limited, f"{error.message}{when}", error)
-    if error.kind in (ErrorKind.rejected, ErrorKind.forbidden):
+    if error.kind in (ErrorKind.credentials_refused, ErrorKind.forbidden):
         message = error.message if refused == Status.rejected else error.message.replace("refused the keys", "refused this store's authorization")
         return run.outcome(refused, message, error)
     return run.outcome(Status.unreachable, error.message, error)
 
 
-def _key_token(client: WalmartClient, cache: TokenCache, environment: str, client_id: str, client_secret: str, fresh: bool = False):
+def _key_token(client: WalmartClient, cache: TokenCache, environment: str, client_id: str, client_secret: str, fresh: bool = False) -> KeyedToken:
     """(cache key, (token, reused)) for a key pair: the cached token, or a client_credentials grant."""
     key = TokenCache.key(environment, client.base_urls[environment], client_id, client_secret)
     return key, cache.get(key, lambda: client.request_token(environment, client_id, client_secret), fresh)
 
 
-def _grant_token(client: WalmartClient, cache: TokenCache, grant: SellerGrant, fresh: bool = False):
+def _grant_token(client: WalmartClient, cache: TokenCache, grant: SellerGrant, fresh: bool = False) -> KeyedToken:
     """(cache key, (token, reused)) for an OAuth seller authorization: the cached token, or a refresh grant."""
     key = TokenCache.key("oauth", client.base_urls["production"], grant.seller_id, grant.refresh_token)
     refresh = lambda: client.refresh_access_token(grant.app_id, grant.app_secret, grant.refresh_token, grant.seller_id, grant.market)  # noqa: E731
@@ -92,13 +110,13 @@ def check_keys(
         return run.outcome(Status.invalid_input, f"{len(checked.errors)} problem(s) found in the pasted keys; Walmart was not asked.")
     client_id, client_secret = checked.client_id, checked.client_secret
 
-    def fetch(env: str, fresh: bool = False):
+    def fetch(env: str, fresh: bool = False) -> KeyedToken:
         return _key_token(client, cache, env, client_id, client_secret, fresh)
 
     try:
         cache_key, (token, reused) = fetch(environment)
     except WalmartError as error:
-        if error.kind != ErrorKind.rejected or not probe_other_environment:
+        if error.kind != ErrorKind.credentials_refused or not probe_other_environment:
             return _failure(run, error)
         run.calls.append(error.call)
         other = _other(environment)
@@ -127,24 +145,24 @@ def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[
     """Check an OAuth seller authorization: refresh grant -> token detail -> permissions."""
     run = _Run("production")
 
-    def fetch(fresh: bool = False):
+    def fetch(fresh: bool = False) -> KeyedToken:
         return _grant_token(client, cache, grant, fresh)
 
     try:
         cache_key, (token, reused) = fetch()
     except WalmartError as error:
-        if error.kind == ErrorKind.rejected and (error.code or "").lower() in ("invalid_client", "unauthorized_client", "unauthorized.gmp_gateway_api"):
+        if error.kind == ErrorKind.credentials_refused and (error.code or "").lower() in ("invalid_client", "unauthorized_client", "unauthorized.gmp_gateway_api"):
             # The app's own keys were refused: re-connecting the store would not help.
             return run.outcome(Status.rejected, f"Walmart refused the app's own keys (WALMART_OAUTH_CLIENT_ID and its saved secret). {error.message}", error)
-        if error.kind == ErrorKind.rejected:
+        if error.kind == ErrorKind.credentials_refused:
             return run.outcome(Status.reconnect_required, error.message.replace("refused the keys", "refused the store's refresh token"), error)
         return _failure(run, error, Status.reconnect_required)
     return _verify(run, client, cache, required, cache_key, token, reused, lambda: fetch(fresh=True), (grant.app_id, grant.app_secret),
                    refused=Status.reconnect_required)
 
 
-def _verify(run: _Run, client: WalmartClient, cache: TokenCache, required: dict[str, str], cache_key: str, token, reused: bool, refetch,
-            basic: tuple[str, str], refused: Status = Status.rejected) -> Outcome:
+def _verify(run: _Run, client: WalmartClient, cache: TokenCache, required: dict[str, str], cache_key: str, token: Token, reused: bool,
+            refetch: Callable[[], KeyedToken], basic: tuple[str, str], refused: Status = Status.rejected) -> Outcome:
     """Token detail and the permission comparison, shared by both kinds of credential.
     `refused` is the status when Walmart refuses the credential itself."""
     environment = run.environment
@@ -154,7 +172,7 @@ def _verify(run: _Run, client: WalmartClient, cache: TokenCache, required: dict[
     try:
         detail = client.token_detail(environment, token, *basic)
     except WalmartError as error:
-        if error.kind != ErrorKind.rejected or not reused:
+        if error.kind != ErrorKind.credentials_refused or not reused:
             return _failure(run, error, refused)
         # The cached token was revoked (for example the key was reset): one fresh try.
         run.calls.append(error.call)
@@ -226,7 +244,7 @@ def check_store(runtime: Runtime, store: str | int) -> Outcome:
     """
     with runtime.transaction() as session:
         found = find_store(session, store)
-        store_id, credential = found.id, load_credential(session, runtime.vault, found)
+        store_id, credential = saved_id(found), load_credential(session, runtime.vault, found)
     outcome = check_credential(runtime, credential)
     with runtime.transaction() as session:
         record(session, store_id, outcome, AlertPolicy.from_settings(runtime.settings))

@@ -7,19 +7,19 @@ to Walmart. So the database sees one writer, and a slow store costs one worker.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterator
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.authorization.alerts import AlertPolicy, deliver_pending
 from core.authorization.check import check_credential
 from core.authorization.history import prune_history, record
 from core.authorization.outcome import STATUS_TEXT, Outcome, Status
-from core.db.models import Credential, CredentialState, Store, utc_now
+from core.db.models import Credential, CredentialState, Store, saved_id, utc_now
 from core.runtime import Runtime
 from core.stores.credential import StoreCredential, load_credential
 
@@ -50,10 +50,10 @@ def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = Non
     alerts = AlertPolicy.from_settings(settings)
     jobs: list[tuple[int, str, StoreCredential]] = []
     with runtime.transaction() as session:
-        active = (Credential.store_id == Store.id) & (Credential.state == CredentialState.active)
-        for store in session.exec(select(Store).join(Credential, active).where(Store.id.in_(store_ids)).order_by(Store.name)).all():
-            jobs.append((store.id, store.name, load_credential(session, runtime.vault, store)))
-        session.execute(update(Store).where(Store.id.in_(store_ids)).values(check_claimed_at=utc_now()))
+        active = (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active)
+        for store in session.exec(select(Store).join(Credential, active).where(col(Store.id).in_(store_ids)).order_by(Store.name)).all():
+            jobs.append((saved_id(store), store.name, load_credential(session, runtime.vault, store)))
+        session.exec(update(Store).where(col(Store.id).in_(store_ids)).values(check_claimed_at=utc_now()))
 
     started: dict[int, float] = {}  # store id -> when a worker picked it up (queued time does not count)
 
@@ -68,7 +68,7 @@ def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = Non
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             now = time.monotonic()
             late = {f for f, job in pending.items() if f not in done and now - started.get(job[0], now) > store_timeout}
-            finished = []
+            finished: list[Result] = []
             for future in done | late:
                 store_id, name, keys = pending.pop(future)
                 finished.append(Result(store_id, name, future.result() if future in done else _timed_out(keys, store_timeout)))
@@ -95,16 +95,17 @@ def claim_due(session: Session, interval: timedelta, limit: int) -> list[int]:
     """
     now = utc_now()
     cutoff = now - interval
-    due = or_(Store.check_claimed_at.is_(None), Store.check_claimed_at < cutoff)
+    claimed_at = col(Store.check_claimed_at)
+    due = or_(claimed_at.is_(None), claimed_at < cutoff)
     candidates = session.exec(
-        select(Store.id).where(Store.enabled == True, due)  # noqa: E712
-        .order_by(Store.check_claimed_at.is_not(None), Store.check_claimed_at, Store.id)
+        select(col(Store.id)).where(Store.enabled == True, due)  # noqa: E712
+        .order_by(claimed_at.is_not(None), claimed_at, col(Store.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     if not candidates:
         return []
-    claimed = session.execute(update(Store).where(Store.id.in_(candidates), due).values(check_claimed_at=now).returning(Store.id)).scalars().all()
+    claimed = session.exec(update(Store).where(col(Store.id).in_(candidates), due).values(check_claimed_at=now).returning(col(Store.id))).scalars().all()
     return sorted(claimed)
 
 
@@ -121,4 +122,5 @@ def check_due(runtime: Runtime, interval: timedelta | None = None, workers: int 
 
 
 def enabled_store_ids(session: Session) -> list[int]:
-    return list(session.exec(select(Store.id).where(Store.enabled == True).order_by(Store.name)).all())  # noqa: E712
+    ids = session.exec(select(col(Store.id)).where(Store.enabled == True).order_by(Store.name)).all()  # noqa: E712
+    return [store_id for store_id in ids if store_id is not None]  # a saved store always has one; the column type allows None

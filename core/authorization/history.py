@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import pandas as pd
-from sqlalchemy import delete, func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, delete, func, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from core.authorization.alerts import AlertPolicy, record_change
-from core.authorization.outcome import NEVER_CHECKED, Outcome, Status
+from core.authorization.outcome import ATTENTION, HealthState, Outcome, Status
+from core.authorization.scopes import ScopeDict
 from core.config import Settings
-from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, utc_now
-from core.stores.credential import refresh_token_days_left, refresh_token_expiring
+from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, saved_id, utc_now
+from core.stores.credential import delegated_keys_days_left, refresh_token_days_left, refresh_token_expiring
 
 
 def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolicy | None = None) -> AuthorizationCheck:
@@ -66,7 +69,7 @@ def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolic
 
 def recent_checks(session: Session, store_id: int, limit: int = 50) -> list[AuthorizationCheck]:
     query = select(AuthorizationCheck).where(AuthorizationCheck.store_id == store_id)
-    return list(session.exec(query.order_by(AuthorizationCheck.checked_at.desc(), AuthorizationCheck.id.desc()).limit(limit)).all())
+    return list(session.exec(query.order_by(col(AuthorizationCheck.checked_at).desc(), col(AuthorizationCheck.id).desc()).limit(limit)).all())
 
 
 @dataclass(frozen=True)
@@ -76,30 +79,48 @@ class Health:
     row: StoreHealth | None
 
     @property
-    def status(self) -> str:
-        return self.row.status if self.row else NEVER_CHECKED
+    def status(self) -> HealthState:
+        return HealthState(self.row.status) if self.row else HealthState.never_checked
 
     @property
     def missing(self) -> list[str]:
         return json.loads(self.row.missing_json) if self.row else []
 
     @property
-    def scopes(self) -> list[dict]:
-        return json.loads(self.row.scopes_json) if self.row else []
+    def scopes(self) -> list[ScopeDict]:
+        scopes: list[ScopeDict] = json.loads(self.row.scopes_json) if self.row else []
+        return scopes
 
-    def __getattr__(self, name):  # checked_at, last_success_at, failing_since, summary, ...
-        if name == "row":
-            raise AttributeError(name)
-        return getattr(self.row, name) if self.row is not None else None
+    @property
+    def summary(self) -> str:
+        return self.row.summary if self.row else ""
+
+    @property
+    def correlation_ids(self) -> str:
+        return self.row.correlation_ids if self.row else ""
+
+    @property
+    def checked_at(self) -> datetime | None:
+        return self.row.checked_at if self.row else None
+
+    @property
+    def last_success_at(self) -> datetime | None:
+        return self.row.last_success_at if self.row else None
+
+    @property
+    def failing_since(self) -> datetime | None:
+        return self.row.failing_since if self.row else None
 
 
-UNCHECKED = Health(None)  # the health of a store that was never checked
+def store_health(session: Session, store_id: int) -> Health:
+    """One store's current health: `never_checked` before its first check."""
+    return Health(session.get(StoreHealth, store_id))
 
 
 def health_by_store(session: Session, store_ids: list[int] | None = None) -> dict[int, Health]:
     query = select(StoreHealth)
     if store_ids is not None:
-        query = query.where(StoreHealth.store_id.in_(store_ids))
+        query = query.where(col(StoreHealth.store_id).in_(store_ids))
     return {row.store_id: Health(row) for row in session.exec(query).all()}
 
 
@@ -110,7 +131,7 @@ class StoreRow:
     name: str
     environment: str
     enabled: bool
-    status: str
+    status: HealthState
     summary: str
     missing: list[str]
     checked_at: datetime | None
@@ -120,15 +141,18 @@ class StoreRow:
     key_saved_at: datetime | None
     credential_kind: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _filtered(query, statuses: list[str] | None, environment: str | None, search: str | None):
+_Query = TypeVar("_Query", Select[Store, StoreHealth, Credential], SelectOfScalar[int])
+
+
+def _filtered(query: _Query, statuses: list[HealthState] | None, environment: str | None, search: str | None) -> _Query:
     if statuses:
-        conditions = [StoreHealth.status.in_([s for s in statuses if s != NEVER_CHECKED])]
-        if NEVER_CHECKED in statuses:
-            conditions.append(StoreHealth.status.is_(None))
+        conditions: list[ColumnElement[bool]] = [col(StoreHealth.status).in_([s for s in statuses if s != HealthState.never_checked])]
+        if HealthState.never_checked in statuses:
+            conditions.append(col(StoreHealth.status).is_(None))
         query = query.where(or_(*conditions))
     if environment:
         query = query.where(Store.environment == environment)
@@ -140,24 +164,24 @@ def _filtered(query, statuses: list[str] | None, environment: str | None, search
 def store_table(
     session: Session,
     *,
-    statuses: list[str] | None = None,
+    statuses: list[HealthState] | None = None,
     environment: str | None = None,
     search: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> list[StoreRow]:
     """One page of stores with their health, by name."""
-    base = select(Store, StoreHealth, Credential).join(StoreHealth, StoreHealth.store_id == Store.id, isouter=True)
-    base = base.join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"), isouter=True)
+    base = select(Store, StoreHealth, Credential).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
+    base = base.join(Credential, (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active), isouter=True)
     base = _filtered(base, statuses, environment, search)
-    page = session.exec(base.order_by(func.lower(Store.name), Store.id).offset(offset).limit(limit)).all()
+    page = session.exec(base.order_by(func.lower(Store.name), col(Store.id)).offset(offset).limit(limit)).all()
     rows = [
         StoreRow(
-            id=store.id,
+            id=saved_id(store),
             name=store.name,
             environment=store.environment,
             enabled=store.enabled,
-            status=health.status if health else NEVER_CHECKED,
+            status=HealthState(health.status) if health else HealthState.never_checked,
             summary=health.summary if health else "",
             missing=json.loads(health.missing_json) if health else [],
             checked_at=health.checked_at if health else None,
@@ -172,24 +196,41 @@ def store_table(
     return rows
 
 
-def count_stores(session: Session, *, statuses: list[str] | None = None, environment: str | None = None, search: str | None = None) -> int:
-    query = select(func.count(Store.id)).join(StoreHealth, StoreHealth.store_id == Store.id, isouter=True)
+def count_stores(session: Session, *, statuses: list[HealthState] | None = None, environment: str | None = None, search: str | None = None) -> int:
+    query = select(func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
     return session.exec(_filtered(query, statuses, environment, search)).one()
 
 
-def status_counts(session: Session) -> dict[str, int]:
-    """Stores per current status, `never_checked` included; and `total`."""
-    query = select(StoreHealth.status, func.count(Store.id)).join(StoreHealth, StoreHealth.store_id == Store.id, isouter=True)
-    counts = {status or NEVER_CHECKED: number for status, number in session.exec(query.group_by(StoreHealth.status)).all()}
-    counts["total"] = sum(counts.values())
-    return counts
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many stores are in each health state; a state no store is in counts 0."""
+
+    stores: dict[HealthState, int]
+
+    def __getitem__(self, state: HealthState) -> int:
+        return self.stores.get(state, 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.stores.values())
+
+    @property
+    def needing_attention(self) -> int:
+        return sum(self[HealthState.of(status)] for status in ATTENTION)
+
+
+def status_counts(session: Session) -> StatusCounts:
+    """Stores per current health state, `never_checked` included."""
+    query = select(StoreHealth.status, func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
+    rows = session.exec(query.group_by(StoreHealth.status)).all()
+    return StatusCounts({HealthState(status) if status else HealthState.never_checked: number for status, number in rows})
 
 
 @dataclass(frozen=True)
 class Segment:
     """A run of consecutive checks with the same status."""
 
-    status: str
+    status: Status
     started_at: datetime
     ended_at: datetime  # time of the last check in the run
     checks: int
@@ -200,11 +241,12 @@ def timeline(session: Session, store_id: int, limit: int = 2000) -> list[Segment
     rows = session.exec(
         select(AuthorizationCheck.status, AuthorizationCheck.checked_at)
         .where(AuthorizationCheck.store_id == store_id)
-        .order_by(AuthorizationCheck.checked_at.desc(), AuthorizationCheck.id.desc())
+        .order_by(col(AuthorizationCheck.checked_at).desc(), col(AuthorizationCheck.id).desc())
         .limit(limit)
     ).all()
     segments: list[Segment] = []
-    for status, at in rows:
+    for value, at in rows:
+        status = Status(value)
         if segments and segments[-1].status == status:
             last = segments[-1]
             segments[-1] = Segment(status, at, last.ended_at, last.checks + 1)
@@ -241,7 +283,7 @@ def deadlines(session: Session, settings: Settings, today: date | None = None) -
     today = today or utc_now().date()
     rows = session.exec(
         select(Store.name, Credential.kind, Credential.secret_set_at, Credential.secret_expires_at)
-        .join(Credential, (Credential.store_id == Store.id) & (Credential.state == CredentialState.active))
+        .join(Credential, (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active))
     ).all()
     old = sorted(
         ((name, (today - saved.date()).days) for name, kind, saved, _ in rows
@@ -256,7 +298,7 @@ def deadlines(session: Session, settings: Settings, today: date | None = None) -
     )
     return Deadlines(
         delegated_access_deadline=settings.delegated_access_deadline,
-        days_left=(settings.delegated_access_deadline - today).days,
+        days_left=delegated_keys_days_left(settings.delegated_access_deadline, today),
         stores_on_delegated_keys=sum(1 for _, kind, _, _ in rows if kind == CredentialKind.delegated_key),
         keys_older_than_limit=old,
         key_max_age_days=settings.key_max_age_days,
@@ -267,6 +309,6 @@ def deadlines(session: Session, settings: Settings, today: date | None = None) -
 def prune_history(session: Session, retention_days: int) -> int:
     """Delete checks and events older than the retention; the current health is kept apart."""
     cutoff = utc_now() - timedelta(days=retention_days)
-    removed = session.execute(delete(AuthorizationCheck).where(AuthorizationCheck.checked_at < cutoff)).rowcount or 0
-    session.execute(delete(StatusEvent).where(StatusEvent.at < cutoff))
+    removed = session.exec(delete(AuthorizationCheck).where(col(AuthorizationCheck.checked_at) < cutoff)).rowcount or 0
+    session.exec(delete(StatusEvent).where(col(StatusEvent.at) < cutoff))
     return removed

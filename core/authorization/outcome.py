@@ -1,6 +1,8 @@
-"""What one authorization check found: the status, its wording for ops staff, and the Outcome.
+"""What one authorization check found (its Status, the wording for ops staff, the Outcome), and a
+store's health state (HealthState: the status of its latest check, or never_checked).
 
-Pure data: nothing here talks to Walmart or the database.
+Pure data: nothing here talks to Walmart or the database. Every status or health-state value
+used anywhere comes from these two enums, never from a string literal.
 """
 from __future__ import annotations
 
@@ -13,11 +15,10 @@ from core.authorization.scopes import ScopeRow, missing
 from core.stores.prechecks import Finding
 from core.walmart.client import CallRecord
 
-# A store's current status before its first check. It is a health state, never an Outcome's status.
-NEVER_CHECKED: Final = "never_checked"
-
 
 class Status(StrEnum):
+    """What one check found. Kept in the check history and as a store's current health."""
+
     authorized = "authorized"
     missing_permissions = "missing_permissions"
     rejected = "rejected"
@@ -26,6 +27,32 @@ class Status(StrEnum):
     rate_limited = "rate_limited"
     unreachable = "unreachable"
     reconnect_required = "reconnect_required"  # OAuth: Walmart refused the store's refresh token
+
+
+class HealthState(StrEnum):
+    """A store's health as pages, counts and filters show it: the Status of its latest check, or
+    `never_checked` before its first check.
+
+    A separate enum rather than a `Status.never_checked` member, because a check can never find
+    "never checked": an Outcome's type then rules it out, and code that goes through every Status
+    (the FAQ's entries, the error decoder) never meets it. The members are every Status, value for
+    value (HealthState.of converts; tests/core/authorization/test_outcome.py keeps the two in step),
+    plus never_checked.
+    """
+
+    authorized = Status.authorized.value
+    missing_permissions = Status.missing_permissions.value
+    rejected = Status.rejected.value
+    wrong_environment = Status.wrong_environment.value
+    invalid_input = Status.invalid_input.value
+    rate_limited = Status.rate_limited.value
+    unreachable = Status.unreachable.value
+    reconnect_required = Status.reconnect_required.value
+    never_checked = "never_checked"
+
+    @classmethod
+    def of(cls, status: Status) -> HealthState:
+        return cls(status.value)
 
 
 # Statuses that need somebody to act (the others pass, or clear up by themselves).

@@ -5,13 +5,22 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from core.config import Settings
 from core.errors import ConfigError
 
 LEVELS = ("no_access", "view_only", "full_access")  # ordered: each includes the one before
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+class ScopeDict(TypedDict):
+    """A ScopeRow as JSON (kept in the check history, shown as the permission matrix)."""
+
+    scope: str
+    granted: str
+    required: str
+    ok: bool
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,7 @@ class ScopeRow:
     required: str  # a level, or "" when the profile does not ask for it
     ok: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ScopeDict:
         return {"scope": self.scope, "granted": self.granted, "required": self.required, "ok": self.ok}
 
 
@@ -51,7 +60,7 @@ def required_permissions(settings: Settings) -> dict[str, str]:
 
 def compare(granted: dict[str, str], required: dict[str, str]) -> list[ScopeRow]:
     """Every required scope, then any extra scope Walmart granted, in a stable order."""
-    rows = []
+    rows: list[ScopeRow] = []
     for scope in sorted(set(required) | set(granted)):
         have = granted.get(scope, "not granted")
         need = required.get(scope, "")

@@ -14,18 +14,23 @@ start, so it never waits for SQLite's write lock.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from sqlmodel import SQLModel
 
 import core.db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from core.errors import ConfigError
+
+if TYPE_CHECKING:  # for annotations only; the functions below import alembic where they use it
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # What databases made before migrations existed have, when they have every table and column.
@@ -72,7 +77,7 @@ def head_revision(migrations: Path = MIGRATIONS) -> str | None:
     return ScriptDirectory.from_config(_alembic_config(migrations)).get_current_head()
 
 
-def _alembic_config(migrations: Path):
+def _alembic_config(migrations: Path) -> Config:
     from alembic.config import Config
 
     config = Config()
@@ -107,12 +112,12 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
     sqlite = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 15, "isolation_level": None})
 
     @event.listens_for(sqlite, "connect")
-    def _keys_off(dbapi_connection, _record):
+    def _keys_off(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         dbapi_connection.execute("PRAGMA busy_timeout=15000")
 
     @event.listens_for(sqlite, "begin")
-    def _begin_immediate(connection):
+    def _begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     try:
@@ -131,7 +136,7 @@ def _upgrade(connection: Connection, migrations: Path) -> None:
         raise RuntimeError(f"the migration left rows without their parent in {sorted({table for table, *_ in broken})}")
 
 
-def _broken_keys(connection: Connection) -> set[tuple]:
+def _broken_keys(connection: Connection) -> set[tuple[Any, ...]]:
     if connection.dialect.name != "sqlite":
         return set()  # PostgreSQL keeps its foreign keys on while migrating
     return {tuple(row) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")}
@@ -161,7 +166,8 @@ def run_alembic(connection: Connection, migrations: Path, action: str, revision:
 def _missing(connection: Connection, existing: set[str], wanted: dict[str, set[str]]) -> list[str]:
     """Tables and table.columns of `wanted` that the database lacks."""
     inspector = inspect(connection)
-    columns, tables = [], []
+    columns: list[str] = []
+    tables: list[str] = []
     for table, names in sorted(wanted.items()):
         if table not in existing:
             tables.append(f"the table {table}")

@@ -1,7 +1,7 @@
 """A store's listings on Walmart (Get All Items, walmart-api.md §10) and which of them are not mapped yet.
 
-    report = find_unmapped(session, runtime, store_id)   # pages through /v3/items with the store's token
-    report.unmapped                                        # listings whose SKU has no mapping in this store
+    report = find_unmapped(runtime, store_id)   # pages through /v3/items with the store's token
+    report.unmapped                               # listings whose SKU has no mapping in this store
 
 Paging follows §10.3: cursor `*` first, then each answer's nextCursor, 50 a page.
 It stops when the cursor is missing or empty, a page is empty, Walmart answers 404
@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session
 
@@ -25,7 +24,7 @@ from core.runtime import Runtime
 from core.spreadsheets.writers import write_table
 from core.stores.credential import StoreCredential, load_credential
 from core.stores.registry import find_store
-from core.walmart.client import CallRecord, ErrorKind, Token, WalmartClient, WalmartError
+from core.walmart.client import CallRecord, ErrorKind, JsonObject, Token, WalmartClient, WalmartError
 
 PAGE_LIMIT = 50  # the only documented bound (§10.1)
 PAGES_WITHOUT_TOTAL = 4_000  # when Walmart gives no totalItems: 200,000 listings
@@ -50,7 +49,7 @@ class Listing:
     lifecycle_status: str = ""
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Listing:
+    def from_item(cls, item: JsonObject) -> Listing:
         text = lambda key: str(item.get(key) or "")  # noqa: E731  (Walmart sends "" or leaves fields out)
         return cls(str(item["sku"]), text("productName"), text("gtin"), text("upc"), text("publishedStatus"), text("lifecycleStatus"))
 
@@ -85,7 +84,7 @@ def list_listings(client: WalmartClient, environment: str, token: Token, *, limi
             items, next_cursor, reported, call = client.list_items_page(environment, token, cursor, limit)
         except WalmartError as error:
             calls.append(error.call)
-            if error.kind != ErrorKind.rejected or refresh is None:
+            if error.kind != ErrorKind.credentials_refused or refresh is None:
                 raise
             token, refresh = refresh(), None
             continue
@@ -127,7 +126,7 @@ def _plain(error: WalmartError) -> StoreConnectError:
             "Ask the seller to enable the Item permission (view only is enough) on the key in Walmart's Developer Portal, "
             "or to approve item access when connecting the store again. Then check the store on the Store authorization page.",
         )
-    if error.kind == ErrorKind.rejected:
+    if error.kind == ErrorKind.credentials_refused:
         return ListingsUnavailable(f"Walmart refused this store's keys when listing its items{ticket}.", NEXT_STEP)
     if error.kind == ErrorKind.rate_limited:
         when = f" after {error.retry_at:%H:%M:%S} UTC" if error.retry_at else " in a few minutes"
@@ -173,7 +172,14 @@ def up_to_date(session: Session, store_id: int, report: UnmappedReport) -> Unmap
     return _compared(session, store_id, report.scan)
 
 
-def find_unmapped(session: Session, runtime: Runtime, store_id: int) -> UnmappedReport:
-    """Read the store's listings from Walmart and compare them with its mappings."""
-    credential = load_credential(session, runtime.vault, find_store(session, store_id))
-    return _compared(session, store_id, fetch_store_listings(runtime, credential))
+def find_unmapped(runtime: Runtime, store_id: int) -> UnmappedReport:
+    """Read the store's listings from Walmart and compare them with its mappings.
+
+    A workflow: the credential is read in one transaction and the listings compared in
+    another; Walmart is paged through with none open.
+    """
+    with runtime.transaction() as session:
+        credential = load_credential(session, runtime.vault, find_store(session, store_id))
+    scan = fetch_store_listings(runtime, credential)
+    with runtime.transaction() as session:
+        return _compared(session, store_id, scan)

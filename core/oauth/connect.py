@@ -9,12 +9,14 @@ the old keys stay in use until the user confirms the switch.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypedDict
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit
 from core.access import Actor, Permission, require
@@ -24,7 +26,7 @@ from core.authorization.history import record
 from core.authorization.outcome import Outcome, Status
 from core.authorization.scopes import required_permissions
 from core.config import MARKETS, Settings
-from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, OAuthApp, Store, utc_now
+from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, OAuthApp, Store, saved_id, utc_now
 from core.errors import NotFound, StoreConnectError, ValidationFailed
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, app_secret, load_credential
@@ -63,7 +65,17 @@ def save_app_secret(session: Session, vault: Vault, settings: Settings, client_s
     audit.append(session, actor, "oauth.app_secret", subject=app_id, detail="OAuth app Client Secret saved (not recorded)")
 
 
-def app_status(session: Session, settings: Settings) -> dict:
+class AppStatus(TypedDict):
+    """The OAuth app's registration as pages and the CLI show it: never the secret itself."""
+
+    client_id: str | None
+    redirect_uri: str
+    market: str
+    secret_saved: bool
+    secret_masked: str
+
+
+def app_status(session: Session, settings: Settings) -> AppStatus:
     row = session.get(OAuthApp, settings.oauth_client_id) if settings.oauth_client_id else None
     return {
         "client_id": settings.oauth_client_id,
@@ -81,7 +93,7 @@ def app_status(session: Session, settings: Settings) -> dict:
 class ConnectLink:
     url: str
     state: str
-    expires_at: object
+    expires_at: datetime
 
 
 def start_connect(session: Session, settings: Settings, actor: Actor, *, store_id: int | None = None, new_store_name: str | None = None) -> ConnectLink:
@@ -127,7 +139,7 @@ class Callback:
     seller_id: str
 
 
-def parse_callback(params_or_url) -> Callback:
+def parse_callback(params_or_url: str | Mapping[str, str | list[str]]) -> Callback:
     """Read the redirect's parameters, from the callback page's query or a pasted URL."""
     if isinstance(params_or_url, str):
         text = params_or_url.strip()
@@ -169,15 +181,15 @@ def complete_connect(runtime: Runtime, callback: Callback, actor: Actor) -> Conn
         app_id = require_app(settings)
         secret = app_secret(session, runtime.vault, app_id)
     try:
-        token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, settings.market)
+        _, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, settings.market)
     except WalmartError as error:
         raise ConnectRefused(f"Walmart did not accept the authorization code. {error.message}",
                              "Codes are short-lived and work once. Start Connect again and finish it promptly.") from None
 
     with runtime.transaction() as session:
-        store, credential_id, pending = _keep_grant(session, runtime, actor, target_store_id, new_store_name, app_id, callback.seller_id, token.refresh_token)
-        store_id, store_name = store.id, store.name
-    grant = SellerGrant(app_id, secret, callback.seller_id, token.refresh_token, settings.market)
+        store, credential_id, pending = _keep_grant(session, runtime.vault, actor, target_store_id, new_store_name, app_id, callback.seller_id, refresh_token)
+        store_id, store_name = saved_id(store), store.name
+    grant = SellerGrant(app_id, secret, callback.seller_id, refresh_token, settings.market)
     verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
     with runtime.transaction() as session:
         if verification.status in (Status.authorized, Status.missing_permissions):
@@ -204,15 +216,15 @@ def _spend_state(session: Session, state: str, user: str, valid_minutes: int) ->
     if request.started_by != user:
         raise ConnectRefused("This connect link was started by someone else.", "Ask them to finish it, or start Connect yourself.")
     # Guarded: of two completions at the same moment, exactly one sees its update take effect.
-    spent = session.execute(
-        update(ConnectRequest).where(ConnectRequest.state == state, ConnectRequest.used_at.is_(None)).values(used_at=utc_now())
+    spent = session.exec(
+        update(ConnectRequest).where(col(ConnectRequest.state) == state, col(ConnectRequest.used_at).is_(None)).values(used_at=utc_now())
     ).rowcount
     if not spent:
         raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
     return request
 
 
-def _keep_grant(session: Session, runtime: Runtime, actor: Actor, store_id: int | None, new_store_name: str | None,
+def _keep_grant(session: Session, vault: Vault, actor: Actor, store_id: int | None, new_store_name: str | None,
                 app_id: str, seller_id: str, refresh_token: str) -> tuple[Store, int, bool]:
     """Save the new authorization: (store, credential id, pending). A store on delegated keys keeps
     them until the new authorization is verified and the user agrees."""
@@ -238,7 +250,7 @@ def _keep_grant(session: Session, runtime: Runtime, actor: Actor, store_id: int 
         state=CredentialState.pending if pending else CredentialState.active,
         client_id=app_id,
         seller_id=seller_id,
-        secret_ciphertext=runtime.vault.encrypt(refresh_token),
+        secret_ciphertext=vault.encrypt(refresh_token),
         secret_last4=refresh_token[-4:],
         secret_expires_at=utc_now() + REFRESH_TOKEN_LIFETIME,
     )
@@ -272,13 +284,15 @@ def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
         _retire(current)
     pending.state = CredentialState.active
     store = session.get(Store, store_id)
+    if store is None:  # cannot happen while a credential of it exists (foreign key); said for the type checker
+        raise NotFound("That store no longer exists.", "Reload the page.")
     store.environment = "production"
     store.version += 1
     store.updated_at = utc_now()
     session.add_all([pending, store])
     session.flush()
     audit.append(session, actor, "oauth.switch", store_id=store.id, store_name=store.name,
-                 before={"credential": "delegated_key"}, after={"credential": "oauth_seller", "seller_id": pending.seller_id},
+                 before={"credential": CredentialKind.delegated_key}, after={"credential": CredentialKind.oauth_seller, "seller_id": pending.seller_id},
                  detail="old keys wiped")
 
 
@@ -312,7 +326,7 @@ class MigrationRow:
     kind: str  # the active credential's kind
     pending: bool
     pending_verified: bool
-    refresh_expires_at: object
+    refresh_expires_at: datetime | None
 
 
 def migration_overview(session: Session) -> list[MigrationRow]:
@@ -323,7 +337,8 @@ def migration_overview(session: Session) -> list[MigrationRow]:
         by_store.setdefault(credential.store_id, {})[credential.state] = credential
     rows = []
     for store in stores:
-        active, pending = by_store.get(store.id, {}).get("active"), by_store.get(store.id, {}).get("pending")
-        rows.append(MigrationRow(store.id, store.name, active.kind if active else "", pending is not None,
+        store_id = saved_id(store)
+        active, pending = by_store.get(store_id, {}).get(CredentialState.active), by_store.get(store_id, {}).get(CredentialState.pending)
+        rows.append(MigrationRow(store_id, store.name, active.kind if active else "", pending is not None,
                                  bool(pending and pending.verified_at), active.secret_expires_at if active else None))
     return rows

@@ -79,6 +79,14 @@ def load_credential(session: Session, vault: Vault, store: Store, state: str = C
     return KeyPair(store.environment, credential.client_id, vault.decrypt(credential.secret_ciphertext))
 
 
+# When each kind stops working. Pages, the CLI and the deadline report use these and never count days themselves.
+
+
+def delegated_keys_days_left(deadline: date, today: date) -> int:
+    """Calendar days until Walmart stops accepting delegated keys (DELEGATED_ACCESS_DEADLINE); negative once past."""
+    return (deadline - today).days
+
+
 def refresh_token_days_left(expires_at: datetime | None, today: date) -> int | None:
     """Calendar days until an OAuth refresh token runs out (UTC); None when there is none."""
     return (expires_at.date() - today).days if expires_at is not None else None

@@ -44,7 +44,7 @@ class Finding:
     fix: str  # what to do next
     position: int | None = None  # 1-based character position in the value as pasted, when it applies
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "code": str(self.code), "severity": str(self.severity)}
 
 

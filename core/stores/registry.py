@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.db.models import Credential, CredentialKind, Environment, Store, utc_now
+from core.db.models import Credential, CredentialKind, CredentialState, Environment, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.stores.prechecks import PrecheckResult, precheck
 from core.vault import Vault, mask
@@ -41,7 +41,7 @@ class StoreView:
     updated_at: datetime
     version: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -71,7 +71,7 @@ def _checked_keys(client_id: str, client_secret: str) -> PrecheckResult:
 
 def _view(store: Store, credential: Credential | None) -> StoreView:
     return StoreView(
-        id=store.id,
+        id=saved_id(store),
         name=store.name,
         environment=store.environment,
         enabled=store.enabled,
@@ -101,16 +101,16 @@ def find_store(session: Session, name_or_id: str | int) -> Store:
 
 
 def _credential(session: Session, store_id: int) -> Credential | None:
-    return session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == "active")).first()
+    return session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.active)).first()
 
 
 def get_store(session: Session, name_or_id: str | int) -> StoreView:
     store = find_store(session, name_or_id)
-    return _view(store, _credential(session, store.id))
+    return _view(store, _credential(session, saved_id(store)))
 
 
 def list_stores(session: Session, include_disabled: bool = True) -> list[StoreView]:
-    query = select(Store, Credential).join(Credential, (Credential.store_id == Store.id) & (Credential.state == "active"), isouter=True).order_by(func.lower(Store.name))
+    query = select(Store, Credential).join(Credential, (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active), isouter=True).order_by(func.lower(Store.name))
     if not include_disabled:
         query = query.where(Store.enabled == True)  # noqa: E712
     return [_view(store, credential) for store, credential in session.exec(query).all()]
@@ -137,7 +137,7 @@ def add_store(
         session.rollback()
         raise ValidationFailed(f"A store called '{store.name}' already exists.", "Pick another name, or edit the existing store.") from None
     credential = Credential(
-        store_id=store.id,
+        store_id=saved_id(store),
         kind=CredentialKind.delegated_key,
         client_id=keys.client_id,
         secret_ciphertext=vault.encrypt(keys.client_secret),
@@ -150,7 +150,7 @@ def add_store(
     return view
 
 
-def _audited(view: "StoreView") -> dict:
+def _audited(view: StoreView) -> dict[str, object]:
     """What the audit trail keeps of a store: never any part of the secret."""
     return {"name": view.name, "environment": view.environment, "enabled": view.enabled, "notes": view.notes,
             "credential": view.credential_kind, "client_id": view.client_id, "seller_id": view.seller_id}
@@ -181,7 +181,7 @@ def edit_store(
     """Change a store's basic information. The secret is changed only by `replace_secret`."""
     require(actor, Permission.manage_stores, "edit stores")
     store = find_store(session, name_or_id)
-    before = _audited(_view(store, _credential(session, store.id)))
+    before = _audited(_view(store, _credential(session, saved_id(store))))
     _bump(store, expected_version)
     if name is not None:
         store.name = _clean_name(name)
@@ -191,7 +191,7 @@ def edit_store(
         store.notes = notes.strip()
     if enabled is not None:
         store.enabled = enabled
-    credential = _credential(session, store.id)
+    credential = _credential(session, saved_id(store))
     if client_id is not None and credential is not None and client_id.strip() != credential.client_id:
         # Check the new ID against the stored secret only through the pre-checks that need no secret.
         keys = precheck(client_id, "x" * 8)
@@ -226,12 +226,12 @@ def replace_secret(
     """Store a new Client Secret (and optionally a new Client ID) after a key reset."""
     require(actor, Permission.manage_stores, "replace store secrets")
     store = find_store(session, name_or_id)
-    credential = _credential(session, store.id)
+    credential = _credential(session, saved_id(store))
     keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
     _bump(store, expected_version)
     before_client_id = credential.client_id if credential else ""
     if credential is None:
-        credential = Credential(store_id=store.id, secret_ciphertext="")
+        credential = Credential(store_id=saved_id(store), secret_ciphertext="")
     credential.kind = CredentialKind.delegated_key
     credential.client_id = keys.client_id
     credential.secret_ciphertext = vault.encrypt(keys.client_secret)
@@ -255,7 +255,7 @@ def delete_store(session: Session, name_or_id: str | int, *, actor: Actor, expec
     if expected_version is not None and store.version != expected_version:
         _bump(store, expected_version)
     name, store_id = store.name, store.id
-    before = _audited(_view(store, _credential(session, store.id)))
+    before = _audited(_view(store, _credential(session, saved_id(store))))
     session.delete(store)
     session.flush()
     audit.append(session, actor, "store.delete", store_id=store_id, store_name=name, before=before)

@@ -13,11 +13,14 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
 from urllib3.exceptions import ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from core.config import Settings
@@ -28,9 +31,15 @@ ITEMS_PATH = "/v3/items"
 RETRYABLE_STATUSES = (500, 502, 503, 504)  # 401/403/429 are answers, not glitches
 MAX_RETRY_AFTER_SECONDS = 10  # beyond this a check reports the wait instead of blocking on it
 
+# A JSON object as Walmart sends it: values are whatever the wire held, read with checks.
+JsonObject = dict[str, Any]
+
 
 class ErrorKind(StrEnum):
-    rejected = "rejected"  # keys refused (401, or 400 about the Authorization header)
+    """Why one call to Walmart failed. Not a check's Status: a check turns these into one (refused credentials
+    or a 403 become `rejected` or `reconnect_required`, a 429 `rate_limited`, anything else `unreachable`)."""
+
+    credentials_refused = "credentials_refused"  # 401, or a 400 about the Authorization header
     forbidden = "forbidden"  # valid token, permission missing (403)
     rate_limited = "rate_limited"  # 429
     unavailable = "unavailable"  # 5xx, or a 404 from a wrong base URL
@@ -169,6 +178,11 @@ def _replenish_time(value: str | None, now: datetime) -> datetime | None:
     return now + timedelta(seconds=number)
 
 
+def _basic_auth(client_id: str, client_secret: str) -> HTTPBasicAuth:
+    # UTF-8 bytes: requests would encode text as Latin-1 and fail on anything else.
+    return HTTPBasicAuth(client_id.encode("utf-8"), client_secret.encode("utf-8"))
+
+
 def _is_authorization_problem(items: tuple[ErrorItem, ...]) -> bool:
     for item in items:
         text = f"{item.field} {item.description} {item.info}".lower()
@@ -183,7 +197,7 @@ def _is_read_timeout(exc: Exception) -> bool:
     return isinstance(reason, ReadTimeoutError)
 
 
-def _millis(value) -> datetime | None:
+def _millis(value: object) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(str(value)) / 1000, timezone.utc)
     except (TypeError, ValueError, OverflowError, OSError):
@@ -193,7 +207,7 @@ def _millis(value) -> datetime | None:
 class _CappedRetry(Retry):
     """urllib3's Retry, but a long Retry-After is reported to the user rather than slept through."""
 
-    def get_retry_after(self, response):
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, MAX_RETRY_AFTER_SECONDS)
 
@@ -239,7 +253,10 @@ class WalmartClient:
             self._local.session = session
         return session
 
-    def _call(self, environment: str, method: str, path: str, *, headers: dict, auth=None, data=None) -> tuple[requests.Response, CallRecord]:
+    def _call(
+        self, environment: str, method: str, path: str, *, headers: dict[str, str],
+        auth: HTTPBasicAuth | None = None, data: dict[str, str] | None = None,
+    ) -> tuple[requests.Response, CallRecord]:
         correlation_id = str(uuid.uuid4())
         headers = {
             "WM_SVC.NAME": self.service_name,
@@ -271,7 +288,7 @@ class WalmartClient:
         items = parse_error_body(response.text)
         said = f" Walmart said: {items[0].code} {items[0].description}".rstrip() if items else ""
         if status == 401 or (status == 400 and _is_authorization_problem(items)):
-            raise WalmartError(ErrorKind.rejected, f"Walmart refused the keys (HTTP {status}).{said}", call, items)
+            raise WalmartError(ErrorKind.credentials_refused, f"Walmart refused the keys (HTTP {status}).{said}", call, items)
         if status == 403:
             raise WalmartError(ErrorKind.forbidden, f"Walmart refused access: the key lacks a permission (HTTP 403).{said}", call, items)
         if status == 429:
@@ -292,7 +309,7 @@ class WalmartClient:
             raise WalmartError(ErrorKind.unavailable, f"Walmart {where} (HTTP {status}).{said}", call, items)
         raise WalmartError(ErrorKind.bad_request, f"Walmart did not accept the request (HTTP {status}).{said}", call, items)
 
-    def _json(self, response: requests.Response, call: CallRecord) -> dict:
+    def _json(self, response: requests.Response, call: CallRecord) -> JsonObject:
         try:
             data = response.json()
         except ValueError:
@@ -301,13 +318,13 @@ class WalmartClient:
             raise WalmartError(ErrorKind.bad_response, f"Walmart answered HTTP {response.status_code} with something that is not JSON.", call)
         return data
 
-    def _grant(self, environment: str, client_id: str, client_secret: str, form: dict, headers: dict | None = None) -> Token:
+    def _grant(self, environment: str, client_id: str, client_secret: str, form: dict[str, str], headers: dict[str, str] | None = None) -> Token:
         response, call = self._call(
             environment,
             "POST",
             TOKEN_PATH,
             headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
-            auth=(client_id.encode("utf-8"), client_secret.encode("utf-8")),
+            auth=_basic_auth(client_id, client_secret),
             data=form,
         )
         if response.status_code != 200:
@@ -328,17 +345,17 @@ class WalmartClient:
         return self._grant(environment, client_id, client_secret, {"grant_type": "client_credentials"})
 
     @staticmethod
-    def _seller_headers(seller_id: str, market: str) -> dict:
+    def _seller_headers(seller_id: str, market: str) -> dict[str, str]:
         # WM_PARTNER.ID is required for both OAuth grants (walmart-api.md §6.4).
         return {"WM_PARTNER.ID": seller_id, "WM_MARKET": market}
 
-    def exchange_code(self, app_id: str, app_secret: str, code: str, redirect_uri: str, seller_id: str, market: str = "us") -> Token:
-        """OAuth: the authorization code from the redirect -> access and refresh tokens."""
+    def exchange_code(self, app_id: str, app_secret: str, code: str, redirect_uri: str, seller_id: str, market: str = "us") -> tuple[Token, str]:
+        """OAuth: the authorization code from the redirect -> (access token, refresh token)."""
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
         token = self._grant("production", app_id, app_secret, form, self._seller_headers(seller_id, market))
         if not token.refresh_token:
             raise WalmartError(ErrorKind.bad_response, "Walmart's answer to the code exchange had no refresh token.", token.call)
-        return token
+        return token, token.refresh_token
 
     def refresh_access_token(self, app_id: str, app_secret: str, refresh_token: str, seller_id: str, market: str = "us") -> Token:
         """OAuth: a new access token from the store's refresh token."""
@@ -352,12 +369,13 @@ class WalmartClient:
             "GET",
             TOKEN_DETAIL_PATH,
             headers={"WM_SEC.ACCESS_TOKEN": token.access_token, "Content-Type": "application/x-www-form-urlencoded"},
-            auth=(client_id.encode("utf-8"), client_secret.encode("utf-8")),
+            auth=_basic_auth(client_id, client_secret),
         )
         if response.status_code != 200:
             self._raise_for(response, call)
         data = self._json(response, call)
-        scopes = data.get("scopes") if isinstance(data.get("scopes"), dict) else {}
+        granted = data.get("scopes")
+        scopes = granted if isinstance(granted, dict) else {}
         channel = data.get("is_channel_match")
         return TokenDetail(
             scopes={str(k): str(v) for k, v in scopes.items()},
@@ -368,7 +386,7 @@ class WalmartClient:
             call=call,
         )
 
-    def list_items_page(self, environment: str, token: Token, cursor: str = "*", limit: int = 50) -> tuple[list[dict], str | None, int | None, CallRecord]:
+    def list_items_page(self, environment: str, token: Token, cursor: str = "*", limit: int = 50) -> tuple[list[JsonObject], str | None, int | None, CallRecord]:
         """One page of Get All Items (walmart-api.md §10): (items, next cursor or None, totalItems, call).
 
         404 CONTENT_NOT_FOUND means no (more) items, so it is an empty page, not an error.

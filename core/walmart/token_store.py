@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.db.models import CachedToken, utc_now
 from core.vault import Vault
@@ -32,5 +32,5 @@ class DatabaseTokenStore:
 
     def delete(self, key: str) -> None:
         with Session(self._engine) as session:
-            session.execute(delete(CachedToken).where(CachedToken.cache_key == key))
+            session.exec(delete(CachedToken).where(col(CachedToken.cache_key) == key))
             session.commit()

@@ -10,12 +10,14 @@ import hashlib
 import logging
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from typing import Callable, ParamSpec, Protocol, TypeVar
 
 from core.walmart.client import Token
 
 REFRESH_MARGIN = timedelta(seconds=60)
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class TokenStore(Protocol):
@@ -69,10 +71,10 @@ class TokenCache:
         return self._clock() < token.expires_at - REFRESH_MARGIN
 
     @staticmethod
-    def _quietly(operation, *args):
+    def _quietly(operation: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         # The shared store only saves token requests; a failure there must never fail a check.
         try:
-            return operation(*args)
+            return operation(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001
             log.warning("token store unavailable (%s); using this process's cache only", type(exc).__name__)
             return None

@@ -50,6 +50,16 @@ def test_viewer_sees_status_but_cannot_change(signed_in, runtime):
     assert not app.exception
 
 
+def test_a_groups_claim_given_as_text_is_one_group(app, monkeypatch):
+    # Some identity providers send a single group as a string rather than a list of one.
+    monkeypatch.setenv("ROLE_VIEWERS", "group:support")
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "email": "ann@x.com", "groups": "support"}
+    app.run()
+    assert not app.exception
+    assert "Signed in as **ann@x.com** (viewer)" in page_text(app)
+
+
 def test_admin_adds_a_store_and_the_audit_page_shows_who(signed_in):
     app = signed_in("boss@x.com")
     app.text_input(key="add_name_0").input("Acme")

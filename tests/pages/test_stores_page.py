@@ -1,4 +1,5 @@
 """The Store authorization page through AppTest: empty state, add, findings, check, matrix."""
+from core.authorization.outcome import HealthState
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 from tests.pages.conftest import page_text
 
@@ -11,6 +12,12 @@ def add_store(at, name, client_id, secret, environment="production"):
     at.text_input(key=f"add_secret_{version}").input(secret)
     at.run()
     at.button(key="add_store").click().run()
+
+
+def test_every_health_state_has_a_badge():
+    from ui.status import BADGES
+
+    assert list(BADGES) == list(HealthState)
 
 
 def test_empty_state_walks_through_the_three_steps(app):
@@ -69,6 +76,19 @@ def test_check_all_shows_every_status(app, gateway):
     assert metrics["Authorized"] == "1" and metrics["Need attention"] == "1"
     text = page_text(app)
     assert CLIENT_SECRET not in text and SANDBOX_SECRET not in text
+
+
+def test_status_filter_finds_stores_never_checked(app, gateway):
+    app.run()
+    add_store(app, "Checked", CLIENT_ID, CLIENT_SECRET)
+    app.button(key="check_now").click().run()
+    add_store(app, "Waiting", SANDBOX_ID, SANDBOX_SECRET, environment="sandbox")
+    assert app.metric[4].label == "Not checked yet" and app.metric[4].value == "1"
+    app.multiselect(key="status_filter").set_value([HealthState.never_checked]).run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["Store"]) == ["Waiting"]
+    app.multiselect(key="status_filter").set_value([HealthState.authorized, HealthState.never_checked]).run()
+    assert sorted(app.dataframe[0].value["Store"]) == ["Checked", "Waiting"]
 
 
 def test_wrong_encryption_key_stops_with_the_fix(app, app_env, monkeypatch, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import core.db.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -11,7 +12,7 @@ import core.db.models  # noqa: F401  (registers every table on SQLModel.metadata
 target_metadata = SQLModel.metadata
 
 
-def _migrate(connection) -> None:
+def _migrate(connection: Connection) -> None:
     # render_as_batch: SQLite can only change a table by copying it, which batch mode does.
     # transactional_ddl: core.db.schema always runs this inside one transaction, SQLite included (BEGIN IMMEDIATE).
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, transactional_ddl=True)

@@ -1,6 +1,6 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
 from core.db.models.audit import AuditEntry
-from core.db.models.base import utc_now
+from core.db.models.base import saved_id, table_of, utc_now
 from core.db.models.catalog import CatalogProduct, MappingComponent, StoreMappingVersion
 from core.db.models.fleet import CachedToken, StatusEvent
 from core.db.models.oauth import ConnectRequest, OAuthApp
@@ -32,5 +32,7 @@ __all__ = [
     "Store",
     "StoreHealth",
     "StoreMappingVersion",
+    "saved_id",
+    "table_of",
     "utc_now",
 ]

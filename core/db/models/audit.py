@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import DDL, Column, Text, event
 from sqlmodel import Field, SQLModel
 
-from core.db.models.base import utc_now
+from core.db.models.base import table_of, utc_now
 
 
 class AuditEntry(SQLModel, table=True):
@@ -35,4 +35,4 @@ APPEND_ONLY_TRIGGERS = [
                    "FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()"),
 ]
 for _dialect, _statement in APPEND_ONLY_TRIGGERS:
-    event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+    event.listen(table_of(AuditEntry), "after_create", DDL(_statement).execute_if(dialect=_dialect))

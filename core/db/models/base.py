@@ -1,7 +1,8 @@
+"""What every model module shares: the clock, and typed access to a table and a saved row's id."""
 from datetime import datetime, timezone
-from typing import cast
+from typing import Protocol
 
-from sqlalchemy import Table
+from sqlalchemy import Table, inspect
 from sqlmodel import SQLModel
 
 
@@ -11,5 +12,19 @@ def utc_now() -> datetime:
 
 
 def table_of(model: type[SQLModel]) -> Table:
-    """The table behind a table model, for Core statements (SQLModel does not declare `__table__` to type checkers)."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+    """The Table behind a table model, for Core statements (SQLModel's type hints do not declare `__table__`)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Row) -> int:
+    """The primary key of a row that has been saved (loaded, or flushed after `add`): never None then."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id until it is flushed")
+    return row.id

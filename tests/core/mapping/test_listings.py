@@ -106,8 +106,7 @@ def test_unmapped_listings_of_a_store(runtime, gateway):
         session.flush()
         rows = [["WM-000", "MUG", "1"], ["WM-077", "MUG", "2"], ["WM-119", "MUG", "1"], ["NOT-LISTED", "MUG", "1"]]
         assert import_mappings(session, store_id, csv_bytes(rows), "m.csv", actor=ADMIN).applied
-    with session_scope(runtime.engine) as session:
-        report = listings.find_unmapped(session, runtime, store_id)
+    report = listings.find_unmapped(runtime, store_id)
     assert report.scan.pages == 3 and len(report.scan.listings) == 120 and report.mapped == 3
     assert [listing.sku for listing in report.unmapped] == [f"WM-{n:03}" for n in range(120) if n not in (0, 77, 119)]
     assert report.rows()[0] == {"sku": "WM-001", "productName": "Product 1", "gtin": "00000000000001", "upc": "",
@@ -119,28 +118,41 @@ def test_the_check_and_the_listing_share_one_token(runtime, gateway):
     store_id = add_store(runtime)
     gateway.set_items("production", CLIENT_ID, catalogue(3))
     authorization.check_store(runtime, store_id)
-    with session_scope(runtime.engine) as session:
-        listings.find_unmapped(session, runtime, store_id)
-        listings.find_unmapped(session, runtime, store_id)
+    listings.find_unmapped(runtime, store_id)
+    listings.find_unmapped(runtime, store_id)
     assert len(gateway.token_requests()) == 1
 
 
 def test_a_revoked_cached_token_is_replaced_once(runtime, gateway):
     store_id = add_store(runtime)
     gateway.set_items("production", CLIENT_ID, catalogue(3))
-    with session_scope(runtime.engine) as session:
-        listings.find_unmapped(session, runtime, store_id)  # caches a token
-        gateway.queue_response("production", "/v3/items", 401, {"error": [{"code": "UNAUTHORIZED.GMP_GATEWAY_API", "description": "Unauthorized"}]})
-        report = listings.find_unmapped(session, runtime, store_id)
+    listings.find_unmapped(runtime, store_id)  # caches a token
+    gateway.queue_response("production", "/v3/items", 401, {"error": [{"code": "UNAUTHORIZED.GMP_GATEWAY_API", "description": "Unauthorized"}]})
+    report = listings.find_unmapped(runtime, store_id)
     assert len(report.unmapped) == 3 and len(gateway.token_requests()) == 2
+
+
+def test_walmart_is_paged_with_no_database_connection_held(runtime, gateway, monkeypatch):
+    store_id = add_store(runtime)
+    gateway.set_items("production", CLIENT_ID, catalogue(120))  # 3 pages
+    held = []
+    list_page = runtime.walmart.list_items_page
+
+    def watched(*args, **kwargs):
+        held.append(runtime.engine.pool.checkedout())
+        return list_page(*args, **kwargs)
+
+    monkeypatch.setattr(runtime.walmart, "list_items_page", watched)
+    report = listings.find_unmapped(runtime, store_id)
+    assert len(report.unmapped) == 120 and held == [0, 0, 0]
 
 
 def test_no_item_permission_is_said_plainly(runtime, gateway):
     gateway.add_key("production", LIMITED_ID, LIMITED_SECRET, scopes={"orders": "full_access", "item": "no_access"})
     gateway.set_items("production", LIMITED_ID, catalogue(3))
     store_id = add_store(runtime, LIMITED_ID, LIMITED_SECRET)
-    with pytest.raises(NoItemPermission) as refused, session_scope(runtime.engine) as session:
-        listings.find_unmapped(session, runtime, store_id)
+    with pytest.raises(NoItemPermission) as refused:
+        listings.find_unmapped(runtime, store_id)
     assert "does not have the Item permission" in refused.value.message and "correlation ID" in refused.value.message
     assert "Developer Portal" in refused.value.fix and "Store authorization" in refused.value.fix
     assert LIMITED_SECRET not in str(refused.value)
@@ -148,13 +160,13 @@ def test_no_item_permission_is_said_plainly(runtime, gateway):
 
 def test_refused_keys_and_an_unreachable_walmart_are_plain_errors(runtime, gateway):
     store_id = add_store(runtime, CLIENT_ID, "Wrong-secret-value_0123456789abcdef")
-    with pytest.raises(ListingsUnavailable) as refused, session_scope(runtime.engine) as session:
-        listings.find_unmapped(session, runtime, store_id)
+    with pytest.raises(ListingsUnavailable) as refused:
+        listings.find_unmapped(runtime, store_id)
     assert "refused this store's keys" in refused.value.message and "Check now" in refused.value.fix
     other = add_store(runtime, name="Other")
     gateway.queue_response("production", "/v3/items", 503, times=3)
-    with pytest.raises(ListingsUnavailable) as down, session_scope(runtime.engine) as session:
-        listings.find_unmapped(session, runtime, other)
+    with pytest.raises(ListingsUnavailable) as down:
+        listings.find_unmapped(runtime, other)
     assert "could not be read" in down.value.message and "Try again" in down.value.fix
 
 
@@ -176,8 +188,7 @@ def test_an_oauth_store_lists_with_its_refresh_grant(settings, gateway):
         # Forget the token the connect check cached, so this listing must use the refresh grant.
         runtime.tokens.forget(TokenCache.key("oauth", runtime.walmart.base_urls["production"], grant.seller_id, grant.refresh_token))
         gateway.clear_requests()
-        with session_scope(runtime.engine) as session:
-            report = listings.find_unmapped(session, runtime, store_id)
+        report = listings.find_unmapped(runtime, store_id)
         assert [listing.sku for listing in report.unmapped] == ["OA-000", "OA-001"]
         assert [r.form["grant_type"] for r in gateway.token_requests()] == ["refresh_token"]
         assert gateway.token_requests()[0].header("WM_PARTNER.ID") == SELLER

@@ -51,7 +51,7 @@ def test_every_rejection_style_means_rejected(client, gateway, style):
     gateway.rejection_style = style
     with pytest.raises(WalmartError) as caught:
         client.request_token("production", CLIENT_ID, "wrong-secret-value")
-    assert caught.value.kind == ErrorKind.rejected
+    assert caught.value.kind == ErrorKind.credentials_refused
     assert caught.value.http_status in (400, 401)
     assert "wrong-secret-value" not in str(caught.value)
 
