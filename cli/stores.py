@@ -18,7 +18,7 @@ from core.access import cli_actor
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
-from core.db.models import saved_id
+from core.db.models import Market, saved_id
 from core.errors import ValidationFailed
 from core.runtime import Runtime
 from core.stores import registry as stores
@@ -41,7 +41,7 @@ def read_secret(variable: str) -> str:
 
 def _print_store(view: stores.StoreView) -> None:
     state = "enabled" if view.enabled else "disabled"
-    print(f"{view.name}  [{view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
+    print(f"{view.name}  [{view.market.upper()}, {view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
 
 
 def _print_saved(what: str, view: stores.StoreView, as_json: bool) -> None:
@@ -56,7 +56,8 @@ def _add(args: argparse.Namespace, runtime: Runtime) -> int:
     secret = read_secret(args.secret_env)
     with session_scope(runtime.engine) as session:
         view = stores.add_store(
-            session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes
+            session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes,
+            market=args.market,
         )
     _print_saved("Added:", view, args.json)
     return EXIT_OK
@@ -75,7 +76,7 @@ def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     for row in data:
         checked = f"checked {row['checked_at']:%Y-%m-%d %H:%M} UTC" if row["checked_at"] else "never checked"
         state = "" if row["enabled"] else " (disabled)"
-        print(f"{row['name']}{state}  [{row['environment']}]  {row['status']}  {checked}  Client ID {row['client_id']}  secret {row['secret_masked']}")
+        print(f"{row['name']}{state}  [{str(row['market']).upper()}, {row['environment']}]  {row['status']}  {checked}  Client ID {row['client_id']}  secret {row['secret_masked']}")
     return EXIT_OK
 
 
@@ -150,6 +151,8 @@ def add_commands(subparsers: Subparsers) -> None:
     add = commands.add_parser("add", help="add a store (Client Secret from standard input or an environment variable)")
     add.add_argument("--name", required=True)
     add.add_argument("--environment", choices=["production", "sandbox"], default="production")
+    add.add_argument("--market", choices=[market.value for market in Market], default=Market.us.value,
+                     help="the Walmart marketplace the store sells on (default us); outside the US every call carries WM_MARKET")
     add.add_argument("--client-id", required=True)
     add.add_argument("--notes", default="")
     add.add_argument("--secret-env", default=SECRET_ENV_DEFAULT, help=secret_help)

@@ -25,6 +25,7 @@ class KeyPair:
     environment: str
     client_id: str
     client_secret: str
+    market: str = "us"
 
     @property
     def account_id(self) -> str:
@@ -32,7 +33,7 @@ class KeyPair:
         return self.client_id
 
     def __repr__(self) -> str:
-        return f"KeyPair(environment={self.environment!r}, client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
+        return f"KeyPair(environment={self.environment!r}, market={self.market!r}, client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,10 @@ def load_credential(session: Session, vault: Vault, store: Store, state: str = C
             app_secret=app_secret(session, vault, credential.client_id),
             seller_id=credential.seller_id or "",
             refresh_token=vault.decrypt(credential.secret_ciphertext),
+            market=store.market,
+            environment=store.environment,
         )
-    return KeyPair(store.environment, credential.client_id, vault.decrypt(credential.secret_ciphertext))
+    return KeyPair(store.environment, credential.client_id, vault.decrypt(credential.secret_ciphertext), store.market)
 
 
 # When each kind stops working. Pages, the CLI and the deadline report use these and never count days themselves.

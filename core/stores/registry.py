@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.db.models import Credential, CredentialKind, CredentialState, Environment, Store, saved_id, utc_now
+from core.db.models import Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.stores.prechecks import PrecheckResult, precheck
 from core.vault import Vault, mask
@@ -29,6 +29,7 @@ class StoreView:
     id: int
     name: str
     environment: str
+    market: str
     enabled: bool
     notes: str
     credential_kind: str
@@ -61,6 +62,13 @@ def _clean_environment(environment: str) -> str:
         raise ValidationFailed(f"'{environment}' is not an environment.", "Choose production or sandbox.") from None
 
 
+def _clean_market(market: str) -> str:
+    try:
+        return Market(str(market).strip().lower()).value
+    except ValueError:
+        raise ValidationFailed(f"'{market}' is not a Walmart market.", "Choose us, ca, mx or cl.") from None
+
+
 def _checked_keys(client_id: str, client_secret: str) -> PrecheckResult:
     result = precheck(client_id, client_secret)
     if not result.ok:
@@ -74,6 +82,7 @@ def _view(store: Store, credential: Credential | None) -> StoreView:
         id=saved_id(store),
         name=store.name,
         environment=store.environment,
+        market=store.market,
         enabled=store.enabled,
         notes=store.notes,
         credential_kind=credential.kind if credential else "",
@@ -126,10 +135,11 @@ def add_store(
     client_id: str,
     client_secret: str,
     notes: str = "",
+    market: str = Market.us,
 ) -> StoreView:
     require(actor, Permission.manage_stores, "add stores")
     keys = _checked_keys(client_id, client_secret)
-    store = Store(name=_clean_name(name), environment=_clean_environment(environment), notes=(notes or "").strip())
+    store = Store(name=_clean_name(name), environment=_clean_environment(environment), market=_clean_market(market), notes=(notes or "").strip())
     session.add(store)
     try:
         session.flush()
@@ -152,7 +162,7 @@ def add_store(
 
 def _audited(view: StoreView) -> dict[str, object]:
     """What the audit trail keeps of a store: never any part of the secret."""
-    return {"name": view.name, "environment": view.environment, "enabled": view.enabled, "notes": view.notes,
+    return {"name": view.name, "environment": view.environment, "market": view.market, "enabled": view.enabled, "notes": view.notes,
             "credential": view.credential_kind, "client_id": view.client_id, "seller_id": view.seller_id}
 
 

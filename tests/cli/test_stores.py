@@ -82,3 +82,13 @@ def test_python_dash_m_core_runs_and_reports_config_errors(tmp_path):
     env["WALMART_API_BASE_URL"] = "https://marketplace.walmartapis.com"
     result = subprocess.run([sys.executable, "-m", "core", "stores", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "No stores yet" in result.stdout
+
+
+def test_a_store_added_for_a_market_lists_it(cli):
+    code, out, _ = cli("stores", "add", "--name", "Maple", "--market", "ca", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)
+    assert code == 0 and "[CA, production, enabled]" in out
+    [row] = json.loads(cli("stores", "list", "--json")[1])
+    assert row["market"] == "ca"
+    with pytest.raises(SystemExit) as usage:  # argparse refuses an unknown market before anything runs
+        cli("stores", "add", "--name", "London", "--market", "uk", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)
+    assert usage.value.code == 2

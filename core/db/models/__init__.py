@@ -11,6 +11,7 @@ from core.db.models.store import (
     CredentialState,
     EncryptionCheck,
     Environment,
+    Market,
     Store,
     StoreHealth,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "CredentialState",
     "EncryptionCheck",
     "Environment",
+    "Market",
     "MappingComponent",
     "Store",
     "StoreHealth",

@@ -15,6 +15,16 @@ class Environment(StrEnum):
     sandbox = "sandbox"
 
 
+class Market(StrEnum):
+    """The Walmart marketplace a store sells on. It decides the headers every call carries
+    (WM_MARKET outside the US) and which credential kinds exist (OAuth is documented for the US only)."""
+
+    us = "us"
+    ca = "ca"
+    mx = "mx"
+    cl = "cl"
+
+
 class CredentialKind(StrEnum):
     # A Client ID and Client Secret made in the Developer Portal (delegated or the seller's own).
     delegated_key = "delegated_key"
@@ -26,6 +36,7 @@ class Store(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, max_length=120)
     environment: str = Field(default=Environment.production, max_length=20)
+    market: str = Field(default=Market.us, max_length=2, sa_column_kwargs={"server_default": Market.us.value})
     enabled: bool = Field(default=True)
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utc_now)

@@ -58,12 +58,15 @@ def _revision(engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+TEST_REVISION = "test_change"
+
+
 def _with_migration(tmp_path, body: str):
-    """A copy of core/db/migrations with one more migration, 0002, whose upgrade() runs `body`."""
+    """A copy of core/db/migrations with one more migration after the head, TEST_REVISION, whose upgrade() runs `body`."""
     folder = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "0002_test_change.py").write_text(
-        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0002"\ndown_revision = "0001"\n'
+    (folder / "versions" / "9999_test_change.py").write_text(
+        f'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "{TEST_REVISION}"\ndown_revision = "{head_revision()}"\n'
         "branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n" + "".join(f"    {line}\n" for line in body.splitlines())
         + "\n\ndef downgrade():\n    pass\n"
     )
@@ -111,7 +114,9 @@ def test_a_new_database_is_made_from_the_models_and_marked_up_to_date(database_u
 
 def test_a_current_database_from_before_migrations_is_kept_and_marked_up_to_date(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'early.db'}")
-    SQLModel.metadata.create_all(engine)  # how the first builds made their databases
+    with schema_transaction(engine) as connection:  # what the first builds made: the baseline schema, unversioned
+        run_alembic(connection, MIGRATIONS, "upgrade", "0001")
+        connection.execute(text("DROP TABLE alembic_version"))
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO store (name, environment, enabled, notes, version, created_at, updated_at) "
                                 "VALUES ('Acme', 'production', 1, '', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
@@ -130,7 +135,7 @@ def test_a_migration_that_rebuilds_the_store_table_keeps_every_mapping(filled, t
     migrations = _with_migration(tmp_path, 'with op.batch_alter_table("store") as batch:\n'
                                            '    batch.alter_column("notes", existing_type=sa.Text(), nullable=True)')
     prepare(engine, migrations=migrations)
-    assert _revision(engine) == "0002"
+    assert _revision(engine) == TEST_REVISION
     assert mapping_state(engine, store) == {"WM-1": [("MUG", 1), ("TEA", 2)]}
 
 
@@ -142,7 +147,7 @@ def test_a_migration_that_fails_half_way_changes_nothing(filled, tmp_path):
     with pytest.raises(ConfigError) as refused:
         prepare(engine, migrations=migrations)
     assert "could not be brought up to date (RuntimeError); nothing was changed" in refused.value.message
-    assert _revision(engine) == "0001" and _schema_differences(engine) == []  # no region column, no scratch table
+    assert _revision(engine) == head_revision() and _schema_differences(engine) == []  # no region column, no scratch table
     assert mapping_state(engine, store) == {"WM-1": [("MUG", 1), ("TEA", 2)]}
 
 
@@ -157,8 +162,9 @@ def test_a_database_from_a_newer_version_is_refused_plainly(filled):
 
 def test_a_database_from_before_migrations_lacking_a_table_is_refused(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'early.db'}")
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as connection:
+    with schema_transaction(engine) as connection:
+        run_alembic(connection, MIGRATIONS, "upgrade", "0001")
+        connection.execute(text("DROP TABLE alembic_version"))
         connection.execute(text("DROP TABLE store_mapping_version"))
     with pytest.raises(ConfigError, match="lacks the table store_mapping_version"):
         init_db(engine)
@@ -174,12 +180,12 @@ def test_rows_orphaned_by_hand_do_not_stop_the_app_or_a_migration(filled, tmp_pa
         raw.execute("DELETE FROM store WHERE id = ?", (store,))
     init_db(engine)  # up to date: only read
     prepare(engine, migrations=_with_migration(tmp_path, 'op.add_column("store", sa.Column("region", sa.String(20)))'))
-    assert _revision(engine) == "0002"
+    assert _revision(engine) == TEST_REVISION
 
 
 def test_a_database_from_before_migrations_is_checked_against_the_first_migration(tmp_path):
     from core.db.schema import _baseline_schema
 
     baseline = _baseline_schema(MIGRATIONS)
-    assert set(baseline) == set(SQLModel.metadata.tables)  # today the models are still at the baseline
+    assert set(baseline) <= set(SQLModel.metadata.tables)  # later migrations add to the baseline
     assert {"store_id", "platform_sku", "system_sku", "quantity", "position", "version", "updated_at"} == baseline["mapping_component"]

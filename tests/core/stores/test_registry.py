@@ -111,3 +111,14 @@ def test_key_pair_repr_is_masked(runtime):
         keys = load_credential(session, runtime.vault, stores.find_store(session, view.id))
     assert keys.client_secret == CLIENT_SECRET
     assert CLIENT_SECRET not in repr(keys)
+
+
+def test_a_store_has_a_market_that_its_credential_carries(runtime):
+    assert add(runtime).market == "us"  # the default: every store made before markets sells in the US
+    view = add(runtime, name="Maple CA", market=" CA ")
+    assert view.market == "ca" and view.to_dict()["market"] == "ca"
+    with session_scope(runtime.engine) as session:
+        credential = load_credential(session, runtime.vault, stores.find_store(session, "Maple CA"))
+    assert credential.market == "ca"
+    with pytest.raises(ValidationFailed, match="'uk' is not a Walmart market"):
+        add(runtime, name="London", market="uk")
