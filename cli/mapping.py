@@ -9,9 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cli.main import EXIT_OK, print_json
+from cli.main import EXIT_OK, cli_actor, print_json
 from core import catalog
-from core.access import cli_actor
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
 from core.mapping import clone as mapping_clone

@@ -1,9 +1,8 @@
 """`python -m core oauth ...`: the OAuth app secret, Connect links, pasted redirects, the migration."""
 from __future__ import annotations
 
-from cli.main import EXIT_OK, print_json
+from cli.main import EXIT_OK, cli_actor, print_json
 from cli.stores import read_secret
-from core.access import cli_actor
 from core.db.engine import session_scope
 from core.db.models import utc_now
 from core.oauth import connect as oauth
@@ -49,6 +48,7 @@ def _complete(args, runtime) -> int:
 def _confirm(args, runtime) -> int:
     with session_scope(runtime.engine) as session:
         store = stores.find_store(session, args.store)
+        assert store.id is not None  # a stored row
         oauth.confirm_switch(session, store.id, actor=cli_actor())
     print(f"{args.store} now uses OAuth seller authorization; its old keys were wiped.")
     return EXIT_OK

@@ -12,8 +12,7 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, print_json
-from core.access import cli_actor
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, cli_actor, print_json
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
@@ -47,7 +46,11 @@ def _add(args, runtime) -> int:
         view = stores.add_store(
             session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes
         )
-    print_json(view.to_dict()) if args.json else (print("Added:", end=" "), _print_store(view))
+    if args.json:
+        print_json(view.to_dict())
+    else:
+        print("Added:", end=" ")
+        _print_store(view)
     return EXIT_OK
 
 
@@ -77,7 +80,11 @@ def _edit(args, runtime) -> int:
         )
         if args.replace_secret:
             view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env), client_id=args.client_id)
-    print_json(view.to_dict()) if args.json else (print("Saved:", end=" "), _print_store(view))
+    if args.json:
+        print_json(view.to_dict())
+    else:
+        print("Saved:", end=" ")
+        _print_store(view)
     return EXIT_OK
 
 
@@ -100,7 +107,8 @@ def _check(args, runtime) -> int:
         results = fleet.check_due(runtime, interval, workers=args.workers)
     else:
         with session_scope(runtime.engine) as session:
-            ids = fleet.enabled_store_ids(session) if args.all else [stores.find_store(session, name).id for name in args.stores]
+            found = (stores.find_store(session, name) for name in args.stores)
+            ids = fleet.enabled_store_ids(session) if args.all else [store.id for store in found if store.id is not None]
         results = fleet.check_many(runtime, ids, workers=args.workers)
     statuses = []
     if args.json:

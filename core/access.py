@@ -6,9 +6,11 @@ admin   also manages stores, their secrets and the OAuth app
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from core.config import Settings
 from core.errors import StoreConnectError
 
 
@@ -33,7 +35,7 @@ class NotAllowed(StoreConnectError):
 
 @dataclass(frozen=True)
 class Actor:
-    name: str  # an email, a proxy user, "local operator" or "cli:<login>"
+    name: str  # an email, a proxy user, "local operator" or the CLI's operator name
     role: Role | None  # None: known but given no role
     via: str  # "oidc" | "proxy" | "local" | "cli" | "test"
 
@@ -63,7 +65,7 @@ class RolePolicy:
     default_role: Role | None
 
     @classmethod
-    def from_settings(cls, settings) -> "RolePolicy":
+    def from_settings(cls, settings: Settings) -> RolePolicy:
         default = Role[settings.default_role] if settings.default_role else None
         return cls(_entries(settings.role_admins), _entries(settings.role_editors), _entries(settings.role_viewers), default)
 
@@ -75,9 +77,9 @@ class RolePolicy:
         return self.default_role
 
 
-def actor_from_headers(headers, settings) -> Actor:
+def actor_from_headers(headers: Mapping[str, str], settings: Settings) -> Actor:
     """The user a trusted reverse proxy named in TRUSTED_USER_HEADER (and groups in TRUSTED_GROUPS_HEADER)."""
-    user = (headers.get(settings.trusted_user_header) or "").strip()
+    user = (headers.get(settings.trusted_user_header) or "").strip() if settings.trusted_user_header else ""
     if not user:
         return Actor("", None, "proxy")
     raw_groups = headers.get(settings.trusted_groups_header) if settings.trusted_groups_header else ""
@@ -89,9 +91,3 @@ def local_operator() -> Actor:
     """No sign-in configured: one operator on their own machine, with every right."""
     return Actor("local operator", Role.admin, "local")
 
-
-def cli_actor() -> Actor:
-    """The command line runs as a named local operator with admin rights."""
-    from cli.main import operator_name
-
-    return Actor(operator_name(), Role.admin, "cli")
