@@ -6,10 +6,13 @@ Exit codes: 0 success (for `check`: all authorized), 1 some stores not authorize
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from typing import Callable, NoReturn, Sequence, TypeAlias
 
+from core.access import Actor, Role
 from core.errors import StoreConnectError
 from core.runtime import Runtime, open_runtime
 
@@ -39,10 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def operator_name() -> str:
     """Who is at the command line: STORE_CONNECT_OPERATOR, else the login name."""
-    import getpass
-    import os
-
     return os.environ.get("STORE_CONNECT_OPERATOR") or f"cli:{getpass.getuser()}"
+
+
+def cli_actor() -> Actor:
+    """The command line runs as a named local operator with admin rights."""
+    return Actor(operator_name(), Role.admin, "cli")
 
 
 def print_json(data: object) -> None:

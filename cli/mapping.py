@@ -12,9 +12,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from cli.main import EXIT_OK, Subparsers, print_json
+from cli.main import EXIT_OK, Subparsers, cli_actor, print_json
 from core import catalog
-from core.access import cli_actor
 from core.db.engine import session_scope
 from core.db.models import Store, saved_id
 from core.errors import ValidationFailed

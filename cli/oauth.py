@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from cli.main import EXIT_OK, Subparsers, print_json
+from cli.main import EXIT_OK, Subparsers, cli_actor, print_json
 from cli.stores import read_secret
-from core.access import cli_actor
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, saved_id, utc_now

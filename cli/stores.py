@@ -13,8 +13,7 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, print_json
-from core.access import cli_actor
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope

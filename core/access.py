@@ -35,7 +35,7 @@ class NotAllowed(StoreConnectError):
 
 @dataclass(frozen=True)
 class Actor:
-    name: str  # an email, a proxy user, "local operator" or "cli:<login>"
+    name: str  # an email, a proxy user, "local operator" or the CLI's operator name
     role: Role | None  # None: known but given no role
     via: str  # "oidc" | "proxy" | "local" | "cli" | "test"
 
@@ -92,9 +92,3 @@ def local_operator() -> Actor:
     """No sign-in configured: one operator on their own machine, with every right."""
     return Actor("local operator", Role.admin, "local")
 
-
-def cli_actor() -> Actor:
-    """The command line runs as a named local operator with admin rights."""
-    from cli.main import operator_name
-
-    return Actor(operator_name(), Role.admin, "cli")

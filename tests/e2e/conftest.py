@@ -24,7 +24,7 @@ from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET,
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
-pytestmark = pytest.mark.e2e
+E2E = Path(__file__).resolve().parent
 
 
 def _browser_available() -> str | None:
@@ -37,13 +37,18 @@ def _browser_available() -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config, items):
+    """Every test under tests/e2e is marked e2e (a `pytestmark` in a conftest marks nothing), and
+    skipped when there is no browser unless REQUIRE_E2E=1."""
+    browser_tests = [item for item in items if E2E in item.path.parents]
+    for item in browser_tests:
+        item.add_marker(pytest.mark.e2e)
     reason = _browser_available()
     if reason is None or os.environ.get("REQUIRE_E2E") == "1":
         return  # with REQUIRE_E2E=1 the browser fixture fails loudly instead
-    for item in items:
-        if "tests/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.skip(reason=reason))
+    for item in browser_tests:
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _free_port() -> int:
