@@ -16,7 +16,13 @@ from core.access import Actor, Role
 from core.errors import StoreConnectError
 from core.runtime import Runtime, open_runtime
 
-EXIT_OK, EXIT_NOT_ALL_AUTHORIZED, EXIT_USAGE = 0, 1, 2
+EXIT_OK = 0
+EXIT_NOT_ALL_AUTHORIZED = 1  # the command ran and the answer is no (not all authorized, rows rejected, something blocked)
+EXIT_USAGE = 2  # a usage or configuration error
+EXIT_CONFLICT = 3  # someone else changed it first
+EXIT_BUSY = 4  # the database is busy or locked: try again
+EXIT_CANNOT_WRITE = 5  # the disk is full or read-only; nothing was half-written
+EXIT_DUPLICATE = 6  # refused as a likely duplicate: check, then repeat with --allow-duplicate
 
 # Each command module contributes `add_commands(subparsers)`; every leaf parser sets
 # `handler=function(args, runtime) -> int`.
