@@ -31,13 +31,14 @@ def _core(*names: str) -> frozenset[str]:
     return frozenset(f"core.{name}" for name in names)
 
 
-# Open to every core package above them: errors, translations and settings.
-FOUNDATION = _core("errors", "i18n", "config")
+# Open to every core package above them: errors, translations, settings, and the gate for outside text.
+FOUNDATION = _core("errors", "i18n", "config", "redaction")
 
 # What each core package may import, lowest layer first. Read a row as "X builds on these".
 CORE_ALLOWED: dict[str, frozenset[str]] = {
     "core": frozenset(),  # core/__init__.py: a docstring, nothing else
     "core.i18n": frozenset(),  # a leaf, so every package (errors included) can translate
+    "core.redaction": frozenset(),  # a leaf: secrets out of outside text before it is kept, shown or sent
     "core.errors": _core("i18n"),
     "core.config": _core("errors", "i18n"),
     "core.db": FOUNDATION,
