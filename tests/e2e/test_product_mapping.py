@@ -12,9 +12,6 @@ from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
 from tests.e2e.conftest import screenshot, wait_for_app
 
-ROW_HEIGHT = 35  # the grid's header row and data rows (streamlit-notes §2.2)
-ROW_MARKERS = 30  # the row-marker column left of the first data column
-
 
 @pytest.fixture
 def shop(server_runtime):
@@ -87,17 +84,28 @@ def test_import_a_mapping_file_then_edit_a_quantity_in_the_grid(page, server, se
     page.get_by_role("tab", name="Mappings").click()
     wait_for_app(page)
     grid = page.get_by_test_id("stDataFrame").filter(visible=True)
-    expect(grid.get_by_test_id("glide-cell-1-0")).to_have_text(single)  # the grid's accessible copy: row 1 is the single
-    expect(grid.get_by_test_id("glide-cell-3-0")).to_have_text("1")
-    # The grid is a canvas: select row 1's first cell, move to Quantity with the keyboard, type over it.
-    grid.click(position={"x": ROW_MARKERS + 20, "y": ROW_HEIGHT + ROW_HEIGHT // 2})
+    platform_sku, quantity = grid.get_by_test_id("glide-cell-1-0"), grid.get_by_test_id("glide-cell-3-0")  # the grid's accessible copy
+    expect(platform_sku).to_have_text(single)  # row 1 is the single
+    expect(quantity).to_have_text("1")
+    # The grid draws on a canvas and takes the pointer through a window listener it attaches only after it
+    # has mounted, so a click right after the tab's rerun could be lost (the arrow keys then switched tabs).
+    # Its focus and key handlers are on the canvas itself: focusing it, as Tab does, selects the first cell.
+    # Every step is awaited before the next: that cell selected, then Quantity, then the editor on its value.
+    canvas = grid.get_by_test_id("data-grid-canvas")
+    canvas.focus()
+    expect(canvas).to_be_focused()
+    expect(platform_sku).to_have_attribute("aria-selected", "true")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    page.keyboard.type("3")
-    expect(page.get_by_test_id("portal").locator(".gdg-clip-region input")).to_have_value("3")
-    page.keyboard.press("Enter")
+    expect(quantity).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")  # opens the cell editor
+    editor = page.get_by_test_id("portal").locator(".gdg-clip-region input")
+    expect(editor).to_have_value("1")
+    editor.fill("3")
+    expect(editor).to_have_value("3")
+    editor.press("Enter")
     wait_for_app(page)
-    expect(grid.get_by_test_id("glide-cell-3-0")).to_have_text("3")  # the edit landed on the single's quantity
+    expect(quantity).to_have_text("3")  # the edit landed on the single's quantity
 
     page.locator(".st-key-mapping_save button").click()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Saved: 0 added, 1 changed, 0 deleted.")

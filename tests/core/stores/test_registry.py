@@ -1,14 +1,17 @@
 """The store registry against a real database: lifecycle, conflicts, secrets at rest."""
+import json
+
 import pytest
 from sqlmodel import select
 
+from core import audit
 from core.authorization import check as authorization
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck, Credential
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.stores import registry as stores
 from core.stores.credential import load_credential
-from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, database_dump
+from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, database_dump
 
 NEW_SECRET = "Rotated-Secret_value-0987654321-ZYXWVUTSRQ"
 
@@ -73,6 +76,19 @@ def test_replace_secret_changes_ciphertext_and_mask(runtime):
         assert credential.secret_ciphertext != before
         assert runtime.vault.decrypt(credential.secret_ciphertext) == NEW_SECRET
     assert after_view.secret_masked.endswith(NEW_SECRET[-4:])
+
+
+def test_replacing_the_keys_records_the_old_and_the_new_client_id(runtime):
+    view = add(runtime)
+    with session_scope(runtime.engine) as session:
+        stores.replace_secret(session, runtime.vault, view.id, actor=ADMIN, client_secret=NEW_SECRET, client_id=SANDBOX_ID)
+        stores.replace_secret(session, runtime.vault, view.id, actor=ADMIN, client_secret=CLIENT_SECRET)  # the Client ID kept
+    with session_scope(runtime.engine) as session:
+        replaced = [entry for entry in reversed(audit.entries(session)) if entry.action == "store.secret_replaced"]
+    assert [(json.loads(e.before_json), json.loads(e.after_json)) for e in replaced] == [
+        ({"client_id": CLIENT_ID}, {"client_id": SANDBOX_ID}),
+        ({"client_id": SANDBOX_ID}, {"client_id": SANDBOX_ID}),
+    ]
 
 
 def test_delete_removes_credential_and_history(runtime, gateway):
