@@ -317,3 +317,13 @@ def test_cli_pending_and_attach_with_exit_codes(app_runtime, gateway, run):
     assert run("oauth", "discard", str(other.pending_id))[0] == 3
     assert json.loads(run("oauth", "pending", "--json")[1]) == []
     assert exchanges(gateway) == 3
+
+
+@pytest.mark.parametrize("query", ["seller pressed Connect in the App Store", "login url", "pending connection attach"])
+def test_the_faq_answers_seller_started_questions(query):
+    from core.troubleshooting.faq import load_faq
+    from core.troubleshooting.search import search
+
+    [first, *_] = search(load_faq(), query)
+    assert first.entry.id == "seller-started-connect"
+    assert any("python -m core oauth attach" in step for step in first.entry.steps)
