@@ -36,6 +36,7 @@ from core.db.models import (
     Credential,
     CredentialKind,
     CredentialState,
+    Market,
     PendingConnection,
     PendingStatus,
     Store,
@@ -233,6 +234,10 @@ def _check_target(session: Session, row: PendingConnection, store_name: str | No
     store = session.exec(select(Store).where(Store.name == " ".join((store_name or "").split()))).first()
     if store is None:
         raise NotFound(_("There is no store called '{name}'.", name=store_name), _("Check the name in the store list (python -m core stores list)."))
+    if store.market != Market.us:
+        raise ValidationFailed(_("'{store}' sells on Walmart's {market} marketplace, and Walmart documents app connections for US stores only.",
+                                 store=store.name, market=store.market.upper()),
+                               _("Keep that store on its delegated keys; attach this connection to a US store or make a new store from it."))
     store_id = saved_id(store)
     _refuse_seller_elsewhere(session, row.seller_id, store_id)
     granted = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.kind == CredentialKind.oauth_seller,

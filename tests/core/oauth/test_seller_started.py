@@ -259,6 +259,12 @@ def test_attach_needs_exactly_one_target(app_runtime, gateway):
         seller_started.attach(app_runtime, receipt.pending_id, actor=ADMIN, store_name="Nowhere")
     with pytest.raises(NotFound):
         seller_started.attach(app_runtime, 999, actor=ADMIN, new_store_name="X")
+    with session_scope(app_runtime.engine) as session:
+        stores.add_store(session, app_runtime.vault, actor=ADMIN, name="Acme Canada", environment="production", market="ca",
+                         client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    with pytest.raises(ValidationFailed, match="US stores only"):  # Walmart documents the app flow for the US only
+        seller_started.attach(app_runtime, receipt.pending_id, actor=ADMIN, store_name="Acme Canada")
+    assert [view.id for view in waiting(app_runtime)] == [receipt.pending_id]
 
 
 # --- the command line -------------------------------------------------------------------------
