@@ -7,6 +7,7 @@ from core.config import redact_url
 from core.errors import StoreConnectError
 from ui import context
 from ui.identity import current_actor
+from ui.public import public_page, public_pages
 
 st.set_page_config(page_title="Store Connect", page_icon=":material/storefront:", layout="wide")
 
@@ -23,6 +24,9 @@ except StoreConnectError as problem:
 
 actor = current_actor(settings)
 st.session_state["actor"] = actor
+if (not actor.name or actor.role is None) and (open_page := public_page()) is not None:
+    open_page.run()  # a seller from Walmart's App Store: only the open pages, never the sidebar or any data
+    st.stop()
 if not actor.name:
     st.title("Store Connect")
     if actor.via == "oidc":
@@ -45,7 +49,7 @@ navigation = st.navigation(
             st.Page("pages/stores.py", title="Store authorization", icon=":material/key:", default=True),
             st.Page("pages/fleet.py", title="Fleet health", icon=":material/monitoring:"),
             st.Page("pages/connect.py", title="Connect with Walmart", icon=":material/link:"),
-            st.Page("pages/walmart_callback.py", title="Connecting", url_path="walmart_callback", visibility="hidden"),
+            *public_pages(),
         ],
         "Products": [
             st.Page("pages/mapping.py", title="Product mapping", icon=":material/account_tree:"),

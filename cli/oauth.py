@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from cli.main import EXIT_OK, Subparsers, cli_actor, print_json
+from cli.main import EXIT_CONFLICT, EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, Subparsers, cli_actor, print_json
 from cli.stores import read_secret
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, saved_id, utc_now
+from core.errors import Conflict
+from core.i18n import _, ngettext
 from core.oauth import connect as oauth
+from core.oauth import seller_started
 from core.runtime import Runtime
 from core.stores import registry as stores
 from core.stores.credential import delegated_keys_days_left
@@ -102,3 +106,75 @@ def add_commands(subparsers: Subparsers) -> None:
     status = commands.add_parser("status", help="which stores still use delegated keys")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
+    add_pending_commands(commands)
+
+
+# --- seller-started connections (core/oauth/seller_started.py) -----------------------------------
+
+
+def _pending(args: argparse.Namespace, runtime: Runtime) -> int:
+    with session_scope(runtime.engine) as session:
+        rows = seller_started.pending_connections(session, actor=cli_actor())
+    if args.json:
+        print_json([row.to_dict() for row in rows])
+        return EXIT_OK
+    print(ngettext("{n} seller-started connection is waiting for review.", "{n} seller-started connections are waiting for review.", len(rows)))
+    for row in rows:
+        known = _(" (seller already on store '{store}')", store=row.store_name) if row.store_name else ""
+        print(_("  {id}: Walmart seller {seller}, received {received:%Y-%m-%d %H:%M} UTC{known}", id=row.id, seller=row.seller_id,
+                received=row.received_at, known=known))
+    if rows:
+        print(_("Attach one with: python -m core oauth attach ID --store NAME (or --new NAME); throw one away with: python -m core oauth discard ID"))
+    return EXIT_OK
+
+
+def _refused(problem: Exception, code: int) -> int:
+    print(f"error: {problem}", file=sys.stderr)
+    return code
+
+
+def _attach(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        result = seller_started.attach(runtime, args.pending_id, actor=cli_actor(), store_name=args.store, new_store_name=args.new)
+    except seller_started.SellerAlreadyConnected as problem:
+        return _refused(problem, EXIT_DUPLICATE)
+    except Conflict as problem:
+        return _refused(problem, EXIT_CONFLICT)
+    outcome = result.verification
+    if args.json:
+        print_json({"pending_id": args.pending_id, "store": result.store_name, "seller_id": result.seller_id, "pending": result.pending,
+                    "verification": outcome.to_dict()})
+    else:
+        print(_("{store}: attached Walmart seller {seller}; verification {status} - {summary}", store=result.store_name, seller=result.seller_id,
+                status=outcome.status, summary=outcome.summary))
+        if result.pending:
+            print(_("The store still uses its old keys. When ready: python -m core oauth confirm --store '{store}'", store=result.store_name))
+    return EXIT_OK if outcome.status == Status.authorized else EXIT_NOT_ALL_AUTHORIZED
+
+
+def _discard(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        with session_scope(runtime.engine) as session:
+            seller_started.discard(session, args.pending_id, actor=cli_actor())
+    except Conflict as problem:
+        return _refused(problem, EXIT_CONFLICT)
+    print(_("Seller-started connection {id} was discarded; its refresh token was wiped.", id=args.pending_id))
+    return EXIT_OK
+
+
+def add_pending_commands(commands: Subparsers) -> None:
+    pending = commands.add_parser("pending", help="list seller-started connections waiting for review (sellers who pressed Connect in Walmart's App Store)")
+    pending.add_argument("--json", action="store_true")
+    pending.set_defaults(handler=_pending)
+
+    attach = commands.add_parser("attach", help="give a seller-started connection to an existing store or a new one")
+    attach.add_argument("pending_id", type=int, metavar="PENDING_ID")
+    target = attach.add_mutually_exclusive_group(required=True)
+    target.add_argument("--store", metavar="NAME", help="an existing store")
+    target.add_argument("--new", metavar="NAME", help="make a new store with this name")
+    attach.add_argument("--json", action="store_true")
+    attach.set_defaults(handler=_attach)
+
+    discard = commands.add_parser("discard", help="throw a seller-started connection away (its refresh token is wiped)")
+    discard.add_argument("pending_id", type=int, metavar="PENDING_ID")
+    discard.set_defaults(handler=_discard)

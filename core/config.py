@@ -44,11 +44,14 @@ DEFAULTS = {
     "WALMART_MARKET": "us",
     "OAUTH_STATE_MINUTES": "15",
     "REFRESH_TOKEN_WARN_DAYS": "30",
+    # Seller-started connects (our Login URL, open without sign-in): unfinished attempts allowed at once.
+    "SELLER_CONNECT_LIMIT": "50",
 }
 OPTIONAL = (
     "STORE_CONNECT_SECRET_KEY", "ALERT_WEBHOOK_URL", "WALMART_OAUTH_CLIENT_ID",
     # Sign-in and roles: see core/access.py.
     "TRUSTED_USER_HEADER", "TRUSTED_GROUPS_HEADER", "ROLE_ADMINS", "ROLE_EDITORS", "ROLE_VIEWERS", "DEFAULT_ROLE",
+    "TEAM_NAME",  # who sellers are told reviews their connection ("our team" when unset)
 )
 MARKETS = {"us": "seller", "ca": "seller-ca", "mx": "seller-mx"}  # market -> clientType
 
@@ -77,6 +80,8 @@ class Settings:
     market: str = "us"
     oauth_state_minutes: int = 15
     refresh_token_warn_days: int = 30
+    seller_connect_limit: int = 50
+    team_name: str | None = None
     trusted_user_header: str | None = None
     trusted_groups_header: str | None = None
     role_admins: str = ""
@@ -208,6 +213,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         market=_market(values["WALMART_MARKET"]),
         oauth_state_minutes=int(_number("OAUTH_STATE_MINUTES", values["OAUTH_STATE_MINUTES"], 1, 1440, "minutes")),
         refresh_token_warn_days=int(_number("REFRESH_TOKEN_WARN_DAYS", values["REFRESH_TOKEN_WARN_DAYS"], 1, 364, "days")),
+        seller_connect_limit=int(_number("SELLER_CONNECT_LIMIT", values["SELLER_CONNECT_LIMIT"], 1, 10000, "attempts")),
+        team_name=" ".join((values.get("TEAM_NAME") or "").split())[:80] or None,
         trusted_user_header=values.get("TRUSTED_USER_HEADER") or None,
         trusted_groups_header=values.get("TRUSTED_GROUPS_HEADER") or None,
         role_admins=values.get("ROLE_ADMINS") or "",

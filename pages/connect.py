@@ -13,6 +13,7 @@ from ui import context
 from ui.actions import run_action, show_flash, when
 from ui.connect import finish_connect
 from ui.identity import actor
+from ui.pending_connections import pending_connections_section
 
 runtime = context.runtime()
 settings = runtime.settings
@@ -53,6 +54,7 @@ cols = st.columns(3)
 cols[0].metric("Stores on delegated keys", len(delegated))
 cols[1].metric("Stores on OAuth", len(connected))
 cols[2].metric("Days until delegated keys stop", days_left, help=f"DELEGATED_ACCESS_DEADLINE: {settings.delegated_access_deadline:%d %b %Y}")
+pending_connections_section(runtime)
 
 
 def show_link(link: oauth.ConnectLink) -> None:

@@ -3,9 +3,13 @@ import streamlit as st
 
 from ui import context
 from ui.connect import finish_connect
+from ui.seller_connect import seller_callback
 
-runtime = context.runtime()
-st.title("Connecting the store")
-finish_connect(runtime, st.query_params.to_dict())
-st.query_params.clear()  # a code works once; don't leave it in the address bar
-st.page_link("pages/connect.py", label="Back to Connect with Walmart", icon=":material/arrow_back:")
+runtime = context.runtime(public=True)
+# A seller-started connect (or a visitor who is no dashboard user) is answered there; it keeps the address,
+# so a reload finds the connection already received instead of exchanging the spent code again.
+if not seller_callback(runtime, st.query_params.to_dict()):
+    st.title("Connecting the store")
+    finish_connect(runtime, st.query_params.to_dict())
+    st.query_params.clear()  # a code works once; don't leave it in the address bar
+    st.page_link("pages/connect.py", label="Back to Connect with Walmart", icon=":material/arrow_back:")

@@ -15,11 +15,13 @@ def shared_runtime() -> Runtime:
     return app
 
 
-def runtime() -> Runtime:
+def runtime(*, public: bool = False) -> Runtime:
     """For pages. If the very first request of a fresh server opens a page's own address, Streamlit
     runs that page without the router (its pages/ auto-discovery); send it through app.py so sign-in,
-    roles and settings checks always run first."""
-    if "actor" not in st.session_state:
+    roles and settings checks always run first. The same when a page runs that way for a visitor who is
+    no dashboard user: only the `public` pages (a seller's, ui/public.py) may run for them."""
+    actor = st.session_state.get("actor")
+    if actor is None or not (public or (actor.name and actor.role is not None)):
         import inspect
 
         st.session_state["resume_page"] = inspect.stack()[1].filename  # come back here once the router has run

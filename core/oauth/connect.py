@@ -108,12 +108,20 @@ def start_connect(session: Session, settings: Settings, actor: Actor, *, store_i
             raise ValidationFailed(f"A store called '{new_store_name}' already exists.", "Use Connect on that store instead, or pick another name.")
     elif session.get(Store, store_id) is None:
         raise NotFound("That store no longer exists.", "Reload the page.")
+    return issue_link(session, settings, app_id, started_by=actor.name, store_id=store_id,
+                      new_store_name=new_store_name if store_id is None else None)
+
+
+def issue_link(session: Session, settings: Settings, app_id: str, *, started_by: str, store_id: int | None = None,
+               new_store_name: str | None = None, seller_started: bool = False) -> ConnectLink:
+    """A fresh single-use state, kept server-side, and Walmart's authorize link carrying it."""
     request = ConnectRequest(
         state=secrets.token_urlsafe(32),
         nonce=secrets.token_urlsafe(16),
         store_id=store_id,
-        new_store_name=new_store_name if store_id is None else None,
-        started_by=actor.name,
+        new_store_name=new_store_name,
+        started_by=started_by,
+        seller_started=seller_started,
         expires_at=utc_now() + timedelta(minutes=settings.oauth_state_minutes),
     )
     session.add(request)
@@ -203,8 +211,9 @@ def complete_connect(runtime: Runtime, callback: Callback, actor: Actor) -> Conn
     return ConnectResult(store_id, store_name, callback.seller_id, pending, verification)
 
 
-def _spend_state(session: Session, state: str, user: str, valid_minutes: int) -> ConnectRequest:
-    """The connect request behind `state`, marked used. Only one completion can spend it."""
+def _spend_state(session: Session, state: str, user: str | None, valid_minutes: int) -> ConnectRequest:
+    """The connect request behind `state`, marked used. Only one completion can spend it.
+    `user` None: a seller-started state (core/oauth/seller_started.py), which no dashboard user may finish."""
     request = session.get(ConnectRequest, state)
     if request is None:
         raise ConnectRefused("This connect link is not one we issued (unknown state), so it was refused.",
@@ -213,7 +222,7 @@ def _spend_state(session: Session, state: str, user: str, valid_minutes: int) ->
         raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
     if utc_now() > request.expires_at:
         raise ConnectRefused("This connect link has expired.", f"Links are valid for {valid_minutes} minutes. Start Connect again.")
-    if request.started_by != user:
+    if request.seller_started != (user is None) or (user is not None and request.started_by != user):
         raise ConnectRefused("This connect link was started by someone else.", "Ask them to finish it, or start Connect yourself.")
     # Guarded: of two completions at the same moment, exactly one sees its update take effect.
     spent = session.exec(

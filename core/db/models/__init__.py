@@ -4,6 +4,7 @@ from core.db.models.base import saved_id, table_of, utc_now
 from core.db.models.catalog import CatalogProduct, MappingComponent, StoreMappingVersion
 from core.db.models.fleet import CachedToken, StatusEvent
 from core.db.models.oauth import ConnectRequest, OAuthApp
+from core.db.models.pending import PendingConnection, PendingStatus
 from core.db.models.store import (
     AuthorizationCheck,
     Credential,
@@ -21,6 +22,8 @@ __all__ = [
     "CachedToken",
     "ConnectRequest",
     "OAuthApp",
+    "PendingConnection",
+    "PendingStatus",
     "StatusEvent",
     "AuthorizationCheck",
     "CatalogProduct",

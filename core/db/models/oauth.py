@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, false
 from sqlmodel import Field, SQLModel
 
 from core.db.models.base import utc_now
@@ -27,6 +27,8 @@ class ConnectRequest(SQLModel, table=True):
     store_id: int | None = Field(default=None, index=True)  # None: create a new store on success
     new_store_name: str | None = Field(default=None, max_length=120)
     started_by: str = Field(max_length=200)
+    # Started at our Login URL by a seller from Walmart's App Store, not by a dashboard user: its grant waits for review.
+    seller_started: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utc_now)
     expires_at: datetime
     used_at: datetime | None = None
