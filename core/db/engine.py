@@ -26,6 +26,8 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=15000")
+            # A REPLACE then fires the DELETE triggers of the row it replaces (the audit trail's guard among them).
+            cursor.execute("PRAGMA recursive_triggers=ON")
             if path and path != ":memory:":
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
