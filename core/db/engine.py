@@ -49,8 +49,18 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engi
             cursor.close()
 
         return engine
-    # PostgreSQL waits for a lock for ever by default; a stuck session should give "busy, try again" instead.
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={milliseconds}"})
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _postgres_lock_timeout(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # PostgreSQL waits for a lock for ever by default; a stuck session should give "busy, try again" instead.
+        # A SET rather than a startup option, which connection poolers such as PgBouncer refuse.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {milliseconds}")
+        cursor.close()
+        dbapi_connection.commit()
+
+    return engine
 
 
 def init_db(engine: Engine) -> None:
