@@ -5,9 +5,11 @@ import streamlit as st
 
 from core.config import redact_url
 from core.errors import StoreConnectError
+from core.i18n import _
 from ui import context
-from ui.identity import current_actor
+from ui.identity import current_actor, signed_in_without_identity
 from ui.public import public_page, public_pages
+from ui.text import plain
 
 st.set_page_config(page_title="Store Connect", page_icon=":material/storefront:", layout="wide")
 
@@ -16,9 +18,9 @@ try:
     settings, vault = runtime.settings, runtime.vault
 except StoreConnectError as problem:
     st.title("Store Connect cannot start")
-    st.error(problem.message)
+    st.error(plain(problem.message))  # may quote a setting's value or a path
     if problem.fix:
-        st.info(problem.fix)
+        st.info(plain(problem.fix))
     st.caption("Settings are read from environment variables and the .env file; see README.md.")
     st.stop()
 
@@ -29,15 +31,21 @@ if (not actor.name or actor.role is None) and (open_page := public_page()) is no
     st.stop()
 if not actor.name:
     st.title("Store Connect")
-    if actor.via == "oidc":
+    if signed_in_without_identity(actor):
+        st.error(_("Your sign-in did not give a verified email address (the '{claim}' claim), so you cannot be identified.",
+                   claim=plain(settings.oidc_email_claim)))
+        st.info(_("Ask whoever runs the company sign-in to include your verified email address, or sign in with another account."))
+        st.button(_("Sign out"), on_click=st.logout)
+    elif actor.via == "oidc":
         st.info("Sign in to see the stores.")
         st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
     else:
-        st.error(f"The proxy did not identify you (no {settings.trusted_user_header} header). Open the dashboard through the company sign-in.")
+        st.error(_("The proxy did not identify you (no {header} header). Open the dashboard through the company sign-in.",
+                   header=plain(settings.trusted_user_header)))
     st.stop()
 if actor.role is None:
     st.title("Store Connect")
-    st.error(f"You are signed in as {actor.name}, but no role is given to you, so nothing can be shown.")
+    st.error(_("You are signed in as {name}, but no role is given to you, so nothing can be shown.", name=plain(actor.name)))
     st.info("Ask an admin to add you to ROLE_VIEWERS, ROLE_EDITORS or ROLE_ADMINS.")
     if actor.via == "oidc":
         st.button("Sign out", on_click=st.logout)
@@ -72,12 +80,12 @@ with st.sidebar:
     if actor.via == "local":
         st.info("Local operator mode: no sign-in is configured, so whoever opens this dashboard has admin rights.", icon=":material/person:")
     else:
-        st.caption(f"Signed in as **{actor.name}** ({actor.role.name})")
+        st.caption(_("Signed in as **{name}** ({role})", name=plain(actor.name), role=actor.role.name))
         if actor.via == "oidc":
             st.button("Sign out", on_click=st.logout, icon=":material/logout:")
-    st.caption(f"Production: {settings.production_base_url}")
-    st.caption(f"Sandbox: {settings.sandbox_base_url}")
-    st.caption(f"Database: {redact_url(settings.database_url)}")
-    st.caption(f"Encryption key: {vault.source.description}")
+    st.caption(_("Production: {address}", address=plain(settings.production_base_url)))
+    st.caption(_("Sandbox: {address}", address=plain(settings.sandbox_base_url)))
+    st.caption(_("Database: {address}", address=plain(redact_url(settings.database_url))))
+    st.caption(_("Encryption key: {source}", source=plain(vault.source.description)))
 
 navigation.run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, time, timezone
 
-from cli.main import EXIT_OK, Subparsers, print_json
+from cli.main import EXIT_OK, Subparsers, print_json, whole_number
 from core import audit
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
@@ -38,6 +38,6 @@ def add_commands(subparsers: Subparsers) -> None:
     command = subparsers.add_parser("audit", help="who changed what, newest first")
     command.add_argument("--store", help="only this store (exact name)")
     command.add_argument("--since", help="only changes on or after this date (YYYY-MM-DD)")
-    command.add_argument("--limit", type=int, default=1000)
+    command.add_argument("--limit", type=whole_number(1, 1_000_000), default=1000, help="at most this many entries (default 1000)")
     command.add_argument("--json", action="store_true")
     command.set_defaults(handler=_audit)

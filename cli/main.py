@@ -1,20 +1,35 @@
 """The command line: `python -m core ...`, a second thin entry point over the same core functions.
 
-Exit codes: 0 success (for `check`: all authorized), 1 some stores not authorized,
-2 a usage or configuration error.
+Exit codes, the same for every command (also in `--help` and the README):
+
+  0  done (for `stores check`: every store authorized)
+  1  the command ran and the answer is no: not every store authorized, rows rejected, something blocked
+  2  a usage or configuration error (a bad option or setting, an unknown store, a wrong encryption key)
+  3  a conflict: someone else changed the same thing first; nothing was saved
+  4  the database is busy or locked by another program; nothing was changed, try again
+  5  cannot write: the disk is full or read-only; nothing was half-written
+  6  refused as a likely duplicate; check, then repeat with --allow-duplicate
+
+An expected fault never ends in a traceback: it is one plain message on standard error and its exit code.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
 import sys
 from typing import Callable, NoReturn, Sequence, TypeAlias
 
+from sqlalchemy.exc import DBAPIError
+
 from core.access import Actor, Role
-from core.errors import StoreConnectError
+from core.db.engine import database_fault
+from core.errors import CannotWrite, Conflict, DatabaseBusy, StoreConnectError
+from core.i18n import N_, _
 from core.runtime import Runtime, open_runtime
+from core.vault import check_key_setting
 
 EXIT_OK = 0
 EXIT_NOT_ALL_AUTHORIZED = 1  # the command ran and the answer is no (not all authorized, rows rejected, something blocked)
@@ -23,6 +38,21 @@ EXIT_CONFLICT = 3  # someone else changed it first
 EXIT_BUSY = 4  # the database is busy or locked: try again
 EXIT_CANNOT_WRITE = 5  # the disk is full or read-only; nothing was half-written
 EXIT_DUPLICATE = 6  # refused as a likely duplicate: check, then repeat with --allow-duplicate
+
+EXIT_CODES_HELP = N_("""exit codes:
+  0  done (stores check: every store authorized)
+  1  the answer is no: not every store authorized, rows rejected, something blocked
+  2  usage or configuration error
+  3  conflict: someone else changed it first; nothing was saved
+  4  the database is busy or locked; nothing was changed, try again
+  5  cannot write: the disk is full or read-only; nothing was half-written
+  6  refused as a likely duplicate; repeat with --allow-duplicate if it is not one""")
+
+# The exit code of each kind of refusal; any other StoreConnectError is a usage or configuration error.
+_EXIT_FOR: list[tuple[type[StoreConnectError], int]] = [(Conflict, EXIT_CONFLICT), (DatabaseBusy, EXIT_BUSY), (CannotWrite, EXIT_CANNOT_WRITE)]
+# Commands that must work whatever the settings say about the key: keygen prints the key that fixes a bad one.
+KEY_NOT_CHECKED = frozenset({"keygen"})
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 # Each command module contributes `add_commands(subparsers)`; every leaf parser sets
 # `handler=function(args, runtime) -> int`.
@@ -39,11 +69,27 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = _Parser(prog="python -m core", description="Store Connect command line.")
+    parser = _Parser(prog="python -m core", description="Store Connect command line.", epilog=_(EXIT_CODES_HELP),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(subparsers)
     return parser
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, or a plain usage error (exit 2) that says which."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(_("'{text}' is not a whole number; give one from {low} to {high}.", text=text, low=low, high=high)) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(_("{value} is out of range; give a whole number from {low} to {high}.", value=value, low=low, high=high))
+        return value
+
+    parse.__name__ = "whole number"  # argparse names the type in its messages
+    return parse
 
 
 def operator_name() -> str:
@@ -60,10 +106,41 @@ def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
+def exit_code(problem: StoreConnectError) -> int:
+    return next((code for kind, code in _EXIT_FOR if isinstance(problem, kind)), EXIT_USAGE)
+
+
+def _refused(problem: StoreConnectError) -> int:
+    print(f"error: {problem}", file=sys.stderr)
+    return exit_code(problem)
+
+
+def file_fault(error: OSError) -> CannotWrite | None:
+    """A full or read-only disk met outside the database (a file being written), as a plain CannotWrite."""
+    if error.errno in _DISK_FULL:
+        return CannotWrite(_("A file could not be written: the disk is full."),
+                           _("Nothing was half-written. Free some space on the disk, then run the command again."))
+    if error.errno == errno.EROFS:
+        return CannotWrite(_("A file could not be written: the disk is read-only."),
+                           _("Nothing was half-written. Write to a folder on a writable disk, then run the command again."))
+    return None
+
+
 def main(argv: Sequence[str] | None = None, runtime_factory: Callable[[], Runtime] = open_runtime) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args, runtime_factory())
+        runtime = runtime_factory()
+        if args.command not in KEY_NOT_CHECKED:
+            check_key_setting(runtime.settings)
+        code: int = args.handler(args, runtime)
+        return code
     except StoreConnectError as problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(problem)
+    except DBAPIError as error:  # outside a unit of work (session_scope translates those itself)
+        if (fault := database_fault(error)) is None:
+            raise
+        return _refused(fault)
+    except OSError as error:
+        if (disk := file_fault(error)) is None:
+            raise
+        return _refused(disk)

@@ -25,7 +25,7 @@ from core.mapping.changes import ChangeKind, ClonePolicy
 from core.runtime import Runtime
 from core.spreadsheets.errors import SpreadsheetError
 from core.spreadsheets.table import RowError, error_report_csv
-from core.spreadsheets.writers import format_from_filename
+from core.spreadsheets.writers import format_from_filename, write_file
 
 EXIT_REJECTED = 1
 ERRORS_SHOWN = 20
@@ -70,7 +70,7 @@ def _print_errors(errors: list[RowError], report_path: str | None) -> None:
 
 def _write_report(errors: list[RowError], path: str | None) -> None:
     if path and errors:
-        Path(path).write_bytes(error_report_csv(errors))
+        write_file(Path(path), error_report_csv(errors))
         print(f"Error report written to {path}.", file=sys.stderr)
 
 
@@ -124,7 +124,7 @@ def _mappings_export(args: argparse.Namespace, runtime: Runtime) -> int:
         store = _find_store(session, args.store)
         rows = mapping_export.export_rows(session, saved_id(store))
         data = mapping_export.export_mappings(session, saved_id(store), file_format)
-    Path(args.output).write_bytes(data)
+    write_file(Path(args.output), data)
     platform_skus = len({row[0] for row in rows})
     print(f"Exported {platform_skus} platform SKUs ({len(rows)} rows) of store '{store.name}' to {args.output}.")
     return EXIT_OK

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json, whole_number
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
@@ -186,7 +186,7 @@ def add_commands(subparsers: Subparsers) -> None:
     check.add_argument("stores", nargs="*", help="store names (or use --all / --due)")
     check.add_argument("--all", action="store_true", help="every enabled store")
     check.add_argument("--due", action="store_true", help="only enabled stores not checked within the interval; safe to run from several machines at once")
-    check.add_argument("--interval", type=int, metavar="MINUTES", help="for --due (default CHECK_INTERVAL_MINUTES)")
-    check.add_argument("--workers", type=int, help="stores checked at once (default CHECK_WORKERS)")
+    check.add_argument("--interval", type=whole_number(1, 10080), metavar="MINUTES", help="for --due (default CHECK_INTERVAL_MINUTES)")
+    check.add_argument("--workers", type=whole_number(1, 64), help="stores checked at once (default CHECK_WORKERS)")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)

@@ -6,7 +6,7 @@ admin   also manages stores, their secrets and the OAuth app
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
@@ -55,9 +55,16 @@ def _entries(raw: str | None) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in (raw or "").split(",") if part.strip())
 
 
+GROUP_PREFIX = "group:"
+
+
 @dataclass(frozen=True)
 class RolePolicy:
-    """Roles from configuration: emails, or `group:NAME` for a group the identity provider or proxy reports."""
+    """Roles from configuration: emails, or `group:NAME` for a group the identity provider or proxy reports.
+
+    A `group:NAME` entry matches only a group reported as such (the groups claim, the proxy's groups header),
+    never a user who happens to be called `group:NAME`.
+    """
 
     admins: frozenset[str]
     editors: frozenset[str]
@@ -69,8 +76,11 @@ class RolePolicy:
         default = Role[settings.default_role] if settings.default_role else None
         return cls(_entries(settings.role_admins), _entries(settings.role_editors), _entries(settings.role_viewers), default)
 
-    def role_for(self, user: str, groups: list[str] | tuple[str, ...] = ()) -> Role | None:
-        names = {user.strip().lower()} | {f"group:{group.strip().lower()}" for group in groups if group.strip()}
+    def role_for(self, user: str, groups: Iterable[str] = ()) -> Role | None:
+        person = user.strip().lower()
+        names = {f"{GROUP_PREFIX}{group.strip().lower()}" for group in groups if group.strip()}
+        if person and not person.startswith(GROUP_PREFIX):  # a person's name is never a group entry
+            names.add(person)
         for role, members in ((Role.admin, self.admins), (Role.editor, self.editors), (Role.viewer, self.viewers)):
             if names & members:
                 return role
@@ -86,6 +96,34 @@ def actor_from_headers(headers: Mapping[str, str], settings: Settings) -> Actor:
     raw_groups = headers.get(settings.trusted_groups_header) if settings.trusted_groups_header else ""
     groups = [group.strip() for group in (raw_groups or "").split(",") if group.strip()]
     return Actor(user, RolePolicy.from_settings(settings).role_for(user, groups), "proxy")
+
+
+def actor_from_claims(claims: Mapping[str, object], settings: Settings) -> Actor:
+    """A user signed in with OIDC, from their identity token's claims; Actor("", None, "oidc") when they cannot be named.
+
+    The name is the email claim (OIDC_EMAIL_CLAIM), and only a verified one: when the provider sends
+    `email_verified` and it is not true, the user is nobody. Never a display name, which anyone can choose.
+    Groups come only from the groups claim (OIDC_GROUPS_CLAIM).
+    """
+    email = claims.get(settings.oidc_email_claim)
+    if not isinstance(email, str) or not email.strip() or not _is_true(claims.get("email_verified", True)):
+        return Actor("", None, "oidc")
+    user = email.strip()
+    return Actor(user, RolePolicy.from_settings(settings).role_for(user, claimed_groups(claims.get(settings.oidc_groups_claim))), "oidc")
+
+
+def _is_true(value: object) -> bool:
+    """A claim's yes: JSON true, or the text "true" that some providers send."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def claimed_groups(claim: object) -> list[str]:
+    """The groups claim: a list of names, or one name as text (as some providers send a single group)."""
+    if isinstance(claim, str):
+        return [claim]
+    if isinstance(claim, (list, tuple)):
+        return [group for group in claim if isinstance(group, str)]
+    return []
 
 
 def local_operator() -> Actor:

@@ -46,6 +46,11 @@ DEFAULTS = {
     "REFRESH_TOKEN_WARN_DAYS": "30",
     # Seller-started connects (our Login URL, open without sign-in): unfinished attempts allowed at once.
     "SELLER_CONNECT_LIMIT": "50",
+    # How long a command or page waits for another writer to finish before saying the database is busy.
+    "DATABASE_BUSY_TIMEOUT": "30",
+    # Sign-in (OIDC): the identity token's claims that name the user and their groups.
+    "OIDC_EMAIL_CLAIM": "email",
+    "OIDC_GROUPS_CLAIM": "groups",
 }
 OPTIONAL = (
     "STORE_CONNECT_SECRET_KEY", "ALERT_WEBHOOK_URL", "WALMART_OAUTH_CLIENT_ID",
@@ -88,6 +93,9 @@ class Settings:
     role_editors: str = ""
     role_viewers: str = ""
     default_role: str | None = None
+    database_busy_timeout: float = 30.0
+    oidc_email_claim: str = "email"
+    oidc_groups_claim: str = "groups"
 
     def base_url(self, environment: str) -> str:
         return self.production_base_url if environment == "production" else self.sandbox_base_url
@@ -221,4 +229,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         role_editors=values.get("ROLE_EDITORS") or "",
         role_viewers=values.get("ROLE_VIEWERS") or "",
         default_role=_role(values.get("DEFAULT_ROLE")),
+        database_busy_timeout=_number("DATABASE_BUSY_TIMEOUT", values["DATABASE_BUSY_TIMEOUT"], 1, 600),
+        oidc_email_claim=values["OIDC_EMAIL_CLAIM"],
+        oidc_groups_claim=values["OIDC_GROUPS_CLAIM"],
     )

@@ -31,3 +31,11 @@ class ValidationFailed(StoreConnectError):
 
 class Conflict(StoreConnectError):
     """Someone else changed the record since it was read."""
+
+
+class DatabaseBusy(StoreConnectError):
+    """The database stayed locked by someone else longer than we wait; nothing was changed. Try again."""
+
+
+class CannotWrite(StoreConnectError):
+    """The disk is full or read-only (the database, or a file being written); nothing was half-written."""

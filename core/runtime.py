@@ -38,7 +38,7 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        engine = make_engine(self.settings.database_url)
+        engine = make_engine(self.settings.database_url, busy_timeout=self.settings.database_busy_timeout)
         init_db(engine)
         return engine
 

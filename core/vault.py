@@ -9,14 +9,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Column
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from core.config import Settings
+from core.db.engine import session_scope
 from core.db.models import EncryptionCheck
 from core.errors import ConfigError, StoreConnectError
+from core.i18n import _
 
 _CHECK_PLAINTEXT = b"store-connect-key-check"
 
@@ -106,17 +111,56 @@ def load_vault(settings: Settings) -> Vault:
     return Vault(keys, KeySource(f"the key file {path}", path, generated))
 
 
-def verify_key(vault: Vault, engine: Engine) -> None:
-    """Refuse to run with a key that cannot read what is already saved.
+def check_key_setting(settings: Settings) -> None:
+    """Raise ConfigError if STORE_CONNECT_SECRET_KEY is set but is not a usable key; reads and writes nothing else.
 
-    Without this, a new key would quietly encrypt new secrets while old ones
-    became unreadable, leaving a database no single key can open.
+    Every command checks this at start, whether or not it uses the key: a bad setting is reported at once,
+    not when a secret is first needed.
     """
-    with Session(engine) as session:
+    if settings.secret_key:
+        _parse_keys("STORE_CONNECT_SECRET_KEY", settings.secret_key)
+
+
+class KeyCheckMissing(StoreConnectError):
+    def __init__(self, source: str):
+        super().__init__(
+            _("The database has saved secrets but no record of the key they were encrypted with, and the encryption key "
+              "({source}) cannot read them. Nothing was changed.", source=source),
+            _("Restore the original key from your backup: the key file (STORE_CONNECT_KEY_FILE, by default data/secret.key) "
+              "or the value of STORE_CONNECT_SECRET_KEY, then start again. Do not delete the database."),
+        )
+
+
+def verify_key(vault: Vault, engine: Engine) -> None:
+    """Refuse to run with a key that cannot read what is already saved, and never write a check it has not passed.
+
+    Without this, a new key would quietly encrypt new secrets while old ones became unreadable, leaving a
+    database no single key can open. The check row is written only for a database with no encrypted secret
+    yet, or once this key has read every one of them (the row was lost, e.g. a restore of some tables): a key
+    that cannot read them is refused and the row stays missing, so the right key still works afterwards.
+    """
+    with session_scope(engine) as session:
         check = session.exec(select(EncryptionCheck).order_by(col(EncryptionCheck.id))).first()
         if check is None:
+            if not _reads_every_secret(vault, session):
+                raise KeyCheckMissing(vault.source.description)
             session.add(EncryptionCheck(ciphertext=vault.encrypt(_CHECK_PLAINTEXT.decode())))
-            session.commit()
             return
     if vault.decrypt(check.ciphertext) != _CHECK_PLAINTEXT.decode():
         raise WrongEncryptionKey(vault.source.description)
+
+
+def _encrypted_columns() -> list[Column[Any]]:
+    """Every column holding something the vault encrypted: by convention, its name ends in `ciphertext`."""
+    return [column for table in SQLModel.metadata.sorted_tables if table.name != EncryptionCheck.__tablename__
+            for column in table.columns if column.name.endswith("ciphertext")]
+
+
+def _reads_every_secret(vault: Vault, session: Session) -> bool:
+    for column in _encrypted_columns():
+        for (ciphertext,) in session.execute(sa_select(column).where(column != "")):
+            try:
+                vault.decrypt(ciphertext)
+            except WrongEncryptionKey:
+                return False
+    return True

@@ -5,9 +5,6 @@ local demo operator, so the audit trail shows the seeding too.
 """
 from __future__ import annotations
 
-import csv
-import io
-
 from core import catalog
 from core.access import Actor, Role
 from core.authorization import check as authorization
@@ -17,6 +14,7 @@ from core.db.models import saved_id
 from core.mapping.imports import import_mappings
 from core.oauth import connect as oauth
 from core.runtime import open_runtime
+from core.spreadsheets.writers import write_csv
 from core.stores import registry as stores
 from fake_walmart import FakeWalmart
 
@@ -45,14 +43,6 @@ PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
      "Compass", "First-aid kit", "Dry bag", "Tent pegs", "Sleeping mask", "Carabiner", "Fire starter", "Map case"], start=1)]
 
 
-def _csv(header: list[str], rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     gateway.register_app(APP_ID, APP_SECRET, env["WALMART_OAUTH_REDIRECT_URI"])
     gateway.add_seller("100200300", partner_name="Harbor Tools LLC")
@@ -75,12 +65,12 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
                              client_secret=secret, notes="Demo store")
         stores.set_enabled(session, "Juniper Sports", False, actor=DEMO)
         oauth.save_app_secret(session, runtime.vault, runtime.settings, APP_SECRET, actor=DEMO)
-        catalog.import_catalog(session, _csv(["System SKU", "Product name"], [list(p) for p in PRODUCTS]), "demo-catalog.csv", actor=DEMO)
+        catalog.import_catalog(session, write_csv(["System SKU", "Product name"], [list(p) for p in PRODUCTS]), "demo-catalog.csv", actor=DEMO)
     with session_scope(runtime.engine) as session:
         acme = saved_id(stores.find_store(session, "Acme Outdoor"))
         rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _) in enumerate(PRODUCTS[:12], start=1)]
         rows += [["WM-BUNDLE-CAMP", "SKU-0001", 1], ["WM-BUNDLE-CAMP", "SKU-0002", 2], ["WM-3PACK-SOCKS", "SKU-0005", 3]]
-        import_mappings(session, acme, _csv(["Platform SKU", "System SKU", "Quantity"], rows), "demo-mappings.csv", actor=DEMO)
+        import_mappings(session, acme, write_csv(["Platform SKU", "System SKU", "Quantity"], rows), "demo-mappings.csv", actor=DEMO)
 
     # OAuth stores go through the real connect flow against the fake gateway.
     for name, seller in (("Harbor Tools", "100200300"), ("Grove Home", "100200400")):

@@ -41,4 +41,4 @@ else:
         hide_index=True, width="stretch",
     )
     st.caption(f"{len(found)} most recent matching change(s).")
-    st.download_button("Download as CSV", audit.to_csv(found), file_name="store-connect-audit.csv", mime="text/csv", icon=":material/download:")
+    st.download_button("Download as CSV", audit.export_csv(found), file_name="store-connect-audit.csv", mime="text/csv", icon=":material/download:")

@@ -46,8 +46,8 @@ CORE_ALLOWED: dict[str, frozenset[str]] = {
     "core.walmart": FOUNDATION | _core("db", "vault"),
     "core.runtime": FOUNDATION | _core("db", "vault", "walmart"),  # the typed composition root
     "core.access": FOUNDATION,  # the app's own roles and rights
-    "core.audit": FOUNDATION | _core("access", "db"),
     "core.spreadsheets": FOUNDATION,  # cells, decoding, readers, writers: no domain knowledge
+    "core.audit": FOUNDATION | _core("access", "db", "spreadsheets"),  # spreadsheets: the export goes through the one writer
     "core.stores": FOUNDATION | _core("access", "audit", "db", "vault"),
     "core.authorization": FOUNDATION | _core("db", "runtime", "stores", "walmart"),
     "core.oauth": FOUNDATION | _core("access", "audit", "authorization", "db", "runtime", "stores", "vault", "walmart"),

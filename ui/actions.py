@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from core.db.engine import session_scope
 from core.errors import Conflict, StoreConnectError
+from ui.text import plain
 
 T = TypeVar("T")
 
@@ -39,10 +40,10 @@ def attempt(engine: Engine, action: Callable[[Session], T], *, conflict_fix: str
         state["form_version"] = state.get("form_version", 0) + 1
         state["flash_error"] = Conflict(problem.message, conflict_fix or problem.fix)
         st.rerun()
-    except StoreConnectError as problem:
-        st.error(problem.message, icon=":material/error:")
+    except StoreConnectError as problem:  # core's messages quote store names, SKUs, file names and gateway text
+        st.error(plain(problem.message), icon=":material/error:")
         if problem.fix:
-            st.info(problem.fix)
+            st.info(plain(problem.fix))
     return None
 
 
@@ -55,11 +56,11 @@ def run_action(engine: Engine, action: Callable[[Session], object], success: str
 
 def show_flash() -> None:
     state = st.session_state
-    if message := state.pop("flash", None):
-        st.success(message, icon=":material/check:")
+    if message := state.pop("flash", None):  # flashes quote what was saved: store names, SKUs, file names
+        st.success(plain(message), icon=":material/check:")
     if problem := state.pop("flash_error", None):
-        st.error(problem.message, icon=":material/error:")
-        st.info(problem.fix)
+        st.error(plain(problem.message), icon=":material/error:")
+        st.info(plain(problem.fix))
 
 
 def when(value: datetime | None) -> str:

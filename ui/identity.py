@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.access import Actor, RolePolicy, actor_from_headers, local_operator
+from core.access import Actor, actor_from_claims, actor_from_headers, local_operator
 from core.config import Settings
 
 
@@ -19,25 +19,19 @@ def oidc_configured() -> bool:
         return False
 
 
-def _groups(claim: object) -> list[str]:
-    """The groups claim of the identity token: a list of names, or one name as text (as some providers send a single group)."""
-    if isinstance(claim, str):
-        return [claim]
-    if isinstance(claim, list):
-        return [str(group) for group in claim]
-    return []
-
-
 def current_actor(settings: Settings) -> Actor:
-    policy = RolePolicy.from_settings(settings)
     if oidc_configured():
         if not st.user.get("is_logged_in"):
             return Actor("", None, "oidc")
-        email = str(st.user.get("email") or st.user.get("name") or "")
-        return Actor(email, policy.role_for(email, _groups(st.user.get("groups"))), "oidc")
+        return actor_from_claims(st.user.to_dict(), settings)
     if settings.trusted_user_header:
         return actor_from_headers(st.context.headers, settings)
     return local_operator()
+
+
+def signed_in_without_identity(actor: Actor) -> bool:
+    """Signed in with OIDC, but the token names no verified email: the user is known to the provider, not to us."""
+    return actor.via == "oidc" and not actor.name and bool(st.user.get("is_logged_in"))
 
 
 def actor() -> Actor:

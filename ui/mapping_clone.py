@@ -6,12 +6,14 @@ import streamlit as st
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.i18n import _
 from core.mapping import clone as mapping_clone
 from core.mapping.changes import ChangeKind, ClonePolicy
 from core.runtime import Runtime
 from ui.actions import attempt
 from ui.identity import actor
 from ui.mapping_files import changes_table
+from ui.text import plain
 
 PREVIEW = "mapping_clone_preview"
 POLICIES = {
@@ -40,7 +42,7 @@ def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> No
     if not others:
         st.info("There is no other store to copy mappings from yet.")
         return
-    st.markdown(f"Copy mappings from another store into **{stores[store_id]}**, then adjust them here.")
+    st.markdown(_("Copy mappings from another store into **{store}**, then adjust them here.", store=plain(stores[store_id])))
     choice = st.columns([2, 2, 3])
     source = choice[0].selectbox("From store", others, format_func=lambda other: stores[other], key="mapping_clone_source")
     if source is None:  # never: there are other stores to choose from
@@ -53,17 +55,20 @@ def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> No
             with session_scope(runtime.engine) as session:
                 state[PREVIEW] = (wanted, mapping_clone.plan_clone(session, source, store_id, sku_filter=sku_filter.strip(), policy=policy))
         except StoreConnectError as problem:
-            st.error(problem.message, icon=":material/error:")
-            st.info(problem.fix)
+            st.error(plain(problem.message), icon=":material/error:")
+            st.info(plain(problem.fix))
     kept = state.get(PREVIEW)
     if not kept or kept[0] != wanted:  # a preview of other choices is not what would be applied
         return
     plan = kept[1]
     if plan.changes.status.empty:
-        which = f" with a SKU containing '{plan.sku_filter}'" if plan.sku_filter else ""
-        st.info(f"{stores[source]} has no mappings{which} to copy.", icon=":material/info:")
+        if plan.sku_filter:
+            st.info(_("{store} has no mappings with a SKU containing '{text}' to copy.", store=plain(stores[source]), text=plain(plan.sku_filter)),
+                    icon=":material/info:")
+        else:
+            st.info(_("{store} has no mappings to copy.", store=plain(stores[source])), icon=":material/info:")
         return
-    st.info(plan.summary())
+    st.info(plain(plan.summary()))
     changes_table(plan.changes, WHAT, "This store now", "Other store", kind="What happens")
     if not actor().can(Permission.edit_mappings):
         st.caption("This is a preview only: cloning needs the editor role.")

@@ -25,6 +25,7 @@ from core.mapping.bundles import MAX_QUANTITY
 from core.runtime import Runtime
 from ui.actions import attempt
 from ui.identity import actor
+from ui.text import plain
 
 GRID = "mapping_grid"
 PREFILL = "mapping_grid_prefill"  # (store id, platform SKUs) of unmapped listings to add to the grid on its next run
@@ -236,7 +237,7 @@ def show(runtime: Runtime, store_id: int) -> None:
     state[EDITOR_KEY] = grid.key
 
     if message := state.pop("mapping_grid_message", None):
-        st.error(message, icon=":material/error:")
+        st.error(plain(message), icon=":material/error:")  # names the platform SKUs left as they were
     st.data_editor(
         grid.base.iloc[positions].reset_index(drop=True),
         key=grid.key,

@@ -11,6 +11,7 @@ from core.mapping import listings
 from core.runtime import Runtime
 from ui import mapping_grid
 from ui.identity import actor
+from ui.text import plain
 
 REPORTS = "mapping_listings"  # store id -> the last report; read from Walmart only when asked
 
@@ -39,8 +40,8 @@ def unmapped_section(runtime: Runtime, store_id: int) -> None:
                 reports[store_id] = listings.find_unmapped(runtime, store_id)
         except StoreConnectError as problem:
             reports.pop(store_id, None)
-            st.error(problem.message, icon=":material/error:")
-            st.info(problem.fix)
+            st.error(plain(problem.message), icon=":material/error:")  # may quote Walmart's own words
+            st.info(plain(problem.fix))
             st.page_link("pages/stores.py", label="Open Store authorization", icon=":material/key:")
             return
     if store_id not in reports:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.authorization.outcome import HealthState, Status
 from core.stores.prechecks import Finding
+from ui.text import plain
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,5 +68,5 @@ def show_findings(findings: list[Finding], labels: dict[str, str]) -> None:
     for finding in findings:
         where = labels.get(finding.field, finding.field)
         position = f" (character {finding.position})" if finding.position else ""
-        text = f"**{where}{position}:** {finding.message}  \n{finding.fix}"
+        text = f"**{where}{position}:** {plain(finding.message)}  \n{plain(finding.fix)}"  # findings quote what was pasted
         (st.error if finding.severity == "error" else st.warning)(text, icon=":material/error:" if finding.severity == "error" else ":material/info:")

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from sqlmodel import SQLModel
 
 import core.db.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from core.errors import ConfigError
+from core.db.engine import database_fault
+from core.errors import ConfigError, StoreConnectError
 
 if TYPE_CHECKING:  # for annotations only; the functions below import alembic where they use it
     from alembic.config import Config
@@ -40,11 +41,13 @@ _log = logging.getLogger(__name__)
 
 
 def prepare(engine: Engine, *, migrations: Path = MIGRATIONS) -> None:
-    """Make the database match the models, or raise ConfigError with a plain message and change nothing."""
+    """Make the database match the models, or raise ConfigError (or DatabaseBusy, CannotWrite) with a plain message and change nothing."""
     try:
         with engine.connect():
             pass
     except OperationalError as exc:
+        if fault := database_fault(exc):  # busy is not "cannot be opened": it opens once the other writer is done
+            raise fault from None
         raise ConfigError(
             "DATABASE_URL",
             f"the database cannot be opened ({type(exc.orig).__name__}).",
@@ -55,7 +58,7 @@ def prepare(engine: Engine, *, migrations: Path = MIGRATIONS) -> None:
             return
         with schema_transaction(engine) as connection:
             _prepare(connection, migrations)
-    except ConfigError:
+    except StoreConnectError:
         raise
     except Exception as exc:  # the transaction was rolled back: nothing changed
         raise _migration_failed(exc) from None
@@ -109,12 +112,14 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
                 connection.execute(text(_LOCK))
             yield connection
         return
-    sqlite = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 15, "isolation_level": None})
+    waits = _busy_timeout_ms(engine)  # as long as the app's own connections wait
+    sqlite = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": waits / 1000, "isolation_level": None})
 
     @event.listens_for(sqlite, "connect")
     def _keys_off(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={waits}")
         dbapi_connection.execute("PRAGMA foreign_keys=OFF")
-        dbapi_connection.execute("PRAGMA busy_timeout=15000")
+        dbapi_connection.execute("PRAGMA recursive_triggers=ON")
 
     @event.listens_for(sqlite, "begin")
     def _begin_immediate(connection: Connection) -> None:
@@ -125,6 +130,11 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
             yield connection
     finally:
         sqlite.dispose()
+
+
+def _busy_timeout_ms(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
 
 
 def _upgrade(connection: Connection, migrations: Path) -> None:
@@ -189,15 +199,11 @@ def _refuse_outdated(missing: list[str]) -> None:
         )
 
 
-def _migration_failed(exc: Exception) -> ConfigError:
+def _migration_failed(exc: Exception) -> StoreConnectError:
     from alembic.util import CommandError
 
-    if isinstance(exc, OperationalError) and "locked" in str(exc):
-        return ConfigError(
-            "DATABASE_URL",
-            "the database is busy: another program has been writing to it for a while.",
-            "Start again in a minute. If it keeps happening, look for a stuck command or script using the same file.",
-        )
+    if isinstance(exc, DBAPIError) and (fault := database_fault(exc)):
+        return fault
     if isinstance(exc, CommandError) and "Can't locate revision" in str(exc):
         return ConfigError(
             "DATABASE_URL",

@@ -1,14 +1,36 @@
-"""CSV and XLSX files that Excel opens safely: text cells are escaped against formula injection."""
+"""The one writer of every CSV and XLSX file we produce, so that Excel opens them safely and our importers read them back.
+
+Every text cell is escaped against formula injection (`cells.escape_formula`: a cell starting with = + - @, a tab or
+a carriage return, or an apostrophe, gets an apostrophe in front, which the readers take off again). Only numbers,
+booleans and dates are written as they are; anything else is written as its text, escaped. No other module
+builds a CSV or XLSX writer (tests/test_one_writer.py checks that): they hand their header and rows to
+`write_csv`, `write_xlsx` or `write_table`, and save files with `write_file`.
+"""
 from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
+import os
 import re
+from datetime import date, datetime, time
+from pathlib import Path
 from typing import Iterable, Sequence, TypedDict, Unpack
 
-from core.errors import ValidationFailed
+from core.errors import CannotWrite, StoreConnectError, ValidationFailed
+from core.i18n import _
 from core.spreadsheets.cells import column_letter, escape_formula
+
+# Values that hold no formula whatever their text: written as they are, so a number stays a number in Excel.
+_AS_IS = (int, float, datetime, date, time)  # bool is an int
+
+
+def safe_cell(value: object) -> object:
+    """A cell value fit for a CSV or XLSX cell: None for an empty cell, a number or date as it is, any other value as escaped text."""
+    if value is None or isinstance(value, _AS_IS):
+        return value
+    return escape_formula(value if isinstance(value, str) else str(value))
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
@@ -18,8 +40,8 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([escape_formula(str(h)) for h in header])
-    writer.writerows([escape_formula(v) if isinstance(v, str) else ("" if v is None else v) for v in row] for row in rows)
+    writer.writerow([safe_cell(str(h)) for h in header])
+    writer.writerows([("" if (cell := safe_cell(v)) is None else cell) for v in row] for row in rows)
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
 
 
@@ -38,6 +60,7 @@ def write_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet
     from openpyxl.styles import Font
 
     def body_cell(value: object) -> object:
+        value = safe_cell(value)
         if not isinstance(value, str):
             return value
         text = _xlsx_text(value)
@@ -71,12 +94,12 @@ _XML_ESCAPE_LOOKALIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
 def _xlsx_text(value: str) -> str:
-    """Text for an XLSX cell: formula-escaped, and with '_x0041_'-like text kept literal.
+    """Text for an XLSX cell (already formula-escaped), with '_x0041_'-like text kept literal.
 
     In XLSX text, _xHHHH_ stands for a character (Excel and our reader decode it), so a SKU
     such as 'WM_x0041_1' is written with its underscore escaped, as _x005F_.
     """
-    return _XML_ESCAPE_LOOKALIKE.sub("_x005F_", escape_formula(value))
+    return _XML_ESCAPE_LOOKALIKE.sub("_x005F_", value)
 
 
 def write_table(format: str, header: Sequence[str], rows: Iterable[Sequence[object]], **xlsx_options: Unpack[XlsxOptions]) -> bytes:
@@ -95,3 +118,43 @@ def format_from_filename(filename: str) -> str:
         if lowered.endswith("." + fmt):
             return fmt
     raise ValidationFailed(f"'{filename}' does not end in .csv or .xlsx.", "Name the output file with .csv or .xlsx to choose its format.")
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Save `data` at `path` whole or not at all: written beside it under a temporary name, then renamed over it.
+
+    A full or read-only disk, or a refused permission, raises CannotWrite with a plain message (a missing folder:
+    ValidationFailed); the temporary file is removed and a file already at `path` is left as it was.
+    """
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise _cannot_write(path, error) from None
+
+
+def _cannot_write(path: Path, error: OSError) -> StoreConnectError:
+    unchanged = _("Nothing was half-written: {path} is as it was before.", path=path)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return CannotWrite(_("{path} could not be written: the disk is full.", path=path), unchanged + " " + _("Free some space, then try again."))
+    if error.errno == errno.EROFS:
+        return CannotWrite(_("{path} could not be written: the disk is read-only.", path=path),
+                           unchanged + " " + _("Write the file to a folder on a writable disk."))
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return CannotWrite(_("{path} could not be written: permission denied.", path=path),
+                           unchanged + " " + _("Write it to a folder you may write to, or ask for the permission."))
+    if error.errno in (errno.ENOENT, errno.ENOTDIR):
+        return ValidationFailed(_("{path} could not be written: its folder does not exist.", path=path), _("Create the folder first, or give another path."))
+    if error.errno == errno.EISDIR:
+        return ValidationFailed(_("{path} is a folder, not a file.", path=path), _("Give the path of the file to write, including its name."))
+    return CannotWrite(_("{path} could not be written ({reason}).", path=path, reason=error.strerror or type(error).__name__),
+                       unchanged + " " + _("Check the disk and the folder, then try again."))

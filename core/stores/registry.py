@@ -98,7 +98,7 @@ def _view(store: Store, credential: Credential | None) -> StoreView:
 
 
 def find_store(session: Session, name_or_id: str | int) -> Store:
-    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit()):
+    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit() and len(name_or_id) <= 18):  # ids fit 64 bits
         store = session.get(Store, int(name_or_id))
         if store is None:  # a store may be named "42"
             store = session.exec(select(Store).where(Store.name == str(name_or_id))).first()

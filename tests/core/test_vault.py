@@ -60,3 +60,77 @@ def test_mask_shows_only_last_four():
     assert mask("abcdefgh1234") == "••••1234"
     assert mask(None, "wxyz") == "••••wxyz"
     assert mask("") == "(not set)"
+
+
+def _saved_secrets(engine) -> dict[str, list]:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return {table: [tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
+                for table in ("encryptioncheck", "store", "credential", "oauthapp", "cachedtoken", "auditentry")}
+
+
+def _without_check_row(engine) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM encryptioncheck"))
+
+
+def _store_with_secret(engine, vault, name="Acme") -> None:
+    from core.db.engine import session_scope
+    from core.stores.registry import add_store
+    from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
+
+    with session_scope(engine) as session:
+        add_store(session, vault, actor=ADMIN, name=name, environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+
+
+def test_a_missing_check_row_with_saved_secrets_refuses_a_wrong_key_and_writes_nothing(tmp_path, database_url):
+    from core.vault import KeyCheckMissing
+
+    right, wrong = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    engine = make_engine(database_url)
+    init_db(engine)
+    vault = load_vault(_settings(tmp_path, STORE_CONNECT_SECRET_KEY=right))
+    verify_key(vault, engine)
+    _store_with_secret(engine, vault)
+    _without_check_row(engine)
+    before = _saved_secrets(engine)
+
+    with pytest.raises(KeyCheckMissing) as refused:
+        verify_key(load_vault(_settings(tmp_path, STORE_CONNECT_SECRET_KEY=wrong)), engine)
+    assert "Nothing was changed" in refused.value.message and "backup" in refused.value.fix
+    assert "STORE_CONNECT_SECRET_KEY" in refused.value.fix and "key file" in refused.value.fix
+    assert _saved_secrets(engine) == before  # the check row was not rewritten with the wrong key
+
+    verify_key(vault, engine)  # the right key still works, and vouches for the secrets again
+    assert len(_saved_secrets(engine)["encryptioncheck"]) == 1
+    with pytest.raises(WrongEncryptionKey):
+        verify_key(load_vault(_settings(tmp_path, STORE_CONNECT_SECRET_KEY=wrong)), engine)
+    engine.dispose()
+
+
+def test_any_kind_of_saved_secret_counts(tmp_path, database_url):
+    """An OAuth app secret alone (no store yet) is enough to refuse a key that cannot read it."""
+    from core.db.engine import session_scope
+    from core.db.models import OAuthApp
+    from core.vault import KeyCheckMissing
+
+    engine = make_engine(database_url)
+    init_db(engine)
+    vault = load_vault(_settings(tmp_path, STORE_CONNECT_SECRET_KEY=Fernet.generate_key().decode()))
+    with session_scope(engine) as session:
+        session.add(OAuthApp(client_id="app", secret_ciphertext=vault.encrypt("app secret"), secret_last4="cret"))
+    with pytest.raises(KeyCheckMissing):
+        verify_key(load_vault(_settings(tmp_path, STORE_CONNECT_SECRET_KEY=Fernet.generate_key().decode())), engine)
+    assert _saved_secrets(engine)["encryptioncheck"] == []
+    engine.dispose()
+
+
+def test_a_database_without_secrets_gets_its_check_row(tmp_path, database_url):
+    engine = make_engine(database_url)
+    init_db(engine)
+    verify_key(load_vault(_settings(tmp_path)), engine)
+    assert len(_saved_secrets(engine)["encryptioncheck"]) == 1
+    engine.dispose()

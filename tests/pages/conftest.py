@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -17,13 +19,23 @@ def app(app_env, monkeypatch):
     st.cache_resource.clear()
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(element_or_text) -> str:
+    """A Markdown element's text as a person reads it: outside text passes through ui.text.plain, which
+    backslash-escapes punctuation and puts a word joiner into addresses; both are invisible on screen."""
+    text = str(getattr(element_or_text, "value", element_or_text))
+    return _ESCAPED.sub(r"\1", text).replace("\u2060", "")
+
+
 def page_text(at) -> str:
-    """Every piece of text the page rendered, to search for things that must (not) be shown."""
+    """Every piece of text the page rendered (as a person reads it), to search for things that must (not) be shown."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "text", "success", "info", "warning", "error", "metric"):
         for element in getattr(at, kind):
-            parts.append(str(getattr(element, "value", "")))
-            parts.append(str(getattr(element, "label", "")))
+            parts.append(shown(str(getattr(element, "value", ""))))
+            parts.append(shown(str(getattr(element, "label", ""))))
     for frame in at.dataframe:
         parts.append(frame.value.to_string())
     for widget in at.text_input:

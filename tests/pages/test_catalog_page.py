@@ -3,7 +3,7 @@ from core import audit, catalog
 from core.db.engine import session_scope
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import csv_bytes
-from tests.pages.conftest import page_text
+from tests.pages.conftest import page_text, shown
 from tests.pages.test_roles_page import AUTH
 
 HEADER = ["System SKU", "Product name", "Barcode", "Active"]
@@ -58,7 +58,7 @@ def test_import_preview_then_apply(app, runtime):
     assert "NEW-1" not in products(runtime)  # the preview wrote nothing
     app.button(key="catalog_import_apply").click().run()
     assert not app.exception
-    assert "Imported 'more.csv': 1 products added, 1 updated" in app.success[0].value
+    assert "Imported 'more.csv': 1 products added, 1 updated" in shown(app.success[0])
     assert products(runtime)["NEW-1"] == ("New product", True) and products(runtime)["SKU-000"] == ("Renamed", False)
     with session_scope(runtime.engine) as session:
         assert [(e.actor, e.subject) for e in audit.entries(session, action="catalog.import")][0] == ("local operator", "more.csv")

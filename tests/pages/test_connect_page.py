@@ -9,7 +9,7 @@ from core.oauth import connect as oauth
 from core.runtime import open_runtime
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
-from tests.pages.conftest import page_text
+from tests.pages.conftest import page_text, shown
 
 APP_ID, APP_SECRET, SELLER = "9c8b7a65-4321-4fed-8cba-0987654321ab", "App-secret-value_0123456789abcdefghij", "456782346"
 REDIRECT = "http://127.0.0.1:8501/walmart_callback"
@@ -36,7 +36,7 @@ def test_migration_view_connect_callback_and_switch(app, oauth_env, gateway):
     assert {m.label: m.value for m in app.metric}["Stores on delegated keys"] == "1"
     app.text_input(key="app_secret_0").input(APP_SECRET).run()
     app.button(key="save_app_secret").click().run()
-    assert "App secret saved." in app.success[0].value
+    assert "App secret saved." in shown(app.success[0])
     assert APP_SECRET not in page_text(app)
 
     app.button(key="connect_1").click().run()
@@ -55,7 +55,7 @@ def test_migration_view_connect_callback_and_switch(app, oauth_env, gateway):
     assert "new authorization waiting (verified)" in page_text(app)
     app.button(key="switch_1").click().run()
     assert not app.exception
-    assert "Legacy now uses OAuth." in app.success[0].value
+    assert "Legacy now uses OAuth." in shown(app.success[0])
     assert {m.label: m.value for m in app.metric}["Stores on OAuth"] == "1"
     with session_scope(oauth_env.engine) as session:
         assert stores.get_store(session, "Legacy").credential_kind == "oauth_seller"

@@ -10,7 +10,7 @@ from core.mapping.imports import import_mappings
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 from tests.fixtures.spreadsheets.corpus import csv_bytes, database_snapshot, mapping_state
-from tests.pages.conftest import page_text
+from tests.pages.conftest import page_text, shown
 from tests.pages.test_roles_page import AUTH
 
 PRODUCTS = [["MUG", "White mug"], ["TEA", "Tea box"], ["COASTER", "Oak coaster"]]
@@ -72,7 +72,7 @@ def test_edit_add_and_delete_rows_then_save(app, runtime, store):
     open_page(app)
     save(app, edited_rows={0: {"quantity": 3}}, deleted_rows=[1],
          added_rows=[{"platform_sku": "WM-4", "system_sku": "MUG", "quantity": 1}, {"platform_sku": "WM-4", "system_sku": "TEA", "quantity": 2}])
-    assert "Saved: 1 added, 1 changed, 1 deleted." in app.success[0].value
+    assert "Saved: 1 added, 1 changed, 1 deleted." in shown(app.success[0])
     assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 3)], "WM-3": [("COASTER", 2)], "WM-4": [("MUG", 1), ("TEA", 2)]}
     assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-3", "WM-4", "WM-4"]  # reloaded from the database
     assert {m.label: m.value for m in app.metric}["Bundles"] == "3"
@@ -97,21 +97,21 @@ def test_a_bad_row_is_shown_beside_its_row_and_nothing_is_saved(app, runtime, st
     app.toggle(key="mapping_only_errors").set_value(True).run()
     assert list(grid(app)["platform_sku"]) == ["WM-9"]
     save(app, edited_rows={0: {"system_sku": "TEA"}})  # fixed in the errors-only view
-    assert "Saved: 1 added, 1 changed, 0 deleted." in app.success[0].value
+    assert "Saved: 1 added, 1 changed, 0 deleted." in shown(app.success[0])
     assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 5)], "WM-2": [("TEA", 1)], "WM-3": [("COASTER", 2)], "WM-9": [("TEA", 1)]}
 
 
 def test_discarding_the_bad_rows_saves_the_rest(app, runtime, store):
     open_page(app)
     save(app, edited_rows={0: {"quantity": 4}, 1: {"quantity": 0}}, discard=True)
-    assert "Saved: 0 added, 1 changed, 0 deleted." in app.success[0].value and "WM-2" in app.success[0].value
+    assert "Saved: 0 added, 1 changed, 0 deleted." in shown(app.success[0]) and "WM-2" in shown(app.success[0])
     assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 4)] and mapping_state(runtime.engine, store)["WM-2"] == [("TEA", 1)]
 
 
 def test_a_row_renamed_with_a_problem_and_discarded_keeps_its_mapping(app, runtime, store):
     open_page(app)
     save(app, edited_rows={0: {"platform_sku": "WM-9", "system_sku": "NOPE"}, 1: {"quantity": 5}}, discard=True)
-    assert "Saved: 0 added, 1 changed, 0 deleted." in app.success[0].value
+    assert "Saved: 0 added, 1 changed, 0 deleted." in shown(app.success[0])
     assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 1)], "WM-2": [("TEA", 5)], "WM-3": [("COASTER", 2)]}
 
 
@@ -121,7 +121,7 @@ def test_a_conflict_keeps_the_other_persons_change_and_reloads(app, runtime, sto
         page = mapping.list_mappings(session, store, sku_text="WM-1")
         mapping_grid.save_grid(session, store, page, [{"platform_sku": "WM-1", "system_sku": "TEA", "quantity": 7}], actor=person("colleague@x.com"))
     save(app, edited_rows={0: {"quantity": 3}})
-    assert "Someone else changed or deleted WM-1" in app.error[0].value
+    assert "Someone else changed or deleted WM-1" in shown(app.error[0])
     assert "now shows the mappings as they are" in app.info[0].value
     assert mapping_state(runtime.engine, store)["WM-1"] == [("TEA", 7)]
     rows = grid(app)
@@ -157,7 +157,7 @@ def test_import_preview_then_apply(app, runtime, store):
     app.radio(key="mapping_import_mode").set_value("replace").run()
     assert {m.label: m.value for m in app.metric}["To remove"] == "2"
     app.button(key="mapping_import_apply").click().run()
-    assert "Imported 'new.csv'" in app.success[0].value
+    assert "Imported 'new.csv'" in shown(app.success[0])
     assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 2)], "WM-5": [("COASTER", 2), ("TEA", 1)]}
     assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-5", "WM-5"]
     assert app.file_uploader(key="mapping_file_1").value is None  # emptied for the next file
@@ -199,9 +199,9 @@ def test_clone_preview_then_apply(app, runtime, store):
     assert list(grid(app)["platform_sku"]) == ["WM-2"]
     app.text_input(key="mapping_clone_filter").input("WM").run()
     app.button(key="mapping_clone_preview_button").click().run()
-    assert "2 to add, 0 to overwrite, 1 kept as the target has them" in app.info[0].value
+    assert "2 to add, 0 to overwrite, 1 kept as the target has them" in shown(app.info[0])
     app.button(key="mapping_clone_apply").click().run()
-    assert "Cloned: 2 added, 0 overwritten, 1 kept" in app.success[0].value
+    assert "Cloned: 2 added, 0 overwritten, 1 kept" in shown(app.success[0])
     assert mapping_state(runtime.engine, target) == {"WM-1": [("MUG", 1)], "WM-2": [("COASTER", 9)], "WM-3": [("COASTER", 2)]}
 
 
@@ -252,7 +252,7 @@ def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
     assert "WM-NEW" not in mapping_state(runtime.engine, store)
 
     save(app, edited_rows={3: {"system_sku": "TEA", "quantity": 2}}, added_rows=[{"platform_sku": "WM-NEW", "system_sku": "MUG", "quantity": 1}])
-    assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing(s) left unmapped" in app.success[0].value
+    assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing(s) left unmapped" in shown(app.success[0])
     state = mapping_state(runtime.engine, store)
     assert state["WM-NEW"] == [("MUG", 1), ("TEA", 2)] and "WM-LATER" not in state
     assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-NEW"]  # reloaded: the empty row is gone

@@ -4,7 +4,7 @@ import pytest
 from core.db.engine import session_scope
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
-from tests.pages.conftest import page_text
+from tests.pages.conftest import page_text, shown
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret", "client_id": "x",
         "client_secret": "y", "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
@@ -67,7 +67,7 @@ def test_admin_adds_a_store_and_the_audit_page_shows_who(signed_in):
     app.text_input(key="add_secret_0").input(CLIENT_SECRET)
     app.run()
     app.button(key="add_store").click().run()
-    assert "Store 'Acme' saved" in app.success[0].value
+    assert "Store 'Acme' saved" in shown(app.success[0])
     app.switch_page("pages/audit.py").run()
     assert not app.exception
     trail = app.dataframe[0].value
@@ -85,3 +85,24 @@ def test_proxy_mode_without_the_header_is_refused(app, monkeypatch):
     monkeypatch.setenv("TRUSTED_USER_HEADER", "X-Forwarded-Email")
     app.run()
     assert "did not identify you" in app.error[0].value
+
+
+@pytest.mark.parametrize("claims", [
+    {"name": "boss@x.com"},  # no email: the display name is not an identity
+    {"email": "boss@x.com", "email_verified": False},
+])
+def test_a_sign_in_without_a_verified_email_is_nobody(app, monkeypatch, claims):
+    monkeypatch.setenv("ROLE_ADMINS", "boss@x.com")
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, **claims}
+    app.run()
+    assert not app.exception
+    assert "did not give a verified email address" in shown(app.error[0])
+    assert [b.label for b in app.button] == ["Sign out"]
+    assert "boss@x.com" not in page_text(app) and "Store authorization" not in page_text(app)
+
+
+def test_a_user_named_like_a_group_is_not_a_member(signed_in):
+    app = signed_in("group:support")
+    assert "no role is given to you" in shown(app.error[0])
+    assert "Store authorization" not in page_text(app)

@@ -1,7 +1,7 @@
 """The Store authorization page through AppTest: empty state, add, findings, check, matrix."""
 from core.authorization.outcome import HealthState
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
-from tests.pages.conftest import page_text
+from tests.pages.conftest import page_text, shown
 
 
 def add_store(at, name, client_id, secret, environment="production"):
@@ -49,7 +49,7 @@ def test_add_check_and_see_status_and_matrix(app, gateway):
     app.run()
     add_store(app, "Acme", "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Secret_value_0123456789")
     assert not app.exception
-    assert "Store 'Acme' saved" in app.success[0].value
+    assert "Store 'Acme' saved" in shown(app.success[0])
     assert app.text_input(key="add_secret_1").value == ""  # the secret is not kept in the form
     app.button(key="check_now").click().run()
     assert not app.exception

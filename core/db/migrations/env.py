@@ -32,7 +32,8 @@ else:  # the alembic command line (see README), on the database the app is confi
 
     if context.config.config_file_name:
         fileConfig(context.config.config_file_name)
-    engine = make_engine(load_settings().database_url)
+    settings = load_settings()
+    engine = make_engine(settings.database_url, busy_timeout=settings.database_busy_timeout)
     with schema_transaction(engine) as cli_connection:
         _migrate(cli_connection)
     engine.dispose()

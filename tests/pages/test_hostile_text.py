@@ -1,0 +1,98 @@
+"""Outside text on the router's sidebar, Fleet health, Audit trail and Product mapping pages shows as text, never
+as Markdown (tests/pages/hostile.py seeds it and looks at every Markdown element)."""
+import pytest
+
+from tests.pages.hostile import (
+    ACTOR,
+    FILE_NAME,
+    GATEWAY_TEXT,
+    PLATFORM_SKU,
+    PRODUCT_NAME,
+    STORE_NAME,
+    assert_no_markdown_from_outside,
+    seed_hostile,
+    shown_as_text,
+)
+from tests.pages.test_roles_page import AUTH
+
+
+@pytest.fixture
+def hostile_app(app, runtime, gateway, monkeypatch):
+    """Signed in (OIDC) as a user whose email claim is hostile, with the hostile data saved."""
+    from tests.conftest import CLIENT_ID
+
+    seeded = seed_hostile(runtime)
+    gateway.set_items("production", CLIENT_ID, [{"sku": PLATFORM_SKU, "productName": PRODUCT_NAME},
+                                                {"sku": GATEWAY_TEXT, "productName": GATEWAY_TEXT}])
+    monkeypatch.setenv("DEFAULT_ROLE", "admin")
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "email": f"{ACTOR}@x.com"}
+    app.run()
+    app.seeded = seeded
+    return app
+
+
+def _open(app, page):
+    app.switch_page(page).run()
+    return assert_no_markdown_from_outside(app)
+
+
+def test_the_router_names_the_user_as_text(hostile_app):
+    texts = assert_no_markdown_from_outside(hostile_app, hostile_app.sidebar)  # app.py's own part of the first page
+    assert shown_as_text(f"{ACTOR}@x.com", texts)
+
+
+def test_a_user_without_a_role_is_named_as_text(app):
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "email": f"{ACTOR}@x.com"}
+    app.run()
+    texts = assert_no_markdown_from_outside(app)
+    assert any("no role is given to you" in text and shown_as_text(f"{ACTOR}@x.com", [text]) for text in texts)
+
+
+def test_fleet_health(hostile_app):
+    _open(hostile_app, "pages/fleet.py")
+
+
+def test_audit_trail(hostile_app):
+    _open(hostile_app, "pages/audit.py")
+    trail = hostile_app.dataframe[0].value  # literal in the table
+    assert STORE_NAME in set(trail["Store"]) and FILE_NAME in set(trail["Item"])
+
+
+def test_product_mapping_every_tab(hostile_app):
+    app = hostile_app
+    app.switch_page("pages/mapping.py").run()
+    app.selectbox(key="mapping_store").set_value(app.seeded.plain_store_id).run()
+    texts = assert_no_markdown_from_outside(app)
+    app.selectbox(key="mapping_clone_source").set_value(app.seeded.store_id).run()
+    app.button(key="mapping_clone_preview_button").click().run()
+    texts = assert_no_markdown_from_outside(app)
+    assert shown_as_text("Plain store", texts)
+    app.selectbox(key="mapping_store").set_value(app.seeded.store_id).run()
+    texts = assert_no_markdown_from_outside(app)
+    assert any(shown_as_text(STORE_NAME, [text]) for text in texts if "Copy mappings" in text)  # the store it copies into
+    app.button(key="mapping_listings_read").click().run()
+    assert_no_markdown_from_outside(app)
+
+
+def test_messages_from_core_and_flashes(hostile_app):
+    """A flash and a refusal quote outside text: both show it as text."""
+    app = hostile_app
+    app.session_state["flash"] = f"Imported '{FILE_NAME}': {STORE_NAME}"
+    texts = _open(app, "pages/mapping.py")
+    assert shown_as_text(FILE_NAME, texts)
+    app.text_input(key="mapping_clone_filter").input(GATEWAY_TEXT).run()
+    app.button(key="mapping_clone_preview_button").click().run()
+    texts = assert_no_markdown_from_outside(app)
+    assert shown_as_text(GATEWAY_TEXT, texts)  # "... has no mappings with a SKU containing '...' to copy."
+
+
+def test_walmart_error_text_on_the_unmapped_listings_tab(hostile_app, gateway):
+    app = hostile_app
+    app.switch_page("pages/mapping.py").run()
+    app.selectbox(key="mapping_store").set_value(app.seeded.store_id).run()
+    gateway.queue_response("production", "/v3/items", 400, body={"errors": [{"code": "INVALID_REQUEST", "description": GATEWAY_TEXT}]}, times=5)
+    app.button(key="mapping_listings_read").click().run()
+    texts = assert_no_markdown_from_outside(app)
+    assert any("listings could not be read" in text and shown_as_text(GATEWAY_TEXT, [text]) for text in texts)
