@@ -101,15 +101,19 @@ def need_of(kind: str, pending: bool, health: HealthState, expires_at: datetime 
 
 
 def connect_rows(session: Session, *, warn_days: int, search: str | None = None, needing_only: bool = True,
-                 offset: int = 0, limit: int = 20, today: date | None = None) -> tuple[list[ConnectRow], int]:
-    """One page of US stores by name (those needing a Connect, or all), and how many match."""
+                 offset: int = 0, limit: int = 20, today: date | None = None, store_id: int | None = None) -> tuple[list[ConnectRow], int]:
+    """One page of US stores by name (those needing a Connect, or all), and how many match. `store_id`: that store only."""
     today = today or utc_now().date()
     needing = _needs_connect(_warn_until(today, warn_days))
     rows_query = _joined(select(Store, _Active, _Pending, StoreHealth), search)
     count_query = _joined(select(func.count(col(Store.id))), search)
     if needing_only:
         rows_query, count_query = rows_query.where(needing), count_query.where(needing)
+    if store_id is not None:
+        rows_query, count_query = rows_query.where(col(Store.id) == store_id), count_query.where(col(Store.id) == store_id)
     total = session.exec(count_query).one()
+    if limit <= 0:
+        return [], total
     page = session.exec(rows_query.order_by(func.lower(Store.name), col(Store.id)).offset(offset).limit(limit)).all()
     rows = []
     for store, active, pending, health_row in page:
@@ -125,6 +129,12 @@ def connect_rows(session: Session, *, warn_days: int, search: str | None = None,
             health=health, summary=health_row.summary if health_row else "",
         ))
     return rows, total
+
+
+def connect_row(session: Session, store_id: int, *, warn_days: int) -> ConnectRow | None:
+    """One store's row (None outside the US, where stores are not connected this way)."""
+    rows, _total = connect_rows(session, warn_days=warn_days, needing_only=False, store_id=store_id, limit=1)
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True)
