@@ -44,7 +44,7 @@ with st.expander(_("App settings"), expanded=not (app["client_id"] and app["secr
     if not app["client_id"]:
         st.warning(_("No OAuth app is configured. Set WALMART_OAUTH_CLIENT_ID and WALMART_OAUTH_REDIRECT_URI (see README.md), then restart."))
     else:
-        st.markdown(_("App Client ID `{client_id}` · redirect URI `{redirect}` (sent {encoding}) · Client Secret {secret}",
+        st.markdown(_("App Client ID {client_id} · redirect URI {redirect} (sent {encoding}) · Client Secret {secret}",
                       client_id=plain(app["client_id"]), redirect=plain(app["redirect_uri"]), encoding=app["redirect_uri_encoding"],
                       secret=app["secret_masked"]))
         secret = st.text_input(_("App Client Secret"), type="password", key=f"app_secret_{state.get('form_version', 0)}",
@@ -95,13 +95,13 @@ for row in rows:
                 try:
                     outcome, _settled = grants.verify_pending(runtime, row.store_id, actor=actor())
                 except StoreConnectError as problem:
-                    st.error(problem.message, icon=":material/error:")
+                    st.error(plain(problem.message), icon=":material/error:")
                 else:
                     show_outcome(outcome, subject=row.name)
             if row.kind != CredentialKind.oauth_seller and actions[1].button(_("Switch to OAuth and wipe the old keys"), key=f"switch_{row.store_id}",
                                                                 type="primary", disabled=not row.pending_verified):
                 if run_action(runtime.engine, partial(grants.confirm_switch, store_id=row.store_id, actor=actor()),
-                              _("{store} now uses OAuth.", store=row.name)):
+                              _("{store} now uses OAuth.", store=plain(row.name))):
                     st.rerun()
 st.caption(_("{matching} store(s) match; page {page} of {pages}.", matching=matching, page=page, pages=pages))
 

@@ -74,8 +74,8 @@ def connect_panel(runtime: Runtime, store_id: int, environment: str, *, label: s
             try:
                 state[link_key] = oauth.start_connect(session, runtime.settings, actor(), store_id=store_id)
             except StoreConnectError as problem:
-                st.error(problem.message, icon=":material/error:")
-                st.info(problem.fix)
+                st.error(plain(problem.message), icon=":material/error:")
+                st.info(plain(problem.fix))
     if link := state.get(link_key):
         show_link(link)
     if ready and environment == Environment.sandbox:
@@ -94,8 +94,8 @@ def code_form(runtime: Runtime, *, key: str, store_id: int | None = None, new_st
                 result = oauth.connect_with_code(runtime, actor(), code=code, seller_id=seller_id, store_id=store_id,
                                                  new_store_name=new_store_name, environment=Environment.sandbox, allow_duplicate=allow_duplicate)
             except StoreConnectError as problem:
-                st.error(problem.message, icon=":material/error:")
-                st.info(problem.fix)
+                st.error(plain(problem.message), icon=":material/error:")
+                st.info(plain(problem.fix))
             else:
                 show_result(result)
 
@@ -128,7 +128,7 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
     except (StoreConnectError, KeyError) as problem:
         if isinstance(problem, StoreConnectError):
             st.error(plain(problem.message), icon=":material/error:")
-            st.info(problem.fix)
+            st.info(plain(problem.fix))
         return False
     allow = bool(state.pop(f"{key}_allow", False))
     try:
@@ -137,13 +137,13 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
         state[PENDING_CALLBACK] = callback
         for item in duplicate.duplicates:
             st.warning(plain(item.message), icon=":material/content_copy:")
-        st.info(duplicate.fix)
+        st.info(plain(duplicate.fix))
         if st.checkbox(_("This is a different store: connect it anyway"), key=f"{key}_confirm"):
             st.button(_("Connect anyway"), key=f"{key}_anyway", type="primary", on_click=state.__setitem__, args=(f"{key}_allow", True))
         return False
     except StoreConnectError as problem:
         st.error(plain(problem.message), icon=":material/error:")
-        st.info(problem.fix)
+        st.info(plain(problem.fix))
         return False
     state.pop(PENDING_CALLBACK, None)
     show_result(result)

@@ -152,11 +152,11 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
 
 def credential_caption(chosen: stores.StoreView) -> None:
     if chosen.credential_kind == CredentialKind.oauth_seller:
-        st.caption(_("OAuth seller authorization · seller ID `{seller_id}` · refresh token {masked}, connected {connected} UTC, "
+        st.caption(_("OAuth seller authorization · seller ID {seller_id} · refresh token {masked}, connected {connected} UTC, "
                      "expires {expires} UTC", seller_id=plain(chosen.seller_id or ""), masked=chosen.secret_masked,
                      connected=when(chosen.secret_set_at), expires=when(chosen.secret_expires_at)))
     elif chosen.credential_kind:
-        st.caption(_("Client ID and Secret · Client ID `{client_id}` · secret {masked} · saved {saved} UTC", client_id=plain(chosen.client_id),
+        st.caption(_("Client ID and Secret · Client ID {client_id} · secret {masked} · saved {saved} UTC", client_id=plain(chosen.client_id),
                      masked=chosen.secret_masked, saved=when(chosen.secret_set_at)))
 
 

@@ -192,7 +192,11 @@ def parse_callback(params_or_url: str | Mapping[str, str | list[str]]) -> Callba
     if missing:
         raise ConnectRefused(_("The address is missing {names}.", names=", ".join(missing)),
                              _("Paste the whole address Walmart sent the browser to, starting with http, after the seller approved."))
-    return Callback(params["code"], params["state"], params["sellerId"].strip(), params.get("clientId", "").strip())
+    seller_id = params["sellerId"].strip()
+    if not _SELLER_ID.fullmatch(seller_id):
+        raise ConnectRefused(_("The sellerId in the address is not a Walmart Seller ID."),
+                             _("Paste the whole address Walmart sent the browser to, unchanged."))
+    return Callback(params["code"], params["state"], seller_id, params.get("clientId", "").strip())
 
 
 @dataclass(frozen=True)

@@ -189,3 +189,13 @@ def test_pasted_address_with_a_forged_state_is_refused(app, oauth_env):
     app.button(key="finish_pasted").click().run()
     assert not app.exception
     assert "not one we issued" in app.error[0].value
+
+
+def test_outside_text_on_the_callback_is_shown_as_text(app, oauth_env):
+    app.run()
+    app.query_params["error"] = "access_denied"
+    app.query_params["error_description"] = "[Sign in again](https://evil.example) ![t](https://evil.example/p.png)"
+    app.switch_page("pages/walmart_callback.py").run()
+    assert not app.exception
+    [shown] = app.error
+    assert "](" not in shown.value.replace("\\]\\(", "") and "\\[Sign in again\\]" in shown.value

@@ -69,6 +69,8 @@ def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
         oauth.parse_callback("http://127.0.0.1:8501/walmart_callback?state=x&sellerId=1")
     with pytest.raises(oauth.ConnectRefused, match="did not authorize"):
         oauth.parse_callback("http://x/cb?error=access_denied")
+    with pytest.raises(oauth.ConnectRefused, match="not a Walmart Seller ID"):
+        oauth.parse_callback("http://x/cb?code=c&state=s&sellerId=%5Bx%5D(https://evil.example)")
 
 
 def test_revoked_refresh_token_means_reconnect(connected, gateway):
