@@ -36,10 +36,11 @@ def app_ready(runtime: Runtime) -> tuple[bool, str]:
     return True, ""
 
 
-def need_text(row: ConnectRow, deadline: date) -> str:
+def need_text(row: ConnectRow, deadline: date, *, with_summary: bool = True) -> str:
     """Why a store is on the list, in plain words (the last check's summary is outside text, shown as text)."""
     if row.need == ConnectNeed.reconnect:
-        return _("Re-connect needed: Walmart no longer accepts this store's authorization. {summary}", summary=plain(row.summary))
+        reason = _("Re-connect needed: Walmart no longer accepts this store's authorization.")
+        return f"{reason} {plain(row.summary)}" if with_summary else reason
     if row.need == ConnectNeed.expired:
         return _("The refresh token ran out on {day}: connect the store again.", day=when(row.refresh_expires_at))
     if row.need == ConnectNeed.expiring:

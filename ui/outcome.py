@@ -21,12 +21,13 @@ _ALERTS: dict[Colour, Callable[..., object]] = {
 }
 
 
-def show_outcome(outcome: Outcome, where: DeltaGenerator | None = None, subject: str | None = None) -> None:
+def show_outcome(outcome: Outcome, where: DeltaGenerator | None = None, subject: str | None = None, *, brief: bool = False) -> None:
     """One alert in the status's badge colour (ui.status.BADGES decides, so badge and alert never disagree):
-    the status title, what happened (outside text, shown as text) and, unless authorized, the next step."""
+    the status title, what happened (outside text, shown as text) and, unless authorized, the next step.
+    `brief`: the title only, where the rest is on the page already."""
     badge = BADGES[HealthState.of(outcome.status)]
     lead = _("{store}: {title}.", store=plain(subject), title=outcome.title) if subject else _("{title}.", title=outcome.title)
-    text = f"**{lead}**  \n{plain(outcome.summary)}"
-    if badge.colour != "green":
+    text = lead if brief else f"**{lead}**  \n{plain(outcome.summary)}"
+    if badge.colour != "green" and not brief:
         text += "  \n" + _("Next step: {step}", step=outcome.next_step)
     _ALERTS[badge.colour](where if where is not None else st.container(), text, icon=badge.icon)

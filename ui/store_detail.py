@@ -169,7 +169,7 @@ def connect_section(runtime: Runtime, chosen: stores.StoreView) -> None:
         return
     deadline = runtime.settings.delegated_access_deadline
     alert = st.error if row.need in (ConnectNeed.reconnect, ConnectNeed.expired) else st.warning if row.need == ConnectNeed.expiring else st.info
-    alert(need_text(row, deadline), icon=":material/link:")
+    alert(need_text(row, deadline, with_summary=False), icon=":material/link:")  # the summary is shown above already
     if actor().can(Permission.manage_stores):
         connect_panel(runtime, chosen.id, chosen.environment, key="store_",
                       label=_("Connect this store again") if row.kind == CredentialKind.oauth_seller else _("Connect this store with Walmart"))
@@ -198,10 +198,12 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
                 st.caption(f"Correlation IDs for a Walmart support ticket: {item.correlation_ids}")
         credential_caption(chosen)
         connect_section(runtime, chosen)
-    if top[1].button("Check now", icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
-        checked = authorization.check_store(runtime, chosen.id)
-        state["flash"] = f"{chosen.name}: {checked.title}."
+    if top[1].button(_("Check now"), icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
+        state["checked_now"] = (chosen.id, authorization.check_store(runtime, chosen.id))
         st.rerun()
+    checked = state.get("checked_now")
+    if checked and checked[0] == chosen.id:  # next to the button, in the colour of the outcome (a failed check is never green)
+        show_outcome(checked[1], where=top[1], subject=chosen.name, brief=True)
     if not chosen.enabled:
         top[1].caption("Disabled stores are not checked.")
     if item.scopes:

@@ -82,10 +82,11 @@ def server_env(walmart, tmp_path_factory) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _streamlit(env: dict[str, str]):
-    """`streamlit run app.py` on a free port with this environment; yields its address."""
+def _streamlit(env: dict[str, str], port: int | None = None):
+    """`streamlit run app.py` on `port` (a free one if None) with this environment; yields its address.
+    Pass the port when the environment must name the server's own address (an OAuth redirect URI)."""
     folder = Path(env["STORE_CONNECT_KEY_FILE"]).parent
-    port = _free_port()
+    port = port or _free_port()
     log_path = folder / f"streamlit-{port}.log"
     log = open(log_path, "w")  # a file, not a pipe: a full pipe would block the server
     process = subprocess.Popen(

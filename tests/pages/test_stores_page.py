@@ -152,6 +152,9 @@ def test_save_and_check_shows_a_failed_check_in_red_next_to_the_button(app, gate
     assert "Mixed up saved and checked: The keys belong to the other environment." in result.value and "Next step" in result.value
     assert not app.success  # never green, never a check-mark banner at the top
     assert "Wrong environment" in app.dataframe[0].value.loc[0, "Status"]  # saved, and its check recorded
+    app.button(key="check_now").click().run()
+    assert any("Mixed up: The keys belong to the other environment." in e.value for e in app.error)  # Check now: red too
+    assert not app.success
 
 
 def test_a_likely_duplicate_is_named_and_needs_a_confirm(app, gateway, runtime):
