@@ -143,6 +143,7 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
             st.button(_("Connect anyway"), key=f"{key}_anyway", type="primary", on_click=state.__setitem__, args=(f"{key}_allow", True))
         return False
     except StoreConnectError as problem:
+        state.pop(PENDING_CALLBACK, None)  # refused for good (used, expired ...): not offered again
         st.error(plain(problem.message), icon=":material/error:")
         st.info(plain(problem.fix))
         return False

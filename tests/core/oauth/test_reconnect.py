@@ -158,3 +158,20 @@ def test_a_revoked_grant_is_told_apart_from_a_healthy_one(broken):
         [row], total = connect_rows(session, warn_days=30)
     assert total == 1 and row.need == ConnectNeed.reconnect and "revoked" in row.summary
     assert row.days_left is not None and row.days_left >= 364  # the date alone would say all is well
+
+
+def test_a_name_taken_between_the_look_and_the_insert_takes_the_next_free_one(runtime, monkeypatch):
+    """The race itself: the look finds the name free, the insert collides; the savepoint keeps the rest of the work."""
+    import sqlalchemy
+    import sqlmodel
+
+    with session_scope(runtime.engine) as session:
+        session.add(Store(name="Harbor Tools"))
+    monkeypatch.setattr(grants, "select", lambda *what: sqlmodel.select(*what).where(sqlalchemy.false()))  # every look misses
+    with session_scope(runtime.engine) as session:
+        session.add(Store(name="Earlier work"))  # done before in the same transaction: must survive the failed insert
+        session.flush()
+        store = grants._new_store(session, "Harbor Tools", "production", OPS)
+    assert store.name == "Harbor Tools (2)"
+    with session_scope(runtime.engine) as session:
+        assert {s.name for s in session.exec(select(Store)).all()} == {"Harbor Tools", "Harbor Tools (2)", "Earlier work"}
