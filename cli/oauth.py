@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, Subparsers, cli_actor, print_json
-from cli.stores import print_duplicates, read_secret
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, Subparsers, cli_actor
+from cli.stores import print_duplicates, print_json, read_secret
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, saved_id, utc_now
