@@ -28,7 +28,10 @@ from core.access import Actor, Role
 from core.db.engine import database_fault
 from core.errors import CannotWrite, Conflict, DatabaseBusy, StoreConnectError
 from core.i18n import N_, _
+from core.oauth.seller_started import SellerAlreadyConnected
 from core.runtime import Runtime, open_runtime
+from core.stores.duplicates import LikelyDuplicate
+from core.stores.names import json_for_terminal
 from core.vault import check_key_setting
 
 EXIT_OK = 0
@@ -49,7 +52,10 @@ EXIT_CODES_HELP = N_("""exit codes:
   6  refused as a likely duplicate; repeat with --allow-duplicate if it is not one""")
 
 # The exit code of each kind of refusal; any other StoreConnectError is a usage or configuration error.
-_EXIT_FOR: list[tuple[type[StoreConnectError], int]] = [(Conflict, EXIT_CONFLICT), (DatabaseBusy, EXIT_BUSY), (CannotWrite, EXIT_CANNOT_WRITE)]
+_EXIT_FOR: list[tuple[type[StoreConnectError], int]] = [
+    (Conflict, EXIT_CONFLICT), (DatabaseBusy, EXIT_BUSY), (CannotWrite, EXIT_CANNOT_WRITE),
+    (LikelyDuplicate, EXIT_DUPLICATE), (SellerAlreadyConnected, EXIT_DUPLICATE),
+]
 # Commands that must work whatever the settings say about the key: keygen prints the key that fixes a bad one.
 KEY_NOT_CHECKED = frozenset({"keygen"})
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
@@ -103,7 +109,9 @@ def cli_actor() -> Actor:
 
 
 def print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    """JSON with control and bidirectional characters inside strings written as \\u escapes: a store name saved
+    before names were checked cannot act on the terminal."""
+    print(json_for_terminal(json.dumps(data, indent=2, default=str, ensure_ascii=False)))
 
 
 def exit_code(problem: StoreConnectError) -> int:

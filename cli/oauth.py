@@ -5,17 +5,21 @@ import argparse
 import sys
 
 from cli.main import EXIT_CONFLICT, EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, Subparsers, cli_actor, print_json
-from cli.stores import read_secret
+from cli.stores import print_duplicates, read_secret
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, saved_id, utc_now
 from core.errors import Conflict
 from core.i18n import _, ngettext
 from core.oauth import connect as oauth
-from core.oauth import seller_started
+from core.oauth import grants, seller_started
+from core.oauth.grants import ConnectState
+from core.oauth.overview import migration_overview
 from core.runtime import Runtime
 from core.stores import registry as stores
 from core.stores.credential import delegated_keys_days_left
+from core.stores.duplicates import LikelyDuplicate
+from core.stores.names import for_terminal
 
 
 def _app_secret(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -28,9 +32,13 @@ def _app_secret(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _connect(args: argparse.Namespace, runtime: Runtime) -> int:
-    with session_scope(runtime.engine) as session:
-        store_id = stores.find_store(session, args.store).id if args.store else None
-        link = oauth.start_connect(session, runtime.settings, cli_actor(), store_id=store_id, new_store_name=args.new)
+    try:
+        with session_scope(runtime.engine) as session:
+            store_id = stores.find_store(session, args.store).id if args.store else None
+            link = oauth.start_connect(session, runtime.settings, cli_actor(), store_id=store_id, new_store_name=args.new,
+                                       allow_duplicate=args.allow_duplicate)
+    except LikelyDuplicate as duplicate:
+        return print_duplicates(duplicate, args.json)
     if args.json:
         print_json({"url": link.url, "expires_at": link.expires_at})
     else:
@@ -43,38 +51,64 @@ def _connect(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def _complete(args: argparse.Namespace, runtime: Runtime) -> int:
     callback = oauth.parse_callback(args.url)
-    result = oauth.complete_connect(runtime, callback, cli_actor())
+    try:
+        result = oauth.complete_connect(runtime, callback, cli_actor(), allow_duplicate=args.allow_duplicate)
+    except LikelyDuplicate as duplicate:
+        return print_duplicates(duplicate, args.json)
     outcome = result.verification
     if args.json:
-        print_json({"store": result.store_name, "seller_id": result.seller_id, "pending": result.pending, "verification": outcome.to_dict()})
+        print_json({"store": result.store_name, "seller_id": result.seller_id, "state": str(result.state), "pending": result.pending,
+                    "note": result.note, "verification": outcome.to_dict()})
     else:
-        print(f"{result.store_name}: connected seller {result.seller_id}; verification {outcome.status} - {outcome.summary}")
-        if result.pending:
-            print(f"The store still uses its old keys. When ready: python -m core oauth confirm --store '{result.store_name}'")
-    return EXIT_OK if outcome.status == Status.authorized else 1
+        name = for_terminal(result.store_name)
+        print(_("{store}: connected seller {seller_id}; verification {status} - {summary}", store=name, seller_id=result.seller_id,
+                status=outcome.status, summary=outcome.summary))
+        if result.note:
+            print(for_terminal(result.note))
+        if result.state == ConnectState.waiting_for_switch:
+            print(_("The store still uses its old keys. When ready: python -m core oauth confirm --store '{store}'", store=name))
+        elif result.state == ConnectState.not_verified:
+            print(_("Walmart did not accept the new authorization yet, so the store keeps its previous one. "
+                    "Try again with: python -m core oauth verify --store '{store}'", store=name))
+    return EXIT_OK if outcome.status == Status.authorized else EXIT_NOT_ALL_AUTHORIZED
+
+
+def _verify(args: argparse.Namespace, runtime: Runtime) -> int:
+    with session_scope(runtime.engine) as session:
+        store_id = saved_id(stores.find_store(session, args.store))
+    outcome, state = grants.verify_pending(runtime, store_id, actor=cli_actor())
+    if args.json:
+        print_json({"store": args.store, "state": str(state), "verification": outcome.to_dict()})
+    else:
+        print(_("{store}: verification {status} - {summary}", store=for_terminal(args.store), status=outcome.status, summary=outcome.summary))
+        if state == ConnectState.reconnected:
+            print(_("The new authorization replaced the previous one."))
+    return EXIT_OK if outcome.status == Status.authorized else EXIT_NOT_ALL_AUTHORIZED
 
 
 def _confirm(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         store = stores.find_store(session, args.store)
-        oauth.confirm_switch(session, saved_id(store), actor=cli_actor())
-    print(f"{args.store} now uses OAuth seller authorization; its old keys were wiped.")
+        grants.confirm_switch(session, saved_id(store), actor=cli_actor())
+    print(_("{store} now uses OAuth seller authorization; its old keys were wiped.", store=for_terminal(args.store)))
     return EXIT_OK
 
 
 def _status(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
-        rows = oauth.migration_overview(session)
+        rows = migration_overview(session)
         app = oauth.app_status(session, runtime.settings)
     days_left = delegated_keys_days_left(runtime.settings.delegated_access_deadline, utc_now().date())
     if args.json:
         print_json({"app": app, "deadline": runtime.settings.delegated_access_deadline, "days_left": days_left, "stores": [vars(r) for r in rows]})
         return EXIT_OK
-    delegated = [r for r in rows if r.kind == CredentialKind.delegated_key]
-    print(f"{len(delegated)} of {len(rows)} store(s) still use delegated keys; {days_left} days left until {runtime.settings.delegated_access_deadline}.")
+    delegated = [r for r in rows if r.kind == CredentialKind.delegated_key and r.market == "us"]
+    print(_("{count} of {total} US store(s) still use delegated keys; {days} days left until {deadline}.", count=len(delegated),
+            total=sum(1 for r in rows if r.market == "us"), days=days_left, deadline=runtime.settings.delegated_access_deadline))
     for row in rows:
-        pending = " (new authorization waiting for confirm)" if row.pending else ""
-        print(f"  {row.name}: {row.kind or 'no credential'}{pending}")
+        pending = _(" (new authorization waiting)") if row.pending else ""
+        outside = _(" (outside the US: keeps its delegated keys)") if row.market != "us" else ""
+        print(f"  {for_terminal(row.name)}: {row.kind or _('no credential')}{pending}{outside}")
     return EXIT_OK
 
 
@@ -91,13 +125,20 @@ def add_commands(subparsers: Subparsers) -> None:
     target = connect.add_mutually_exclusive_group(required=True)
     target.add_argument("--store", help="an existing store")
     target.add_argument("--new", metavar="NAME", help="create this store when the seller approves")
+    connect.add_argument("--allow-duplicate", action="store_true", help="make the new store even if its name looks like an existing store's")
     connect.add_argument("--json", action="store_true")
     connect.set_defaults(handler=_connect)
 
     complete = commands.add_parser("complete", help="finish a connect with the redirect URL the browser was sent to")
     complete.add_argument("url")
+    complete.add_argument("--allow-duplicate", action="store_true", help="connect even if the seller is already connected to another store")
     complete.add_argument("--json", action="store_true")
     complete.set_defaults(handler=_complete)
+
+    verify = commands.add_parser("verify", help="check a store's new authorization again; a verified re-connect replaces the old one")
+    verify.add_argument("--store", required=True)
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=_verify)
 
     confirm = commands.add_parser("confirm", help="switch a store to its verified OAuth authorization and wipe the old keys")
     confirm.add_argument("--store", required=True)

@@ -9,18 +9,22 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterable
 from datetime import timedelta
 
 from cryptography.fernet import Fernet
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json, whole_number
+from cli.main import EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json, whole_number
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import Market, saved_id
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.runtime import Runtime
 from core.stores import registry as stores
+from core.stores.duplicates import LikelyDuplicate
+from core.stores.names import for_terminal
 
 SECRET_ENV_DEFAULT = "WALMART_CLIENT_SECRET"
 
@@ -38,9 +42,19 @@ def read_secret(variable: str) -> str:
     return value[:-1] if value.endswith("\n") else value
 
 
+def print_duplicates(duplicate: LikelyDuplicate, as_json: bool) -> int:
+    """A refusal as a likely duplicate: what it looks like, and how to save anyway (exit 6)."""
+    if as_json:
+        print_json({"error": "likely_duplicate", "duplicates": [d.to_dict() for d in duplicate.duplicates]})
+    for item in duplicate.duplicates:
+        print(_("error: {problem}", problem=for_terminal(item.message)), file=sys.stderr)
+    print(duplicate.fix, file=sys.stderr)
+    return EXIT_DUPLICATE
+
+
 def _print_store(view: stores.StoreView) -> None:
     state = "enabled" if view.enabled else "disabled"
-    print(f"{view.name}  [{view.market.upper()}, {view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
+    print(f"{for_terminal(view.name)}  [{view.market.upper()}, {view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
 
 
 def _print_saved(what: str, view: stores.StoreView, as_json: bool) -> None:
@@ -53,13 +67,25 @@ def _print_saved(what: str, view: stores.StoreView, as_json: bool) -> None:
 
 def _add(args: argparse.Namespace, runtime: Runtime) -> int:
     secret = read_secret(args.secret_env)
-    with session_scope(runtime.engine) as session:
-        view = stores.add_store(
-            session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id, client_secret=secret, notes=args.notes,
-            market=args.market,
-        )
-    _print_saved("Added:", view, args.json)
-    return EXIT_OK
+    try:
+        with session_scope(runtime.engine) as session:
+            view = stores.add_store(
+                session, runtime.vault, actor=cli_actor(), name=args.name, environment=args.environment, client_id=args.client_id,
+                client_secret=secret, notes=args.notes, market=args.market, allow_duplicate=args.allow_duplicate,
+            )
+    except LikelyDuplicate as duplicate:
+        return print_duplicates(duplicate, args.json)
+    if not args.check:
+        _print_saved(_("Added:"), view, args.json)
+        return EXIT_OK
+    # Saved (committed) first: a failed check never loses the keys. Then the check, reported as `stores check` does.
+    [result] = fleet.check_many(runtime, [view.id])
+    if args.json:
+        print_json({**view.to_dict(), "check": result.outcome.to_dict()})
+    else:
+        _print_saved(_("Added:"), view, False)
+        _report([result])
+    return EXIT_OK if result.outcome.status == Status.authorized else EXIT_NOT_ALL_AUTHORIZED
 
 
 def _list(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -75,20 +101,24 @@ def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     for row in data:
         checked = f"checked {row['checked_at']:%Y-%m-%d %H:%M} UTC" if row["checked_at"] else "never checked"
         state = "" if row["enabled"] else " (disabled)"
-        print(f"{row['name']}{state}  [{str(row['market']).upper()}, {row['environment']}]  {row['status']}  {checked}  Client ID {row['client_id']}  secret {row['secret_masked']}")
+        print(f"{for_terminal(str(row['name']))}{state}  [{str(row['market']).upper()}, {row['environment']}]  {row['status']}  {checked}  Client ID {row['client_id']}  secret {row['secret_masked']}")
     return EXIT_OK
 
 
 def _edit(args: argparse.Namespace, runtime: Runtime) -> int:
-    with session_scope(runtime.engine) as session:
-        enabled = True if args.enable else False if args.disable else None
-        view = stores.edit_store(
-            session, args.store, actor=cli_actor(), name=args.name, environment=args.environment, notes=args.notes, enabled=enabled,
-            client_id=None if args.replace_secret else args.client_id,
-        )
-        if args.replace_secret:
-            view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env), client_id=args.client_id)
-    _print_saved("Saved:", view, args.json)
+    try:
+        with session_scope(runtime.engine) as session:
+            enabled = True if args.enable else False if args.disable else None
+            view = stores.edit_store(
+                session, args.store, actor=cli_actor(), name=args.name, environment=args.environment, notes=args.notes, enabled=enabled,
+                client_id=None if args.replace_secret else args.client_id, allow_duplicate=args.allow_duplicate,
+            )
+            if args.replace_secret:
+                view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env),
+                                             client_id=args.client_id, allow_duplicate=args.allow_duplicate)
+    except LikelyDuplicate as duplicate:
+        return print_duplicates(duplicate, args.json)
+    _print_saved(_("Saved:"), view, args.json)
     return EXIT_OK
 
 
@@ -113,25 +143,31 @@ def _check(args: argparse.Namespace, runtime: Runtime) -> int:
         with session_scope(runtime.engine) as session:
             ids = fleet.enabled_store_ids(session) if args.all else [saved_id(stores.find_store(session, name)) for name in args.stores]
         results = fleet.check_many(runtime, ids, workers=args.workers)
-    statuses = []
     if args.json:
         rows = [{"store": result.store_name, **result.outcome.to_dict()} for result in results]
-        statuses = [row["status"] for row in rows]
         print_json(rows)
+        statuses = [row["status"] for row in rows]
     else:
-        for result in results:  # printed as each store finishes
-            outcome = result.outcome
-            statuses.append(outcome.status)
-            print(f"{result.store_name}: {outcome.status} - {outcome.summary}", flush=True)
-            if outcome.status != Status.authorized:
-                print(f"  next step: {outcome.next_step}")
-                for finding in outcome.findings:
-                    print(f"  [{finding.severity}] {finding.field}: {finding.message}")
-            if outcome.correlation_ids:
-                print(f"  correlation IDs: {', '.join(outcome.correlation_ids)}")
+        statuses = _report(results)
         if not statuses:
             print("No store was due for a check." if args.due else "No enabled store to check.")
     return EXIT_OK if all(status == Status.authorized for status in statuses) else EXIT_NOT_ALL_AUTHORIZED
+
+
+def _report(results: Iterable[fleet.Result]) -> list[str]:
+    """Each store's check as it finishes; the statuses seen."""
+    statuses: list[str] = []
+    for result in results:
+        outcome = result.outcome
+        statuses.append(outcome.status)
+        print(f"{for_terminal(result.store_name)}: {outcome.status} - {outcome.summary}", flush=True)
+        if outcome.status != Status.authorized:
+            print(f"  next step: {outcome.next_step}")
+            for finding in outcome.findings:
+                print(f"  [{finding.severity}] {finding.field}: {finding.message}")
+        if outcome.correlation_ids:
+            print(f"  correlation IDs: {', '.join(outcome.correlation_ids)}")
+    return statuses
 
 
 def _keygen(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -145,6 +181,7 @@ def add_commands(subparsers: Subparsers) -> None:
 
     group = subparsers.add_parser("stores", help="add, list, edit, remove and check stores")
     commands = group.add_subparsers(dest="stores_command", required=True)
+    duplicate_help = "save even if the name, Client ID or seller ID looks like another store's (otherwise refused with exit 6)"
     secret_help = f"name of the environment variable holding the Client Secret (default {SECRET_ENV_DEFAULT}); otherwise it is read from standard input"
 
     add = commands.add_parser("add", help="add a store (Client Secret from standard input or an environment variable)")
@@ -155,6 +192,8 @@ def add_commands(subparsers: Subparsers) -> None:
     add.add_argument("--client-id", required=True)
     add.add_argument("--notes", default="")
     add.add_argument("--secret-env", default=SECRET_ENV_DEFAULT, help=secret_help)
+    add.add_argument("--allow-duplicate", action="store_true", help=duplicate_help)
+    add.add_argument("--check", action="store_true", help="check the keys against Walmart right after saving; exits like `stores check`")
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=_add)
 
@@ -173,6 +212,7 @@ def add_commands(subparsers: Subparsers) -> None:
     toggle.add_argument("--disable", action="store_true")
     edit.add_argument("--replace-secret", action="store_true", help="read a new Client Secret like `add` does")
     edit.add_argument("--secret-env", default=SECRET_ENV_DEFAULT, help=secret_help)
+    edit.add_argument("--allow-duplicate", action="store_true", help=duplicate_help)
     edit.add_argument("--json", action="store_true")
     edit.set_defaults(handler=_edit)
 

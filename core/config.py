@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 from core.errors import ConfigError
+from core.i18n import _
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -41,7 +42,8 @@ DEFAULTS = {
     # OAuth 2.0 seller authorization (US): the OMS's own app, registered with Walmart.
     "WALMART_AUTHORIZE_URL": "https://login.account.wal-mart.com/authorize",
     "WALMART_OAUTH_REDIRECT_URI": "http://localhost:8501/walmart_callback",
-    "WALMART_MARKET": "us",
+    # How redirectUri goes into the Connect link: raw (Walmart's own examples; the default) or encoded.
+    "WALMART_OAUTH_REDIRECT_URI_ENCODING": "raw",
     "OAUTH_STATE_MINUTES": "15",
     "REFRESH_TOKEN_WARN_DAYS": "30",
     # Seller-started connects (our Login URL, open without sign-in): unfinished attempts allowed at once.
@@ -58,7 +60,7 @@ OPTIONAL = (
     "TRUSTED_USER_HEADER", "TRUSTED_GROUPS_HEADER", "ROLE_ADMINS", "ROLE_EDITORS", "ROLE_VIEWERS", "DEFAULT_ROLE",
     "TEAM_NAME",  # who sellers are told reviews their connection ("our team" when unset)
 )
-MARKETS = {"us": "seller", "ca": "seller-ca", "mx": "seller-mx"}  # market -> clientType
+REDIRECT_URI_ENCODINGS = ("raw", "encoded")
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class Settings:
     oauth_client_id: str | None = None
     authorize_url: str = DEFAULTS["WALMART_AUTHORIZE_URL"]
     oauth_redirect_uri: str = DEFAULTS["WALMART_OAUTH_REDIRECT_URI"]
-    market: str = "us"
+    oauth_redirect_uri_encoding: str = "raw"
     oauth_state_minutes: int = 15
     refresh_token_warn_days: int = 30
     seller_connect_limit: int = 50
@@ -156,10 +158,23 @@ def _web_address(name: str, value: str) -> str:
     return value
 
 
-def _market(value: str) -> str:
-    if value.lower() not in MARKETS:
-        raise ConfigError("WALMART_MARKET", f"'{value}' is not a market.", f"Use one of: {', '.join(MARKETS)}.")
+def _redirect_uri_encoding(value: str) -> str:
+    if value.lower() not in REDIRECT_URI_ENCODINGS:
+        raise ConfigError("WALMART_OAUTH_REDIRECT_URI_ENCODING", _("'{value}' is not an encoding.", value=value),
+                          _("Use raw (the default, as in Walmart's examples) or encoded."))
     return value.lower()
+
+
+def _redirect_uri(value: str, encoding: str) -> str:
+    """The registered callback address. Sent raw, it must hold nothing a query string would misread."""
+    address = _web_address("WALMART_OAUTH_REDIRECT_URI", value)
+    unsafe = sorted({ch for ch in address if ch in "?#& " or not ch.isascii() or not ch.isprintable()})
+    if encoding == "raw" and unsafe:
+        raise ConfigError("WALMART_OAUTH_REDIRECT_URI", _("it contains {chars}, which cannot be sent unencoded in the Connect link.",
+                                                          chars=" ".join(repr(ch) for ch in unsafe)),
+                          _("Register a callback address without a query string, fragment or special characters, "
+                            "or set WALMART_OAUTH_REDIRECT_URI_ENCODING=encoded."))
+    return address
 
 
 def _role(value: str | None) -> str | None:
@@ -217,8 +232,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         key_max_age_days=int(_number("KEY_MAX_AGE_DAYS", values["KEY_MAX_AGE_DAYS"], 1, 3650, "days")),
         oauth_client_id=values.get("WALMART_OAUTH_CLIENT_ID") or None,
         authorize_url=_web_address("WALMART_AUTHORIZE_URL", values["WALMART_AUTHORIZE_URL"]),
-        oauth_redirect_uri=_web_address("WALMART_OAUTH_REDIRECT_URI", values["WALMART_OAUTH_REDIRECT_URI"]),
-        market=_market(values["WALMART_MARKET"]),
+        oauth_redirect_uri=_redirect_uri(values["WALMART_OAUTH_REDIRECT_URI"], _redirect_uri_encoding(values["WALMART_OAUTH_REDIRECT_URI_ENCODING"])),
+        oauth_redirect_uri_encoding=_redirect_uri_encoding(values["WALMART_OAUTH_REDIRECT_URI_ENCODING"]),
         oauth_state_minutes=int(_number("OAUTH_STATE_MINUTES", values["OAUTH_STATE_MINUTES"], 1, 1440, "minutes")),
         refresh_token_warn_days=int(_number("REFRESH_TOKEN_WARN_DAYS", values["REFRESH_TOKEN_WARN_DAYS"], 1, 364, "days")),
         seller_connect_limit=int(_number("SELLER_CONNECT_LIMIT", values["SELLER_CONNECT_LIMIT"], 1, 10000, "attempts")),

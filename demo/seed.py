@@ -5,6 +5,8 @@ local demo operator, so the audit trail shows the seeding too.
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlparse
+
 from core import catalog
 from core.access import Actor, Role
 from core.authorization import check as authorization
@@ -47,6 +49,7 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     gateway.register_app(APP_ID, APP_SECRET, env["WALMART_OAUTH_REDIRECT_URI"])
     gateway.add_seller("100200300", partner_name="Harbor Tools LLC")
     gateway.add_seller("100200400", partner_name="Grove Home Inc")
+    gateway.add_seller("100200500", partner_name="Kite Supplies (sandbox)")
     env["WALMART_OAUTH_CLIENT_ID"] = APP_ID
     for number, (_, _, known_in, scopes) in enumerate(STORES, start=1):
         if known_in:
@@ -79,11 +82,17 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
         redirect = gateway.approve(link.url, seller)
         oauth.complete_connect(runtime, oauth.parse_callback(redirect), DEMO)
 
+    # A sandbox store connected as Walmart's Simulate App Connect does it: the code and Seller ID shown on screen, pasted.
+    simulated = oauth.authorize_link(runtime.settings, APP_ID, oauth.new_state(), oauth.new_nonce())
+    shown = parse_qs(urlparse(gateway.approve(simulated, "100200500")).query)
+    oauth.connect_with_code(runtime, DEMO, code=shown["code"][0], seller_id=shown["sellerId"][0], new_store_name="Kite Supplies",
+                            environment="sandbox")
+
     # One check each, in a fixed order, so the canned answers land on the intended store.
     def check(name: str) -> str:
         return authorization.check_store(runtime, name).status
 
-    statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools")}
+    statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies")}
     gateway.queue_response("production", "/v3/token", **gateway.rate_limited_answer(600))
     statuses["Echo Garden"] = check("Echo Garden")
     gateway.queue_response("production", "/v3/token", **gateway.server_error_answer(503), times=3)

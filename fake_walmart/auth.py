@@ -28,7 +28,7 @@ def lookup_key(state: GatewayState, environment: str, basic: Credentials | None)
 
 
 def lookup_app(state: GatewayState, environment: str, basic: Credentials | None) -> App | None:
-    if basic is None or environment != "production":  # OAuth apps are US production only (§6.4)
+    if basic is None:  # OAuth apps are US only (§6.4); the sandbox takes them too, as Simulate App Connect does
         return None
     with state.lock:
         app = state.apps.get(basic[0])

@@ -89,7 +89,7 @@ class GatewayState:
         self.keys: dict[str, dict[str, Key]] = {env: {} for env in ENVIRONMENTS}
         self.tokens: dict[str, dict[str, AccessToken]] = {env: {} for env in ENVIRONMENTS}
         self.rejection_style = "gateway"
-        # OAuth app flow (§6.4): US production only, so none of this is per environment.
+        # OAuth app flow (§6.4): US only. The sandbox takes the same apps, sellers and codes (Simulate App Connect), so none of this is per environment.
         self.apps: dict[str, App] = {}
         self.sellers: dict[str, Seller] = {}
         self.chosen_default_seller: str | None = None

@@ -92,7 +92,7 @@ def _grant_authorization_code(state: GatewayState, req: ReceivedRequest, app: Ap
         code.used = True
         refresh = _new_token()
         state.refresh_tokens[refresh] = RefreshToken(code.grant, now + state.refresh_token_lifetime)
-        return _issue_oauth_token(state, code.grant, now, refresh)
+        return _issue_oauth_token(state, req.environment, code.grant, now, refresh)
 
 
 def _grant_refresh_token(state: GatewayState, req: ReceivedRequest, app: App) -> Issued | Answer:
@@ -111,12 +111,12 @@ def _grant_refresh_token(state: GatewayState, req: ReceivedRequest, app: App) ->
         if record.grant.seller.seller_id != partner_id:
             return _invalid_grant("WM_PARTNER.ID is not the seller this refresh token belongs to")
         # No new refresh token: §1.3 says one comes only with authorization_code; the old one stays valid.
-        return _issue_oauth_token(state, record.grant, now, None)
+        return _issue_oauth_token(state, req.environment, record.grant, now, None)
 
 
-def _issue_oauth_token(state: GatewayState, grant: Grant, now: float, refresh: str | None) -> Issued:
+def _issue_oauth_token(state: GatewayState, environment: str, grant: Grant, now: float, refresh: str | None) -> Issued:
     token, lifetime = _new_token(), int(state.oauth_token_lifetime)
-    state.tokens["production"][token] = AccessToken("production", None, now, now + lifetime, grant)
+    state.tokens[environment][token] = AccessToken(environment, None, now, now + lifetime, grant)
     body = {"access_token": token, "refresh_token": refresh, "token_type": "Bearer", "expires_in": lifetime}
     return {k: v for k, v in body.items() if v is not None}
 

@@ -1,119 +1,139 @@
-"""Connect with Walmart: OAuth seller authorization and the move off delegated keys."""
+"""Connect with Walmart: OAuth seller authorization for US stores, the move off delegated keys, and re-connects."""
+import math
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from core.access import Permission
 from core.db.engine import session_scope
-from core.db.models import CredentialKind, utc_now
+from core.db.models import CredentialKind, Environment, utc_now
+from core.errors import StoreConnectError
+from core.i18n import _, ngettext
 from core.oauth import connect as oauth
-from core.stores.credential import delegated_keys_days_left, refresh_token_days_left, refresh_token_expiring
+from core.oauth import grants
+from core.oauth.overview import ConnectNeed, connect_counts, connect_rows
+from core.stores.credential import delegated_keys_days_left
+from core.stores.duplicates import find_duplicates
 from ui import context
-from ui.actions import run_action, show_flash, when
-from ui.connect import finish_connect
+from ui.actions import run_action, show_flash
+from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, finish_connect, need_text, show_link
 from ui.identity import actor
+from ui.outcome import show_outcome
 from ui.pending_connections import pending_connections_section
+from ui.text import plain
 
+PAGE_SIZE = 20
 runtime = context.runtime()
 settings = runtime.settings
 state = st.session_state
 
-st.title("Connect with Walmart")
+st.title(_("Connect with Walmart"))
 show_flash()
-st.caption(
-    "Walmart is retiring Delegated Access keys in the US. Instead, the seller clicks a Connect link, signs in at "
-    "Walmart and approves our app; the store then runs on a refresh token that lasts 365 days."
-)
+st.caption(_(
+    "US stores connect through Walmart's OAuth: the seller opens a Connect link, signs in at Walmart and approves our app; the "
+    "store then runs on a refresh token that lasts 365 days. Walmart documents this for the US only, so stores in Canada, Mexico "
+    "and Chile keep their Client ID and Client Secret."
+))
 
 with session_scope(runtime.engine) as session:
     app = oauth.app_status(session, settings)
-    rows = oauth.migration_overview(session)
+    counts = connect_counts(session, warn_days=settings.refresh_token_warn_days)
 days_left = delegated_keys_days_left(settings.delegated_access_deadline, utc_now().date())
+can_manage = actor().can(Permission.manage_stores)
 
-with st.expander("App settings", expanded=not (app["client_id"] and app["secret_saved"]), icon=":material/settings:"):
+with st.expander(_("App settings"), expanded=not (app["client_id"] and app["secret_saved"]), icon=":material/settings:"):
     if not app["client_id"]:
-        st.warning("No OAuth app is configured. Set WALMART_OAUTH_CLIENT_ID and WALMART_OAUTH_REDIRECT_URI (see README.md), then restart.")
+        st.warning(_("No OAuth app is configured. Set WALMART_OAUTH_CLIENT_ID and WALMART_OAUTH_REDIRECT_URI (see README.md), then restart."))
     else:
-        st.markdown(f"App Client ID `{app['client_id']}` · redirect URI `{app['redirect_uri']}` · market `{app['market']}` · "
-                    f"Client Secret {app['secret_masked']}")
-        secret = st.text_input("App Client Secret", type="password", key=f"app_secret_{state.get('form_version', 0)}",
-                               help="From Walmart's Solution Provider Center. Stored encrypted; never shown again.")
-        if st.button("Save app secret", disabled=not secret or not actor().can(Permission.manage_stores), key="save_app_secret"):
-            if run_action(runtime.engine, lambda s: oauth.save_app_secret(s, runtime.vault, settings, secret, actor=actor()), "App secret saved."):
+        st.markdown(_("App Client ID {client_id} · redirect URI {redirect} (sent {encoding}) · Client Secret {secret}",
+                      client_id=plain(app["client_id"]), redirect=plain(app["redirect_uri"]), encoding=app["redirect_uri_encoding"],
+                      secret=app["secret_masked"]))
+        secret = st.text_input(_("App Client Secret"), type="password", key=f"app_secret_{state.get('form_version', 0)}",
+                               help=_("From Walmart's Solution Provider Center. Stored encrypted; never shown again."))
+        if st.button(_("Save app secret"), disabled=not secret or not can_manage, key="save_app_secret"):
+            if run_action(runtime.engine, lambda s: oauth.save_app_secret(s, runtime.vault, settings, secret, actor=actor()), _("App secret saved.")):
                 state["form_version"] = state.get("form_version", 0) + 1
                 st.rerun()
-can_manage = actor().can(Permission.manage_stores)
-ready = bool(app["client_id"] and app["secret_saved"]) and can_manage
+ready, why_not = app_ready(runtime)
 if not can_manage:
-    st.info("Only an admin can connect stores or change the app settings; you can see how far the move has come.")
+    st.info(_("Only an admin can connect stores or change the app settings; you can see how far the move has come."))
 
-delegated = [row for row in rows if row.kind == CredentialKind.delegated_key]
-connected = [row for row in rows if row.kind == CredentialKind.oauth_seller]
-cols = st.columns(3)
-cols[0].metric("Stores on delegated keys", len(delegated))
-cols[1].metric("Stores on OAuth", len(connected))
-cols[2].metric("Days until delegated keys stop", days_left, help=f"DELEGATED_ACCESS_DEADLINE: {settings.delegated_access_deadline:%d %b %Y}")
+cols = st.columns(4)
+cols[0].metric(_("US stores on delegated keys"), counts.on_delegated_keys)
+cols[1].metric(_("Stores on OAuth"), counts.on_oauth)
+cols[2].metric(_("Need a connect"), counts.needing_connect, help=_("Re-connects, refresh tokens running out, and stores still on delegated keys."))
+cols[3].metric(_("Days until delegated keys stop"), days_left, help=f"DELEGATED_ACCESS_DEADLINE: {settings.delegated_access_deadline:%d %b %Y}")
+if counts.outside_us:
+    st.caption(ngettext("{n} store outside the US keeps its delegated keys: Walmart documents Connect for US stores only.",
+                        "{n} stores outside the US keep their delegated keys: Walmart documents Connect for US stores only.", counts.outside_us))
 pending_connections_section(runtime)
 
+st.subheader(_("Stores"))
+filters = st.columns([2, 2])
+search = filters[0].text_input(_("Search stores"), key="connect_search", placeholder=_("Store name"))
+show_all = filters[1].radio(_("Show"), [False, True], key="connect_show_all", horizontal=True,
+                            format_func=lambda everything: _("Every US store") if everything else _("Stores needing a connect"))
+with session_scope(runtime.engine) as session:
+    _rows, matching = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all, limit=0)
+pages = max(1, math.ceil(matching / PAGE_SIZE))
+page = min(st.pagination(pages, key="connect_page") if pages > 1 else 1, pages)
+with session_scope(runtime.engine) as session:
+    rows, _count = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all,
+                                offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
-def show_link(link: oauth.ConnectLink) -> None:
-    st.link_button("Open Walmart's Connect page", link.url, icon=":material/open_in_new:")
-    st.caption(f"Or send the seller this link. It works once, until {link.expires_at:%H:%M} UTC.")
-    st.code(link.url, language=None)
-
-
-if delegated:
-    st.subheader("Move these stores to OAuth")
-    for row in delegated:
-        with st.container(border=True):
-            top = st.columns([3, 1])
-            waiting = " · new authorization waiting" + (" (verified)" if row.pending_verified else " (not verified yet)") if row.pending else ""
-            top[0].markdown(f"**{row.name}** · delegated keys{waiting}")
-            if top[1].button("Connect", key=f"connect_{row.store_id}", disabled=not ready):
-                with session_scope(runtime.engine) as session:
-                    state[f"link_{row.store_id}"] = oauth.start_connect(session, settings, actor(), store_id=row.store_id)
-            if link := state.get(f"link_{row.store_id}"):
-                show_link(link)
-            if row.pending:
-                actions = st.columns(2)
-                if actions[0].button("Verify again", key=f"verify_{row.store_id}"):
-                    outcome = oauth.verify_pending(runtime, row.store_id, actor=actor())
-                    state["flash"] = f"{row.name}: {outcome.title}."
+if not rows:
+    st.success(_("No US store needs a connect.") if not search else _("No store matches the search."), icon=":material/check:")
+for row in rows:
+    with st.container(border=True):
+        top = st.columns([3, 1])
+        top[0].markdown(f"**{plain(row.name)}** · {row.environment} · {credential_label(row.kind)}")
+        top[0].caption(need_text(row, settings.delegated_access_deadline))
+        with top[1]:
+            label = _("Connect again") if row.need in (ConnectNeed.reconnect, ConnectNeed.expired, ConnectNeed.expiring, ConnectNeed.none) else _("Connect")
+            connect_panel(runtime, row.store_id, row.environment, label=label)
+        if row.pending and can_manage:
+            actions = st.columns(2)
+            if actions[0].button(_("Verify again"), key=f"verify_{row.store_id}"):
+                try:
+                    outcome, _settled = grants.verify_pending(runtime, row.store_id, actor=actor())
+                except StoreConnectError as problem:
+                    st.error(plain(problem.message), icon=":material/error:")
+                else:
+                    show_outcome(outcome, subject=row.name)
+            if row.kind != CredentialKind.oauth_seller and actions[1].button(_("Switch to OAuth and wipe the old keys"), key=f"switch_{row.store_id}",
+                                                                type="primary", disabled=not row.pending_verified):
+                if run_action(runtime.engine, partial(grants.confirm_switch, store_id=row.store_id, actor=actor()),
+                              _("{store} now uses OAuth.", store=plain(row.name))):
                     st.rerun()
-                if actions[1].button("Switch to OAuth and wipe the old keys", key=f"switch_{row.store_id}", type="primary",
-                                     disabled=not row.pending_verified):
-                    if run_action(runtime.engine, partial(oauth.confirm_switch, store_id=row.store_id, actor=actor()), f"{row.name} now uses OAuth."):
-                        st.rerun()
-elif rows:
-    st.success("Every store uses OAuth seller authorization.", icon=":material/check:")
+st.caption(_("{matching} store(s) match; page {page} of {pages}.", matching=matching, page=page, pages=pages))
 
-st.subheader("Connect a new store")
-new_name = st.text_input("Store name", key="connect_new_name")
-if st.button("Create Connect link", key="connect_new", disabled=not (ready and new_name.strip())):
-    if run_action(runtime.engine, lambda s: state.__setitem__("link_new", oauth.start_connect(s, settings, actor(), new_store_name=new_name)), "Link created."):
-        pass
-if link := state.get("link_new"):
-    show_link(link)
+st.subheader(_("Connect a new store"))
+new_cols = st.columns([2, 1])
+new_name = new_cols[0].text_input(_("Store name"), key="connect_new_name")
+new_environment = new_cols[1].radio(_("Environment"), [Environment.production.value, Environment.sandbox.value], key="connect_new_environment",
+                                    horizontal=True, help=_("A sandbox store is connected with the code Walmart's Simulate App Connect shows."))
+look_alikes = []
+if new_name.strip():
+    with session_scope(runtime.engine) as session:
+        look_alikes = find_duplicates(session, name=new_name)
+for duplicate in look_alikes:
+    st.warning(plain(duplicate.message), icon=":material/content_copy:")
+confirmed = bool(look_alikes) and st.checkbox(_("This is a different store: use the name anyway"), key="connect_new_confirm")
+allowed = ready and bool(new_name.strip()) and (not look_alikes or confirmed)
+if new_environment == Environment.production:
+    if st.button(_("Create Connect link"), key="connect_new", disabled=not allowed, help=why_not or None):
+        if run_action(runtime.engine, lambda s: state.__setitem__("link_new", oauth.start_connect(
+                s, settings, actor(), new_store_name=new_name, allow_duplicate=confirmed)), _("Link created.")):
+            pass
+    if link := state.get("link_new"):
+        show_link(link)
+elif allowed:
+    code_form(runtime, key="new", new_store_name=new_name, allow_duplicate=confirmed)
 
-if connected:
-    today = utc_now().date()
-    st.subheader("Connected stores")
-    st.dataframe(
-        pd.DataFrame({
-            "Store": [row.name for row in connected],
-            "Refresh token expires (UTC)": [when(row.refresh_expires_at) for row in connected],
-            "Days left": [refresh_token_days_left(row.refresh_expires_at, today) for row in connected],
-        }),
-        hide_index=True, width="stretch",
-    )
-    soon = [row.name for row in connected if refresh_token_expiring(row.refresh_expires_at, today, settings.refresh_token_warn_days)]
-    if soon:
-        st.warning(f"Refresh tokens run out within {settings.refresh_token_warn_days} days for: {', '.join(soon)}. Connect these stores again.")
-
-st.subheader("Finish a connect by pasting the address")
-st.caption("If Walmart could not send the browser back to this dashboard (for example it runs on an internal machine), "
-           "copy the whole address from the browser's address bar after the seller approved, and paste it here.")
-pasted = st.text_input("Redirect address", key="pasted_redirect", placeholder=f"{settings.oauth_redirect_uri}?code=…&state=…&sellerId=…")
-if st.button("Finish connect", key="finish_pasted", disabled=not pasted):
-    finish_connect(runtime, pasted)
+st.subheader(_("Finish a connect by pasting the address"))
+st.caption(_("If Walmart could not send the browser back to this dashboard (for example it runs on an internal machine), copy the whole "
+             "address from the browser's address bar after the seller approved, and paste it here."))
+pasted = st.text_input(_("Redirect address"), key="pasted_redirect", placeholder=f"{settings.oauth_redirect_uri}?code=…&state=…&sellerId=…")
+finish = st.button(_("Finish connect"), key="finish_pasted", disabled=not pasted)
+if finish or state.get(PENDING_CALLBACK):
+    finish_connect(runtime, pasted if finish else None, key="pasted")

@@ -3,18 +3,18 @@ import math
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from core.access import Permission
 from core.authorization import fleet, history
 from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
-from core.db.models import CredentialKind
+from core.db.models import CredentialKind, Market
 from core.errors import NotFound
+from core.i18n import _
 from core.stores import registry as stores
 from core.stores.prechecks import precheck
 from ui import context, store_detail
-from ui.actions import run_action, show_flash, when
+from ui.actions import show_flash, when
 from ui.identity import actor
 from ui.status import BADGES, badge_text, show_findings, style_status_column
 
@@ -43,38 +43,44 @@ with session_scope(runtime.engine) as session:
 
 def add_store_form() -> None:
     version = state.form_version
-    name = st.text_input("Store name", key=f"add_name_{version}", help="Any name your team will recognise, for example 'Acme US'.")
-    environment = st.radio("Environment", ["production", "sandbox"], horizontal=True, key=f"add_env_{version}",
-                           help="Production keys for real orders. Sandbox keys only work against Walmart's sandbox.")
-    client_id = st.text_input("Client ID", key=f"add_client_id_{version}")
-    client_secret = st.text_input("Client Secret", type="password", key=f"add_secret_{version}")
-    notes = st.text_area("Notes", key=f"add_notes_{version}")
+    name = st.text_input(_("Store name"), key=f"add_name_{version}", help=_("Any name your team will recognise, for example 'Acme US'."))
+    environment = st.radio(_("Environment"), ["production", "sandbox"], horizontal=True, key=f"add_env_{version}",
+                           help=_("Production keys for real orders. Sandbox keys only work against Walmart's sandbox."))
+    market = st.selectbox(_("Market"), [market.value for market in Market], key=f"add_market_{version}", format_func=str.upper,
+                          help=_("The Walmart marketplace the store sells on. Outside the US every call carries WM_MARKET, and "
+                                 "the store keeps its delegated keys (Walmart documents Connect for the US only)."))
+    client_id = st.text_input(_("Client ID"), key=f"add_client_id_{version}")
+    client_secret = st.text_input(_("Client Secret"), type="password", key=f"add_secret_{version}")
+    notes = st.text_area(_("Notes"), key=f"add_notes_{version}")
+    if name or client_id or client_secret:
+        state.pop("add_store_result", None)  # a new entry: the last result no longer belongs next to the button
     if client_id or client_secret:
         findings = precheck(client_id, client_secret).findings
         show_findings(findings, store_detail.FIELDS)
         if not findings and client_id and client_secret:
-            st.success("The keys look well-formed. Save, then check them against Walmart.", icon=":material/check:")
-    if st.button("Save store", type="primary", key="add_store"):
-        def add(session: Session) -> None:
-            state["show_store"] = stores.add_store(
-                session, runtime.vault, actor=actor(), name=name, environment=environment, client_id=client_id, client_secret=client_secret, notes=notes
-            ).id
-
-        if run_action(runtime.engine, add, f"Store '{' '.join(name.split())}' saved. Press Check now to verify its keys."):
-            state.form_version += 1
-            st.rerun()
+            st.info(_("The keys look well-formed. Save and check asks Walmart whether they work."), icon=":material/info:")
+    found, confirmed = (store_detail.duplicate_warnings(runtime, key=f"add_anyway_{version}", name=name, client_id=client_id)
+                        if name.strip() or client_id.strip() else (False, False))
+    store_detail.save_and_check(
+        runtime,
+        lambda session: stores.add_store(session, runtime.vault, actor=actor(), name=name, environment=environment, client_id=client_id,
+                                         client_secret=client_secret, notes=notes, market=market, allow_duplicate=confirmed),
+        key="add_store", disabled=found and not confirmed,
+    )
 
 
 if not counts.total:
-    st.subheader("Connect your first Walmart store")
-    st.markdown(
+    st.subheader(_("Connect your first Walmart store"))
+    st.markdown(_(
+        "US stores connect with Walmart's OAuth on the *Connect with Walmart* page: the seller approves our app, no keys to copy. "
+        "Stores in Canada, Mexico and Chile (and US stores until Walmart stops delegated keys) use a key pair:\n"
         "1. **Create the key.** The seller signs in to Walmart's Developer Portal (developer.walmart.com → My Account → "
         "Marketplace), opens API Keys and creates a key for your solution provider, or uses their own production key.\n"
         "2. **Enable its permissions.** On that key, turn on every permission the OMS needs; enabling all is simplest. "
         "A missing permission means orders or items cannot be pulled.\n"
         "3. **Paste it here.** Copy the Client ID and Client Secret (through a plain-text editor if the browser hides them) "
-        "into the form below and save. Then press *Check now*."
-    )
+        "into the form below and press *Save and check*."
+    ))
     if can_manage:
         with st.container(border=True):
             add_store_form()
@@ -170,5 +176,5 @@ else:
 
 if can_manage:
     st.divider()
-    with st.expander("Add a store", icon=":material/add:"):
+    with st.expander(_("Add a store"), icon=":material/add:", expanded=bool(state.get("add_store_result"))):
         add_store_form()

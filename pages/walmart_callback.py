@@ -1,6 +1,7 @@
 """Where Walmart sends the seller's browser after they approve the app."""
 import streamlit as st
 
+from core.i18n import _
 from ui import context
 from ui.connect import finish_connect
 from ui.seller_connect import seller_callback
@@ -9,7 +10,7 @@ runtime = context.runtime(public=True)
 # A seller-started connect (or a visitor who is no dashboard user) is answered there; it keeps the address,
 # so a reload finds the connection already received instead of exchanging the spent code again.
 if not seller_callback(runtime, st.query_params.to_dict()):
-    st.title("Connecting the store")
-    finish_connect(runtime, st.query_params.to_dict())
+    st.title(_("Connecting the store"))
+    finish_connect(runtime, st.query_params.to_dict() or None, key="callback")
     st.query_params.clear()  # a code works once; don't leave it in the address bar
-    st.page_link("pages/connect.py", label="Back to Connect with Walmart", icon=":material/arrow_back:")
+    st.page_link("pages/connect.py", label=_("Back to Connect with Walmart"), icon=":material/arrow_back:")

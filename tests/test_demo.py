@@ -4,6 +4,7 @@ from core.authorization.outcome import HealthState
 from core.config import load_settings
 from core.db.engine import session_scope
 from core.runtime import open_runtime
+from core.stores import registry as stores
 from demo.seed import seed
 from fake_walmart import FakeWalmart
 
@@ -19,4 +20,8 @@ def test_demo_seed_covers_every_status(tmp_path):
             counts = history.status_counts(session)
     # every health state but invalid_input, which the pre-checks keep from being saved
     assert [state for state in HealthState if not counts[state]] == [HealthState.invalid_input], summary
-    assert counts.total == 10
+    assert counts.total == 11
+    with session_scope(runtime.engine) as session:
+        kite = stores.get_store(session, "Kite Supplies")
+        assert (kite.environment, kite.credential_kind) == ("sandbox", "oauth_seller")  # a sandbox OAuth store
+        assert history.store_health(session, kite.id).status == HealthState.authorized

@@ -1,8 +1,11 @@
 """One store: its status, permission matrix, streaks and history, and the edit actions."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from core.access import Permission
 from core.authorization import alerts as events
@@ -11,14 +14,19 @@ from core.authorization import history
 from core.authorization.outcome import STATUS_TEXT, HealthState, Status
 from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
-from core.db.models import CredentialKind, utc_now
+from core.db.models import CredentialKind
+from core.i18n import _
+from core.oauth.overview import ConnectNeed, connect_row
 from core.runtime import Runtime
 from core.stores import registry as stores
-from core.stores.credential import refresh_token_days_left, refresh_token_expiring
+from core.stores.duplicates import find_duplicates
 from core.stores.prechecks import precheck
-from ui.actions import run_action, when
+from ui.actions import attempt, run_action, when
+from ui.connect import connect_panel, need_text
 from ui.identity import actor
+from ui.outcome import show_outcome
 from ui.status import badge, badge_text, show_findings, style_status_column
+from ui.text import plain
 
 FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
 
@@ -79,31 +87,58 @@ def history_tables(runtime: Runtime, store_id: int) -> None:
             )
 
 
+def duplicate_warnings(runtime: Runtime, *, key: str, name: str | None = None, client_id: str | None = None,
+                       exclude_store_id: int | None = None) -> tuple[bool, bool]:
+    """Warn about stores these values look like: (any found, the user confirmed saving anyway)."""
+    with session_scope(runtime.engine) as session:
+        found = find_duplicates(session, name=name, client_id=client_id, exclude_store_id=exclude_store_id)
+    for duplicate in found:
+        st.warning(plain(duplicate.message), icon=":material/content_copy:")
+    confirmed = bool(found) and st.checkbox(_("This is a different store: save anyway"), key=key)
+    return bool(found), confirmed
+
+
+def save_and_check(runtime: Runtime, save: Callable[[Session], stores.StoreView], *, key: str, disabled: bool = False) -> None:
+    """One button that saves the keys and checks them at once; the result stays next to it, in the colour of its outcome."""
+    state = st.session_state
+    result_key = f"{key}_result"
+    button, result = st.columns([1, 3])
+    if button.button(_("Save and check"), type="primary", key=key, disabled=disabled, icon=":material/verified:"):
+        done = attempt(runtime.engine, save)
+        if done is not None:
+            view = done.result
+            state[result_key] = (view.name, authorization.check_store(runtime, view.id))
+            state["show_store"] = view.id
+            state["form_version"] = state.get("form_version", 0) + 1
+            st.rerun()
+    if shown := state.get(result_key):
+        name, outcome = shown
+        show_outcome(outcome, where=result, subject=_("{store} saved and checked", store=name))
+
+
 def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: int) -> None:
     state = st.session_state
     form_version = state.get("form_version", 0)
-    with st.expander("Edit, replace secret, disable or delete"):
+    with st.expander(_("Edit, replace secret, disable or delete"), expanded=bool(state.get("save_secret_result"))):
         with st.form(f"edit_{chosen.id}_{form_version}"):
-            name = st.text_input("Store name", value=chosen.name)
-            environment = st.radio("Environment", ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment), horizontal=True)
-            notes = st.text_area("Notes", value=chosen.notes)
-            if st.form_submit_button("Save changes"):
-                if run_action(runtime.engine, lambda s: stores.edit_store(s, chosen.id, actor=actor(), expected_version=expected_version, name=name, environment=environment, notes=notes), "Store saved."):
+            name = st.text_input(_("Store name"), value=chosen.name)
+            environment = st.radio(_("Environment"), ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment), horizontal=True)
+            notes = st.text_area(_("Notes"), value=chosen.notes)
+            anyway = st.checkbox(_("Save even if the new name looks like another store's"))
+            if st.form_submit_button(_("Save changes")):
+                if run_action(runtime.engine, lambda s: stores.edit_store(s, chosen.id, actor=actor(), expected_version=expected_version, name=name,
+                                                                         environment=environment, notes=notes, allow_duplicate=anyway), _("Store saved.")):
                     st.rerun()
-        st.markdown("**Replace the keys** (after the seller reset them)")
-        new_id = st.text_input("Client ID", value=chosen.client_id, key=f"new_id_{chosen.id}_{form_version}")
-        new_secret = st.text_input("New Client Secret", type="password", key=f"new_secret_{chosen.id}_{form_version}")
+        st.markdown(_("**Replace the keys** (after the seller reset them)"))
+        new_id = st.text_input(_("Client ID"), value=chosen.client_id, key=f"new_id_{chosen.id}_{form_version}")
+        new_secret = st.text_input(_("New Client Secret"), type="password", key=f"new_secret_{chosen.id}_{form_version}")
         if new_secret:
             show_findings(precheck(new_id, new_secret).findings, FIELDS)
-        if st.button("Save new secret", disabled=not new_secret, key="save_secret"):
-            saved = run_action(
-                runtime.engine,
-                lambda s: stores.replace_secret(s, runtime.vault, chosen.id, actor=actor(), client_secret=new_secret, client_id=new_id, expected_version=expected_version),
-                "New secret saved. Press Check now to verify it.",
-            )
-            if saved:
-                state["form_version"] = form_version + 1
-                st.rerun()
+        found, confirmed = duplicate_warnings(runtime, key=f"replace_anyway_{chosen.id}_{form_version}", client_id=new_id,
+                                              exclude_store_id=chosen.id) if new_id.strip() else (False, False)
+        save_and_check(runtime, lambda s: stores.replace_secret(s, runtime.vault, chosen.id, actor=actor(), client_secret=new_secret, client_id=new_id,
+                                                                expected_version=expected_version, allow_duplicate=confirmed),
+                       key="save_secret", disabled=not new_secret or (found and not confirmed))
         actions = st.columns(2)
         toggle = "Enable" if not chosen.enabled else "Disable"
         if actions[0].button(f"{toggle} store", key="toggle"):
@@ -113,6 +148,31 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
         if actions[1].button("Delete store", type="primary", disabled=not confirm, key="delete"):
             if run_action(runtime.engine, lambda s: stores.delete_store(s, chosen.id, actor=actor(), expected_version=expected_version), f"Store '{chosen.name}' deleted."):
                 st.rerun()
+
+
+def credential_caption(chosen: stores.StoreView) -> None:
+    if chosen.credential_kind == CredentialKind.oauth_seller:
+        st.caption(_("OAuth seller authorization · seller ID {seller_id} · refresh token {masked}, connected {connected} UTC, "
+                     "expires {expires} UTC", seller_id=plain(chosen.seller_id or ""), masked=chosen.secret_masked,
+                     connected=when(chosen.secret_set_at), expires=when(chosen.secret_expires_at)))
+    elif chosen.credential_kind:
+        st.caption(_("Client ID and Secret · Client ID {client_id} · secret {masked} · saved {saved} UTC", client_id=plain(chosen.client_id),
+                     masked=chosen.secret_masked, saved=when(chosen.secret_set_at)))
+
+
+def connect_section(runtime: Runtime, chosen: stores.StoreView) -> None:
+    """For a US store whose authorization fails, runs out, or is still on delegated keys: why, and the Connect button.
+    A refused or revoked grant is said as such; its refresh token's date would only suggest all is well."""
+    with session_scope(runtime.engine) as session:
+        row = connect_row(session, chosen.id, warn_days=runtime.settings.refresh_token_warn_days)
+    if row is None or row.need == ConnectNeed.none:
+        return
+    deadline = runtime.settings.delegated_access_deadline
+    alert = st.error if row.need in (ConnectNeed.reconnect, ConnectNeed.expired) else st.warning if row.need == ConnectNeed.expiring else st.info
+    alert(need_text(row, deadline, with_summary=False), icon=":material/link:")  # the summary is shown above already
+    if actor().can(Permission.manage_stores):
+        connect_panel(runtime, chosen.id, chosen.environment, key="store_",
+                      label=_("Connect this store again") if row.kind == CredentialKind.oauth_seller else _("Connect this store with Walmart"))
 
 
 def show(runtime: Runtime, chosen: stores.StoreView) -> None:
@@ -136,21 +196,14 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
                     st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
             if item.correlation_ids:
                 st.caption(f"Correlation IDs for a Walmart support ticket: {item.correlation_ids}")
-        if chosen.credential_kind == CredentialKind.oauth_seller:
-            today = utc_now().date()
-            days = refresh_token_days_left(chosen.secret_expires_at, today)
-            st.caption(f"OAuth seller authorization · seller ID `{chosen.seller_id}` · refresh token {chosen.secret_masked}, "
-                       f"connected {when(chosen.secret_set_at)} UTC, expires {when(chosen.secret_expires_at)} UTC ({days} days left)")
-            if refresh_token_expiring(chosen.secret_expires_at, today, runtime.settings.refresh_token_warn_days):
-                st.warning(f"The refresh token runs out in {days} days. Connect this store again before then.")
-        else:
-            st.caption(f"Client ID and Secret · Client ID `{chosen.client_id}` · secret {chosen.secret_masked} · saved {when(chosen.secret_set_at)} UTC")
-        if item.status == HealthState.reconnect_required or chosen.credential_kind == CredentialKind.delegated_key:
-            st.page_link("pages/connect.py", label="Connect this store with Walmart (OAuth)", icon=":material/link:")
-    if top[1].button("Check now", icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
-        checked = authorization.check_store(runtime, chosen.id)
-        state["flash"] = f"{chosen.name}: {checked.title}."
+        credential_caption(chosen)
+        connect_section(runtime, chosen)
+    if top[1].button(_("Check now"), icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
+        state["checked_now"] = (chosen.id, authorization.check_store(runtime, chosen.id))
         st.rerun()
+    checked = state.get("checked_now")
+    if checked and checked[0] == chosen.id:  # next to the button, in the colour of the outcome (a failed check is never green)
+        show_outcome(checked[1], where=top[1], subject=chosen.name, brief=True)
     if not chosen.enabled:
         top[1].caption("Disabled stores are not checked.")
     if item.scopes:

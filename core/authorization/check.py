@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.authorization.alerts import AlertPolicy, deliver_pending
@@ -88,8 +88,9 @@ def _key_token(client: WalmartClient, cache: TokenCache, environment: str, clien
 
 def _grant_token(client: WalmartClient, cache: TokenCache, grant: SellerGrant, fresh: bool = False) -> KeyedToken:
     """(cache key, (token, reused)) for an OAuth seller authorization: the cached token, or a refresh grant."""
-    key = TokenCache.key("oauth", client.base_urls["production"], grant.seller_id, grant.refresh_token)
-    refresh = lambda: client.refresh_access_token(grant.app_id, grant.app_secret, grant.refresh_token, grant.seller_id, grant.market)  # noqa: E731
+    key = TokenCache.key("oauth", client.base_urls[grant.environment], grant.seller_id, grant.refresh_token)
+    refresh = lambda: client.refresh_access_token(grant.app_id, grant.app_secret, grant.refresh_token, grant.seller_id, grant.market,  # noqa: E731
+                                                  grant.environment)
     return key, cache.get(key, refresh, fresh)
 
 
@@ -142,8 +143,8 @@ def check_keys(
 
 
 def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[str, str], grant: SellerGrant) -> Outcome:
-    """Check an OAuth seller authorization: refresh grant -> token detail -> permissions."""
-    run = _Run("production")
+    """Check an OAuth seller authorization: refresh grant -> token detail -> permissions, in the grant's environment."""
+    run = _Run(grant.environment)
 
     def fetch(fresh: bool = False) -> KeyedToken:
         return _grant_token(client, cache, grant, fresh)
@@ -218,8 +219,7 @@ def check_credential(runtime: Runtime, credential: StoreCredential, cache: Token
     cache = cache or runtime.tokens
     required = required_permissions(runtime.settings)
     if isinstance(credential, SellerGrant):
-        grant = replace(credential, market=runtime.settings.market)
-        return check_seller_grant(runtime.walmart, cache, required, grant)
+        return check_seller_grant(runtime.walmart, cache, required, credential)
     return check_keys(runtime.walmart, cache, required, credential.environment, credential.client_id, credential.client_secret)
 
 
@@ -228,9 +228,8 @@ def access_token_for(runtime: Runtime, credential: StoreCredential, fresh: bool 
     grants as the check, so listing items costs no extra token request.
     `fresh` skips the cache (after Walmart refused a cached token). Raises WalmartError."""
     if isinstance(credential, SellerGrant):
-        grant = replace(credential, market=runtime.settings.market)
-        _, (token, _) = _grant_token(runtime.walmart, runtime.tokens, grant, fresh)
-        return grant.environment, token
+        _, (token, _) = _grant_token(runtime.walmart, runtime.tokens, credential, fresh)
+        return credential.environment, token
     _, (token, _) = _key_token(runtime.walmart, runtime.tokens, credential.environment, credential.client_id, credential.client_secret, fresh)
     return credential.environment, token
 

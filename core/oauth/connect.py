@@ -1,19 +1,24 @@
-"""OAuth 2.0 seller authorization (walmart-api.md §6.4): the Connect link, the callback,
-the code exchange, and moving a store off its delegated keys.
+"""OAuth 2.0 seller authorization (walmart-api.md §6.4, walmart-orders-markets.md §4): the app's
+registration, the Connect link, and the callback with its one code exchange.
 
-A `state` is random, single-use, expires, and is bound to the store and the user who
-started the connect; the callback refuses anything else. A store that already has
-delegated keys gets the new authorization as *pending*: it is verified first, and
-the old keys stay in use until the user confirms the switch.
+Walmart documents the code and refresh grants for the US only, so only US stores (production or
+sandbox) are connected this way; Canada, Mexico and Chile keep their delegated keys.
+
+A `state` is random, single-use, expires, and is bound to the store (or the store to create) and the
+user who started the connect; the callback refuses anything else, and two completions of one state
+at the same moment exchange the code once (a guarded update spends it). What Walmart grants is kept
+by core.oauth.grants: it replaces a store's credential only once verified.
 """
 from __future__ import annotations
 
+import re
 import secrets
+import string
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypedDict
-from urllib.parse import parse_qs, urlencode, urlparse
+from typing import Final, TypedDict
+from urllib.parse import parse_qs, quote, urlencode, urlparse
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -22,22 +27,31 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.authorization.alerts import AlertPolicy, deliver_pending
 from core.authorization.check import check_seller_grant
-from core.authorization.history import record
-from core.authorization.outcome import Outcome, Status
+from core.authorization.outcome import Outcome
 from core.authorization.scopes import required_permissions
-from core.config import MARKETS, Settings
-from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, OAuthApp, Store, saved_id, utc_now
+from core.config import Settings
+from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, Environment, Market, OAuthApp, Store, utc_now
 from core.errors import NotFound, StoreConnectError, ValidationFailed
+from core.i18n import _
+from core.oauth.grants import ConnectState, keep_grant, settle
 from core.runtime import Runtime
-from core.stores.credential import SellerGrant, app_secret, load_credential
+from core.stores.credential import SellerGrant, app_secret
+from core.stores.duplicates import refuse_duplicates
+from core.stores.names import clean_name
 from core.vault import Vault
 from core.walmart.client import WalmartError
 
-REFRESH_TOKEN_LIFETIME = timedelta(days=365)
+# Walmart's clientType per market where it documents the code and refresh grants: the US only (§6.4).
+CLIENT_TYPES: Final = {Market.us: "seller"}
+STATE_LENGTH: Final = 32  # [A-Za-z0-9]; Walmart's examples use 10, limits are undocumented (§4.3)
+NONCE_LENGTH: Final = 10  # [A-Z0-9], as Walmart's examples
+_STATE_ALPHABET: Final = string.ascii_letters + string.digits
+_NONCE_ALPHABET: Final = string.ascii_uppercase + string.digits
+_SELLER_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class ConnectRefused(StoreConnectError):
-    """The callback cannot be accepted (unknown, expired or reused state, wrong user, Walmart said no)."""
+    """The callback cannot be accepted (unknown, expired or reused state, wrong user or seller, Walmart said no)."""
 
 
 # --- the app's own registration -------------------------------------------------------------
@@ -46,8 +60,8 @@ class ConnectRefused(StoreConnectError):
 def require_app(settings: Settings) -> str:
     if not settings.oauth_client_id:
         raise ValidationFailed(
-            "No OAuth app is configured, so stores cannot be connected with Walmart yet.",
-            "Set WALMART_OAUTH_CLIENT_ID (and WALMART_OAUTH_REDIRECT_URI) to your app's registration, then save its Client Secret here.",
+            _("No OAuth app is configured, so stores cannot be connected with Walmart yet."),
+            _("Set WALMART_OAUTH_CLIENT_ID (and WALMART_OAUTH_REDIRECT_URI) to your app's registration, then save its Client Secret here."),
         )
     return settings.oauth_client_id
 
@@ -57,7 +71,7 @@ def save_app_secret(session: Session, vault: Vault, settings: Settings, client_s
     app_id = require_app(settings)
     secret = (client_secret or "").strip()
     if not secret or any(ch.isspace() for ch in secret):
-        raise ValidationFailed("The app's Client Secret is empty or contains spaces.", "Copy it again from Walmart's Solution Provider Center.")
+        raise ValidationFailed(_("The app's Client Secret is empty or contains spaces."), _("Copy it again from Walmart's Solution Provider Center."))
     row = session.get(OAuthApp, app_id) or OAuthApp(client_id=app_id, secret_ciphertext="")
     row.secret_ciphertext, row.secret_last4, row.saved_at = vault.encrypt(secret), secret[-4:], utc_now()
     session.add(row)
@@ -70,7 +84,7 @@ class AppStatus(TypedDict):
 
     client_id: str | None
     redirect_uri: str
-    market: str
+    redirect_uri_encoding: str
     secret_saved: bool
     secret_masked: str
 
@@ -80,9 +94,9 @@ def app_status(session: Session, settings: Settings) -> AppStatus:
     return {
         "client_id": settings.oauth_client_id,
         "redirect_uri": settings.oauth_redirect_uri,
-        "market": settings.market,
+        "redirect_uri_encoding": settings.oauth_redirect_uri_encoding,
         "secret_saved": row is not None,
-        "secret_masked": f"••••{row.secret_last4}" if row else "(not saved)",
+        "secret_masked": f"••••{row.secret_last4}" if row else _("(not saved)"),
     }
 
 
@@ -96,28 +110,61 @@ class ConnectLink:
     expires_at: datetime
 
 
-def start_connect(session: Session, settings: Settings, actor: Actor, *, store_id: int | None = None, new_store_name: str | None = None) -> ConnectLink:
-    """A Walmart authorize link for an existing store, or for a store to be created on success."""
+def new_state() -> str:
+    return "".join(secrets.choice(_STATE_ALPHABET) for _position in range(STATE_LENGTH))
+
+
+def new_nonce() -> str:
+    return "".join(secrets.choice(_NONCE_ALPHABET) for _position in range(NONCE_LENGTH))
+
+
+def authorize_link(settings: Settings, app_id: str, state: str, nonce: str, client_type: str = CLIENT_TYPES[Market.us]) -> str:
+    """Walmart's authorize address (§4.3): camelCase parameters, no `scope` (the app registration holds the
+    scopes), and `redirectUri` last, byte for byte the registered address unless the setting asks for it encoded."""
+    head = urlencode({"responseType": "code", "clientId": app_id, "nonce": nonce, "state": state, "clientType": client_type}, quote_via=quote)
+    redirect = settings.oauth_redirect_uri if settings.oauth_redirect_uri_encoding == "raw" else quote(settings.oauth_redirect_uri, safe="")
+    separator = "&" if "?" in settings.authorize_url else "?"
+    return f"{settings.authorize_url}{separator}{head}&redirectUri={redirect}"
+
+
+def connectable(store: Store) -> None:
+    """Refuse, in plain words, a store Walmart offers no OAuth for."""
+    if store.market not in CLIENT_TYPES:
+        raise ValidationFailed(
+            _("'{name}' sells on Walmart {market}, where Walmart documents no Connect (OAuth) for apps: only US stores are "
+              "connected this way.", name=store.name, market=store.market.upper()),
+            _("Keep using the store's Client ID and Client Secret (delegated keys); they remain the way in for Canada, Mexico and Chile."),
+        )
+
+
+def start_connect(session: Session, settings: Settings, actor: Actor, *, store_id: int | None = None, new_store_name: str | None = None,
+                  allow_duplicate: bool = False) -> ConnectLink:
+    """A Walmart authorize link for an existing US store, or for a US store to be created on success.
+    A new name that looks like an existing store's is refused unless `allow_duplicate`."""
     require(actor, Permission.manage_stores, "connect stores")
     app_id = require_app(settings)
     if store_id is None:
-        new_store_name = " ".join((new_store_name or "").split())
-        if not new_store_name:
-            raise ValidationFailed("The new store needs a name.", "Type the name your team will use for this store.")
-        if session.exec(select(Store).where(Store.name == new_store_name)).first():
-            raise ValidationFailed(f"A store called '{new_store_name}' already exists.", "Use Connect on that store instead, or pick another name.")
-    elif session.get(Store, store_id) is None:
-        raise NotFound("That store no longer exists.", "Reload the page.")
+        new_store_name = clean_name(new_store_name)
+        if session.exec(select(Store.id).where(Store.name == new_store_name)).first() is not None:
+            raise ValidationFailed(_("A store called '{name}' already exists.", name=new_store_name),
+                                   _("Use Connect on that store instead, or pick another name."))
+        refuse_duplicates(session, allow_duplicate=allow_duplicate, name=new_store_name)
+    else:
+        store = session.get(Store, store_id)
+        if store is None:
+            raise NotFound(_("That store no longer exists."), _("Reload the page."))
+        connectable(store)
     return issue_link(session, settings, app_id, started_by=actor.name, store_id=store_id,
                       new_store_name=new_store_name if store_id is None else None)
 
 
 def issue_link(session: Session, settings: Settings, app_id: str, *, started_by: str, store_id: int | None = None,
                new_store_name: str | None = None, seller_started: bool = False) -> ConnectLink:
-    """A fresh single-use state, kept server-side, and Walmart's authorize link carrying it."""
+    """A fresh single-use state, kept server-side, and Walmart's authorize link carrying it. `seller_started`:
+    no dashboard user started it (core.oauth.seller_started), so no dashboard user may finish it."""
     request = ConnectRequest(
-        state=secrets.token_urlsafe(32),
-        nonce=secrets.token_urlsafe(16),
+        state=new_state(),
+        nonce=new_nonce(),
         store_id=store_id,
         new_store_name=new_store_name,
         started_by=started_by,
@@ -126,15 +173,7 @@ def issue_link(session: Session, settings: Settings, app_id: str, *, started_by:
     )
     session.add(request)
     session.flush()
-    query = {
-        "responseType": "code",
-        "clientId": app_id,
-        "redirectUri": settings.oauth_redirect_uri,
-        "nonce": request.nonce,
-        "state": request.state,
-        "clientType": MARKETS[settings.market],
-    }
-    return ConnectLink(f"{settings.authorize_url}?{urlencode(query)}", request.state, request.expires_at)
+    return ConnectLink(authorize_link(settings, app_id, request.state, request.nonce), request.state, request.expires_at)
 
 
 # --- the callback ---------------------------------------------------------------------------
@@ -145,6 +184,7 @@ class Callback:
     code: str
     state: str
     seller_id: str
+    client_id: str = ""  # Walmart names the app; checked when present
 
 
 def parse_callback(params_or_url: str | Mapping[str, str | list[str]]) -> Callback:
@@ -155,13 +195,17 @@ def parse_callback(params_or_url: str | Mapping[str, str | list[str]]) -> Callba
     else:
         params = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(params_or_url).items()}
     if params.get("error"):
-        raise ConnectRefused(f"Walmart did not authorize the app: {params.get('error_description') or params['error']}.",
-                             "Start Connect again and have the seller approve the app.")
+        raise ConnectRefused(_("Walmart did not authorize the app: {reason}.", reason=params.get("error_description") or params["error"]),
+                             _("Start Connect again and have the seller approve the app."))
     missing = [name for name in ("code", "state", "sellerId") if not params.get(name)]
     if missing:
-        raise ConnectRefused(f"The address is missing {', '.join(missing)}.",
-                             "Paste the whole address Walmart sent the browser to, starting with http, after the seller approved.")
-    return Callback(params["code"], params["state"], params["sellerId"])
+        raise ConnectRefused(_("The address is missing {names}.", names=", ".join(missing)),
+                             _("Paste the whole address Walmart sent the browser to, starting with http, after the seller approved."))
+    seller_id = params["sellerId"].strip()
+    if not _SELLER_ID.fullmatch(seller_id):
+        raise ConnectRefused(_("The sellerId in the address is not a Walmart Seller ID."),
+                             _("Paste the whole address Walmart sent the browser to, unchanged."))
+    return Callback(params["code"], params["state"], seller_id, params.get("clientId", "").strip())
 
 
 @dataclass(frozen=True)
@@ -169,185 +213,117 @@ class ConnectResult:
     store_id: int
     store_name: str
     seller_id: str
-    pending: bool  # True: the store still uses its old keys until the user confirms
+    state: ConnectState
     verification: Outcome
+    note: str | None = None  # something unusual the user must hear (the store was renamed or made again)
+
+    @property
+    def pending(self) -> bool:
+        """True: the store still uses its previous credential (see `state`)."""
+        return self.state in (ConnectState.waiting_for_switch, ConnectState.not_verified)
 
 
-def complete_connect(runtime: Runtime, callback: Callback, actor: Actor) -> ConnectResult:
-    """Accept a callback: check and spend `state`, exchange the code, keep the refresh token
-    encrypted, and verify the new authorization straight away.
+def complete_connect(runtime: Runtime, callback: Callback, actor: Actor, *, allow_duplicate: bool = False,
+                     new_store_environment: str = Environment.production) -> ConnectResult:
+    """Accept a callback: check the state, the app and the seller, spend the state, exchange the code once,
+    keep the refresh token encrypted, and verify the new grant straight away.
 
-    A workflow of short transactions: Walmart is never called while one is open. The state is
-    spent (committed) before the exchange, so a code is never replayed, and the authorization
-    is committed before it is verified, so it is kept whatever the verification finds.
+    A workflow of short transactions: Walmart is never called while one is open. Anything refused before
+    the exchange leaves the code unspent. The state is spent (committed) before the exchange, so a code is
+    never exchanged twice, and the grant is committed before it is verified, so it is kept whatever the
+    verification finds. A new store from a link is a production store; `connect_with_code` passes the
+    environment of a code pasted from Walmart's sandbox.
     """
     require(actor, Permission.manage_stores, "connect stores")
     settings = runtime.settings
     with runtime.transaction() as session:
-        request = _spend_state(session, callback.state, actor.name, settings.oauth_state_minutes)
-        target_store_id, new_store_name = request.store_id, request.new_store_name
+        request = read_state(session, callback.state, settings.oauth_state_minutes)
+        # A seller-started state (no dashboard user started it) is refused here: core.oauth.seller_started receives those.
+        started_by_user(request, actor)
         app_id = require_app(settings)
+        if callback.client_id and callback.client_id != app_id:
+            raise ConnectRefused(_("This address is for another app (clientId {client_id}), not ours.", client_id=callback.client_id),
+                                 _("Start Connect from this dashboard, and paste the address of that connect."))
+        target = session.get(Store, request.store_id) if request.store_id is not None else None
+        environment = target.environment if target is not None else new_store_environment
+        check_seller(session, target, callback.seller_id, allow_duplicate=allow_duplicate)
         secret = app_secret(session, runtime.vault, app_id)
+        spend_state(session, callback.state)
     try:
-        _, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, settings.market)
+        _access, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id,
+                                                         Market.us, environment)
     except WalmartError as error:
-        raise ConnectRefused(f"Walmart did not accept the authorization code. {error.message}",
-                             "Codes are short-lived and work once. Start Connect again and finish it promptly.") from None
+        raise ConnectRefused(_("Walmart did not accept the authorization code. {reason}", reason=error.message),
+                             _("Codes are short-lived and work once. Start Connect again and finish it promptly.")) from None
 
     with runtime.transaction() as session:
-        store, credential_id, pending = _keep_grant(session, runtime.vault, actor, target_store_id, new_store_name, app_id, callback.seller_id, refresh_token)
-        store_id, store_name = saved_id(store), store.name
-    grant = SellerGrant(app_id, secret, callback.seller_id, refresh_token, settings.market)
+        kept = keep_grant(session, runtime.vault, actor, store_id=request.store_id, new_store_name=request.new_store_name,
+                          environment=environment, app_id=app_id, seller_id=callback.seller_id, refresh_token=refresh_token)
+    grant = SellerGrant(app_id, secret, callback.seller_id, refresh_token, Market.us, environment)
     verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
     with runtime.transaction() as session:
-        if verification.status in (Status.authorized, Status.missing_permissions):
-            credential = session.get(Credential, credential_id)
-            if credential is not None:
-                credential.verified_at = verification.checked_at
-                session.add(credential)
-        if not pending:
-            record(session, store_id, verification, AlertPolicy.from_settings(settings))
+        state = settle(session, kept, verification, AlertPolicy.from_settings(settings), actor)
     deliver_pending(runtime.transaction, settings.alert_webhook_url)
-    return ConnectResult(store_id, store_name, callback.seller_id, pending, verification)
+    return ConnectResult(kept.store_id, kept.store_name, callback.seller_id, state, verification, kept.note)
 
 
-def _spend_state(session: Session, state: str, user: str | None, valid_minutes: int) -> ConnectRequest:
-    """The connect request behind `state`, marked used. Only one completion can spend it.
-    `user` None: a seller-started state (core/oauth/seller_started.py), which no dashboard user may finish."""
+def connect_with_code(runtime: Runtime, actor: Actor, *, code: str, seller_id: str, store_id: int | None = None, new_store_name: str | None = None,
+                      environment: str = Environment.sandbox, allow_duplicate: bool = False) -> ConnectResult:
+    """Finish a connect from the authorization code and Seller ID Walmart shows on screen (Simulate App Connect
+    in the sandbox, §4.8): a fresh single-use state is made and spent at once, so everything else is as for a link."""
+    code, seller_id = (code or "").strip(), (seller_id or "").strip()
+    if not code or any(ch.isspace() for ch in code):
+        raise ValidationFailed(_("The authorization code is empty or has spaces in it."), _("Copy the code again from Walmart's screen, in one piece."))
+    if not _SELLER_ID.fullmatch(seller_id):
+        raise ValidationFailed(_("'{seller_id}' is not a Walmart Seller ID.", seller_id=seller_id),
+                               _("Copy the Seller ID Walmart shows next to the code (a number such as 456782346)."))
+    with runtime.transaction() as session:
+        link = start_connect(session, runtime.settings, actor, store_id=store_id, new_store_name=new_store_name, allow_duplicate=allow_duplicate)
+    return complete_connect(runtime, Callback(code, link.state, seller_id), actor, allow_duplicate=allow_duplicate,
+                            new_store_environment=environment)
+
+
+def read_state(session: Session, state: str, valid_minutes: int) -> ConnectRequest:
+    """The connect request behind `state`, if it may still be completed (nothing is changed)."""
     request = session.get(ConnectRequest, state)
     if request is None:
-        raise ConnectRefused("This connect link is not one we issued (unknown state), so it was refused.",
-                             "Start Connect again from the dashboard; do not reuse links from elsewhere.")
+        raise ConnectRefused(_("This connect link is not one we issued (unknown state), so it was refused."),
+                             _("Start Connect again from the dashboard; do not reuse links from elsewhere."))
     if request.used_at is not None:
-        raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
+        raise ConnectRefused(_("This connect link was already used."), _("Each link works once. Start Connect again to get a new one."))
     if utc_now() > request.expires_at:
-        raise ConnectRefused("This connect link has expired.", f"Links are valid for {valid_minutes} minutes. Start Connect again.")
-    if request.seller_started != (user is None) or (user is not None and request.started_by != user):
-        raise ConnectRefused("This connect link was started by someone else.", "Ask them to finish it, or start Connect yourself.")
-    # Guarded: of two completions at the same moment, exactly one sees its update take effect.
+        raise ConnectRefused(_("This connect link has expired."), _("Links are valid for {minutes} minutes. Start Connect again.", minutes=valid_minutes))
+    return request
+
+
+def started_by_user(request: ConnectRequest, actor: Actor) -> None:
+    """A link made on the dashboard is finished by the user who made it; a seller-started one by no dashboard user."""
+    if request.seller_started or request.started_by != actor.name:
+        raise ConnectRefused(_("This connect link was started by someone else."), _("Ask them to finish it, or start Connect yourself."))
+
+
+def spend_state(session: Session, state: str) -> None:
+    """Mark `state` used. Guarded: of two completions at the same moment, exactly one sees its update take effect."""
     spent = session.exec(
         update(ConnectRequest).where(col(ConnectRequest.state) == state, col(ConnectRequest.used_at).is_(None)).values(used_at=utc_now())
     ).rowcount
     if not spent:
-        raise ConnectRefused("This connect link was already used.", "Each link works once. Start Connect again to get a new one.")
-    return request
+        raise ConnectRefused(_("This connect link was already used."), _("Each link works once. Start Connect again to get a new one."))
 
 
-def _keep_grant(session: Session, vault: Vault, actor: Actor, store_id: int | None, new_store_name: str | None,
-                app_id: str, seller_id: str, refresh_token: str) -> tuple[Store, int, bool]:
-    """Save the new authorization: (store, credential id, pending). A store on delegated keys keeps
-    them until the new authorization is verified and the user agrees."""
-    if store_id is None:
-        store = Store(name=new_store_name or "", environment="production", notes=f"Connected with Walmart by {actor.name}.")
-        session.add(store)
-        session.flush()
-    else:
-        found = session.get(Store, store_id)
-        if found is None:
-            raise ConnectRefused("The store was deleted while it was being connected.", "Add it again, then connect it.")
-        store = found
-    assert store.id is not None
-    current = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == CredentialState.active)).first()
-    pending = current is not None and current.kind == CredentialKind.delegated_key
-    for stale in session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == CredentialState.pending)).all():
-        _retire(stale)
-    if current is not None and not pending:
-        _retire(current)  # re-connecting an OAuth store replaces its refresh token
-    credential = Credential(
-        store_id=store.id,
-        kind=CredentialKind.oauth_seller,
-        state=CredentialState.pending if pending else CredentialState.active,
-        client_id=app_id,
-        seller_id=seller_id,
-        secret_ciphertext=vault.encrypt(refresh_token),
-        secret_last4=refresh_token[-4:],
-        secret_expires_at=utc_now() + REFRESH_TOKEN_LIFETIME,
-    )
-    session.add(credential)
-    store.version += 1
-    store.updated_at = utc_now()
-    session.add(store)
-    session.flush()
-    assert credential.id is not None
-    audit.append(session, actor, "oauth.connect", store_id=store.id, store_name=store.name,
-                 after={"credential": CredentialKind.oauth_seller, "seller_id": seller_id, "state": credential.state},
-                 detail="new store" if store_id is None else ("waiting for switch" if pending else "re-connected"))
-    return store, credential.id, pending
-
-
-def _retire(credential: Credential) -> None:
-    credential.state = CredentialState.retired
-    credential.secret_ciphertext = ""  # nothing left to decrypt, nothing to leak
-
-
-def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
-    """Make a verified pending OAuth authorization the store's credential and wipe the old keys."""
-    require(actor, Permission.manage_stores, "switch stores to OAuth")
-    pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).first()
-    if pending is None:
-        raise NotFound("This store has no new authorization waiting.", "Start Connect for the store first.")
-    if pending.verified_at is None:
-        raise ValidationFailed("The new authorization has not been verified, so the old keys were kept.",
-                               "Press Verify again; if Walmart keeps refusing it, start Connect again.")
-    for current in session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.active)).all():
-        _retire(current)
-    pending.state = CredentialState.active
-    store = session.get(Store, store_id)
-    if store is None:  # cannot happen while a credential of it exists (foreign key); said for the type checker
-        raise NotFound("That store no longer exists.", "Reload the page.")
-    store.environment = "production"
-    store.version += 1
-    store.updated_at = utc_now()
-    session.add_all([pending, store])
-    session.flush()
-    audit.append(session, actor, "oauth.switch", store_id=store.id, store_name=store.name,
-                 before={"credential": CredentialKind.delegated_key}, after={"credential": CredentialKind.oauth_seller, "seller_id": pending.seller_id},
-                 detail="old keys wiped")
-
-
-def verify_pending(runtime: Runtime, store_id: int, *, actor: Actor) -> Outcome:
-    """Check a store's pending OAuth authorization; mark it verified if Walmart accepts it."""
-    require(actor, Permission.manage_stores, "verify a new authorization")
-    with runtime.transaction() as session:
-        store = session.get(Store, store_id)
-        if store is None:
-            raise NotFound("This store no longer exists.", "Reload the page.")
-        grant = load_credential(session, runtime.vault, store, state=CredentialState.pending)
-    if not isinstance(grant, SellerGrant):
-        raise NotFound("This store has no new authorization waiting.", "Start Connect for the store first.")
-    outcome = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(runtime.settings), replace(grant, market=runtime.settings.market))
-    if outcome.status in (Status.authorized, Status.missing_permissions):
-        with runtime.transaction() as session:
-            pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).first()
-            if pending is not None:
-                pending.verified_at = outcome.checked_at
-                session.add(pending)
-    return outcome
-
-
-# --- migration overview ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MigrationRow:
-    store_id: int
-    name: str
-    kind: str  # the active credential's kind
-    pending: bool
-    pending_verified: bool
-    refresh_expires_at: datetime | None
-
-
-def migration_overview(session: Session) -> list[MigrationRow]:
-    stores = session.exec(select(Store).order_by(Store.name)).all()
-    creds = session.exec(select(Credential).where(Credential.state != CredentialState.retired)).all()
-    by_store: dict[int, dict[str, Credential]] = {}
-    for credential in creds:
-        by_store.setdefault(credential.store_id, {})[credential.state] = credential
-    rows = []
-    for store in stores:
-        store_id = saved_id(store)
-        active, pending = by_store.get(store_id, {}).get(CredentialState.active), by_store.get(store_id, {}).get(CredentialState.pending)
-        rows.append(MigrationRow(store_id, store.name, active.kind if active else "", pending is not None,
-                                 bool(pending and pending.verified_at), active.secret_expires_at if active else None))
-    return rows
+def check_seller(session: Session, store: Store | None, seller_id: str, *, allow_duplicate: bool) -> None:
+    """The seller who approved must be the store's own seller, and not another store's (unless confirmed).
+    Refused here, the code stays unspent."""
+    if store is not None:
+        connectable(store)
+        current = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == CredentialState.active,
+                                                        Credential.kind == CredentialKind.oauth_seller)).first()
+        if current is not None and current.seller_id and current.seller_id != seller_id:
+            raise ConnectRefused(
+                _("Walmart sent back seller {got}, but '{name}' is connected to seller {expected}: the seller signed in with another "
+                  "Walmart account. Nothing was changed, and the authorization code was not used.",
+                  got=seller_id, name=store.name, expected=current.seller_id),
+                _("Ask the seller to sign in at Walmart with the account of seller {expected} and approve the app again with the same "
+                  "link. If the store really moved to another seller account, add it as a new store instead.", expected=current.seller_id),
+            )
+    refuse_duplicates(session, allow_duplicate=allow_duplicate, seller_id=seller_id, exclude_store_id=store.id if store is not None else None)

@@ -27,8 +27,6 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.authorization.alerts import AlertPolicy, deliver_pending
 from core.authorization.check import check_seller_grant
-from core.authorization.history import record
-from core.authorization.outcome import Outcome, Status
 from core.authorization.scopes import required_permissions
 from core.config import Settings
 from core.db.models import (
@@ -36,6 +34,7 @@ from core.db.models import (
     Credential,
     CredentialKind,
     CredentialState,
+    Environment,
     Market,
     PendingConnection,
     PendingStatus,
@@ -45,7 +44,8 @@ from core.db.models import (
 )
 from core.errors import Conflict, NotFound, StoreConnectError, ValidationFailed
 from core.i18n import _
-from core.oauth.connect import REFRESH_TOKEN_LIFETIME, Callback, ConnectLink, ConnectRefused, ConnectResult, _keep_grant, _spend_state, issue_link, require_app
+from core.oauth.connect import Callback, ConnectLink, ConnectRefused, ConnectResult, issue_link, read_state, require_app, spend_state
+from core.oauth.grants import REFRESH_TOKEN_LIFETIME, keep_grant, settle
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, app_secret
 from core.walmart.client import WalmartError
@@ -122,11 +122,14 @@ def receive_seller_connect(runtime: Runtime, callback: Callback) -> Receipt:
         earlier = session.exec(select(PendingConnection).where(PendingConnection.state == callback.state)).first()
         if earlier is not None:
             return Receipt(saved_id(earlier), earlier.seller_id, repeated=True)
-        _spend_state(session, callback.state, None, settings.oauth_state_minutes)
+        if not read_state(session, callback.state, settings.oauth_state_minutes).seller_started:
+            raise ConnectRefused(_("This connect link was started on the dashboard, not from Walmart's App Store."),
+                                 _("Finish it on the dashboard, signed in as the person who started it."))
+        spend_state(session, callback.state)
         app_id = require_app(settings)
         secret = app_secret(session, runtime.vault, app_id)
     try:
-        _access, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, settings.market)
+        _access, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, Market.us, Environment.production)
     except WalmartError as error:
         raise ConnectRefused(_("Walmart did not accept the authorization code. {reason}", reason=error.message),
                              _("Codes are short-lived and work once. Start again from Walmart Seller Center.")) from None
@@ -264,9 +267,11 @@ def _refuse_seller_elsewhere(session: Session, seller_id: str, store_id: int | N
 def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str | None = None, new_store_name: str | None = None) -> ConnectResult:
     """Give a pending connection's grant to an existing store, or make a new store from it, then verify it.
 
-    The grant is saved as Connect saves one (a store on delegated keys keeps them until the switch is
-    confirmed). Walmart is not asked for a new code: the refresh token received at the callback is used."""
+    The grant is kept as Connect keeps one (core.oauth.grants): a store with a credential gets it as pending,
+    and it replaces that credential only once verified (a store on delegated keys waits for the switch).
+    Walmart is not asked for a new code: the refresh token received at the callback is used."""
     require(actor, Permission.manage_stores, _("attach seller-started connections"))
+    settings = runtime.settings
     with runtime.transaction() as session:
         row = _waiting(session, pending_id)
         _check_target(session, row, store_name, new_store_name)
@@ -275,41 +280,31 @@ def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str |
         with runtime.transaction() as session:
             row = _waiting(session, pending_id)  # checked again: the first transaction is over
             target_id, new_name = _check_target(session, row, store_name, new_store_name)
+            target = session.get(Store, target_id) if target_id is not None else None
+            environment = target.environment if target is not None else Environment.production
             refresh_token = runtime.vault.decrypt(row.secret_ciphertext)
             # Guarded: of two admins attaching at the same moment, exactly one wins.
             if not session.exec(update(PendingConnection).where(col(PendingConnection.id) == pending_id,
                                                                 col(PendingConnection.status) == PendingStatus.waiting)
                                 .values(status=PendingStatus.attached)).rowcount:
                 raise Conflict(_("Seller-started connection {id} was already dealt with.", id=pending_id), _("Reload the list."))
-            store, credential_id, pending = _keep_grant(session, runtime.vault, actor, target_id, new_name, row.client_id, row.seller_id, refresh_token)
+            kept = keep_grant(session, runtime.vault, actor, store_id=target_id, new_store_name=new_name, environment=environment,
+                              app_id=row.client_id, seller_id=row.seller_id, refresh_token=refresh_token)
             session.refresh(row)
-            _resolve(row, PendingStatus.attached, actor.name, saved_id(store))
+            _resolve(row, PendingStatus.attached, actor.name, kept.store_id)
             session.add(row)
-            audit.append(session, actor, "oauth.attach", store_id=store.id, store_name=store.name, subject=row.seller_id,
+            audit.append(session, actor, "oauth.attach", store_id=kept.store_id, store_name=kept.store_name, subject=row.seller_id,
                          after={"pending_id": pending_id, "seller_id": row.seller_id, "new_store": target_id is None}, detail="seller-started connect attached")
-            store_id, name = saved_id(store), store.name
+            seller_id, client_id = row.seller_id, row.client_id
     except IntegrityError:  # the name was taken between the check and the save; the connection still waits
         raise Conflict(_("A store called '{name}' was just added by someone else.", name=new_store_name),
                        _("Attach the connection to that store, or pick another name.")) from None
-    grant = SellerGrant(row.client_id, secret, row.seller_id, refresh_token, runtime.settings.market)
-    verification = _verify(runtime, store_id, credential_id, pending, grant)
-    return ConnectResult(store_id, name, row.seller_id, pending, verification)
-
-
-def _verify(runtime: Runtime, store_id: int, credential_id: int, pending: bool, grant: SellerGrant) -> Outcome:
-    """Check the attached grant at once, as complete_connect does after a dashboard-started connect."""
-    settings = runtime.settings
+    grant = SellerGrant(client_id, secret, seller_id, refresh_token, Market.us, environment)
     verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
     with runtime.transaction() as session:
-        if verification.status in (Status.authorized, Status.missing_permissions):
-            credential = session.get(Credential, credential_id)
-            if credential is not None:
-                credential.verified_at = verification.checked_at
-                session.add(credential)
-        if not pending:
-            record(session, store_id, verification, AlertPolicy.from_settings(settings))
+        state = settle(session, kept, verification, AlertPolicy.from_settings(settings), actor)
     deliver_pending(runtime.transaction, settings.alert_webhook_url)
-    return verification
+    return ConnectResult(kept.store_id, kept.store_name, seller_id, state, verification, kept.note)
 
 
 def discard(session: Session, pending_id: int, *, actor: Actor) -> None:

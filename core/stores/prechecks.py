@@ -85,6 +85,7 @@ _FRIENDLY_NAMES = {
     "\u200c": "zero-width non-joiner",
     "\u200d": "zero-width joiner",
     "\ufeff": "byte order mark (BOM)",
+    "\x1b": "escape character (it starts terminal colour codes)",
 }
 _CATEGORY_NAMES = {"Cc": "control character", "Co": "private-use character", "Cn": "unassigned character",
                    "Cs": "broken character (lone surrogate)"}
@@ -354,7 +355,7 @@ def _odd_kind(ch: str) -> FindingCode:
 
 def _odd_character(code: FindingCode, name: str, ch: str, position: int) -> Finding:
     label = _LABELS[name]
-    what = f"{_character_name(ch)} (U+{ord(ch):04X})"
+    what = f"{character_name(ch)} (U+{ord(ch):04X})"
     if code == FindingCode.invisible_character:
         return _error(
             code, name,
@@ -378,7 +379,8 @@ def _odd_character(code: FindingCode, name: str, ch: str, position: int) -> Find
     )
 
 
-def _character_name(ch: str) -> str:
+def character_name(ch: str) -> str:
+    """A character's name in lower case, as people read it ("right-to-left override", "zero-width space")."""
     if ch in _FRIENDLY_NAMES:
         return _FRIENDLY_NAMES[ch]
     words = unicodedata.name(ch, "").lower().split()

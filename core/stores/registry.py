@@ -5,6 +5,7 @@ module holds a secret (`core.stores.credential.load_credential` decrypts one for
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +17,11 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.db.models import Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import _
+from core.stores.duplicates import refuse_duplicates
+from core.stores.names import clean_name, clean_notes
 from core.stores.prechecks import PrecheckResult, precheck
 from core.vault import Vault, mask
-
-MAX_NAME_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,6 @@ class StoreView:
 
     def to_dict(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationFailed("The store needs a name.", "Type a name your team will recognise, for example 'Acme US'.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed(f"The store name is longer than {MAX_NAME_LENGTH} characters.", "Use a shorter name.")
-    return name
 
 
 def _clean_environment(environment: str) -> str:
@@ -103,7 +96,7 @@ def find_store(session: Session, name_or_id: str | int) -> Store:
         if store is None:  # a store may be named "42"
             store = session.exec(select(Store).where(Store.name == str(name_or_id))).first()
     else:
-        store = session.exec(select(Store).where(Store.name == " ".join(name_or_id.split()))).first()
+        store = session.exec(select(Store).where(Store.name == " ".join(unicodedata.normalize("NFC", name_or_id).split()))).first()
     if store is None:
         raise NotFound(f"There is no store called '{name_or_id}'.", "Check the name in the store list (python -m core stores list).")
     return store
@@ -136,16 +129,21 @@ def add_store(
     client_secret: str,
     notes: str = "",
     market: str = Market.us,
+    allow_duplicate: bool = False,
 ) -> StoreView:
+    """Save a store with its delegated keys. A likely duplicate (see core.stores.duplicates) is refused
+    unless `allow_duplicate`; a name already taken exactly is refused always."""
     require(actor, Permission.manage_stores, "add stores")
     keys = _checked_keys(client_id, client_secret)
-    store = Store(name=_clean_name(name), environment=_clean_environment(environment), market=_clean_market(market), notes=(notes or "").strip())
+    store = Store(name=clean_name(name), environment=_clean_environment(environment), market=_clean_market(market), notes=clean_notes(notes))
+    _refuse_taken_name(session, store.name)
+    refuse_duplicates(session, allow_duplicate=allow_duplicate, name=store.name, client_id=keys.client_id)
     session.add(store)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise ValidationFailed(f"A store called '{store.name}' already exists.", "Pick another name, or edit the existing store.") from None
+        raise _name_taken(store.name) from None
     credential = Credential(
         store_id=saved_id(store),
         kind=CredentialKind.delegated_key,
@@ -158,6 +156,18 @@ def add_store(
     view = _view(store, credential)
     audit.append(session, actor, "store.add", store_id=store.id, store_name=store.name, after=_audited(view))
     return view
+
+
+def _name_taken(name: str) -> ValidationFailed:
+    return ValidationFailed(_("A store called '{name}' already exists.", name=name), _("Pick another name, or edit the existing store."))
+
+
+def _refuse_taken_name(session: Session, name: str, store_id: int | None = None) -> None:
+    query = select(Store.id).where(Store.name == name)
+    if store_id is not None:
+        query = query.where(col(Store.id) != store_id)
+    if session.exec(query).first() is not None:
+        raise _name_taken(name)
 
 
 def _audited(view: StoreView) -> dict[str, object]:
@@ -187,34 +197,47 @@ def edit_store(
     client_id: str | None = None,
     notes: str | None = None,
     enabled: bool | None = None,
+    allow_duplicate: bool = False,
 ) -> StoreView:
-    """Change a store's basic information. The secret is changed only by `replace_secret`."""
+    """Change a store's basic information. The secret is changed only by `replace_secret`.
+    A new name or Client ID that looks like another store's is refused unless `allow_duplicate`."""
     require(actor, Permission.manage_stores, "edit stores")
     store = find_store(session, name_or_id)
-    before = _audited(_view(store, _credential(session, saved_id(store))))
+    store_id = saved_id(store)
+    before = _audited(_view(store, _credential(session, store_id)))
     _bump(store, expected_version)
-    if name is not None:
-        store.name = _clean_name(name)
-    if environment is not None:
-        store.environment = _clean_environment(environment)
-    if notes is not None:
-        store.notes = notes.strip()
-    if enabled is not None:
-        store.enabled = enabled
-    credential = _credential(session, saved_id(store))
+    new_name = clean_name(name) if name is not None else None
+    new_notes = clean_notes(notes) if notes is not None else None
+    credential = _credential(session, store_id)
+    new_client_id = None
     if client_id is not None and credential is not None and client_id.strip() != credential.client_id:
         # Check the new ID against the stored secret only through the pre-checks that need no secret.
         keys = precheck(client_id, "x" * 8)
         blocking = [f for f in keys.errors if f.field == "client_id"]
         if blocking:
-            raise ValidationFailed(f"The Client ID was not saved: {blocking[0].message}", blocking[0].fix)
-        credential.client_id = keys.client_id
+            raise ValidationFailed(_("The Client ID was not saved: {problem}", problem=blocking[0].message), blocking[0].fix)
+        new_client_id = keys.client_id
+    if new_name is not None and new_name != store.name:
+        _refuse_taken_name(session, new_name, store_id)
+        refuse_duplicates(session, allow_duplicate=allow_duplicate, name=new_name, exclude_store_id=store_id)
+    if new_client_id is not None:
+        refuse_duplicates(session, allow_duplicate=allow_duplicate, client_id=new_client_id, exclude_store_id=store_id)
+    if new_name is not None:
+        store.name = new_name
+    if environment is not None:
+        store.environment = _clean_environment(environment)
+    if new_notes is not None:
+        store.notes = new_notes
+    if enabled is not None:
+        store.enabled = enabled
+    if credential is not None and new_client_id is not None:
+        credential.client_id = new_client_id
     session.add(store)
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise ValidationFailed(f"A store called '{name}' already exists.", "Pick another name.") from None
+        raise _name_taken(store.name) from None
     view = _view(store, credential)
     after = _audited(view)
     action = "store.edit" if enabled is None or enabled == before["enabled"] else ("store.enable" if enabled else "store.disable")
@@ -232,12 +255,15 @@ def replace_secret(
     client_secret: str,
     client_id: str | None = None,
     expected_version: int | None = None,
+    allow_duplicate: bool = False,
 ) -> StoreView:
-    """Store a new Client Secret (and optionally a new Client ID) after a key reset."""
+    """Store a new Client Secret (and optionally a new Client ID) after a key reset. A Client ID
+    saved on another store is refused unless `allow_duplicate`."""
     require(actor, Permission.manage_stores, "replace store secrets")
     store = find_store(session, name_or_id)
     credential = _credential(session, saved_id(store))
     keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
+    refuse_duplicates(session, allow_duplicate=allow_duplicate, client_id=keys.client_id, exclude_store_id=saved_id(store))
     _bump(store, expected_version)
     before_client_id = credential.client_id if credential else ""
     if credential is None:

@@ -349,18 +349,21 @@ class WalmartClient:
         # WM_PARTNER.ID is required for both OAuth grants (walmart-api.md §6.4).
         return {"WM_PARTNER.ID": seller_id, "WM_MARKET": market}
 
-    def exchange_code(self, app_id: str, app_secret: str, code: str, redirect_uri: str, seller_id: str, market: str = "us") -> tuple[Token, str]:
-        """OAuth: the authorization code from the redirect -> (access token, refresh token)."""
+    def exchange_code(self, app_id: str, app_secret: str, code: str, redirect_uri: str, seller_id: str, market: str = "us",
+                      environment: str = "production") -> tuple[Token, str]:
+        """OAuth: the authorization code from the redirect -> (access token, refresh token).
+        `environment` sandbox: a code from Walmart's Simulate App Connect, exchanged at the sandbox."""
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        token = self._grant("production", app_id, app_secret, form, self._seller_headers(seller_id, market))
+        token = self._grant(environment, app_id, app_secret, form, self._seller_headers(seller_id, market))
         if not token.refresh_token:
             raise WalmartError(ErrorKind.bad_response, "Walmart's answer to the code exchange had no refresh token.", token.call)
         return token, token.refresh_token
 
-    def refresh_access_token(self, app_id: str, app_secret: str, refresh_token: str, seller_id: str, market: str = "us") -> Token:
+    def refresh_access_token(self, app_id: str, app_secret: str, refresh_token: str, seller_id: str, market: str = "us",
+                             environment: str = "production") -> Token:
         """OAuth: a new access token from the store's refresh token."""
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        return self._grant("production", app_id, app_secret, form, self._seller_headers(seller_id, market))
+        return self._grant(environment, app_id, app_secret, form, self._seller_headers(seller_id, market))
 
     def token_detail(self, environment: str, token: Token, client_id: str, client_secret: str) -> TokenDetail:
         # Basic auth as well as the token: older specs required both, and sending both is harmless (§2.1).

@@ -92,3 +92,51 @@ def test_a_store_added_for_a_market_lists_it(cli):
     with pytest.raises(SystemExit) as usage:  # argparse refuses an unknown market before anything runs
         cli("stores", "add", "--name", "London", "--market", "uk", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)
     assert usage.value.code == 2
+
+
+OTHER_ID = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+
+
+def test_a_likely_duplicate_is_refused_with_exit_6_until_allowed(cli, gateway):
+    assert cli("stores", "add", "--name", "Acme Outdoor", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)[0] == 0
+    for argv in (("--name", "Bright Kitchen", "--client-id", CLIENT_ID), ("--name", "acme  OUTDOOR", "--client-id", OTHER_ID)):
+        code, out, err = cli("stores", "add", *argv, stdin=CLIENT_SECRET)
+        assert code == 6 and "Acme Outdoor" in err and "--allow-duplicate" in err and out == ""
+    code, out, _ = cli("stores", "add", "--name", "Bright Kitchen", "--client-id", CLIENT_ID, "--json", stdin=CLIENT_SECRET)
+    assert code == 6 and json.loads(out)["duplicates"][0] == {"kind": "client_id", "store_id": 1, "store": "Acme Outdoor", "value": CLIENT_ID}
+    assert len(json.loads(cli("stores", "list", "--json")[1])) == 1  # nothing saved
+    assert cli("stores", "add", "--name", "Bright Kitchen", "--client-id", CLIENT_ID, "--allow-duplicate", stdin=CLIENT_SECRET)[0] == 0
+    assert cli("stores", "add", "--name", "Cobalt", "--client-id", OTHER_ID, stdin=CLIENT_SECRET)[0] == 0
+    assert cli("stores", "edit", "Cobalt", "--name", "ACME outdoor")[0] == 6
+    assert cli("stores", "edit", "Cobalt", "--client-id", CLIENT_ID)[0] == 6
+    assert cli("stores", "edit", "Cobalt", "--replace-secret", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)[0] == 6
+    assert cli("stores", "edit", "Cobalt", "--client-id", CLIENT_ID, "--allow-duplicate")[0] == 0
+
+
+def test_add_with_check_saves_then_exits_like_stores_check(cli, gateway):
+    code, out, _ = cli("stores", "add", "--name", "Good", "--client-id", CLIENT_ID, "--check", stdin=CLIENT_SECRET)
+    assert code == 0 and "Added:" in out and "Good: authorized" in out
+    code, out, _ = cli("stores", "add", "--name", "Sandboxed", "--client-id", SANDBOX_ID, "--check", "--json", stdin=SANDBOX_SECRET)
+    assert code == 1
+    saved = json.loads(out)
+    assert saved["name"] == "Sandboxed" and saved["check"]["status"] == "wrong_environment"
+    statuses = {row["name"]: row["status"] for row in json.loads(cli("stores", "list", "--json")[1])}
+    assert statuses == {"Good": "authorized", "Sandboxed": "wrong_environment"}  # saved and its check recorded
+
+
+def test_names_with_hidden_characters_are_refused_and_never_printed_raw(cli, runtime):
+    code, _, err = cli("stores", "add", "--name", "Acme\x1b[2J\u202eSU", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)
+    assert code == 2 and "escape character" in err and "character 5" in err
+    from sqlalchemy import text
+
+    from core.db.engine import session_scope
+
+    assert cli("stores", "add", "--name", "Acme", "--client-id", CLIENT_ID, "--notes", "first", stdin=CLIENT_SECRET)[0] == 0
+    with session_scope(runtime.engine) as session:  # a name saved before names were checked
+        session.execute(text("update store set name = :name"), {"name": "Acme\x1b[2J\u202eSU"})
+    for argv in (("stores", "list"), ("stores", "list", "--json"), ("stores", "check", "--all")):
+        _, out, _ = cli(*argv)
+        assert "\x1b" not in out and "\u202e" not in out, argv
+    _, out, _ = cli("stores", "list")
+    assert "Acme<U+001B>[2J<U+202E>SU" in out
+    assert json.loads(cli("stores", "list", "--json")[1])[0]["name"] == "Acme\x1b[2J\u202eSU"  # the same value for a JSON reader

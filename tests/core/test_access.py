@@ -12,6 +12,7 @@ from core.config import load_settings
 from core.db.engine import session_scope
 from core.db.models import AuditEntry
 from core.oauth import connect as oauth
+from core.oauth import grants
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 
@@ -57,7 +58,7 @@ def test_only_admins_use_oauth_actions(runtime):
         with pytest.raises(NotAllowed):
             oauth.complete_connect(runtime, oauth.Callback("c", "s", "1"), EDITOR)
         with pytest.raises(NotAllowed):
-            oauth.confirm_switch(session, 1, actor=EDITOR)
+            grants.confirm_switch(session, 1, actor=EDITOR)
 
 
 def test_every_store_change_is_audited_without_secrets(runtime):

@@ -83,7 +83,8 @@ def server_env(walmart, tmp_path_factory) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _streamlit(env: dict[str, str], port: int | None = None):
-    """`streamlit run app.py` on `port` (else a free one) with this environment; yields its address."""
+    """`streamlit run app.py` on `port` (a free one if None) with this environment; yields its address.
+    Pass the port when the environment must name the server's own address (an OAuth redirect URI)."""
     folder = Path(env["STORE_CONNECT_KEY_FILE"]).parent
     port = port or _free_port()
     log_path = folder / f"streamlit-{port}.log"

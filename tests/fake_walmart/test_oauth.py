@@ -64,9 +64,9 @@ def refresh(gw, token, **kwargs):
     return post_token(gw, {"grant_type": "refresh_token", "refresh_token": token}, **kwargs)
 
 
-def detail(gw, token, **headers):
+def detail(gw, token, env="production", **headers):
     base = {"WM_SEC.ACCESS_TOKEN": token, "WM_SVC.NAME": "t", "WM_QOS.CORRELATION_ID": str(uuid.uuid4())}
-    return requests.get(gw.base_url("production") + "/v3/token/detail", headers={**base, **headers}, timeout=5)
+    return requests.get(gw.base_url(env) + "/v3/token/detail", headers={**base, **headers}, timeout=5)
 
 
 def invalid_grant(response):
@@ -249,8 +249,7 @@ def test_app_grants_need_the_apps_basic_auth(gw, authorization):
     assert gateway_error(response, 401)["code"] == "UNAUTHORIZED.GMP_GATEWAY_API"
 
 
-def test_app_keys_are_production_only_and_do_not_do_client_credentials(gw):
-    assert post_token(gw, {"grant_type": "refresh_token", "refresh_token": "x"}, env="sandbox").status_code == 401
+def test_app_keys_do_not_do_client_credentials(gw):
     err = gateway_error(post_token(gw, {"grant_type": "client_credentials"}), 400)
     assert err["code"] == "INVALID_REQUEST_PARAM.GMP_GATEWAY_API" and err["field"] == "grant_type"
 
@@ -339,3 +338,13 @@ def test_add_seller_defaults_to_full_access_and_checks_levels(gw):
     assert detail(gw, tokens_for(gw, "123")["access_token"]).json()["scopes"] == {s: "full_access" for s in SCOPES}
     with pytest.raises(ValueError):
         gw.add_seller("9", scopes={"item": "admin"})
+
+
+def test_the_sandbox_takes_the_app_grants_as_simulate_app_connect_does(gw):
+    """Simulate App Connect (walmart-orders-markets.md §4.8): the code is exchanged at the sandbox, and its tokens work there only."""
+    body = exchange(gw, new_code(gw), env="sandbox").json()
+    assert detail(gw, body["access_token"], env="sandbox").status_code == 200
+    assert detail(gw, body["access_token"]).status_code == 401
+    refreshed = refresh(gw, body["refresh_token"], env="sandbox")
+    assert refreshed.status_code == 200 and detail(gw, refreshed.json()["access_token"], env="sandbox").status_code == 200
+    assert "Invalid refresh token" in invalid_grant(refresh(gw, "not-a-token", env="sandbox"))

@@ -19,7 +19,8 @@ LIMITED_ID, LIMITED_SECRET = "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Se
 
 def add_store(runtime, name="Acme", client_id=CLIENT_ID, secret=CLIENT_SECRET) -> int:
     with session_scope(runtime.engine) as session:
-        return stores.add_store(session, runtime.vault, actor=ADMIN, name=name, environment="production", client_id=client_id, client_secret=secret).id
+        return stores.add_store(session, runtime.vault, actor=ADMIN, name=name, environment="production", client_id=client_id, client_secret=secret,
+                                allow_duplicate=True).id  # several stores share the test key
 
 
 def load(runtime, store_id, rows):

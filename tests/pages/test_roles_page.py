@@ -67,7 +67,7 @@ def test_admin_adds_a_store_and_the_audit_page_shows_who(signed_in):
     app.text_input(key="add_secret_0").input(CLIENT_SECRET)
     app.run()
     app.button(key="add_store").click().run()
-    assert "Store 'Acme' saved" in shown(app.success[0])
+    assert "Acme saved and checked" in shown(app.success[0])
     app.switch_page("pages/audit.py").run()
     assert not app.exception
     trail = app.dataframe[0].value

@@ -1,5 +1,7 @@
 """The Store authorization page through AppTest: empty state, add, findings, check, matrix."""
 from core.authorization.outcome import HealthState
+from core.db.engine import session_scope
+from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 from tests.pages.conftest import page_text, shown
 
@@ -49,7 +51,9 @@ def test_add_check_and_see_status_and_matrix(app, gateway):
     app.run()
     add_store(app, "Acme", "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "Limited-Secret_value_0123456789")
     assert not app.exception
-    assert "Store 'Acme' saved" in shown(app.success[0])
+    # Saved and checked at once; the result sits next to the button in the outcome's colour, never as a green banner.
+    assert any("Acme saved and checked: Keys work, but some permissions are not enabled." in shown(w) for w in app.warning)
+    assert not app.success
     assert app.text_input(key="add_secret_1").value == ""  # the secret is not kept in the form
     app.button(key="check_now").click().run()
     assert not app.exception
@@ -78,11 +82,13 @@ def test_check_all_shows_every_status(app, gateway):
     assert CLIENT_SECRET not in text and SANDBOX_SECRET not in text
 
 
-def test_status_filter_finds_stores_never_checked(app, gateway):
+def test_status_filter_finds_stores_never_checked(app, gateway, runtime):
     app.run()
     add_store(app, "Checked", CLIENT_ID, CLIENT_SECRET)
     app.button(key="check_now").click().run()
-    add_store(app, "Waiting", SANDBOX_ID, SANDBOX_SECRET, environment="sandbox")
+    with session_scope(runtime.engine) as session:  # saved without a check (the page always checks what it saves)
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Waiting", environment="sandbox", client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
+    app.run()
     assert app.metric[4].label == "Not checked yet" and app.metric[4].value == "1"
     app.multiselect(key="status_filter").set_value([HealthState.never_checked]).run()
     assert not app.exception
@@ -108,8 +114,6 @@ def test_wrong_encryption_key_stops_with_the_fix(app, app_env, monkeypatch, tmp_
 def test_edit_made_meanwhile_by_someone_else_is_not_overwritten(app, runtime):
     app.run()
     add_store(app, "Acme", CLIENT_ID, CLIENT_SECRET)
-    from core.db.engine import session_scope
-    from core.stores import registry as stores
 
     with session_scope(runtime.engine) as session:  # a colleague renames the store
         stores.edit_store(session, "Acme", actor=ADMIN, notes="changed by a colleague")
@@ -132,9 +136,39 @@ def test_replace_secret_and_disable_from_the_page(app, runtime, gateway):
     assert "Rejected" in app.dataframe[0].value.loc[0, "Status"]
     app.text_input(key="new_secret_1_1").input(CLIENT_SECRET).run()
     app.button(key="save_secret").click().run()
-    assert "New secret saved" in app.success[0].value
+    assert "Acme saved and checked: Authorized." in app.success[0].value
     app.button(key="check_now").click().run()
     assert "Authorized" in app.dataframe[0].value.loc[0, "Status"]
     assert CLIENT_SECRET not in page_text(app)
     app.button(key="toggle").click().run()
     assert "(disabled)" in app.dataframe[0].value.loc[0, "Store"]
+
+
+def test_save_and_check_shows_a_failed_check_in_red_next_to_the_button(app, gateway):
+    app.run()
+    add_store(app, "Mixed up", SANDBOX_ID, SANDBOX_SECRET)  # sandbox keys saved as production
+    assert not app.exception
+    [result] = app.error
+    assert "Mixed up saved and checked: The keys belong to the other environment." in result.value and "Next step" in result.value
+    assert not app.success  # never green, never a check-mark banner at the top
+    assert "Wrong environment" in app.dataframe[0].value.loc[0, "Status"]  # saved, and its check recorded
+    app.button(key="check_now").click().run()
+    assert any("Mixed up: The keys belong to the other environment." in e.value for e in app.error)  # Check now: red too
+    assert not app.success
+
+
+def test_a_likely_duplicate_is_named_and_needs_a_confirm(app, gateway, runtime):
+    app.run()
+    add_store(app, "Acme Outdoor", CLIENT_ID, CLIENT_SECRET)
+    version = app.session_state["form_version"]
+    app.text_input(key=f"add_name_{version}").input("acme  outdoor")
+    app.text_input(key=f"add_client_id_{version}").input(CLIENT_ID)
+    app.text_input(key=f"add_secret_{version}").input(CLIENT_SECRET).run()
+    warnings = " ".join(w.value for w in app.warning).replace("\\", "")  # outside text is shown escaped
+    assert "looks the same as the existing store 'Acme Outdoor'" in warnings and "already saved on the store 'Acme Outdoor'" in warnings
+    assert app.button(key="add_store").disabled
+    app.checkbox(key=f"add_anyway_{version}").check().run()
+    app.button(key="add_store").click().run()
+    assert not app.exception
+    with session_scope(runtime.engine) as session:
+        assert sorted(view.name for view in stores.list_stores(session)) == ["Acme Outdoor", "acme outdoor"]

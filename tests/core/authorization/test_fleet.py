@@ -26,7 +26,8 @@ def add_stores(runtime, gateway, count, environment="production", prefix="Store"
             client_id = f"{number:08x}-1111-4222-8333-{number:012x}"
             secret = f"Secret-{prefix}-{number:04d}-abcdefghijklmnop"
             gateway.add_key(environment, client_id, secret)
-            ids.append(stores.add_store(session, runtime.vault, actor=ADMIN, name=f"{prefix} {number:03d}", environment=environment, client_id=client_id, client_secret=secret).id)
+            ids.append(stores.add_store(session, runtime.vault, actor=ADMIN, name=f"{prefix} {number:03d}", environment=environment, client_id=client_id, client_secret=secret,
+                                        allow_duplicate=True).id)  # calls with another prefix reuse the same key numbers
     return ids
 
 

@@ -163,7 +163,8 @@ def test_refused_keys_and_an_unreachable_walmart_are_plain_errors(runtime, gatew
     with pytest.raises(ListingsUnavailable) as refused:
         listings.find_unmapped(runtime, store_id)
     assert "refused this store's keys" in refused.value.message and "Check now" in refused.value.fix
-    other = add_store(runtime, name="Other")
+    other = add_store(runtime, "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", name="Other")
+    gateway.add_key("production", "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", CLIENT_SECRET)
     gateway.queue_response("production", "/v3/items", 503, times=3)
     with pytest.raises(ListingsUnavailable) as down:
         listings.find_unmapped(runtime, other)

@@ -11,33 +11,13 @@ from core.authorization import check as authorization
 from core.db.engine import session_scope
 from core.db.models import ConnectRequest, Credential, utc_now
 from core.oauth import connect as oauth
+from core.oauth import grants
+from core.oauth.grants import ConnectState
+from core.oauth.overview import migration_overview
 from core.runtime import open_runtime
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, database_dump, person
-
-APP_ID, APP_SECRET = "9c8b7a65-4321-4fed-8cba-0987654321ab", "App-secret-value_0123456789abcdefghij"
-SELLER = "456782346"
-
-
-@pytest.fixture
-def connected(settings, gateway):
-    """A runtime whose settings point at the fake authorize page, with the app registered."""
-    app_settings = replace(settings, oauth_client_id=APP_ID, authorize_url=gateway.authorize_url(),
-                           oauth_redirect_uri="http://127.0.0.1:8501/walmart_callback")
-    gateway.register_app(APP_ID, APP_SECRET, app_settings.oauth_redirect_uri)
-    gateway.add_seller(SELLER, partner_name="Acme Seller")
-    runtime = open_runtime(app_settings)
-    with session_scope(runtime.engine) as session:
-        oauth.save_app_secret(session, runtime.vault, app_settings, APP_SECRET, actor=ADMIN)
-    yield runtime
-    runtime.engine.dispose()
-
-
-def connect(runtime, gateway, user="ops@example.com", **target):
-    with session_scope(runtime.engine) as session:
-        link = oauth.start_connect(session, runtime.settings, person(user), **target)
-    redirect = gateway.approve(link.url, SELLER)
-    return link, redirect
+from tests.core.oauth.conftest import APP_ID, APP_SECRET, SELLER, connect
 
 
 def test_link_has_every_mandatory_parameter(connected, gateway):
@@ -45,7 +25,8 @@ def test_link_has_every_mandatory_parameter(connected, gateway):
     query = {k: v[0] for k, v in parse_qs(urlparse(link.url).query).items()}
     assert query["responseType"] == "code" and query["clientId"] == APP_ID and query["clientType"] == "seller"
     assert query["redirectUri"] == "http://127.0.0.1:8501/walmart_callback"
-    assert query["state"] == link.state and len(query["nonce"]) >= 16
+    assert query["state"] == link.state and len(link.state) == 32 and link.state.isalnum() and link.state.isascii()
+    assert len(query["nonce"]) == 10 and all(ch.isupper() or ch.isdigit() for ch in query["nonce"]) and "scope" not in query
 
 
 def test_new_store_end_to_end_then_refresh_on_check(connected, gateway):
@@ -88,6 +69,8 @@ def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
         oauth.parse_callback("http://127.0.0.1:8501/walmart_callback?state=x&sellerId=1")
     with pytest.raises(oauth.ConnectRefused, match="did not authorize"):
         oauth.parse_callback("http://x/cb?error=access_denied")
+    with pytest.raises(oauth.ConnectRefused, match="not a Walmart Seller ID"):
+        oauth.parse_callback("http://x/cb?code=c&state=s&sellerId=%5Bx%5D(https://evil.example)")
 
 
 def test_revoked_refresh_token_means_reconnect(connected, gateway):
@@ -108,9 +91,9 @@ def test_migration_keeps_old_keys_until_confirmed(connected, gateway):
     assert result.pending and result.verification.status == "authorized"
     with session_scope(connected.engine) as session:
         assert stores.get_store(session, view.id).credential_kind == "delegated_key"  # still in use
-        [row] = [r for r in oauth.migration_overview(session) if r.store_id == view.id]
+        [row] = [r for r in migration_overview(session) if r.store_id == view.id]
         assert row.kind == "delegated_key" and row.pending and row.pending_verified
-        oauth.confirm_switch(session, view.id, actor=ADMIN)
+        grants.confirm_switch(session, view.id, actor=ADMIN)
     with session_scope(connected.engine) as session:
         assert stores.get_store(session, view.id).credential_kind == "oauth_seller"
         retired = session.exec(select(Credential).where(Credential.kind == "delegated_key")).one()
@@ -126,10 +109,11 @@ def test_unverified_pending_is_not_switched(connected, gateway):
     result = oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     assert result.pending and result.verification.status == "unreachable"
     with session_scope(connected.engine) as session, pytest.raises(Exception, match="not been verified"):
-        oauth.confirm_switch(session, view.id, actor=ADMIN)
-    assert oauth.verify_pending(connected, view.id, actor=ADMIN).status == "authorized"
+        grants.confirm_switch(session, view.id, actor=ADMIN)
+    outcome, state = grants.verify_pending(connected, view.id, actor=ADMIN)
+    assert outcome.status == "authorized" and state == ConnectState.waiting_for_switch
     with session_scope(connected.engine) as session:
-        oauth.confirm_switch(session, view.id, actor=ADMIN)
+        grants.confirm_switch(session, view.id, actor=ADMIN)
 
 
 def test_refresh_token_never_in_clear_on_disk(connected, gateway, settings):

@@ -131,7 +131,7 @@ def test_key_pair_repr_is_masked(runtime):
 
 def test_a_store_has_a_market_that_its_credential_carries(runtime):
     assert add(runtime).market == "us"  # the default: every store made before markets sells in the US
-    view = add(runtime, name="Maple CA", market=" CA ")
+    view = add(runtime, name="Maple CA", market=" CA ", allow_duplicate=True)  # the same test key on a second store
     assert view.market == "ca" and view.to_dict()["market"] == "ca"
     with session_scope(runtime.engine) as session:
         credential = load_credential(session, runtime.vault, stores.find_store(session, "Maple CA"))

@@ -16,6 +16,7 @@ ISSUE_TOPICS = {  # issue 4 §1: each subject must have its own answer
 }
 OAUTH_TOPICS = {  # issue 8 §7: the OAuth errors and the move off delegated keys
     "move-to-oauth", "reconnect-store", "connect-link-problems", "oauth-redirect-paste", "oauth-app-setup",
+    "oauth-redirect-uri-encoding", "oauth-sandbox",  # issue 13: the link's encoding, and rehearsing in the sandbox
 }
 
 
@@ -144,3 +145,13 @@ def test_a_malformed_file_is_reported_with_the_file_and_the_entry(tmp_path, text
 def test_a_missing_file_says_so(tmp_path):
     with pytest.raises(FaqError, match="missing"):
         load_faq(tmp_path / "nope.toml")
+
+
+def test_reconnecting_and_duplicates_say_how_to_fix_them(faq):
+    reconnect = " ".join(faq.get("reconnect-store").steps)
+    for words in ("store's page", "Connect again", "copy it", "Verify again", "another seller", "same link"):
+        assert words in reconnect, words
+    duplicate = faq.get("duplicate-store")
+    assert duplicate.topic == "Keys" and "--allow-duplicate" in " ".join(duplicate.steps) and "exit code 6" in " ".join(duplicate.steps)
+    encoding = faq.get("oauth-redirect-uri-encoding")
+    assert "WALMART_OAUTH_REDIRECT_URI_ENCODING=encoded" in " ".join(encoding.steps) and "unencoded" in encoding.answer
