@@ -155,7 +155,8 @@ def test_admin_attaches_a_pending_connection_to_a_new_store(app, seller_env, gat
     assert not app.exception
     assert "Acme from the App Store is connected (Walmart seller 456782346)." in app.success[0].value
     assert "No seller-started connection is waiting." in page_text(app)
-    assert "Acme from the App Store" in app.dataframe[0].value["Store"].tolist()  # under Connected stores
+    with session_scope(seller_env.engine) as session:  # the new store runs on the seller's grant
+        assert stores.get_store(session, "Acme from the App Store").seller_id == SELLER
     assert APP_SECRET not in page_text(app) and exchanges(gateway) == 1
 
 

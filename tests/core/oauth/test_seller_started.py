@@ -15,6 +15,7 @@ from core.db.engine import session_scope
 from core.db.models import AuditEntry, ConnectRequest, Credential, PendingConnection, Store, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.oauth import connect as oauth
+from core.oauth import grants
 from core.oauth import seller_started
 from core.runtime import open_runtime
 from core.stores import registry as stores
@@ -91,7 +92,7 @@ def test_attached_to_an_existing_store_on_delegated_keys(app_runtime, gateway):
     assert result.store_id == legacy.id and result.pending and result.verification.status == "authorized"
     with session_scope(app_runtime.engine) as session:
         assert stores.get_store(session, "Legacy").credential_kind == "delegated_key"  # old keys in use until the switch
-        oauth.confirm_switch(session, legacy.id, actor=ADMIN)
+        grants.confirm_switch(session, legacy.id, actor=ADMIN)
     with session_scope(app_runtime.engine) as session:
         assert stores.get_store(session, "Legacy").seller_id == SELLER
     assert exchanges(gateway) == 1
@@ -206,7 +207,7 @@ def test_seller_started_and_dashboard_states_do_not_cross(app_runtime, gateway):
         link = oauth.start_connect(session, app_runtime.settings, person("ops@example.com"), new_store_name="Dashboard")
         assert not seller_started.is_seller_started(session, link.state) and seller_started.is_seller_started(session, callback.state)
     dashboard = oauth.parse_callback(gateway.approve(link.url, SELLER))
-    with pytest.raises(oauth.ConnectRefused, match="someone else"):
+    with pytest.raises(oauth.ConnectRefused, match="started on the dashboard"):
         seller_started.receive_seller_connect(app_runtime, dashboard)  # nor can a seller turn a dashboard link into a pending one
     assert exchanges(gateway) == 0
     with pytest.raises(oauth.ConnectRefused, match="not one we issued"):
