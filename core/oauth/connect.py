@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypedDict
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -21,10 +21,9 @@ from sqlmodel import Session, col, select
 from core import audit
 from core.access import Actor, Permission, require
 from core.authorization.alerts import AlertPolicy, deliver_pending
-from core.authorization.check import check_seller_grant
+from core.authorization.check import check_credential
 from core.authorization.history import record
 from core.authorization.outcome import Outcome, Status
-from core.authorization.scopes import required_permissions
 from core.config import MARKETS, Settings
 from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, OAuthApp, Store, saved_id, utc_now
 from core.errors import NotFound, StoreConnectError, ValidationFailed
@@ -190,7 +189,7 @@ def complete_connect(runtime: Runtime, callback: Callback, actor: Actor) -> Conn
         store, credential_id, pending = _keep_grant(session, runtime.vault, actor, target_store_id, new_store_name, app_id, callback.seller_id, refresh_token)
         store_id, store_name = saved_id(store), store.name
     grant = SellerGrant(app_id, secret, callback.seller_id, refresh_token, settings.market)
-    verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
+    verification = check_credential(runtime, grant)
     with runtime.transaction() as session:
         if verification.status in (Status.authorized, Status.missing_permissions):
             credential = session.get(Credential, credential_id)
@@ -306,7 +305,7 @@ def verify_pending(runtime: Runtime, store_id: int, *, actor: Actor) -> Outcome:
         grant = load_credential(session, runtime.vault, store, state=CredentialState.pending)
     if not isinstance(grant, SellerGrant):
         raise NotFound("This store has no new authorization waiting.", "Start Connect for the store first.")
-    outcome = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(runtime.settings), replace(grant, market=runtime.settings.market))
+    outcome = check_credential(runtime, grant)
     if outcome.status in (Status.authorized, Status.missing_permissions):
         with runtime.transaction() as session:
             pending = session.exec(select(Credential).where(Credential.store_id == store_id, Credential.state == CredentialState.pending)).first()
