@@ -9,9 +9,8 @@ traceback, so one store can never abort a fleet run.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextvars import copy_context
 
 from core.authorization.outcome import STATUS_TEXT, Outcome, Status
@@ -57,13 +56,12 @@ def guarded(work: Callable[[], Outcome], environment: str) -> Outcome:
 def bounded(work: Callable[[], Outcome], seconds: float, environment: str, reported_seconds: float | None = None) -> Outcome:
     """`work()` if it ends within `seconds`, else the timed-out outcome (the work goes on in the background).
     `reported_seconds` is the deadline to name, when `seconds` is only what is left of it."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-check")
-    try:
-        # The caller's context (its language, for one) goes with the work.
-        future = pool.submit(copy_context().run, guarded, work, environment)
-        try:
-            return future.result(timeout=seconds)
-        except FutureTimeout:
-            return timed_out(environment, seconds if reported_seconds is None else reported_seconds)
-    finally:
-        pool.shutdown(wait=False)
+    results: list[Outcome] = []
+    context = copy_context()  # the caller's context (its language, for one) goes with the work
+    # A daemon thread, not a pool: an abandoned check must not hold up the process when it exits.
+    worker = threading.Thread(target=lambda: results.append(context.run(guarded, work, environment)), name="store-check", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if results:
+        return results[0]
+    return timed_out(environment, seconds if reported_seconds is None else reported_seconds)
