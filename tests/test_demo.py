@@ -19,4 +19,4 @@ def test_demo_seed_covers_every_status(tmp_path):
             counts = history.status_counts(session)
     # every health state but invalid_input, which the pre-checks keep from being saved
     assert [state for state in HealthState if not counts[state]] == [HealthState.invalid_input], summary
-    assert counts.total == 10
+    assert counts.total == 11
