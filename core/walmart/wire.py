@@ -3,11 +3,14 @@ environment's proxy and CA-bundle settings.
 
 Why a watchdog: a socket timeout bounds each read, not the call. A gateway that drips one byte a second
 never trips it, and would hold a check for as long as it likes. So every socket a call opens is registered
-with the call's Watch, and when the call's deadline passes the watchdog shuts those sockets down: whatever
-was blocked on them (connecting, the TLS handshake, the status line, headers or body) returns at once.
+with the call's Watch, and when the call's deadline passes the watchdog (one thread for the process) shuts
+those sockets down: whatever was blocked on them (connecting, the TLS handshake, the status line, headers or
+body) returns at once.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import socket
 import threading
@@ -53,15 +56,14 @@ class DeadlinePassed(Exception):
 
 
 class Watch:
-    """The sockets one call uses, shut down by a timer when the call's deadline passes."""
+    """The sockets one call uses, shut down by the watchdog when the call's deadline passes."""
 
     def __init__(self, deadline: Deadline):
         self.deadline = deadline
         self.fired = False
+        self.done = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(deadline.remaining(), self._fire)
-        self._timer.daemon = True
 
     def add(self, sock: socket.socket | None) -> None:
         if sock is None:
@@ -74,8 +76,10 @@ class Watch:
         if fired:  # registered after the deadline: shut it at once
             _shut(sock)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.fired = True
             sockets = list(self._sockets)
         for sock in sockets:
@@ -83,12 +87,49 @@ class Watch:
 
     def __enter__(self) -> Watch:
         _current.watch = self
-        self._timer.start()
+        _WATCHDOG.watch(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
         _current.watch = None
+
+
+class _Watchdog:
+    """One daemon thread for every call in the process: it fires each Watch whose deadline has passed."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Watch]] = []
+        self._count = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, watch: Watch) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (watch.deadline.at, next(self._count), watch))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="walmart-call-watchdog", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._due and self._due[0][2].done:
+                    heapq.heappop(self._due)  # finished in time: forget it
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                wait = self._due[0][0] - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                _at, _number, late = heapq.heappop(self._due)
+            late.fire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut(sock: socket.socket) -> None:
