@@ -10,6 +10,8 @@ import sys
 
 from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, print_json
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
+from core.db.models import Market
+from core.i18n import _
 from core.runtime import Runtime
 from core.troubleshooting import diagnosis as diagnosis_module
 from core.troubleshooting.decoder import explain
@@ -58,6 +60,8 @@ def _print_diagnosis(result: diagnosis_module.Diagnosis, faq: Faq) -> None:
 def _diagnose(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.store and args.environment:
         return _usage("--environment does not apply to --store: the store's saved environment is used.")
+    if args.store and args.market:
+        return _usage(_("--market does not apply to --store: the store's saved market is used."))
     if not args.store and not args.client_id:
         return _usage("give --client-id (the Client Secret then comes from standard input) or --store NAME.")
     faq = faq_for(runtime.settings)
@@ -65,7 +69,8 @@ def _diagnose(args: argparse.Namespace, runtime: Runtime) -> int:
         result = diagnosis_module.diagnose_store(runtime, args.store, faq=faq)
     else:
         secret = read_secret(args.secret_env)
-        result = diagnosis_module.diagnose(runtime, args.client_id, secret, args.environment or "production", faq=faq)
+        result = diagnosis_module.diagnose(runtime, args.client_id, secret, args.environment or "production", faq=faq,
+                                           market=args.market or Market.us)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -121,6 +126,8 @@ def add_commands(subparsers: Subparsers) -> None:
     source.add_argument("--store", help="diagnose a saved store (name or id) with its saved keys instead")
     diagnose.add_argument("--environment", choices=diagnosis_module.CHOICES,
                           help="where the keys should work (default production); unsure tries both")
+    diagnose.add_argument("--market", choices=[market.value for market in Market],
+                          help="the Walmart marketplace the keys were made in (default us); outside the US every call carries WM_MARKET")
     diagnose.add_argument("--secret-env", default=SECRET_ENV_DEFAULT,
                           help=f"environment variable holding the Client Secret (default {SECRET_ENV_DEFAULT}); otherwise standard input")
     diagnose.add_argument("--json", action="store_true")

@@ -28,6 +28,11 @@ DEFAULTS = {
     "WALMART_REQUEST_TIMEOUT": "15",
     "WALMART_SERVICE_NAME": "Walmart Marketplace",
     "PERMISSION_PROFILE": str(DATA_DIR / "permission_profile.json"),
+    # OAuth apps ask Walmart for the fewest scopes they need, so they get a profile of their own.
+    "OAUTH_PERMISSION_PROFILE": str(DATA_DIR / "permission_profile_oauth.json"),
+    # Company networks often reach the internet through a proxy with its own CA: honour the
+    # environment's HTTPS_PROXY / NO_PROXY / REQUESTS_CA_BUNDLE / SSL_CERT_FILE unless switched off.
+    "WALMART_TRUST_ENV": "true",
     # Walmart's copies of the retirement notice disagree (1 Oct 2026 vs 30 Apr 2027);
     # the later one is the newest copy. Kept in configuration so it can follow Walmart.
     "DELEGATED_ACCESS_DEADLINE": "2027-04-30",
@@ -74,6 +79,8 @@ class Settings:
     service_name: str
     permission_profile: Path
     delegated_access_deadline: date
+    oauth_permission_profile: Path = DATA_DIR / "permission_profile_oauth.json"
+    use_environment_network: bool = True  # WALMART_TRUST_ENV: proxy and CA bundle from the environment
     check_workers: int = 4
     check_store_timeout: float = 45.0
     check_interval_minutes: int = 60
@@ -177,6 +184,15 @@ def _redirect_uri(value: str, encoding: str) -> str:
     return address
 
 
+def _switch(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise ConfigError(name, f"'{value}' is neither true nor false.", "Write true or false.")
+
+
 def _role(value: str | None) -> str | None:
     if not value:
         return None
@@ -222,6 +238,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         request_timeout=_number("WALMART_REQUEST_TIMEOUT", values["WALMART_REQUEST_TIMEOUT"], 1, 300),
         service_name=values["WALMART_SERVICE_NAME"] or DEFAULTS["WALMART_SERVICE_NAME"],
         permission_profile=_project_path(values["PERMISSION_PROFILE"]),
+        oauth_permission_profile=_project_path(values["OAUTH_PERMISSION_PROFILE"]),
+        use_environment_network=_switch("WALMART_TRUST_ENV", values["WALMART_TRUST_ENV"]),
         delegated_access_deadline=_date("DELEGATED_ACCESS_DEADLINE", values["DELEGATED_ACCESS_DEADLINE"]),
         check_workers=int(_number("CHECK_WORKERS", values["CHECK_WORKERS"], 1, 64, "workers")),
         check_store_timeout=_number("CHECK_STORE_TIMEOUT", values["CHECK_STORE_TIMEOUT"], 1, 600),

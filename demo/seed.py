@@ -39,7 +39,9 @@ STORES = [
     ("Fable Pets", "production", "production", FULL),  # Walmart unavailable at check time
     ("Indigo Crafts", "sandbox", "sandbox", FULL),  # never checked
     ("Juniper Sports", "production", "production", FULL),  # disabled
+    ("Kestrel Games", "production", "production", FULL),  # Walmart says the key is not linked to the seller's channel
 ]
+CHANNEL_MISMATCH = {"Kestrel Games"}
 PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
     ["Camping lantern", "Trail mug", "Fleece blanket", "Water bottle", "Hiking socks", "Rain poncho", "Headlamp", "Camp stool",
      "Compass", "First-aid kit", "Dry bag", "Tent pegs", "Sleeping mask", "Carabiner", "Fire starter", "Map case"], start=1)]
@@ -51,9 +53,9 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     gateway.add_seller("100200400", partner_name="Grove Home Inc")
     gateway.add_seller("100200500", partner_name="Kite Supplies (sandbox)")
     env["WALMART_OAUTH_CLIENT_ID"] = APP_ID
-    for number, (_, _, known_in, scopes) in enumerate(STORES, start=1):
+    for number, (name, _, known_in, scopes) in enumerate(STORES, start=1):
         if known_in:
-            gateway.add_key(known_in, *_key(number), scopes=scopes)
+            gateway.add_key(known_in, *_key(number), scopes=scopes, is_channel_match=name not in CHANNEL_MISMATCH)
     gateway.set_items("production", _key(1)[0], [
         {"sku": f"WM-{n:04d}", "productName": name, "gtin": f"0088600{n:07d}"} for n, (_, name) in enumerate(PRODUCTS, start=1)
     ] + [{"sku": "WM-NEW-1", "productName": "Picnic set (new listing)"}, {"sku": "WM-NEW-2", "productName": "Cooler bag (new listing)"}])
@@ -92,7 +94,7 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     def check(name: str) -> str:
         return authorization.check_store(runtime, name).status
 
-    statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies")}
+    statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies", "Kestrel Games")}
     gateway.queue_response("production", "/v3/token", **gateway.rate_limited_answer(600))
     statuses["Echo Garden"] = check("Echo Garden")
     gateway.queue_response("production", "/v3/token", **gateway.server_error_answer(503), times=3)

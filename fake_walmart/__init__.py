@@ -18,10 +18,16 @@ Where things live:
   items.py         GET /v3/items
   profile.py       GET /v3/settings/partnerprofile
   oauth.py         GET /authorize, the seller's login and approval page (production only)
+  faults.py        fault injection: echoed secrets, a slow drip, a reset, nested JSON, a huge body
+
+Markets (walmart-orders-markets.md §3): a key belongs to a market (add_key(..., market="ca")); outside the US
+the token call must name it in WM_MARKET, token detail too, and business calls add WM_GLOBAL_VERSION: 3.1.
+The OAuth grants are refused for any market but the US.
 """
 from fake_walmart.canned import rate_limited_answer, server_error_answer
 from fake_walmart.control import FakeWalmart
+from fake_walmart.faults import FAULT_MODES
 from fake_walmart.server import ReceivedRequest
 from fake_walmart.state import ENVIRONMENTS, SCOPES
 
-__all__ = ["ENVIRONMENTS", "SCOPES", "FakeWalmart", "ReceivedRequest", "rate_limited_answer", "server_error_answer"]
+__all__ = ["ENVIRONMENTS", "FAULT_MODES", "SCOPES", "FakeWalmart", "ReceivedRequest", "rate_limited_answer", "server_error_answer"]

@@ -6,7 +6,7 @@ sections are all optional:
     {
       "keys":    [{"environment": "production", "client_id": "...", "client_secret": "...",
                    "scopes": {"item": "view_only"}, "is_channel_match": true, "token_lifetime": 900,
-                   "seller_id": "101", "partner_name": "Acme Outdoor"}],
+                   "seller_id": "101", "partner_name": "Acme Outdoor", "market": "us"}],
       "apps":    [{"client_id": "...", "client_secret": "...", "redirect_uri": "http://localhost:8501/callback"}],
       "sellers": [{"seller_id": "456782346", "scopes": {...}, "partner_name": "Acme Outdoor"}],
       "default_seller": "456782346",
@@ -57,7 +57,7 @@ def load_keys(gateway: FakeWalmart, path: Path) -> int:
         scopes=e.get("scopes"),
         is_channel_match=e.get("is_channel_match", True),
         token_lifetime=e.get("token_lifetime", 900),
-        seller_id=e.get("seller_id"), partner_name=e.get("partner_name"),
+        seller_id=e.get("seller_id"), partner_name=e.get("partner_name"), market=e.get("market", "us"),
     ))
     _each(path, "app", data.get("apps", []),
           lambda e: gateway.register_app(e["client_id"], e["client_secret"], e["redirect_uri"]))

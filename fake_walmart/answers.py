@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape
 
 HTML_TYPE = "text/html; charset=utf-8"
 
@@ -14,6 +16,11 @@ class Answer:
     status: int
     body: bytes = b""
     headers: dict = field(default_factory=dict)
+    # Fault injection (fake_walmart/faults.py): a body produced piece by piece (never held whole), a whole
+    # answer sent one byte per `drip` seconds, or the connection reset instead of any answer.
+    stream: Iterable[bytes] | None = None
+    drip: float = 0.0
+    reset: bool = False
 
 
 def json_answer(status: int, payload: Any) -> Answer:
@@ -22,6 +29,26 @@ def json_answer(status: int, payload: Any) -> Answer:
 
 def xml_answer(status: int, document: str) -> Answer:
     return Answer(status, document.encode("utf-8"), {"Content-Type": "application/xml"})
+
+
+def xml_error(answer: Answer) -> Answer:
+    """A gateway error envelope (§4.1) as Walmart sends it in XML, with its ns2: prefix; other answers unchanged."""
+    try:
+        envelope = json.loads(answer.body)
+    except ValueError:
+        return answer
+    entries = envelope.get("error") if isinstance(envelope, dict) else None
+    if not isinstance(entries, list):
+        return answer
+    parts = []
+    for entry in entries:
+        fields = "".join(f"<ns2:{name}>{escape(str(entry.get(name, '')))}</ns2:{name}>"
+                         for name in ("code", "field", "description", "info", "severity", "category"))
+        parts.append(f"<ns2:error>{fields}<ns2:causes/><ns2:errorIdentifiers/></ns2:error>")
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                f'<ns2:errors xmlns:ns2="http://walmart.com/">{"".join(parts)}</ns2:errors>')
+    headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-type"}
+    return Answer(answer.status, document.encode("utf-8"), {**headers, "Content-Type": "application/xml"})
 
 
 def html_answer(status: int, page: str) -> Answer:

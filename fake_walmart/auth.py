@@ -19,6 +19,25 @@ def common_header_problem(req: ReceivedRequest) -> Answer | None:
     return None
 
 
+def market_problem(req: ReceivedRequest, market: str, business: bool) -> Answer | None:
+    """A token works in the market it was granted for. Outside the US, calls must say so in WM_MARKET (and
+    business calls add WM_GLOBAL_VERSION: 3.1); Walmart's exact answer to a missing one is UNCONFIRMED (§3.3),
+    so it is the §4.2 MISSING_REQUEST_HEADER. A token used for another market is refused as unknown there."""
+    sent = (req.header("WM_MARKET") or "").strip().lower()
+    if market != "us":
+        if not sent:
+            return missing_header("WM_MARKET")
+        if business:
+            version = (req.header("WM_GLOBAL_VERSION") or "").strip()
+            if not version:
+                return missing_header("WM_GLOBAL_VERSION")
+            if version != "3.1":
+                return bad_header("WM_GLOBAL_VERSION", "WM_GLOBAL_VERSION must be 3.1")
+    if sent and sent != market:
+        return unauthorized()
+    return None
+
+
 def lookup_key(state: GatewayState, environment: str, basic: Credentials | None) -> Key | None:
     if basic is None:
         return None
@@ -45,9 +64,9 @@ def rejection(state: GatewayState) -> Answer:
     return unauthorized()
 
 
-def authenticate(state: GatewayState, req: ReceivedRequest, basic: Credentials | None) -> AccessToken | Answer:
+def authenticate(state: GatewayState, req: ReceivedRequest, basic: Credentials | None, business: bool = False) -> AccessToken | Answer:
     """The access token a call carries, or the error to answer with: the checks /v3/token/detail makes, and
-    business calls take the same headers (§3)."""
+    business calls take the same headers (§3), plus WM_GLOBAL_VERSION outside the US (`business`)."""
     problem = common_header_problem(req)
     if problem:
         return problem
@@ -61,6 +80,9 @@ def authenticate(state: GatewayState, req: ReceivedRequest, basic: Credentials |
         live = record is not None and state.token_live(record)
     if record is None or not live or time.time() >= record.expires_at:
         return unauthorized()
+    problem = market_problem(req, record.market, business)
+    if problem:
+        return problem
     if req.header("Authorization") is not None:
         # An optional Basic header must name the keys the token came from: the app's for OAuth tokens.
         holder = lookup_app(state, req.environment, basic) if record.grant else lookup_key(state, req.environment, basic)

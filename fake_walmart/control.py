@@ -5,13 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fake_walmart import oauth
-from fake_walmart.answers import Answer
+from fake_walmart.answers import Answer, accept_ranges, media_quality, xml_error
 from fake_walmart.auth import REJECTION_STYLES
 from fake_walmart.canned import CannedAnswers, canned_answer, rate_limited_answer, server_error_answer
+from fake_walmart.faults import HUGE_SIZE, Fault, fault_answer, new_fault
 from fake_walmart.items import catalogue
 from fake_walmart.routes import route
 from fake_walmart.server import Credentials, ReceivedRequest, Servers, first_values
-from fake_walmart.state import ENVIRONMENTS, App, GatewayState, Key, Seller, check_environment, checked_scopes
+from fake_walmart.state import ENVIRONMENTS, App, GatewayState, Key, Seller, check_environment, check_market, checked_scopes
+
+ERROR_FORMATS = ("json", "xml", "accept")
 from fake_walmart.tokens import TOKEN_PATH
 
 
@@ -22,6 +25,8 @@ class FakeWalmart:
         self.latency = latency
         self._state = GatewayState()
         self._canned = CannedAnswers()
+        self._faults: list[Fault] = []
+        self._error_format = "accept"
         self._requests: list[ReceivedRequest] = []
         self._servers = Servers(host, {env: int((ports or {}).get(env, 0)) for env in ENVIRONMENTS}, self._respond)
 
@@ -80,17 +85,39 @@ class FakeWalmart:
     def refresh_token_lifetime(self, seconds: float) -> None:
         self._state.refresh_token_lifetime = seconds
 
+    @property
+    def error_format(self) -> str:
+        """How errors are encoded: "accept" (XML when the request's Accept prefers it, else JSON), "json" or "xml"."""
+        return self._error_format
+
+    @error_format.setter
+    def error_format(self, value: str) -> None:
+        if value not in ERROR_FORMATS:
+            raise ValueError(f"error_format must be one of {ERROR_FORMATS}, not {value!r}")
+        self._error_format = value
+
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        """When True, each refresh grant answers with a new refresh token and the old one stops working."""
+        return self._state.rotate_refresh_tokens
+
+    @rotate_refresh_tokens.setter
+    def rotate_refresh_tokens(self, value: bool) -> None:
+        self._state.rotate_refresh_tokens = bool(value)
+
     def add_key(self, environment: str, client_id: str, client_secret: str, scopes: dict | None = None,
                 is_channel_match: bool | None = True, token_lifetime: int = 900, *,
-                seller_id: str | None = None, partner_name: str | None = None) -> None:
+                seller_id: str | None = None, partner_name: str | None = None, market: str = "us") -> None:
         """Replacing an existing client_id counts as a key reset: its old tokens stop working.
 
-        seller_id / partner_name feed /v3/settings/partnerprofile (a stable fake ID is derived if absent)."""
+        seller_id / partner_name feed /v3/settings/partnerprofile (a stable fake ID is derived if absent).
+        market: the Walmart market the key was made in; outside the US every call must name it in WM_MARKET."""
         check_environment(environment)
         scopes = checked_scopes(scopes)
+        market = check_market(market)
         with self._state.lock:
             self._state.keys[environment][client_id] = Key(client_id, client_secret, scopes, is_channel_match, int(token_lifetime),
-                                                           None if seller_id is None else str(seller_id), partner_name)
+                                                           None if seller_id is None else str(seller_id), partner_name, market)
 
     def remove_key(self, environment: str, client_id: str) -> None:
         check_environment(environment)
@@ -161,6 +188,20 @@ class FakeWalmart:
         with self._state.lock:
             self._canned.add(environment, path, canned)
 
+    def set_fault(self, mode: str, *, environment: str | None = None, path: str | None = None, times: int | None = None,
+                  status: int | None = None, interval: float = 1.0, size: int = HUGE_SIZE) -> None:
+        """From now on, matching requests get a fault (see fake_walmart/faults.py for the modes) instead of an
+        answer: every request, or those to one environment and/or path; `times` of them, or until clear_faults()."""
+        if environment is not None:
+            check_environment(environment)
+        fault = new_fault(mode, environment, path, times, status, interval, size)
+        with self._state.lock:
+            self._faults.append(fault)
+
+    def clear_faults(self) -> None:
+        with self._state.lock:
+            self._faults.clear()
+
     rate_limited_answer = staticmethod(rate_limited_answer)
     server_error_answer = staticmethod(server_error_answer)
 
@@ -189,12 +230,31 @@ class FakeWalmart:
 
     # request handling ----------------------------------------------------------------------------
     def _respond(self, record: ReceivedRequest, basic: Credentials | None) -> tuple[Answer, float]:
-        """The answer to a request (a queued one first) and how long to hold it before sending."""
+        """The answer to a request (a fault first, then a queued one) and how long to hold it before sending."""
         with self._state.lock:
             self._requests.append(record)
-            canned = self._canned.take(record.environment, record.path)
-        if canned is not None:
+            fault = self._take_fault(record)
+            canned = None if fault is not None else self._canned.take(record.environment, record.path)
+        if fault is not None:
+            answer, delay = fault_answer(fault, record), 0.0
+        elif canned is not None:
             answer, delay = canned.answer, canned.delay
         else:
             answer, delay = route(self._state, record, basic), 0.0
+        if answer.status >= 400 and answer.stream is None and not answer.drip and self._errors_in_xml(record):
+            answer = xml_error(answer)
         return answer, max(0.0, float(self.latency)) + max(0.0, delay)
+
+    def _take_fault(self, record: ReceivedRequest) -> Fault | None:
+        fault = next((f for f in self._faults if f.matches(record)), None)
+        if fault is not None and fault.remaining is not None:
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self._faults.remove(fault)
+        return fault
+
+    def _errors_in_xml(self, record: ReceivedRequest) -> bool:
+        if self._error_format != "accept":
+            return self._error_format == "xml"
+        accept = accept_ranges(record.header("Accept"))
+        return media_quality(accept, "application/xml") > media_quality(accept, "application/json")

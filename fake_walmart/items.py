@@ -28,7 +28,7 @@ def catalogue(items: list[dict]) -> list[dict]:
 
 
 def list_items(state: GatewayState, req: ReceivedRequest, basic: Credentials | None) -> Answer:
-    record = authenticate(state, req, basic)
+    record = authenticate(state, req, basic, business=True)
     if isinstance(record, Answer):
         return record
     if record.scopes.get("item", "no_access") == "no_access":

@@ -12,7 +12,7 @@ PROFILE_PATH = "/v3/settings/partnerprofile"
 
 
 def partner_profile(state: GatewayState, req: ReceivedRequest, basic: Credentials | None) -> Answer:
-    record = authenticate(state, req, basic)
+    record = authenticate(state, req, basic, business=True)
     if isinstance(record, Answer):
         return record
     # No scope check: §11 leaves the scope this call needs UNCONFIRMED.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +67,7 @@ class EnvironmentServer(ThreadingHTTPServer):
         self.environment, self.respond, self.stopping = environment, respond, stopping
         self.workers: list[threading.Thread] = []
         self.connections: set[Any] = set()
+        self._resets: set[Any] = set()
         self._workers_lock = threading.Lock()
         super().__init__(address, _Handler)
 
@@ -85,7 +87,21 @@ class EnvironmentServer(ThreadingHTTPServer):
     def shutdown_request(self, request: Any) -> None:
         with self._workers_lock:
             self.connections.discard(request)
+            reset = request in self._resets
+            self._resets.discard(request)
+        if reset:
+            # SO_LINGER 0 and no FIN first: closing sends a TCP reset, as a dropped connection does.
+            try:
+                request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            self.close_request(request)
+            return
         super().shutdown_request(request)
+
+    def reset_on_close(self, request: Any) -> None:
+        with self._workers_lock:
+            self._resets.add(request)
 
     def drop_connections(self) -> None:
         """Wake handlers idling on a kept-alive connection so they exit now."""
@@ -154,14 +170,42 @@ class _Handler(BaseHTTPRequestHandler):
         return request, basic
 
     def _send(self, answer: Answer) -> None:
+        if answer.reset:
+            self.close_connection = True
+            self.server.reset_on_close(self.request)
+            return
+        if answer.drip > 0:
+            self._drip(answer)
+            return
         self.send_response(answer.status)
         if not any(k.lower() == "content-length" for k in answer.headers):
             self.send_header("Content-Length", str(len(answer.body)))
         for name, value in answer.headers.items():
             self.send_header(name, str(value))
         self.end_headers()
-        if answer.body and self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if answer.stream is not None:
+            self.close_connection = True  # a client that stops reading early leaves the rest unread
+            for chunk in answer.stream:
+                if self.server.stopping.is_set():
+                    return
+                self.wfile.write(chunk)
+        elif answer.body:
             self.wfile.write(answer.body)
+
+    def _drip(self, answer: Answer) -> None:
+        """The whole answer, status line and headers included, one byte per `answer.drip` seconds."""
+        self.close_connection = True
+        reason = self.responses.get(answer.status, ("",))[0]
+        head = [f"HTTP/1.1 {answer.status} {reason}"]
+        head += [f"{name}: {value}" for name, value in answer.headers.items() if name.lower() != "content-length"]
+        head.append(f"Content-Length: {len(answer.body)}")
+        raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + answer.body
+        for index in range(len(raw)):
+            self.wfile.write(raw[index:index + 1])
+            if self.server.stopping.wait(answer.drip):
+                return
 
 
 class Servers:

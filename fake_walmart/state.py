@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 
 ENVIRONMENTS = ("production", "sandbox")
+MARKETS = ("us", "ca", "mx", "cl")  # WM_MARKET values (walmart-orders-markets.md §3.2)
 SCOPES = ("reports", "item", "shipping", "price", "lagtime", "feeds", "returns", "orders", "rules", "inventory", "content")
 ACCESS_LEVELS = ("full_access", "view_only", "no_access")
 
@@ -22,6 +23,7 @@ class Key:
     token_lifetime: int
     seller_id: str | None = None
     partner_name: str | None = None
+    market: str = "us"  # keys are checked against the market WM_MARKET names (US when absent)
 
 
 @dataclass
@@ -68,6 +70,7 @@ class AccessToken:
     issued_at: float
     expires_at: float
     grant: Grant | None = None  # set instead of key for tokens from the OAuth app grants
+    market: str = "us"  # calls made with the token must name the same market (outside the US)
 
     @property
     def seller_key(self) -> Key:
@@ -99,6 +102,7 @@ class GatewayState:
         self.code_lifetime: float = 600
         self.oauth_token_lifetime: float = 900
         self.refresh_token_lifetime: float = 365 * 86400
+        self.rotate_refresh_tokens = False  # the refresh grant returns a new refresh token and retires the old one
         self.items: dict[str, dict[str, list[dict]]] = {env: {} for env in ENVIRONMENTS}
         self.cursors: dict[str, tuple] = {}  # cursor -> (environment, owner, filters, next offset)
 
@@ -127,6 +131,12 @@ def checked_scopes(scopes: dict | None) -> dict:
     if bad:
         raise ValueError(f"unknown access level(s) {bad}; use one of {ACCESS_LEVELS}")
     return dict(scopes)
+
+
+def check_market(market: str) -> str:
+    if str(market).lower() not in MARKETS:
+        raise ValueError(f"market must be one of {MARKETS}, not {market!r}")
+    return str(market).lower()
 
 
 def check_environment(environment: str) -> None:

@@ -13,9 +13,10 @@ from fake_walmart.answers import Answer, accept_ranges, json_answer, media_quali
 from fake_walmart.auth import common_header_problem, lookup_app, lookup_key, rejection
 from fake_walmart.errors import bad_header, error, not_acceptable, unauthorized
 from fake_walmart.server import Credentials, ReceivedRequest
-from fake_walmart.state import AccessToken, App, GatewayState, Grant, Key, RefreshToken
+from fake_walmart.state import MARKETS, AccessToken, App, GatewayState, Grant, Key, RefreshToken
 
 TOKEN_PATH = "/v3/token"
+SELLER_GRANTS = ("authorization_code", "refresh_token")
 _LEGACY_HEADERS = ("WM_SEC.AUTH_SIGNATURE", "WM_SEC.TIMESTAMP", "WM_CONSUMER.ID")
 _XML_NAMES = {"access_token": "accessToken", "refresh_token": "refreshToken", "token_type": "tokenType", "expires_in": "expiresIn"}
 
@@ -34,17 +35,27 @@ def token(state: GatewayState, req: ReceivedRequest, basic: Credentials | None) 
     json_q, xml_q = media_quality(accept, "application/json"), media_quality(accept, "application/xml")
     if json_q <= 0 and xml_q <= 0:
         return not_acceptable()
+    # Keys are checked against the market WM_MARKET names, the US when it is absent (§3.2, §3.3).
+    market = (req.header("WM_MARKET") or "").strip().lower() or "us"
+    if market not in MARKETS:
+        return bad_header("WM_MARKET", f"WM_MARKET must be one of {', '.join(MARKETS)}")
+    grant = req.form.get("grant_type")
+    if grant in SELLER_GRANTS and market != "us":
+        # "authorization_code and refresh_token only for app-based integrations ... supported only in the US market" (§6.4).
+        return bad_header("WM_MARKET", f"grant_type {grant} is supported only in the US market")
     key = lookup_key(state, req.environment, basic)
     app = lookup_app(state, req.environment, basic)
+    if key is not None and key.market != market:
+        # The one captured case (§3.3): keys of another market, checked against this one.
+        return bad_header("Authorization", "Incorrect Authorization header")
     if key is None and app is None:
         return rejection(state)
     if any(req.header(name) is not None for name in _LEGACY_HEADERS):
         return unauthorized()
-    grant = req.form.get("grant_type")
     # Seller keys get client_credentials; the code and refresh grants are "only for app-based integrations" (§6.4).
     grants: dict[str, Callable[[], Issued | Answer]] = {}
     if key is not None:
-        grants["client_credentials"] = lambda: _grant_client_credentials(state, req, key)
+        grants["client_credentials"] = lambda: _grant_client_credentials(state, req, key, market)
     if app is not None:
         grants["authorization_code"] = lambda: _grant_authorization_code(state, req, app)
         grants["refresh_token"] = lambda: _grant_refresh_token(state, req, app)
@@ -62,10 +73,10 @@ def token(state: GatewayState, req: ReceivedRequest, basic: Credentials | None) 
     return json_answer(200, result)
 
 
-def _grant_client_credentials(state: GatewayState, req: ReceivedRequest, key: Key) -> Issued:
+def _grant_client_credentials(state: GatewayState, req: ReceivedRequest, key: Key, market: str) -> Issued:
     token, now = _new_token(), time.time()
     with state.lock:
-        state.tokens[req.environment][token] = AccessToken(req.environment, key, now, now + key.token_lifetime)
+        state.tokens[req.environment][token] = AccessToken(req.environment, key, now, now + key.token_lifetime, market=market)
     return {"access_token": token, "token_type": "Bearer", "expires_in": key.token_lifetime}
 
 
@@ -110,6 +121,12 @@ def _grant_refresh_token(state: GatewayState, req: ReceivedRequest, app: App) ->
             return _invalid_grant("Refresh token has expired")
         if record.grant.seller.seller_id != partner_id:
             return _invalid_grant("WM_PARTNER.ID is not the seller this refresh token belongs to")
+        if state.rotate_refresh_tokens:
+            # Not what Walmart documents (§4.6), but what a rotating server would do: a new token, the old one dead.
+            rotated = _new_token()
+            state.refresh_tokens[rotated] = RefreshToken(record.grant, now + state.refresh_token_lifetime)
+            record.revoked = True
+            return _issue_oauth_token(state, req.environment, record.grant, now, rotated)
         # No new refresh token: §1.3 says one comes only with authorization_code; the old one stays valid.
         return _issue_oauth_token(state, req.environment, record.grant, now, None)
 

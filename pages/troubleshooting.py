@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from core.db.engine import session_scope
+from core.db.models import Market
 from core.errors import StoreConnectError
+from core.i18n import N_, _
 from core.stores import registry as stores
 from core.troubleshooting import diagnosis
 from core.troubleshooting.decoder import explain
@@ -18,13 +20,16 @@ from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from core.troubleshooting.search import search
 from ui import context
 from ui.status import badge, show_findings
+from ui.text import plain
 
 PAGE = "pages/troubleshooting.py"
 FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
 STEP_ICONS = {"passed": "✅", "failed": "❌", "warning": "⚠️", "skipped": "⏭️"}
 STEP_WORDS = {"passed": "passed", "failed": "failed", "warning": "needs a look", "skipped": "skipped"}
 ENVIRONMENTS = {"production": "Production", "sandbox": "Sandbox", "unsure": "Not sure (try both)"}
+MARKETS = {Market.us: N_("US"), Market.ca: N_("Canada"), Market.mx: N_("Mexico"), Market.cl: N_("Chile")}
 PASTE, SAVED = "Keys I paste", "A saved store"
+SECRET_KEY, PASTED_SECRET = "diagnose_secret", "diagnose_secret_submitted"
 
 runtime = context.runtime()
 state = st.session_state
@@ -54,15 +59,19 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
     subject = f"the saved store **{result.store}**" if result.store else "the pasted keys"
     asked = "environment not known, both tried" if result.asked == "unsure" else f"environment {result.asked}"
     st.subheader("Diagnosis")
-    badge(result.status)
+    if result.verdict == diagnosis.StepState.warning:  # accepted by Walmart, yet not fit for a live store: never green
+        st.badge(result.title, color="orange", icon=":material/warning:")
+    else:
+        badge(result.status)
     st.caption(f"Diagnosis of {subject} ({asked}). Nothing was saved.")
-    (st.success if result.authorized else st.error)(result.summary)
+    show = {diagnosis.StepState.passed: st.success, diagnosis.StepState.warning: st.warning}.get(result.verdict, st.error)
+    show(plain(result.summary))
     st.info(f"**Next step:** {result.next_step}")
     faq_link(result.faq_id, "Read: ")
     for step in result.steps:
         with st.container(border=True):
             st.markdown(f"{STEP_ICONS[step.state]} **{step.title}**: {STEP_WORDS[step.state]}")
-            st.markdown(step.detail)
+            st.markdown(plain(step.detail))  # may quote Walmart's answer
             explained = step.key == "precheck" and result.findings
             if explained:  # each finding already says what is wrong and what to do
                 show_findings(list(result.findings), FIELDS)
@@ -78,6 +87,13 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
         st.dataframe(rows.rename(columns={"scope": "Scope", "granted": "Granted", "required": "Required", "ok": "OK"}), hide_index=True)
     if result.correlation_ids:
         st.caption(f"Correlation IDs for a Walmart support ticket: {', '.join(result.correlation_ids)}")
+
+
+def take_secret() -> None:
+    """On submit: move the pasted secret out of its box, so the box is empty on the next run while the
+    Client ID, environment and market stay as the user entered them."""
+    state[PASTED_SECRET] = state.get(SECRET_KEY, "")
+    state[SECRET_KEY] = ""
 
 
 def run_diagnosis(action: Callable[[], diagnosis.Diagnosis]) -> None:
@@ -123,13 +139,17 @@ with diagnose_tab:
                 "Nothing is saved, not even the token.")
     source = st.radio("What to diagnose", [PASTE, SAVED], index=1 if params.get("store") else 0, horizontal=True, key="diagnose_source")
     if source == PASTE:
-        with st.form("diagnose_keys", clear_on_submit=True):  # cleared so the secret does not linger in the page
-            client_id = st.text_input("Client ID")
-            client_secret = st.text_input("Client Secret", type="password")
-            environment = st.radio("Environment", list(ENVIRONMENTS), format_func=ENVIRONMENTS.get, horizontal=True,
+        with st.form("diagnose_keys"):  # keeps what was entered; take_secret empties only the secret box
+            client_id = st.text_input("Client ID", key="diagnose_client_id")
+            st.text_input("Client Secret", type="password", key=SECRET_KEY)
+            environment = st.radio("Environment", list(ENVIRONMENTS), format_func=ENVIRONMENTS.get, horizontal=True, key="diagnose_environment",
                                    help="Not sure tries production and sandbox and tells you which one the keys belong to.")
-            if st.form_submit_button("Run diagnosis", type="primary", icon=":material/troubleshoot:"):
-                run_diagnosis(lambda: diagnosis.diagnose(runtime, client_id, client_secret, environment, faq=faq))
+            market = st.radio(_("Market"), list(MARKETS), format_func=lambda m: _(MARKETS[m]), horizontal=True, key="diagnose_market",
+                              help=_("The Walmart marketplace the seller sells on. Keys only work in their own market."))
+            if st.form_submit_button("Run diagnosis", type="primary", icon=":material/troubleshoot:", on_click=take_secret):
+                pasted = state.pop(PASTED_SECRET, "")
+                run_diagnosis(lambda: diagnosis.diagnose(runtime, client_id, pasted, environment, faq=faq, market=market))
+        st.caption(_("The Client Secret box is emptied after each run; paste it again to run another diagnosis."))
     else:
         with session_scope(runtime.engine) as session:
             views = {view.id: view for view in stores.list_stores(session)}

@@ -31,6 +31,7 @@ BADGES: dict[HealthState, Badge] = {
     HealthState.rate_limited: Badge("Rate limited", "blue", ":material/hourglass_top:"),
     HealthState.unreachable: Badge("Walmart unreachable", "gray", ":material/cloud_off:"),
     HealthState.reconnect_required: Badge("Re-connect needed", "red", ":material/link_off:"),
+    HealthState.channel_mismatch: Badge("Not linked to the seller", "orange", ":material/link_off:"),
     HealthState.never_checked: Badge("Not checked yet", "gray", ":material/radio_button_unchecked:"),
 }
 

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from sqlalchemy import update
@@ -22,12 +23,14 @@ from sqlmodel import Session, col, select
 from core.authorization.outcome import Status
 from core.config import Settings
 from core.db.models import StatusEvent, Store, StoreHealth, saved_id, utc_now
+from core.redaction import HIDDEN, outside_text, url_host
 
 log = logging.getLogger(__name__)
 Transaction = Callable[[], AbstractContextManager[Session]]  # e.g. Runtime.transaction
 Post = Callable[..., requests.Response]
 MAX_DELIVERY_ATTEMPTS = 3
 WEBHOOK_TIMEOUT = 5
+DELIVERY_ERROR_LIMIT = 200  # characters kept of why a delivery failed
 
 TEXT = {
     "lost_authorization": "{store}: authorization lost ({to}). {detail}",
@@ -127,9 +130,9 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
             if response.status_code >= 300:
                 raise RuntimeError(f"HTTP {response.status_code}")
         except Exception as exc:  # any failure of the receiver is only recorded
-            error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            error = delivery_error(exc, webhook_url)
             counts["failed"] += 1
-            log.warning("alert webhook failed for store %s: %s", delivery.store_name, error)
+            log.warning("alert webhook to %s failed for store %s: %s", url_host(webhook_url), delivery.store_name, error)
             results.append((delivery, error))
         else:
             counts["sent"] += 1
@@ -146,6 +149,25 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
                     event.delivery, event.delivery_error = "failed", failure
                 session.add(event)
     return counts
+
+
+def delivery_error(exc: BaseException, webhook_url: str) -> str:
+    """Why a delivery failed, fit to store and show: the address only as its host (its path and query often
+    hold the webhook's token), anything credential-shaped hidden, cut to DELIVERY_ERROR_LIMIT."""
+    host = url_host(webhook_url)
+    text = str(exc)
+    for form in sorted(_address_forms(webhook_url), key=len, reverse=True):
+        text = text.replace(form, host if form == webhook_url else HIDDEN)
+    return outside_text(f"{type(exc).__name__}: {text}", _address_forms(webhook_url), DELIVERY_ERROR_LIMIT)
+
+
+def _address_forms(url: str) -> set[str]:
+    """The parts of a webhook address that may appear in an error text and may hold its token."""
+    parts = urlsplit(url)
+    forms = {url, url.split("://", 1)[-1], parts.path, parts.query, f"{parts.path}?{parts.query}", parts.password or ""}
+    forms |= {segment for segment in parts.path.split("/") if len(segment) >= 6}
+    forms |= {value for _name, value in parse_qsl(parts.query) if len(value) >= 6}
+    return {form for form in forms if len(form) >= 4 and form not in ("/", "?")}
 
 
 def _claim(session: Session) -> list[_Delivery]:

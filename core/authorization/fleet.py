@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,8 +18,9 @@ from sqlmodel import Session, col, select
 
 from core.authorization.alerts import AlertPolicy, deliver_pending
 from core.authorization.check import check_credential
+from core.authorization.deadline import guarded, timed_out
 from core.authorization.history import prune_history, record
-from core.authorization.outcome import STATUS_TEXT, Outcome, Status
+from core.authorization.outcome import Outcome
 from core.db.models import Credential, CredentialState, Store, saved_id, utc_now
 from core.runtime import Runtime
 from core.stores.credential import StoreCredential, load_credential
@@ -29,17 +31,6 @@ class Result:
     store_id: int
     store_name: str
     outcome: Outcome
-
-
-def _timed_out(keys: StoreCredential, seconds: float) -> Outcome:
-    return Outcome(
-        status=Status.unreachable,
-        environment=keys.environment,
-        summary=f"The check took longer than {seconds:g} seconds and was abandoned so the other stores could go on.",
-        next_step=STATUS_TEXT[Status.unreachable][1],
-        checked_at=utc_now(),
-        duration_ms=int(seconds * 1000),
-    )
 
 
 def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = None, store_timeout: float | None = None) -> Iterator[Result]:
@@ -59,11 +50,13 @@ def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = Non
 
     def run(store_id: int, credential: StoreCredential) -> Outcome:
         started[store_id] = time.monotonic()
-        return check_credential(runtime, credential)
+        return guarded(lambda: check_credential(runtime, credential), credential.environment)
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store-check")
     try:
-        pending: dict[Future[Outcome], tuple[int, str, StoreCredential]] = {pool.submit(run, job[0], job[2]): job for job in jobs}
+        # Each worker runs in a copy of the caller's context (its language, for one).
+        pending: dict[Future[Outcome], tuple[int, str, StoreCredential]] = {
+            pool.submit(copy_context().run, run, job[0], job[2]): job for job in jobs}
         while pending:
             done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             now = time.monotonic()
@@ -71,14 +64,14 @@ def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = Non
             finished: list[Result] = []
             for future in done | late:
                 store_id, name, keys = pending.pop(future)
-                finished.append(Result(store_id, name, future.result() if future in done else _timed_out(keys, store_timeout)))
+                finished.append(Result(store_id, name, future.result() if future in done else timed_out(keys.environment, store_timeout)))
             if finished:
                 with runtime.transaction() as session:  # one transaction for whatever finished together
                     for result in finished:
                         record(session, result.store_id, result.outcome, alerts)
                 yield from finished
     finally:
-        # Abandoned checks finish in the background (each call is bounded by the request timeout).
+        # Abandoned checks finish in the background (each Walmart call has a whole-call deadline).
         pool.shutdown(wait=False, cancel_futures=True)
         deliver_pending(runtime.transaction, settings.alert_webhook_url)
         with runtime.transaction() as session:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from core.authorization.scopes import ScopeRow, missing
+from core.i18n import N_, _
 from core.stores.prechecks import Finding
 from core.walmart.client import CallRecord
 
@@ -27,6 +28,7 @@ class Status(StrEnum):
     rate_limited = "rate_limited"
     unreachable = "unreachable"
     reconnect_required = "reconnect_required"  # OAuth: Walmart refused the store's refresh token
+    channel_mismatch = "channel_mismatch"  # token detail: is_channel_match false
 
 
 class HealthState(StrEnum):
@@ -48,6 +50,7 @@ class HealthState(StrEnum):
     rate_limited = Status.rate_limited.value
     unreachable = Status.unreachable.value
     reconnect_required = Status.reconnect_required.value
+    channel_mismatch = Status.channel_mismatch.value
     never_checked = "never_checked"
 
     @classmethod
@@ -56,7 +59,8 @@ class HealthState(StrEnum):
 
 
 # Statuses that need somebody to act (the others pass, or clear up by themselves).
-ATTENTION: Final = (Status.missing_permissions, Status.rejected, Status.wrong_environment, Status.invalid_input, Status.reconnect_required)
+ATTENTION: Final = (Status.missing_permissions, Status.rejected, Status.wrong_environment, Status.invalid_input, Status.reconnect_required,
+                    Status.channel_mismatch)
 
 
 # What each status means for ops staff, and the next step. The FAQ links to these by status.
@@ -91,7 +95,29 @@ STATUS_TEXT: dict[Status, tuple[str, str]] = {
         "Walmart no longer accepts this store's authorization (the seller disconnected the app, or it expired). "
         "Start Connect for this store and have the seller approve the app again.",
     ),
+    Status.channel_mismatch: (
+        N_("Walmart says the keys are not linked to this seller's channel"),
+        N_("Walmart issued a token but flags it as not matching the seller's channel (is_channel_match is false), so "
+           "orders may not come through. For delegated keys: ask the seller to open the key in the Developer Portal, "
+           "check it was made for our company as a solution provider on this seller account, and otherwise create a "
+           "new key for us and paste it. For a store connected with Walmart (OAuth): Walmart does not document what this "
+           "flag means for app tokens; connect the store again and, if it stays, ask Walmart support with the correlation IDs."),
+    ),
 }
+
+# Next steps that come before the usual ones when a market store's keys are refused (walmart-orders-markets.md §3.3).
+MARKET_HINT: Final = N_(
+    "Check the store's market first: the keys may belong to another market, or the market is wrong. Keys made for "
+    "Walmart Canada, Mexico or Chile only work when the store is saved with that market (every call then says which "
+    "market it is for), and US keys are refused when the store is saved as Canada, Mexico or Chile. If the market is "
+    "right, copy the Client ID and Client Secret again: the secret may be wrong or reset."
+)
+US_MARKET_HINT: Final = N_(
+    "Walmart answered that the Authorization header is incorrect, which is also what keys made for Walmart Canada, Mexico "
+    "or Chile get when they are used as US keys. If the seller sells outside the US, save the store with that market "
+    "and check again. Otherwise copy the Client ID and Client Secret again through a plain-text editor: the secret may "
+    "be wrong or reset."
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +147,7 @@ class Outcome:
 
     @property
     def title(self) -> str:
-        return STATUS_TEXT[self.status][0]
+        return _(STATUS_TEXT[self.status][0])
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,13 +1,15 @@
-"""The required-permission profile and the comparison with what a token grants."""
+"""The required-permission profiles (one per credential kind, adjusted per market) and the comparison
+with what a token grants."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TypedDict
 
 from core.config import Settings
+from core.db.models import CredentialKind, Market
 from core.errors import ConfigError
 
 LEVELS = ("no_access", "view_only", "full_access")  # ordered: each includes the one before
@@ -34,28 +36,70 @@ class ScopeRow:
         return {"scope": self.scope, "granted": self.granted, "required": self.required, "ok": self.ok}
 
 
-def load_profile(path: Path) -> dict[str, str]:
+@dataclass(frozen=True)
+class Profile:
+    """A required-permission profile: scope -> the lowest level that will do, plus per-market changes
+    (`markets.ca.lagtime = "no_access"` lowers a scope there; null drops it)."""
+
+    required: dict[str, str]
+    markets: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+    def for_market(self, market: str) -> dict[str, str]:
+        required = dict(self.required)
+        for scope, level in self.markets.get(market.lower(), {}).items():
+            if level is None:
+                required.pop(scope, None)
+            else:
+                required[scope] = level
+        return required
+
+
+def load_profile(path: Path, variable: str = "PERMISSION_PROFILE") -> Profile:
+    """The profile in `path`; ConfigError naming `variable` if the file is missing or malformed."""
+    example = 'It must be JSON like {"required": {"orders": "full_access"}, "markets": {"ca": {"lagtime": null}}}.'
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         required = data["required"]
-        assert isinstance(required, dict)
-    except (OSError, ValueError, KeyError, AssertionError):
-        raise ConfigError("PERMISSION_PROFILE", f"{path} is missing or is not a valid profile.",
-                          'It must be JSON like {"required": {"orders": "full_access"}}.') from None
-    bad = {scope: level for scope, level in required.items() if level not in _RANK}
+        markets = data.get("markets", {})
+        assert isinstance(required, dict) and isinstance(markets, dict)
+        assert all(isinstance(changes, dict) for changes in markets.values())
+    except (OSError, ValueError, KeyError, AssertionError, TypeError, AttributeError):
+        raise ConfigError(variable, f"{path} is missing or is not a valid profile.", example) from None
+    unknown_markets = sorted(set(markets) - {market.value for market in Market})
+    if unknown_markets:
+        raise ConfigError(variable, f"unknown market(s) {unknown_markets} in {path}.", f"Use {', '.join(m.value for m in Market)}.")
+    levels = [*required.values(), *(level for changes in markets.values() for level in changes.values() if level is not None)]
+    bad = sorted({str(level) for level in levels if level not in _RANK})
     if bad:
-        raise ConfigError("PERMISSION_PROFILE", f"unknown access level(s) {bad}.", f"Use one of: {', '.join(LEVELS)}.")
-    return {str(scope): str(level) for scope, level in required.items()}
+        raise ConfigError(variable, f"unknown access level(s) {bad} in {path}.", f"Use one of: {', '.join(LEVELS)}.")
+    return Profile(
+        {str(scope): str(level) for scope, level in required.items()},
+        {str(market): {str(scope): None if level is None else str(level) for scope, level in changes.items()}
+         for market, changes in markets.items()},
+    )
 
 
 @lru_cache(maxsize=8)
-def _cached_profile(path: Path) -> dict[str, str]:
-    return load_profile(path)
+def _cached_profile(path: Path, variable: str, version: tuple[int, int]) -> Profile:
+    return load_profile(path, variable)
 
 
-def required_permissions(settings: Settings) -> dict[str, str]:
-    """The profile named by the settings, read once per file. Raises ConfigError if it is bad."""
-    return dict(_cached_profile(Path(settings.permission_profile)))
+def _profile(path: Path, variable: str) -> Profile:
+    """Read once per file version: an edited profile applies without a restart."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_profile(path, variable)  # raises the ConfigError that names the variable
+    return _cached_profile(path, variable, (stat.st_mtime_ns, stat.st_size))
+
+
+def required_permissions(settings: Settings, kind: str = CredentialKind.delegated_key, market: str = Market.us) -> dict[str, str]:
+    """What a credential of `kind` in `market` must be granted: PERMISSION_PROFILE for delegated keys,
+    OAUTH_PERMISSION_PROFILE for OAuth apps (which ask Walmart for the fewest scopes they need).
+    Raises ConfigError if the profile is bad."""
+    if kind == CredentialKind.oauth_seller:
+        return _profile(Path(settings.oauth_permission_profile), "OAUTH_PERMISSION_PROFILE").for_market(str(market))
+    return _profile(Path(settings.permission_profile), "PERMISSION_PROFILE").for_market(str(market))
 
 
 def compare(granted: dict[str, str], required: dict[str, str]) -> list[ScopeRow]:

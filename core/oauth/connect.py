@@ -26,9 +26,8 @@ from sqlmodel import Session, col, select
 from core import audit
 from core.access import Actor, Permission, require
 from core.authorization.alerts import AlertPolicy, deliver_pending
-from core.authorization.check import check_seller_grant
+from core.authorization.check import check_credential
 from core.authorization.outcome import Outcome
-from core.authorization.scopes import required_permissions
 from core.config import Settings
 from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, Environment, Market, OAuthApp, Store, utc_now
 from core.errors import NotFound, StoreConnectError, ValidationFailed
@@ -40,6 +39,7 @@ from core.stores.duplicates import refuse_duplicates
 from core.stores.names import clean_name
 from core.vault import Vault
 from core.walmart.client import WalmartError
+from core.walmart.markets import oauth_offered
 
 # Walmart's clientType per market where it documents the code and refresh grants: the US only (§6.4).
 CLIENT_TYPES: Final = {Market.us: "seller"}
@@ -129,7 +129,7 @@ def authorize_link(settings: Settings, app_id: str, state: str, nonce: str, clie
 
 def connectable(store: Store) -> None:
     """Refuse, in plain words, a store Walmart offers no OAuth for."""
-    if store.market not in CLIENT_TYPES:
+    if not oauth_offered(store.market):
         raise ValidationFailed(
             _("'{name}' sells on Walmart {market}, where Walmart documents no Connect (OAuth) for apps: only US stores are "
               "connected this way.", name=store.name, market=store.market.upper()),
@@ -251,7 +251,7 @@ def complete_connect(runtime: Runtime, callback: Callback, actor: Actor, *, allo
         spend_state(session, callback.state)
     try:
         _access, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id,
-                                                         Market.us, environment)
+                                                         Market.us, environment=environment)
     except WalmartError as error:
         raise ConnectRefused(_("Walmart did not accept the authorization code. {reason}", reason=error.message),
                              _("Codes are short-lived and work once. Start Connect again and finish it promptly.")) from None
@@ -260,7 +260,7 @@ def complete_connect(runtime: Runtime, callback: Callback, actor: Actor, *, allo
         kept = keep_grant(session, runtime.vault, actor, store_id=request.store_id, new_store_name=request.new_store_name,
                           environment=environment, app_id=app_id, seller_id=callback.seller_id, refresh_token=refresh_token)
     grant = SellerGrant(app_id, secret, callback.seller_id, refresh_token, Market.us, environment)
-    verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
+    verification = check_credential(runtime, grant)
     with runtime.transaction() as session:
         state = settle(session, kept, verification, AlertPolicy.from_settings(settings), actor)
     deliver_pending(runtime.transaction, settings.alert_webhook_url)

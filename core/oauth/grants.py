@@ -22,10 +22,9 @@ from sqlmodel import Session, select
 from core import audit
 from core.access import Actor, Permission, require
 from core.authorization.alerts import AlertPolicy, deliver_pending
-from core.authorization.check import check_seller_grant
+from core.authorization.check import check_credential
 from core.authorization.history import record
 from core.authorization.outcome import Outcome, Status
-from core.authorization.scopes import required_permissions
 from core.db.models import Credential, CredentialKind, CredentialState, Market, Store, saved_id, utc_now
 from core.errors import NotFound, ValidationFailed
 from core.i18n import _
@@ -197,7 +196,7 @@ def verify_pending(runtime: Runtime, store_id: int, *, actor: Actor) -> tuple[Ou
     if pending is None or not isinstance(grant, SellerGrant):
         raise NotFound(_("This store has no new authorization waiting."), _("Start Connect for the store first."))
     kept = KeptGrant(store_id, store.name, saved_id(pending), current.kind if current else None, None)
-    outcome = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(runtime.settings), grant)
+    outcome = check_credential(runtime, grant)
     with runtime.transaction() as session:
         state = settle(session, kept, outcome, AlertPolicy.from_settings(runtime.settings), actor)
     deliver_pending(runtime.transaction, runtime.settings.alert_webhook_url)

@@ -26,8 +26,7 @@ from sqlmodel import Session, col, select
 from core import audit
 from core.access import Actor, Permission, require
 from core.authorization.alerts import AlertPolicy, deliver_pending
-from core.authorization.check import check_seller_grant
-from core.authorization.scopes import required_permissions
+from core.authorization.check import check_credential
 from core.config import Settings
 from core.db.models import (
     ConnectRequest,
@@ -129,7 +128,8 @@ def receive_seller_connect(runtime: Runtime, callback: Callback) -> Receipt:
         app_id = require_app(settings)
         secret = app_secret(session, runtime.vault, app_id)
     try:
-        _access, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, Market.us, Environment.production)
+        _access, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, Market.us,
+                                                               environment=Environment.production)
     except WalmartError as error:
         raise ConnectRefused(_("Walmart did not accept the authorization code. {reason}", reason=error.message),
                              _("Codes are short-lived and work once. Start again from Walmart Seller Center.")) from None
@@ -300,7 +300,7 @@ def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str |
         raise Conflict(_("A store called '{name}' was just added by someone else.", name=new_store_name),
                        _("Attach the connection to that store, or pick another name.")) from None
     grant = SellerGrant(client_id, secret, seller_id, refresh_token, Market.us, environment)
-    verification = check_seller_grant(runtime.walmart, runtime.tokens, required_permissions(settings), grant)
+    verification = check_credential(runtime, grant)
     with runtime.transaction() as session:
         state = settle(session, kept, verification, AlertPolicy.from_settings(settings), actor)
     deliver_pending(runtime.transaction, settings.alert_webhook_url)

@@ -4,16 +4,22 @@ It reuses the authorization check (`check_keys`) and turns its Outcome into orde
 steps, each with what happened, the likely cause, the next step and an FAQ answer.
 Nothing is stored: no check history, and a token cache of its own that is thrown
 away, so every diagnosis really exchanges the keys and leaves no token behind.
+A diagnosis has the overall deadline of a store's check (CHECK_STORE_TIMEOUT).
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from core.authorization.check import check_credential, check_keys
-from core.authorization.outcome import STATUS_TEXT, Outcome, Status
+from core.authorization.deadline import bounded, timed_out
+from core.authorization.outcome import MARKET_HINT, STATUS_TEXT, US_MARKET_HINT, Outcome, Status
 from core.authorization.scopes import ScopeRow, required_permissions
+from core.db.models import CredentialKind, Market
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.runtime import Runtime
 from core.stores.credential import KeyPair, load_credential
 from core.stores.prechecks import Finding
@@ -33,6 +39,8 @@ FAQ_LINKS = {
     "forbidden": "permissions-not-enabled",
     "address": "wrong-web-address",
     "request": "request-not-accepted",
+    "market": "store-markets",
+    "channel": "channel-mismatch",
 }
 
 
@@ -73,14 +81,21 @@ class Diagnosis:
     http_status: int | None = None
     walmart_code: str | None = None
     store: str | None = None  # the saved store's name, when one was diagnosed
+    # How the result reads: passed (the keys are fine for what was asked), warning (Walmart accepted them, but
+    # they are not fit for a live store: sandbox keys found with "Not sure"), failed (anything else).
+    verdict: StepState = StepState.failed
 
     @property
     def title(self) -> str:
-        return STATUS_TEXT[self.status][0]
+        if self.verdict == StepState.warning and self.environment == "sandbox":
+            return _("Sandbox keys: not for a live store")
+        return _(STATUS_TEXT[self.status][0])
 
     @property
     def authorized(self) -> bool:
-        return self.status == Status.authorized
+        """The keys are fine for what was asked. Sandbox keys found with "Not sure" are not: the seed's help page
+        names exactly them as the reason authorization fails."""
+        return self.status == Status.authorized and self.verdict == StepState.passed
 
     def to_dict(self) -> dict[str, object]:
         """JSON-safe. Holds neither the secret nor the Client ID (a swapped pair would put the secret there)."""
@@ -89,6 +104,7 @@ class Diagnosis:
             "asked": self.asked,
             "environment": self.environment,
             "status": str(self.status),
+            "verdict": str(self.verdict),
             "title": self.title,
             "summary": self.summary,
             "next_step": self.next_step,
@@ -102,16 +118,28 @@ class Diagnosis:
         }
 
 
+def _within(seconds: float, started: float) -> Callable[[Callable[[], Outcome], str], Outcome]:
+    """Run checks within what is left of one overall deadline of `seconds` from `started`."""
+    def run(work: Callable[[], Outcome], environment: str) -> Outcome:
+        left = seconds - (time.monotonic() - started)
+        return bounded(work, left, environment, reported_seconds=seconds) if left > 0 else timed_out(environment, seconds)
+    return run
+
+
 def diagnose(runtime: Runtime, client_id: str, client_secret: str, environment: str = "production", *,
-             faq: Faq | None = None, store: str | None = None) -> Diagnosis:
-    """Diagnose a key pair. For "unsure" both environments are tried; otherwise the other one only as a probe."""
+             faq: Faq | None = None, store: str | None = None, market: str = Market.us) -> Diagnosis:
+    """Diagnose a key pair of a store in `market`. For "unsure" both environments are tried; otherwise the other
+    one only as a probe."""
     if environment not in CHOICES:
         raise ValidationFailed(f"'{environment}' is not an environment.", "Choose production, sandbox or unsure.")
     faq = faq or faq_for(runtime.settings)
     cache = TokenCache()  # never the shared cache: see the module docstring
+    required = required_permissions(runtime.settings, CredentialKind.delegated_key, market)
+    within = _within(runtime.settings.check_store_timeout, time.monotonic())
 
     def check(env: str, probe: bool) -> Outcome:
-        return check_keys(runtime.walmart, cache, required_permissions(runtime.settings), env, client_id, client_secret, probe_other_environment=probe)
+        return within(lambda: check_keys(runtime.walmart, cache, required, env, client_id, client_secret,
+                                         probe_other_environment=probe, market=market), env)
 
     if environment == "unsure":
         outcomes = {env: check(env, False) for env in ENVIRONMENTS}
@@ -126,8 +154,10 @@ def diagnose_store(runtime: Runtime, store_name_or_id: str | int, *, faq: Faq | 
         store = find_store(session, store_name_or_id)
         name, credential = store.name, load_credential(session, runtime.vault, store)
     if isinstance(credential, KeyPair):
-        return diagnose(runtime, credential.client_id, credential.client_secret, credential.environment, faq=faq, store=name)
-    outcome = check_credential(runtime, credential, cache=TokenCache())  # never the shared cache, as above
+        return diagnose(runtime, credential.client_id, credential.client_secret, credential.environment, faq=faq, store=name,
+                        market=credential.market)
+    within = _within(runtime.settings.check_store_timeout, time.monotonic())
+    outcome = within(lambda: check_credential(runtime, credential, cache=TokenCache()), credential.environment)  # never the shared cache
     return _Builder(faq or faq_for(runtime.settings), name).chosen(credential.environment, outcome)
 
 
@@ -158,6 +188,9 @@ class _Builder:
             return FAQ_LINKS[link]
         entries = (self.faq.for_code(code) if code is not None else []) or (self.faq.for_status(status) if status else [])
         return entries[0].id if entries else None
+
+    def _refusal_faq(self, outcome: Outcome) -> str | None:
+        return self._faq_id(link="market") if _market_hinted(outcome) else self._faq_id(status=Status.rejected)
 
     # --- the verdicts -----------------------------------------------------------------------------
 
@@ -191,14 +224,24 @@ class _Builder:
         diagnosis = self._diagnosis("unsure", env, outcome, steps, list(outcomes.values()))
         if len(accepted) == 1:
             refused = outcomes[_other(env)].status not in (Status.rate_limited, Status.unreachable)
-            note = f"These are {env} keys: Walmart {env} accepted them" + (f" and {_other(env)} refused them. " if refused else ". ")
+            if env == "sandbox":
+                # The seed's help page names exactly this as why authorization fails: never a green result.
+                summary = _("These are sandbox keys: Walmart's sandbox accepted them") + (
+                    " " + _("and production refused them.") if refused else ".") + " " + _(
+                    "Sandbox keys must not be used for a live store: they only reach Walmart's test system and never bring real orders.")
+                if diagnosis.status != Status.authorized:
+                    summary += " " + diagnosis.summary
+                next_step = _("For a store that sells for real, ask the seller for the production keys (the key pair that is not on "
+                              "the Sandbox Keys tab of the Developer Portal) and diagnose those. Keep these keys only for a store meant "
+                              "for testing, saved with the environment sandbox.")
+                verdict = StepState.warning if diagnosis.status in ACCEPTED else diagnosis.verdict
+                return replace(diagnosis, summary=summary, next_step=next_step, faq_id=self._faq_id(link="environment"), verdict=verdict)
+            note = _("These are {env} keys: Walmart {env} accepted them", env=env) + (
+                " " + _("and {other} refused them.", other=_other(env)) if refused else ".") + " "
             next_step = diagnosis.next_step
             if outcome.status == Status.authorized:
-                next_step = f"Save the store with the environment {env}." + (
-                    " Sandbox keys never bring real orders: ask the seller for the production keys if this store sells for real."
-                    if env == "sandbox" else "")
-            faq_id = self._faq_id(link="environment") if env == "sandbox" else diagnosis.faq_id
-            return replace(diagnosis, summary=note + diagnosis.summary, next_step=next_step, faq_id=faq_id)
+                next_step = _("Save the store with the environment {env}.", env=env)
+            return replace(diagnosis, summary=note + diagnosis.summary, next_step=next_step)
         return diagnosis
 
     def _diagnosis(self, asked: str, env: str, outcome: Outcome, steps: list[Step], outcomes: list[Outcome]) -> Diagnosis:
@@ -210,6 +253,7 @@ class _Builder:
             faq_id = self._faq_id(status=outcome.status)
         return Diagnosis(
             asked=asked, environment=env, status=outcome.status, summary=summary, next_step=next_step, faq_id=faq_id,
+            verdict=StepState.passed if outcome.status == Status.authorized and failed is None else StepState.failed,
             steps=tuple(steps), findings=outcome.findings,
             finding_faq={str(f.code): entries[0].id for f in outcome.findings if (entries := self.faq.for_finding(f.code))},
             scopes=outcome.scopes,
@@ -234,7 +278,7 @@ class _Builder:
                 return Step(key, title, StepState.skipped, f"Tried as well, but Walmart {other} could not be reached, so this is unknown.")
             return Step(key, title, StepState.failed, f"Tried as well, in case these were {other} keys: {other} refused them too.",
                         "Not an environment mix-up: neither environment accepts these keys.",
-                        STATUS_TEXT[Status.rejected][1], self._faq_id(status=Status.rejected))
+                        outcome.next_step, self._refusal_faq(outcome))
         first = tokens[0] if tokens else None
         why = ("fix the problems in the keys first" if first is None
                else f"not needed, Walmart {env} accepted the keys" if first.http_status == 200
@@ -276,6 +320,11 @@ class _Builder:
             return Step(key, title, StepState.failed, f"Walmart {env} refused access{_said(outcome)}.",
                         "The key lacks a permission Walmart requires.", STATUS_TEXT[Status.missing_permissions][1],
                         self._faq_id(link="forbidden"))
+        if status == Status.rejected and _market_hinted(outcome):
+            return Step(key, title, StepState.failed, f"Walmart {env} refused these keys{_said(outcome)}.",
+                        _("The store's market and the keys' market may not agree (keys made for Canada, Mexico or Chile, a store "
+                          "saved with the wrong market), or the values were copied wrongly or reset."),
+                        outcome.next_step, self._refusal_faq(outcome))
         if status == Status.rejected:
             return Step(key, title, StepState.failed, f"Walmart {env} refused these keys{_said(outcome)}.",
                         "The values were copied wrongly, the key was reset by someone, or it is the old Consumer ID / Private Key.",
@@ -316,7 +365,12 @@ class _Builder:
                             "The key lacks a permission Walmart requires.", STATUS_TEXT[Status.missing_permissions][1],
                             self._faq_id(link="forbidden"))
             return self._not_answered(key, title, outcome.environment, outcome)
-        if outcome.status not in ACCEPTED:  # 200, yet not valid or not this seller's channel
+        if outcome.status == Status.channel_mismatch:
+            return Step(key, title, StepState.failed, outcome.summary,
+                        _("Walmart links each key to a seller's channel, and says this token is not linked to this seller's: for "
+                          "delegated keys, the key was made for another solution provider or on another seller account."),
+                        outcome.next_step, self._faq_id(link="channel"))
+        if outcome.status not in ACCEPTED:  # 200, yet not valid
             return Step(key, title, StepState.failed, outcome.summary,
                         "The key is no longer valid or is not linked to this seller's account (reset, revoked or another seller's key).",
                         STATUS_TEXT[Status.rejected][1], self._faq_id(link="reset"))
@@ -333,6 +387,11 @@ class _Builder:
                         "The seller has not enabled these permissions for this key.",
                         STATUS_TEXT[Status.missing_permissions][1], self._faq_id(status=Status.missing_permissions))
         return Step(key, title, StepState.skipped, "Skipped: the permissions are read from a valid token.")
+
+
+def _market_hinted(outcome: Outcome) -> bool:
+    """Whether the check put the market first among the next steps (a refusal a market mix-up explains)."""
+    return outcome.next_step in (_(MARKET_HINT), _(US_MARKET_HINT))
 
 
 def _verdict_text(env: str, outcome: Outcome) -> str:

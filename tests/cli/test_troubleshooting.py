@@ -31,7 +31,9 @@ def test_diagnose_authorized_keys_exits_0(cli, gateway):
 def test_diagnose_json(cli, gateway):
     code, out, _ = cli("diagnose", "--client-id", SANDBOX_ID, "--environment", "unsure", "--json", stdin=SANDBOX_SECRET)
     data = json.loads(out)
-    assert code == 0 and data["status"] == "authorized" and data["environment"] == "sandbox"
+    # Walmart's sandbox accepts them, but sandbox keys are no way to authorize a live store: a warning, exit 1.
+    assert code == 1 and data["status"] == "authorized" and data["environment"] == "sandbox" and data["verdict"] == "warning"
+    assert "must not be used for a live store" in data["summary"]
     assert [s["state"] for s in data["steps"]] == ["passed", "warning", "passed", "passed", "passed"]
 
 

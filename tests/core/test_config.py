@@ -23,6 +23,7 @@ def test_defaults_point_at_walmart_and_sqlite_under_data():
         ("WALMART_REQUEST_TIMEOUT", "0"),
         ("DATABASE_URL", "mysql://root@localhost/test"),
         ("DELEGATED_ACCESS_DEADLINE", "30/04/2027"),
+        ("WALMART_TRUST_ENV", "maybe"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable, value):
@@ -45,3 +46,16 @@ def test_postgres_urls_are_normalised_and_passwords_hidden():
     settings = load_settings({"DATABASE_URL": "postgres://ops:hunter2@db/app"}, env_file=None)
     assert settings.database_url == "postgresql+psycopg://ops:hunter2@db/app"
     assert "hunter2" not in repr(settings)
+
+
+def test_the_environments_network_settings_are_honoured_unless_switched_off():
+    assert load_settings({}, env_file=None).use_environment_network is True
+    assert load_settings({"WALMART_TRUST_ENV": "false"}, env_file=None).use_environment_network is False
+    assert load_settings({"WALMART_TRUST_ENV": "Off"}, env_file=None).use_environment_network is False
+
+
+def test_each_credential_kind_has_its_own_permission_profile():
+    settings = load_settings({"OAUTH_PERMISSION_PROFILE": "data/custom_oauth.json"}, env_file=None)
+    assert settings.permission_profile.name == "permission_profile.json"
+    assert settings.oauth_permission_profile.is_absolute() and settings.oauth_permission_profile.name == "custom_oauth.json"
+    assert load_settings({}, env_file=None).oauth_permission_profile.name == "permission_profile_oauth.json"

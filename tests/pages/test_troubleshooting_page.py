@@ -106,11 +106,36 @@ def test_pasted_sandbox_keys_with_not_sure_show_the_checklist(page, gateway):
     assert "⚠️ **Token from Walmart production**: needs a look" in text
     assert "✅ **Token from Walmart sandbox**: passed" in text
     assert "✅ **Permissions compared with what the OMS needs**: passed" in text
-    assert at.success[0].value.startswith("These are sandbox keys")
+    # Walmart's sandbox accepted them, yet they are no way to authorize a live store: a warning, never green.
+    assert not at.success and at.warning[0].value.startswith("These are sandbox keys")
+    assert "must not be used for a live store" in at.warning[0].value
+    assert any(":orange-badge[" in m.value and "Sandbox keys: not for a live store" in m.value for m in at.markdown)
     shown = rendered_text(at)
     assert "These are sandbox keys" in shown and "Correlation IDs" in shown  # the collector sees the page
     assert SANDBOX_SECRET not in shown
     assert sorted(r.environment for r in gateway.token_requests()) == ["production", "sandbox"]
+
+
+def test_the_form_keeps_what_was_entered_but_not_the_secret(page, gateway):
+    at = page.open()
+    diagnose_pasted(at, SANDBOX_ID, SANDBOX_SECRET, "unsure")
+    assert widget(at.text_input, "Client ID").value == SANDBOX_ID
+    assert widget(at.radio, "Environment").value == "unsure"  # no longer back to Production
+    assert widget(at.text_input, "Client Secret").value == ""
+    widget(at.text_input, "Client Secret").input(SANDBOX_SECRET)  # pasted again, the rest kept: run it again
+    widget(at.button, "Run diagnosis").click()
+    at.run()
+    assert not at.exception and at.warning[0].value.startswith("These are sandbox keys")
+    assert len(gateway.token_requests()) == 4
+
+
+def test_pasted_keys_of_a_market_store_are_diagnosed_in_that_market(page, gateway):
+    gateway.add_key("production", "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "CanadaSecretValue_1234567890", market="ca")
+    at = page.open()
+    widget(at.radio, "Market").set_value("ca")
+    diagnose_pasted(at, "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "CanadaSecretValue_1234567890", "production")
+    assert at.success and widget(at.radio, "Market").value == "ca"
+    assert {r.header("WM_MARKET") for r in gateway.requests} == {"ca"}
 
 
 def test_refused_keys_show_cause_next_step_and_faq_link(page, gateway):

@@ -15,8 +15,7 @@ from core.db.engine import session_scope
 from core.db.models import AuditEntry, ConnectRequest, Credential, PendingConnection, Store, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.oauth import connect as oauth
-from core.oauth import grants
-from core.oauth import seller_started
+from core.oauth import grants, seller_started
 from core.runtime import open_runtime
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, database_dump, person

@@ -315,3 +315,14 @@ def test_nothing_pasted_is_echoed(faq):
     result = explain(text, faq)
     assert result.title == "Walmart refused the keys"
     assert secret not in json.dumps(result.to_dict())
+
+
+def test_an_xml_error_body_is_decoded_like_the_json_one(faq):
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><ns2:errors xmlns:ns2="http://walmart.com/"><ns2:error>'
+           "<ns2:code>UNAUTHORIZED.GMP_GATEWAY_API</ns2:code><ns2:field>UNAUTHORIZED</ns2:field>"
+           "<ns2:description>Unauthorized</ns2:description><ns2:info>Unauthorized</ns2:info></ns2:error></ns2:errors>")
+    from_xml = explain(xml, faq)
+    from_json = explain(envelope("UNAUTHORIZED.GMP_GATEWAY_API", "UNAUTHORIZED", "Unauthorized", "Unauthorized"), faq)
+    assert from_xml.recognized and from_xml.title == from_json.title == "Walmart refused the keys"
+    assert from_xml.code == "UNAUTHORIZED.GMP_GATEWAY_API"
+    assert [entry.id for entry in from_xml.faq] == [entry.id for entry in from_json.faq]

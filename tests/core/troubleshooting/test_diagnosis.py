@@ -91,6 +91,11 @@ def test_unsure_finds_sandbox_keys(runtime, gateway):
     assert result.summary.startswith("These are sandbox keys")
     assert "production keys" in result.next_step and result.faq_id == "production-vs-sandbox"
     assert sorted(r.environment for r in gateway.token_requests()) == ["production", "sandbox"]
+    # Walmart's sandbox accepted them, but the seed's help page names exactly this as the authorization failure:
+    # a warning verdict that says they must not be used for a live store, never a success.
+    assert result.verdict == "warning" and not result.authorized
+    assert "must not be used for a live store" in result.summary
+    assert result.title == "Sandbox keys: not for a live store" and result.to_dict()["verdict"] == "warning"
 
 
 def test_unsure_finds_production_keys(runtime, gateway):
@@ -159,10 +164,12 @@ def test_unreachable_when_the_network_is_down(runtime, gateway):
 def test_token_detail_failure_is_its_own_step(runtime, gateway):
     gateway.add_key("production", LIMITED_ID, LIMITED_SECRET, is_channel_match=False)
     result = diagnose(runtime, LIMITED_ID, LIMITED_SECRET, "production")
-    assert result.status == Status.rejected
+    assert result.status == Status.channel_mismatch and not result.authorized
     assert states(result) == {"precheck": "passed", "token_production": "passed", "token_sandbox": "skipped",
                               "token_detail": "failed", "permissions": "skipped"}
-    assert step(result, "token_detail").faq_id == "keys-reset-by-colleague"
+    detail = step(result, "token_detail")
+    assert detail.faq_id == result.faq_id == "channel-mismatch"
+    assert "is_channel_match" in detail.detail and "another solution provider" in detail.cause
 
 
 def test_every_diagnosis_really_exchanges_the_keys_and_keeps_no_token(runtime, gateway):
