@@ -20,7 +20,7 @@ def test_demo_seed_covers_every_status(tmp_path):
             counts = history.status_counts(session)
     # every health state but invalid_input, which the pre-checks keep from being saved
     assert [state for state in HealthState if not counts[state]] == [HealthState.invalid_input], summary
-    assert counts.total == 11
+    assert counts.total == 12
     with session_scope(runtime.engine) as session:
         kite = stores.get_store(session, "Kite Supplies")
         assert (kite.environment, kite.credential_kind) == ("sandbox", "oauth_seller")  # a sandbox OAuth store
