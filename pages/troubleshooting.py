@@ -112,8 +112,8 @@ with search_tab:
         else:
             st.info("No answer matched those words. Try fewer or other words, or browse the topics below.")
     if not query.strip() or not search(faq, query):
-        for topic, entries in faq.topics().items():
-            st.subheader(topic)
+        for entries in faq.topics().values():
+            st.subheader(entries[0].heading)
             for entry in entries:
                 if entry is not opened:
                     show_entry(entry)
