@@ -384,7 +384,7 @@ class _Reader:
             if word not in self.words:
                 raise DecoderTableError(f"{where}: '{name}' uses the unknown word {{{word}}}.",
                                         f"Use one of: {', '.join('{' + w + '}' for w in self.words)}.")
-        return _NAME.sub(lambda found: self.words[found.group(1)], value)
+        return _NAME.sub(lambda found: f"(?:{self.words[found.group(1)]})", value)  # grouped: a word may hold alternatives
 
 
 class _Maps:

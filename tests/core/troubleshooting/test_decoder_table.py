@@ -93,7 +93,7 @@ def test_an_edited_file_is_read_again(tmp_path):
         ("subject = '{refresh_token}'\n", "subject = '{refresh_tokens}'\n", ["'a refused refresh token'", "{refresh_tokens}"]),
         ("subject = '{refresh_token}'\n", "subject = '{refresh_token}'\npattern = 'refresh'\n", ["'a refused refresh token'", "either pattern"]),
         ('meaning = "refresh-refused"', 'meaning = "refresh-refusd"', ["'a refused refresh token'", "'refresh-refusd'"]),
-        ("refresh_token = 'refresh[ _-]?token'", "refresh_token = 'refresh[ _-?token'", ["[words]", "'refresh_token'", "regular expression"]),
+        ("refresh_token = 'refresh[ _-]?token|刷新令牌'", "refresh_token = 'refresh[ _-?token'", ["[words]", "'refresh_token'", "regular expression"]),
         ("network = '", "network = '(", ["[patterns]", "'network'", "regular expression"]),
         ("{diagnose} It tests", "{diagnosis} It tests", ["[unknown]", "{diagnosis}"]),
         ("\n[unknown]\n", "\n[unknown]\nexplanation = 'x'\n", ["[unknown]", "unknown field", "explanation"]),
