@@ -12,7 +12,8 @@ from core.db.engine import session_scope
 from core.errors import StoreConnectError
 from core.stores import registry as stores
 from core.troubleshooting import diagnosis
-from core.troubleshooting.decoder import explain
+from core.i18n import _
+from core.troubleshooting.decoder import Explanation, explain_all
 from core.troubleshooting.decoder_table import DecoderTableError
 from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from core.troubleshooting.search import search
@@ -146,26 +147,38 @@ with diagnose_tab:
     if state.get("diagnosis") is not None:
         show_diagnosis(state["diagnosis"])
 
+def show_explanation(result: Explanation) -> None:
+    st.subheader(result.title)
+    st.markdown(result.meaning)
+    if result.found:
+        st.caption(f"Recognised: {', '.join(result.found)}")
+    if result.causes:
+        st.markdown("**Likely causes, most likely first**")
+        st.markdown("\n".join(f"{number}. {cause.text}" for number, cause in enumerate(result.causes, start=1)))
+    st.markdown("**What to do**")
+    st.markdown("\n".join(f"{number}. {step}" for number, step in enumerate(result.steps, start=1)))
+    st.markdown("**Read next**" if result.recognized else "**Closest answers in the FAQ**")
+    for entry in result.faq:
+        show_entry(entry)
+
+
 with decode_tab:
-    text = st.text_area("Paste the error", key="error_text", height=140,
-                        placeholder='for example: {"error":[{"code":"UNAUTHORIZED.GMP_GATEWAY_API", ...}]}, HTTP 429 or invalid_client')
-    result = None
-    if text.strip():
-        try:
-            result = explain(text, faq)
+    with st.form("decode"):
+        st.text_area(_("Paste the error or a whole log excerpt"), key="error_text", height=160,
+                     placeholder='for example: {"error":[{"code":"UNAUTHORIZED.GMP_GATEWAY_API", ...}]}, HTTP 429 or invalid_client')
+        if st.form_submit_button(_("Decode"), type="primary", icon=":material/manage_search:"):
+            state["decoded_text"] = state["error_text"]
+    results: list[Explanation] = []
+    if (state.get("decoded_text") or "").strip():
+        try:  # read again on every run, so the answer follows the page's language
+            results = explain_all(state["decoded_text"], faq)
         except DecoderTableError as problem:  # the decoder's data file is broken: say where, not a traceback
             st.error(problem.message, icon=":material/error:")
             st.info(problem.fix)
-    if result is not None:
-        st.subheader(result.title)
-        st.markdown(result.meaning)
-        if result.found:
-            st.caption(f"Recognised: {', '.join(result.found)}")
-        if result.causes:
-            st.markdown("**Likely causes, most likely first**")
-            st.markdown("\n".join(f"{number}. {cause.text}" for number, cause in enumerate(result.causes, start=1)))
-        st.markdown("**What to do**")
-        st.markdown("\n".join(f"{number}. {step}" for number, step in enumerate(result.steps, start=1)))
-        st.markdown("**Read next**" if result.recognized else "**Closest answers in the FAQ**")
-        for entry in result.faq:
-            show_entry(entry)
+    if len(results) > 1:
+        st.info(_("{count} errors in the text, in the order they first appear. The same error repeated is shown once.", count=len(results)))
+    for number, result in enumerate(results, start=1):
+        with st.container(border=len(results) > 1):
+            if len(results) > 1:
+                st.caption(_("Error {number} of {count}, line(s) {lines}", number=number, count=len(results), lines=", ".join(map(str, result.lines))))
+            show_explanation(result)
