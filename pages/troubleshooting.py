@@ -10,9 +10,9 @@ import streamlit as st
 
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.i18n import _
 from core.stores import registry as stores
 from core.troubleshooting import diagnosis
-from core.i18n import _
 from core.troubleshooting.decoder import Explanation, explain_all
 from core.troubleshooting.decoder_table import DecoderTableError
 from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
