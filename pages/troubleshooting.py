@@ -17,6 +17,7 @@ from core.troubleshooting.decoder import Explanation, explain_all
 from core.troubleshooting.decoder_table import DecoderTableError
 from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from core.troubleshooting.search import search
+from core.troubleshooting.terms import SynonymsError, load_synonyms
 from ui import context
 from ui.status import badge, show_findings
 
@@ -32,7 +33,8 @@ state = st.session_state
 params = st.query_params
 try:
     faq = faq_for(runtime.settings)
-except FaqError as problem:
+    load_synonyms()  # read up front, so that a broken synonyms file is named here rather than met in a search
+except (FaqError, SynonymsError) as problem:
     st.error(problem.message, icon=":material/error:")
     st.info(problem.fix)
     st.stop()

@@ -197,9 +197,9 @@ def _find(keys: Sequence[str], phrase: Sequence[str]) -> list[int]:
 
 # --- The synonyms file ----------------------------------------------------------------------------
 
-def load_synonyms(path: Path | str = SYNONYMS_PATH) -> tuple[SynonymGroup, ...]:
+def load_synonyms(path: Path | str | None = None) -> tuple[SynonymGroup, ...]:
     """The groups of data/faq_synonyms.toml. Cached per file version: an edited file is read again on the next call."""
-    path = Path(path)
+    path = Path(path) if path is not None else SYNONYMS_PATH
     try:
         stat = path.stat()
     except OSError:

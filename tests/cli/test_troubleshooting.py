@@ -197,3 +197,13 @@ def test_faq_search_refuses_an_unknown_language(cli):
     with pytest.raises(SystemExit) as stop:
         cli("faq", "search", "keys", "--lang", "fr")
     assert stop.value.code == 2
+
+
+def test_faq_search_names_a_broken_synonyms_file(cli, tmp_path, monkeypatch):
+    from core.troubleshooting import terms
+
+    broken = tmp_path / "faq_synonyms.toml"
+    broken.write_text("[[group]\n", encoding="utf-8")
+    monkeypatch.setattr(terms, "SYNONYMS_PATH", broken)
+    code, out, err = cli("faq", "search", "sandbox")
+    assert code == 2 and not out and str(broken) in err and "cannot be read" in err

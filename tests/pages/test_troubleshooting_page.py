@@ -207,3 +207,14 @@ def test_the_decoder_speaks_chinese(page, monkeypatch):
     assert [s.value for s in at.subheader][-3:] == ["商品映射", "沃尔玛拒绝了密钥", "请求太多：沃尔玛正在限流"]  # the topics too
     assert "把沙箱密钥用在了生产环境" in markdown(at)
     assert FAQ.get("keys-rejected").text("zh-CN").question in [e.label for e in at.expander]
+
+
+def test_a_broken_synonyms_file_is_named_on_the_page(page, tmp_path, monkeypatch):
+    from core.troubleshooting import terms
+
+    broken = tmp_path / "faq_synonyms.toml"
+    broken.write_text('[[group]]\nname = "Not A Slug"\nwords = ["a", "b"]\n', encoding="utf-8")
+    monkeypatch.setattr(terms, "SYNONYMS_PATH", broken)
+    at = page.open(q="sandbox")
+    assert any(str(broken) in e.value and "slug" in e.value for e in at.error)
+    assert not at.expander
