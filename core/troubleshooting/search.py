@@ -18,8 +18,9 @@ from core.troubleshooting.faq import EntryText, Faq, FaqEntry
 from core.troubleshooting.terms import Analyzer, Term, default_analyzer, is_chinese
 
 CHINESE = "zh-CN"
-# How much a term counts depending on where it is found: the question says best what an entry is about,
-# then the words people search with; a term found only in the answer or the steps counts less.
+# How much a term counts depending on where it is found: the question says best what an entry is about, then
+# its codes (most for the first entry listing a code, the one linked first), then the words people search with
+# (as much as the question when the query is one of them word for word); the answer and the steps count less.
 FIELD_WEIGHTS = {"question": 1.0, "codes": 0.95, "more_codes": 0.9, "keywords": 0.85, "topic": 0.6, "answer": 0.6, "steps": 0.5}
 _FUZZY_CUTOFF = 75  # below this, two words are different words, not a typo
 _PHRASE_SHARE = 0.15  # the part of the score that compares the whole query with the question and keywords

@@ -3,8 +3,8 @@
 - English words are stemmed (Snowball): fail, fails and failed are one term; stop words are dropped.
 - Chinese has no spaces, so each run of Chinese characters is cut into overlapping character pairs
   (授权失败 -> 授权, 权失, 失败) after its stop words (的, 怎么办 ...) are taken out. Pairs were measured
-  against jieba's word segmentation on the query suite (benchmarks/faq_search.py) and kept: they match as
-  well or better, need no dictionary, and cut a phrase the same way wherever it stands.
+  against jieba's word segmentation on the query suite (benchmarks/faq_search.py) and kept: they rank it
+  exactly as jieba does, need no dictionary, and cut a phrase the same way wherever it stands.
 - Synonyms are data (data/faq_synonyms.toml): each group of phrases that mean the same adds one concept
   term wherever any of its phrases appears, in the FAQ and in the query alike, so "authorization code"
   finds the Client ID and Client Secret, and 紫鸟 finds ZiNiao.
@@ -91,9 +91,10 @@ class SynonymGroup:
 class Analyzer:
     """Turns a text into its search terms, in order, with one concept term per synonym group found.
 
-    An FAQ text keeps every term and gains the concepts (`terms`). A query gives each synonym phrase as its
-    concept alone (`query_terms`): "沙箱秘钥" is ~sandbox and ~secret, not also the stray pair 箱秘 that would
-    match some other entry by chance, and a phrase is not counted twice, once by its words and once as a concept.
+    An FAQ text keeps every term and gains the concepts (`terms`). In a query (`query_terms`) a Chinese synonym
+    phrase is cut out and stands as its concept alone: "沙箱秘钥" is ~sandbox and ~secret, not also the stray pair
+    箱秘 that would match some other entry by chance. English words stay beside their concepts, since their stems
+    still say something the concept does not ("listing" in "walmart listing sku").
     """
 
     def __init__(self, synonyms: Iterable[SynonymGroup] = (), segment: Segmenter = character_pairs):
