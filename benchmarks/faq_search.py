@@ -3,7 +3,7 @@
 Prints, for each way of cutting Chinese, with and without the synonyms, the share of queries whose expected entry
 ranks first and in the top three, in English and in Chinese, and the time per query. The suite is tests/core/troubleshooting/search_queries.toml,
 which tests/core/troubleshooting/test_search_quality.py also asserts on (with the shipped analyzer).
-jieba is measured only where it is installed (`pip install jieba`); the project does not need it.
+jieba is measured only where it is installed (`pip install jieba==0.42.1`, the version measured); the project does not need it.
 
     .venv/bin/python benchmarks/faq_search.py [--misses]
 """
@@ -93,7 +93,7 @@ def main() -> None:
     faq, suite, synonyms = load_faq(), load_suite(), load_synonyms()
     segmenters: dict[str, Callable[[str], list[str]]] = {"character pairs (shipped)": character_pairs, **jieba_segmenters()}
     if len(segmenters) == 1:
-        print("jieba is not installed: only character pairs are measured (pip install jieba to compare).")
+        print("jieba is not installed: only character pairs are measured (pip install jieba==0.42.1 to compare).")
     for name, segment in segmenters.items():
         # Without synonyms too: what the cutting alone is worth, before the synonyms make up for it.
         for label, groups in (("with the synonyms", synonyms), ("without synonyms", ())):
