@@ -1,21 +1,24 @@
-"""`python -m core diagnose` and `python -m core explain`: the troubleshooting helper on the command line.
+"""`python -m core diagnose`, `python -m core explain` and `python -m core faq search`: troubleshooting on the command line.
 
 The secret comes from an environment variable or standard input (as for `stores add`),
-never from a flag, and is never printed.
+never from a flag, and is never printed. `--lang` chooses the language of the FAQ and decoder
+texts; `--json` keys never change with it.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, print_json
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
 from core.db.models import Market
-from core.i18n import _
+from core.i18n import LANGUAGES, _, supported, use_language
 from core.runtime import Runtime
 from core.troubleshooting import diagnosis as diagnosis_module
-from core.troubleshooting.decoder import explain
+from core.troubleshooting.decoder import Explanation, explain_all
 from core.troubleshooting.faq import Faq, faq_for
+from core.troubleshooting.search import search
 
 _MARKS = {"passed": "[pass]", "failed": "[FAIL]", "warning": "[warn]", "skipped": "[skip]"}
 _FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
@@ -93,26 +96,76 @@ def _explain(args: argparse.Namespace, runtime: Runtime) -> int:
     if not text.strip():
         return _usage('give the error text, e.g. python -m core explain "HTTP 401", or pipe it on standard input.')
     faq = faq_for(runtime.settings)
-    result = explain(text, faq)
-    if args.json:
-        print_json(result.to_dict())
+    results = explain_all(text, faq)
+    if args.json:  # the first error's fields, as for a single error, and every error under "errors"
+        print_json({**results[0].to_dict(), "errors": [result.to_dict() for result in results]})
         return EXIT_OK
+    if len(results) > 1:
+        print(_("{count} errors in the text, in the order they first appear:", count=len(results)))
+    for number, result in enumerate(results, start=1):
+        if len(results) > 1:
+            print()
+            print(_("Error {number} of {count}, line(s) {lines}:", number=number, count=len(results), lines=", ".join(map(str, result.lines))))
+        _print_explanation(result)
+    print(_("Read one with the FAQ search on the Troubleshooting page, or ?faq=<id> in its address."))
+    return EXIT_OK
+
+
+def _print_explanation(result: Explanation) -> None:
     print(result.title)
     print(result.meaning)
     if result.found:
-        print(f"Recognised: {', '.join(result.found)}")
+        print(_("Recognised: {found}", found=", ".join(result.found)))
     if result.causes:
-        print("Likely causes, most likely first:")
+        print(_("Likely causes, most likely first:"))
         for number, cause in enumerate(result.causes, start=1):
             print(f"  {number}. {cause.text}" + (f" [{cause.faq_id}]" if cause.faq_id else ""))
-    print("What to do:")
+    print(_("What to do:"))
     for number, step in enumerate(result.steps, start=1):
         print(f"  {number}. {step}")
-    print("FAQ answers:" if result.recognized else "Closest FAQ answers:")
+    print(_("FAQ answers:") if result.recognized else _("Closest FAQ answers:"))
     for entry in result.faq:
         print(f"  - {entry.question} [{entry.id}]")
-    print("Read one with the FAQ search on the Troubleshooting page, or ?faq=<id> in its address.")
-    return EXIT_OK
+
+
+def _faq_search(args: argparse.Namespace, runtime: Runtime) -> int:
+    if not args.text.strip():
+        return _usage(_("give the words to search for, e.g. python -m core faq search \"sandbox keys\"."))
+    matches = search(faq_for(runtime.settings), args.text, limit=args.limit)
+    if args.json:
+        print_json({"query": args.text, "language": args.lang,
+                    "matches": [{"id": m.entry.id, "score": m.score, "topic": m.entry.topic, "question": m.entry.question} for m in matches]})
+    elif matches:
+        print(_("Best match first (score out of 100):"))
+        for number, match in enumerate(matches, start=1):
+            print(f"  {number}. [{match.entry.id}] {match.score:5.1f}  {match.entry.question}")
+        print(_("Read one with ?faq=<id> on the Troubleshooting page."))
+    else:
+        print(_("No answer matched those words. Try fewer or other words."))
+    return EXIT_OK if matches else EXIT_NOT_ALL_AUTHORIZED
+
+
+def _language(tag: str) -> str:
+    language = supported(tag)
+    if language is None:
+        raise argparse.ArgumentTypeError(_("{tag} is not a language we have; use one of: {languages}.", tag=tag, languages=", ".join(LANGUAGES)))
+    return language
+
+
+def _in_language(handler: Callable[[argparse.Namespace, Runtime], int]) -> Callable[[argparse.Namespace, Runtime], int]:
+    """Run the command in the language --lang names (the default language when it names none)."""
+
+    def run(args: argparse.Namespace, runtime: Runtime) -> int:
+        with use_language(args.lang) as language:
+            args.lang = language
+            return handler(args, runtime)
+
+    return run
+
+
+def _add_language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", type=_language, metavar="|".join(LANGUAGES),
+                        help="the language of the answers (default: STORE_CONNECT_LANGUAGE, else English); --json keys stay the same")
 
 
 def add_commands(subparsers: Subparsers) -> None:
@@ -133,7 +186,21 @@ def add_commands(subparsers: Subparsers) -> None:
     diagnose.add_argument("--json", action="store_true")
     diagnose.set_defaults(handler=_diagnose)
 
-    decode = subparsers.add_parser("explain", help="explain a Walmart error text, JSON body, HTTP status or header name")
+    decode = subparsers.add_parser(
+        "explain", help="explain a Walmart error, JSON body, HTTP status, header name or a whole log excerpt",
+        description="Prints one explanation per error in the text, in order (the same error repeated once). "
+                    "--json gives the first error's fields and every error under \"errors\".",
+    )
     decode.add_argument("text", nargs="?", help="the error text; read from standard input when left out")
     decode.add_argument("--json", action="store_true")
-    decode.set_defaults(handler=_explain)
+    _add_language(decode)
+    decode.set_defaults(handler=_in_language(_explain))
+
+    group = subparsers.add_parser("faq", help="the troubleshooting FAQ")
+    commands = group.add_subparsers(dest="faq_command", required=True)
+    find = commands.add_parser("search", help="search the FAQ in English or Chinese", description="Exit 0 if something matched, 1 if nothing did.")
+    find.add_argument("text", help="the words to search for, e.g. \"sandbox keys\" or 授权失败")
+    find.add_argument("--limit", type=int, default=8, help="at most this many answers (default 8)")
+    find.add_argument("--json", action="store_true")
+    _add_language(find)
+    find.set_defaults(handler=_in_language(_faq_search))

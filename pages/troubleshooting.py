@@ -14,10 +14,11 @@ from core.errors import StoreConnectError
 from core.i18n import N_, _
 from core.stores import registry as stores
 from core.troubleshooting import diagnosis
-from core.troubleshooting.decoder import explain
+from core.troubleshooting.decoder import Explanation, explain_all
 from core.troubleshooting.decoder_table import DecoderTableError
 from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from core.troubleshooting.search import search
+from core.troubleshooting.terms import SynonymsError, load_synonyms
 from ui import context
 from ui.status import badge, show_findings
 from ui.text import plain
@@ -36,7 +37,8 @@ state = st.session_state
 params = st.query_params
 try:
     faq = faq_for(runtime.settings)
-except FaqError as problem:
+    load_synonyms()  # read up front, so that a broken synonyms file is named here rather than met in a search
+except (FaqError, SynonymsError) as problem:
     st.error(problem.message, icon=":material/error:")
     st.info(problem.fix)
     st.stop()
@@ -128,8 +130,8 @@ with search_tab:
         else:
             st.info("No answer matched those words. Try fewer or other words, or browse the topics below.")
     if not query.strip() or not search(faq, query):
-        for topic, entries in faq.topics().items():
-            st.subheader(topic)
+        for entries in faq.topics().values():
+            st.subheader(entries[0].heading)
             for entry in entries:
                 if entry is not opened:
                     show_entry(entry)
@@ -166,26 +168,38 @@ with diagnose_tab:
     if state.get("diagnosis") is not None:
         show_diagnosis(state["diagnosis"])
 
+def show_explanation(result: Explanation) -> None:
+    st.subheader(result.title)
+    st.markdown(result.meaning)
+    if result.found:
+        st.caption(f"Recognised: {', '.join(result.found)}")
+    if result.causes:
+        st.markdown("**Likely causes, most likely first**")
+        st.markdown("\n".join(f"{number}. {cause.text}" for number, cause in enumerate(result.causes, start=1)))
+    st.markdown("**What to do**")
+    st.markdown("\n".join(f"{number}. {step}" for number, step in enumerate(result.steps, start=1)))
+    st.markdown("**Read next**" if result.recognized else "**Closest answers in the FAQ**")
+    for entry in result.faq:
+        show_entry(entry)
+
+
 with decode_tab:
-    text = st.text_area("Paste the error", key="error_text", height=140,
-                        placeholder='for example: {"error":[{"code":"UNAUTHORIZED.GMP_GATEWAY_API", ...}]}, HTTP 429 or invalid_client')
-    result = None
-    if text.strip():
-        try:
-            result = explain(text, faq)
+    with st.form("decode"):
+        st.text_area(_("Paste the error or a whole log excerpt"), key="error_text", height=160,
+                     placeholder='for example: {"error":[{"code":"UNAUTHORIZED.GMP_GATEWAY_API", ...}]}, HTTP 429 or invalid_client')
+        if st.form_submit_button(_("Decode"), type="primary", icon=":material/manage_search:"):
+            state["decoded_text"] = state["error_text"]
+    results: list[Explanation] = []
+    if (state.get("decoded_text") or "").strip():
+        try:  # read again on every run, so the answer follows the page's language
+            results = explain_all(state["decoded_text"], faq)
         except DecoderTableError as problem:  # the decoder's data file is broken: say where, not a traceback
             st.error(problem.message, icon=":material/error:")
             st.info(problem.fix)
-    if result is not None:
-        st.subheader(result.title)
-        st.markdown(result.meaning)
-        if result.found:
-            st.caption(f"Recognised: {', '.join(result.found)}")
-        if result.causes:
-            st.markdown("**Likely causes, most likely first**")
-            st.markdown("\n".join(f"{number}. {cause.text}" for number, cause in enumerate(result.causes, start=1)))
-        st.markdown("**What to do**")
-        st.markdown("\n".join(f"{number}. {step}" for number, step in enumerate(result.steps, start=1)))
-        st.markdown("**Read next**" if result.recognized else "**Closest answers in the FAQ**")
-        for entry in result.faq:
-            show_entry(entry)
+    if len(results) > 1:
+        st.info(_("{count} errors in the text, in the order they first appear. The same error repeated is shown once.", count=len(results)))
+    for number, result in enumerate(results, start=1):
+        with st.container(border=len(results) > 1):
+            if len(results) > 1:
+                st.caption(_("Error {number} of {count}, line(s) {lines}", number=number, count=len(results), lines=", ".join(map(str, result.lines))))
+            show_explanation(result)

@@ -1,5 +1,8 @@
 """Explain a pasted error: Walmart JSON bodies, codes, HTTP statuses, OAuth strings, header names, log lines.
 
+`explain` reads one error; `explain_all` reads a log excerpt and gives one explanation per error in it, in order,
+the same error repeated folded into one (log_lines.py takes the logging off each line).
+
 What each error means, and which codes, headers, statuses and words point to it, is data: data/decoder.toml
 (read by decoder_table.py), from Walmart's error tables (shared/reference/walmart-api.md §4 and §8) and its
 OAuth flow (§6.4). Which answer to read next comes from the FAQ file. This module holds the rules that read
@@ -13,14 +16,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from http import HTTPStatus
 from typing import TypeVar
 
 from core.authorization.outcome import STATUS_TEXT, Status
+from core.i18n import _
 from core.troubleshooting.decoder_table import Cause, DecoderTable, Meaning, RuleMeaning, RuleWord, load_decoder_table
 from core.troubleshooting.faq import Faq, FaqEntry, code_key, load_faq
+from core.troubleshooting.log_lines import records, strip_prefix
 from core.troubleshooting.search import search
 from core.walmart.client import ErrorItem, parse_error_body
 
@@ -39,6 +44,7 @@ class Explanation:
     http_status: int | None = None
     code: str | None = None
     field: str | None = None
+    lines: tuple[int, ...] = ()  # in a log excerpt: the lines this error was found on, from 1
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -52,12 +58,15 @@ class Explanation:
             "http_status": self.http_status,
             "code": self.code,
             "field": self.field,
+            "lines": list(self.lines),
         }
 
 
 # --- Reading the text -----------------------------------------------------------------------------
 
 _CODE = re.compile(r"\b([A-Z][A-Z_]{4,})(?:\.([A-Z][A-Z0-9_]*))?\b")
+# In any case when it carries the service's name, as in a lower-cased log: unauthorized.gmp_gateway_api
+_SERVICE_CODE = re.compile(r"\b[a-z][a-z_]{4,}\.(?:gmp_[a-z0-9_]*|[a-z0-9_]*_api)\b", re.IGNORECASE)
 _HEADER = re.compile(r"\b(WM_[A-Za-z]+(?:[._][A-Za-z]+)*)\b", re.IGNORECASE)
 _PHRASES = "|".join(sorted({re.escape(s.phrase) for s in HTTPStatus}, key=len, reverse=True))
 _HTTP = [
@@ -67,6 +76,7 @@ _HTTP = [
     re.compile(r"\bstatus(?:[ _-]?code)?\"?\s*[:=]?\s*\"?([1-5]\d\d)\b", re.IGNORECASE),  # status code: 401, "status": 401
     re.compile(r"\b(?:error|code|response)\s*[:=#]?\s*([1-5]\d\d)\b", re.IGNORECASE),  # error 503
     re.compile(r"\b([1-5]\d\d)\s*[-:]?\s*(?:" + _PHRASES + r")\b", re.IGNORECASE),  # 503 Service Unavailable
+    re.compile(r"\b([1-5]\d\d)\s+(?:Client|Server)\s+Error\b", re.IGNORECASE),  # requests: 401 Client Error: Unauthorized for url
 ]
 _KNOWN_STATUSES = frozenset(s.value for s in HTTPStatus)
 _STATUS_NAMES = re.compile(r"\b(" + "|".join(s.value for s in Status if "_" in s.value) + r")\b")
@@ -110,6 +120,7 @@ def _legacy_headers(table: DecoderTable) -> list[str]:
 def _read(text: str, table: DecoderTable) -> _Signals:
     items = _json_items(text)
     written = [item.code for item in items if item.code] + [m.group(0) for m in _CODE.finditer(text)]
+    written += [m.group(0) for m in _SERVICE_CODE.finditer(text) if not m.group(0).isupper()]
     by_base: dict[str, str] = {}
     for code in written:  # one per base code, as first written ("UNAUTHORIZED.GMP_GATEWAY_API", not the field "UNAUTHORIZED")
         by_base.setdefault(code.split(".")[0].upper(), code)
@@ -174,10 +185,11 @@ def _choose(signals: _Signals, table: DecoderTable) -> tuple[Meaning | None, str
     # invalid_client (the app's keys) or a passing fault (429, 5xx), which explain a refusal better.
     transient = any(h == 429 or h >= 500 for h in signals.http) or any(table.codes[base].id in _PASSING for _, base in signals.codes)
     if signals.wording and "invalid_client" not in signals.oauth and not transient:
+        worded = _in_context(signals.wording[0][1], signals, table)
         if oauth_code or not signals.codes:
-            return signals.wording[0][1], oauth_code, None
+            return worded, oauth_code, None
         written, base = signals.codes[0]
-        return signals.wording[0][1], written, _field_of(signals, base, table)
+        return worded, written, _field_of(signals, base, table)
     if oauth_code and not transient:  # more telling than a generic code next to it, such as INVALID_REQUEST
         if oauth_code == "invalid_grant" and signals.grant is not None:  # the text says which grant was refused
             return signals.grant, oauth_code, None
@@ -244,7 +256,7 @@ def explain(text: str, faq: Faq | None = None, table: DecoderTable | None = None
     """
     faq = faq or load_faq()
     table = table or load_decoder_table()
-    text = text or ""
+    text = "\n".join(strip_prefix(line) for line in (text or "").splitlines())
     signals = _read(text, table)
     meaning, code, field = _choose(signals, table)
     found = _found(signals)
@@ -283,7 +295,7 @@ def _explain_status(status: Status, faq: Faq, found: tuple[str, ...]) -> Explana
     return Explanation(
         recognized=True,
         title=title,
-        meaning=f"This is the result of a Store Connect authorization check: {title.lower()}.",
+        meaning=_("This is the result of a Store Connect authorization check: {status}.", status=title.lower()),
         causes=tuple(Cause(e.question, e.id) for e in entries),
         steps=(next_step,),
         faq=tuple(entries),
@@ -292,12 +304,42 @@ def _explain_status(status: Status, faq: Faq, found: tuple[str, ...]) -> Explana
 
 
 def _found(signals: _Signals) -> tuple[str, ...]:
-    found = [f"Walmart code {written}" for written, _ in signals.codes]
-    found += [f"OAuth error {name}" for name in signals.oauth]
-    found += [f"HTTP {status} {HTTPStatus(status).phrase}" for status in signals.http]
-    found += [f"header {name}" for name in signals.headers]
-    found += ["the misspelled path /v3/token/details"] if signals.path_typo else []
-    found += ["a network error"] if signals.network and not signals.http else []
-    found += [f"check status {name}" for name in signals.statuses]
-    found += [label for label, _ in signals.wording]
+    found = [_("Walmart code {code}", code=written) for written, _base in signals.codes]
+    found += [_("OAuth error {error}", error=name) for name in signals.oauth]
+    found += [_("HTTP {status} {phrase}", status=status, phrase=HTTPStatus(status).phrase) for status in signals.http]
+    found += [_("header {header}", header=name) for name in signals.headers]
+    found += [_("the misspelled path /v3/token/details")] if signals.path_typo else []
+    found += [_("a network error")] if signals.network and not signals.http else []
+    found += [_("check status {status}", status=name) for name in signals.statuses]
+    found += [label for label, _meaning in signals.wording]
     return tuple(found)
+
+
+# --- A log excerpt -------------------------------------------------------------------------------
+
+def explain_all(text: str, faq: Faq | None = None, table: DecoderTable | None = None) -> list[Explanation]:
+    """One explanation per error in a pasted excerpt, in the order they first appear; the same error repeated is one.
+
+    A line that holds no error (a traceback's "File ..." lines, an INFO line, a 200) adds nothing. Text with a
+    single record, or with no error in any line, is explained as a whole, as `explain` does.
+    """
+    faq = faq or load_faq()
+    table = table or load_decoder_table()
+    found = records(text or "")
+    if len(found) <= 1:
+        return [explain(text, faq, table)]
+    results: dict[tuple[object, ...], Explanation] = {}
+    for record in found:
+        if not _is_error(_read(record.text, table)):
+            continue
+        result = explain(record.text, faq, table)
+        key = (result.title, code_key(result.code or ""), result.http_status, result.field)
+        earlier = results.get(key)
+        results[key] = replace(earlier, lines=earlier.lines + record.lines) if earlier else replace(result, lines=record.lines)
+    return list(results.values()) or [explain(text, faq, table)]
+
+
+def _is_error(signals: _Signals) -> bool:
+    """Whether a record says something went wrong: a status below 400 alone does not."""
+    return bool(signals.codes or signals.oauth or signals.headers or signals.path_typo or signals.statuses or signals.wording
+                or signals.network or any(status >= 400 for status in signals.http))

@@ -5,6 +5,11 @@ errors, headers and HTTP statuses point to which meaning; and the words that rec
 problems and network failures. Staff edit the file without touching code, so every mistake in
 it is reported with the file and the entry, and the loaded copy follows the file's changes.
 The rules that read a pasted text and pick a meaning are decoder.py's.
+
+Every text is written in English and in Simplified Chinese (`title_zh` beside `title`, `[phrases_zh]` beside
+`[phrases]`). The file is read into one table per language; `load_decoder_table()` hands back the current
+language's (core.i18n). A missing translation shows the English text and is listed in that table's
+`untranslated`, which a test requires to be empty.
 """
 from __future__ import annotations
 
@@ -19,22 +24,30 @@ from typing import Any
 
 from core.config import DATA_DIR
 from core.errors import StoreConnectError
-from core.troubleshooting.faq import SLUG
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, current_language
+from core.troubleshooting.faq import SLUG, TRANSLATIONS
 
 DECODER_PATH = DATA_DIR / "decoder.toml"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME = re.compile(r"\{(" + _IDENTIFIER.pattern + r")\}")  # {name}: a phrase in a text, a word in a pattern
-_NEAR = r"[^.\n]{0,60}?"  # within 60 characters, in the same sentence
+_NEAR = r"[^.。\n]{0,60}?"  # within 60 characters, in the same sentence
+_WORD_START = r"(?<![A-Za-z0-9_])"  # \b would also refuse a Chinese word right after another Chinese character
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 _OAUTH_ERROR = re.compile(r"[a-z][a-z_]*")
 _HEADER = re.compile(r"WM_[A-Z0-9_]+(?:\.[A-Z0-9_]+)*")
 _STATUS_CLASS = re.compile(r"([1-5])xx")
 _FIX = "Correct it in the file; the comment at the top of the file lists the fields."
 
+
+def _translated(*names: str) -> tuple[str, ...]:
+    """The fields that give the translations of these: title_zh for title."""
+    return tuple(f"{name}{suffix}" for suffix in TRANSLATIONS.values() for name in names)
+
+
 _TOP_REQUIRED = ("meaning", "words", "wording", "patterns", "unknown")
-_TOP_OPTIONAL = ("phrases",)
+_TOP_OPTIONAL = ("phrases", *_translated("phrases"))
 _MEANING_REQUIRED = ("id", "title", "meaning", "steps", "cause")
-_MEANING_OPTIONAL = ("first", "also", "codes", "oauth_errors", "headers", "http_statuses", "note")
+_MEANING_OPTIONAL = ("first", "also", "codes", "oauth_errors", "headers", "http_statuses", "note", *_translated("title", "meaning", "steps"))
 _WORDING_OPTIONAL = ("subject", "problem", "also", "pattern")
 
 
@@ -101,6 +114,8 @@ class Unknown:
 
 @dataclass(frozen=True, eq=False)
 class DecoderTable:
+    """The file in one language: its texts are in that language, its codes and patterns are the same in every one."""
+
     meanings: dict[str, Meaning]  # by id, in file order
     codes: dict[str, Meaning]  # Walmart codes without the service part: "UNAUTHORIZED"
     oauth_errors: dict[str, Meaning]
@@ -114,6 +129,8 @@ class DecoderTable:
     oauth_context: re.Pattern[str]
     unknown: Unknown
     source: Path | None = None
+    language: str = DEFAULT_LANGUAGE
+    untranslated: tuple[str, ...] = ()  # where a translation is missing or empty, e.g. "meaning 'forbidden': title_zh"
 
     def meaning(self, rule: RuleMeaning) -> Meaning:
         return self.meanings[rule]
@@ -125,39 +142,54 @@ class DecoderTable:
         return self.statuses.get(status) or self.status_classes[status // 100]
 
 
-def load_decoder_table(path: Path | str | None = None) -> DecoderTable:
-    """Load and validate the decoder's table. Cached per file version: an edited file is read again on the next call."""
+def load_decoder_table(path: Path | str | None = None, language: str | None = None) -> DecoderTable:
+    """Load and validate the decoder's table, in the current language unless another is named.
+
+    Cached per file version: an edited file is read again on the next call.
+    """
     path = Path(path) if path is not None else DECODER_PATH
     try:
         stat = path.stat()
     except OSError:
         raise DecoderTableError(f"The decoder file {path} is missing.", "Restore data/decoder.toml from version control.") from None
-    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+    tables = _load(str(path), stat.st_mtime_ns, stat.st_size)
+    return tables.get(language or current_language()) or tables[DEFAULT_LANGUAGE]
 
 
 @lru_cache(maxsize=8)
-def _load(path: str, _mtime_ns: int, _size: int) -> DecoderTable:
+def _load(path: str, _mtime_ns: int, _size: int) -> dict[str, DecoderTable]:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as problem:
         raise DecoderTableError(f"The decoder file {path} cannot be read: {problem}.", "Check the file exists and is saved as UTF-8.") from None
     except tomllib.TOMLDecodeError as problem:
         raise DecoderTableError(f"The decoder file {path} is not valid TOML: {problem}.", _FIX) from None
-    return _Reader(path).table(data)
+    return {language: _Reader(path, language).table(data) for language in LANGUAGES}
 
 
 class _Reader:
-    """Reads the parsed file section by section; every complaint names the file and the entry."""
+    """Reads the parsed file section by section, taking its texts in one language; every complaint names the file and the entry."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, language: str = DEFAULT_LANGUAGE):
         self.path = path
         self.file = f"The decoder file {path}"
+        self.language = language
+        self.suffix = TRANSLATIONS.get(language, "")  # "" for English, the source language
         self.phrases: dict[str, str] = {}
+        self.translated_phrases: dict[str, str] = {}
         self.words: dict[str, str] = {}
+        self.untranslated: list[str] = []
 
     def table(self, data: dict[str, Any]) -> DecoderTable:
         _fields(data, self.file, _TOP_REQUIRED, _TOP_OPTIONAL)
         self.phrases = self._names(data.get("phrases", {}), "phrases")
+        if self.suffix:
+            section = f"phrases{self.suffix}"
+            self.translated_phrases = self._names(data.get(section, {}), section)
+            for name in self.translated_phrases.keys() - self.phrases.keys():
+                raise DecoderTableError(_("{file}, [{section}]: '{name}' is not in [phrases].", file=self.file, section=section, name=name),
+                                        _("Translate the phrases of [phrases] under the same names."))
+            self.untranslated += [f"[{section}]: {name}" for name in self.phrases if name not in self.translated_phrases]
         self.words = self._names(data["words"], "words")
         for name, regex in self.words.items():
             _compile(regex, f"{self.file}, [words]", name)
@@ -172,13 +204,13 @@ class _Reader:
         patterns = _fields(data["patterns"], where, ("network", "oauth_context"), ())
         network, oauth_context = (_compile(self._pattern(patterns, name, where), where, name) for name in ("network", "oauth_context"))
         where = f"{self.file}, [unknown]"
-        unknown = _fields(data["unknown"], where, ("title", "meaning", "steps"), ())
+        unknown = _fields(data["unknown"], where, ("title", "meaning", "steps"), _translated("title", "meaning", "steps"))
         return DecoderTable(
             meanings=meanings, codes=maps.codes, oauth_errors=maps.oauth_errors, headers=maps.headers,
             statuses=maps.statuses, status_classes=maps.status_classes, notes=maps.notes, words=dict(self.words),
             wording=wording, network=network, oauth_context=oauth_context,
             unknown=Unknown(self._text(unknown, "title", where), self._text(unknown, "meaning", where), self._texts(unknown, "steps", where)),
-            source=Path(self.path),
+            source=Path(self.path), language=self.language, untranslated=tuple(dict.fromkeys(self.untranslated)),
         )
 
     # --- sections ----------------------------------------------------------------------------------
@@ -222,7 +254,7 @@ class _Reader:
             raise DecoderTableError(f"{where}: the id must be lowercase letters, digits and dashes, like 'rate-limited'.", _FIX)
         causes = []
         for number, cause in enumerate(_array(item["cause"], where, "meaning.cause"), start=1):
-            fields = _fields(cause, f"{where}, cause {number}", ["text"], ["faq"])
+            fields = _fields(cause, f"{where}, cause {number}", ["text"], ["faq", *_translated("text")])
             causes.append(Cause(self._text(fields, "text", f"{where}, cause {number}"), _slug(fields, "faq", f"{where}, cause {number}")))
         meaning = Meaning(
             id=item["id"],
@@ -261,7 +293,7 @@ class _Reader:
 
     def _notes(self, item: dict[str, Any], listed: set[str], where: str, maps: _Maps) -> None:
         for number, note in enumerate(_array(item.get("note", []), where, "meaning.note", empty=True), start=1):
-            fields = _fields(note, f"{where}, note {number}", ["code", "text"], [])
+            fields = _fields(note, f"{where}, note {number}", ["code", "text"], _translated("text"))
             code = fields["code"]
             if not isinstance(code, str):
                 raise DecoderTableError(f"{where}, note {number}: 'code' must be text, like \"413\" or \"METHOD_NOT_ALLOWED\".", _FIX)
@@ -275,7 +307,7 @@ class _Reader:
     def _wording(self, item: object, where: str, meanings: dict[str, Meaning]) -> WordingRule:
         if isinstance(item, dict) and isinstance(item.get("label"), str):
             where = f"{where} ('{item['label']}')"
-        item = _fields(item, where, ["label", "meaning"], _WORDING_OPTIONAL)
+        item = _fields(item, where, ["label", "meaning"], [*_WORDING_OPTIONAL, *_translated("label")])
         if not isinstance(item["meaning"], str) or item["meaning"] not in meanings:
             raise DecoderTableError(f"{where}: there is no meaning with the id {item['meaning']!r}.", _FIX)
         shape = {name for name in _WORDING_OPTIONAL if name in item}
@@ -286,7 +318,7 @@ class _Reader:
             for name, piece in pieces.items():
                 _compile(piece, where, name)
             subject, problem = pieces["subject"], pieces["problem"]
-            regex = rf"(?:{subject}){_NEAR}\b(?:{problem})|\b(?:{problem}){_NEAR}(?:{subject})"
+            regex = rf"(?:{subject}){_NEAR}{_WORD_START}(?:{problem})|{_WORD_START}(?:{problem}){_NEAR}(?:{subject})"
             if "also" in pieces:
                 regex += "|" + pieces["also"]
         else:
@@ -296,6 +328,9 @@ class _Reader:
     # --- fields ------------------------------------------------------------------------------------
 
     def _text(self, item: dict[str, Any], name: str, where: str) -> str:
+        """A text in this reader's language: its translation when there is one, else the English text (noted)."""
+        if translated := self._translation(item, name, where, str):
+            return self._fill(" ".join(translated.split()), name + self.suffix, where, self.translated_phrases)
         value = item[name]
         if not isinstance(value, str) or not value.strip():
             raise DecoderTableError(f"{where}: '{name}' must be non-empty text.", _FIX)
@@ -305,14 +340,41 @@ class _Reader:
         value = item[name]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
             raise DecoderTableError(f"{where}: '{name}' must be a list of at least one non-empty text.", _FIX)
+        if translated := self._translation(item, name, where, list):
+            if len(translated) != len(value):  # numbered steps must say the same thing in every language
+                raise DecoderTableError(_("{where}: '{key}' has {found} steps but '{name}' has {wanted}.", where=where, key=name + self.suffix,
+                                          found=len(translated), name=name, wanted=len(value)),
+                                        _("Translate each step into one step, in the same order."))
+            return tuple(self._fill(" ".join(v.split()), name + self.suffix, where, self.translated_phrases) for v in translated)
         return tuple(self._fill(" ".join(v.split()), name, where) for v in value)
 
-    def _fill(self, text: str, name: str, where: str) -> str:
+    def _translation(self, item: dict[str, Any], name: str, where: str, kind: type[str] | type[list[Any]]) -> Any:
+        """The translated field beside `name` (title_zh beside title), or None after noting that it is missing."""
+        if not self.suffix:
+            return None
+        key = name + self.suffix
+        value: object = item.get(key)
+        if kind is str and isinstance(value, str):
+            well_formed, empty = True, not value.strip()
+        elif kind is list and isinstance(value, list):
+            well_formed, empty = all(isinstance(v, str) and v.strip() for v in value), not value
+        else:
+            well_formed, empty = value is None, True
+        if not well_formed:
+            raise DecoderTableError(_("{where}: '{key}' must be {form}.", where=where, key=key,
+                                      form=_("text") if kind is str else _("a list of non-empty texts")), _FIX)
+        if empty:
+            self.untranslated.append(f"{where.removeprefix(self.file).removeprefix(', ')}: {key}".lstrip(": "))
+            return None
+        return value
+
+    def _fill(self, text: str, name: str, where: str, phrases: dict[str, str] | None = None) -> str:
+        """Fill in the {phrases}; a translated text takes the translated phrases, or the English one (noted) where missing."""
         for phrase in _NAME.findall(text):
             if phrase not in self.phrases:
                 raise DecoderTableError(f"{where}: '{name}' uses the unknown phrase {{{phrase}}}.",
                                         f"Use one of: {', '.join('{' + p + '}' for p in self.phrases) or 'none, [phrases] is empty'}.")
-        return _NAME.sub(lambda found: self.phrases[found.group(1)], text)
+        return _NAME.sub(lambda found: (phrases or {}).get(found.group(1)) or self.phrases[found.group(1)], text)
 
     def _pattern(self, item: dict[str, Any], name: str, where: str) -> str:
         value = item[name]
@@ -322,7 +384,7 @@ class _Reader:
             if word not in self.words:
                 raise DecoderTableError(f"{where}: '{name}' uses the unknown word {{{word}}}.",
                                         f"Use one of: {', '.join('{' + w + '}' for w in self.words)}.")
-        return _NAME.sub(lambda found: self.words[found.group(1)], value)
+        return _NAME.sub(lambda found: f"(?:{self.words[found.group(1)]})", value)  # grouped: a word may hold alternatives
 
 
 class _Maps:

@@ -77,6 +77,7 @@ def test_diagnose_a_saved_store_records_nothing(cli, gateway, runtime):
         (["diagnose", "--store", "Acme", "--environment", "sandbox"], "--environment"),
         (["diagnose", "--store", "Nobody"], "no store called"),
         (["explain"], "error text"),
+        (["faq", "search", "  "], "words to search"),
     ],
 )
 def test_usage_errors_exit_2(cli, argv, words):
@@ -122,3 +123,89 @@ def test_explain_names_a_broken_decoder_file(cli, tmp_path, monkeypatch):
     code, out, err = cli("explain", "403 FORBIDDEN.GMP_GATEWAY_API")
     assert code == 2 and not out
     assert str(broken) in err and "'forbidden'" in err and "unknown field(s): step" in err
+
+
+# --- A log excerpt on standard input --------------------------------------------------------------
+
+EXCERPT = """2026-12-01 10:00:01,001 INFO walmart.sync: starting order sync
+requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://marketplace.walmartapis.com/v3/token
+2026-12-01 10:06:00,000 WARNING walmart.client: HTTPError: 429 Client Error: Too Many Requests for url: https://marketplace.walmartapis.com/v3/orders
+2026-12-01 10:07:00,000 ERROR walmart.sync: 401 Client Error: Unauthorized for url: https://marketplace.walmartapis.com/v3/token
+"""
+
+
+def test_explain_reads_a_log_excerpt_and_prints_one_result_per_error(cli):
+    code, out, _ = cli("explain", stdin=EXCERPT)
+    assert code == 0 and out.startswith("2 errors in the text")
+    assert "Error 1 of 2, line(s) 2, 4:\nWalmart refused the keys" in out
+    assert "Error 2 of 2, line(s) 3:\nToo many requests: Walmart is limiting calls" in out
+    assert out.index("[keys-rejected]") < out.index("[rate-limited]") and "oauth-app-setup" not in out
+
+
+def test_explain_json_keeps_the_single_error_fields_and_lists_every_error(cli):
+    code, out, _ = cli("explain", "--json", stdin=EXCERPT)
+    data = json.loads(out)
+    assert code == 0 and [e["http_status"] for e in data["errors"]] == [401, 429] and [e["lines"] for e in data["errors"]] == [[2, 4], [3]]
+    assert {k: v for k, v in data.items() if k != "errors"} == data["errors"][0]  # the first error where a single one always was
+    _, single, _ = cli("explain", "--json", "HTTP 429")
+    assert set(json.loads(single)) == set(data) and len(json.loads(single)["errors"]) == 1
+
+
+def test_explain_in_chinese_keeps_the_json_keys(cli):
+    code, out, _ = cli("explain", "--lang", "zh-CN", stdin=EXCERPT)
+    assert code == 0 and "沃尔玛拒绝了密钥" in out and "请求太多：沃尔玛正在限流" in out
+    _, english, _ = cli("explain", "--json", stdin=EXCERPT)
+    _, chinese, _ = cli("explain", "--json", "--lang", "zh-CN", stdin=EXCERPT)
+    assert json.loads(chinese)["title"] == "沃尔玛拒绝了密钥"
+    assert set(json.loads(chinese)) == set(json.loads(english)) and json.loads(chinese)["code"] == json.loads(english)["code"]
+
+
+# --- python -m core faq search ---------------------------------------------------------------------
+
+def test_faq_search_prints_ranked_ids_and_scores(cli):
+    code, out, _ = cli("faq", "search", "What is the reason for the authorization failure?")
+    assert code == 0
+    first = out.splitlines()[1]
+    assert first.startswith("  1. [production-vs-sandbox]") and "Authorization fails" in first
+    assert float(first.split("]")[1].split()[0]) > 50
+
+
+def test_faq_search_in_chinese(cli):
+    code, out, _ = cli("faq", "search", "紫鸟浏览器复制的ID和密钥一样", "--lang", "zh-CN", "--limit", "2")
+    assert code == 0 and "[identical-id-and-secret]" in out.splitlines()[1] and "复制出来的客户端ID和客户端密钥一模一样" in out
+    assert len([line for line in out.splitlines() if line.startswith("  ")]) <= 2
+
+
+def test_faq_search_json_keys_do_not_change_with_the_language(cli):
+    _, english, _ = cli("faq", "search", "sandbox keys", "--json")
+    _, chinese, _ = cli("faq", "search", "sandbox keys", "--json", "--lang", "zh")
+    english, chinese = json.loads(english), json.loads(chinese)
+    assert english["language"] == "en" and chinese["language"] == "zh-CN"
+    assert set(english) == set(chinese) == {"query", "language", "matches"}
+    assert [set(m) for m in english["matches"]] == [set(m) for m in chinese["matches"]] and english["matches"]
+    assert [m["id"] for m in english["matches"]] == [m["id"] for m in chinese["matches"]]  # an English query, English text
+    assert english["matches"][0] == {**chinese["matches"][0], "question": english["matches"][0]["question"]}
+    assert chinese["matches"][0]["question"].startswith("授权失败")
+
+
+def test_faq_search_exits_1_when_nothing_matches(cli):
+    code, out, _ = cli("faq", "search", "qzxv blorf wumpus")
+    assert code == 1 and "No answer matched" in out
+    code, out, _ = cli("faq", "search", "qzxv", "--json")
+    assert code == 1 and json.loads(out)["matches"] == []
+
+
+def test_faq_search_refuses_an_unknown_language(cli):
+    with pytest.raises(SystemExit) as stop:
+        cli("faq", "search", "keys", "--lang", "fr")
+    assert stop.value.code == 2
+
+
+def test_faq_search_names_a_broken_synonyms_file(cli, tmp_path, monkeypatch):
+    from core.troubleshooting import terms
+
+    broken = tmp_path / "faq_synonyms.toml"
+    broken.write_text("[[group]\n", encoding="utf-8")
+    monkeypatch.setattr(terms, "SYNONYMS_PATH", broken)
+    code, out, err = cli("faq", "search", "sandbox")
+    assert code == 2 and not out and str(broken) in err and "cannot be read" in err

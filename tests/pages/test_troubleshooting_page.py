@@ -173,9 +173,19 @@ def test_a_saved_store_is_diagnosed_from_its_link_and_nothing_is_recorded(page, 
         assert session.exec(select(func.count()).select_from(AuthorizationCheck)).one() == 0
 
 
+def decode(at, text):
+    at.text_area(key="error_text").input(text)
+    widget(at.button, "Decode").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def test_the_decoder_explains_an_error(page):
     at = page.open()
     at.text_area(key="error_text").input('{"error":[{"code":"FORBIDDEN.GMP_GATEWAY_API","field":"FORBIDDEN"}]} HTTP 403').run()
+    assert "The key lacks a permission" not in [s.value for s in at.subheader]  # nothing is decoded before Decode is pressed
+    decode(at, '{"error":[{"code":"FORBIDDEN.GMP_GATEWAY_API","field":"FORBIDDEN"}]} HTTP 403')
     assert "The key lacks a permission" in [s.value for s in at.subheader]
     text = markdown(at)
     assert "**Likely causes, most likely first**" in text and "1. The seller did not enable" in text
@@ -186,15 +196,50 @@ def test_a_broken_decoder_file_is_named_on_the_page(page, tmp_path, monkeypatch)
     broken = tmp_path / "decoder.toml"
     broken.write_text(decoder_table.DECODER_PATH.read_text(encoding="utf-8").replace('id = "forbidden"\n', 'id = "forbidden"\nstep = []\n'), encoding="utf-8")
     monkeypatch.setattr(decoder_table, "DECODER_PATH", broken)
-    at = page.open()
-    at.text_area(key="error_text").input("403 FORBIDDEN.GMP_GATEWAY_API").run()
-    assert not at.exception, at.exception
+    at = decode(page.open(), "403 FORBIDDEN.GMP_GATEWAY_API")
     assert any(str(broken) in e.value and "'forbidden'" in e.value and "unknown field" in e.value for e in at.error)
     assert "The key lacks a permission" not in [s.value for s in at.subheader]
 
 
 def test_the_decoder_never_leaves_unknown_text_without_answers(page):
-    at = page.open()
-    at.text_area(key="error_text").input("qzxv blorp 9k!!").run()
+    at = decode(page.open(), "qzxv blorp 9k!!")
     assert "This error is not one we recognise" in [s.value for s in at.subheader]
     assert "**Closest answers in the FAQ**" in markdown(at)
+
+
+EXCERPT = """2026-12-01 10:00:01,001 INFO walmart.sync: starting order sync
+requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://marketplace.walmartapis.com/v3/token
+2026-12-01 10:06:00,000 WARNING walmart.client: HTTPError: 429 Client Error: Too Many Requests for url: https://marketplace.walmartapis.com/v3/orders
+2026-12-01 10:07:00,000 ERROR walmart.sync: 401 Client Error: Unauthorized for url: https://marketplace.walmartapis.com/v3/token
+"""
+
+
+def test_a_log_excerpt_is_decoded_error_by_error(page):
+    at = decode(page.open(), EXCERPT)
+    assert [s.value for s in at.subheader][-3:] == ["Mapping", "Walmart refused the keys", "Too many requests: Walmart is limiting calls"]  # after the topics
+    captions = [c.value for c in at.caption]
+    assert "Error 1 of 2, line(s) 2, 4" in captions and "Error 2 of 2, line(s) 3" in captions
+    assert any("2 errors in the text" in i.value for i in at.info)
+    at.run()  # another run (an answer opened, a tab changed) keeps the results
+    assert [s.value for s in at.subheader][-2:] == ["Walmart refused the keys", "Too many requests: Walmart is limiting calls"]
+
+
+def test_the_decoder_speaks_chinese(page, monkeypatch):
+    from core import i18n
+
+    monkeypatch.setattr(i18n, "_default", ["zh-CN"])  # the sidebar's language switch comes later; the default stands in for it
+    at = decode(page.open(), EXCERPT)
+    assert [s.value for s in at.subheader][-3:] == ["商品映射", "沃尔玛拒绝了密钥", "请求太多：沃尔玛正在限流"]  # the topics too
+    assert "把沙箱密钥用在了生产环境" in markdown(at)
+    assert FAQ.get("keys-rejected").text("zh-CN").question in [e.label for e in at.expander]
+
+
+def test_a_broken_synonyms_file_is_named_on_the_page(page, tmp_path, monkeypatch):
+    from core.troubleshooting import terms
+
+    broken = tmp_path / "faq_synonyms.toml"
+    broken.write_text('[[group]]\nname = "Not A Slug"\nwords = ["a", "b"]\n', encoding="utf-8")
+    monkeypatch.setattr(terms, "SYNONYMS_PATH", broken)
+    at = page.open(q="sandbox")
+    assert any(str(broken) in e.value and "slug" in e.value for e in at.error)
+    assert not at.expander

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from core.troubleshooting.decoder import explain
+from core.i18n import use_language
+from core.troubleshooting.decoder import explain, explain_all
 from core.troubleshooting.faq import load_faq
 
 
@@ -326,3 +327,130 @@ def test_an_xml_error_body_is_decoded_like_the_json_one(faq):
     assert from_xml.recognized and from_xml.title == from_json.title == "Walmart refused the keys"
     assert from_xml.code == "UNAUTHORIZED.GMP_GATEWAY_API"
     assert [entry.id for entry in from_xml.faq] == [entry.id for entry in from_json.faq]
+
+
+# --- The error inside a log line (issue 18) ------------------------------------------------------
+
+TOKEN_URL = "https://marketplace.walmartapis.com/v3/token"
+
+
+@pytest.mark.parametrize(
+    "line, title, status, first_answer",
+    [
+        (f"2026-12-01 10:00:01 ERROR walmart sync failed: 401 Client Error: Unauthorized for url: {TOKEN_URL}",
+         "Walmart refused the keys", 401, "keys-rejected"),
+        (f"requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: {TOKEN_URL}", "Walmart refused the keys", 401, "keys-rejected"),
+        ("HTTPError: 429 Client Error: Too Many Requests for url: https://marketplace.walmartapis.com/v3/orders",
+         "Too many requests: Walmart is limiting calls", 429, "rate-limited"),
+        ("HTTPError: 429 Client Error...", "Too many requests: Walmart is limiting calls", 429, "rate-limited"),
+        ("2026-12-01T10:00:01.123Z [ERROR] walmart.client: requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: x",
+         "Walmart is unavailable", 503, "walmart-unavailable"),
+        ("ERROR:root:500 Server Error: Internal Server Error for url: https://marketplace.walmartapis.com/v3/items",
+         "Walmart had an internal error", 500, "walmart-unavailable"),
+        (f"2026-12-01 10:00:01 错误 同步沃尔玛订单失败：401 Client Error: Unauthorized for url: {TOKEN_URL}", "Walmart refused the keys", 401, "keys-rejected"),
+    ],
+)
+def test_an_http_status_written_by_requests_is_found_inside_a_log_line(faq, line, title, status, first_answer):
+    result = explain(line, faq)
+    assert result.recognized and result.title == title and result.http_status == status
+    assert ids(result)[0] == first_answer and ids(result)[0] != "oauth-app-setup"
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("unauthorized.gmp_gateway_api", "unauthorized.gmp_gateway_api"),
+        ("ERROR:walmart.sync:unauthorized.gmp_gateway_api", "unauthorized.gmp_gateway_api"),
+        ("2026-12-01 10:00:01 WARN Unauthorized.Gmp_Gateway_Api", "Unauthorized.Gmp_Gateway_Api"),
+    ],
+)
+def test_a_walmart_code_is_found_in_any_case(faq, text, code):
+    result = explain(text, faq)
+    assert result.title == "Walmart refused the keys" and result.code == code and ids(result)[0] == "keys-rejected"
+    assert f"Walmart code {code}" in result.found
+
+
+def test_ordinary_words_are_not_taken_for_a_code_in_lower_case(faq):
+    result = explain("the seller was unauthorized to change the forbidden items", faq)
+    assert not result.recognized
+
+
+@pytest.mark.parametrize(
+    "text, title, label",
+    [
+        ("Unauthorized token or Invalid Client Id or Secret", "Walmart refused the keys", "Walmart's words for refused keys"),
+        ("invalid client_id or client_secret", "Walmart refused the keys", "Walmart's words for refused keys"),
+        ("客户端ID或密钥无效", "Walmart refused the keys", "Walmart's words for refused keys"),
+        ("Too many requests", "Too many requests: Walmart is limiting calls", "Walmart's words for too many requests"),
+        ("请求过于频繁，请稍后再试", "Too many requests: Walmart is limiting calls", "Walmart's words for too many requests"),
+        ("Refresh token has expired", "Walmart refused the store's refresh token: re-connect the store", "a refused refresh token"),
+        ("刷新令牌已过期", "Walmart refused the store's refresh token: re-connect the store", "a refused refresh token"),
+        ("redirect_uri does not match", "The redirect URI does not match the app's registration", "a redirect URI that does not match"),
+        ("回调地址与登记的不一致", "The redirect URI does not match the app's registration", "a redirect URI that does not match"),
+    ],
+)
+def test_walmarts_own_words_are_recognised_in_both_languages(faq, text, title, label):
+    result = explain(text, faq)
+    assert result.recognized and result.title == title and label in result.found
+
+
+@pytest.mark.parametrize("text", ["Connection timed out", "连接超时", "2026-12-01 10:00:01 错误 无法连接 marketplace.walmartapis.com"])
+def test_network_failures_in_both_languages(faq, text):
+    assert explain(text, faq).title == "Walmart could not be reached"
+
+
+def test_the_explanation_speaks_the_current_language(faq):
+    line = f"2026-12-01 10:00:01 ERROR walmart sync failed: 401 Client Error: Unauthorized for url: {TOKEN_URL}"
+    with use_language("zh-CN"):
+        result = explain(line, faq)
+        assert result.title == "沃尔玛拒绝了密钥" and result.steps[0].startswith("在「故障排查」页面")
+        assert result.causes[0].text.startswith("把沙箱密钥") and result.faq[0].question.startswith("沃尔玛拒绝了密钥")
+        assert "沃尔玛表示请求过多的原话" in explain("请求过于频繁", faq).found
+        assert result.to_dict()["code"] is None and set(result.to_dict()) == set(explain(line, faq).to_dict())
+    assert explain(line, faq).title == "Walmart refused the keys"
+
+
+# --- A log excerpt: one result per error --------------------------------------------------------
+
+EXCERPT = f"""2026-12-01 10:00:01,001 INFO walmart.sync: starting order sync for Acme US
+2026-12-01 10:00:02,311 ERROR walmart.sync: sync failed
+Traceback (most recent call last):
+  File "/opt/oms/walmart/sync.py", line 88, in pull_orders
+    response.raise_for_status()
+requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: {TOKEN_URL}
+2026-12-01 10:05:02,100 ERROR walmart.sync: 401 Client Error: Unauthorized for url: {TOKEN_URL}
+2026-12-01 10:06:00,000 WARNING walmart.client: HTTPError: 429 Client Error: Too Many Requests for url: https://marketplace.walmartapis.com/v3/orders
+2026-12-01 10:07:00,000 ERROR walmart.client: {{"error":[{{"code":"INVALID_REQUEST_HEADER.GMP_GATEWAY_API","field":"WM_QOS.CORRELATION_ID"}}]}}
+2026-12-01 10:08:00,000 INFO walmart.client: GET /v3/orders 200 OK
+2026-12-01 10:09:00,000 ERROR walmart.sync: unauthorized.gmp_gateway_api
+"""
+
+
+def test_a_log_excerpt_gives_one_result_per_error_in_order_with_repeats_folded(faq):
+    results = explain_all(EXCERPT, faq)
+    assert [(r.title, r.lines) for r in results] == [
+        ("Walmart refused the keys", (6, 7)),  # the traceback's last line and the same 401 logged again
+        ("Too many requests: Walmart is limiting calls", (8,)),
+        ("WM_QOS.CORRELATION_ID: the call's tracking ID", (9,)),
+        ("Walmart refused the keys", (11,)),  # the same meaning, but a Walmart code rather than an HTTP status
+    ]
+    assert results[3].code == "unauthorized.gmp_gateway_api" and results[0].http_status == 401
+    assert [r.to_dict()["lines"] for r in results] == [[6, 7], [8], [9], [11]]
+
+
+def test_a_json_body_over_several_lines_is_one_error(faq):
+    body = json.dumps({"error": [{"code": "FORBIDDEN.GMP_GATEWAY_API", "field": "FORBIDDEN", "description": "Forbidden"}]}, indent=2)
+    results = explain_all(f"2026-12-01 10:00:01 ERROR walmart.client: call failed\n{body}\n", faq)
+    assert [r.title for r in results] == ["The key lacks a permission"] and results[0].lines == tuple(range(2, 2 + len(body.splitlines())))
+    assert [r.title for r in explain_all(body, faq)] == ["The key lacks a permission"]  # the body alone, as before
+
+
+def test_an_excerpt_without_an_error_still_gets_the_closest_answers(faq):
+    results = explain_all("INFO sync started\nINFO the seller says our bundle qty is wrong\nINFO sync finished", faq)
+    assert len(results) == 1 and not results[0].recognized and ids(results[0])[0] == "mapping-bundle-quantities"
+    calls_that_worked = explain_all("GET /v3/items 200 OK\nGET /v3/orders 200 OK", faq)  # no error: the statuses say so
+    assert [r.title for r in calls_that_worked] == ["This status means success"]
+
+
+def test_one_line_reads_as_before(faq):
+    assert [r.to_dict() for r in explain_all("HTTP 429", faq)] == [explain("HTTP 429", faq).to_dict()]

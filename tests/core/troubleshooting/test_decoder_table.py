@@ -1,6 +1,7 @@
 """The decoder's data file: it loads complete, the decoder says what it says, and a broken file is refused by name."""
 import pytest
 
+from core.i18n import use_language
 from core.troubleshooting.decoder import explain
 from core.troubleshooting.decoder_table import DECODER_PATH, DecoderTableError, RuleMeaning, RuleWord, load_decoder_table
 from core.troubleshooting.faq import load_faq
@@ -92,7 +93,7 @@ def test_an_edited_file_is_read_again(tmp_path):
         ("subject = '{refresh_token}'\n", "subject = '{refresh_tokens}'\n", ["'a refused refresh token'", "{refresh_tokens}"]),
         ("subject = '{refresh_token}'\n", "subject = '{refresh_token}'\npattern = 'refresh'\n", ["'a refused refresh token'", "either pattern"]),
         ('meaning = "refresh-refused"', 'meaning = "refresh-refusd"', ["'a refused refresh token'", "'refresh-refusd'"]),
-        ("refresh_token = 'refresh[ _-]?token'", "refresh_token = 'refresh[ _-?token'", ["[words]", "'refresh_token'", "regular expression"]),
+        ("refresh_token = 'refresh[ _-]?token|刷新令牌'", "refresh_token = 'refresh[ _-?token'", ["[words]", "'refresh_token'", "regular expression"]),
         ("network = '", "network = '(", ["[patterns]", "'network'", "regular expression"]),
         ("{diagnose} It tests", "{diagnosis} It tests", ["[unknown]", "{diagnosis}"]),
         ("\n[unknown]\n", "\n[unknown]\nexplanation = 'x'\n", ["[unknown]", "unknown field", "explanation"]),
@@ -120,3 +121,72 @@ def test_an_unknown_phrase_is_answered_with_the_known_ones(tmp_path):
     with pytest.raises(DecoderTableError) as problem:
         load_decoder_table(write(tmp_path, edited('"{forward}"', '"{forwrd}"')))
     assert "{forward}" in problem.value.fix and "{diagnose}" in problem.value.fix
+
+
+# --- Both languages ------------------------------------------------------------------------------
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_every_text_is_written_in_both_languages():
+    table = load_decoder_table(language="zh-CN")
+    assert not table.untranslated, "texts without their Chinese translation: " + "; ".join(table.untranslated)
+    english = load_decoder_table(language="en")
+    assert table.language == "zh-CN" and english.language == "en" and not english.untranslated
+    for meaning in table.meanings.values():
+        texts = [meaning.title, meaning.meaning, *meaning.steps, *(cause.text for cause in meaning.causes)]
+        assert all(chinese(text) for text in texts), meaning.id
+        assert len(meaning.steps) == len(english.meanings[meaning.id].steps)
+        assert [c.faq_id for c in meaning.causes] == [c.faq_id for c in english.meanings[meaning.id].causes]
+    assert all(chinese(note) for note in table.notes.values()) and all(chinese(rule.label) for rule in table.wording)
+    assert chinese(table.unknown.title) and all(chinese(step) for step in table.unknown.steps)
+    assert table.codes.keys() == english.codes.keys() and table.statuses.keys() == english.statuses.keys()
+
+
+def test_the_table_follows_the_current_language():
+    with use_language("zh-CN"):
+        table = load_decoder_table()
+        assert table.meanings["forbidden"].title == "密钥缺少某项权限"
+        assert table.unknown.steps[0].startswith("在「故障排查」页面")  # the phrase in Chinese
+    assert load_decoder_table().meanings["forbidden"].title == "The key lacks a permission"
+
+
+@pytest.mark.parametrize(
+    "old, new, gap",
+    [
+        ('title_zh = "密钥缺少某项权限"\n', "", "meaning 12 ('forbidden'): title_zh"),
+        ('title_zh = "密钥缺少某项权限"', 'title_zh = " "', "meaning 12 ('forbidden'): title_zh"),
+        ('text_zh = "权限是只读，但这次调用要修改数据。"\n', "", "meaning 12 ('forbidden'), cause 2: text_zh"),
+        ('text_zh = "发送的文件或 feed 超过了沃尔玛允许的大小；请拆分后再发。"\n', "", "meaning 25 ('bad-request'), note 5: text_zh"),
+        ('label_zh = "被拒绝的刷新令牌"\n', "", "wording rule 3 ('a refused refresh token'): label_zh"),
+        ('forward = "如果错误来自本系统，把它连同关联ID一起反馈给 Store Connect 的维护人；如果来自其他工具，转给那个工具的维护人。"\n', "", "[phrases_zh]: forward"),
+    ],
+)
+def test_a_missing_translation_shows_english_and_is_named(tmp_path, old, new, gap):
+    table = load_decoder_table(write(tmp_path, edited(old, new)), language="zh-CN")
+    assert table.untranslated == (gap,)
+    if "title_zh" in gap:
+        assert table.meanings["forbidden"].title == "The key lacks a permission"
+    if "forward" in gap:  # the Chinese steps show the English phrase where its translation is missing
+        assert table.meanings["service-name"].steps[0].startswith("If the error comes from this dashboard")
+        assert chinese(table.meanings["partner-id"].steps[0])
+
+
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ('title_zh = "密钥缺少某项权限"', "title_zh = 12", ["'forbidden'", "title_zh", "text"]),
+        ('steps_zh = ["{forward}"]', 'steps_zh = ["{forward}", "多一步。"]', ["'service-name'", "steps_zh", "2 steps"]),
+        ('title_zh = "密钥缺少某项权限"', 'title_cn = "密钥缺少某项权限"', ["'forbidden'", "unknown field", "title_cn"]),
+        ('text_zh = "一次请求的数据量太大。"', "text_zh = []", ["cause 2", "text_zh"]),
+        ('connect_again = "在「连接沃尔玛」', 'connect_later = "在「连接沃尔玛」', ["[phrases_zh]", "connect_later"]),
+        ('"{diagnose}它会逐项检查', '"{diagnosis}它会逐项检查', ["[unknown]", "{diagnosis}"]),
+    ],
+)
+def test_a_malformed_translation_is_refused_by_name(tmp_path, old, new, words):
+    path = write(tmp_path, edited(old, new))
+    with pytest.raises(DecoderTableError) as problem:
+        load_decoder_table(path, language="zh-CN")
+    for word in words:
+        assert word in problem.value.message, problem.value.message

@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 
 from core.authorization.outcome import Status
+from core.i18n import use_language
 from core.stores.prechecks import FindingCode
 from core.troubleshooting import diagnosis
 from core.troubleshooting.decoder_table import load_decoder_table
@@ -155,3 +156,74 @@ def test_reconnecting_and_duplicates_say_how_to_fix_them(faq):
     assert duplicate.topic == "Keys" and "--allow-duplicate" in " ".join(duplicate.steps) and "exit code 6" in " ".join(duplicate.steps)
     encoding = faq.get("oauth-redirect-uri-encoding")
     assert "WALMART_OAUTH_REDIRECT_URI_ENCODING=encoded" in " ".join(encoding.steps) and "unencoded" in encoding.answer
+
+
+# --- Both languages ------------------------------------------------------------------------------
+
+TRANSLATED_ENTRY = ENTRY + '''question_zh = "问题？"
+answer_zh = "回答。"
+steps_zh = ["这样做。"]
+keywords_zh = ["关键词"]
+'''
+
+
+def test_every_entry_is_written_in_both_languages(faq):
+    missing = faq.untranslated()
+    assert not missing, "entries without their Chinese text: " + "; ".join(f"{entry_id} lacks {', '.join(fields)}" for entry_id, fields in missing.items())
+    for entry in faq:
+        english, chinese = entry.text("en"), entry.text("zh-CN")
+        assert chinese.question != english.question and chinese.answer != english.answer, entry.id
+        assert len(chinese.steps) == len(english.steps) and chinese.keywords, entry.id
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese.question + chinese.topic), entry.id
+
+
+def test_an_entry_speaks_the_current_language(faq):
+    entry = faq.get("delegated-access-retirement")
+    assert entry.question.startswith("Walmart is retiring") and entry.heading == "Keys"
+    with use_language("zh-CN"):
+        assert entry.heading == "密钥" and "委托访问" in entry.question
+        assert "2027年4月30日" in entry.answer and all("{" not in step for step in entry.steps)
+        assert entry.to_dict()["question"] == entry.question and entry.to_dict()["topic"] == "Keys"  # keys never translated
+    assert entry.question.startswith("Walmart is retiring")  # the language belongs to the unit of work
+
+
+def test_the_ziniao_question_is_answered_in_chinese(faq):
+    with use_language("zh-CN"):
+        entry = faq.get("identical-id-and-secret")
+        assert "紫鸟浏览器" in entry.answer and "紫鸟" in entry.keywords
+        assert any("F12" in step for step in entry.steps) and any("value" in step for step in entry.steps)
+
+
+@pytest.mark.parametrize("field", ["question_zh", "answer_zh", "steps_zh", "keywords_zh"])
+def test_a_missing_translation_shows_english_and_is_named(tmp_path, field):
+    lines = [line for line in TRANSLATED_ENTRY.splitlines() if not line.startswith(field)]
+    faq = load_faq(write(tmp_path, "\n".join(lines) + '\n[topic_zh]\n"Keys" = "密钥"\n'))
+    assert faq.untranslated() == {"one": (field,)}
+    with use_language("zh-CN"):
+        entry = faq.get("one")
+        shown = {"question_zh": entry.question, "answer_zh": entry.answer, "steps_zh": entry.steps[0], "keywords_zh": ""}[field]
+        assert shown in ("Question?", "Answer.", "Do this.", "")
+        assert entry.question == ("Question?" if field == "question_zh" else "问题？")
+
+
+def test_an_empty_translation_or_an_untranslated_topic_is_named(tmp_path):
+    faq = load_faq(write(tmp_path, TRANSLATED_ENTRY.replace('answer_zh = "回答。"', 'answer_zh = "  "')))
+    assert faq.untranslated() == {"one": ("topic_zh", "answer_zh")}
+    with use_language("zh-CN"):
+        assert faq.get("one").heading == "Keys" and faq.get("one").answer == "Answer."
+
+
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ('steps_zh = ["这样做。"]', 'steps_zh = ["这样做。", "多出来的一步。"]', ["'one'", "steps_zh", "2 steps", "1"]),
+        ('question_zh = "问题？"', "question_zh = 3", ["'one'", "question_zh", "text"]),
+        ('keywords_zh = ["关键词"]', 'keywords_zh = ["关键词", ""]', ["'one'", "keywords_zh"]),
+        ('question_zh = "问题？"', 'question_cn = "问题？"', ["'one'", "unknown field", "question_cn"]),
+    ],
+)
+def test_a_malformed_translation_is_reported(tmp_path, old, new, words):
+    with pytest.raises(FaqError) as problem:
+        load_faq(write(tmp_path, TRANSLATED_ENTRY.replace(old, new)))
+    for word in words:
+        assert word in problem.value.message, problem.value.message
