@@ -19,14 +19,6 @@ def not_a_spreadsheet(filename: str, detail: str = "") -> SpreadsheetError:
     )
 
 
-def too_many_rows(filename: str, max_rows: int) -> SpreadsheetError:
-    """The refusal for a file of more than `max_rows` data rows."""
-    return SpreadsheetError(
-        f"The file '{filename}' has more than {max_rows:,} rows.",
-        "Split it into files of at most that many rows and import them one after another (use merge mode).",
-    )
-
-
 def refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
     """Refuse a sheet with merged cells ('A1:B1'): in the header they hide columns, below it values."""
     ranges = list(ranges)

@@ -8,7 +8,8 @@ import re
 from typing import Iterable, Sequence, TypedDict, Unpack
 
 from core.errors import ValidationFailed
-from core.spreadsheets.cells import column_letter, escape_formula
+from core.spreadsheets.cell_values import column_letter
+from core.spreadsheets.cells import escape_formula
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
