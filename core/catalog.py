@@ -23,6 +23,7 @@ from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
 from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
+from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
 from core.spreadsheets.table import Column, RowError, Table, error_report_csv, read_table
 from core.spreadsheets.writers import write_table
 
@@ -224,19 +225,22 @@ def catalog_template(format: str = "csv") -> bytes:
     return write_table(format, list(table.columns), table.values.tolist(), sheet_title="Catalog", widths=[20, 40, 16, 10])
 
 
-def import_catalog(session: Session, data: bytes, filename: str, *, actor: Actor, dry_run: bool = False) -> CatalogImportResult:
+def import_catalog(
+    session: Session, data: bytes, filename: str, *, actor: Actor, dry_run: bool = False, limits: Limits = UPLOAD_LIMITS
+) -> CatalogImportResult:
     """Add and update products from a file, all or nothing.
 
     Blank name, barcode or active cells leave an existing product's value as it
     is. When any row has a problem, nothing is saved and `errors` says which.
     Raises SpreadsheetError when the file itself cannot be read. A dry run needs
     only the viewer role; applying needs editor, and is recorded in the audit trail.
+    `limits` says how much the file may hold (the command line passes its larger ones).
     """
     if dry_run:
         require(actor, Permission.view, "preview a catalog import")
     else:
         require(actor, Permission.edit_mappings, "import into the product catalog")
-    source = read_table(data, filename, CATALOG_COLUMNS)
+    source = read_table(data, filename, CATALOG_COLUMNS, limits=limits)
     frame = source.frame
     result = CatalogImportResult(source=source)
     result.errors = _row_errors(frame, source)

@@ -10,7 +10,7 @@ from core import catalog
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.spreadsheets.table import MAX_FILE_BYTES
+from core.spreadsheets.limits import MB, UPLOAD_LIMITS
 from ui import context
 from ui.actions import show_flash
 from ui.identity import actor
@@ -77,7 +77,7 @@ st.markdown("A CSV or Excel file with a **System SKU** column, and optionally **
             "(yes/no). Blank cells leave what is already there. You see what would change before anything is saved.")
 templates(catalog.catalog_template, "catalog-template", "catalog_template")
 uploaded = st.file_uploader("Product file", type=["csv", "xlsx", "xls"], key=f"catalog_file_{state.get('catalog_file_version', 0)}",
-                            max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+                            max_upload_size=UPLOAD_LIMITS.max_bytes // MB)
 result = preview(uploaded) if uploaded is not None else None
 if uploaded is not None and result is not None:
     figures = st.columns(3)

@@ -21,7 +21,8 @@ from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ChangeSet
 from core.mapping.export import export_mappings
 from core.runtime import Runtime
-from core.spreadsheets.table import MAX_FILE_BYTES, RowError
+from core.spreadsheets.limits import MB, UPLOAD_LIMITS
+from core.spreadsheets.table import RowError
 from ui.actions import attempt
 from ui.identity import actor
 
@@ -106,7 +107,7 @@ def import_section(runtime: Runtime, store_id: int) -> None:
                 "platform SKU, or one cell like `SKU-A*1+SKU-B*2`. You see what would change before anything is saved.")
     templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
     uploaded = st.file_uploader("Mapping file", type=["csv", "xlsx", "xls"], key=_uploader_key(),
-                                max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+                                max_upload_size=UPLOAD_LIMITS.max_bytes // MB)
     mode = st.radio("Mode", list(MODES), format_func=MODES.get, key="mapping_import_mode")
     if uploaded is None:
         return

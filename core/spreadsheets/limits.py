@@ -68,8 +68,11 @@ COMMAND_LINE_LIMITS = Limits(
 )
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / MB:,.1f}".removesuffix(".0")
+def _size(size: int) -> str:
+    """'20 MB', '1.5 MB', '12 KB'."""
+    if size >= MB:
+        return f"{size / MB:,.1f}".removesuffix(".0") + " MB"
+    return f"{max(size, 1) / 1024:,.0f} KB"
 
 
 def _instead(limits: Limits, split: str) -> str:
@@ -79,8 +82,8 @@ def _instead(limits: Limits, split: str) -> str:
     big = COMMAND_LINE_LIMITS
     return split + " " + _(
         "Or have it imported on the server from the command line (python -m core mappings import FILE --store NAME, "
-        "or python -m core catalog import FILE), which takes files of up to {rows} rows and {size} MB.",
-        rows=f"{big.max_rows:,}", size=_megabytes(big.max_bytes),
+        "or python -m core catalog import FILE), which takes files of up to {rows} rows and {size}.",
+        rows=f"{big.max_rows:,}", size=_size(big.max_bytes),
     )
 
 
@@ -90,7 +93,7 @@ def _split_rows(limits: Limits) -> str:
 
 def file_too_large(filename: str, size: int, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
-        _("The file '{file}' is {size} MB; the limit is {limit} MB.", file=filename, size=_megabytes(size), limit=_megabytes(limits.max_bytes)),
+        _("The file '{file}' is {size}; the limit is {limit}.", file=filename, size=_size(size), limit=_size(limits.max_bytes)),
         _instead(limits, _("Split it into smaller files and import them one after another (use merge mode), "
                            "or save it as CSV, which is smaller than XLSX.")),
     )
@@ -147,8 +150,8 @@ def too_many_shared_strings(filename: str, count: int, limits: Limits) -> Spread
 
 def unpacks_too_large(filename: str, size: int, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
-        _("The workbook '{file}' unpacks to {size} MB, more than the {limit} MB we read at once.",
-          file=filename, size=_megabytes(size), limit=_megabytes(limits.max_unpacked_bytes)),
+        _("The workbook '{file}' unpacks to {size}, more than the {limit} we read at once.",
+          file=filename, size=_size(size), limit=_size(limits.max_unpacked_bytes)),
         _instead(limits, _("Delete unused sheets, pictures and formatting, or save the data as CSV and upload that.")),
     )
 
