@@ -61,10 +61,10 @@ def unescape_formula(value: str) -> str:
     return value
 
 
-def unescape_formulas(column: pd.Series) -> pd.Series:
-    """`unescape_formula` for a whole column."""
+def unescape_formulas(column: pd.Series, lines: str | None = None) -> pd.Series:
+    """`unescape_formula` for a whole column; `lines` is '\n' + its cells joined by '\n', when the caller has it."""
     values = column.to_numpy(dtype=TEXT)
-    if "\n'" not in "\n" + "\n".join(values):  # nothing starts with an apostrophe: the usual case
+    if "\n'" not in (lines if lines is not None else "\n" + "\n".join(values)):  # nothing starts with an apostrophe: the usual case
         return column
     return pd.Series([unescape_formula(v) for v in values], index=column.index, dtype=TEXT)
 

@@ -5,6 +5,7 @@ import re
 from typing import Iterable
 
 from core.errors import ValidationFailed
+from core.i18n import ngettext
 
 
 class SpreadsheetError(ValidationFailed):
@@ -34,3 +35,13 @@ def refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
         f"Sheet '{sheet}' has merged cells ({', '.join(ranges[:5])}{' and more' if len(ranges) > 5 else ''}); only the first cell of a merge holds a value.",
         "Unmerge them (Merge & Center > Unmerge Cells) and fill the value into every row, for example the platform SKU on each row of a bundle.",
     )
+
+
+def cells_named(cells: list[str]) -> str:
+    """'cells C2, C3 and 4 more', or '2 cells' when none can be named ('' in the list)."""
+    names = list(dict.fromkeys(cell for cell in cells if cell))[:5]
+    rest = len(cells) - len(names)
+    if not names:
+        return ngettext("{n} cell", "{n} cells", rest)
+    listed = ngettext("cell {names}", "cells {names}", len(cells), names=", ".join(names))
+    return listed + (ngettext(" and {n} more", " and {n} more", rest) if rest else "")

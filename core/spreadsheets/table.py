@@ -25,7 +25,9 @@ from typing import Any, Required, Sequence, TypedDict
 import numpy as np
 import pandas as pd
 
+from core.spreadsheets.cell_values import column_letter
 from core.spreadsheets.cells import TEXT, is_blank, normalize_header, unescape_formulas
+from core.spreadsheets.csv_formulas import formula_rows, refuse_formulas
 from core.spreadsheets.csv_reader import DELIMITER_NAMES, read_csv
 from core.spreadsheets.decoding import ENCODING_NAMES, refuse_binary
 from core.spreadsheets.errors import SpreadsheetError
@@ -225,12 +227,17 @@ def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[C
         )
 
     frame = pd.DataFrame(index=pd.RangeIndex(2, len(body) + 2, name="row"))
+    formulas: list[tuple[int, int]] = []  # (row, column position) of CSV cells that are formulas
     for column in columns:
         if column.key in positions:
             values = body.iloc[:, positions[column.key]].to_numpy(dtype=TEXT)
-            frame[column.key] = unescape_formulas(pd.Series(values, index=frame.index, dtype=TEXT))
+            lines = "\n" + "\n".join(values)
+            if info["format"] == "csv":  # in a workbook, text starting with '=' is text; a formula is refused by the reader
+                formulas += [(row + 2, positions[column.key]) for row in formula_rows(lines, values)]
+            frame[column.key] = unescape_formulas(pd.Series(values, index=frame.index, dtype=TEXT), lines)
         else:
             frame[column.key] = pd.Series("", index=frame.index, dtype=TEXT)
+    refuse_formulas(filename, [f"{column_letter(position)}{row}" for row, position in sorted(formulas)])
 
     keys = [column.key for column in columns]
     blank = is_blank(frame[keys[0]])

@@ -15,9 +15,9 @@ import io
 import zipfile
 import zlib
 
-from core.i18n import _, ngettext
+from core.i18n import _
 from core.spreadsheets.cell_values import cell_text, column_letter
-from core.spreadsheets.errors import SpreadsheetError, not_a_spreadsheet, refuse_merged
+from core.spreadsheets.errors import SpreadsheetError, cells_named, not_a_spreadsheet, refuse_merged
 from core.spreadsheets.limits import Limits, refuse_long_cells, unpacks_too_large
 from core.spreadsheets.xlsx_scan import (
     SheetScan,
@@ -80,12 +80,12 @@ def read_xlsx(data: bytes, filename: str, limits: Limits) -> tuple[list[str], li
     if found.formulas:
         raise SpreadsheetError(
             _("The sheet '{sheet}' has formulas ({cells}). We read typed values only, so a formula's result could be missed.",
-              sheet=sheet.name, cells=_shown(found.formulas)),
+              sheet=sheet.name, cells=cells_named(found.formulas)),
             _("Select the columns, copy, then Paste Special > Values to replace formulas with their results; save and upload again."),
         )
     if found.errors:
         raise SpreadsheetError(
-            _("The sheet '{sheet}' has cells showing an Excel error such as #N/A or #VALUE! ({cells}).", sheet=sheet.name, cells=_shown(found.errors)),
+            _("The sheet '{sheet}' has cells showing an Excel error such as #N/A or #VALUE! ({cells}).", sheet=sheet.name, cells=cells_named(found.errors)),
             _("Put the right value in those cells (or empty them), then save and upload again."),
         )
     rows = [[cell_text(value) for value in row] for row in cells]
@@ -112,13 +112,3 @@ def _range_name(start: tuple[int, int], end: tuple[int, int]) -> str:
     """((6, 0), (6, 1)) -> 'A7:B7' (calamine counts rows and columns from 0)."""
     first, last = f"{column_letter(start[1])}{start[0] + 1}", f"{column_letter(end[1])}{end[0] + 1}"
     return first if first == last else f"{first}:{last}"
-
-
-def _shown(cells: list[str]) -> str:
-    """'cells C2, C3 and 4 more', or '2 cells' when none can be named."""
-    names = list(dict.fromkeys(cell for cell in cells if cell))[:5]
-    rest = len(cells) - len(names)
-    if not names:
-        return ngettext("{n} cell", "{n} cells", rest)
-    listed = ngettext("cell {names}", "cells {names}", len(cells), names=", ".join(names))
-    return listed + (ngettext(" and {n} more", " and {n} more", rest) if rest else "")

@@ -12,6 +12,7 @@ from core.mapping import export as mapping_export
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind
 from core.mapping.imports import ImportMode, apply_plan, import_mappings, mapping_template, plan_import
+from core.spreadsheets.cells import escape_formula
 from core.spreadsheets.errors import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import (
@@ -98,8 +99,16 @@ def test_duplicates_within_the_file(engine, store):
     assert the_plan.rejected == {"WM-1", "WM-3"} and the_plan.changes.platform_skus(ChangeKind.added) == ["WM-2"]
 
 
+def test_a_csv_with_a_formula_cell_imports_nothing_and_names_the_cell(engine, store):
+    before = database_snapshot(engine)
+    data = csv_bytes([["WM-1", "MUG-WHITE", "1"], ['=HYPERLINK("https://evil.example","WM-2")', "MUG-WHITE", "1"]])
+    with pytest.raises(SpreadsheetError, match=r"^Cell A3 of 'm.csv' starts like a spreadsheet formula"):
+        plan(engine, store, data)
+    assert database_snapshot(engine) == before
+
+
 def test_the_error_report_lists_every_problem(engine, store):
-    the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "0"], ["WM-2", "=NOPE", "1"]]))
+    the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "0"], ["WM-2", "'=NOPE", "1"]]))  # '=NOPE imports as =NOPE
     lines = the_plan.error_report().decode("utf-8-sig").splitlines()
     assert lines[0] == "Row,Column,Value,Problem,How to fix"
     assert lines[1].startswith("2,Quantity,0,Quantity is 0.")
@@ -266,7 +275,7 @@ TRICKY_ROWS = [
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_export_then_reimport_changes_nothing(engine, store, file_format):
-    imported(engine, store, csv_bytes(TRICKY_ROWS))
+    imported(engine, store, csv_bytes([[escape_formula(cell) for cell in row] for row in TRICKY_ROWS]))  # as our exports write them
     state = mapping_state(engine, store)
     assert len(state) == 9 and state["=WM-FORMULA"] == [("=FORMULA-LOOKALIKE", 3)]
     with session_scope(engine) as session:

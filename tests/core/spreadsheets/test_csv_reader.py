@@ -11,6 +11,7 @@ from core.spreadsheets.limits import UPLOAD_LIMITS
 from core.spreadsheets.table import read_table
 from tests.core.spreadsheets.samples import COLUMNS, values
 from tests.fixtures.spreadsheets.corpus import csv_bytes
+from tests.fixtures.spreadsheets.hostile import header_cells, workbook
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
@@ -87,3 +88,47 @@ def test_a_long_line_of_short_cells_is_read():
     header = ["Platform SKU", "System SKU", "Quantity", *(f"Extra {n}" for n in range(900))]
     data = csv_bytes([["WM-1", "MUG-WHITE", "1", *(["y" * 40] * 900)]], header=header)  # a 37 KB line, no cell over 40 characters
     assert values(read_table(data, "m.csv", COLUMNS)) == [["WM-1", "MUG-WHITE", "1"]]
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ['=HYPERLINK("https://evil.example","Click")', "=1+2", "=", "+SUM(A1:A3)", "@HYPERLINK(A1)", "-cmd|' /C calc'!A0", "+ SUM(A1)", "@sum.if(x)"],
+)
+def test_a_csv_cell_that_is_a_formula_refuses_the_file_by_its_cell(cell):
+    data = csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", cell, "1"]])
+    with pytest.raises(SpreadsheetError) as refused:
+        read_table(data, "m.csv", COLUMNS)
+    assert refused.value.message.startswith("Cell B3 of 'm.csv' starts like a spreadsheet formula")
+    assert "Paste Special > Values" in refused.value.fix and "apostrophe" in refused.value.fix
+
+
+def test_every_formula_cell_is_named_in_row_order():
+    rows = [["=A", "MUG-WHITE", "1"], ["WM-2", "=B", "=C"], *[[f"=P{n}", "X", "1"] for n in range(5)]]
+    with pytest.raises(SpreadsheetError) as refused:
+        read_table(csv_bytes(rows), "m.csv", COLUMNS)
+    assert refused.value.message.startswith("Cells A2, B3, C3, A4, A5 and 3 more of 'm.csv' start like a spreadsheet formula")
+
+
+@pytest.mark.parametrize("cell", ["-DASH-FIRST", "+33 phone", "@home", "-5", "+A+B", "A=B", " =not first", "-SKU (red)"])
+def test_signs_that_start_real_skus_are_imported_as_written(cell):
+    table = read_table(csv_bytes([["WM-1", cell, "1"]]), "m.csv", COLUMNS)
+    assert table.frame["system_sku"].tolist() == [cell]
+
+
+def test_the_escaped_form_our_exports_write_imports_as_the_text():
+    table = read_table(csv_bytes([["'=WM-1", "'=HYPERLINK(x)", "1"], ["'+SUM(A1)", "''quoted", "1"]]), "m.csv", COLUMNS)
+    assert values(table) == [["=WM-1", "=HYPERLINK(x)", "1"], ["+SUM(A1)", "'quoted", "1"]]
+
+
+def test_columns_the_import_does_not_read_may_hold_anything():
+    data = csv_bytes([["WM-1", "MUG-WHITE", "1", "=== fragile ==="]], header=["Platform SKU", "System SKU", "Quantity", "Remarks"])
+    assert values(read_table(data, "m.csv", COLUMNS)) == [["WM-1", "MUG-WHITE", "1"]]
+
+
+def test_in_a_workbook_a_text_cell_starting_with_a_sign_is_text():
+    # A workbook says which cells are formulas (those are refused by the reader); a text cell is text.
+    table = read_table(workbook(header_cells([("WM-1", "=TEXT-SKU", "1")])), "m.xlsx", COLUMNS)
+    assert values(table) == [["WM-1", "=TEXT-SKU", "1"]]
