@@ -16,6 +16,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.i18n import _
 from core.mapping import imports as mapping_import
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ChangeSet
@@ -102,9 +103,10 @@ def _apply(runtime: Runtime, plan: mapping_import.ImportPlan, discard: bool) -> 
 
 def import_section(runtime: Runtime, store_id: int) -> None:
     can_edit = actor().can(Permission.edit_mappings)
-    st.markdown("Upload a CSV or Excel file with the columns **Platform SKU**, **System SKU** and **Quantity** "
-                "(Chinese headers such as 平台SKU / 系统SKU / 数量 work too). A bundle is several rows with the same "
-                "platform SKU, or one cell like `SKU-A*1+SKU-B*2`. You see what would change before anything is saved.")
+    st.markdown(_("Upload a CSV or Excel file with the columns **Platform SKU** and **System SKU**, and **Quantity** if any row "
+                  "maps more than one unit (without it every row counts 1; Chinese headers such as 平台SKU / 系统SKU / 数量 work too). "
+                  "A bundle is several rows with the same platform SKU, or one cell like `SKU-A*1+SKU-B*2`. "
+                  "You see what would change before anything is saved."))
     templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
     uploaded = st.file_uploader("Mapping file", type=["csv", "xlsx", "xls"], key=_uploader_key(),
                                 max_upload_size=UPLOAD_LIMITS.max_bytes // MB)

@@ -4,6 +4,9 @@
     plan.counts(); plan.errors; plan.changes.changes(ChangeKind.changed)        # show it
     apply_plan(session, plan, actor=actor)                                      # one transaction, or Conflict
 
+A file without a Quantity column maps each plain row at quantity 1; a bundle cell
+(SKU-A*2+SKU-B*1) carries its own quantities either way.
+
 Merge mode adds and updates the platform SKUs in the file and leaves the store's
 others alone. Replace mode also removes the store's platform SKUs that are not in
 the file, so the store ends up exactly as the file says.
@@ -20,16 +23,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import pandas as pd
 from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
-from core.mapping.columns import MAPPING_COLUMNS, meant_sku
+from core.mapping.columns import MAPPING_COLUMNS, QUANTITY, meant_sku
 from core.mapping.repository import store_name_of
 from core.mapping.rules import validate_rows
+from core.spreadsheets.cells import TEXT
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
 from core.spreadsheets.table import RowError, Table, error_report_csv, read_table
 from core.spreadsheets.writers import write_table
@@ -109,8 +115,16 @@ class ImportPlan:
 
 
 def read_mapping_file(data: bytes, filename: str, limits: Limits = UPLOAD_LIMITS) -> Table:
-    """The file as a table of platform_sku, system_sku, quantity (and product_name) text cells."""
-    return read_table(data, filename, MAPPING_COLUMNS, limits=limits)
+    """The file as a table of platform_sku, system_sku, quantity (and product_name) text cells.
+
+    Without a Quantity column every row's quantity is 1 (a bundle cell's own quantities still apply).
+    """
+    table = read_table(data, filename, MAPPING_COLUMNS, limits=limits)
+    if QUANTITY.key not in table.headers:
+        table.frame[QUANTITY.key] = pd.Series("1", index=table.frame.index, dtype=TEXT)
+        table.notes.append(_("The file has no Quantity column, so each row counts as quantity 1 (a bundle cell such as "
+                             "SKU-A*2+SKU-B*1 keeps its own quantities)."))
+    return table
 
 
 def plan_import(

@@ -95,6 +95,16 @@ def test_mappings_import_rejected_rows_exit_1_and_write_nothing(cli, tmp_path, r
     assert database_snapshot(runtime.engine) == before
 
 
+def test_mappings_import_without_a_quantity_column(cli, tmp_path, runtime):
+    data = write(tmp_path, "no-qty.csv", csv_bytes([["WM-1", "MUG-WHITE"], ["WM-2", "TEA-BOX*2+MUG-WHITE*1"]], header=["Platform SKU", "System SKU"]))
+    code, out, err = cli("mappings", "import", "--store", "Acme US", data, "--dry-run")
+    assert code == 0 and "2 to add" in out and "no Quantity column, so each row counts as quantity 1" in out, err
+    code, out, err = cli("mappings", "import", "--store", "Acme US", data, "--json")
+    assert code == 0, err
+    store_id = json.loads(out)["store_id"]
+    assert mapping_state(runtime.engine, store_id) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("MUG-WHITE", 1), ("TEA-BOX", 2)]}
+
+
 def test_mappings_import_replace_mode(cli, tmp_path, runtime):
     cli("mappings", "import", "--store", "Acme US", write(tmp_path, "a.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"]])))
     code, out, _ = cli("mappings", "import", "--store", "Acme US", "--mode", "replace", write(tmp_path, "b.csv", csv_bytes([["WM-2", "TEA-BOX", "1"]])))

@@ -23,6 +23,7 @@ from tests.fixtures.spreadsheets.corpus import (
     database_snapshot,
     mapping_state,
     xls_bytes,
+    xlsx_bytes,
 )
 
 GIFT = {"WM-GIFT": [("COASTER-OAK", 2), ("MUG-WHITE", 1)]}
@@ -97,6 +98,22 @@ def test_duplicates_within_the_file(engine, store):
         (5, "System SKU 'TEA-BOX' is listed twice for platform SKU 'WM-3' (in the same cell)."),
     ]
     assert the_plan.rejected == {"WM-1", "WM-3"} and the_plan.changes.platform_skus(ChangeKind.added) == ["WM-2"]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_without_a_quantity_column_plain_rows_count_one_and_bundle_cells_their_own(engine, store, file_format):
+    rows = [["WM-1", "MUG-WHITE"], ["WM-2", "TEA-BOX*2+COASTER-OAK*1"], ["WM-3", "COASTER-OAK"], ["WM-3", "TEA-BOX"]]
+    header = ["Platform SKU", "System SKU"]
+    data = csv_bytes(rows, header=header) if file_format == "csv" else xlsx_bytes(rows, header=header)
+    the_plan = imported(engine, store, data, f"m.{file_format}")
+    assert mapping_state(engine, store) == {
+        "WM-1": [("MUG-WHITE", 1)], "WM-2": [("COASTER-OAK", 1), ("TEA-BOX", 2)], "WM-3": [("COASTER-OAK", 1), ("TEA-BOX", 1)]}
+    assert "no Quantity column, so each row counts as quantity 1" in the_plan.summary()
+
+
+def test_with_a_quantity_column_an_empty_quantity_is_still_a_problem(engine, store):
+    the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", ""]]))
+    assert [(e.row, e.column, e.message) for e in the_plan.errors] == [(2, "Quantity", "Quantity is empty.")]
 
 
 def test_a_csv_with_a_formula_cell_imports_nothing_and_names_the_cell(engine, store):
