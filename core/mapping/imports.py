@@ -37,6 +37,7 @@ from core.mapping.repository import store_name_of
 from core.mapping.rules import validate_rows
 from core.spreadsheets.cells import TEXT
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
+from core.spreadsheets.lookalikes import nfc_column
 from core.spreadsheets.table import RowError, Table, error_report_csv, read_table
 from core.spreadsheets.writers import write_table
 
@@ -117,9 +118,11 @@ class ImportPlan:
 def read_mapping_file(data: bytes, filename: str, limits: Limits = UPLOAD_LIMITS) -> Table:
     """The file as a table of platform_sku, system_sku, quantity (and product_name) text cells.
 
-    Without a Quantity column every row's quantity is 1 (a bundle cell's own quantities still apply).
+    SKUs are NFC-normalised. Without a Quantity column every row's quantity is 1 (a bundle cell's own quantities still apply).
     """
     table = read_table(data, filename, MAPPING_COLUMNS, limits=limits)
+    for key in ("platform_sku", "system_sku"):  # one form for SKUs that look the same (Café in NFC and NFD)
+        table.frame[key] = nfc_column(table.frame[key])
     if QUANTITY.key not in table.headers:
         table.frame[QUANTITY.key] = pd.Series("1", index=table.frame.index, dtype=TEXT)
         table.notes.append(_("The file has no Quantity column, so each row counts as quantity 1 (a bundle cell such as "

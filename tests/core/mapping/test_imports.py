@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 
@@ -114,6 +115,27 @@ def test_without_a_quantity_column_plain_rows_count_one_and_bundle_cells_their_o
 def test_with_a_quantity_column_an_empty_quantity_is_still_a_problem(engine, store):
     the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", ""]]))
     assert [(e.row, e.column, e.message) for e in the_plan.errors] == [(2, "Quantity", "Quantity is empty.")]
+
+
+def test_skus_in_nfd_are_stored_in_nfc_and_look_alikes_are_refused(engine, store):
+    from core import catalog
+
+    nfc, nfd = unicodedata.normalize("NFC", "CAFÉ-MUG"), unicodedata.normalize("NFD", "CAFÉ-MUG")
+    with session_scope(engine) as session:
+        catalog.add_product(session, nfc, actor=ADMIN)
+    rows = [[unicodedata.normalize("NFD", "WM-Café"), nfd, "1"], ["ＷＭ-2", "MUG-WHITE", "1"], ["WM-3", "MUG-WНITE", "1"],
+            ["WM-4", "MUG-WHITE＊1＋TEA-BOX＊2", ""], ["WM-5", "杯子-01", "1"]]
+    the_plan = plan(engine, store, csv_bytes(rows))
+    assert [(e.row, e.column, e.message) for e in the_plan.errors] == [
+        (3, "Platform SKU", "Platform SKU 'ＷＭ-2' has 'Ｗ' (fullwidth latin capital letter w) at position 1, a look-alike of 'W'."),
+        (4, "System SKU", "System SKU 'MUG-WНITE' mixes Latin letters with the Cyrillic letter 'Н' (cyrillic capital letter en) at position 6, "
+                          "which looks like a Latin letter."),
+        (6, "System SKU", "System SKU '杯子-01' is not in the catalog."),  # accepted as a SKU; just not a product here
+    ]
+    apply(engine, the_plan, discard_rejected=True)
+    state = mapping_state(engine, store)
+    assert state[unicodedata.normalize("NFC", "WM-Café")] == [(nfc, 1)]  # the full-width bundle marks still work:
+    assert state["WM-4"] == [("MUG-WHITE", 1), ("TEA-BOX", 2)]
 
 
 def test_a_csv_with_a_formula_cell_imports_nothing_and_names_the_cell(engine, store):
