@@ -26,6 +26,7 @@ from core.spreadsheets.limits import MB, UPLOAD_LIMITS
 from core.spreadsheets.table import RowError
 from ui.actions import attempt
 from ui.identity import actor
+from ui.text import plain
 
 PLAN = "mapping_import_plan"
 PREVIEW_ROWS = 200  # per kind of change; the counts cover everything
@@ -66,8 +67,8 @@ def _plan(runtime: Runtime, store_id: int, uploaded: UploadedFile, mode: str) ->
             plan = mapping_import.plan_import(session, store_id, uploaded.getvalue(), uploaded.name, mode=mode)
     except StoreConnectError as problem:  # the file itself cannot be read: say why, change nothing
         state.pop(PLAN, None)
-        st.error(f"The file was not imported: {problem.message}", icon=":material/error:")
-        st.info(problem.fix)
+        st.error(_("The file was not imported: {problem}", problem=plain(problem.message)), icon=":material/error:")
+        st.info(plain(problem.fix))
         return None
     state[PLAN] = (wanted, plan)
     return plan
@@ -120,7 +121,7 @@ def import_section(runtime: Runtime, store_id: int) -> None:
     figures = st.columns(4)
     for column, (label, key) in zip(figures, (("To add", "added"), ("To change", "changed"), ("To remove", "removed"), ("Unchanged", "unchanged"))):
         column.metric(label, f"{counts[key]:,}")
-    (st.warning if plan.errors else st.info)(plan.summary())
+    (st.warning if plan.errors else st.info)(plain(plan.summary()))  # holds the file name and its notes
     changes_table(plan.changes, {ChangeKind.added: "Add", ChangeKind.changed: "Change", ChangeKind.removed: "Remove"}, "Now", "After the import")
     discard = False
     if plan.errors:
