@@ -13,7 +13,7 @@
   Control and bidirectional characters are refused separately (cells.INVISIBLE_CHARACTER).
 
 The column functions look at each cell only when the column has a character outside
-ASCII at all, so a plain 100,000-row file pays one join and one `isascii`.
+ASCII at all, so a plain 100,000-row file pays one join and one `isascii` a column.
 """
 from __future__ import annotations
 
@@ -58,11 +58,17 @@ def nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
+def _all_ascii(values: npt.NDArray[np.object_]) -> bool:
+    return "".join(values).isascii()  # joined without a separator, so the text stays one byte a character
+
+
 def nfc_column(column: pd.Series) -> pd.Series:
     """`nfc` for every cell; the column itself when nothing changes (always, for ASCII)."""
     values = column.to_numpy(dtype=TEXT)
+    if _all_ascii(values):
+        return column
     joined = _JOIN.join(values)
-    if joined.isascii() or unicodedata.is_normalized("NFC", joined):
+    if unicodedata.is_normalized("NFC", joined):
         return column
     return pd.Series(unicodedata.normalize("NFC", joined).split(_JOIN), index=column.index, dtype=TEXT)
 
@@ -88,10 +94,10 @@ def has_lookalike(column: pd.Series, allowed: str = "") -> npt.NDArray[np.bool_]
     """True for each cell that `lookalike` refuses."""
     values = column.to_numpy(dtype=TEXT)
     found = np.zeros(len(values), dtype=bool)
-    joined = _JOIN.join(values)
-    if joined.isascii():
+    if _all_ascii(values):
         return found
-    suspects = cells_matching(column, _NON_ASCII) if not unicodedata.is_normalized("NFKC", joined) else cells_matching(column, _LOOKALIKE_LETTER)
+    compatible = unicodedata.is_normalized("NFKC", _JOIN.join(values))
+    suspects = cells_matching(column, _LOOKALIKE_LETTER if compatible else _NON_ASCII)
     for index in np.flatnonzero(suspects):
         found[index] = lookalike(values[index], allowed) is not None
     return found
