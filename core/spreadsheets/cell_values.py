@@ -10,6 +10,9 @@ from datetime import date, datetime, time
 
 def cell_text(value: object) -> str:
     """A cell value from Excel as the text a person sees."""
+    if type(value) is float:  # the most common after text: Excel keeps every number as a float
+        # 3 comes back as 3.0 and a UPC as 1.2e11.
+        return str(int(value)) if value.is_integer() else repr(value)
     if value is None:
         return ""
     if isinstance(value, str):
@@ -19,7 +22,6 @@ def cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        # Excel keeps every number as a float: 3 comes back as 3.0 and a UPC as 1.2e11.
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")

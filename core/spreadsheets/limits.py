@@ -15,6 +15,7 @@ Kept free of pandas: the isolated workbook reader (core.spreadsheets.isolated) l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 from core.i18n import _
 from core.spreadsheets.cell_values import column_letter
@@ -175,7 +176,9 @@ def reader_stopped(filename: str, limits: Limits, why: str) -> SpreadsheetError:
 
 def refuse_long_cells(rows: list[list[str]], filename: str, limits: Limits) -> None:
     """Refuse a sheet with a cell longer than one cell may be (Excel itself stops at 32,767 characters)."""
+    if max(map(len, chain.from_iterable(rows)), default=0) <= limits.max_field_chars:
+        return
     for number, row in enumerate(rows, start=1):
-        if row and max(map(len, row)) > limits.max_field_chars:
-            column = next(index for index, value in enumerate(row) if len(value) > limits.max_field_chars)
-            raise field_too_long(filename, _("cell {cell}", cell=f"{column_letter(column)}{number}"), len(row[column]), limits)
+        for column, value in enumerate(row):
+            if len(value) > limits.max_field_chars:
+                raise field_too_long(filename, _("cell {cell}", cell=f"{column_letter(column)}{number}"), len(value), limits)

@@ -88,7 +88,7 @@ def read_xlsx(data: bytes, filename: str, limits: Limits) -> tuple[list[str], li
             _("The sheet '{sheet}' has cells showing an Excel error such as #N/A or #VALUE! ({cells}).", sheet=sheet.name, cells=cells_named(found.errors)),
             _("Put the right value in those cells (or empty them), then save and upload again."),
         )
-    rows = [[cell_text(value) for value in row] for row in cells]
+    rows = [[value if type(value) is str else cell_text(value) for value in row] for row in cells]  # most cells are text already
     refuse_long_cells(rows, filename, limits)
     notes = []
     if len(sheets) > 1:
