@@ -14,6 +14,9 @@ already-expanded rows into the real schema (mapping_component, with its key,
 checks and foreign keys), i.e. what the writes alone cost without any checking. All SQLite files use the same settings as the app (WAL, synchronous=NORMAL,
 foreign keys on).
 
+The checks against hostile input (column count, longest line, formula cells,
+NFC and look-alike SKUs) are also timed one by one on the same file, as a share of ours.
+
 Peak memory is measured per variant in a child process: the peak resident set
 (ru_maxrss) above the resident set at the start of the run, and Python's own
 peak allocations (tracemalloc, which also sees numpy's buffers).
@@ -224,6 +227,44 @@ def run_xlsx(directory: Path, catalog_csv: Path, mappings_csv: Path, repeat: int
     return {name: (statistics.median(t[0] for t in runs), statistics.median(t[1] for t in runs)) for name, runs in timings.items()}
 
 
+def guard_costs(mappings_csv: Path, repeat: int) -> dict[str, float]:
+    """CPU milliseconds (best of `repeat`) of each check the hostile-input work added to a CSV import, on this file."""
+    from core.mapping.columns import MAPPING_COLUMNS
+    from core.spreadsheets.cells import TEXT
+    from core.spreadsheets.csv_formulas import formula_rows
+    from core.spreadsheets.csv_reader import _longest_line
+    from core.spreadsheets.limits import UPLOAD_LIMITS
+    from core.spreadsheets.lookalikes import has_lookalike, nfc_column
+    from core.spreadsheets.table import read_table
+
+    data = mappings_csv.read_bytes()
+    frame = read_table(data, mappings_csv.name, MAPPING_COLUMNS).frame
+    columns = [frame[key] for key in ("platform_sku", "system_sku", "quantity")]
+    skus = columns[:2]
+
+    def formulas() -> None:  # the join is shared with the apostrophe check that was there before; counted anyway
+        for column in columns:
+            values = column.to_numpy(dtype=TEXT)
+            formula_rows("\n" + "\n".join(values), values)
+
+    checks = {
+        "column count from the header line": lambda: data[: data.find(b"\n")].count(b",") > UPLOAD_LIMITS.max_columns,
+        "longest line (bounds every cell's length)": lambda: _longest_line(data, "utf-8"),
+        "formula cells (=, +SUM( ...)": formulas,
+        "NFC of platform and system SKUs": lambda: [nfc_column(column) for column in skus],
+        "look-alike characters in SKUs": lambda: [has_lookalike(column) for column in skus],
+    }
+    costs = {}
+    for name, check in checks.items():
+        times = []
+        for _ in range(repeat):
+            started = time.process_time()
+            check()
+            times.append(time.process_time() - started)
+        costs[name] = min(times) * 1000
+    return costs
+
+
 def _current_rss_kb() -> int:
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
@@ -295,6 +336,7 @@ def main() -> None:
         memory_ours = _memory("ours", directory, catalog_csv, mappings_csv, args.sqlite_cache_mb)
         memory_baseline = _memory("baseline", directory, catalog_csv, mappings_csv, args.sqlite_cache_mb)
         xlsx = run_xlsx(directory, catalog_csv, mappings_csv, args.repeat) if args.xlsx else {}
+        guards = guard_costs(mappings_csv, max(args.repeat, 5))
 
     cache = f"SQLite cache {args.sqlite_cache_mb} MB" if args.sqlite_cache_mb else "SQLite default cache"
     print(f"Mapping import benchmark: {args.rows:,} rows ({size_mb:.1f} MB CSV), {counts.get('added', 0):,} platform SKUs, "
@@ -307,6 +349,10 @@ def main() -> None:
           f"{floor_s:.3f} s wall, {floor_cpu:.3f} s CPU; ours / floor {ours_s / floor_s:.2f}x")
     print(f"  peak memory, ours:     +{memory_ours['rss_growth_mb']:.0f} MB RSS, {memory_ours['python_peak_mb']:.0f} MB traced by tracemalloc")
     print(f"  peak memory, baseline: +{memory_baseline['rss_growth_mb']:.0f} MB RSS, {memory_baseline['python_peak_mb']:.0f} MB traced by tracemalloc")
+    total = sum(guards.values())
+    print(f"  checks against hostile input, CPU (best of {max(args.repeat, 5)}): {total:.1f} ms in all, {total / 1000 / ours_cpu:.1%} of ours")
+    for name, cost in guards.items():
+        print(f"    {name + ':':48s} {cost:6.1f} ms")
     if xlsx:
         (child_s, child_cpu), (own_s, own_cpu), (import_s, import_cpu) = xlsx["child"], xlsx["in_process"], xlsx["import"]
         print("  XLSX, the same rows (CPU time includes the child process's):")
