@@ -16,7 +16,6 @@ from cli.main import EXIT_OK, Subparsers, cli_actor, print_json
 from core import catalog
 from core.db.engine import session_scope
 from core.db.models import Store, saved_id
-from core.errors import ValidationFailed
 from core.mapping import clone as mapping_clone
 from core.mapping import export as mapping_export
 from core.mapping import imports as mapping_import
@@ -24,22 +23,13 @@ from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ClonePolicy
 from core.runtime import Runtime
 from core.spreadsheets.errors import SpreadsheetError
+from core.spreadsheets.files import read_spreadsheet_file
+from core.spreadsheets.limits import COMMAND_LINE_LIMITS
 from core.spreadsheets.table import RowError, error_report_csv
 from core.spreadsheets.writers import format_from_filename, write_file
 
 EXIT_REJECTED = 1
 ERRORS_SHOWN = 20
-
-
-def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ValidationFailed(f"There is no file '{path}'.", "Check the path and the file name.") from None
-    except IsADirectoryError:
-        raise ValidationFailed(f"'{path}' is a folder, not a file.", "Give the path of the spreadsheet itself.") from None
-    except OSError as problem:
-        raise ValidationFailed(f"The file '{path}' cannot be read ({problem.strerror}).", "Check that it exists and that you may read it.") from None
 
 
 def _find_store(session: Session, name: str) -> Store:
@@ -75,10 +65,11 @@ def _write_report(errors: list[RowError], path: str | None) -> None:
 
 
 def _catalog_import(args: argparse.Namespace, runtime: Runtime) -> int:
-    data = _read_file(args.file)
     try:
+        data = read_spreadsheet_file(args.file, COMMAND_LINE_LIMITS)
         with session_scope(runtime.engine) as session:
-            result = catalog.import_catalog(session, data, Path(args.file).name, actor=cli_actor(), dry_run=args.dry_run)
+            result = catalog.import_catalog(session, data, Path(args.file).name, actor=cli_actor(), dry_run=args.dry_run,
+                                            limits=COMMAND_LINE_LIMITS)
     except SpreadsheetError as problem:
         return _refuse_file(problem, args.json)
     _write_report(result.errors, args.error_report)
@@ -92,12 +83,12 @@ def _catalog_import(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _mappings_import(args: argparse.Namespace, runtime: Runtime) -> int:
-    data = _read_file(args.file)
     try:
+        data = read_spreadsheet_file(args.file, COMMAND_LINE_LIMITS)
         with session_scope(runtime.engine) as session:
             store = _find_store(session, args.store)
             plan = mapping_import.import_mappings(session, saved_id(store), data, Path(args.file).name, actor=cli_actor(),
-                                                 mode=args.mode, dry_run=args.dry_run)
+                                                 mode=args.mode, dry_run=args.dry_run, limits=COMMAND_LINE_LIMITS)
     except SpreadsheetError as problem:
         return _refuse_file(problem, args.json)
     _write_report(plan.errors, args.error_report)

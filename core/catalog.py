@@ -22,7 +22,10 @@ from core.db.models import CatalogProduct, utc_now
 from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
+from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
+from core.spreadsheets.lookalikes import has_lookalike, lookalike, nfc, nfc_column
 from core.spreadsheets.table import Column, RowError, Table, error_report_csv, read_table
 from core.spreadsheets.writers import write_table
 
@@ -182,6 +185,7 @@ def add_product(
 ) -> ProductView:
     """Add one product; raises ValidationFailed when the SKU is unusable or taken."""
     require(actor, Permission.edit_mappings, "change the product catalog")
+    system_sku = nfc(system_sku)
     problem = sku_problem(system_sku)
     if problem:
         raise ValidationFailed(*problem)
@@ -198,10 +202,13 @@ def add_product(
     return view
 
 
-def sku_problem(value: str, what: str = "System SKU") -> tuple[str, str] | None:
+def sku_problem(value: str, what: str = "System SKU", allowed: str = "") -> tuple[str, str] | None:
     """Why a text cannot be a SKU, as (message, fix); None when it can. Shared by every SKU check.
 
-    `what` names the cell in the message, e.g. "Platform SKU".
+    `what` names the cell in the message, e.g. "Platform SKU". The text is expected in NFC
+    (core.spreadsheets.lookalikes.nfc), as every input path gives it; look-alike characters
+    (full-width letters, a Cyrillic letter among Latin ones) are refused, except those in
+    `allowed` (the full-width ＊ and ＋ of a bundle cell).
     """
     if not value or not value.strip():
         return f"{what} is empty.", "Type the SKU."
@@ -213,6 +220,21 @@ def sku_problem(value: str, what: str = "System SKU") -> tuple[str, str] | None:
         )
     if len(value) > SKU_MAX_LENGTH:
         return f"{what} is {len(value)} characters long; the limit is {SKU_MAX_LENGTH}.", "Check that two cells were not joined together."
+    found = lookalike(value, allowed)
+    if found and found.kind == "compatibility":
+        return (
+            _("{what} '{value}' has '{character}' ({name}) at position {position}, a look-alike of '{plain}'.",
+              what=what, value=value, character=found.character, name=found.name, position=found.position, plain=found.plain),
+            _("Type '{plain}' instead (switch the keyboard to half-width): a SKU is kept in one form, so that look-alikes "
+              "never become two different SKUs.", plain=found.plain),
+        )
+    if found:
+        return (
+            _("{what} '{value}' mixes Latin letters with the {script} letter '{character}' ({name}) at position {position}, "
+              "which looks like a Latin letter.", what=what, value=value, script=_(found.script), character=found.character,
+              name=found.name, position=found.position),
+            _("Retype the SKU with one keyboard layout: a Cyrillic or Greek layout types letters that only look Latin."),
+        )
     return None
 
 
@@ -224,20 +246,24 @@ def catalog_template(format: str = "csv") -> bytes:
     return write_table(format, list(table.columns), table.values.tolist(), sheet_title="Catalog", widths=[20, 40, 16, 10])
 
 
-def import_catalog(session: Session, data: bytes, filename: str, *, actor: Actor, dry_run: bool = False) -> CatalogImportResult:
+def import_catalog(
+    session: Session, data: bytes, filename: str, *, actor: Actor, dry_run: bool = False, limits: Limits = UPLOAD_LIMITS
+) -> CatalogImportResult:
     """Add and update products from a file, all or nothing.
 
     Blank name, barcode or active cells leave an existing product's value as it
     is. When any row has a problem, nothing is saved and `errors` says which.
     Raises SpreadsheetError when the file itself cannot be read. A dry run needs
     only the viewer role; applying needs editor, and is recorded in the audit trail.
+    `limits` says how much the file may hold (the command line passes its larger ones).
     """
     if dry_run:
         require(actor, Permission.view, "preview a catalog import")
     else:
         require(actor, Permission.edit_mappings, "import into the product catalog")
-    source = read_table(data, filename, CATALOG_COLUMNS)
+    source = read_table(data, filename, CATALOG_COLUMNS, limits=limits)
     frame = source.frame
+    frame["system_sku"] = nfc_column(frame["system_sku"])
     result = CatalogImportResult(source=source)
     result.errors = _row_errors(frame, source)
     if result.errors:
@@ -291,7 +317,7 @@ def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
     label = {column.key: source.headers.get(column.key, column.label) for column in CATALOG_COLUMNS}
     errors: list[RowError] = []
     sku = frame["system_sku"]
-    bad_sku = pd.Series(is_blank(sku) | has_hidden_characters(sku) | longer_than(sku, SKU_MAX_LENGTH), index=sku.index)
+    bad_sku = pd.Series(is_blank(sku) | has_hidden_characters(sku) | longer_than(sku, SKU_MAX_LENGTH) | has_lookalike(sku), index=sku.index)
     for row, value in zip(sku.index[bad_sku], sku[bad_sku]):
         message, fix = sku_problem(value, label["system_sku"]) or ("", "")
         errors.append(RowError(int(row), label["system_sku"], value, message, fix, value))

@@ -10,11 +10,13 @@ from core import catalog
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.spreadsheets.table import MAX_FILE_BYTES
+from core.i18n import _
+from core.spreadsheets.limits import MB, UPLOAD_LIMITS
 from ui import context
 from ui.actions import show_flash
 from ui.identity import actor
 from ui.mapping_files import errors_table, templates
+from ui.text import plain
 
 PAGE_SIZE = 50
 PREVIEW = "catalog_import_preview"
@@ -60,9 +62,9 @@ def preview(uploaded: UploadedFile) -> catalog.CatalogImportResult | None:
     try:
         with session_scope(runtime.engine) as session:
             result = catalog.import_catalog(session, uploaded.getvalue(), uploaded.name, actor=actor(), dry_run=True)
-    except StoreConnectError as problem:
-        st.error(f"The file was not imported: {problem.message}", icon=":material/error:")
-        st.info(problem.fix)
+    except StoreConnectError as problem:  # the file itself cannot be read: say why, change nothing
+        st.error(_("The file was not imported: {problem}", problem=plain(problem.message)), icon=":material/error:")
+        st.info(plain(problem.fix))
         return None
     state[PREVIEW] = (uploaded.file_id, result)
     return result
@@ -77,7 +79,7 @@ st.markdown("A CSV or Excel file with a **System SKU** column, and optionally **
             "(yes/no). Blank cells leave what is already there. You see what would change before anything is saved.")
 templates(catalog.catalog_template, "catalog-template", "catalog_template")
 uploaded = st.file_uploader("Product file", type=["csv", "xlsx", "xls"], key=f"catalog_file_{state.get('catalog_file_version', 0)}",
-                            max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+                            max_upload_size=UPLOAD_LIMITS.max_bytes // MB)
 result = preview(uploaded) if uploaded is not None else None
 if uploaded is not None and result is not None:
     figures = st.columns(3)
@@ -98,8 +100,8 @@ if uploaded is not None and result is not None:
                 with session_scope(runtime.engine) as session:
                     applied = catalog.import_catalog(session, uploaded.getvalue(), uploaded.name, actor=actor())
             except StoreConnectError as problem:
-                st.error(problem.message, icon=":material/error:")
-                st.info(problem.fix)
+                st.error(plain(problem.message), icon=":material/error:")
+                st.info(plain(problem.fix))
             else:
                 state.pop(PREVIEW, None)
                 state["catalog_file_version"] = state.get("catalog_file_version", 0) + 1  # empty the uploader

@@ -16,14 +16,17 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.i18n import _
 from core.mapping import imports as mapping_import
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ChangeSet
 from core.mapping.export import export_mappings
 from core.runtime import Runtime
-from core.spreadsheets.table import MAX_FILE_BYTES, RowError
+from core.spreadsheets.limits import MB, UPLOAD_LIMITS
+from core.spreadsheets.table import RowError
 from ui.actions import attempt
 from ui.identity import actor
+from ui.text import plain
 
 PLAN = "mapping_import_plan"
 PREVIEW_ROWS = 200  # per kind of change; the counts cover everything
@@ -64,8 +67,8 @@ def _plan(runtime: Runtime, store_id: int, uploaded: UploadedFile, mode: str) ->
             plan = mapping_import.plan_import(session, store_id, uploaded.getvalue(), uploaded.name, mode=mode)
     except StoreConnectError as problem:  # the file itself cannot be read: say why, change nothing
         state.pop(PLAN, None)
-        st.error(f"The file was not imported: {problem.message}", icon=":material/error:")
-        st.info(problem.fix)
+        st.error(_("The file was not imported: {problem}", problem=plain(problem.message)), icon=":material/error:")
+        st.info(plain(problem.fix))
         return None
     state[PLAN] = (wanted, plan)
     return plan
@@ -101,12 +104,13 @@ def _apply(runtime: Runtime, plan: mapping_import.ImportPlan, discard: bool) -> 
 
 def import_section(runtime: Runtime, store_id: int) -> None:
     can_edit = actor().can(Permission.edit_mappings)
-    st.markdown("Upload a CSV or Excel file with the columns **Platform SKU**, **System SKU** and **Quantity** "
-                "(Chinese headers such as 平台SKU / 系统SKU / 数量 work too). A bundle is several rows with the same "
-                "platform SKU, or one cell like `SKU-A*1+SKU-B*2`. You see what would change before anything is saved.")
+    st.markdown(_("Upload a CSV or Excel file with the columns **Platform SKU** and **System SKU**, and **Quantity** if any row "
+                  "maps more than one unit (without it every row counts 1; Chinese headers such as 平台SKU / 系统SKU / 数量 work too). "
+                  "A bundle is several rows with the same platform SKU, or one cell like `SKU-A*1+SKU-B*2`. "
+                  "You see what would change before anything is saved."))
     templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
     uploaded = st.file_uploader("Mapping file", type=["csv", "xlsx", "xls"], key=_uploader_key(),
-                                max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+                                max_upload_size=UPLOAD_LIMITS.max_bytes // MB)
     mode = st.radio("Mode", list(MODES), format_func=MODES.get, key="mapping_import_mode")
     if uploaded is None:
         return
@@ -117,7 +121,7 @@ def import_section(runtime: Runtime, store_id: int) -> None:
     figures = st.columns(4)
     for column, (label, key) in zip(figures, (("To add", "added"), ("To change", "changed"), ("To remove", "removed"), ("Unchanged", "unchanged"))):
         column.metric(label, f"{counts[key]:,}")
-    (st.warning if plan.errors else st.info)(plan.summary())
+    (st.warning if plan.errors else st.info)(plain(plan.summary()))  # holds the file name and its notes
     changes_table(plan.changes, {ChangeKind.added: "Add", ChangeKind.changed: "Change", ChangeKind.removed: "Remove"}, "Now", "After the import")
     discard = False
     if plan.errors:

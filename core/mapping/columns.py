@@ -14,7 +14,8 @@ PLATFORM_SKU = Column(
     ("平台SKU", "Seller SKU", "Walmart SKU", "Listing SKU", "店铺SKU", "平台商品SKU", "在线SKU", "Platform SKU (Walmart)"),
 )
 SYSTEM_SKU = Column("system_sku", "System SKU", ("系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Local SKU"))
-QUANTITY = Column("quantity", "Quantity", ("Qty", "数量", "配对数量", "组合数量", "Pcs"))
+# Optional: a file without it maps each plain row at quantity 1 (core.mapping.imports); bundle cells carry their own.
+QUANTITY = Column("quantity", "Quantity", ("Qty", "数量", "配对数量", "组合数量", "Pcs"), required=False)
 PRODUCT_NAME = Column("product_name", "Product name", ("产品名称", "商品名称", "品名", "Name"), required=False)
 MAPPING_COLUMNS = (PLATFORM_SKU, SYSTEM_SKU, QUANTITY, PRODUCT_NAME)
 EXPORT_HEADER = tuple(column.label for column in MAPPING_COLUMNS)

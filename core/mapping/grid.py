@@ -17,6 +17,7 @@ from core.mapping.columns import PLATFORM_SKU, cell_text, meant_sku
 from core.mapping.repository import MappingPage, MappingView, mapped_platform_skus, store_name_of
 from core.mapping.rules import validate_rows
 from core.spreadsheets.cells import TEXT
+from core.spreadsheets.lookalikes import nfc_column
 from core.spreadsheets.table import RowError
 
 GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size", "loaded_platform_sku")
@@ -75,6 +76,8 @@ def edited_frame(edited_rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.
             for key in ("platform_sku", "system_sku", "quantity", "loaded_platform_sku")
         }
     )
+    for key in ("platform_sku", "system_sku"):  # SKUs in one form (NFC), as a file import gives them
+        frame[key] = nfc_column(frame[key])
     frame.index = pd.RangeIndex(1, len(records) + 1, name="row")
     blank = (frame["platform_sku"].str.strip() == "") & (frame["system_sku"].str.strip() == "") & (frame["quantity"].str.strip() == "")
     return frame[~blank]

@@ -4,6 +4,9 @@
     plan.counts(); plan.errors; plan.changes.changes(ChangeKind.changed)        # show it
     apply_plan(session, plan, actor=actor)                                      # one transaction, or Conflict
 
+A file without a Quantity column maps each plain row at quantity 1; a bundle cell
+(SKU-A*2+SKU-B*1) carries its own quantities either way.
+
 Merge mode adds and updates the platform SKUs in the file and leaves the store's
 others alone. Replace mode also removes the store's platform SKUs that are not in
 the file, so the store ends up exactly as the file says.
@@ -20,16 +23,21 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import pandas as pd
 from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
-from core.mapping.columns import MAPPING_COLUMNS, meant_sku
+from core.mapping.columns import MAPPING_COLUMNS, QUANTITY, meant_sku
 from core.mapping.repository import store_name_of
 from core.mapping.rules import validate_rows
+from core.spreadsheets.cells import TEXT
+from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
+from core.spreadsheets.lookalikes import nfc_column
 from core.spreadsheets.table import RowError, Table, error_report_csv, read_table
 from core.spreadsheets.writers import write_table
 
@@ -107,22 +115,35 @@ class ImportPlan:
         }
 
 
-def read_mapping_file(data: bytes, filename: str) -> Table:
-    """The file as a table of platform_sku, system_sku, quantity (and product_name) text cells."""
-    return read_table(data, filename, MAPPING_COLUMNS)
+def read_mapping_file(data: bytes, filename: str, limits: Limits = UPLOAD_LIMITS) -> Table:
+    """The file as a table of platform_sku, system_sku, quantity (and product_name) text cells.
+
+    SKUs are NFC-normalised. Without a Quantity column every row's quantity is 1 (a bundle cell's own quantities still apply).
+    """
+    table = read_table(data, filename, MAPPING_COLUMNS, limits=limits)
+    for key in ("platform_sku", "system_sku"):  # one form for SKUs that look the same (Café in NFC and NFD)
+        table.frame[key] = nfc_column(table.frame[key])
+    if QUANTITY.key not in table.headers:
+        table.frame[QUANTITY.key] = pd.Series("1", index=table.frame.index, dtype=TEXT)
+        table.notes.append(_("The file has no Quantity column, so each row counts as quantity 1 (a bundle cell such as "
+                             "SKU-A*2+SKU-B*1 keeps its own quantities)."))
+    return table
 
 
-def plan_import(session: Session, store_id: int, data: bytes, filename: str, *, mode: ImportMode | str = ImportMode.merge) -> ImportPlan:
+def plan_import(
+    session: Session, store_id: int, data: bytes, filename: str, *, mode: ImportMode | str = ImportMode.merge, limits: Limits = UPLOAD_LIMITS
+) -> ImportPlan:
     """The dry run: read and check the file, and compare it with the store's mappings. Writes nothing.
 
     Raises SpreadsheetError (a ValidationFailed) when the file cannot be read at all;
     row problems are returned in `plan.errors`, each with its spreadsheet row number.
+    `limits` says how much the file may hold (the command line passes its larger ones).
     """
     try:
         mode = ImportMode(mode)
     except ValueError:
         raise ValidationFailed(f"'{mode}' is not an import mode.", "Choose merge (add and update) or replace (make the store match the file).") from None
-    source = read_mapping_file(data, filename)
+    source = read_mapping_file(data, filename, limits)
     labels = {key: text.strip() or key for key, text in source.headers.items()}
     checked = validate_rows(session, source.frame, labels)
     changes = plan_changes(session, store_id, checked.components, replace=mode == ImportMode.replace, keep=checked.rejected)
@@ -162,13 +183,14 @@ def _audit(session: Session, actor: Actor, plan: ImportPlan) -> None:
 
 
 def import_mappings(
-    session: Session, store_id: int, data: bytes, filename: str, *, actor: Actor, mode: ImportMode | str = ImportMode.merge, dry_run: bool = False
+    session: Session, store_id: int, data: bytes, filename: str, *, actor: Actor, mode: ImportMode | str = ImportMode.merge, dry_run: bool = False,
+    limits: Limits = UPLOAD_LIMITS,
 ) -> ImportPlan:
     """Plan, then apply when the file is clean and this is not a dry run (the CLI's one-step import).
 
     A dry run needs only the viewer role; an import needs editor."""
     require(actor, Permission.view if dry_run else Permission.edit_mappings, "preview an import" if dry_run else "import product mappings")
-    plan = plan_import(session, store_id, data, filename, mode=mode)
+    plan = plan_import(session, store_id, data, filename, mode=mode, limits=limits)
     if not dry_run and plan.ok:
         if plan.changes.has_writes:
             apply_plan(session, plan, actor=actor)

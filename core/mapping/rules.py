@@ -2,7 +2,8 @@
 
 A row is a platform SKU, a system SKU (or a bundle cell, core.mapping.bundles) and
 a quantity. Checking reads the catalog but writes nothing; the same rules serve
-file imports and the grid editor.
+file imports and the grid editor. SKUs arrive in NFC (the file reader and the grid
+normalise them); look-alike characters are refused (core.spreadsheets.lookalikes).
 """
 from __future__ import annotations
 
@@ -20,10 +21,14 @@ from core.catalog import existing_skus, similar_skus, sku_problem
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
 from core.mapping.bulk import bulk_operation, member
-from core.mapping.bundles import MAX_QUANTITY, QUANTITY_MARK, parse_bundle_cell, quantity_problem
+from core.mapping.bundles import MAX_QUANTITY, PART_SEPARATORS, QUANTITY_MARK, QUANTITY_MARKS, parse_bundle_cell, quantity_problem
 from core.mapping.columns import MAPPING_COLUMNS, meant_sku
 from core.spreadsheets.cells import TEXT, cell_lengths, cells_matching, has_hidden_characters
+from core.spreadsheets.lookalikes import has_lookalike
 from core.spreadsheets.table import RowError
+
+# The full-width ＊ and ＋ that Chinese input methods type are bundle marks in a System SKU cell, not look-alikes there.
+BUNDLE_MARKS = QUANTITY_MARKS + PART_SEPARATORS
 
 
 @dataclass
@@ -70,9 +75,9 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: Mapping[str, st
     for row, value in zip(rows[bad_platform], platform[bad_platform]):
         message, fix = sku_problem(value, label["platform_sku"]) or ("", "")
         add(row, "platform_sku", value, message, fix, value)
-    bad_system = _bad_sku(frame["system_sku"])
+    bad_system = _bad_sku(frame["system_sku"], allowed=BUNDLE_MARKS)
     for row, value, parent in zip(rows[bad_system], system[bad_system], platform[bad_system]):
-        message, fix = sku_problem(value, label["system_sku"]) or ("", "")
+        message, fix = sku_problem(value, label["system_sku"], allowed=BUNDLE_MARKS) or ("", "")
         add(row, "system_sku", value, message, fix, parent)
 
     known = existing_skus(session, set(system[~bad_system]))
@@ -174,8 +179,9 @@ def _whole_quantities(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> 
     return numbers, ok
 
 
-def _bad_sku(column: pd.Series[str]) -> npt.NDArray[np.bool_]:
+def _bad_sku(column: pd.Series[str], allowed: str = "") -> npt.NDArray[np.bool_]:
+    """True where a cell cannot be a SKU (see catalog.sku_problem); `allowed` characters are not look-alikes here."""
     # A cell of only spaces is caught as a space at the start.
     lengths = cell_lengths(column)
-    bad: npt.NDArray[np.bool_] = (lengths == 0) | (lengths > SKU_MAX_LENGTH) | has_hidden_characters(column)
+    bad: npt.NDArray[np.bool_] = (lengths == 0) | (lengths > SKU_MAX_LENGTH) | has_hidden_characters(column) | has_lookalike(column, allowed)
     return bad

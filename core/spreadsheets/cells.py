@@ -1,15 +1,15 @@
 """Cell text: what a person sees in a cell, and what hides in it.
 
 Whole-column checks (invisible characters, spaces at either end, blank cells,
-lengths), header names compared loosely, formula escaping for files Excel opens,
-and an Excel cell value as text. Shared by the readers, the writers and the
-rules that check imported values.
+lengths), header names compared loosely, and formula escaping for files Excel
+opens. Shared by the readers, the writers and the rules that check imported
+values. (An Excel value as text is in cell_values, which the isolated reader
+loads without pandas.)
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time
 
 import numpy as np
 import numpy.typing as npt
@@ -61,10 +61,10 @@ def unescape_formula(value: str) -> str:
     return value
 
 
-def unescape_formulas(column: pd.Series) -> pd.Series:
-    """`unescape_formula` for a whole column."""
+def unescape_formulas(column: pd.Series, lines: str | None = None) -> pd.Series:
+    """`unescape_formula` for a whole column; `lines` is '\n' + its cells joined by '\n', when the caller has it."""
     values = column.to_numpy(dtype=TEXT)
-    if "\n'" not in "\n" + "\n".join(values):  # nothing starts with an apostrophe: the usual case
+    if "\n'" not in (lines if lines is not None else "\n" + "\n".join(values)):  # nothing starts with an apostrophe: the usual case
         return column
     return pd.Series([unescape_formula(v) for v in values], index=column.index, dtype=TEXT)
 
@@ -148,33 +148,3 @@ def describe_hidden_characters(value: str) -> str:
             found.append(f"an invisible character ({name}, U+{ord(char):04X}) at position {position}")
             break
     return " and ".join(found)
-
-
-def cell_text(value: object) -> str:
-    """A cell value from Excel as the text a person sees."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        # Excel keeps every number as a float: 3 comes back as 3.0 and a UPC as 1.2e11.
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def column_letter(index: int) -> str:
-    """Excel's name for a column counted from 0: 0 -> 'A', 26 -> 'AA'."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters

@@ -5,6 +5,7 @@ import re
 from typing import Iterable
 
 from core.errors import ValidationFailed
+from core.i18n import ngettext
 
 
 class SpreadsheetError(ValidationFailed):
@@ -16,14 +17,6 @@ def not_a_spreadsheet(filename: str, detail: str = "") -> SpreadsheetError:
     return SpreadsheetError(
         f"The file '{filename}' is not a spreadsheet{detail}.",
         "Upload a CSV or an Excel file (XLSX or XLS). In Excel use File > Save As and pick 'CSV UTF-8' or 'Excel Workbook'.",
-    )
-
-
-def too_many_rows(filename: str, max_rows: int) -> SpreadsheetError:
-    """The refusal for a file of more than `max_rows` data rows."""
-    return SpreadsheetError(
-        f"The file '{filename}' has more than {max_rows:,} rows.",
-        "Split it into files of at most that many rows and import them one after another (use merge mode).",
     )
 
 
@@ -42,3 +35,13 @@ def refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
         f"Sheet '{sheet}' has merged cells ({', '.join(ranges[:5])}{' and more' if len(ranges) > 5 else ''}); only the first cell of a merge holds a value.",
         "Unmerge them (Merge & Center > Unmerge Cells) and fill the value into every row, for example the platform SKU on each row of a bundle.",
     )
+
+
+def cells_named(cells: list[str]) -> str:
+    """'cells C2, C3 and 4 more', or '2 cells' when none can be named ('' in the list)."""
+    names = list(dict.fromkeys(cell for cell in cells if cell))[:5]
+    rest = len(cells) - len(names)
+    if not names:
+        return ngettext("{n} cell", "{n} cells", rest)
+    listed = ngettext("cell {names}", "cells {names}", len(cells), names=", ".join(names))
+    return listed + (ngettext(" and {n} more", " and {n} more", rest) if rest else "")

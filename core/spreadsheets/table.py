@@ -8,8 +8,10 @@ and the spreadsheet row number as index, or refuses the file with a message that
 says what is wrong and what to do.
 
 It tells the format from the first bytes and hands the file to a reader
-(csv_reader, with decoding; xlsx_reader; xls_reader), then finds the requested
-columns by their headers. Cell checks are in cells, files we write in writers.
+(csv_reader, with decoding; xlsx_reader and xls_reader, run in a child process
+by isolated), then finds the requested columns by their headers. How much a file
+may hold is in limits, checked before any reader allocates. Cell checks are in
+cells, files we write in writers.
 
 It knows nothing about mappings or products: callers describe the columns they
 want with `Column` specs and check the values themselves.
@@ -17,24 +19,24 @@ want with `Column` specs and check the values themselves.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Required, Sequence, TypedDict
 
 import numpy as np
 import pandas as pd
 
+from core.spreadsheets.cell_values import column_letter
 from core.spreadsheets.cells import TEXT, is_blank, normalize_header, unescape_formulas
+from core.spreadsheets.csv_formulas import formula_rows, refuse_formulas
 from core.spreadsheets.csv_reader import DELIMITER_NAMES, read_csv
 from core.spreadsheets.decoding import ENCODING_NAMES, refuse_binary
-from core.spreadsheets.errors import SpreadsheetError, too_many_rows
+from core.spreadsheets.errors import SpreadsheetError
+from core.spreadsheets.isolated import read_workbook
+from core.spreadsheets.limits import UPLOAD_LIMITS, Limits, file_too_large, too_many_cells, too_many_rows
 from core.spreadsheets.writers import write_csv
-from core.spreadsheets.xls_reader import read_xls
-from core.spreadsheets.xlsx_reader import read_xlsx
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
-# An XLSX is a zip: a small upload can unpack to gigabytes. Refuse before unpacking.
-MAX_UNPACKED_BYTES = 10 * MAX_FILE_BYTES
+MAX_FILE_BYTES = UPLOAD_LIMITS.max_bytes
+MAX_ROWS = UPLOAD_LIMITS.max_rows
 
 # How an XLS file starts (an old Office "compound document"); an XLSX starts as a ZIP does, with PK.
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -135,35 +137,35 @@ def read_table(
     filename: str,
     columns: Sequence[Column],
     *,
-    max_bytes: int = MAX_FILE_BYTES,
-    max_rows: int = MAX_ROWS,
+    limits: Limits = UPLOAD_LIMITS,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
 ) -> Table:
     """Read CSV, XLSX or XLS bytes into a `Table` with the requested columns.
 
-    The format is decided from the content, not the file name. Raises
-    SpreadsheetError when the file is empty, too large, not a spreadsheet, has
-    formulas or merged cells, or lacks a required column.
+    The format is decided from the content, not the file name. `limits` says how
+    much the file may hold (`max_bytes` and `max_rows` override two of them).
+    Raises SpreadsheetError when the file is empty, too large, not a spreadsheet,
+    has formulas or merged cells, or lacks a required column.
     """
+    limits = replace(limits, max_bytes=max_bytes or limits.max_bytes, max_rows=max_rows or limits.max_rows)
     size = len(data)
-    if size > max_bytes:
-        raise SpreadsheetError(
-            f"The file '{filename}' is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.",
-            "Split it into smaller files and import them one after another (use merge mode), or save it as CSV, which is smaller than XLSX.",
-        )
+    if size > limits.max_bytes:
+        raise file_too_large(filename, size, limits)
     if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8 + codecs.BOM_UTF16_LE + codecs.BOM_UTF16_BE):
         raise SpreadsheetError(f"The file '{filename}' is empty.", "Fill in the template, save it, and upload it again.")
 
     if data.startswith(b"PK\x03\x04"):
-        header, rows, sheet, notes = read_xlsx(data, filename, max_rows, MAX_UNPACKED_BYTES)
+        header, rows, sheet, notes = read_workbook(data, filename, "xlsx", limits)
         info: _Source = {"format": "xlsx", "sheet": sheet, "notes": notes}
     elif data.startswith(_OLE2):
-        header, rows, sheet, notes = read_xls(data, filename, max_rows)
+        header, rows, sheet, notes = read_workbook(data, filename, "xls", limits)
         info = {"format": "xls", "sheet": sheet, "notes": notes}
     else:
         refuse_binary(data, filename)
-        header, body, encoding, delimiter = read_csv(data, filename)
-        return _table_from_frame(header, body, columns, filename, {"format": "csv", "encoding": encoding, "delimiter": delimiter}, max_rows)
-    return _build_table(header, rows, columns, filename, info, max_rows)
+        header, body, encoding, delimiter = read_csv(data, filename, limits)
+        return _table_from_frame(header, body, columns, filename, {"format": "csv", "encoding": encoding, "delimiter": delimiter}, limits)
+    return _build_table(header, rows, columns, filename, info, limits)
 
 
 class _Source(TypedDict, total=False):
@@ -176,18 +178,22 @@ class _Source(TypedDict, total=False):
     notes: list[str]
 
 
-def _build_table(header: list[str], rows: list[list[str]], columns: Sequence[Column], filename: str, info: _Source, max_rows: int) -> Table:
+def _build_table(header: list[str], rows: list[list[str]], columns: Sequence[Column], filename: str, info: _Source, limits: Limits) -> Table:
     """`_table_from_frame` for rows of unequal length, as Excel gives them: short rows are padded with ""."""
     width = max([len(header), *(len(row) for row in rows)]) if rows or header else 0
+    if len(rows) > limits.max_rows:
+        raise too_many_rows(filename, limits)
+    if width * (len(rows) + 1) > limits.max_cells:  # the readers refuse this already; checked again where the frame is built
+        raise too_many_cells(filename, len(rows) + 1, width, limits)
     padded = [row + [""] * (width - len(row)) for row in rows]
     body = pd.DataFrame(padded, columns=range(width), dtype=TEXT) if padded else pd.DataFrame(columns=range(width), dtype=TEXT)
-    return _table_from_frame(list(header) + [""] * (width - len(header)), body, columns, filename, info, max_rows)
+    return _table_from_frame(list(header) + [""] * (width - len(header)), body, columns, filename, info, limits)
 
 
-def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[Column], filename: str, info: _Source, max_rows: int) -> Table:
+def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[Column], filename: str, info: _Source, limits: Limits) -> Table:
     """A Table of the requested columns of `body`, found by their names in `header`; blank rows are left out but counted."""
-    if len(body) > max_rows:
-        raise too_many_rows(filename, max_rows)
+    if len(body) > limits.max_rows:
+        raise too_many_rows(filename, limits)
     if not any(cell.strip() for cell in header):
         raise SpreadsheetError(
             f"The first row of '{filename}' is empty; it must hold the column names.",
@@ -221,12 +227,17 @@ def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[C
         )
 
     frame = pd.DataFrame(index=pd.RangeIndex(2, len(body) + 2, name="row"))
+    formulas: list[tuple[int, int]] = []  # (row, column position) of CSV cells that are formulas
     for column in columns:
         if column.key in positions:
             values = body.iloc[:, positions[column.key]].to_numpy(dtype=TEXT)
-            frame[column.key] = unescape_formulas(pd.Series(values, index=frame.index, dtype=TEXT))
+            lines = "\n" + "\n".join(values)
+            if info["format"] == "csv":  # in a workbook, text starting with '=' is text; a formula is refused by the reader
+                formulas += [(row + 2, positions[column.key]) for row in formula_rows(lines, values)]
+            frame[column.key] = unescape_formulas(pd.Series(values, index=frame.index, dtype=TEXT), lines)
         else:
             frame[column.key] = pd.Series("", index=frame.index, dtype=TEXT)
+    refuse_formulas(filename, [f"{column_letter(position)}{row}" for row, position in sorted(formulas)])
 
     keys = [column.key for column in columns]
     blank = is_blank(frame[keys[0]])

@@ -20,7 +20,8 @@ from typing import Iterable, Sequence, TypedDict, Unpack
 
 from core.errors import CannotWrite, StoreConnectError, ValidationFailed
 from core.i18n import _
-from core.spreadsheets.cells import column_letter, escape_formula
+from core.spreadsheets.cell_values import column_letter
+from core.spreadsheets.cells import escape_formula
 
 # Values that hold no formula whatever their text: written as they are, so a number stays a number in Excel.
 _AS_IS = (int, float, datetime, date, time)  # bool is an int

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from cli.main import main
 from core.config import load_settings
 from core.runtime import open_runtime
+from core.spreadsheets.limits import COMMAND_LINE_LIMITS, UPLOAD_LIMITS
 from tests.fixtures.spreadsheets.corpus import PNG, add_store, csv_bytes, database_snapshot, mapping_state, open_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +95,16 @@ def test_mappings_import_rejected_rows_exit_1_and_write_nothing(cli, tmp_path, r
     assert database_snapshot(runtime.engine) == before
 
 
+def test_mappings_import_without_a_quantity_column(cli, tmp_path, runtime):
+    data = write(tmp_path, "no-qty.csv", csv_bytes([["WM-1", "MUG-WHITE"], ["WM-2", "TEA-BOX*2+MUG-WHITE*1"]], header=["Platform SKU", "System SKU"]))
+    code, out, err = cli("mappings", "import", "--store", "Acme US", data, "--dry-run")
+    assert code == 0 and "2 to add" in out and "no Quantity column, so each row counts as quantity 1" in out, err
+    code, out, err = cli("mappings", "import", "--store", "Acme US", data, "--json")
+    assert code == 0, err
+    store_id = json.loads(out)["store_id"]
+    assert mapping_state(runtime.engine, store_id) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("MUG-WHITE", 1), ("TEA-BOX", 2)]}
+
+
 def test_mappings_import_replace_mode(cli, tmp_path, runtime):
     cli("mappings", "import", "--store", "Acme US", write(tmp_path, "a.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-2", "TEA-BOX", "1"]])))
     code, out, _ = cli("mappings", "import", "--store", "Acme US", "--mode", "replace", write(tmp_path, "b.csv", csv_bytes([["WM-2", "TEA-BOX", "1"]])))
@@ -108,6 +121,38 @@ def test_usage_errors_exit_2(cli, tmp_path):
     with pytest.raises(SystemExit) as exited:
         cli("mappings", "import", "--store", "Acme US", data, "--mode", "upsert")
     assert exited.value.code == 2
+
+
+@pytest.mark.timeout(30)  # before: /dev/zero was read until MemoryError, and a pipe waited for a writer for ever
+def test_paths_that_are_no_regular_file_are_refused_without_reading_them(cli, tmp_path, runtime):
+    before = database_snapshot(runtime.engine)
+    code, _, err = cli("mappings", "import", "--store", "Acme US", "/dev/zero")
+    assert code == 2 and "'/dev/zero' is a device, not a spreadsheet file; nothing was read from it." in err
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    code, _, err = cli("catalog", "import", pipe)
+    assert code == 2 and "is a pipe, not a spreadsheet file" in err
+    code, _, err = cli("mappings", "import", "--store", "Acme US", tmp_path)
+    assert code == 2 and "is a folder, not a file" in err
+    assert database_snapshot(runtime.engine) == before
+
+
+def test_a_file_over_the_command_line_limit_is_refused_by_its_size(cli, tmp_path, monkeypatch):
+    from cli import mapping as cli_mapping
+
+    monkeypatch.setattr(cli_mapping, "COMMAND_LINE_LIMITS", replace(COMMAND_LINE_LIMITS, max_bytes=1024))
+    big = write(tmp_path, "big.csv", csv_bytes([[f"WM-{n}", "MUG-WHITE", "1"] for n in range(200)]))
+    code, _, err = cli("mappings", "import", "--store", "Acme US", big)
+    assert code == 1 and "The file 'big.csv' is 4 KB; the limit is 1 KB." in err
+    assert "Split it into smaller files" in err and "python -m core mappings import" not in err  # already on the command line
+
+
+def test_the_command_line_takes_more_rows_than_an_upload(cli, tmp_path, runtime):
+    rows = [[f"WM-{n}", "MUG-WHITE", "1"] for n in range(UPLOAD_LIMITS.max_rows + 1)]
+    data = write(tmp_path, "many.csv", csv_bytes(rows))
+    code, out, err = cli("mappings", "import", "--store", "Acme US", data, "--dry-run")
+    assert code == 0, err
+    assert f"{UPLOAD_LIMITS.max_rows + 1} to add" in out
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])

@@ -1,6 +1,8 @@
 """The product catalog: import (all or nothing), browse, search, look up names."""
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from core import catalog
@@ -157,6 +159,50 @@ def test_add_product_checks_the_sku(engine):
         catalog.add_product(session, "HAND-1", actor=ADMIN)
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="space at the end"):
         catalog.add_product(session, "HAND-2 ", actor=ADMIN)
+
+
+CAFE_NFC, CAFE_NFD = unicodedata.normalize("NFC", "CAFÉ-MUG"), unicodedata.normalize("NFD", "CAFÉ-MUG")
+
+
+def test_a_sku_in_nfd_and_in_nfc_is_one_product(engine):
+    with session_scope(engine) as session:
+        result = catalog.import_catalog(session, csv_bytes([[CAFE_NFD, "Café mug", "", ""]], header=HEADER), "nfd.csv", actor=ADMIN)
+    assert result.added == [CAFE_NFC] and CAFE_NFC in products(engine)
+    with session_scope(engine) as session:
+        again = catalog.import_catalog(session, csv_bytes([[CAFE_NFC, "Café mug", "", ""]], header=HEADER), "nfc.csv", actor=ADMIN)
+    assert again.unchanged == 1 and not again.added
+    with session_scope(engine) as session, pytest.raises(ValidationFailed, match="already in the catalog"):
+        catalog.add_product(session, CAFE_NFD, actor=ADMIN)
+
+
+@pytest.mark.parametrize(
+    "sku, message",
+    [
+        ("ＦＵＬＬ", "System SKU 'ＦＵＬＬ' has 'Ｆ' (fullwidth latin capital letter f) at position 1, a look-alike of 'F'."),
+        ("SKU-А", "System SKU 'SKU-А' mixes Latin letters with the Cyrillic letter 'А' (cyrillic capital letter a) at position 5, "
+                  "which looks like a Latin letter."),
+    ],
+)
+def test_look_alike_skus_are_refused_in_an_import_and_one_by_one(engine, sku, message):
+    with session_scope(engine) as session:
+        result = catalog.import_catalog(session, csv_bytes([["FULL", "", "", ""], [sku, "", "", ""]], header=HEADER), "p.csv", actor=ADMIN)
+    assert [(e.row, e.message) for e in result.errors] == [(3, message)] and not result.applied
+    with session_scope(engine) as session, pytest.raises(ValidationFailed) as refused:
+        catalog.add_product(session, sku, actor=ADMIN)
+    assert refused.value.message == message
+
+
+def test_chinese_and_other_scripts_are_accepted(engine):
+    skus = ["杯子-01", "ЧАЙ-01", "RES-10kΩ", "CAP-100μF"]
+    with session_scope(engine) as session:
+        result = catalog.import_catalog(session, csv_bytes([[sku, "", "", ""] for sku in skus], header=HEADER), "p.csv", actor=ADMIN)
+    assert not result.errors and set(skus) <= set(products(engine))
+
+
+def test_control_and_bidirectional_characters_are_still_refused(engine):
+    with session_scope(engine) as session:
+        result = catalog.import_catalog(session, csv_bytes([["SKU\u202e1", "", "", ""]], header=HEADER), "p.csv", actor=ADMIN)
+    assert "invisible character (right-to-left override, U+202E) at position 4" in result.errors[0].message
 
 
 def test_xlsx_template_matches_the_csv_template(empty_engine):

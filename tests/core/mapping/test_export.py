@@ -12,7 +12,7 @@ from tests.core.mapping.conftest import load
 
 
 def test_export_is_one_row_per_component_in_platform_sku_order(engine, store):
-    load(engine, store, [["WM-B", "MUG-WHITE*1+COASTER-OAK*2", ""], ["WM-A", "TEA-BOX", "3"], ["WM-C", "=FORMULA-LOOKALIKE", "1"]])
+    load(engine, store, [["WM-B", "MUG-WHITE*1+COASTER-OAK*2", ""], ["WM-A", "TEA-BOX", "3"], ["WM-C", "'=FORMULA-LOOKALIKE", "1"]])  # escaped, as our exports write it
     with session_scope(engine) as session:
         rows = mapping_export.export_rows(session, store)
         csv_data = mapping_export.export_mappings(session, store, "csv")

@@ -1,6 +1,8 @@
 """The grid: saving edits, adds and deletes with optimistic concurrency, and holding back mappings with bad rows."""
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from core.db.engine import make_engine, session_scope
@@ -146,6 +148,18 @@ def test_invalid_rows_block_the_save_unless_discarded(engine, store):
         partial = mapping_grid.save_grid(session, store, page, edited, discard_invalid=True, actor=ADMIN)
     assert partial.saved and partial.changed == ["WM-2"] and partial.discarded == ["WM-1", "WM-NEW"]
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("MUG-WHITE", 5)]}
+
+
+def test_skus_typed_in_the_grid_are_kept_in_nfc_and_look_alikes_refused(engine, store):
+    with session_scope(engine) as session:
+        page = mapping.list_mappings(session, store)
+    nfd = unicodedata.normalize("NFD", "WM-Café")
+    rows = [{"platform_sku": nfd, "system_sku": "MUG-WHITE", "quantity": 1}, {"platform_sku": "WM-Ｘ", "system_sku": "MUG-WHITE", "quantity": 1}]
+    with session_scope(engine) as session:
+        result = mapping_grid.save_grid(session, store, page, rows, actor=ADMIN, discard_invalid=True)
+    assert [(e.row, e.message) for e in result.errors] == [
+        (2, "Platform SKU 'WM-Ｘ' has 'Ｘ' (fullwidth latin capital letter x) at position 4, a look-alike of 'X'.")]
+    assert mapping_state(engine, store) == {unicodedata.normalize("NFC", "WM-Café"): [("MUG-WHITE", 1)]}
 
 
 def test_a_new_row_for_a_sku_mapped_on_another_page_is_refused(engine, store):

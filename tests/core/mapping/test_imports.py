@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 
@@ -12,6 +13,7 @@ from core.mapping import export as mapping_export
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind
 from core.mapping.imports import ImportMode, apply_plan, import_mappings, mapping_template, plan_import
+from core.spreadsheets.cells import escape_formula
 from core.spreadsheets.errors import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import (
@@ -22,6 +24,7 @@ from tests.fixtures.spreadsheets.corpus import (
     database_snapshot,
     mapping_state,
     xls_bytes,
+    xlsx_bytes,
 )
 
 GIFT = {"WM-GIFT": [("COASTER-OAK", 2), ("MUG-WHITE", 1)]}
@@ -98,8 +101,53 @@ def test_duplicates_within_the_file(engine, store):
     assert the_plan.rejected == {"WM-1", "WM-3"} and the_plan.changes.platform_skus(ChangeKind.added) == ["WM-2"]
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_without_a_quantity_column_plain_rows_count_one_and_bundle_cells_their_own(engine, store, file_format):
+    rows = [["WM-1", "MUG-WHITE"], ["WM-2", "TEA-BOX*2+COASTER-OAK*1"], ["WM-3", "COASTER-OAK"], ["WM-3", "TEA-BOX"]]
+    header = ["Platform SKU", "System SKU"]
+    data = csv_bytes(rows, header=header) if file_format == "csv" else xlsx_bytes(rows, header=header)
+    the_plan = imported(engine, store, data, f"m.{file_format}")
+    assert mapping_state(engine, store) == {
+        "WM-1": [("MUG-WHITE", 1)], "WM-2": [("COASTER-OAK", 1), ("TEA-BOX", 2)], "WM-3": [("COASTER-OAK", 1), ("TEA-BOX", 1)]}
+    assert "no Quantity column, so each row counts as quantity 1" in the_plan.summary()
+
+
+def test_with_a_quantity_column_an_empty_quantity_is_still_a_problem(engine, store):
+    the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", ""]]))
+    assert [(e.row, e.column, e.message) for e in the_plan.errors] == [(2, "Quantity", "Quantity is empty.")]
+
+
+def test_skus_in_nfd_are_stored_in_nfc_and_look_alikes_are_refused(engine, store):
+    from core import catalog
+
+    nfc, nfd = unicodedata.normalize("NFC", "CAFÉ-MUG"), unicodedata.normalize("NFD", "CAFÉ-MUG")
+    with session_scope(engine) as session:
+        catalog.add_product(session, nfc, actor=ADMIN)
+    rows = [[unicodedata.normalize("NFD", "WM-Café"), nfd, "1"], ["ＷＭ-2", "MUG-WHITE", "1"], ["WM-3", "MUG-WНITE", "1"],
+            ["WM-4", "MUG-WHITE＊1＋TEA-BOX＊2", ""], ["WM-5", "杯子-01", "1"]]
+    the_plan = plan(engine, store, csv_bytes(rows))
+    assert [(e.row, e.column, e.message) for e in the_plan.errors] == [
+        (3, "Platform SKU", "Platform SKU 'ＷＭ-2' has 'Ｗ' (fullwidth latin capital letter w) at position 1, a look-alike of 'W'."),
+        (4, "System SKU", "System SKU 'MUG-WНITE' mixes Latin letters with the Cyrillic letter 'Н' (cyrillic capital letter en) at position 6, "
+                          "which looks like a Latin letter."),
+        (6, "System SKU", "System SKU '杯子-01' is not in the catalog."),  # accepted as a SKU; just not a product here
+    ]
+    apply(engine, the_plan, discard_rejected=True)
+    state = mapping_state(engine, store)
+    assert state[unicodedata.normalize("NFC", "WM-Café")] == [(nfc, 1)]  # the full-width bundle marks still work:
+    assert state["WM-4"] == [("MUG-WHITE", 1), ("TEA-BOX", 2)]
+
+
+def test_a_csv_with_a_formula_cell_imports_nothing_and_names_the_cell(engine, store):
+    before = database_snapshot(engine)
+    data = csv_bytes([["WM-1", "MUG-WHITE", "1"], ['=HYPERLINK("https://evil.example","WM-2")', "MUG-WHITE", "1"]])
+    with pytest.raises(SpreadsheetError, match=r"^Cell A3 of 'm.csv' starts like a spreadsheet formula"):
+        plan(engine, store, data)
+    assert database_snapshot(engine) == before
+
+
 def test_the_error_report_lists_every_problem(engine, store):
-    the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "0"], ["WM-2", "=NOPE", "1"]]))
+    the_plan = plan(engine, store, csv_bytes([["WM-1", "MUG-WHITE", "0"], ["WM-2", "'=NOPE", "1"]]))  # '=NOPE imports as =NOPE
     lines = the_plan.error_report().decode("utf-8-sig").splitlines()
     assert lines[0] == "Row,Column,Value,Problem,How to fix"
     assert lines[1].startswith("2,Quantity,0,Quantity is 0.")
@@ -266,7 +314,7 @@ TRICKY_ROWS = [
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_export_then_reimport_changes_nothing(engine, store, file_format):
-    imported(engine, store, csv_bytes(TRICKY_ROWS))
+    imported(engine, store, csv_bytes([[escape_formula(cell) for cell in row] for row in TRICKY_ROWS]))  # as our exports write them
     state = mapping_state(engine, store)
     assert len(state) == 9 and state["=WM-FORMULA"] == [("=FORMULA-LOOKALIKE", 3)]
     with session_scope(engine) as session:

@@ -56,6 +56,12 @@ def _rewritten(data: bytes, change, rename: dict[str, str] | None = None) -> byt
 WITH_FORMULA = xlsx_bytes([["WM-1", "MUG-WHITE", None]], formulas={"C2": "=1+1"})
 
 
+def _prefixed(data: bytes, prefix: bytes) -> bytes:
+    """The formula element written as <prefix:f>, the prefix declared for Excel's namespace."""
+    return _rewritten(data, lambda xml: xml.replace(b"<f>", b"<" + prefix + b":f>").replace(b"</f>", b"</" + prefix + b":f>").replace(
+        b"<worksheet ", b'<worksheet xmlns:' + prefix + b'="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '))
+
+
 @pytest.mark.parametrize(
     "data, cells",
     [
@@ -65,8 +71,11 @@ WITH_FORMULA = xlsx_bytes([["WM-1", "MUG-WHITE", None]], formulas={"C2": "=1+1"}
         (_rewritten(WITH_FORMULA, lambda xml: xml.replace(b'<c r="C2">', b"<c>")), "1 cell"),  # r is optional
         (_rewritten(WITH_FORMULA, lambda xml: xml.replace(b"<f>", b"<x:f>").replace(b"</f>", b"</x:f>").replace(
             b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ')), "C2"),
+        # A prefix is an XML NCName: '-', '.' and digits are allowed after the first letter (the review's bypass was <x-y:f>).
+        (_prefixed(WITH_FORMULA, b"x-y"), "C2"),
+        (_prefixed(WITH_FORMULA, b"a.b_c-1"), "C2"),
     ],
-    ids=["saved with its result", "single quotes", "cell without a reference", "namespace prefix"],
+    ids=["saved with its result", "single quotes", "cell without a reference", "namespace prefix", "prefix with a hyphen", "prefix with a dot"],
 )
 def test_formulas_are_refused_however_the_file_writes_them(data, cells):
     with pytest.raises(SpreadsheetError, match=rf"formulas \((cell )?{cells}\)"):
