@@ -140,13 +140,14 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
                                                                 expected_version=expected_version, allow_duplicate=confirmed),
                        key="save_secret", disabled=not new_secret or (found and not confirmed))
         actions = st.columns(2)
-        toggle = "Enable" if not chosen.enabled else "Disable"
-        if actions[0].button(f"{toggle} store", key="toggle"):
-            if run_action(runtime.engine, lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, actor=actor(), expected_version=expected_version), f"Store {toggle.lower()}d."):
+        toggle_label, toggled = (_("Disable store"), _("Store disabled.")) if chosen.enabled else (_("Enable store"), _("Store enabled."))
+        if actions[0].button(toggle_label, key="toggle"):
+            if run_action(runtime.engine, lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, actor=actor(), expected_version=expected_version), toggled):
                 st.rerun()
-        confirm = actions[1].checkbox(f"Yes, delete '{chosen.name}' with its keys and history", key=f"confirm_delete_{chosen.id}")
-        if actions[1].button("Delete store", type="primary", disabled=not confirm, key="delete"):
-            if run_action(runtime.engine, lambda s: stores.delete_store(s, chosen.id, actor=actor(), expected_version=expected_version), f"Store '{chosen.name}' deleted."):
+        confirm = actions[1].checkbox(_("Yes, delete '{store}' with its keys and history", store=plain(chosen.name)), key=f"confirm_delete_{chosen.id}")
+        if actions[1].button(_("Delete store"), type="primary", disabled=not confirm, key="delete"):
+            if run_action(runtime.engine, lambda s: stores.delete_store(s, chosen.id, actor=actor(), expected_version=expected_version),
+                          _("Store '{store}' deleted.", store=chosen.name)):
                 st.rerun()
 
 

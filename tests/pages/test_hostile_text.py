@@ -96,3 +96,37 @@ def test_walmart_error_text_on_the_unmapped_listings_tab(hostile_app, gateway):
     app.button(key="mapping_listings_read").click().run()
     texts = assert_no_markdown_from_outside(app)
     assert any("listings could not be read" in text and shown_as_text(GATEWAY_TEXT, [text]) for text in texts)
+
+
+def test_store_authorization_with_the_hostile_store_open_and_checked(hostile_app):
+    app = hostile_app
+    app.switch_page("pages/stores.py").run()
+    app.selectbox(key="detail_store").set_value(app.seeded.store_id).run()
+    texts = assert_no_markdown_from_outside(app)
+    assert shown_as_text(STORE_NAME, texts)
+    app.button(key="check_now").click().run()  # the outcome names the store beside the button
+    assert_no_markdown_from_outside(app)
+
+
+def test_connect_with_walmart(hostile_app):
+    texts = _open(hostile_app, "pages/connect.py")
+    assert shown_as_text(STORE_NAME, texts)  # a US store on delegated keys: listed to be connected
+
+
+def test_product_catalog(hostile_app):
+    _open(hostile_app, "pages/catalog.py")
+
+
+def test_troubleshooting_diagnosis_of_the_hostile_store(hostile_app):
+    app = hostile_app
+    app.switch_page("pages/troubleshooting.py").run()
+    assert_no_markdown_from_outside(app)
+
+
+def test_the_callback_shows_walmarts_error_text_as_text(hostile_app):
+    """Issue 14 item 11: /walmart_callback?error_description=[Sign in again](https://evil.example) ![t](...)."""
+    app = hostile_app
+    app.query_params["error"] = "access_denied"
+    app.query_params["error_description"] = GATEWAY_TEXT
+    texts = _open(app, "pages/walmart_callback.py")
+    assert any(shown_as_text(GATEWAY_TEXT, [text]) for text in texts)
