@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import inspect, insert, text
+from sqlalchemy import insert, inspect, text
 
 from core.db.engine import init_db, make_engine, session_scope
 from core.db.models import ALL_STORES, MAPPING_VIEW, CatalogProduct, utc_now
