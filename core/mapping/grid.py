@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
@@ -118,7 +119,7 @@ def edited_frame(edited_rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.
     )
     for key in ("platform_sku", "system_sku"):  # SKUs in one form (NFC), as a file import gives them
         frame[key] = nfc_column(frame[key])
-    frame[OVERRIDE] = pd.Series([record.get(OVERRIDE) is True or record.get(OVERRIDE) == 1 for record in records], dtype=bool)
+    frame[OVERRIDE] = pd.Series([isinstance(record.get(OVERRIDE), (bool, np.bool_)) and bool(record.get(OVERRIDE)) for record in records], dtype=bool)
     frame.index = pd.RangeIndex(1, len(records) + 1, name="row")
     blank = (frame["platform_sku"].str.strip() == "") & (frame["system_sku"].str.strip() == "") & (frame["quantity"].str.strip() == "")
     return frame[~blank]
