@@ -91,7 +91,7 @@ def scope_version(session: Session, scope: int) -> int:
 
 def mapping_versions(session: Session, store_id: int) -> tuple[int, int]:
     """(the store's version, the default's version): what a store's effective mappings were read at. Either moving means they may differ."""
-    versions = dict(session.execute(select(_SCOPE.c.id, _SCOPE.c.version).where(_SCOPE.c.id.in_({store_id, ALL_STORES}))).tuples().all())
+    versions = {scope: version for scope, version in session.execute(select(_SCOPE.c.id, _SCOPE.c.version).where(_SCOPE.c.id.in_({store_id, ALL_STORES})))}
     return versions.get(store_id, 0), versions.get(ALL_STORES, 0)
 
 
