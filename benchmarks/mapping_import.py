@@ -176,9 +176,11 @@ def run_database_floor(directory: Path, catalog_csv: Path, mappings_csv: Path) -
     for pragma in CACHE_PRAGMA:
         connection.execute(pragma)
     now = "2026-01-01 00:00:00.000000"
+    # The store's mapping scope (its version counter), which its mappings point at; the import makes it too.
+    connection.execute("INSERT INTO mapping_scope (id, store_id, version, updated_at) VALUES (?, ?, 1, ?)", (store_id, store_id, now))
     started, cpu_started = time.perf_counter(), time.process_time()
     connection.executemany(
-        "INSERT INTO mapping_component (store_id, platform_sku, system_sku, quantity, position, version, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
+        "INSERT INTO mapping_component (scope_id, platform_sku, system_sku, quantity, position, version, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
         (row + (now,) for row in rows),
     )
     connection.commit()

@@ -1,8 +1,12 @@
 """`python -m core catalog ...` and `python -m core mappings ...`: the same core functions the pages use.
 
-Exit codes: 0 applied (or, for a dry run, clean), 1 the file or some of its rows
-were rejected (nothing was written), 2 a usage error (bad option, unknown store,
-missing file).
+`--store all` means the mapping made for all stores (the default); a store's name
+or id means that store's own mappings (its overrides). A store really named "all"
+is reached by its id.
+
+Exit codes: 0 applied (or, for a dry run, clean; for resolve, mapped), 1 the file
+or some of its rows were rejected (nothing was written; for resolve, unmapped),
+2 a usage error (bad option, unknown store, missing file).
 """
 from __future__ import annotations
 
@@ -12,15 +16,17 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from cli.main import EXIT_OK, Subparsers, cli_actor, print_json
+from cli.main import EXIT_OK, Subparsers, cli_actor, print_json, whole_number
 from core import catalog
 from core.db.engine import session_scope
-from core.db.models import Store, saved_id
+from core.i18n import _
 from core.mapping import clone as mapping_clone
 from core.mapping import export as mapping_export
 from core.mapping import imports as mapping_import
-from core.mapping.bundles import format_bundle
+from core.mapping import resolve as mapping_resolve
+from core.mapping.bundles import MAX_QUANTITY, format_bundle
 from core.mapping.changes import ChangeKind, ClonePolicy
+from core.mapping.levels import ALL_STORES_WORD, Level, parse_scope, scope_label
 from core.runtime import Runtime
 from core.spreadsheets.errors import SpreadsheetError
 from core.spreadsheets.files import read_spreadsheet_file
@@ -29,13 +35,15 @@ from core.spreadsheets.table import RowError, error_report_csv
 from core.spreadsheets.writers import format_from_filename, write_file
 
 EXIT_REJECTED = 1
+EXIT_UNMAPPED = 1
 ERRORS_SHOWN = 20
+STORE_OR_ALL = "store name or id, or 'all' for the mapping made for all stores (the default)"
 
 
-def _find_store(session: Session, name: str) -> Store:
-    from core.stores.registry import find_store  # the store registry's own lookup and its NotFound message
-
-    return find_store(session, name)
+def _scope(session: Session, name: str) -> tuple[int, str]:
+    """(scope, what to call it) for a --store value: 'all' or a store (core.mapping.levels)."""
+    scope = parse_scope(session, name)
+    return scope, scope_label(session, scope)
 
 
 def _refuse_file(problem: SpreadsheetError, as_json: bool) -> int:
@@ -86,15 +94,16 @@ def _mappings_import(args: argparse.Namespace, runtime: Runtime) -> int:
     try:
         data = read_spreadsheet_file(args.file, COMMAND_LINE_LIMITS)
         with session_scope(runtime.engine) as session:
-            store = _find_store(session, args.store)
-            plan = mapping_import.import_mappings(session, saved_id(store), data, Path(args.file).name, actor=cli_actor(),
+            scope, label = _scope(session, args.store)
+            plan = mapping_import.import_mappings(session, scope, data, Path(args.file).name, actor=cli_actor(),
                                                  mode=args.mode, dry_run=args.dry_run, limits=COMMAND_LINE_LIMITS)
     except SpreadsheetError as problem:
         return _refuse_file(problem, args.json)
     _write_report(plan.errors, args.error_report)
     if args.json:
-        print_json({"store": store.name, **plan.to_dict()})
+        print_json({"store": label if plan.scope else ALL_STORES_WORD, **plan.to_dict()})
     else:
+        print(_("Mappings of: {level}", level=label))
         print(plan.summary())
         for change in plan.changes.changes(ChangeKind.changed, limit=10):
             print(f"  change {change.platform_sku}: {format_bundle(change.before)} -> {format_bundle(change.after)}")
@@ -112,31 +121,56 @@ def _mappings_import(args: argparse.Namespace, runtime: Runtime) -> int:
 def _mappings_export(args: argparse.Namespace, runtime: Runtime) -> int:
     file_format = format_from_filename(args.output)
     with session_scope(runtime.engine) as session:
-        store = _find_store(session, args.store)
-        rows = mapping_export.export_rows(session, saved_id(store))
-        data = mapping_export.export_mappings(session, saved_id(store), file_format)
+        scope, label = _scope(session, args.store)
+        rows = mapping_export.export_rows(session, scope)
+        data = mapping_export.export_mappings(session, scope, file_format)
     write_file(Path(args.output), data)
     platform_skus = len({row[0] for row in rows})
-    print(f"Exported {platform_skus} platform SKUs ({len(rows)} rows) of store '{store.name}' to {args.output}.")
+    if scope:
+        print(_("Exported {skus} platform SKUs ({rows} rows) of store '{store}' to {file}: its own mappings; those it takes from "
+                "all stores are exported with --store all.", skus=platform_skus, rows=len(rows), store=label, file=args.output))
+    else:
+        print(_("Exported {skus} platform SKUs ({rows} rows) of the mapping for all stores to {file}.",
+                skus=platform_skus, rows=len(rows), file=args.output))
     return EXIT_OK
 
 
 def _mappings_clone(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
-        source = _find_store(session, args.source)
-        target = _find_store(session, args.target)
-        plan = mapping_clone.plan_clone(session, saved_id(source), saved_id(target), sku_filter=args.sku_filter or "", policy=args.policy)
+        source, source_label = _scope(session, args.source)
+        target, target_label = _scope(session, args.target)
+        plan = mapping_clone.plan_clone(session, source, target, sku_filter=args.sku_filter or "", policy=args.policy)
         if not args.dry_run:
             mapping_clone.apply_clone(session, plan, actor=cli_actor())
     if args.json:
-        print_json({"from": source.name, "to": target.name, "applied": not args.dry_run, **plan.to_dict()})
+        print_json({"from": source_label if source else ALL_STORES_WORD, "to": target_label if target else ALL_STORES_WORD,
+                    "applied": not args.dry_run, **plan.to_dict()})
         return EXIT_OK
     verb = "Preview of cloning" if args.dry_run else "Cloned"
-    print(f"{verb} '{source.name}' -> '{target.name}' ({args.policy}): {plan.summary()}")
+    print(f"{verb} '{source_label}' -> '{target_label}' ({args.policy}): {plan.summary()}")
     for change in plan.changes.changes(ChangeKind.skipped, limit=10):
         print(f"  kept {change.platform_sku}: {format_bundle(change.before)} (source has {format_bundle(change.after)})")
     if args.dry_run:
         print("Dry run: nothing was written.")
+    return EXIT_OK
+
+
+def _mappings_resolve(args: argparse.Namespace, runtime: Runtime) -> int:
+    with session_scope(runtime.engine) as session:
+        found = mapping_resolve.resolve(session, args.store, args.sku, args.quantity)
+    if args.json:
+        print_json(found.to_dict())
+        return EXIT_OK if found.mapped else EXIT_UNMAPPED
+    if isinstance(found, mapping_resolve.Unmapped):
+        print(_("'{sku}' is not mapped for store '{store}': neither the store's own mappings nor the mapping for all stores "
+                "cover it.", sku=found.platform_sku, store=found.store_name))
+        return EXIT_UNMAPPED
+    source = _("this store's own mapping") if found.level == Level.store else _("the mapping for all stores")
+    print(_("{quantity} x '{sku}' in store '{store}' ships (from {source}, version {version}):", quantity=found.quantity,
+            sku=found.platform_sku, store=found.store_name, source=source, version=found.version))
+    for part in found.components:
+        name = f" ({part.product_name})" if part.product_name else ""
+        print(f"  {part.quantity} x {part.system_sku}{name}  [{part.quantity_per_unit} per unit]")
     return EXIT_OK
 
 
@@ -150,30 +184,37 @@ def add_commands(subparsers: Subparsers) -> None:
     importing.add_argument("--json", action="store_true")
     importing.set_defaults(handler=_catalog_import)
 
-    group = subparsers.add_parser("mappings", help="import, export and clone product mappings")
+    group = subparsers.add_parser("mappings", help="import, export, clone and resolve product mappings")
     commands = group.add_subparsers(dest="mappings_command", required=True)
 
-    importing = commands.add_parser("import", help="import a mapping file into a store; exit 1 if rows are rejected")
+    importing = commands.add_parser("import", help="import a mapping file into a store or all stores; exit 1 if rows are rejected")
     importing.add_argument("file")
-    importing.add_argument("--store", required=True, help="store name or id")
+    importing.add_argument("--store", required=True, help=STORE_OR_ALL)
     importing.add_argument("--mode", choices=[m.value for m in mapping_import.ImportMode], default="merge",
-                           help="merge: add and update (default); replace: the store's mappings become exactly the file's")
+                           help="merge: add and update (default); replace: the level's mappings become exactly the file's")
     importing.add_argument("--dry-run", action="store_true", help="show the plan without writing anything")
     importing.add_argument("--error-report", metavar="FILE", help="write the rows with problems to this CSV file")
     importing.add_argument("--json", action="store_true")
     importing.set_defaults(handler=_mappings_import)
 
-    exporting = commands.add_parser("export", help="write a store's mappings to a .csv or .xlsx file")
-    exporting.add_argument("--store", required=True, help="store name or id")
+    exporting = commands.add_parser("export", help="write a store's own mappings, or those for all stores, to a .csv or .xlsx file")
+    exporting.add_argument("--store", required=True, help=STORE_OR_ALL)
     exporting.add_argument("--output", required=True, metavar="FILE", help="the file to write; .csv or .xlsx chooses the format")
     exporting.set_defaults(handler=_mappings_export)
 
-    cloning = commands.add_parser("clone", help="copy one store's mappings to another")
-    cloning.add_argument("--from", dest="source", required=True, metavar="STORE")
-    cloning.add_argument("--to", dest="target", required=True, metavar="STORE")
+    cloning = commands.add_parser("clone", help="copy one store's own mappings to another (or to or from 'all': all stores)")
+    cloning.add_argument("--from", dest="source", required=True, metavar="STORE", help=STORE_OR_ALL)
+    cloning.add_argument("--to", dest="target", required=True, metavar="STORE", help=STORE_OR_ALL)
     cloning.add_argument("--sku-filter", metavar="TEXT", help="only mappings whose platform or system SKU contains TEXT")
     cloning.add_argument("--policy", choices=[p.value for p in ClonePolicy], default="skip",
                          help="when the target already maps a SKU differently: skip keeps the target's (default), overwrite replaces it")
     cloning.add_argument("--dry-run", action="store_true", help="show what would be copied without writing")
     cloning.add_argument("--json", action="store_true")
     cloning.set_defaults(handler=_mappings_clone)
+
+    resolving = commands.add_parser("resolve", help="what ships for a platform SKU sold in a store; exit 0 mapped, 1 unmapped")
+    resolving.add_argument("--store", required=True, help="store name or id")
+    resolving.add_argument("--sku", required=True, help="the platform SKU, exactly as sold")
+    resolving.add_argument("--quantity", type=whole_number(1, MAX_QUANTITY), default=1, help="units sold (default 1)")
+    resolving.add_argument("--json", action="store_true")
+    resolving.set_defaults(handler=_mappings_resolve)

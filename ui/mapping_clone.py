@@ -1,4 +1,9 @@
-"""Cloning another store's mappings into this one: choose, preview, apply."""
+"""Cloning another store's own mappings into this level: choose, preview, apply.
+
+Made for copying overrides between stores; "All stores (default)" is offered too,
+last: as a source it copies the default into a store as its own, as a target it
+makes a store's mappings the default for every store.
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -9,6 +14,7 @@ from core.errors import StoreConnectError
 from core.i18n import _
 from core.mapping import clone as mapping_clone
 from core.mapping.changes import ChangeKind, ClonePolicy
+from core.mapping.levels import ALL_STORES
 from core.runtime import Runtime
 from ui.actions import attempt
 from ui.identity import actor
@@ -38,7 +44,7 @@ def _apply(runtime: Runtime, plan: mapping_clone.ClonePlan) -> None:
 
 def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> None:
     state = st.session_state
-    others = [other for other in stores if other != store_id]
+    others = sorted((other for other in stores if other != store_id), key=lambda other: other == ALL_STORES)  # stores first
     if not others:
         st.info("There is no other store to copy mappings from yet.")
         return

@@ -1,4 +1,5 @@
-"""Mapping spreadsheets on the page: import (dry run, then apply), export, templates.
+"""Mapping spreadsheets on the page: import (dry run, then apply), export, templates; into and out of the level chosen
+on the page (a store's own mappings, or the mapping for all stores).
 
 The import plan is made once per uploaded file and mode and kept in session state,
 so what the user approves is exactly what is applied; core refuses it if the
@@ -21,6 +22,7 @@ from core.mapping import imports as mapping_import
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ChangeSet
 from core.mapping.export import export_mappings
+from core.mapping.levels import ALL_STORES, scope_label
 from core.runtime import Runtime
 from core.spreadsheets.limits import MB, UPLOAD_LIMITS
 from core.spreadsheets.table import RowError
@@ -33,7 +35,7 @@ PREVIEW_ROWS = 200  # per kind of change; the counts cover everything
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MODES = {
     "merge": "Merge: add and update the file's platform SKUs, keep the others",
-    "replace": "Replace: the store's mappings become exactly the file's (others are removed)",
+    "replace": "Replace: the mappings chosen above become exactly the file's (others are removed)",
 }
 
 
@@ -108,6 +110,14 @@ def import_section(runtime: Runtime, store_id: int) -> None:
                   "maps more than one unit (without it every row counts 1; Chinese headers such as 平台SKU / 系统SKU / 数量 work too). "
                   "A bundle is several rows with the same platform SKU, or one cell like `SKU-A*1+SKU-B*2`. "
                   "You see what would change before anything is saved."))
+    with session_scope(runtime.engine) as session:
+        target = scope_label(session, store_id)
+    if store_id == ALL_STORES:
+        st.caption(_("The file is imported into the mapping for all stores: every store follows it for the SKUs it has no "
+                     "mapping of its own for."))
+    else:
+        st.caption(_("The file is imported into the own mappings of {store}, which override the mapping for all stores for this "
+                     "store. To import for every store, choose All stores (default) above.", store=plain(target)))
     templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
     uploaded = st.file_uploader("Mapping file", type=["csv", "xlsx", "xls"], key=_uploader_key(),
                                 max_upload_size=UPLOAD_LIMITS.max_bytes // MB)
@@ -151,9 +161,14 @@ def templates(make: Callable[[str], bytes], stem: str, key: str) -> None:
 
 
 def export_section(runtime: Runtime, store_id: int, store_name: str) -> None:
-    st.markdown("The store's mappings as a spreadsheet: one row per component, bundles as several rows with the same platform SKU. "
+    st.markdown("The mappings as a spreadsheet: one row per component, bundles as several rows with the same platform SKU. "
                 "Importing the file again changes nothing.")
-    stem = "".join(c if c.isalnum() or c in "-_" else "-" for c in store_name).strip("-") or "store"
+    if store_id == ALL_STORES:
+        st.caption(_("This exports the mapping for all stores."))
+    else:
+        st.caption(_("This exports the store's own mappings only; those it takes from all stores are exported with All stores "
+                     "(default) chosen above."))
+    stem = "all-stores" if store_id == ALL_STORES else "".join(c if c.isalnum() or c in "-_" else "-" for c in store_name).strip("-") or "store"
 
     def export(format: str) -> Callable[[], bytes]:
         def build() -> bytes:  # run only when the button is pressed: a big store's XLSX takes a while

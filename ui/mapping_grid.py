@@ -1,4 +1,8 @@
-"""The mapping grid: one page of a store's mappings in st.data_editor, saved through core.mapping.grid.save_grid.
+"""The mapping grid: one page of a level's mappings in st.data_editor, saved through core.mapping.grid.save_grid.
+
+A store's grid shows what applies to it: its own mappings and those it takes from
+all stores, with a "Comes from" column. Rows from all stores are read-only there;
+their "Override" box makes the store's own copy on Save (core.mapping.grid).
 
 The rows the editor starts from live in session state (a Grid) and change only
 when they are loaded, or when a save fails and the user's rows are kept with
@@ -12,16 +16,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from core.access import Permission
 from core.catalog import product_names
 from core.db.engine import session_scope
+from core.i18n import _
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
 from core.mapping.bundles import MAX_QUANTITY
+from core.mapping.levels import LEVEL_LABELS, Level
 from core.runtime import Runtime
 from ui.actions import attempt
 from ui.identity import actor
@@ -34,7 +42,11 @@ EDITOR_KEY = "mapping_editor_key"  # the current editor's key, for tests that se
 PAGE = "mapping_page"
 EDITABLE = ["platform_sku", "system_sku", "quantity"]
 LOADED = "loaded_platform_sku"
+LEVEL = "level"  # not shown: where a row's mapping comes from (a Level value; empty for new rows)
+COMES_FROM = "comes_from"  # LEVEL in words, shown on a store's grid
+OVERRIDE = mapping_grid.OVERRIDE
 SHOWN = [*EDITABLE, "product_name", "bundle_size"]
+LEVEL_COLUMNS = [COMES_FROM, OVERRIDE]  # shown on a store's grid only
 COLUMNS = {
     "platform_sku": st.column_config.TextColumn("Platform SKU", required=True, help="The listing's SKU on Walmart. Several rows with the same one make a bundle."),
     "system_sku": st.column_config.TextColumn("System SKU", required=True, help="A SKU from the product catalog, exactly as written there."),
@@ -48,7 +60,17 @@ COLUMNS = {
 }
 
 
-# (store id, search, bundles only, page number)
+def _level_columns() -> dict[str, ColumnConfig]:
+    """Built per run: their labels are translated in the reader's language."""
+    return {
+        COMES_FROM: st.column_config.TextColumn(_("Comes from"), help=_("This store: its own mapping. All stores: the mapping made for "
+                                                                         "all stores, which this store follows; read-only here.")),
+        OVERRIDE: st.column_config.CheckboxColumn(_("Override"), help=_("On a row from all stores: make this store's own copy of that "
+                                                                       "mapping when you save, then change it as you like.")),
+    }
+
+
+# (scope: a store's id or ALL_STORES, search, bundles only, page number)
 GridQuery = tuple[int, str, bool, int]
 
 
@@ -88,6 +110,14 @@ def _frame(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
     frame["product_name"] = [names.get(sku, "") if sku else "" for sku in frame["system_sku"]]
     sizes = frame.dropna(subset=["platform_sku"]).groupby("platform_sku")["quantity"].sum()
     frame["bundle_size"] = frame["platform_sku"].map(sizes).astype("Int64")
+    levels = [("" if pd.isna(v) else str(v)) for v in rows[LEVEL]] if LEVEL in rows else [""] * len(frame)
+    labels = {str(level): _(label) for level, label in LEVEL_LABELS.items()}
+    frame[COMES_FROM] = [labels.get(level, "") for level in levels]
+    ticked = list(rows[OVERRIDE]) if OVERRIDE in rows else [False] * len(frame)
+    # The box means something on rows from all stores only; the store's own rows leave it empty.
+    frame[OVERRIDE] = pd.Series([bool(t is True or t is np.True_) if level == Level.default else None for level, t in zip(levels, ticked)],
+                                dtype=object)
+    frame[LEVEL] = levels
     for extra in ("problem", "fix"):
         frame[extra] = [("" if pd.isna(v) else str(v)) for v in rows[extra]] if extra in rows else ""
     # Not shown: the platform SKU each row had when loaded (none for new rows), so a row skipped for a problem
@@ -100,7 +130,7 @@ def _load(runtime: Runtime, query: GridQuery) -> Grid:
     store_id, search, bundles_only, number = query
     with session_scope(runtime.engine) as session:
         page = mapping.list_mappings(session, store_id, sku_text=search, bundles_only=bundles_only,
-                                     offset=(number - 1) * mapping.PAGE_SIZE, limit=mapping.PAGE_SIZE)
+                                     offset=(number - 1) * mapping.PAGE_SIZE, limit=mapping.PAGE_SIZE, effective=True)
         return Grid(query, page, _frame(session, mapping_grid.grid_frame(page)), _new_key())
 
 
@@ -159,7 +189,8 @@ def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], dis
     rows = _with_edits(grid, positions)
     skipped = _untouched_prefill(grid, rows)
     saving = rows[~skipped].reset_index(drop=True)
-    done = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED]], actor=actor(), discard_invalid=discard),
+    done = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED, OVERRIDE]],
+                                                                         actor=actor(), discard_invalid=discard),
                          conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
     if done is None:
@@ -244,9 +275,9 @@ def show(runtime: Runtime, store_id: int) -> None:
         num_rows="dynamic" if can_edit else "fixed",
         hide_index=True,
         width="stretch",
-        column_order=SHOWN + (["problem"] if grid.has_problems else []),
-        column_config=COLUMNS,
-        disabled=["product_name", "bundle_size", "problem", "fix"] if can_edit else True,
+        column_order=SHOWN + (LEVEL_COLUMNS if grid.page.effective else []) + (["problem"] if grid.has_problems else []),
+        column_config=COLUMNS | _level_columns(),
+        disabled=["product_name", "bundle_size", COMES_FROM, "problem", "fix"] if can_edit else True,
     )
     pages = max(1, math.ceil(grid.page.total / mapping.PAGE_SIZE))
     if pages > 1:
@@ -254,6 +285,10 @@ def show(runtime: Runtime, store_id: int) -> None:
     shown = f"{grid.page.total} mapping(s) match" if search.strip() or bundles_only else f"{grid.page.total} mapping(s)"
     st.caption(f"{shown}; page {grid.query[3]} of {pages}, {len(grid.page.mappings)} on this page. "
                "A bundle is several rows with the same platform SKU.")
+    if grid.page.effective:
+        st.caption(_("Rows that come from All stores are the mapping for all stores, which this store follows: they are read-only here. "
+                     "Tick Override on a row to make this store's own copy when you save, then change that. Deleting this store's own "
+                     "mapping of a SKU that is also mapped for all stores makes the mapping for all stores apply again."))
 
     if grid.has_problems:
         _errors_table(grid)

@@ -1,4 +1,4 @@
-"""The store's Walmart listings that have no mapping yet."""
+"""The store's Walmart listings that no mapping covers yet: neither the store's own nor the mapping for all stores."""
 from __future__ import annotations
 
 import pandas as pd
@@ -7,7 +7,9 @@ import streamlit as st
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
+from core.i18n import _, format_number
 from core.mapping import listings
+from core.mapping.levels import ALL_STORES
 from core.runtime import Runtime
 from ui import mapping_grid
 from ui.identity import actor
@@ -31,6 +33,10 @@ def _table(report: listings.UnmappedReport) -> None:
 
 def unmapped_section(runtime: Runtime, store_id: int) -> None:
     state = st.session_state
+    if store_id == ALL_STORES:
+        st.info(_("Listings belong to a store: choose a store above to read its listings from Walmart. A listing that the "
+                  "mapping for all stores covers counts as mapped in every store."), icon=":material/info:")
+        return
     reports = state.setdefault(REPORTS, {})
     st.markdown("Reads the store's listings from Walmart with its keys and shows the ones no mapping covers yet: "
                 "orders for them cannot be fulfilled until they are mapped.")
@@ -50,7 +56,9 @@ def unmapped_section(runtime: Runtime, store_id: int) -> None:
         report = reports[store_id] = listings.up_to_date(session, store_id, reports[store_id])
     figures = st.columns(3)
     figures[0].metric("Listings on Walmart", f"{len(report.scan.listings):,}")
-    figures[1].metric("Mapped", f"{report.mapped:,}")
+    figures[1].metric("Mapped", f"{report.mapped:,}",
+                      help=_("By this store's own mappings or the mapping for all stores ({count} by all stores).",
+                             count=format_number(report.by_default)))
     figures[2].metric("Not mapped", f"{len(report.unmapped):,}")
     if not report.scan.complete:
         st.warning(f"Walmart kept offering more pages than the {report.scan.total_reported or 'unknown number of'} listings it reported, "

@@ -8,7 +8,8 @@ therefore changes nothing, and two servers starting at once take turns.
 On SQLite, foreign keys are off during the transaction: a migration that changes
 a table rebuilds it (copy, drop, rename), and dropping a parent table with keys
 on would first delete every child row marked ON DELETE CASCADE. After migrating,
-the keys are checked instead. A database already up to date is only read at
+the keys are checked instead. The rename is the legacy one, which does not re-check
+the views over the table while it is briefly gone. A database already up to date is only read at
 start, so it never waits for SQLite's write lock.
 """
 from __future__ import annotations
@@ -120,6 +121,9 @@ def schema_transaction(engine: Engine) -> Iterator[Connection]:
         dbapi_connection.execute(f"PRAGMA busy_timeout={waits}")
         dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         dbapi_connection.execute("PRAGMA recursive_triggers=ON")
+        # A table rebuild renames the copy to the old name; with views over the table (store_connect_mapping_v1),
+        # SQLite's checked rename would refuse while the old table is gone. The view names the table, which is back.
+        dbapi_connection.execute("PRAGMA legacy_alter_table=ON")
 
     @event.listens_for(sqlite, "begin")
     def _begin_immediate(connection: Connection) -> None:

@@ -1,13 +1,16 @@
-"""Changing a store's mappings: work out what a set of wanted mappings would change (the plan), then write it (apply).
+"""Changing one level's mappings: work out what a set of wanted mappings would change (the plan), then write it (apply).
 
+Every function takes a `scope`: a store's id (its overrides) or ALL_STORES (the
+default mapping), see core.mapping.levels; the two levels are written the same way.
 Import (core.mapping.imports) and clone (core.mapping.clone) plan a ChangeSet,
 show it, and apply it later; the grid editor (core.mapping.grid) writes with
-claim_store_version, claim_mappings and write_mappings directly.
+claim_scope_version, claim_mappings and write_mappings directly.
 
-Concurrency. Each store has a mapping version (StoreMappingVersion), bumped by
-every write and checked when an import plan or clone preview is applied. Each
-mapping carries the store's version from when it was last written, checked in
-the UPDATE's WHERE clause when the grid saves it.
+Concurrency. Each scope has a mapping version (MappingScope), bumped by every
+write and checked when an import plan or clone preview is applied; the default
+has its own, so two saves of the default take turns like two saves of one store.
+Each mapping carries its scope's version from when it was last written, checked
+in the UPDATE's WHERE clause when the grid saves it.
 Functions here never commit: call them inside `core.db.engine.session_scope`, and let
 a Conflict or ValidationFailed propagate so the whole transaction rolls back.
 """
@@ -25,16 +28,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.db.bulk import in_chunks, insert_many
-from core.db.models import MappingComponent, StoreMappingVersion, utc_now
+from core.db.models import ALL_STORES, MappingComponent, MappingScope, utc_now
 from core.db.models.base import table_of
 from core.errors import Conflict
+from core.i18n import _
 from core.mapping.bulk import bulk_operation, member
 from core.mapping.bundles import Component, format_bundle
-from core.mapping.repository import MappingView, current_components, mapped_platform_skus, store_mapping_version
+from core.mapping.repository import MappingView, current_components, scope_platform_skus, scope_version
 from core.spreadsheets.cells import TEXT
 
 _COMPONENT: Table = table_of(MappingComponent)
-_STORE_VERSION: Table = table_of(StoreMappingVersion)
+_SCOPE: Table = table_of(MappingScope)
 
 
 class ChangeKind(StrEnum):
@@ -59,7 +63,7 @@ class ClonePolicy(StrEnum):
 class PlannedChange:
     platform_sku: str
     status: ChangeKind
-    before: tuple[Component, ...]  # the store's mapping now (empty when added)
+    before: tuple[Component, ...]  # the scope's mapping now (empty when added)
     after: tuple[Component, ...]  # what it would become (empty when removed); when skipped, what was offered and not taken
 
     def to_dict(self) -> dict[str, str]:
@@ -73,16 +77,16 @@ class PlannedChange:
 
 @dataclass
 class ChangeSet:
-    """What writing a desired set of mappings into a store would do, worked out before anything is written.
+    """What writing a desired set of mappings into a scope would do, worked out before anything is written.
 
-    `status` has one entry per platform SKU concerned. `store_version` is the
-    store's mapping version when this was worked out; applying refuses if it moved.
+    `status` has one entry per platform SKU concerned. `scope_version` is the
+    scope's mapping version when this was worked out; applying refuses if it moved.
     """
 
-    store_id: int
-    store_version: int
+    scope: int  # a store's id, or ALL_STORES
+    scope_version: int
     desired: pd.DataFrame  # platform_sku, system_sku, quantity: the mappings wanted
-    current: pd.DataFrame  # the store's mappings when this was worked out (see current_components)
+    current: pd.DataFrame  # the scope's mappings when this was worked out (see current_components)
     status: pd.Series[str]  # platform_sku -> ChangeKind
     _by_status: dict[str, pd.Index[str]] | None = field(default=None, repr=False)
 
@@ -139,14 +143,14 @@ def grouped_components(frame: pd.DataFrame) -> dict[str, tuple[Component, ...]]:
 @bulk_operation
 def plan_changes(
     session: Session,
-    store_id: int,
+    scope: int,
     desired: pd.DataFrame,
     *,
     replace: bool = False,
     keep: Iterable[str] = (),
     policy: ClonePolicy = ClonePolicy.overwrite,
 ) -> ChangeSet:
-    """Compare wanted mappings with the store's: added, changed, unchanged, and (replace) removed.
+    """Compare wanted mappings with the scope's own: added, changed, unchanged, and (replace) removed.
 
     `keep` lists platform SKUs that replace mode must not remove (those whose rows
     were rejected). With policy skip, a mapping the store already has differently
@@ -154,13 +158,13 @@ def plan_changes(
     """
     # Version first: if someone writes between the two reads, the plan is stamped
     # older than what it saw and applying it is refused, never the other way round.
-    version = store_mapping_version(session, store_id)
-    current = current_components(session, store_id)
+    version = scope_version(session, scope)
+    current = current_components(session, scope)
     desired = desired[["platform_sku", "system_sku", "quantity"]].reset_index(drop=True)
     status = _compare(current, desired, replace=replace, keep=set(keep))
     if policy == ClonePolicy.skip:
         status = status.where(status != ChangeKind.changed, ChangeKind.skipped)
-    return ChangeSet(store_id, version, desired, current, status)
+    return ChangeSet(scope, version, desired, current, status)
 
 
 def _compare(current: pd.DataFrame, desired: pd.DataFrame, *, replace: bool, keep: set[str]) -> pd.Series[str]:
@@ -187,8 +191,8 @@ def _compare(current: pd.DataFrame, desired: pd.DataFrame, *, replace: bool, kee
 
 @bulk_operation
 def apply_changes(session: Session, changes: ChangeSet) -> dict[str, int]:
-    """Write a ChangeSet in the caller's transaction. Raises Conflict when the store's mappings moved since it was made."""
-    version = claim_store_version(session, changes.store_id, expected=changes.store_version)
+    """Write a ChangeSet in the caller's transaction. Raises Conflict when the scope's mappings moved since it was made."""
+    version = claim_scope_version(session, changes.scope, expected=changes.scope_version)
     changed = changes.skus_with(ChangeKind.changed)
     removed = changes.skus_with(ChangeKind.removed)
     added = changes.skus_with(ChangeKind.added)
@@ -196,46 +200,47 @@ def apply_changes(session: Session, changes: ChangeSet) -> dict[str, int]:
         writing = changes.desired
     else:
         writing = changes.desired[member(changes.desired["platform_sku"], [*added, *changed])]
-    write_mappings(session, changes.store_id, deleted=[*removed, *changed], components=writing, version=version)
+    write_mappings(session, changes.scope, deleted=[*removed, *changed], components=writing, version=version)
     return changes.counts()
 
 
-def claim_store_version(session: Session, store_id: int, expected: int | None = None) -> int:
-    """Bump the store's mapping version; with `expected`, only if it is still that (else Conflict).
+def claim_scope_version(session: Session, scope: int, expected: int | None = None) -> int:
+    """Bump the scope's mapping version; with `expected`, only if it is still that (else Conflict).
 
     The bump is the first write of every change, so in PostgreSQL it also locks the
-    row and a second writer waits here, then finds the version moved.
+    row and a second writer waits here, then finds the version moved. The scope's
+    first change makes its row (MappingScope), which its mappings then point at.
     """
-    version_table = _STORE_VERSION
+    version_table = _SCOPE
     now = utc_now()
-    condition = [version_table.c.store_id == store_id]
+    condition = [version_table.c.id == scope]
     if expected is not None:
         condition.append(version_table.c.version == expected)
     result = session.execute(update(version_table).where(*condition).values(version=version_table.c.version + 1, updated_at=now))
     if _rowcount(result) == 1:
-        return (expected + 1) if expected is not None else store_mapping_version(session, store_id)
-    if expected not in (None, 0) or store_mapping_version(session, store_id) != 0:
+        return (expected + 1) if expected is not None else scope_version(session, scope)
+    if expected not in (None, 0) or scope_version(session, scope) != 0:
         raise _stale()
     try:
-        session.execute(insert(version_table), [{"store_id": store_id, "version": 1, "updated_at": now}])
-    except IntegrityError:  # another first-ever change of this store's mappings got there first
+        session.execute(insert(version_table), [{"id": scope, "store_id": None if scope == ALL_STORES else scope, "version": 1, "updated_at": now}])
+    except IntegrityError:  # another first-ever change of this scope's mappings got there first
         if expected is not None:
             raise _stale() from None
         raise Conflict(
-            "Someone else saved changes to this store's mappings at the same moment, so nothing was saved.",
-            "Reload and make your changes again.",
+            _("Someone else saved changes to these mappings at the same moment, so nothing was saved."),
+            _("Reload and make your changes again."),
         ) from None
     return 1
 
 
-def claim_mappings(session: Session, store_id: int, views: Sequence[MappingView], version: int) -> None:
-    """Move each mapping to the store's new `version`, only if it still has the one the user saw; Conflict otherwise."""
+def claim_mappings(session: Session, scope: int, views: Sequence[MappingView], version: int) -> None:
+    """Move each mapping to the scope's new `version`, only if it still has the one the user saw; Conflict otherwise."""
     component = _COMPONENT
     stale = []
     for view in views:
         result = session.execute(
             update(component)
-            .where(component.c.store_id == store_id, component.c.platform_sku == view.platform_sku, component.c.version == view.version)
+            .where(component.c.scope_id == scope, component.c.platform_sku == view.platform_sku, component.c.version == view.version)
             .values(version=version, updated_at=utc_now())
         )
         if _rowcount(result) < 1:
@@ -249,25 +254,25 @@ def claim_mappings(session: Session, store_id: int, views: Sequence[MappingView]
 
 
 def write_mappings(
-    session: Session, store_id: int, *, deleted: Sequence[str], components: pd.DataFrame, version: int, check_new: bool = False
+    session: Session, scope: int, *, deleted: Sequence[str], components: pd.DataFrame, version: int, check_new: bool = False
 ) -> None:
     """Delete the `deleted` platform SKUs' rows, then insert `components` (platform_sku, system_sku, quantity).
 
-    Call it after claim_store_version, which makes writers to one store take turns,
-    and pass the store's new mapping version: every mapping written gets it as its
-    own version. Store versions only go up, so a mapping deleted and made again never
+    Call it after claim_scope_version, which makes writers to one scope take turns,
+    and pass the scope's new mapping version: every mapping written gets it as its
+    own version. Scope versions only go up, so a mapping deleted and made again never
     carries the version a stale page showed for the old one.
     Components are numbered in the order given, which is the order they were
     entered. Raises Conflict if a new mapping exists already, which happens
     only when someone else added it at the same moment: `check_new` looks for that
-    first (for writers that did not check the store's version, like the grid); the
+    first (for writers that did not check the scope's version, like the grid); the
     primary key catches the rest.
     """
     component = _COMPONENT
-    if check_new and mapped_platform_skus(session, store_id, set(components["platform_sku"]) - set(deleted)):
+    if check_new and scope_platform_skus(session, scope, set(components["platform_sku"]) - set(deleted)):
         raise _added_meanwhile()
     for chunk in in_chunks(deleted):
-        session.execute(delete(component).where(component.c.store_id == store_id, component.c.platform_sku.in_(chunk)))
+        session.execute(delete(component).where(component.c.scope_id == scope, component.c.platform_sku.in_(chunk)))
     if components.empty:
         return
     platform = components["platform_sku"]
@@ -275,7 +280,7 @@ def write_mappings(
     position = pd.Series(codes).groupby(codes).cumcount().tolist()  # 0, 1, ... within each platform SKU, in the order given
     try:
         insert_many(session, component, {
-            "store_id": store_id, "platform_sku": platform.tolist(), "system_sku": components["system_sku"].tolist(),
+            "scope_id": scope, "platform_sku": platform.tolist(), "system_sku": components["system_sku"].tolist(),
             "quantity": components["quantity"].astype("int64").tolist(), "position": position, "version": version, "updated_at": utc_now(),
         })
     except IntegrityError:
@@ -289,8 +294,8 @@ def _rowcount(result: Result[Any]) -> int:
 
 def _stale() -> Conflict:
     return Conflict(
-        "The store's mappings were changed by someone else after this preview was made, so nothing was saved.",
-        "Make the preview again (upload the file again, or reopen the clone preview) and check it before applying.",
+        _("These mappings were changed by someone else after this preview was made, so nothing was saved."),
+        _("Make the preview again (upload the file again, or reopen the clone preview) and check it before applying."),
     )
 
 

@@ -1,31 +1,50 @@
-"""The mapping grid: a page of mappings as the grid shows it, and saving what the user did to it (edited, added and deleted rows), all or nothing."""
+"""The mapping grid: a page of mappings as the grid shows it, and saving what the user did to it (edited, added and deleted rows), all or nothing.
+
+A page belongs to one scope (a store, or ALL_STORES: core.mapping.levels) and saves
+into it only. A store's page may also show the default mappings it does not
+override (MappingPage.effective, each row's `level` says where it comes from).
+Those rows are read-only there: they are saved only when the user ticks their
+`override` box, which copies them, as edited, into the store's own mappings. Left
+alone they are never written; edited without the tick they are a row error;
+deleted they stay (they belong to every store). Deleting a store's own mapping
+of a SKU the default also maps makes the default apply to the store again, and
+the result says so.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
+from core.db.models import ALL_STORES
+from core.errors import Conflict
+from core.i18n import _, ngettext
 from core.mapping.bulk import member
 from core.mapping.bundles import Component
-from core.mapping.changes import claim_mappings, claim_store_version, grouped_components, write_mappings
+from core.mapping.changes import claim_mappings, claim_scope_version, grouped_components, write_mappings
 from core.mapping.columns import PLATFORM_SKU, cell_text, meant_sku
-from core.mapping.repository import MappingPage, MappingView, mapped_platform_skus, store_name_of
+from core.mapping.levels import audited_level, level_of, scope_name
+from core.mapping.repository import MappingPage, MappingView, get_mapping, scope_platform_skus
 from core.mapping.rules import validate_rows
 from core.spreadsheets.cells import TEXT
 from core.spreadsheets.lookalikes import nfc_column
 from core.spreadsheets.table import RowError
 
-GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size", "loaded_platform_sku")
+GRID_COLUMNS = ("platform_sku", "system_sku", "quantity", "product_name", "bundle_size", "level", "loaded_platform_sku")
+# Not in GRID_COLUMNS: the box the grid adds to a store's page for rows of the default mapping (True: save them as the store's own).
+OVERRIDE = "override"
 
 
 def grid_rows(page: MappingPage) -> list[dict[str, Any]]:
-    """One dict per component, keys GRID_COLUMNS; product_name and bundle_size are for display only, and
-    loaded_platform_sku keeps the row's platform SKU as loaded, for the save (save_grid)."""
+    """One dict per component, keys GRID_COLUMNS; product_name, bundle_size and level (a Level value: where the
+    mapping comes from) are for display only, and loaded_platform_sku keeps the row's platform SKU as loaded, for
+    the save (save_grid)."""
     return [
         {
             "platform_sku": mapping.platform_sku,
@@ -33,6 +52,7 @@ def grid_rows(page: MappingPage) -> list[dict[str, Any]]:
             "quantity": component.quantity,
             "product_name": page.names.get(component.system_sku, ""),
             "bundle_size": mapping.bundle_size,
+            "level": str(mapping.level),
             "loaded_platform_sku": mapping.platform_sku,
         }
         for mapping in page.mappings
@@ -53,21 +73,42 @@ class GridSaveResult:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     discarded: list[str] = field(default_factory=list)  # platform SKUs left as they were because their rows had errors
+    overridden: list[str] = field(default_factory=list)  # of `added`: default mappings copied into the store's own
+    default_again: list[str] = field(default_factory=list)  # of `removed`: the default mapping applies to the store again
+    defaults_kept: list[str] = field(default_factory=list)  # default mappings whose rows were deleted on a store's page: not deleted
 
     def summary(self) -> str:
         if not self.saved:
             return f"Nothing was saved: {len({e.row for e in self.errors})} rows have problems. Fix them, or choose to discard the rows with problems."
         kept = (f" Left as they were because of rows with problems: {', '.join(self.discarded[:10])}{'…' if len(self.discarded) > 10 else ''}."
                 if self.discarded else "")
+        kept += self._level_notes()
         if not (self.added or self.changed or self.removed):
             return f"Nothing was saved.{kept}" if kept else "There were no changes to save."
         return f"Saved: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} deleted.{kept}"
+
+    def _level_notes(self) -> str:
+        notes = ""
+        if self.overridden:
+            notes += " " + _("Now this store's own (overriding the mapping for all stores): {skus}.", skus=_listed(self.overridden))
+        if self.default_again:
+            notes += " " + ngettext("{skus} follows the mapping for all stores again.", "{skus} follow the mapping for all stores again.",
+                                    len(self.default_again), skus=_listed(self.default_again))
+        if self.defaults_kept:
+            notes += " " + _("Not deleted, because they are mapped for all stores: {skus}. Delete them with the level All stores, "
+                             "or override them for this store.", skus=_listed(self.defaults_kept))
+        return notes
+
+
+def _listed(skus: list[str]) -> str:
+    return ", ".join(skus[:10]) + ("…" if len(skus) > 10 else "")
 
 
 def edited_frame(edited_rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """The grid's rows as text cells, indexed by 1-based position; rows left completely empty are dropped.
 
-    `loaded_platform_sku` is the platform SKU a row had when the page was loaded ('' for a new row).
+    `loaded_platform_sku` is the platform SKU a row had when the page was loaded ('' for a new row);
+    `override` is True where the user ticked the row's override box (core.mapping.grid.OVERRIDE).
     """
     records = edited_rows.to_dict("records") if isinstance(edited_rows, pd.DataFrame) else list(edited_rows)
     frame = pd.DataFrame(
@@ -78,45 +119,91 @@ def edited_frame(edited_rows: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.
     )
     for key in ("platform_sku", "system_sku"):  # SKUs in one form (NFC), as a file import gives them
         frame[key] = nfc_column(frame[key])
+    frame[OVERRIDE] = pd.Series([isinstance(record.get(OVERRIDE), (bool, np.bool_)) and bool(record.get(OVERRIDE)) for record in records], dtype=bool)
     frame.index = pd.RangeIndex(1, len(records) + 1, name="row")
     blank = (frame["platform_sku"].str.strip() == "") & (frame["system_sku"].str.strip() == "") & (frame["quantity"].str.strip() == "")
     return frame[~blank]
 
 
+@dataclass
+class _Inherited:
+    """What a store's page did to the default mappings it showed (see the module docstring)."""
+
+    frame: pd.DataFrame  # the edited rows, less the default rows left alone; overridden ones as new rows of the store
+    errors: list[RowError]
+    overridden: dict[str, MappingView]  # platform SKU -> the default mapping as shown, for the rows saved as the store's own
+    kept: list[str]  # default mappings whose rows were all deleted: left alone
+
+
+def _inherited(frame: pd.DataFrame, shown: Sequence[MappingView]) -> _Inherited:
+    """Take the rows of the default mappings shown on a store's page out of the save, unless the user overrides them."""
+    by_sku = {view.platform_sku: view for view in shown}
+    loaded = frame["loaded_platform_sku"]
+    # A row belongs to a default mapping if it was loaded with it, or is a new row typed with its platform SKU.
+    owner = loaded.where(loaded != "", frame["platform_sku"].where(frame["platform_sku"].isin(list(by_sku)), ""))
+    mine = owner.isin(list(by_sku))
+    errors: list[RowError] = []
+    overridden: dict[str, MappingView] = {}
+    drop: list[Any] = []
+    for sku, rows in frame[mine].groupby(owner[mine], sort=True):
+        view = by_sku[str(sku)]
+        if rows[OVERRIDE].any():
+            overridden[str(sku)] = view
+            continue
+        as_shown = sorted((view.platform_sku, c.system_sku, str(c.quantity)) for c in view.components)
+        if sorted(zip(rows["platform_sku"], rows["system_sku"], rows["quantity"].str.strip())) == as_shown:
+            drop.extend(rows.index)  # left alone: nothing to save
+            continue
+        for row in rows.index:
+            errors.append(RowError(
+                int(row), PLATFORM_SKU.label, str(sku),
+                _("'{sku}' is mapped for all stores, so it cannot be changed on this store's page.", sku=sku),
+                _("Tick Override to make this store's own copy and change that, or change the mapping with the level All stores."),
+                str(sku)))
+    rest = frame.drop(index=drop)
+    rest.loc[rest.index.isin([row for row in rest.index if owner[row] in overridden]), "loaded_platform_sku"] = ""  # saved as new
+    kept = sorted(set(by_sku) - set(owner[mine]))
+    return _Inherited(rest, errors, overridden, kept)
+
+
 def save_grid(
     session: Session,
-    store_id: int,
+    scope: int,
     shown: MappingPage | Sequence[MappingView],
     edited_rows: pd.DataFrame | Sequence[Mapping[str, Any]],
     *,
     actor: Actor,
     discard_invalid: bool = False,
 ) -> GridSaveResult:
-    """Save what the user did to a page of the grid, all or nothing.
+    """Save what the user did to a page of the grid into `scope` (a store's id or ALL_STORES), all or nothing.
 
-    `shown` is the page as it was loaded (with versions); `edited_rows` is the grid
-    after editing, one row per component with platform_sku, system_sku and quantity,
-    and, for rows that were loaded, loaded_platform_sku (other keys are ignored). A
-    shown mapping whose rows are all gone is deleted.
+    `shown` is the page as it was loaded (with versions and levels); `edited_rows` is
+    the grid after editing, one row per component with platform_sku, system_sku and
+    quantity, and, for rows that were loaded, loaded_platform_sku; on a store's page,
+    `override` True on rows of a default mapping saves them as the store's own (other
+    keys are ignored). A shown mapping of the scope whose rows are all gone is deleted.
 
     Returns saved=False with errors when any row is invalid, unless
     `discard_invalid`: then the platform SKUs with bad rows are left as they were
     and the rest is saved. Raises Conflict when someone else changed or deleted a
-    mapping being saved, or added the same new platform SKU, since the page was loaded.
+    mapping being saved, added the same new platform SKU, or changed a default
+    mapping being overridden, since the page was loaded.
 
     Needs the editor role; every mapping created, changed or deleted gets an audit
-    entry with its components before and after.
+    entry with its components before and after and the level it was made at.
     """
     require(actor, Permission.edit_mappings, "change product mappings")
     views = list(shown.mappings if isinstance(shown, MappingPage) else shown)
-    by_sku = {view.platform_sku: view for view in views}
-    frame = edited_frame(edited_rows)
-    checked = validate_rows(session, frame)
-    errors = list(checked.errors)
+    level = level_of(scope)
+    by_sku = {view.platform_sku: view for view in views if view.level == level}
+    inherited = _inherited(edited_frame(edited_rows), [view for view in views if view.level != level])
+    frame = inherited.frame
+    checked = validate_rows(session, frame[["platform_sku", "system_sku", "quantity"]])
+    errors = list(checked.errors) + inherited.errors
+    rejected = set(checked.rejected) | {e.key for e in inherited.errors}
 
-    new_skus = sorted(set(frame["platform_sku"]) - set(by_sku) - checked.rejected)
-    taken = mapped_platform_skus(session, store_id, new_skus)
-    rejected = set(checked.rejected)
+    new_skus = sorted(set(frame["platform_sku"]) - set(by_sku) - rejected)
+    taken = scope_platform_skus(session, scope, new_skus)
     is_taken = member(frame["platform_sku"], taken)
     for row, value in zip(frame.index[is_taken], frame["platform_sku"][is_taken]):
         errors.append(RowError(int(row), PLATFORM_SKU.label, value, f"Platform SKU '{value}' is already mapped (it is not on this page).",
@@ -129,7 +216,7 @@ def save_grid(
     rejected = _held_back(frame, rejected)
     desired = grouped_components(checked.components[~member(checked.components["platform_sku"], rejected)])
     discarded = sorted({meant_sku(sku) or sku for sku in rejected & (set(by_sku) | set(frame["platform_sku"])) if sku.strip()})
-    result = GridSaveResult(True, errors, discarded=discarded)
+    result = GridSaveResult(True, errors, discarded=discarded, defaults_kept=inherited.kept)
     present = set(frame["platform_sku"]) | rejected  # a shown mapping is deleted only when its rows are gone
     claims: list[MappingView] = []
     for sku, components in desired.items():
@@ -146,25 +233,54 @@ def save_grid(
     if not (result.added or result.changed or result.removed):
         return result
 
-    # Store row first, then mapping rows: the same order as an import, so two
+    # Scope row first, then mapping rows: the same order as an import, so two
     # writers queue up behind each other instead of deadlocking (PostgreSQL).
-    version = claim_store_version(session, store_id)
-    claim_mappings(session, store_id, claims, version)
+    version = claim_scope_version(session, scope)
+    claim_mappings(session, scope, claims, version)
+    overridden = {sku: view for sku, view in inherited.overridden.items() if sku in result.added}
+    _still_as_shown(session, overridden)
     writing = checked.components[member(checked.components["platform_sku"], result.added + result.changed)]
-    # check_new: now that this save holds the store's lock, look again for the new
+    # check_new: now that this save holds the scope's lock, look again for the new
     # platform SKUs, which someone may have added since the check above.
-    write_mappings(session, store_id, deleted=result.removed + result.changed, components=writing,
+    write_mappings(session, scope, deleted=result.removed + result.changed, components=writing,
                    version=version, check_new=True)
     for names in (result.added, result.changed, result.removed):
         names.sort()
-    store_name = store_name_of(session, store_id)
+    result.overridden = sorted(overridden)
+    if scope != ALL_STORES and result.removed:
+        result.default_again = sorted(scope_platform_skus(session, ALL_STORES, result.removed))
+    _audit(session, actor, scope, result, by_sku, desired)
+    return result
+
+
+def _still_as_shown(session: Session, overridden: Mapping[str, MappingView]) -> None:
+    """Conflict if a default mapping being copied into a store changed or went since the page showed it."""
+    moved = [sku for sku, view in overridden.items()
+             if (now := get_mapping(session, ALL_STORES, sku)) is None or now.version != view.version]
+    if moved:
+        raise Conflict(
+            _("The mapping for all stores of {skus} changed after you opened this page, so none of your changes were saved.", skus=_listed(sorted(moved))),
+            _("Reload the page to see it as it is now, then override it again if you still want to."),
+        )
+
+
+def _audit(session: Session, actor: Actor, scope: int, result: GridSaveResult, shown: Mapping[str, MappingView],
+           desired: Mapping[str, tuple[Component, ...]]) -> None:
+    store_id = None if scope == ALL_STORES else scope
+    store_name = scope_name(session, scope)
+    level = audited_level(scope)
     for action, names in (("mapping.create", result.added), ("mapping.update", result.changed), ("mapping.delete", result.removed)):
         for sku in names:
-            before = by_sku[sku].components if sku in by_sku else ()
+            before = shown[sku].components if sku in shown else ()
             after = desired.get(sku, ()) if action != "mapping.delete" else ()
+            detail = level
+            if sku in result.overridden:
+                detail += ", copied from the mapping for all stores"
+            elif sku in result.default_again:
+                detail += " removed; the mapping for all stores applies again"
             audit.append(session, actor, action, store_id=store_id, store_name=store_name, subject=sku,
-                         before=audited_components(before) if before else None, after=audited_components(after) if after else None)
-    return result
+                         before=audited_components(before) if before else None, after=audited_components(after) if after else None,
+                         detail=detail)
 
 
 def _held_back(frame: pd.DataFrame, rejected: set[str]) -> set[str]:

@@ -1,15 +1,17 @@
-"""Importing a mapping spreadsheet into a store: read, check, preview (the plan), apply.
+"""Importing a mapping spreadsheet into one level: a store's own mappings, or the default for all stores.
 
-    plan = plan_import(session, store_id, data, "mappings.csv", mode="merge")   # dry run: writes nothing
+    plan = plan_import(session, scope, data, "mappings.csv", mode="merge")      # dry run: writes nothing
     plan.counts(); plan.errors; plan.changes.changes(ChangeKind.changed)        # show it
     apply_plan(session, plan, actor=actor)                                      # one transaction, or Conflict
 
 A file without a Quantity column maps each plain row at quantity 1; a bundle cell
 (SKU-A*2+SKU-B*1) carries its own quantities either way.
 
-Merge mode adds and updates the platform SKUs in the file and leaves the store's
-others alone. Replace mode also removes the store's platform SKUs that are not in
-the file, so the store ends up exactly as the file says.
+`scope` is a store's id or ALL_STORES (core.mapping.levels). Merge mode adds and
+updates the platform SKUs in the file and leaves the scope's others alone. Replace
+mode also removes the scope's platform SKUs that are not in the file, so the level
+ends up exactly as the file says; replacing a store's overrides never touches the
+default mapping, and the other way round.
 
 A plan with row errors is not applied, unless the caller explicitly discards the
 rejected rows: then the platform SKUs with errors are left exactly as they are
@@ -29,11 +31,12 @@ from sqlmodel import Session
 from core import audit
 from core.access import Actor, Permission, require
 from core.config import DATA_DIR
+from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
 from core.i18n import _
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
 from core.mapping.columns import MAPPING_COLUMNS, QUANTITY, meant_sku
-from core.mapping.repository import store_name_of
+from core.mapping.levels import audited_level, level_of, scope_name
 from core.mapping.rules import validate_rows
 from core.spreadsheets.cells import TEXT
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
@@ -53,7 +56,7 @@ class ImportMode(StrEnum):
 class ImportPlan:
     """What importing a file would do, worked out without writing anything."""
 
-    store_id: int
+    scope: int  # a store's id, or ALL_STORES
     mode: ImportMode
     filename: str
     source: Table
@@ -102,7 +105,8 @@ class ImportPlan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "store_id": self.store_id,
+            "store_id": None if self.scope == ALL_STORES else self.scope,
+            "level": str(level_of(self.scope)),
             "mode": str(self.mode),
             "file": self.filename,
             "source": self.source.to_dict(),
@@ -131,9 +135,9 @@ def read_mapping_file(data: bytes, filename: str, limits: Limits = UPLOAD_LIMITS
 
 
 def plan_import(
-    session: Session, store_id: int, data: bytes, filename: str, *, mode: ImportMode | str = ImportMode.merge, limits: Limits = UPLOAD_LIMITS
+    session: Session, scope: int, data: bytes, filename: str, *, mode: ImportMode | str = ImportMode.merge, limits: Limits = UPLOAD_LIMITS
 ) -> ImportPlan:
-    """The dry run: read and check the file, and compare it with the store's mappings. Writes nothing.
+    """The dry run: read and check the file, and compare it with the scope's own mappings. Writes nothing.
 
     Raises SpreadsheetError (a ValidationFailed) when the file cannot be read at all;
     row problems are returned in `plan.errors`, each with its spreadsheet row number.
@@ -146,15 +150,15 @@ def plan_import(
     source = read_mapping_file(data, filename, limits)
     labels = {key: text.strip() or key for key, text in source.headers.items()}
     checked = validate_rows(session, source.frame, labels)
-    changes = plan_changes(session, store_id, checked.components, replace=mode == ImportMode.replace, keep=checked.rejected)
-    return ImportPlan(store_id, mode, filename, source, changes, checked.errors, checked.rejected)
+    changes = plan_changes(session, scope, checked.components, replace=mode == ImportMode.replace, keep=checked.rejected)
+    return ImportPlan(scope, mode, filename, source, changes, checked.errors, checked.rejected)
 
 
 def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_rejected: bool = False) -> dict[str, int]:
     """Write the plan in the caller's transaction.
 
     Needs the editor role. Raises ValidationFailed when the plan has row errors
-    (unless `discard_rejected`), and Conflict when the store's mappings changed
+    (unless `discard_rejected`), and Conflict when the scope's mappings changed
     since the plan was made. Records one audit entry with the counts, not one per row.
     """
     require(actor, Permission.edit_mappings, "import product mappings")
@@ -175,26 +179,26 @@ def _audit(session: Session, actor: Actor, plan: ImportPlan) -> None:
     counts = plan.counts()
     skipped = f"; {counts['platform_skus_rejected']} platform SKUs with problems left as they were" if plan.errors else ""
     audit.append(
-        session, actor, "import.apply", store_id=plan.store_id, store_name=store_name_of(session, plan.store_id), subject=plan.filename,
-        after={"mode": str(plan.mode), **counts},
-        detail=f"{plan.mode} mode: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed, "
+        session, actor, "import.apply", store_id=None if plan.scope == ALL_STORES else plan.scope, store_name=scope_name(session, plan.scope),
+        subject=plan.filename, after={"level": str(level_of(plan.scope)), "mode": str(plan.mode), **counts},
+        detail=f"{audited_level(plan.scope)}, {plan.mode} mode: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed, "
                f"{counts['unchanged']} unchanged{skipped}",
     )
 
 
 def import_mappings(
-    session: Session, store_id: int, data: bytes, filename: str, *, actor: Actor, mode: ImportMode | str = ImportMode.merge, dry_run: bool = False,
+    session: Session, scope: int, data: bytes, filename: str, *, actor: Actor, mode: ImportMode | str = ImportMode.merge, dry_run: bool = False,
     limits: Limits = UPLOAD_LIMITS,
 ) -> ImportPlan:
     """Plan, then apply when the file is clean and this is not a dry run (the CLI's one-step import).
 
     A dry run needs only the viewer role; an import needs editor."""
     require(actor, Permission.view if dry_run else Permission.edit_mappings, "preview an import" if dry_run else "import product mappings")
-    plan = plan_import(session, store_id, data, filename, mode=mode, limits=limits)
+    plan = plan_import(session, scope, data, filename, mode=mode, limits=limits)
     if not dry_run and plan.ok:
         if plan.changes.has_writes:
             apply_plan(session, plan, actor=actor)
-        else:  # a clean file that changes nothing is applied too: the store already matches it
+        else:  # a clean file that changes nothing is applied too: the level already matches it
             plan.applied = True
             _audit(session, actor, plan)
     return plan

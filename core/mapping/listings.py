@@ -1,7 +1,7 @@
 """A store's listings on Walmart (Get All Items, walmart-api.md §10) and which of them are not mapped yet.
 
     report = find_unmapped(runtime, store_id)   # pages through /v3/items with the store's token
-    report.unmapped                               # listings whose SKU has no mapping in this store
+    report.unmapped                               # listings whose SKU no mapping covers: neither the store's own nor the default
 
 Paging follows §10.3: cursor `*` first, then each answer's nextCursor, 50 a page.
 It stops when the cursor is missing or empty, a page is empty, Walmart answers 404
@@ -19,7 +19,7 @@ from sqlmodel import Session
 from core.authorization.check import access_token_for
 from core.errors import StoreConnectError
 from core.mapping.columns import EXPORT_HEADER
-from core.mapping.repository import mapped_platform_skus, store_mapping_version
+from core.mapping.repository import mapped_platform_skus, mapping_versions, scope_platform_skus
 from core.runtime import Runtime
 from core.spreadsheets.writers import write_table
 from core.stores.credential import StoreCredential, load_credential
@@ -139,10 +139,12 @@ def _plain(error: WalmartError) -> StoreConnectError:
 class UnmappedReport:
     scan: ListingScan
     unmapped: list[Listing]
-    mapping_version: int = 0  # the store's mapping version the listings were compared with
+    mapping_version: tuple[int, int] = (0, 0)  # the store's and the default's mapping versions the listings were compared with
+    by_default: int = 0  # listings mapped only by the mapping for all stores (counted in `mapped`)
 
     @property
     def mapped(self) -> int:
+        """Listings a mapping covers: the store's own, or the default for all stores."""
         return len(self.scan.listings) - len(self.unmapped)
 
     def rows(self) -> list[dict[str, str]]:
@@ -154,20 +156,19 @@ class UnmappedReport:
                            sheet_title="Mappings", widths=[24, 24, 10, 40])
 
 
-def unmapped(session: Session, store_id: int, listings: list[Listing]) -> list[Listing]:
-    """The listings whose SKU the store has not mapped (exact match, as orders will be matched)."""
-    mapped = mapped_platform_skus(session, store_id, [listing.sku for listing in listings])
-    return [listing for listing in listings if listing.sku not in mapped]
-
-
 def _compared(session: Session, store_id: int, scan: ListingScan) -> UnmappedReport:
-    version = store_mapping_version(session, store_id)  # first: a change meanwhile makes the report look older, never newer
-    return UnmappedReport(scan, unmapped(session, store_id, scan.listings), version)
+    """Unmapped: the listings whose SKU no mapping covers, neither the store's own nor the default (exact match, as
+    orders will be matched)."""
+    version = mapping_versions(session, store_id)  # first: a change meanwhile makes the report look older, never newer
+    skus = [listing.sku for listing in scan.listings]
+    mapped = mapped_platform_skus(session, store_id, skus)
+    own = scope_platform_skus(session, store_id, skus)
+    return UnmappedReport(scan, [listing for listing in scan.listings if listing.sku not in mapped], version, len(mapped - own))
 
 
 def up_to_date(session: Session, store_id: int, report: UnmappedReport) -> UnmappedReport:
-    """The report, compared again with the store's mappings if they changed since; never calls Walmart."""
-    if store_mapping_version(session, store_id) == report.mapping_version:
+    """The report, compared again with the mappings if the store's or the default's changed since; never calls Walmart."""
+    if mapping_versions(session, store_id) == report.mapping_version:
         return report
     return _compared(session, store_id, report.scan)
 

@@ -208,3 +208,65 @@ def test_changes_are_recorded_under_the_operator_name(cli, tmp_path, runtime, mo
         ("ops-laptop", "cli", "import.apply", "Acme US", "us.csv"),  # the dry run is not a change
         ("ops-laptop", "cli", "clone.apply", "Acme CA", "from Acme US"),
     ]
+
+
+# --------------------------------------------------------------------------- levels: --store all, resolve
+
+
+def test_import_and_export_with_store_all(cli, tmp_path, runtime):
+    default = write(tmp_path, "all.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-G", "TEA-BOX*2+MUG-WHITE*1", ""]]))
+    code, out, _ = cli("mappings", "import", "--store", "all", default, "--dry-run")
+    assert code == 0 and "All stores (default)" in out and "2 to add" in out
+    code, out, _ = cli("mappings", "import", "--store", "ALL", default, "--json")
+    result = json.loads(out)
+    assert code == 0 and (result["store"], result["store_id"], result["level"], result["applied"]) == ("all", None, "default", True)
+    assert mapping_state(runtime.engine, 0) == {"WM-1": [("MUG-WHITE", 1)], "WM-G": [("MUG-WHITE", 1), ("TEA-BOX", 2)]}
+    assert mapping_state(runtime.engine, 1) == {} and mapping_state(runtime.engine, 2) == {}  # no store got rows of its own
+
+    output = tmp_path / "all-out.xlsx"
+    code, out, _ = cli("mappings", "export", "--store", "all", "--output", output)
+    assert code == 0 and "2 platform SKUs (3 rows) of the mapping for all stores" in out
+    code, out, _ = cli("mappings", "export", "--store", "Acme US", "--output", tmp_path / "us.csv")
+    assert code == 0 and "0 platform SKUs" in out and "--store all" in out  # a store's export holds its own mappings only
+    code, out, _ = cli("mappings", "import", "--store", "all", "--mode", "replace", output, "--json")
+    assert code == 0 and json.loads(out)["counts"]["unchanged"] == 2  # the default's export imports back unchanged
+
+
+def test_replacing_a_stores_overrides_leaves_the_default_alone(cli, tmp_path, runtime):
+    cli("mappings", "import", "--store", "all", write(tmp_path, "all.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"]])))
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "us.csv", csv_bytes([["WM-1", "TEA-BOX", "2"]])))
+    code, out, _ = cli("mappings", "import", "--store", "Acme US", "--mode", "replace", write(tmp_path, "none.csv", csv_bytes([["WM-7", "TEA-BOX", "1"]])))
+    assert code == 0 and "1 removed" in out
+    assert mapping_state(runtime.engine, 0) == {"WM-1": [("MUG-WHITE", 1)]}
+
+
+def test_clone_a_stores_mappings_into_all_stores(cli, tmp_path, runtime):
+    cli("mappings", "import", "--store", "Acme US", write(tmp_path, "us.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"]])))
+    code, out, _ = cli("mappings", "clone", "--from", "Acme US", "--to", "all", "--json")
+    assert code == 0 and (json.loads(out)["to"], json.loads(out)["target_level"]) == ("all", "default")
+    assert mapping_state(runtime.engine, 0) == {"WM-1": [("MUG-WHITE", 1)]}
+
+
+def test_resolve_exit_codes_and_output(cli, tmp_path, runtime):
+    cli("mappings", "import", "--store", "all", write(tmp_path, "all.csv", csv_bytes([["WM-1", "MUG-WHITE", "1"], ["WM-G", "TEA-BOX*3+MUG-WHITE*1", ""]])))
+    cli("mappings", "import", "--store", "Acme CA", write(tmp_path, "ca.csv", csv_bytes([["WM-1", "COASTER-OAK", "2"]])))
+
+    code, out, _ = cli("mappings", "resolve", "--store", "Acme US", "--sku", "WM-G", "--quantity", "2")
+    assert code == 0 and "from the mapping for all stores" in out
+    assert "6 x TEA-BOX (茶叶礼盒)  [3 per unit]" in out and "2 x MUG-WHITE (White mug)  [1 per unit]" in out
+
+    code, out, _ = cli("mappings", "resolve", "--store", "Acme CA", "--sku", "WM-1", "--quantity", "3", "--json")
+    found = json.loads(out)
+    assert code == 0 and (found["mapped"], found["level"], found["quantity"]) == (True, "store", 3)
+    assert found["components"] == [{"system_sku": "COASTER-OAK", "product_name": "Oak coaster", "quantity_per_unit": 2, "quantity": 6}]
+
+    code, out, _ = cli("mappings", "resolve", "--store", "Acme US", "--sku", "WM-NOPE")
+    assert code == 1 and "'WM-NOPE' is not mapped for store 'Acme US'" in out
+    code, out, _ = cli("mappings", "resolve", "--store", "Acme US", "--sku", "WM-NOPE", "--json")
+    assert code == 1 and json.loads(out) == {"mapped": False, "store": "Acme US", "store_id": 1, "platform_sku": "WM-NOPE", "quantity": 1}
+
+    code, _, err = cli("mappings", "resolve", "--store", "Nobody", "--sku", "WM-1")
+    assert code == 2 and "no store called 'Nobody'" in err
+    with pytest.raises(SystemExit) as exited:
+        cli("mappings", "resolve", "--store", "Acme US", "--sku", "WM-1", "--quantity", "0")
+    assert exited.value.code == 2

@@ -55,10 +55,10 @@ def test_import_a_mapping_file_then_edit_a_quantity_in_the_grid(page, server, se
     page.get_by_test_id("stSidebarNav").get_by_text("Product mapping").click()
     wait_for_app(page)
     expect(page.get_by_role("heading", name="Product mapping")).to_be_visible()
-    page.get_by_role("combobox", name="Store").click()
+    page.get_by_role("combobox", name="Mappings for").click()
     page.get_by_role("option", name=store.name).click()
     wait_for_app(page)
-    expect(page.get_by_role("combobox", name="Store")).to_have_value(store.name)
+    expect(page.get_by_role("combobox", name="Mappings for")).to_have_value(store.name)
 
     page.get_by_role("tab", name="Import").click()
     wait_for_app(page)

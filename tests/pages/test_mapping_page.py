@@ -7,6 +7,7 @@ from core.db.engine import session_scope
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
 from core.mapping.imports import import_mappings
+from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, person
 from tests.fixtures.spreadsheets.corpus import csv_bytes, database_snapshot, mapping_state
@@ -292,3 +293,77 @@ def test_a_viewer_sees_the_grid_read_only_and_core_refuses_a_save(app, runtime, 
         page = mapping.list_mappings(session, store)
         mapping_grid.save_grid(session, store, page, [], actor=person("ann@x.com", Role.viewer))
     assert database_snapshot(runtime.engine) == before
+
+
+# --------------------------------------------------------------------------- levels: all stores and one store
+
+
+def test_the_level_choice_and_where_each_mapping_comes_from(app, runtime, store):
+    load(runtime, ALL_STORES, [["WM-1", "TEA", "1"], ["WM-9", "COASTER", "1"]])  # WM-1 is the store's own already
+    open_page(app)
+    assert app.selectbox(key="mapping_store").options == ["All stores (default)", "Acme"]
+    assert app.selectbox(key="mapping_store").value == store  # a store first, as before
+    rows = grid(app)
+    assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-9"]
+    assert list(rows["comes_from"]) == ["This store", "This store", "This store", "All stores"]
+    assert list(rows["override"]) == [None, None, None, False]  # the box is for rows from all stores
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Mapped platform SKUs"], metrics["From all stores"]) == ("4", "1")
+    assert "read-only here" in page_text(app)
+
+    save(app, edited_rows={3: {"override": True, "quantity": 4}})  # this store's own copy of WM-9, changed
+    assert "Now this store's own (overriding the mapping for all stores): WM-9." in shown(app.success[0])
+    assert mapping_state(runtime.engine, store)["WM-9"] == [("COASTER", 4)]
+    assert mapping_state(runtime.engine, ALL_STORES)["WM-9"] == [("COASTER", 1)]
+    assert list(grid(app)["comes_from"]) == ["This store"] * 4
+
+    app.selectbox(key="mapping_store").set_value(ALL_STORES).run()
+    assert not app.exception
+    rows = grid(app)
+    assert list(rows["platform_sku"]) == ["WM-1", "WM-9"]
+    assert "From all stores" not in {m.label for m in app.metric}
+    save(app, edited_rows={0: {"quantity": 5}})
+    assert "Saved: 0 added, 1 changed, 0 deleted." in shown(app.success[0])
+    assert mapping_state(runtime.engine, ALL_STORES)["WM-1"] == [("TEA", 5)]
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 1)]  # the store's own is not touched
+    with session_scope(runtime.engine) as session:
+        [entry] = audit.entries(session, action="mapping.update")
+    assert (entry.store_name, entry.detail) == ("", "all stores (default mapping)")
+
+
+def test_rows_from_all_stores_are_read_only_and_removing_an_override_brings_the_default_back(app, runtime, store):
+    load(runtime, ALL_STORES, [["WM-1", "TEA", "1"], ["WM-9", "COASTER", "1"]])
+    open_page(app)
+    before = database_snapshot(runtime.engine)
+    save(app, edited_rows={3: {"quantity": 2}})  # WM-9 comes from all stores, and Override is not ticked
+    assert "Nothing was saved" in app.error[0].value and database_snapshot(runtime.engine) == before
+    assert "mapped for all stores" in grid(app).loc[3, "problem"]
+
+    app.button(key="mapping_reload").click().run()
+    save(app, deleted_rows=[0])  # this store's own WM-1
+    assert "WM-1 follows the mapping for all stores again." in shown(app.success[0])
+    rows = grid(app)
+    assert (rows.loc[0, "platform_sku"], rows.loc[0, "system_sku"], rows.loc[0, "comes_from"]) == ("WM-1", "TEA", "All stores")
+
+
+def test_import_into_all_stores_from_the_page(app, runtime, store):
+    open_page(app)
+    app.selectbox(key="mapping_store").set_value(ALL_STORES).run()
+    assert "The file is imported into the mapping for all stores" in page_text(app)
+    app.file_uploader(key="mapping_file_0").set_value(("all.csv", csv_bytes([["WM-ALL", "MUG", "2"]]), "text/csv")).run()
+    app.button(key="mapping_import_apply").click().run()
+    assert "Imported 'all.csv'" in shown(app.success[0])
+    assert mapping_state(runtime.engine, ALL_STORES) == {"WM-ALL": [("MUG", 2)]} and "WM-ALL" not in mapping_state(runtime.engine, store)
+    assert list(grid(app)["platform_sku"]) == ["WM-ALL"]
+    assert any("the mapping for all stores" in info.value for info in app.info)  # Unmapped listings: choose a store
+
+
+def test_unmapped_listings_count_a_default_mapping_as_mapped(app, runtime, gateway, store):
+    gateway.set_items("production", CLIENT_ID, [{"sku": "WM-1", "productName": "Mug"}, {"sku": "WM-SHARED", "productName": "Shared"},
+                                                {"sku": "WM-NEW", "productName": "New"}])
+    load(runtime, ALL_STORES, [["WM-SHARED", "TEA", "1"]])
+    open_page(app)
+    app.button(key="mapping_listings_read").click().run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Listings on Walmart"], metrics["Mapped"], metrics["Not mapped"]) == ("3", "2", "1")
+    assert list(app.dataframe[-1].value["SKU"]) == ["WM-NEW"]

@@ -1,7 +1,7 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
 from core.db.models.audit import AuditEntry
 from core.db.models.base import saved_id, table_of, utc_now
-from core.db.models.catalog import CatalogProduct, MappingComponent, StoreMappingVersion
+from core.db.models.catalog import ALL_STORES, CatalogProduct, MappingComponent, MappingScope
 from core.db.models.fleet import CachedToken, StatusEvent
 from core.db.models.oauth import ConnectRequest, OAuthApp
 from core.db.models.pending import PendingConnection, PendingStatus
@@ -16,8 +16,10 @@ from core.db.models.store import (
     Store,
     StoreHealth,
 )
+from core.db.models.views import MAPPING_VIEW
 
 __all__ = [
+    "ALL_STORES",
     "AuditEntry",
     "CachedToken",
     "ConnectRequest",
@@ -34,9 +36,10 @@ __all__ = [
     "Environment",
     "Market",
     "MappingComponent",
+    "MappingScope",
+    "MAPPING_VIEW",
     "Store",
     "StoreHealth",
-    "StoreMappingVersion",
     "saved_id",
     "table_of",
     "utc_now",

@@ -42,7 +42,7 @@ def test_grid_save_adds_edits_and_deletes(engine, store):
     }
     with session_scope(engine) as session:
         versions = {m.platform_sku: m.version for m in mapping.list_mappings(session, store).mappings}
-        store_version = mapping.store_mapping_version(session, store)
+        store_version = mapping.scope_version(session, store)
     # Every mapping this save wrote carries the store's new version; the ones it left alone keep theirs.
     assert store_version == 2 and versions == {"WM-1": 2, "WM-3": 2, "WM-4": 2}
     assert {view.platform_sku: view.version for view in page.mappings} == {"WM-1": 1, "WM-2": 1, "WM-3": 1}
@@ -223,13 +223,16 @@ def test_adding_a_sku_someone_else_just_added_is_a_conflict(engine, store, monke
     load(engine, store, [["WM-NEW", "MUG-WHITE", "1"]])
     # The other insert commits after our first "is it taken?" check (which is made to miss
     # it here) but before we hold the store's lock: the check made under the lock catches it.
-    real_check, calls = mapping._existing_platform_skus, []
+    from core.mapping import changes
+
+    real_check, calls = mapping.scope_platform_skus, []
 
     def first_check_misses(*args):
         calls.append(args)
         return set() if len(calls) == 1 else real_check(*args)
 
-    monkeypatch.setattr(mapping, "_existing_platform_skus", first_check_misses)
+    monkeypatch.setattr(mapping_grid, "scope_platform_skus", first_check_misses)  # the check before the lock
+    monkeypatch.setattr(changes, "scope_platform_skus", first_check_misses)  # the check under it
     with pytest.raises(Conflict, match="at the same moment"), session_scope(engine) as session:
         mapping_grid.save_grid(session, store, empty, [{"platform_sku": "WM-NEW", "system_sku": "TEA-BOX", "quantity": 1}], actor=ADMIN)
     assert len(calls) == 2

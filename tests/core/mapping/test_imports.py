@@ -271,7 +271,7 @@ def test_a_plan_is_refused_when_the_store_changed_after_it_was_made(engine, stor
 def test_a_first_import_into_an_empty_store_is_also_protected(engine, store):
     first = plan(engine, store, csv_bytes([["WM-1", "TEA-BOX", "1"]]))
     second = plan(engine, store, csv_bytes([["WM-2", "TEA-BOX", "1"]]))
-    assert first.changes.store_version == second.changes.store_version == 0
+    assert first.changes.scope_version == second.changes.scope_version == 0
     apply(engine, second)
     with pytest.raises(Conflict):
         apply(engine, first)

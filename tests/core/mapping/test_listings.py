@@ -114,6 +114,29 @@ def test_unmapped_listings_of_a_store(runtime, gateway):
     assert {r.query["limit"] for r in item_requests(gateway)} == {"50"}
 
 
+def test_a_listing_covered_by_the_mapping_for_all_stores_is_mapped(runtime, gateway):
+    from core.db.models import ALL_STORES
+
+    store_id = add_store(runtime)
+    gateway.set_items("production", CLIENT_ID, catalogue(5))
+    with session_scope(runtime.engine) as session:
+        session.add(CatalogProduct(system_sku="MUG", name="Mug"))
+        session.flush()
+        assert import_mappings(session, ALL_STORES, csv_bytes([["WM-001", "MUG", "1"], ["WM-002", "MUG", "1"]]), "all.csv", actor=ADMIN).applied
+        assert import_mappings(session, store_id, csv_bytes([["WM-002", "MUG", "3"], ["WM-003", "MUG", "1"]]), "own.csv", actor=ADMIN).applied
+    report = listings.find_unmapped(runtime, store_id)
+    assert [listing.sku for listing in report.unmapped] == ["WM-000", "WM-004"]
+    assert (report.mapped, report.by_default) == (3, 1)  # WM-002 is the store's own (an override), WM-001 the default's
+
+    with session_scope(runtime.engine) as session:  # mapped for all stores after the report was made: compared again
+        import_mappings(session, ALL_STORES, csv_bytes([["WM-004", "MUG", "1"]]), "more.csv", actor=ADMIN)
+        fresh = listings.up_to_date(session, store_id, report)
+    assert fresh is not report and [listing.sku for listing in fresh.unmapped] == ["WM-000"] and fresh.by_default == 2
+    with session_scope(runtime.engine) as session:
+        assert listings.up_to_date(session, store_id, fresh) is fresh  # nothing moved: the same report
+    assert len(item_requests(gateway)) == 1  # comparing again never calls Walmart
+
+
 def test_the_check_and_the_listing_share_one_token(runtime, gateway):
     store_id = add_store(runtime)
     gateway.set_items("production", CLIENT_ID, catalogue(3))

@@ -32,10 +32,11 @@ def test_list_filter_paginate_and_coverage(engine, store, other_store):
     assert [m.platform_sku for m in bundles.mappings] == ["WM-3PACK", "WM-BUNDLE"]
     assert numbered.total == 10
     assert escaped.total == 0  # "_" is a character, not a wildcard
-    assert figures.to_dict() == {"platform_skus": 122, "bundles": 2, "components": 123}
+    assert figures.to_dict() == {"platform_skus": 122, "bundles": 2, "components": 123, "from_default": 0}
     grid = mapping_grid.grid_frame(coaster)
     assert grid.columns.tolist() == list(mapping_grid.GRID_COLUMNS)
-    assert grid.values.tolist() == [["WM-BUNDLE", "MUG-WHITE", 1, "White mug", 3, "WM-BUNDLE"], ["WM-BUNDLE", "COASTER-OAK", 2, "Oak coaster", 3, "WM-BUNDLE"]]
+    assert grid.values.tolist() == [["WM-BUNDLE", "MUG-WHITE", 1, "White mug", 3, "store", "WM-BUNDLE"],
+                                   ["WM-BUNDLE", "COASTER-OAK", 2, "Oak coaster", 3, "store", "WM-BUNDLE"]]
 
 
 def test_deleting_a_store_deletes_its_mappings_and_nothing_else(engine, store, other_store):
@@ -47,6 +48,6 @@ def test_deleting_a_store_deletes_its_mappings_and_nothing_else(engine, store, o
         delete_store(session, "Acme US", actor=ADMIN)
     snapshot = database_snapshot(engine)
     assert [row[0] for row in snapshot["mapping_component"]] == [other_store]
-    assert [row[0] for row in snapshot["store_mapping_version"]] == [other_store]
+    assert [row[0] for row in snapshot["mapping_scope"]] == [other_store]
     assert mapping_state(engine, other_store) == {"WM-1": [("MUG-WHITE", 1)]}
     assert len(snapshot["catalog_product"]) > 0  # products belong to the OMS, not to a store
