@@ -8,6 +8,7 @@ from core.errors import StoreConnectError
 from core.i18n import _
 from ui import context
 from ui.identity import current_actor, signed_in_without_identity
+from ui.language import choose_language, language_switch
 from ui.public import public_page, public_pages
 from ui.text import plain
 
@@ -16,6 +17,7 @@ st.set_page_config(page_title="Store Connect", page_icon=":material/storefront:"
 try:
     runtime = context.shared_runtime()
     settings, vault = runtime.settings, runtime.vault
+    choose_language(settings)
 except StoreConnectError as problem:
     st.title("Store Connect cannot start")
     st.error(plain(problem.message))  # may quote a setting's value or a path
@@ -77,6 +79,7 @@ if resume := st.session_state.pop("resume_page", None):  # see ui/context.runtim
                    query_params=st.session_state.pop("resume_query", None) or None)
 
 with st.sidebar:
+    language_switch()
     if actor.via == "local":
         st.info("Local operator mode: no sign-in is configured, so whoever opens this dashboard has admin rights.", icon=":material/person:")
     else:

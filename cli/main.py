@@ -11,6 +11,9 @@ Exit codes, the same for every command (also in `--help` and the README):
   6  refused as a likely duplicate; check, then repeat with --allow-duplicate
 
 An expected fault never ends in a traceback: it is one plain message on standard error and its exit code.
+
+Language: `--lang en|zh-CN` anywhere on the line, else STORE_CONNECT_LANGUAGE, else English. `--json` output is
+machine-readable and never changes with the language: a command given --json speaks English.
 """
 from __future__ import annotations
 
@@ -22,12 +25,14 @@ import os
 import sys
 from typing import Callable, NoReturn, Sequence, TypeAlias
 
+from dotenv import dotenv_values
 from sqlalchemy.exc import DBAPIError
 
 from core.access import Actor, Role
+from core.config import PROJECT_ROOT
 from core.db.engine import database_fault
 from core.errors import CannotWrite, Conflict, DatabaseBusy, StoreConnectError
-from core.i18n import N_, _
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, current_language, supported, use_language
 from core.oauth.seller_started import SellerAlreadyConnected
 from core.runtime import Runtime, open_runtime
 from core.stores.duplicates import LikelyDuplicate
@@ -80,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(subparsers)
+    _with_language_option(parser)
     return parser
 
 
@@ -134,8 +140,49 @@ def file_fault(error: OSError) -> CannotWrite | None:
     return None
 
 
+def asked_language(argv: Sequence[str]) -> str:
+    """The language this command speaks: `--lang X` anywhere on the line, else STORE_CONNECT_LANGUAGE, else English.
+    Read before the parser is built, so the help texts speak it too."""
+    asked = None
+    for position, word in enumerate(argv):
+        if word == "--lang" and position + 1 < len(argv):
+            asked = argv[position + 1]
+        elif word.startswith("--lang="):
+            asked = word.split("=", 1)[1]
+    configured = asked or os.environ.get("STORE_CONNECT_LANGUAGE") or dotenv_values(PROJECT_ROOT / ".env").get("STORE_CONNECT_LANGUAGE")
+    return supported(configured) or DEFAULT_LANGUAGE
+
+
+def language_option(tag: str) -> str:
+    """An argparse type for --lang: a language we speak, or a plain usage error."""
+    language = supported(tag)
+    if language is None:
+        raise argparse.ArgumentTypeError(_("{tag} is not a language we have; use one of: {languages}.", tag=tag, languages=", ".join(LANGUAGES)))
+    return language
+
+
+def _with_language_option(parser: argparse.ArgumentParser) -> None:
+    """Every command takes --lang (after its name, like its other options), unless it defines its own."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _with_language_option(child)
+            return
+    if "--lang" not in parser._option_string_actions:
+        parser.add_argument("--lang", type=language_option, metavar="en|zh-CN",
+                            help=_("the language of the output (default: STORE_CONNECT_LANGUAGE, else English); --json stays English"))
+
+
 def main(argv: Sequence[str] | None = None, runtime_factory: Callable[[], Runtime] = open_runtime) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    with use_language(asked_language(words)):
+        args = build_parser().parse_args(words)
+        # Machine-readable output is the same in every language.
+        with use_language(DEFAULT_LANGUAGE if getattr(args, "json", False) else current_language()):
+            return _run(args, runtime_factory)
+
+
+def _run(args: argparse.Namespace, runtime_factory: Callable[[], Runtime]) -> int:
     try:
         runtime = runtime_factory()
         if args.command not in KEY_NOT_CHECKED:

@@ -97,7 +97,7 @@ def _list(args: argparse.Namespace, runtime: Runtime) -> int:
         print_json(data)
         return EXIT_OK
     if not data:
-        print("No stores yet. Add one with: python -m core stores add --name NAME --client-id ID < secret.txt")
+        print(_("No stores yet. Add one with: python -m core stores add --name NAME --client-id ID < secret.txt"))
     for row in data:
         checked = f"checked {row['checked_at']:%Y-%m-%d %H:%M} UTC" if row["checked_at"] else "never checked"
         state = "" if row["enabled"] else " (disabled)"

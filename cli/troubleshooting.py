@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, print_json
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, language_option, print_json
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
 from core.db.models import Market
-from core.i18n import LANGUAGES, _, supported, use_language
+from core.i18n import LANGUAGES, _, use_language
 from core.runtime import Runtime
 from core.troubleshooting import diagnosis as diagnosis_module
 from core.troubleshooting.decoder import Explanation, explain_all
@@ -145,13 +145,6 @@ def _faq_search(args: argparse.Namespace, runtime: Runtime) -> int:
     return EXIT_OK if matches else EXIT_NOT_ALL_AUTHORIZED
 
 
-def _language(tag: str) -> str:
-    language = supported(tag)
-    if language is None:
-        raise argparse.ArgumentTypeError(_("{tag} is not a language we have; use one of: {languages}.", tag=tag, languages=", ".join(LANGUAGES)))
-    return language
-
-
 def _in_language(handler: Callable[[argparse.Namespace, Runtime], int]) -> Callable[[argparse.Namespace, Runtime], int]:
     """Run the command in the language --lang names (the default language when it names none)."""
 
@@ -164,7 +157,7 @@ def _in_language(handler: Callable[[argparse.Namespace, Runtime], int]) -> Calla
 
 
 def _add_language(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", type=_language, metavar="|".join(LANGUAGES),
+    parser.add_argument("--lang", type=language_option, metavar="|".join(LANGUAGES),
                         help="the language of the answers (default: STORE_CONNECT_LANGUAGE, else English); --json keys stay the same")
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 from core.errors import ConfigError
-from core.i18n import _
+from core.i18n import _, supported
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -64,6 +64,7 @@ OPTIONAL = (
     # Sign-in and roles: see core/access.py.
     "TRUSTED_USER_HEADER", "TRUSTED_GROUPS_HEADER", "ROLE_ADMINS", "ROLE_EDITORS", "ROLE_VIEWERS", "DEFAULT_ROLE",
     "TEAM_NAME",  # who sellers are told reviews their connection ("our team" when unset)
+    "STORE_CONNECT_LANGUAGE",  # en or zh-CN; unset: the dashboard follows the browser, the CLI speaks English
 )
 REDIRECT_URI_ENCODINGS = ("raw", "encoded")
 
@@ -96,6 +97,7 @@ class Settings:
     refresh_token_warn_days: int = 30
     seller_connect_limit: int = 50
     team_name: str | None = None
+    language: str | None = None  # STORE_CONNECT_LANGUAGE: "en" or "zh-CN"; None follows the browser (English on the CLI)
     trusted_user_header: str | None = None
     trusted_groups_header: str | None = None
     role_admins: str = ""
@@ -193,6 +195,16 @@ def _switch(name: str, value: str) -> bool:
     raise ConfigError(name, f"'{value}' is neither true nor false.", "Write true or false.")
 
 
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    language = supported(value)
+    if language is None:
+        raise ConfigError("STORE_CONNECT_LANGUAGE", _("'{value}' is not a language Store Connect speaks.", value=value),
+                          _("Use en or zh-CN, or leave it empty to follow the browser's language."))
+    return language
+
+
 def _role(value: str | None) -> str | None:
     if not value:
         return None
@@ -256,6 +268,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         refresh_token_warn_days=int(_number("REFRESH_TOKEN_WARN_DAYS", values["REFRESH_TOKEN_WARN_DAYS"], 1, 364, "days")),
         seller_connect_limit=int(_number("SELLER_CONNECT_LIMIT", values["SELLER_CONNECT_LIMIT"], 1, 10000, "attempts")),
         team_name=" ".join((values.get("TEAM_NAME") or "").split())[:80] or None,
+        language=_language(values.get("STORE_CONNECT_LANGUAGE")),
         trusted_user_header=values.get("TRUSTED_USER_HEADER") or None,
         trusted_groups_header=values.get("TRUSTED_GROUPS_HEADER") or None,
         role_admins=values.get("ROLE_ADMINS") or "",

@@ -3,6 +3,9 @@
 - `_("Saved {count} mappings.", count=3)` translates now, in the current language, then fills the named fields.
 - `ngettext("{n} row", "{n} rows", n)` picks the plural form the language needs; `n` is a field too.
 - `N_("...")` only marks a string for extraction (tables built at import time); pass it through `_()` where shown.
+- `lazy("...", name=value)` / `lazy_ngettext(...)` keep a message untranslated (a `Text`) for text that is stored
+  or crosses threads (a check's summary, an alert): `render()` shows it in the language current where it is shown,
+  `dumps()`/`loads()` keep it in a text column. `join()` puts several pieces side by side.
 
 The current language belongs to the unit of work (a page run, a CLI command), not to the process: several
 Streamlit sessions share one server, so it lives in a ContextVar that `use_language` / `set_language` set.
@@ -15,13 +18,15 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "data" / "locale"
 DOMAIN: Final = "messages"
@@ -99,6 +104,86 @@ def ngettext(singular: str, plural: str, n: int, **fields: object) -> str:
 def N_(message: str) -> str:
     """Mark for extraction only: the caller translates it with `_()` where it is shown."""
     return message
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message kept untranslated until shown. Fields may be Texts themselves; `parts` joins several messages."""
+
+    msgid: str = ""
+    plural: str | None = None
+    n: int | None = None
+    fields: tuple[tuple[str, object], ...] = ()
+    parts: tuple[Text | str, ...] = ()
+    separator: str = " "
+
+    def __str__(self) -> str:
+        return render(self)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.parts:
+            return {"parts": [part.to_json() if isinstance(part, Text) else part for part in self.parts], "sep": self.separator}
+        data: dict[str, Any] = {"msgid": self.msgid,
+                                "fields": {k: v.to_json() if isinstance(v, Text) else v for k, v in self.fields}}
+        if self.plural is not None:
+            data.update(plural=self.plural, n=self.n)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Text:
+        if "parts" in data:
+            parts = tuple(part if isinstance(part, Text) else str(part) for part in map(_text_or_str, data["parts"]))
+            return cls(parts=parts, separator=str(data.get("sep", " ")))
+        fields = tuple((str(k), _text_or_str(v)) for k, v in dict(data.get("fields") or {}).items())
+        n = data.get("n")
+        return cls(str(data["msgid"]), data.get("plural"), int(n) if n is not None else None, fields)
+
+
+def _text_or_str(value: object) -> object:
+    return Text.from_json(value) if isinstance(value, dict) and ("msgid" in value or "parts" in value) else value
+
+
+def lazy(message: str, **fields: object) -> Text:
+    return Text(message, fields=tuple(fields.items()))
+
+
+def lazy_ngettext(singular: str, plural: str, n: int, **fields: object) -> Text:
+    return Text(singular, plural, n, tuple(fields.items()))
+
+
+def join(*parts: Text | str | None, separator: str = " ") -> Text:
+    """Several messages shown side by side (each translated on its own); empty parts are left out."""
+    return Text(parts=tuple(part for part in parts if part), separator=separator)
+
+
+def render(value: object) -> str:
+    """A Text in the current language (its fields too); anything else as str()."""
+    if not isinstance(value, Text):
+        return "" if value is None else str(value)
+    if value.parts:
+        return value.separator.join(render(part) for part in value.parts)
+    fields = {name: render(field) if isinstance(field, Text) else field for name, field in value.fields}
+    if value.plural is not None and value.n is not None:
+        return ngettext(value.msgid, value.plural, value.n, **fields)
+    return _(value.msgid, **fields)
+
+
+_STORED = "\x1etext:"  # a stored Text starts with this; anything else in the column is plain text
+
+
+def dumps(value: Text | str) -> str:
+    """For a text column: a Text as tagged JSON (shown later in the reader's language), a str as it is."""
+    return _STORED + json.dumps(value.to_json(), ensure_ascii=False, default=str) if isinstance(value, Text) else value
+
+
+def loads(stored: str | None) -> Text | str:
+    """What `dumps` kept. Rows written before messages were kept untranslated are plain text and stay so."""
+    if stored and stored.startswith(_STORED):
+        try:
+            return Text.from_json(json.loads(stored[len(_STORED):]))
+        except (ValueError, KeyError, TypeError):
+            return stored[len(_STORED):]
+    return stored or ""
 
 
 def babel_locale() -> str:

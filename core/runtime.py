@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from core.config import Settings, load_settings
 from core.db.engine import init_db, make_engine, session_scope
+from core.i18n import DEFAULT_LANGUAGE, set_default_language
 from core.vault import Vault, load_vault, verify_key
 from core.walmart.client import WalmartClient
 from core.walmart.token_store import DatabaseTokenStore
@@ -64,4 +65,6 @@ class Runtime:
 
 
 def open_runtime(settings: Settings | None = None) -> Runtime:
-    return Runtime(settings or load_settings())
+    settings = settings or load_settings()
+    set_default_language(settings.language or DEFAULT_LANGUAGE)  # where no unit of work chose one: cron, alerts
+    return Runtime(settings)

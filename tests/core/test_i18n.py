@@ -116,3 +116,22 @@ def test_numbers_and_dates_follow_the_language():
         chinese = i18n.format_datetime(moment)
     assert "2026" in chinese and english != chinese
     assert i18n.format_datetime(None) == "—"
+
+
+def test_a_lazy_message_is_translated_where_it_is_shown(chinese):
+    summary = i18n.join(i18n.lazy("Store '{name}' saved.", name="Acme"), i18n.lazy_ngettext("{n} row", "{n} rows", 3))
+    with i18n.use_language("en"):
+        assert i18n.render(summary) == "Store 'Acme' saved. 3 rows"
+    with i18n.use_language("zh-CN"):
+        assert str(summary) == "店铺“Acme”已保存。 3 行"
+
+
+def test_a_lazy_message_survives_a_text_column(chinese):
+    nested = i18n.lazy("Store '{name}' saved.", name=i18n.lazy_ngettext("{n} row", "{n} rows", 2))
+    stored = i18n.dumps(i18n.join(nested, "raw gateway text", separator=" | "))
+    assert isinstance(stored, str) and "Store '{name}' saved." in stored  # the message id, not a translation
+    loaded = i18n.loads(stored)
+    with i18n.use_language("zh-CN"):
+        assert i18n.render(loaded) == "店铺“2 行”已保存。 | raw gateway text"
+    assert i18n.loads("Written before messages were kept untranslated.") == "Written before messages were kept untranslated."
+    assert i18n.loads(None) == "" and i18n.dumps("plain") == "plain"
