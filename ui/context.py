@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.runtime import Runtime, open_runtime
+from ui.language import choose_language
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,4 +29,6 @@ def runtime(*, public: bool = False) -> Runtime:
         # Switching pages drops the query parameters (a shared FAQ link's ?q=); keep every value of each.
         st.session_state["resume_query"] = {name: st.query_params.get_all(name) for name in st.query_params}
         st.switch_page("app.py")
-    return shared_runtime()
+    shared = shared_runtime()
+    choose_language(shared.settings)  # the router chose it already; a page run on its own (tests, a rerun of one page) too
+    return shared

@@ -21,8 +21,9 @@ def choose_language(settings: Settings) -> str:
     """Decide this run's language before anything is shown, and keep it in the address."""
     state = st.session_state
     asked = supported(st.query_params.get("lang"))
-    if asked is not None:
-        state[KEY] = asked  # a link wins over what this session chose before
+    if asked is not None and state.get(KEY) != asked:
+        state[KEY] = asked  # a link wins over what this session chose before (set only when it differs: the page
+        # calls this again after the sidebar's switch, whose key must not be written twice in one run)
     elif state.get(KEY) not in LANGUAGES:
         state[KEY] = settings.language or _browser_language() or DEFAULT_LANGUAGE
     language = set_language(state[KEY])
