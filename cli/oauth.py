@@ -161,7 +161,10 @@ def _pending(args: argparse.Namespace, runtime: Runtime) -> int:
         return EXIT_OK
     print(ngettext("{n} seller-started connection is waiting for review.", "{n} seller-started connections are waiting for review.", len(rows)))
     for row in rows:
-        known = _(" (seller already on store '{store}')", store=row.store_name) if row.store_name else ""
+        known = _(" (seller already on store '{store}')", store=for_terminal(row.store_name)) if row.store_name else ""
+        if row.requested_by:
+            known += (_(" (from the Connect link {user} made for '{store}')", user=for_terminal(row.requested_by), store=for_terminal(row.requested_store)) if row.requested_store
+                      else _(" (from a Connect link {user} made for a store deleted since)", user=for_terminal(row.requested_by)))
         print(_("  {id}: Walmart seller {seller}, received {received:%Y-%m-%d %H:%M} UTC{known}", id=row.id, seller=row.seller_id,
                 received=row.received_at, known=known))
     if rows:

@@ -45,17 +45,22 @@ def _attach(runtime: Runtime, pending: seller_started.PendingView, store_name: s
 def _review(runtime: Runtime, pending: seller_started.PendingView, store_names: list[str]) -> None:
     with st.container(border=True):
         st.markdown(_("**Walmart seller {seller}** · received {received} UTC", seller=plain(pending.seller_id), received=when(pending.received_at)))
+        if pending.requested_by:  # a dashboard link the seller finished in their own browser
+            st.caption(_("From the Connect link {user} made for '{store}'.", user=plain(pending.requested_by), store=plain(pending.requested_store))
+                       if pending.requested_store else _("From a Connect link {user} made for a store deleted since.", user=plain(pending.requested_by)))
         if pending.store_name:
             st.info(_("This seller already uses the store '{store}'. Attach the connection to it to renew that store's authorization.",
                       store=plain(pending.store_name)), icon=":material/info:")
+        suggested = pending.store_name or (pending.requested_store if pending.requested_store_exists else None)
         existing, new = _("An existing store"), _("A new store")
-        target = st.radio(_("Give it to"), [existing, new], index=0 if pending.store_name else 1, horizontal=True, key=f"pending_target_{pending.id}")
+        target = st.radio(_("Give it to"), [existing, new], index=0 if suggested else 1, horizontal=True, key=f"pending_target_{pending.id}")
         store_name = new_name = None
         if target == existing:
             store_name = st.selectbox(_("Store"), store_names, key=f"pending_store_{pending.id}", placeholder=_("Choose a store"),
-                                      index=store_names.index(pending.store_name) if pending.store_name in store_names else None)
+                                      index=store_names.index(suggested) if suggested in store_names else None)
         else:
-            new_name = st.text_input(_("New store name"), key=f"pending_new_{pending.id}").strip() or None
+            wanted = pending.requested_store if pending.requested_by and not pending.requested_store_exists else None
+            new_name = st.text_input(_("New store name"), value=wanted or "", key=f"pending_new_{pending.id}").strip() or None
         actions = st.columns([1, 1, 4])
         if actions[0].button(_("Attach"), key=f"pending_attach_{pending.id}", type="primary", disabled=not (store_name or new_name)):
             _attach(runtime, pending, store_name, new_name)

@@ -114,12 +114,26 @@ def test_anything_else_at_the_callback_gets_the_same_neutral_answer(app, seller_
     assert exchanges(gateway) == 0
 
 
-def test_a_dashboard_users_link_cannot_be_finished_anonymously(app, seller_env, gateway):
+def test_a_copied_link_the_seller_finishes_in_their_own_browser_waits_for_review_beside_its_store(app, seller_env, gateway):
+    boss = Actor("boss@x.com", ADMIN.role, "oidc")
     with session_scope(seller_env.engine) as session:
-        link = oauth.start_connect(session, seller_env.settings, ADMIN, new_store_name="Dashboard store")
-    as_visitor(app)
+        store_id = stores.get_store(session, PRIVATE_STORE).id
+        link = oauth.start_connect(session, seller_env.settings, boss, store_id=store_id)
+    as_visitor(app)  # the seller the link was sent to: no dashboard user
     open_callback(app, gateway.approve(link.url, SELLER))
-    assert "could not be completed" in app.info[0].value and exchanges(gateway) == 0
+    assert not app.exception
+    assert app.success[0].value == THANKS and exchanges(gateway) == 1
+    assert_shows_nothing_private(app)
+
+    as_visitor(app, "boss@x.com").switch_page("pages/connect.py").run()
+    [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
+    assert f"From the Connect link boss@x.com made for '{PRIVATE_STORE}'" in page_text(app)
+    assert app.radio(key=f"pending_target_{pending_id}").value == "An existing store"
+    assert app.selectbox(key=f"pending_store_{pending_id}").value == PRIVATE_STORE  # one click: Attach
+    app.button(key=f"pending_attach_{pending_id}").click().run()
+    assert not app.exception and exchanges(gateway) == 1
+    with session_scope(seller_env.engine) as session:
+        assert stores.get_store(session, PRIVATE_STORE).credential_kind == "delegated_key"  # until the switch is confirmed
 
 
 @pytest.mark.parametrize("page", ["pages/connect.py", "pages/stores.py", "pages/audit.py"])

@@ -198,19 +198,42 @@ def test_states_are_bounded_and_expired_ones_cleaned_up(app_runtime):
         assert session.exec(select(func.count()).select_from(ConnectRequest)).one() == 1
 
 
-def test_seller_started_and_dashboard_states_do_not_cross(app_runtime, gateway):
+def test_who_finishes_a_callback_and_who_hands_it_to_review(app_runtime, gateway):
     callback = seller_arrives(app_runtime, gateway)
     with pytest.raises(oauth.ConnectRefused, match="someone else"):
         oauth.complete_connect(app_runtime, callback, ADMIN)  # a dashboard user cannot finish a seller's connect
     with session_scope(app_runtime.engine) as session:
         link = oauth.start_connect(session, app_runtime.settings, person("ops@example.com"), new_store_name="Dashboard")
-        assert not seller_started.is_seller_started(session, link.state) and seller_started.is_seller_started(session, callback.state)
-    dashboard = oauth.parse_callback(gateway.approve(link.url, SELLER))
-    with pytest.raises(oauth.ConnectRefused, match="started on the dashboard"):
-        seller_started.receive_seller_connect(app_runtime, dashboard)  # nor can a seller turn a dashboard link into a pending one
+        assert not seller_started.for_review(session, link.state, "ops@example.com")  # its maker finishes it on the spot
+        assert seller_started.for_review(session, link.state, None)  # the seller's own browser (a copied link): for review
+        assert seller_started.for_review(session, link.state, "someone@example.com")
+        assert seller_started.for_review(session, callback.state, "ops@example.com") and seller_started.for_review(session, callback.state, None)
+        assert not seller_started.for_review(session, "forged", None) and not seller_started.for_review(session, "", None)
     assert exchanges(gateway) == 0
     with pytest.raises(oauth.ConnectRefused, match="not one we issued"):
         seller_started.receive_seller_connect(app_runtime, replace(callback, state="forged"))
+
+
+def test_a_copied_link_finished_in_the_sellers_browser_waits_for_review_beside_its_store(app_runtime, gateway, run):
+    """The link was copied and sent to the seller: Walmart brings the seller's browser back, not the admin's. The code is
+    exchanged there and then, once, and the grant waits for review naming the store the link was made for."""
+    ops = person("ops@example.com")
+    with session_scope(app_runtime.engine) as session:
+        store = stores.add_store(session, app_runtime.vault, actor=ADMIN, name="Acme Outdoor", environment="production",
+                                 client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        link = oauth.start_connect(session, app_runtime.settings, ops, store_id=store.id)
+    receipt = seller_started.receive_seller_connect(app_runtime, oauth.parse_callback(gateway.approve(link.url, SELLER)))
+    assert exchanges(gateway) == 1 and not receipt.repeated
+    [view] = waiting(app_runtime)
+    assert (view.seller_id, view.requested_store, view.requested_store_exists, view.requested_by) == (SELLER, "Acme Outdoor", True, ops.name)
+    assert view.to_dict()["requested_store"] == "Acme Outdoor"
+    code, out, _ = run("oauth", "pending")
+    assert code == 0 and f"from the Connect link {ops.name} made for 'Acme Outdoor'" in out
+    result = seller_started.attach(app_runtime, view.id, actor=ADMIN, store_name="Acme Outdoor")
+    assert result.state == grants.ConnectState.waiting_for_switch and result.verification.status == "authorized"
+    assert exchanges(gateway) == 1
+    with pytest.raises(oauth.ConnectRefused, match="already used"):  # the admin pasting the same address later: nothing twice
+        oauth.complete_connect(app_runtime, oauth.parse_callback(gateway.approve(link.url, SELLER)), ops)
 
 
 def test_walmart_refusing_the_code_keeps_nothing(app_runtime, gateway):
