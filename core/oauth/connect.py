@@ -161,7 +161,11 @@ def start_connect(session: Session, settings: Settings, actor: Actor, *, store_i
 def issue_link(session: Session, settings: Settings, app_id: str, *, started_by: str, store_id: int | None = None,
                new_store_name: str | None = None, seller_started: bool = False) -> ConnectLink:
     """A fresh single-use state, kept server-side, and Walmart's authorize link carrying it. `seller_started`:
-    no dashboard user started it (core.oauth.seller_started), so no dashboard user may finish it."""
+    no dashboard user started it (core.oauth.seller_started), so no dashboard user may finish it.
+    Refused while the app's Client Secret is not saved: no code could be exchanged, so the seller would approve for nothing."""
+    if session.get(OAuthApp, app_id) is None:
+        raise ValidationFailed(_("The OAuth app's Client Secret has not been saved, so a connect could not be finished."),
+                               _("Save it under App settings on the Connect with Walmart page (or python -m core oauth app-secret), then connect again."))
     request = ConnectRequest(
         state=new_state(),
         nonce=new_nonce(),

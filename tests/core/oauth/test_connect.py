@@ -10,6 +10,7 @@ from sqlmodel import select
 from core.authorization import check as authorization
 from core.db.engine import session_scope
 from core.db.models import ConnectRequest, Credential, utc_now
+from core.errors import ValidationFailed
 from core.oauth import connect as oauth
 from core.oauth import grants
 from core.oauth.grants import ConnectState
@@ -129,6 +130,29 @@ def test_no_app_configured_says_what_to_set(runtime):
     with session_scope(runtime.engine) as session, pytest.raises(Exception) as caught:
         oauth.start_connect(session, runtime.settings, ADMIN, new_store_name="X")
     assert "WALMART_OAUTH_CLIENT_ID" in caught.value.fix
+
+
+def test_no_link_is_handed_out_before_the_app_secret_is_saved(settings, gateway):
+    """Without the app's Client Secret no code can be exchanged: a link (sent to a seller, or from our Login URL)
+    would have the seller approve for nothing. Refused up front, saying what to do."""
+    from core.oauth import seller_started
+
+    app_settings = replace(settings, oauth_client_id=APP_ID, authorize_url=gateway.authorize_url(),
+                           oauth_redirect_uri="http://127.0.0.1:8501/walmart_callback")
+    runtime = open_runtime(app_settings)
+    try:
+        for start in (lambda s: oauth.start_connect(s, app_settings, ADMIN, new_store_name="Too early"),
+                      lambda s: seller_started.start_seller_connect(s, app_settings)):
+            with session_scope(runtime.engine) as session, pytest.raises(ValidationFailed) as refused:
+                start(session)
+            assert "Client Secret has not been saved" in refused.value.message and "App settings" in refused.value.fix
+        with session_scope(runtime.engine) as session:
+            assert session.exec(select(ConnectRequest)).all() == []
+            oauth.save_app_secret(session, runtime.vault, app_settings, APP_SECRET, actor=ADMIN)
+        with session_scope(runtime.engine) as session:
+            assert oauth.start_connect(session, app_settings, ADMIN, new_store_name="In time").url.startswith(gateway.authorize_url())
+    finally:
+        runtime.engine.dispose()
 
 
 def test_cli_connect_paste_and_confirm(connected, gateway, monkeypatch, capsys):

@@ -63,6 +63,7 @@ def test_start_connect_stores_the_state_server_side_and_refuses_stores_outside_t
         us = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme US", environment="sandbox", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
         ca = stores.add_store(session, runtime.vault, actor=ADMIN, name="Maple CA", environment="production", market="ca",
                               client_id="0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e", client_secret=CLIENT_SECRET + "x")
+        oauth.save_app_secret(session, runtime.vault, settings, "App-secret-value_0123456789", actor=ADMIN)
     with session_scope(runtime.engine) as session:
         link = oauth.start_connect(session, settings, person("ops"), store_id=us.id)
         assert oauth.read_state(session, link.state, 15).store_id == us.id
@@ -77,6 +78,7 @@ def test_a_new_store_name_is_canonical_and_a_look_alike_needs_a_confirm(runtime)
     settings = replace(runtime.settings, oauth_client_id=APP)
     with session_scope(runtime.engine) as session:
         stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme Outdoor", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        oauth.save_app_secret(session, runtime.vault, settings, "App-secret-value_0123456789", actor=ADMIN)
     with session_scope(runtime.engine) as session:
         with pytest.raises(ValidationFailed, match="already exists"):
             oauth.start_connect(session, settings, ADMIN, new_store_name="  Acme   Outdoor ")
