@@ -201,6 +201,12 @@ def parse_callback(params_or_url: str | Mapping[str, str | list[str]]) -> Callba
     if params.get("error"):
         raise ConnectRefused(_("Walmart did not authorize the app: {reason}.", reason=params.get("error_description") or params["error"]),
                              _("Start Connect again and have the seller approve the app."))
+    if params.get("state") and not params.get("code"):
+        # Walmart documents no parameters for Decline (§4.4); a state without a code is a decline or a failed approval.
+        raise ConnectRefused(_("Walmart sent the browser back without an authorization code: the seller declined, or the approval did "
+                               "not finish. Nothing was changed."),
+                             _("Press Connect again and have the seller sign in with the store's own seller account, tick the box and "
+                               "press Authorize."))
     missing = [name for name in ("code", "state", "sellerId") if not params.get(name)]
     if missing:
         raise ConnectRefused(_("The address is missing {names}.", names=", ".join(missing)),

@@ -66,12 +66,22 @@ def test_state_forged_reused_expired_or_other_user_is_refused(connected, gateway
 def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Pasted")
     assert oauth.parse_callback(f"  {redirect}\n").seller_id == SELLER
-    with pytest.raises(oauth.ConnectRefused, match="missing code"):
-        oauth.parse_callback("http://127.0.0.1:8501/walmart_callback?state=x&sellerId=1")
+    with pytest.raises(oauth.ConnectRefused, match="missing state"):  # cut off: Walmart puts state last
+        oauth.parse_callback("http://127.0.0.1:8501/walmart_callback?code=c&type=auth&clientId=a&sellerId=1")
     with pytest.raises(oauth.ConnectRefused, match="did not authorize"):
         oauth.parse_callback("http://x/cb?error=access_denied")
     with pytest.raises(oauth.ConnectRefused, match="not a Walmart Seller ID"):
         oauth.parse_callback("http://x/cb?code=c&state=s&sellerId=%5Bx%5D(https://evil.example)")
+
+
+@pytest.mark.parametrize("query", [{"state": "Zb9WnZxX", "type": "auth"}, {"state": "Zb9WnZxX", "sellerId": "1", "clientId": "a"}])
+def test_a_callback_without_a_code_says_the_seller_declined_not_that_a_paste_was_cut(query):
+    """Walmart's parameters for Decline are undocumented; no code means declined or failed (walmart-orders-markets.md §4.4).
+    The callback page shows this to the person who pressed Connect: nothing was pasted, so "paste the whole address" misleads."""
+    with pytest.raises(oauth.ConnectRefused) as refused:
+        oauth.parse_callback(query)
+    assert "without an authorization code" in refused.value.message and "declined" in refused.value.message
+    assert "Nothing was changed" in refused.value.message and "Paste" not in refused.value.fix and "Connect again" in refused.value.fix
 
 
 def test_revoked_refresh_token_means_reconnect(connected, gateway):
