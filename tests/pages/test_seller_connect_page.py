@@ -174,6 +174,21 @@ def test_admin_attaches_a_pending_connection_to_a_new_store(app, seller_env, gat
     assert APP_SECRET not in page_text(app) and exchanges(gateway) == 1
 
 
+def test_an_attached_connection_walmart_no_longer_accepts_is_never_shown_green(app, seller_env, gateway):
+    with session_scope(seller_env.engine) as session:
+        link = seller_started.start_seller_connect(session, seller_env.settings)
+    seller_started.receive_seller_connect(seller_env, oauth.parse_callback(gateway.approve(link.url, SELLER)))
+    gateway.revoke_seller(SELLER)  # the seller disconnected the app before the admin got to it
+    as_visitor(app, "boss@x.com").switch_page("pages/connect.py").run()
+    [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
+    app.text_input(key=f"pending_new_{pending_id}").input("Acme revoked").run()
+    app.button(key=f"pending_attach_{pending_id}").click().run()
+    assert not app.exception
+    assert not app.success  # nothing about this connect is green: Walmart refused it
+    assert any("Re-connect this store" in error.value for error in app.error)
+    assert any("Walmart did not accept" in warning.value for warning in app.warning)
+
+
 def test_admin_attaches_to_an_existing_store_or_discards(app, seller_env, gateway):
     for _ in range(2):
         with session_scope(seller_env.engine) as session:
@@ -185,8 +200,8 @@ def test_admin_attaches_to_an_existing_store_or_discards(app, seller_env, gatewa
     app.selectbox(key=f"pending_store_{pending_id}").set_value(PRIVATE_STORE).run()
     app.button(key=f"pending_attach_{pending_id}").click().run()
     assert not app.exception
-    assert f"{PRIVATE_STORE} is connected" in app.success[0].value
-    assert any("old keys" in info.value for info in app.info)  # a store on delegated keys switches when the admin says so
+    assert f"{PRIVATE_STORE}: Authorized." in app.success[0].value
+    assert any(f"{PRIVATE_STORE}: the new authorization is saved" in info.value and "old keys" in info.value for info in app.info)  # a store on delegated keys switches when the admin says so
 
     with session_scope(seller_env.engine) as session:
         link = seller_started.start_seller_connect(session, seller_env.settings)
