@@ -11,7 +11,7 @@ from core.access import Permission
 from core.authorization import alerts as events
 from core.authorization import check as authorization
 from core.authorization import history
-from core.authorization.outcome import STATUS_TEXT, HealthState, Status
+from core.authorization.outcome import HealthState, Status, usual_next_step
 from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, Market
@@ -191,13 +191,17 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
     expected = seen.get(chosen.id, chosen.version)
     seen[chosen.id] = chosen.version
 
+    checked = state.get("checked_now")
+    just_checked = checked[1] if checked and checked[0] == chosen.id else None
     top = st.columns([3, 1])
     with top[0]:
         badge(item.status)
         if item.row is not None:
             st.write(item.summary)
             if item.status != HealthState.authorized:
-                st.info(STATUS_TEXT[Status(item.status.value)][1])
+                # What the check just found says more (a market hint, the app's own keys) than the status's usual step.
+                st.info(just_checked.next_step if just_checked is not None and just_checked.status.value == item.status.value
+                        else usual_next_step(Status(item.status.value), chosen.market))
                 if item.failing_since:
                     st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
             if item.correlation_ids:

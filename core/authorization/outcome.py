@@ -121,6 +121,14 @@ US_MARKET_HINT: Final = N_(
 )
 
 
+def usual_next_step(status: Status, market: str) -> str:
+    """The next step for a store whose latest check ended in `status`, when only its health is at hand (the
+    check's own next step is not kept): for refused keys outside the US, the market comes first."""
+    if status == Status.rejected and str(market).lower() != "us":
+        return _(MARKET_HINT)
+    return _(STATUS_TEXT[status][1])
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: Status
