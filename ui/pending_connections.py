@@ -70,9 +70,9 @@ def pending_connections_section(runtime: Runtime) -> None:
     st.subheader(_("Seller-started connections"))
     if result := st.session_state.pop(_RESULT, None):
         show_result(result)  # what changed for the store, then the verification in its own colour
-    st.caption(_("A seller who presses Connect on our app in Walmart's App Store lands on {url} (register it as the app's Login URL), "
-                 "approves the app at Walmart and comes back. Their connection waits here until you give it to a store.",
-                 url=plain(seller_started.login_url(runtime.settings))))
+    st.caption(_("A seller who presses Connect on our app in Walmart's App Store lands on this address (register it as the app's "
+                 "Login URL), approves the app at Walmart and comes back. Their connection waits here until you give it to a store."))
+    st.code(seller_started.login_url(runtime.settings), language=None)  # copied into Walmart's registration: literal text
     if not waiting:
         st.caption(_("No seller-started connection is waiting."))
     for pending in waiting:
