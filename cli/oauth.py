@@ -179,7 +179,8 @@ def _refused(problem: Exception, code: int) -> int:
 
 def _attach(args: argparse.Namespace, runtime: Runtime) -> int:
     try:
-        result = seller_started.attach(runtime, args.pending_id, actor=cli_actor(), store_name=args.store, new_store_name=args.new)
+        result = seller_started.attach(runtime, args.pending_id, actor=cli_actor(), store_name=args.store, new_store_name=args.new,
+                                       allow_duplicate=args.allow_duplicate)
     except seller_started.SellerAlreadyConnected as problem:
         return _refused(problem, EXIT_DUPLICATE)
     except Conflict as problem:
@@ -216,6 +217,7 @@ def add_pending_commands(commands: Subparsers) -> None:
     target = attach.add_mutually_exclusive_group(required=True)
     target.add_argument("--store", metavar="NAME", help="an existing store")
     target.add_argument("--new", metavar="NAME", help="make a new store with this name")
+    attach.add_argument("--allow-duplicate", action="store_true", help="make the new store even if its name looks like an existing store's")
     attach.add_argument("--json", action="store_true")
     attach.set_defaults(handler=_attach)
 

@@ -12,6 +12,7 @@ from core.errors import StoreConnectError
 from core.i18n import _
 from core.oauth import seller_started
 from core.runtime import Runtime
+from core.stores.duplicates import find_duplicates
 from ui.actions import run_action, when
 from ui.connect import show_result
 from ui.identity import actor
@@ -20,9 +21,11 @@ from ui.text import plain
 _RESULT = "pending_attach_result"
 
 
-def _attach(runtime: Runtime, pending: seller_started.PendingView, store_name: str | None, new_store_name: str | None) -> None:
+def _attach(runtime: Runtime, pending: seller_started.PendingView, store_name: str | None, new_store_name: str | None,
+            allow_duplicate: bool) -> None:
     try:
-        result = seller_started.attach(runtime, pending.id, actor=actor(), store_name=store_name, new_store_name=new_store_name)
+        result = seller_started.attach(runtime, pending.id, actor=actor(), store_name=store_name, new_store_name=new_store_name,
+                                       allow_duplicate=allow_duplicate)
     except StoreConnectError as problem:  # shown beside the button; the connection keeps waiting
         st.error(plain(problem.message), icon=":material/error:")
         if problem.fix:
@@ -51,9 +54,17 @@ def _review(runtime: Runtime, pending: seller_started.PendingView, store_names: 
         else:
             wanted = pending.requested_store if pending.requested_by and not pending.requested_store_exists else None
             new_name = st.text_input(_("New store name"), value=wanted or "", key=f"pending_new_{pending.id}").strip() or None
+        look_alikes = []
+        if new_name:
+            with session_scope(runtime.engine) as session:
+                look_alikes = find_duplicates(session, name=new_name)
+        for duplicate in look_alikes:
+            st.warning(plain(duplicate.message), icon=":material/content_copy:")
+        confirmed = bool(look_alikes) and st.checkbox(_("This is a different store: use the name anyway"), key=f"pending_confirm_{pending.id}")
         actions = st.columns([1, 1, 4])
-        if actions[0].button(_("Attach"), key=f"pending_attach_{pending.id}", type="primary", disabled=not (store_name or new_name)):
-            _attach(runtime, pending, store_name, new_name)
+        if actions[0].button(_("Attach"), key=f"pending_attach_{pending.id}", type="primary",
+                             disabled=not (store_name or new_name) or (bool(look_alikes) and not confirmed)):
+            _attach(runtime, pending, store_name, new_name, confirmed)
         if actions[1].button(_("Discard"), key=f"pending_discard_{pending.id}", help=_("Throw this connection away; its refresh token is wiped.")):
             if run_action(runtime.engine, lambda session: seller_started.discard(session, pending.id, actor=actor()),
                           _("The connection from Walmart seller {seller} was discarded.", seller=plain(pending.seller_id))):

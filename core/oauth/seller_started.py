@@ -61,6 +61,8 @@ from core.oauth.connect import (
 from core.oauth.grants import REFRESH_TOKEN_LIFETIME, keep_grant, settle
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, app_secret
+from core.stores.duplicates import refuse_duplicates
+from core.stores.names import clean_name
 from core.walmart.client import WalmartError
 
 LOGIN_PATH = "walmart_login"  # the page a seller lands on: register <dashboard address>/walmart_login as the app's Login URL
@@ -257,18 +259,19 @@ def _waiting(session: Session, pending_id: int) -> PendingConnection:
     return row
 
 
-def _check_target(session: Session, row: PendingConnection, store_name: str | None, new_store_name: str | None) -> tuple[int | None, str | None]:
-    """(existing store id, None) or (None, new store name), or the plain reason the grant cannot go there."""
+def _check_target(session: Session, row: PendingConnection, store_name: str | None, new_store_name: str | None,
+                  allow_duplicate: bool = False) -> tuple[int | None, str | None]:
+    """(existing store id, None) or (None, new store name), or the plain reason the grant cannot go there.
+    A new store's name follows the rules of every other way in (core.stores.names, core.stores.duplicates)."""
     if (store_name is None) == (new_store_name is None):
         raise ValidationFailed(_("Choose either an existing store or a name for a new store."), _("Give one of them, not both."))
     if new_store_name is not None:
-        name = " ".join(new_store_name.split())
-        if not name:
-            raise ValidationFailed(_("The new store needs a name."), _("Type the name your team will use for this store."))
+        name = clean_name(new_store_name)
         if session.exec(select(Store.id).where(Store.name == name)).first() is not None:
             raise Conflict(_("A store called '{name}' already exists.", name=name),
                            _("Attach the connection to that store instead, or pick another name."))
         _refuse_seller_elsewhere(session, row.seller_id, None)
+        refuse_duplicates(session, allow_duplicate=allow_duplicate, name=name)
         return None, name
     store = session.exec(select(Store).where(Store.name == " ".join((store_name or "").split()))).first()
     if store is None:
@@ -300,8 +303,10 @@ def _refuse_seller_elsewhere(session: Session, seller_id: str, store_id: int | N
         )
 
 
-def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str | None = None, new_store_name: str | None = None) -> ConnectResult:
+def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str | None = None, new_store_name: str | None = None,
+           allow_duplicate: bool = False) -> ConnectResult:
     """Give a pending connection's grant to an existing store, or make a new store from it, then verify it.
+    A new store's name that looks like an existing store's is refused unless `allow_duplicate`.
 
     The grant is kept as Connect keeps one (core.oauth.grants): a store with a credential gets it as pending,
     and it replaces that credential only once verified (a store on delegated keys waits for the switch).
@@ -310,12 +315,12 @@ def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str |
     settings = runtime.settings
     with runtime.transaction() as session:
         row = _waiting(session, pending_id)
-        _check_target(session, row, store_name, new_store_name)
+        _check_target(session, row, store_name, new_store_name, allow_duplicate)
         secret = app_secret(session, runtime.vault, row.client_id)
     try:
         with runtime.transaction() as session:
             row = _waiting(session, pending_id)  # checked again: the first transaction is over
-            target_id, new_name = _check_target(session, row, store_name, new_store_name)
+            target_id, new_name = _check_target(session, row, store_name, new_store_name, allow_duplicate)
             target = session.get(Store, target_id) if target_id is not None else None
             environment = target.environment if target is not None else Environment.production
             refresh_token = runtime.vault.decrypt(row.secret_ciphertext)

@@ -162,6 +162,8 @@ def test_admin_attaches_a_pending_connection_to_a_new_store(app, seller_env, gat
     [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
     assert app.button(key=f"pending_attach_{pending_id}").disabled  # no name yet
     app.text_input(key=f"pending_new_{pending_id}").input(PRIVATE_STORE).run()
+    assert app.button(key=f"pending_attach_{pending_id}").disabled and any(PRIVATE_STORE in w.value for w in app.warning)  # named first
+    app.checkbox(key=f"pending_confirm_{pending_id}").check().run()
     app.button(key=f"pending_attach_{pending_id}").click().run()
     assert app.error[0].value == plain(f"A store called '{PRIVATE_STORE}' already exists.")  # shown beside the button; it keeps waiting
     app.text_input(key=f"pending_new_{pending_id}").input("Acme from the App Store").run()
@@ -187,6 +189,22 @@ def test_an_attached_connection_walmart_no_longer_accepts_is_never_shown_green(a
     assert not app.success  # nothing about this connect is green: Walmart refused it
     assert any("Re-connect this store" in error.value for error in app.error)
     assert any("Walmart did not accept" in warning.value for warning in app.warning)
+
+
+def test_a_new_store_name_like_an_existing_one_is_named_before_attaching(app, seller_env, gateway):
+    with session_scope(seller_env.engine) as session:
+        link = seller_started.start_seller_connect(session, seller_env.settings)
+    seller_started.receive_seller_connect(seller_env, oauth.parse_callback(gateway.approve(link.url, SELLER)))
+    as_visitor(app, "boss@x.com").switch_page("pages/connect.py").run()
+    [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
+    app.text_input(key=f"pending_new_{pending_id}").input(PRIVATE_STORE.upper()).run()
+    assert any(PRIVATE_STORE in warning.value for warning in app.warning)
+    assert app.button(key=f"pending_attach_{pending_id}").disabled
+    app.checkbox(key=f"pending_confirm_{pending_id}").check().run()
+    app.button(key=f"pending_attach_{pending_id}").click().run()
+    assert not app.exception
+    with session_scope(seller_env.engine) as session:
+        assert stores.get_store(session, PRIVATE_STORE.upper()).seller_id == SELLER
 
 
 def test_admin_attaches_to_an_existing_store_or_discards(app, seller_env, gateway):

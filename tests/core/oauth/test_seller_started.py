@@ -183,6 +183,25 @@ def test_the_same_seller_again_replaces_the_earlier_waiting_connection(app_runti
         seller_started.attach(app_runtime, first.pending_id, actor=ADMIN, new_store_name="Old grant")
 
 
+def test_a_new_store_from_a_pending_connection_follows_the_name_rules(app_runtime, gateway, run):
+    """The same rules as every other way in: a canonical name, refused characters, and a look-alike named before saving."""
+    from core.stores.duplicates import LikelyDuplicate
+
+    with session_scope(app_runtime.engine) as session:
+        stores.add_store(session, app_runtime.vault, actor=ADMIN, name="Acme Outdoor", environment="production",
+                         client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    receipt = seller_started.receive_seller_connect(app_runtime, seller_arrives(app_runtime, gateway))
+    with pytest.raises(ValidationFailed, match="right-to-left override"):
+        seller_started.attach(app_runtime, receipt.pending_id, actor=ADMIN, new_store_name="Acme\u202eUS")
+    with pytest.raises(LikelyDuplicate, match="Acme Outdoor"):
+        seller_started.attach(app_runtime, receipt.pending_id, actor=ADMIN, new_store_name="acme  OUTDOOR")
+    code, _, err = run("oauth", "attach", str(receipt.pending_id), "--new", "ACME outdoor")
+    assert code == 6 and "--allow-duplicate" in err
+    assert [view.id for view in waiting(app_runtime)] == [receipt.pending_id]  # refused: the connection still waits
+    code, out, _ = run("oauth", "attach", str(receipt.pending_id), "--new", "ACME outdoor", "--allow-duplicate")
+    assert code == 0 and "ACME outdoor: attached" in out
+
+
 def test_states_are_bounded_and_expired_ones_cleaned_up(app_runtime):
     limited = replace(app_runtime.settings, seller_connect_limit=3)
     for _ in range(3):
