@@ -84,13 +84,17 @@ def test_a_callback_without_a_code_says_the_seller_declined_not_that_a_paste_was
     assert "Nothing was changed" in refused.value.message and "Paste" not in refused.value.fix and "Connect again" in refused.value.fix
 
 
-def test_revoked_refresh_token_means_reconnect(connected, gateway):
+@pytest.mark.parametrize("style, status", [("oauth", 400), ("gateway", 401)])
+def test_revoked_refresh_token_means_reconnect(connected, gateway, style, status):
+    """Walmart's answer to a refused refresh token is undocumented: an OAuth invalid_grant, or the gateway's own 401
+    envelope (walmart-orders-markets.md §4.6). Either way the store needs a re-connect (§4.7), not new app keys."""
+    gateway.grant_error_style = style
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     gateway.revoke_seller(SELLER)  # the seller disconnects the app: even the cached access token stops working
     fresh = open_runtime(connected.settings)
     outcome = authorization.check_store(fresh, "Acme OAuth")
-    assert outcome.status == "reconnect_required" and outcome.http_status == 400
+    assert outcome.status == "reconnect_required" and outcome.http_status == status
     assert "Re-connect" in outcome.title or "Connect" in outcome.next_step
 
 
@@ -205,6 +209,8 @@ def test_refresh_token_expiry_warning(connected, gateway):
 
 
 def test_wrong_app_secret_is_not_a_reconnect(connected, gateway):
+    """invalid_client names the app's keys: new app keys, not a re-connect. The gateway's plain 401 does not say whose keys
+    were refused, so it reads as a re-connect (the usual cause) that names the app's keys as the other one."""
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     with session_scope(connected.engine) as session:
@@ -212,5 +218,10 @@ def test_wrong_app_secret_is_not_a_reconnect(connected, gateway):
     fresh = open_runtime(connected.settings)
     with session_scope(fresh.engine) as session:
         session.execute(text("delete from cachedtoken"))
+    gateway.rejection_style = "oauth"
     outcome = authorization.check_store(fresh, "Acme OAuth")
     assert outcome.status == "rejected" and "app's own keys" in outcome.summary
+    gateway.rejection_style = "gateway"
+    outcome = authorization.check_store(fresh, "Acme OAuth")
+    assert outcome.status == "reconnect_required" and outcome.http_status == 401
+    assert "refresh token" in outcome.summary and "app's own keys" in outcome.summary and "Client Secret" in outcome.next_step
