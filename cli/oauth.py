@@ -46,6 +46,7 @@ def _connect(args: argparse.Namespace, runtime: Runtime) -> int:
         print(link.url)
         print(f"It works once, until {link.expires_at:%H:%M} UTC. If the dashboard cannot receive Walmart's redirect, "
               "run: python -m core oauth complete 'PASTED-REDIRECT-URL'")
+        print(_("If it does, the connection waits for review: python -m core oauth pending, then python -m core oauth attach ID --store NAME"))
     return EXIT_OK
 
 

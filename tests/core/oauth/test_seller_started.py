@@ -248,6 +248,8 @@ def test_a_copied_link_finished_in_the_sellers_browser_waits_for_review_beside_i
     assert view.to_dict()["requested_store"] == "Acme Outdoor"
     code, out, _ = run("oauth", "pending")
     assert code == 0 and f"from the Connect link {ops.name} made for 'Acme Outdoor'" in out
+    code, out, _ = run("oauth", "connect", "--store", "Acme Outdoor")  # a link made on the command line says where it comes back
+    assert code == 0 and "python -m core oauth pending" in out
     result = seller_started.attach(app_runtime, view.id, actor=ADMIN, store_name="Acme Outdoor")
     assert result.state == grants.ConnectState.waiting_for_switch and result.verification.status == "authorized"
     assert exchanges(gateway) == 1
