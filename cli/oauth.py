@@ -46,6 +46,7 @@ def _connect(args: argparse.Namespace, runtime: Runtime) -> int:
         print(link.url)
         print(f"It works once, until {link.expires_at:%H:%M} UTC. If the dashboard cannot receive Walmart's redirect, "
               "run: python -m core oauth complete 'PASTED-REDIRECT-URL'")
+        print(_("If it does, the connection waits for review: python -m core oauth pending, then python -m core oauth attach ID --store NAME"))
     return EXIT_OK
 
 
@@ -161,7 +162,10 @@ def _pending(args: argparse.Namespace, runtime: Runtime) -> int:
         return EXIT_OK
     print(ngettext("{n} seller-started connection is waiting for review.", "{n} seller-started connections are waiting for review.", len(rows)))
     for row in rows:
-        known = _(" (seller already on store '{store}')", store=row.store_name) if row.store_name else ""
+        known = _(" (seller already on store '{store}')", store=for_terminal(row.store_name)) if row.store_name else ""
+        if row.requested_by:
+            known += (_(" (from the Connect link {user} made for '{store}')", user=for_terminal(row.requested_by), store=for_terminal(row.requested_store)) if row.requested_store
+                      else _(" (from a Connect link {user} made for a store deleted since)", user=for_terminal(row.requested_by)))
         print(_("  {id}: Walmart seller {seller}, received {received:%Y-%m-%d %H:%M} UTC{known}", id=row.id, seller=row.seller_id,
                 received=row.received_at, known=known))
     if rows:
@@ -176,7 +180,8 @@ def _refused(problem: Exception, code: int) -> int:
 
 def _attach(args: argparse.Namespace, runtime: Runtime) -> int:
     try:
-        result = seller_started.attach(runtime, args.pending_id, actor=cli_actor(), store_name=args.store, new_store_name=args.new)
+        result = seller_started.attach(runtime, args.pending_id, actor=cli_actor(), store_name=args.store, new_store_name=args.new,
+                                       allow_duplicate=args.allow_duplicate)
     except seller_started.SellerAlreadyConnected as problem:
         return _refused(problem, EXIT_DUPLICATE)
     except Conflict as problem:
@@ -213,6 +218,7 @@ def add_pending_commands(commands: Subparsers) -> None:
     target = attach.add_mutually_exclusive_group(required=True)
     target.add_argument("--store", metavar="NAME", help="an existing store")
     target.add_argument("--new", metavar="NAME", help="make a new store with this name")
+    attach.add_argument("--allow-duplicate", action="store_true", help="make the new store even if its name looks like an existing store's")
     attach.add_argument("--json", action="store_true")
     attach.set_defaults(handler=_attach)
 

@@ -112,10 +112,13 @@ def _edit(args: argparse.Namespace, runtime: Runtime) -> int:
             view = stores.edit_store(
                 session, args.store, actor=cli_actor(), name=args.name, environment=args.environment, notes=args.notes, enabled=enabled,
                 client_id=None if args.replace_secret else args.client_id, allow_duplicate=args.allow_duplicate,
+                market=None if args.replace_secret else args.market,
             )
             if args.replace_secret:
                 view = stores.replace_secret(session, runtime.vault, view.id, actor=cli_actor(), client_secret=read_secret(args.secret_env),
                                              client_id=args.client_id, allow_duplicate=args.allow_duplicate)
+                if args.market is not None:  # after the keys: a store leaving OAuth for another market's keys does both at once
+                    view = stores.edit_store(session, view.id, actor=cli_actor(), market=args.market)
     except LikelyDuplicate as duplicate:
         return print_duplicates(duplicate, args.json)
     _print_saved(_("Saved:"), view, args.json)
@@ -205,6 +208,8 @@ def add_commands(subparsers: Subparsers) -> None:
     edit.add_argument("store", help="store name or id")
     edit.add_argument("--name")
     edit.add_argument("--environment", choices=["production", "sandbox"])
+    edit.add_argument("--market", choices=[market.value for market in Market],
+                      help="the Walmart marketplace the store sells on; a store on OAuth (US only) needs --replace-secret with that market's keys")
     edit.add_argument("--client-id")
     edit.add_argument("--notes")
     toggle = edit.add_mutually_exclusive_group()

@@ -175,9 +175,10 @@ def _redirect_uri_encoding(value: str) -> str:
 
 
 def _redirect_uri(value: str, encoding: str) -> str:
-    """The registered callback address. Sent raw, it must hold nothing a query string would misread."""
+    """The registered callback address. Sent raw, it must hold nothing a query string would misread: no query
+    string or fragment, no space, and no '+' or '%', which a query parser reads as a space or an escaped character."""
     address = _web_address("WALMART_OAUTH_REDIRECT_URI", value)
-    unsafe = sorted({ch for ch in address if ch in "?#& " or not ch.isascii() or not ch.isprintable()})
+    unsafe = sorted({ch for ch in address if ch in "?#& +%" or not ch.isascii() or not ch.isprintable()})
     if encoding == "raw" and unsafe:
         raise ConfigError("WALMART_OAUTH_REDIRECT_URI", _("it contains {chars}, which cannot be sent unencoded in the Connect link.",
                                                           chars=" ".join(repr(ch) for ch in unsafe)),

@@ -12,7 +12,7 @@ from fake_walmart.faults import HUGE_SIZE, Fault, fault_answer, new_fault
 from fake_walmart.items import catalogue
 from fake_walmart.routes import route
 from fake_walmart.server import Credentials, ReceivedRequest, Servers, first_values
-from fake_walmart.state import ENVIRONMENTS, App, GatewayState, Key, Seller, check_environment, check_market, checked_scopes
+from fake_walmart.state import ENVIRONMENTS, GRANT_ERROR_STYLES, App, GatewayState, Key, Seller, check_environment, check_market, checked_scopes
 
 ERROR_FORMATS = ("json", "xml", "accept")
 from fake_walmart.tokens import TOKEN_PATH
@@ -58,6 +58,18 @@ class FakeWalmart:
         if style not in REJECTION_STYLES:
             raise ValueError(f"rejection_style must be one of {REJECTION_STYLES}, not {style!r}")
         self._state.rejection_style = style
+
+    @property
+    def grant_error_style(self) -> str:
+        """How a refused authorization code or refresh token is answered: "oauth" (400 invalid_grant, the default)
+        or "gateway" (the gateway's 401 UNAUTHORIZED envelope). Walmart documents neither."""
+        return self._state.grant_error_style
+
+    @grant_error_style.setter
+    def grant_error_style(self, style: str) -> None:
+        if style not in GRANT_ERROR_STYLES:
+            raise ValueError(f"grant_error_style must be one of {GRANT_ERROR_STYLES}, not {style!r}")
+        self._state.grant_error_style = style
 
     @property
     def code_lifetime(self) -> float:

@@ -35,6 +35,9 @@ def check_authorize(state: GatewayState, query: dict) -> App:
             raise ValueError(f"Missing mandatory parameter {name}.")
     if query["responseType"] != "code":
         raise ValueError(f"responseType must be 'code', not {query['responseType']!r}.")
+    if not (query["nonce"].isascii() and query["nonce"].isalnum()):
+        # §4.3: "random alphanumeric"; whether Walmart refuses other characters is UNCONFIRMED, so the fake is strict.
+        raise ValueError(f"nonce must be alphanumeric, not {query['nonce']!r}.")
     with state.lock:
         app = state.apps.get(query["clientId"])
     if app is None:

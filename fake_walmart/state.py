@@ -12,6 +12,7 @@ ENVIRONMENTS = ("production", "sandbox")
 MARKETS = ("us", "ca", "mx", "cl")  # WM_MARKET values (walmart-orders-markets.md §3.2)
 SCOPES = ("reports", "item", "shipping", "price", "lagtime", "feeds", "returns", "orders", "rules", "inventory", "content")
 ACCESS_LEVELS = ("full_access", "view_only", "no_access")
+GRANT_ERROR_STYLES = ("oauth", "gateway")  # {"error": "invalid_grant"} 400, or the gateway's 401 envelope (both UNCONFIRMED)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class GatewayState:
         self.keys: dict[str, dict[str, Key]] = {env: {} for env in ENVIRONMENTS}
         self.tokens: dict[str, dict[str, AccessToken]] = {env: {} for env in ENVIRONMENTS}
         self.rejection_style = "gateway"
+        self.grant_error_style = "oauth"  # how a refused code or refresh token is answered (GRANT_ERROR_STYLES)
         # OAuth app flow (§6.4): US only. The sandbox takes the same apps, sellers and codes (Simulate App Connect), so none of this is per environment.
         self.apps: dict[str, App] = {}
         self.sellers: dict[str, Seller] = {}

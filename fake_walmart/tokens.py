@@ -89,17 +89,17 @@ def _grant_authorization_code(state: GatewayState, req: ReceivedRequest, app: Ap
         # A failed exchange leaves the code usable (UNCONFIRMED either way); only success burns it.
         code = state.codes.get(req.form["code"])
         if code is None or code.grant.app is not app:
-            return _invalid_grant("Invalid authorization code")
+            return _invalid_grant(state, "Invalid authorization code")
         if code.used:
-            return _invalid_grant("Authorization code has already been used")
+            return _invalid_grant(state, "Authorization code has already been used")
         if now >= code.expires_at:
-            return _invalid_grant("Authorization code has expired")
+            return _invalid_grant(state, "Authorization code has expired")
         if not state.grant_live(code.grant):
-            return _invalid_grant("The seller has revoked this authorization")
+            return _invalid_grant(state, "The seller has revoked this authorization")
         if code.grant.seller.seller_id != partner_id:
-            return _invalid_grant("WM_PARTNER.ID is not the seller who approved this code")
+            return _invalid_grant(state, "WM_PARTNER.ID is not the seller who approved this code")
         if req.form["redirect_uri"] != code.redirect_uri:
-            return _invalid_grant("redirect_uri does not match the authorization request")
+            return _invalid_grant(state, "redirect_uri does not match the authorization request")
         code.used = True
         refresh = _new_token()
         state.refresh_tokens[refresh] = RefreshToken(code.grant, now + state.refresh_token_lifetime)
@@ -114,13 +114,13 @@ def _grant_refresh_token(state: GatewayState, req: ReceivedRequest, app: App) ->
     with state.lock:
         record = state.refresh_tokens.get(req.form["refresh_token"])
         if record is None or record.grant.app is not app:
-            return _invalid_grant("Invalid refresh token")
+            return _invalid_grant(state, "Invalid refresh token")
         if record.revoked or not state.grant_live(record.grant):
-            return _invalid_grant("Refresh token has been revoked")
+            return _invalid_grant(state, "Refresh token has been revoked")
         if now >= record.expires_at:
-            return _invalid_grant("Refresh token has expired")
+            return _invalid_grant(state, "Refresh token has expired")
         if record.grant.seller.seller_id != partner_id:
-            return _invalid_grant("WM_PARTNER.ID is not the seller this refresh token belongs to")
+            return _invalid_grant(state, "WM_PARTNER.ID is not the seller this refresh token belongs to")
         if state.rotate_refresh_tokens:
             # Not what Walmart documents (§4.6), but what a rotating server would do: a new token, the old one dead.
             rotated = _new_token()
@@ -155,9 +155,12 @@ def _missing_form_param(req: ReceivedRequest, *names: str) -> Answer | None:
     return None
 
 
-def _invalid_grant(description: str) -> Answer:
-    # UNCONFIRMED (§6.4): no captured body exists for a bad, expired or reused code or refresh token;
-    # this is the RFC 6749 §5.2 shape, so clients must also cope with the gateway envelope.
+def _invalid_grant(state: GatewayState, description: str) -> Answer:
+    # UNCONFIRMED (§6.4, orders-markets §4.6): no captured body exists for a bad, expired or reused code or refresh
+    # token. "oauth": the RFC 6749 §5.2 shape; "gateway": the gateway's own 401 envelope, which does not say whose
+    # keys or which token it refused. Clients must cope with both.
+    if state.grant_error_style == "gateway":
+        return unauthorized()
     return json_answer(400, {"error": "invalid_grant", "error_description": description})
 
 

@@ -45,9 +45,9 @@ with st.expander(_("App settings"), expanded=not (app["client_id"] and app["secr
     if not app["client_id"]:
         st.warning(_("No OAuth app is configured. Set WALMART_OAUTH_CLIENT_ID and WALMART_OAUTH_REDIRECT_URI (see README.md), then restart."))
     else:
-        st.markdown(_("App Client ID {client_id} · redirect URI {redirect} (sent {encoding}) · Client Secret {secret}",
-                      client_id=plain(app["client_id"]), redirect=plain(app["redirect_uri"]), encoding=app["redirect_uri_encoding"],
-                      secret=app["secret_masked"]))
+        st.markdown(_("App Client ID {client_id} · Client Secret {secret} · redirect URI (sent {encoding}), to register exactly as shown:",
+                      client_id=plain(app["client_id"]), encoding=app["redirect_uri_encoding"], secret=app["secret_masked"]))
+        st.code(app["redirect_uri"], language=None)  # copied into Walmart's registration: literal text, nothing inserted
         secret = st.text_input(_("App Client Secret"), type="password", key=f"app_secret_{state.get('form_version', 0)}",
                                help=_("From Walmart's Solution Provider Center. Stored encrypted; never shown again."))
         if st.button(_("Save app secret"), disabled=not secret or not can_manage, key="save_app_secret"):

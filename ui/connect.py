@@ -13,7 +13,7 @@ from core.db.models import CredentialKind, Environment
 from core.errors import StoreConnectError
 from core.i18n import _
 from core.oauth import connect as oauth
-from core.oauth.grants import ConnectState
+from core.oauth.grants import VERIFIED, ConnectState
 from core.oauth.overview import ConnectNeed, ConnectRow
 from core.runtime import Runtime
 from core.stores.duplicates import LikelyDuplicate
@@ -104,7 +104,10 @@ def code_form(runtime: Runtime, *, key: str, store_id: int | None = None, new_st
 def show_result(result: oauth.ConnectResult) -> None:
     """How a connect went: what changed for the store (in plain words), then the verification in its colour."""
     name = plain(result.store_name)
-    if result.state == ConnectState.connected:
+    if result.state == ConnectState.connected and result.verification.status not in VERIFIED:
+        st.warning(_("{store} is saved with the authorization of Walmart seller {seller_id}, but Walmart did not accept it: see below.",
+                     store=name, seller_id=plain(result.seller_id)), icon=":material/warning:")
+    elif result.state == ConnectState.connected:
         st.success(_("{store} is connected (Walmart seller {seller_id}).", store=name, seller_id=plain(result.seller_id)), icon=":material/check:")
     elif result.state == ConnectState.reconnected:
         st.success(_("{store} is connected again (Walmart seller {seller_id}); the new authorization replaced the old one.",

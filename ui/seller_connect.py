@@ -59,13 +59,14 @@ def _not_completed() -> None:
 
 
 def seller_callback(runtime: Runtime, params: Mapping[str, str | list[str]]) -> bool:
-    """Answer the callback when it belongs to a seller-started connect, or when the visitor is no dashboard user.
+    """Answer the callback when it is received for review (a seller-started connect, or a dashboard link the seller's
+    own browser brought back), or when the visitor is no dashboard user.
     False: a dashboard user's own connect, which the callback page finishes as before."""
     who = actor()
     dashboard_user = bool(who.name and who.role)
     state = params.get("state")
     with runtime.transaction() as session:
-        sellers = isinstance(state, str) and seller_started.is_seller_started(session, state)
+        sellers = isinstance(state, str) and seller_started.for_review(session, state, who.name if dashboard_user else None)
     if dashboard_user and not sellers:
         return False
     st.title(_("Connecting your Walmart store"))

@@ -11,10 +11,10 @@ from core.access import Permission
 from core.authorization import alerts as events
 from core.authorization import check as authorization
 from core.authorization import history
-from core.authorization.outcome import STATUS_TEXT, HealthState, Status
+from core.authorization.outcome import HealthState, Status, usual_next_step
 from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
-from core.db.models import CredentialKind
+from core.db.models import CredentialKind, Market
 from core.i18n import _
 from core.oauth.overview import ConnectNeed, connect_row
 from core.runtime import Runtime
@@ -123,11 +123,16 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
         with st.form(f"edit_{chosen.id}_{form_version}"):
             name = st.text_input(_("Store name"), value=chosen.name)
             environment = st.radio(_("Environment"), ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment), horizontal=True)
+            markets = [market.value for market in Market]
+            market = st.selectbox(_("Market"), markets, index=markets.index(chosen.market), format_func=str.upper, key=f"edit_market_{chosen.id}",
+                                  help=_("The Walmart marketplace the store sells on: keys made for Canada, Mexico or Chile only work "
+                                         "with that market. Check the store again after changing it."))
             notes = st.text_area(_("Notes"), value=chosen.notes)
             anyway = st.checkbox(_("Save even if the new name looks like another store's"))
             if st.form_submit_button(_("Save changes")):
                 if run_action(runtime.engine, lambda s: stores.edit_store(s, chosen.id, actor=actor(), expected_version=expected_version, name=name,
-                                                                         environment=environment, notes=notes, allow_duplicate=anyway), _("Store saved.")):
+                                                                         environment=environment, notes=notes, allow_duplicate=anyway,
+                                                                         market=market), _("Store saved.")):
                     st.rerun()
         st.markdown(_("**Replace the keys** (after the seller reset them)"))
         new_id = st.text_input(_("Client ID"), value=chosen.client_id, key=f"new_id_{chosen.id}_{form_version}")
@@ -186,13 +191,17 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
     expected = seen.get(chosen.id, chosen.version)
     seen[chosen.id] = chosen.version
 
+    checked = state.get("checked_now")
+    just_checked = checked[1] if checked and checked[0] == chosen.id else None
     top = st.columns([3, 1])
     with top[0]:
         badge(item.status)
         if item.row is not None:
             st.write(item.summary)
             if item.status != HealthState.authorized:
-                st.info(STATUS_TEXT[Status(item.status.value)][1])
+                # What the check just found says more (a market hint, the app's own keys) than the status's usual step.
+                st.info(just_checked.next_step if just_checked is not None and just_checked.status.value == item.status.value
+                        else usual_next_step(Status(item.status.value), chosen.market))
                 if item.failing_since:
                     st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
             if item.correlation_ids:

@@ -197,10 +197,22 @@ def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[
     try:
         cache_key, (token, reused) = fetch()
     except WalmartError as error:
-        if error.kind == ErrorKind.credentials_refused and (error.code or "").lower() in ("invalid_client", "unauthorized_client", "unauthorized.gmp_gateway_api"):
-            # The app's own keys were refused: re-connecting the store would not help.
+        code = (error.code or "").lower()
+        if error.kind == ErrorKind.credentials_refused and code in ("invalid_client", "unauthorized_client"):
+            # The app's own keys were refused, by name: re-connecting the store would not help.
             return run.outcome(Status.rejected, _("Walmart refused the app's own keys (WALMART_OAUTH_CLIENT_ID and its saved secret).")
                                + " " + error.message, error)
+        if error.kind == ErrorKind.credentials_refused and code.startswith("unauthorized"):
+            # The gateway's plain 401 does not say whose: a refused refresh token is the usual cause (the seller disconnected
+            # the app; walmart-orders-markets.md §4.7), the app's own keys the other.
+            return run.outcome(
+                Status.reconnect_required,
+                _("Walmart refused the store's refresh token or the app's own keys; its answer does not say which.") + " " + error.message,
+                error,
+                next_step=_("If only this store fails, the seller disconnected the app: start Connect for this store and have the seller "
+                            "approve the app again. If every store connected with Walmart fails at once, the app's Client Secret was "
+                            "reset or mistyped: save the current one under App settings on the Connect with Walmart page."),
+            )
         if error.kind == ErrorKind.credentials_refused:
             return run.outcome(Status.reconnect_required, error.message.replace("refused the keys", "refused the store's refresh token"), error)
         return _failure(run, error, Status.reconnect_required)

@@ -109,15 +109,24 @@ STATUS_TEXT: dict[Status, tuple[str, str]] = {
 MARKET_HINT: Final = N_(
     "Check the store's market first: the keys may belong to another market, or the market is wrong. Keys made for "
     "Walmart Canada, Mexico or Chile only work when the store is saved with that market (every call then says which "
-    "market it is for), and US keys are refused when the store is saved as Canada, Mexico or Chile. If the market is "
+    "market it is for), and US keys are refused when the store is saved as Canada, Mexico or Chile. Change the market "
+    "under Edit on the store's page (or: python -m core stores edit NAME --market ca) and check again. If the market is "
     "right, copy the Client ID and Client Secret again: the secret may be wrong or reset."
 )
 US_MARKET_HINT: Final = N_(
     "Walmart answered that the Authorization header is incorrect, which is also what keys made for Walmart Canada, Mexico "
-    "or Chile get when they are used as US keys. If the seller sells outside the US, save the store with that market "
-    "and check again. Otherwise copy the Client ID and Client Secret again through a plain-text editor: the secret may "
+    "or Chile get when they are used as US keys. If the seller sells outside the US, change the store's market under "
+    "Edit on its page (or: python -m core stores edit NAME --market ca) and check again. Otherwise copy the Client ID and Client Secret again through a plain-text editor: the secret may "
     "be wrong or reset."
 )
+
+
+def usual_next_step(status: Status, market: str) -> str:
+    """The next step for a store whose latest check ended in `status`, when only its health is at hand (the
+    check's own next step is not kept): for refused keys outside the US, the market comes first."""
+    if status == Status.rejected and str(market).lower() != "us":
+        return _(MARKET_HINT)
+    return _(STATUS_TEXT[status][1])
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,11 @@ def start_connect(session: Session, settings: Settings, actor: Actor, *, store_i
 def issue_link(session: Session, settings: Settings, app_id: str, *, started_by: str, store_id: int | None = None,
                new_store_name: str | None = None, seller_started: bool = False) -> ConnectLink:
     """A fresh single-use state, kept server-side, and Walmart's authorize link carrying it. `seller_started`:
-    no dashboard user started it (core.oauth.seller_started), so no dashboard user may finish it."""
+    no dashboard user started it (core.oauth.seller_started), so no dashboard user may finish it.
+    Refused while the app's Client Secret is not saved: no code could be exchanged, so the seller would approve for nothing."""
+    if session.get(OAuthApp, app_id) is None:
+        raise ValidationFailed(_("The OAuth app's Client Secret has not been saved, so a connect could not be finished."),
+                               _("Save it under App settings on the Connect with Walmart page (or python -m core oauth app-secret), then connect again."))
     request = ConnectRequest(
         state=new_state(),
         nonce=new_nonce(),
@@ -197,6 +201,12 @@ def parse_callback(params_or_url: str | Mapping[str, str | list[str]]) -> Callba
     if params.get("error"):
         raise ConnectRefused(_("Walmart did not authorize the app: {reason}.", reason=params.get("error_description") or params["error"]),
                              _("Start Connect again and have the seller approve the app."))
+    if params.get("state") and not params.get("code"):
+        # Walmart documents no parameters for Decline (§4.4); a state without a code is a decline or a failed approval.
+        raise ConnectRefused(_("Walmart sent the browser back without an authorization code: the seller declined, or the approval did "
+                               "not finish. Nothing was changed."),
+                             _("Press Connect again and have the seller sign in with the store's own seller account, tick the box and "
+                               "press Authorize."))
     missing = [name for name in ("code", "state", "sellerId") if not params.get(name)]
     if missing:
         raise ConnectRefused(_("The address is missing {names}.", names=", ".join(missing)),

@@ -9,6 +9,10 @@
 3. An admin attaches it to an existing store or makes a new store from it (`attach`), or discards it.
    Nothing after step 2 ever calls the code exchange again.
 
+A Connect link made on the dashboard and sent to the seller comes back the same way when the seller's own
+browser (anyone but the user who made it) brings it back (`for_review`): received here, it waits for review
+beside the store the link was made for, instead of leaving the seller's approval unused.
+
 What an anonymous visitor can create is bounded: states expire and only so many may be open at once
 (SELLER_CONNECT_LIMIT); a pending connection exists only after Walmart accepted a real code, and a
 seller who connects again replaces their earlier one. Listing and deciding need the admin role.
@@ -43,10 +47,22 @@ from core.db.models import (
 )
 from core.errors import Conflict, NotFound, StoreConnectError, ValidationFailed
 from core.i18n import _
-from core.oauth.connect import Callback, ConnectLink, ConnectRefused, ConnectResult, issue_link, read_state, require_app, spend_state
+from core.oauth.connect import (
+    Callback,
+    ConnectLink,
+    ConnectRefused,
+    ConnectResult,
+    connectable,
+    issue_link,
+    read_state,
+    require_app,
+    spend_state,
+)
 from core.oauth.grants import REFRESH_TOKEN_LIFETIME, keep_grant, settle
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, app_secret
+from core.stores.duplicates import refuse_duplicates
+from core.stores.names import clean_name
 from core.walmart.client import WalmartError
 
 LOGIN_PATH = "walmart_login"  # the page a seller lands on: register <dashboard address>/walmart_login as the app's Login URL
@@ -89,13 +105,16 @@ def start_seller_connect(session: Session, settings: Settings) -> ConnectLink:
     return issue_link(session, settings, app_id, started_by=SELLER.name, seller_started=True)
 
 
-def is_seller_started(session: Session, state: str) -> bool:
-    """Whether `state` came from our Login URL, or its pending connection exists (a reload after the state was cleaned up)."""
+def for_review(session: Session, state: str, visitor: str | None) -> bool:
+    """Whether the callback for `state` is received for an admin's review (receive_seller_connect) rather than
+    finished on the spot: it came from our Login URL, or its pending connection exists (a reload after the state was
+    cleaned up), or it is a dashboard link brought back by a browser other than its maker's. `visitor`: the dashboard
+    user loading the callback, None for someone who is no dashboard user (the seller a copied link was sent to)."""
     if not state:
         return False
     request = session.get(ConnectRequest, state)
     if request is not None:
-        return request.seller_started
+        return request.seller_started or request.started_by != visitor
     return session.exec(select(PendingConnection.id).where(PendingConnection.state == state)).first() is not None
 
 
@@ -112,7 +131,8 @@ class Receipt:
 
 
 def receive_seller_connect(runtime: Runtime, callback: Callback) -> Receipt:
-    """Spend the seller-started state, exchange the code once, and keep the grant as a pending connection.
+    """Spend the state, exchange the code once, and keep the grant as a pending connection: for a seller-started
+    state, or a dashboard link brought back by someone other than its maker (see for_review).
 
     Short transactions around one Walmart call, as in complete_connect: the state is spent (committed)
     before the exchange, so a second load of the callback finds it used and never exchanges the code."""
@@ -121,15 +141,17 @@ def receive_seller_connect(runtime: Runtime, callback: Callback) -> Receipt:
         earlier = session.exec(select(PendingConnection).where(PendingConnection.state == callback.state)).first()
         if earlier is not None:
             return Receipt(saved_id(earlier), earlier.seller_id, repeated=True)
-        if not read_state(session, callback.state, settings.oauth_state_minutes).seller_started:
-            raise ConnectRefused(_("This connect link was started on the dashboard, not from Walmart's App Store."),
-                                 _("Finish it on the dashboard, signed in as the person who started it."))
-        spend_state(session, callback.state)
+        request = read_state(session, callback.state, settings.oauth_state_minutes)
+        target = session.get(Store, request.store_id) if request.store_id is not None else None
+        if target is not None:
+            connectable(target)  # its market changed since the link was made: the code stays unspent
+        environment = target.environment if target is not None else Environment.production
         app_id = require_app(settings)
         secret = app_secret(session, runtime.vault, app_id)
+        spend_state(session, callback.state)
     try:
         _access, refresh_token = runtime.walmart.exchange_code(app_id, secret, callback.code, settings.oauth_redirect_uri, callback.seller_id, Market.us,
-                                                               environment=Environment.production)
+                                                               environment=environment)
     except WalmartError as error:
         raise ConnectRefused(_("Walmart did not accept the authorization code. {reason}", reason=error.message),
                              _("Codes are short-lived and work once. Start again from Walmart Seller Center.")) from None
@@ -178,10 +200,16 @@ class PendingView:
     refresh_expires_at: datetime | None
     store_id: int | None  # a store that already uses this seller ID: attach it there
     store_name: str | None
+    # From a dashboard link that the seller's own browser brought back: the store it was made for (or the new
+    # store's name), whether that store exists, and who made the link. None for a seller-started connect.
+    requested_store: str | None = None
+    requested_store_exists: bool = False
+    requested_by: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "seller_id": self.seller_id, "received_at": self.received_at,
-                "refresh_token_expires_at": self.refresh_expires_at, "store": self.store_name}
+                "refresh_token_expires_at": self.refresh_expires_at, "store": self.store_name,
+                "requested_store": self.requested_store, "requested_by": self.requested_by}
 
 
 def pending_connections(session: Session, *, actor: Actor) -> list[PendingView]:
@@ -190,8 +218,18 @@ def pending_connections(session: Session, *, actor: Actor) -> list[PendingView]:
     rows = session.exec(select(PendingConnection).where(PendingConnection.status == PendingStatus.waiting)
                         .order_by(col(PendingConnection.received_at), col(PendingConnection.id))).all()
     owners = _stores_by_seller(session, {row.seller_id for row in rows})
+    links = _links_by_state(session, {row.state for row in rows})
     return [PendingView(saved_id(row), row.seller_id, row.received_at, row.secret_expires_at,
-                        *(owners.get(row.seller_id) or (None, None))) for row in rows]
+                        *(owners.get(row.seller_id) or (None, None)), *(links.get(row.state) or (None, False, None))) for row in rows]
+
+
+def _links_by_state(session: Session, states: set[str]) -> dict[str, tuple[str | None, bool, str]]:
+    """State -> (the store a dashboard link was made for, or its new store's name; whether it exists; who made it)."""
+    if not states:
+        return {}
+    query = (select(ConnectRequest, Store.name).join(Store, col(Store.id) == ConnectRequest.store_id, isouter=True)
+             .where(col(ConnectRequest.state).in_(states), col(ConnectRequest.seller_started).is_(False)))
+    return {request.state: (name or request.new_store_name, name is not None, request.started_by) for request, name in session.exec(query).all()}
 
 
 def _stores_by_seller(session: Session, seller_ids: set[str], *, besides: int | None = None) -> dict[str, tuple[int, str]]:
@@ -221,18 +259,19 @@ def _waiting(session: Session, pending_id: int) -> PendingConnection:
     return row
 
 
-def _check_target(session: Session, row: PendingConnection, store_name: str | None, new_store_name: str | None) -> tuple[int | None, str | None]:
-    """(existing store id, None) or (None, new store name), or the plain reason the grant cannot go there."""
+def _check_target(session: Session, row: PendingConnection, store_name: str | None, new_store_name: str | None,
+                  allow_duplicate: bool = False) -> tuple[int | None, str | None]:
+    """(existing store id, None) or (None, new store name), or the plain reason the grant cannot go there.
+    A new store's name follows the rules of every other way in (core.stores.names, core.stores.duplicates)."""
     if (store_name is None) == (new_store_name is None):
         raise ValidationFailed(_("Choose either an existing store or a name for a new store."), _("Give one of them, not both."))
     if new_store_name is not None:
-        name = " ".join(new_store_name.split())
-        if not name:
-            raise ValidationFailed(_("The new store needs a name."), _("Type the name your team will use for this store."))
+        name = clean_name(new_store_name)
         if session.exec(select(Store.id).where(Store.name == name)).first() is not None:
             raise Conflict(_("A store called '{name}' already exists.", name=name),
                            _("Attach the connection to that store instead, or pick another name."))
         _refuse_seller_elsewhere(session, row.seller_id, None)
+        refuse_duplicates(session, allow_duplicate=allow_duplicate, name=name)
         return None, name
     store = session.exec(select(Store).where(Store.name == " ".join((store_name or "").split()))).first()
     if store is None:
@@ -264,8 +303,10 @@ def _refuse_seller_elsewhere(session: Session, seller_id: str, store_id: int | N
         )
 
 
-def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str | None = None, new_store_name: str | None = None) -> ConnectResult:
+def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str | None = None, new_store_name: str | None = None,
+           allow_duplicate: bool = False) -> ConnectResult:
     """Give a pending connection's grant to an existing store, or make a new store from it, then verify it.
+    A new store's name that looks like an existing store's is refused unless `allow_duplicate`.
 
     The grant is kept as Connect keeps one (core.oauth.grants): a store with a credential gets it as pending,
     and it replaces that credential only once verified (a store on delegated keys waits for the switch).
@@ -274,12 +315,12 @@ def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str |
     settings = runtime.settings
     with runtime.transaction() as session:
         row = _waiting(session, pending_id)
-        _check_target(session, row, store_name, new_store_name)
+        _check_target(session, row, store_name, new_store_name, allow_duplicate)
         secret = app_secret(session, runtime.vault, row.client_id)
     try:
         with runtime.transaction() as session:
             row = _waiting(session, pending_id)  # checked again: the first transaction is over
-            target_id, new_name = _check_target(session, row, store_name, new_store_name)
+            target_id, new_name = _check_target(session, row, store_name, new_store_name, allow_duplicate)
             target = session.get(Store, target_id) if target_id is not None else None
             environment = target.environment if target is not None else Environment.production
             refresh_token = runtime.vault.decrypt(row.secret_ciphertext)

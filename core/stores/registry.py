@@ -198,9 +198,11 @@ def edit_store(
     notes: str | None = None,
     enabled: bool | None = None,
     allow_duplicate: bool = False,
+    market: str | None = None,
 ) -> StoreView:
     """Change a store's basic information. The secret is changed only by `replace_secret`.
-    A new name or Client ID that looks like another store's is refused unless `allow_duplicate`."""
+    A new name or Client ID that looks like another store's is refused unless `allow_duplicate`.
+    A store connected with Walmart (OAuth, documented for the US only) keeps the US market until keys replace the grant."""
     require(actor, Permission.manage_stores, "edit stores")
     store = find_store(session, name_or_id)
     store_id = saved_id(store)
@@ -222,10 +224,15 @@ def edit_store(
         refuse_duplicates(session, allow_duplicate=allow_duplicate, name=new_name, exclude_store_id=store_id)
     if new_client_id is not None:
         refuse_duplicates(session, allow_duplicate=allow_duplicate, client_id=new_client_id, exclude_store_id=store_id)
+    new_market = _clean_market(market) if market is not None else None
+    if new_market is not None and new_market != Market.us and new_market != store.market:
+        _refuse_oauth_outside_us(session, store, new_market)
     if new_name is not None:
         store.name = new_name
     if environment is not None:
         store.environment = _clean_environment(environment)
+    if new_market is not None:
+        store.market = new_market
     if new_notes is not None:
         store.notes = new_notes
     if enabled is not None:
@@ -244,6 +251,19 @@ def edit_store(
     audit.append(session, actor, action, store_id=store.id, store_name=store.name,
                  before={k: v for k, v in before.items() if v != after[k]}, after={k: v for k, v in after.items() if v != before[k]})
     return view
+
+
+def _refuse_oauth_outside_us(session: Session, store: Store, market: str) -> None:
+    """The OAuth grants are documented for the US only (core.walmart.markets): a store on one cannot change market."""
+    granted = session.exec(select(Credential.id).where(Credential.store_id == store.id, Credential.kind == CredentialKind.oauth_seller,
+                                                       Credential.state != CredentialState.retired)).first()
+    if granted is not None:
+        raise ValidationFailed(
+            _("'{name}' is connected with Walmart (OAuth), which Walmart documents for US stores only, so it cannot move to the "
+              "{market} market: it could no longer get access tokens.", name=store.name, market=market.upper()),
+            _("Paste the store's Client ID and Client Secret for that market under Replace the keys first (python -m core stores edit "
+              "NAME --replace-secret), then change the market."),
+        )
 
 
 def replace_secret(

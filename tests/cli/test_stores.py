@@ -45,6 +45,17 @@ def test_check_exits_1_when_any_store_is_not_authorized(cli, gateway):
     assert code == 1 and "next step:" in out and "correlation IDs:" in out
 
 
+def test_a_store_saved_with_the_wrong_market_is_corrected_with_edit_market(cli, gateway):
+    ca_id, ca_secret = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "CanadaSecretValue_1234567890abcdef"
+    gateway.add_key("production", ca_id, ca_secret, market="ca")
+    cli("stores", "add", "--name", "Maple", "--client-id", ca_id, stdin=ca_secret)  # saved as US by mistake
+    code, out, _ = cli("stores", "check", "Maple")
+    assert code == 1 and "market" in out
+    code, out, _ = cli("stores", "edit", "Maple", "--market", "ca", "--json")
+    assert code == 0 and json.loads(out)["market"] == "ca"
+    assert cli("stores", "check", "Maple")[0] == 0
+
+
 def test_replace_secret_from_an_environment_variable(cli, gateway, monkeypatch):
     cli("stores", "add", "--name", "Acme", "--client-id", CLIENT_ID, stdin="Old-secret-value-1234567890abcdef")
     assert cli("stores", "check", "Acme")[0] == 1

@@ -58,7 +58,7 @@ def broken_store(oauth_server, walmart):
 
 def approve_as_seller(tab, seller: str) -> None:
     """The seller opens the copied link, signs in at (fake) Walmart and approves; Walmart sends the browser back."""
-    link = tab.get_by_test_id("stCode").first.inner_text().strip()
+    link = tab.get_by_test_id("stCode").filter(has_text="responseType=code").first.inner_text().strip()
     assert link.startswith("http") and "&redirectUri=" in link
     tab.goto(f"{link}&sellerId={seller}")  # which seller signs in at the fake login page
     wait_for_app(tab, timeout_ms=60_000)

@@ -98,3 +98,38 @@ def _keys(tab) -> list[str]:
     """Widget keys on the page (Streamlit gives each keyed widget's container the class st-key-<key>)."""
     classes = tab.locator("[class*='st-key-']").evaluate_all("nodes => nodes.map(n => n.className)")
     return [part[len("st-key-"):] for names in classes for part in names.split() if part.startswith("st-key-")]
+
+
+def test_a_link_copied_to_the_seller_comes_back_for_review_with_its_store_chosen(browser, seller_server):
+    """The admin copies a Connect link and sends it; the seller approves in their own browser, which is no dashboard
+    user's. The code is exchanged there, once, and the admin attaches the connection with the store already chosen."""
+    url, walmart = seller_server
+    admin = browser.new_context(viewport={"width": 1400, "height": 1600}, extra_http_headers={"X-Forwarded-User": "boss@example.com"})
+    tab = admin.new_page()
+    tab.set_default_timeout(30_000)
+    open_page(tab, url, "connect")
+    fill(tab, "connect_new_name", "Copied Link Store")
+    tab.get_by_role("button", name="Create Connect link").click()
+    wait_for_app(tab)
+    link = tab.get_by_test_id("stCode").filter(has_text="responseType=code").first.inner_text().strip()
+
+    seller = browser.new_context(viewport={"width": 1200, "height": 900})  # another machine: no sign-in header
+    seller_tab = seller.new_page()
+    seller_tab.set_default_timeout(30_000)
+    seller_tab.goto(link)
+    seller_tab.select_option("select[name=sellerId]", SELLER)
+    seller_tab.get_by_role("button", name="Approve").click()
+    seller_tab.wait_for_url(f"{url}/walmart_callback?**")
+    wait_for_app(seller_tab, timeout_ms=60_000)
+    expect(seller_tab.get_by_text(THANKS)).to_be_visible()
+    seller.close()
+    assert len(walmart.token_requests(grant_type="authorization_code")) == 1
+
+    open_page(tab, url, "connect")
+    expect(tab.get_by_text("made for 'Copied Link Store'.")).to_be_visible()  # by boss@example.com (shown with a word joiner)
+    screenshot(tab, "seller-copied-link-review")
+    tab.get_by_role("button", name="Attach").click()
+    wait_for_app(tab)
+    expect(tab.get_by_text(f"Copied Link Store is connected (Walmart seller {SELLER}).")).to_be_visible()
+    assert len(walmart.token_requests(grant_type="authorization_code")) == 1
+    admin.close()

@@ -27,7 +27,7 @@ def app_basic(cid=APP_ID, secret=APP_SECRET):
 
 
 def authorize_params(**overrides):
-    params = {"responseType": "code", "clientId": APP_ID, "redirectUri": REDIRECT, "nonce": "n-0S6_WzA2Mj",
+    params = {"responseType": "code", "clientId": APP_ID, "redirectUri": REDIRECT, "nonce": "L8VYPBYOO5",
               "state": "A0YFFJJQMD", "clientType": "seller"}
     params.update(overrides)
     return {k: v for k, v in params.items() if v is not None}
@@ -173,6 +173,8 @@ def test_every_authorize_parameter_is_mandatory(gw, name, value):
     ({"clientId": CID}, "not a registered app"),  # seller keys are not apps
     ({"redirectUri": REDIRECT + "/other"}, "registered redirect URI"),
     ({"clientType": "buyer"}, "clientType must be one of seller, seller-ca, seller-mx"),
+    ({"nonce": "n-0S6_WzA2Mj"}, "nonce must be alphanumeric"),  # token_urlsafe's shape; Walmart asks for a random alphanumeric string
+    ({"nonce": "L8VYPBYOO5 "}, "nonce must be alphanumeric"),
     ({"sellerId": "999"}, "Unknown seller"),
 ])
 def test_bad_authorize_values(gw, overrides, words):

@@ -44,6 +44,11 @@ def broken(oauth_env, gateway):
     return result.store_id
 
 
+def connect_link(at) -> str:
+    """The Connect link the page shows (the page also shows the addresses to register with Walmart)."""
+    return next(code.value for code in at.code if "responseType=code" in code.value)
+
+
 def text(at) -> str:
     return page_text(at).replace("\\", "")  # outside text is shown escaped
 
@@ -66,7 +71,7 @@ def test_migration_view_connect_callback_and_switch(app, oauth_env, gateway):
     assert APP_SECRET not in page_text(app)
 
     app.button(key="connect_1").click().run()
-    link = app.code[0].value
+    link = connect_link(app)
     assert parse_qs(urlparse(link).query)["clientType"] == ["seller"] and link.endswith(f"&redirectUri={REDIRECT}")
     finish_on_callback_page(app, gateway.approve(link, SELLER))
     assert "Legacy: the new authorization is saved" in text(app) and "Switch to OAuth" in text(app)
@@ -90,7 +95,7 @@ def test_a_broken_oauth_store_is_reconnected_from_the_connect_page(app, oauth_en
     assert "days left" not in shown and "364" not in shown
     app.button(key=f"connect_{broken}").click().run()
     assert app.button(key=f"connect_{broken}").label == "Connect again"
-    finish_on_callback_page(app, gateway.approve(app.code[0].value, SELLER))
+    finish_on_callback_page(app, gateway.approve(connect_link(app), SELLER))
     assert "Harbor Tools is connected again" in text(app) and "replaced the old one" in text(app)
     app.switch_page("pages/connect.py").run()
     assert "Harbor Tools" not in text(app)  # needs nothing any more
@@ -104,7 +109,7 @@ def test_a_broken_oauth_store_is_reconnected_from_its_store_page(app, oauth_env,
     assert any("Re-connect needed" in e.value for e in app.error)
     assert "364 days" not in text(app) and "365 days" not in text(app)
     app.button(key=f"connect_store_{broken}").click().run()
-    link = app.code[0].value
+    link = connect_link(app)
     assert link.startswith(gateway.authorize_url())
     finish_on_callback_page(app, gateway.approve(link, SELLER))
     assert "Harbor Tools is connected again" in text(app)
@@ -115,7 +120,7 @@ def test_another_seller_on_the_callback_is_refused_plainly(app, oauth_env, gatew
     app.run()
     app.switch_page("pages/connect.py").run()
     app.button(key=f"connect_{broken}").click().run()
-    finish_on_callback_page(app, gateway.approve(app.code[0].value, "999000111"))
+    finish_on_callback_page(app, gateway.approve(connect_link(app), "999000111"))
     assert "Walmart sent back seller 999000111, but 'Harbor Tools' is connected to seller 456782346" in text(app)
     assert not app.success
 
@@ -199,3 +204,16 @@ def test_outside_text_on_the_callback_is_shown_as_text(app, oauth_env):
     assert not app.exception
     [shown] = app.error
     assert "](" not in shown.value.replace("\\]\\(", "") and "\\[Sign in again\\]" in shown.value
+
+
+def test_the_addresses_to_register_with_walmart_copy_exactly(app, oauth_env):
+    """The redirect URI and the Login URL are typed into Walmart's Solution Provider Center: shown as text that copies
+    byte for byte, never through the Markdown escaping that hides a word joiner inside 'http://'."""
+    from core.oauth.seller_started import login_url
+
+    app.run()
+    app.switch_page("pages/connect.py").run()
+    assert not app.exception
+    codes = [element.value for element in app.code]
+    assert REDIRECT in codes and login_url(oauth_env.settings) in codes
+    assert all("\u2060" not in value for value in codes)

@@ -114,12 +114,26 @@ def test_anything_else_at_the_callback_gets_the_same_neutral_answer(app, seller_
     assert exchanges(gateway) == 0
 
 
-def test_a_dashboard_users_link_cannot_be_finished_anonymously(app, seller_env, gateway):
+def test_a_copied_link_the_seller_finishes_in_their_own_browser_waits_for_review_beside_its_store(app, seller_env, gateway):
+    boss = Actor("boss@x.com", ADMIN.role, "oidc")
     with session_scope(seller_env.engine) as session:
-        link = oauth.start_connect(session, seller_env.settings, ADMIN, new_store_name="Dashboard store")
-    as_visitor(app)
+        store_id = stores.get_store(session, PRIVATE_STORE).id
+        link = oauth.start_connect(session, seller_env.settings, boss, store_id=store_id)
+    as_visitor(app)  # the seller the link was sent to: no dashboard user
     open_callback(app, gateway.approve(link.url, SELLER))
-    assert "could not be completed" in app.info[0].value and exchanges(gateway) == 0
+    assert not app.exception
+    assert app.success[0].value == THANKS and exchanges(gateway) == 1
+    assert_shows_nothing_private(app)
+
+    as_visitor(app, "boss@x.com").switch_page("pages/connect.py").run()
+    [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
+    assert f"From the Connect link boss@x.com made for '{PRIVATE_STORE}'" in page_text(app)
+    assert app.radio(key=f"pending_target_{pending_id}").value == "An existing store"
+    assert app.selectbox(key=f"pending_store_{pending_id}").value == PRIVATE_STORE  # one click: Attach
+    app.button(key=f"pending_attach_{pending_id}").click().run()
+    assert not app.exception and exchanges(gateway) == 1
+    with session_scope(seller_env.engine) as session:
+        assert stores.get_store(session, PRIVATE_STORE).credential_kind == "delegated_key"  # until the switch is confirmed
 
 
 @pytest.mark.parametrize("page", ["pages/connect.py", "pages/stores.py", "pages/audit.py"])
@@ -143,11 +157,13 @@ def test_admin_attaches_a_pending_connection_to_a_new_store(app, seller_env, gat
     assert not app.exception
     with pytest.raises(AssertionError):  # the dashboard does show private things, so the check above can fail
         assert_shows_nothing_private(app)
-    assert "lands on http://127.0.0.1:8501/walmart_login (register it as the app's Login URL)" in page_text(app)
+    assert "register it as the app's Login URL" in page_text(app) and "http://127.0.0.1:8501/walmart_login" in [code.value for code in app.code]
     assert f"Walmart seller {SELLER}" in page_text(app)
     [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
     assert app.button(key=f"pending_attach_{pending_id}").disabled  # no name yet
     app.text_input(key=f"pending_new_{pending_id}").input(PRIVATE_STORE).run()
+    assert app.button(key=f"pending_attach_{pending_id}").disabled and any(PRIVATE_STORE in w.value for w in app.warning)  # named first
+    app.checkbox(key=f"pending_confirm_{pending_id}").check().run()
     app.button(key=f"pending_attach_{pending_id}").click().run()
     assert app.error[0].value == plain(f"A store called '{PRIVATE_STORE}' already exists.")  # shown beside the button; it keeps waiting
     app.text_input(key=f"pending_new_{pending_id}").input("Acme from the App Store").run()
@@ -158,6 +174,37 @@ def test_admin_attaches_a_pending_connection_to_a_new_store(app, seller_env, gat
     with session_scope(seller_env.engine) as session:  # the new store runs on the seller's grant
         assert stores.get_store(session, "Acme from the App Store").seller_id == SELLER
     assert APP_SECRET not in page_text(app) and exchanges(gateway) == 1
+
+
+def test_an_attached_connection_walmart_no_longer_accepts_is_never_shown_green(app, seller_env, gateway):
+    with session_scope(seller_env.engine) as session:
+        link = seller_started.start_seller_connect(session, seller_env.settings)
+    seller_started.receive_seller_connect(seller_env, oauth.parse_callback(gateway.approve(link.url, SELLER)))
+    gateway.revoke_seller(SELLER)  # the seller disconnected the app before the admin got to it
+    as_visitor(app, "boss@x.com").switch_page("pages/connect.py").run()
+    [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
+    app.text_input(key=f"pending_new_{pending_id}").input("Acme revoked").run()
+    app.button(key=f"pending_attach_{pending_id}").click().run()
+    assert not app.exception
+    assert not app.success  # nothing about this connect is green: Walmart refused it
+    assert any("Re-connect this store" in error.value for error in app.error)
+    assert any("Walmart did not accept" in warning.value for warning in app.warning)
+
+
+def test_a_new_store_name_like_an_existing_one_is_named_before_attaching(app, seller_env, gateway):
+    with session_scope(seller_env.engine) as session:
+        link = seller_started.start_seller_connect(session, seller_env.settings)
+    seller_started.receive_seller_connect(seller_env, oauth.parse_callback(gateway.approve(link.url, SELLER)))
+    as_visitor(app, "boss@x.com").switch_page("pages/connect.py").run()
+    [pending_id] = [int(r.key.rsplit("_", 1)[1]) for r in app.radio if r.key.startswith("pending_target_")]
+    app.text_input(key=f"pending_new_{pending_id}").input(PRIVATE_STORE.upper()).run()
+    assert any(PRIVATE_STORE in warning.value for warning in app.warning)
+    assert app.button(key=f"pending_attach_{pending_id}").disabled
+    app.checkbox(key=f"pending_confirm_{pending_id}").check().run()
+    app.button(key=f"pending_attach_{pending_id}").click().run()
+    assert not app.exception
+    with session_scope(seller_env.engine) as session:
+        assert stores.get_store(session, PRIVATE_STORE.upper()).seller_id == SELLER
 
 
 def test_admin_attaches_to_an_existing_store_or_discards(app, seller_env, gateway):
@@ -171,8 +218,8 @@ def test_admin_attaches_to_an_existing_store_or_discards(app, seller_env, gatewa
     app.selectbox(key=f"pending_store_{pending_id}").set_value(PRIVATE_STORE).run()
     app.button(key=f"pending_attach_{pending_id}").click().run()
     assert not app.exception
-    assert f"{PRIVATE_STORE} is connected" in app.success[0].value
-    assert any("old keys" in info.value for info in app.info)  # a store on delegated keys switches when the admin says so
+    assert f"{PRIVATE_STORE}: Authorized." in app.success[0].value
+    assert any(f"{PRIVATE_STORE}: the new authorization is saved" in info.value and "old keys" in info.value for info in app.info)  # a store on delegated keys switches when the admin says so
 
     with session_scope(seller_env.engine) as session:
         link = seller_started.start_seller_connect(session, seller_env.settings)

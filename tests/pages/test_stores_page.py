@@ -129,6 +129,41 @@ def test_edit_made_meanwhile_by_someone_else_is_not_overwritten(app, runtime):
         assert stores.get_store(session, "Acme").notes == "my notes, after reloading"
 
 
+def test_a_store_saved_with_the_wrong_market_is_corrected_on_its_page(app, runtime, gateway):
+    ca_id, ca_secret = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "CanadaSecretValue_1234567890abcdef"
+    gateway.add_key("production", ca_id, ca_secret, market="ca")
+    app.run()
+    add_store(app, "Maple", ca_id, ca_secret)  # saved as US by mistake
+    assert "Rejected" in app.dataframe[0].value.loc[0, "Status"]
+    app.selectbox(key="edit_market_1").set_value("ca")
+    app.form_submit_button[0].click().run()
+    assert not app.exception
+    with session_scope(runtime.engine) as session:
+        assert stores.get_store(session, "Maple").market == "ca"
+    app.button(key="check_now").click().run()
+    assert "Authorized" in app.dataframe[0].value.loc[0, "Status"]
+
+
+def test_the_store_page_gives_the_checks_own_next_step_and_the_market_first_outside_the_us(app, runtime, gateway):
+    from core.authorization.outcome import MARKET_HINT, US_MARKET_HINT
+
+    ca_id, ca_secret = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "CanadaSecretValue_1234567890abcdef"
+    gateway.add_key("production", ca_id, ca_secret, market="ca")
+    with session_scope(runtime.engine) as session:
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Maple", environment="production", client_id=ca_id, client_secret=ca_secret)
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Mexico", environment="production", market="mx",
+                         client_id=CLIENT_ID, client_secret=CLIENT_SECRET)  # US keys saved as Mexico
+    app.run()
+    app.selectbox(key="detail_store").set_value(1).run()
+    app.button(key="check_now").click().run()
+    assert any(info.value == US_MARKET_HINT for info in app.info), [info.value for info in app.info]  # what this check found
+    app.selectbox(key="detail_store").set_value(2).run()
+    app.button(key="check_now").click().run()
+    app.session_state["checked_now"] = None  # a later visit: the page has only the stored health
+    app.run()
+    assert any(info.value == MARKET_HINT for info in app.info), [info.value for info in app.info]
+
+
 def test_replace_secret_and_disable_from_the_page(app, runtime, gateway):
     app.run()
     add_store(app, "Acme", CLIENT_ID, "Old-secret-value-1234567890abcdef")

@@ -14,8 +14,8 @@ from core.authorization import fleet
 from core.authorization.alerts import deliver_pending
 from core.authorization.outcome import ATTENTION, MARKET_HINT, US_MARKET_HINT, Status
 from core.authorization.scopes import load_profile, required_permissions
-from core.db.models import Credential, CredentialKind, StatusEvent, StoreHealth, utc_now
-from core.errors import ConfigError
+from core.db.models import AuditEntry, Credential, CredentialKind, StatusEvent, StoreHealth, utc_now
+from core.errors import ConfigError, ValidationFailed
 from core.runtime import open_runtime
 from core.stores import registry as stores
 from core.stores.credential import KeyPair
@@ -64,6 +64,37 @@ def test_canada_keys_saved_as_a_us_store_are_refused_with_the_market_hint(runtim
     assert outcome.next_step == US_MARKET_HINT
     assert "Canada, Mexico or Chile" in outcome.next_step and outcome.next_step.index("market") < outcome.next_step.index("secret")
     assert all(request.header("WM_MARKET") is None for request in gateway.requests)  # a US store's calls stay as they were
+
+
+def test_a_store_saved_with_the_wrong_market_is_corrected_in_place_and_then_authorized(runtime, gateway):
+    """The market hint says to save the store with its market: that is an edit, not deleting the store and its history."""
+    gateway.add_key("production", CA_ID, CA_SECRET, market="ca")
+    store_id = add(runtime, "Acme (saved as US)", CA_ID, CA_SECRET)
+    assert authorization.check_store(runtime, store_id).status == Status.rejected
+    with runtime.transaction() as session:
+        view = stores.edit_store(session, store_id, actor=ADMIN, market=" CA ")
+    assert view.market == "ca"
+    assert authorization.check_store(runtime, store_id).status == Status.authorized
+    assert gateway.requests[-1].header("WM_MARKET") == "ca"
+    with runtime.transaction() as session:
+        [entry] = [e for e in session.exec(select(AuditEntry)).all() if e.action == "store.edit"]
+        assert json.loads(entry.before_json) == {"market": "us"} and json.loads(entry.after_json) == {"market": "ca"}
+        with pytest.raises(ValidationFailed, match="not a Walmart market"):
+            stores.edit_store(session, store_id, actor=ADMIN, market="br")
+
+
+def test_a_store_connected_with_walmart_keeps_the_us_market_until_its_keys_replace_the_grant(runtime, gateway):
+    """OAuth is documented for the US only: moving an OAuth store to Canada would leave it unable to refresh."""
+    store_id, _refresh = oauth_store(runtime, gateway, "Acme OAuth")
+    with runtime.transaction() as session, pytest.raises(ValidationFailed) as refused:
+        stores.edit_store(session, store_id, actor=ADMIN, market="ca")
+    assert "connected with Walmart (OAuth)" in refused.value.message and "US" in refused.value.message
+    assert "Replace the keys" in refused.value.fix
+    with runtime.transaction() as session:
+        assert stores.get_store(session, store_id).market == "us"
+        stores.replace_secret(session, runtime.vault, store_id, actor=ADMIN, client_id=CA_ID, client_secret=CA_SECRET)
+    with runtime.transaction() as session:
+        assert stores.edit_store(session, store_id, actor=ADMIN, market="ca").market == "ca"
 
 
 def test_a_market_store_refused_hears_about_the_market_before_the_secret(runtime, gateway):

@@ -10,6 +10,7 @@ from sqlmodel import select
 from core.authorization import check as authorization
 from core.db.engine import session_scope
 from core.db.models import ConnectRequest, Credential, utc_now
+from core.errors import ValidationFailed
 from core.oauth import connect as oauth
 from core.oauth import grants
 from core.oauth.grants import ConnectState
@@ -65,21 +66,35 @@ def test_state_forged_reused_expired_or_other_user_is_refused(connected, gateway
 def test_pasted_redirect_url_and_bad_pastes(connected, gateway):
     _, redirect = connect(connected, gateway, new_store_name="Pasted")
     assert oauth.parse_callback(f"  {redirect}\n").seller_id == SELLER
-    with pytest.raises(oauth.ConnectRefused, match="missing code"):
-        oauth.parse_callback("http://127.0.0.1:8501/walmart_callback?state=x&sellerId=1")
+    with pytest.raises(oauth.ConnectRefused, match="missing state"):  # cut off: Walmart puts state last
+        oauth.parse_callback("http://127.0.0.1:8501/walmart_callback?code=c&type=auth&clientId=a&sellerId=1")
     with pytest.raises(oauth.ConnectRefused, match="did not authorize"):
         oauth.parse_callback("http://x/cb?error=access_denied")
     with pytest.raises(oauth.ConnectRefused, match="not a Walmart Seller ID"):
         oauth.parse_callback("http://x/cb?code=c&state=s&sellerId=%5Bx%5D(https://evil.example)")
 
 
-def test_revoked_refresh_token_means_reconnect(connected, gateway):
+@pytest.mark.parametrize("query", [{"state": "Zb9WnZxX", "type": "auth"}, {"state": "Zb9WnZxX", "sellerId": "1", "clientId": "a"}])
+def test_a_callback_without_a_code_says_the_seller_declined_not_that_a_paste_was_cut(query):
+    """Walmart's parameters for Decline are undocumented; no code means declined or failed (walmart-orders-markets.md §4.4).
+    The callback page shows this to the person who pressed Connect: nothing was pasted, so "paste the whole address" misleads."""
+    with pytest.raises(oauth.ConnectRefused) as refused:
+        oauth.parse_callback(query)
+    assert "without an authorization code" in refused.value.message and "declined" in refused.value.message
+    assert "Nothing was changed" in refused.value.message and "Paste" not in refused.value.fix and "Connect again" in refused.value.fix
+
+
+@pytest.mark.parametrize("style, status", [("oauth", 400), ("gateway", 401)])
+def test_revoked_refresh_token_means_reconnect(connected, gateway, style, status):
+    """Walmart's answer to a refused refresh token is undocumented: an OAuth invalid_grant, or the gateway's own 401
+    envelope (walmart-orders-markets.md §4.6). Either way the store needs a re-connect (§4.7), not new app keys."""
+    gateway.grant_error_style = style
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     gateway.revoke_seller(SELLER)  # the seller disconnects the app: even the cached access token stops working
     fresh = open_runtime(connected.settings)
     outcome = authorization.check_store(fresh, "Acme OAuth")
-    assert outcome.status == "reconnect_required" and outcome.http_status == 400
+    assert outcome.status == "reconnect_required" and outcome.http_status == status
     assert "Re-connect" in outcome.title or "Connect" in outcome.next_step
 
 
@@ -131,6 +146,29 @@ def test_no_app_configured_says_what_to_set(runtime):
     assert "WALMART_OAUTH_CLIENT_ID" in caught.value.fix
 
 
+def test_no_link_is_handed_out_before_the_app_secret_is_saved(settings, gateway):
+    """Without the app's Client Secret no code can be exchanged: a link (sent to a seller, or from our Login URL)
+    would have the seller approve for nothing. Refused up front, saying what to do."""
+    from core.oauth import seller_started
+
+    app_settings = replace(settings, oauth_client_id=APP_ID, authorize_url=gateway.authorize_url(),
+                           oauth_redirect_uri="http://127.0.0.1:8501/walmart_callback")
+    runtime = open_runtime(app_settings)
+    try:
+        for start in (lambda s: oauth.start_connect(s, app_settings, ADMIN, new_store_name="Too early"),
+                      lambda s: seller_started.start_seller_connect(s, app_settings)):
+            with session_scope(runtime.engine) as session, pytest.raises(ValidationFailed) as refused:
+                start(session)
+            assert "Client Secret has not been saved" in refused.value.message and "App settings" in refused.value.fix
+        with session_scope(runtime.engine) as session:
+            assert session.exec(select(ConnectRequest)).all() == []
+            oauth.save_app_secret(session, runtime.vault, app_settings, APP_SECRET, actor=ADMIN)
+        with session_scope(runtime.engine) as session:
+            assert oauth.start_connect(session, app_settings, ADMIN, new_store_name="In time").url.startswith(gateway.authorize_url())
+    finally:
+        runtime.engine.dispose()
+
+
 def test_cli_connect_paste_and_confirm(connected, gateway, monkeypatch, capsys):
     import io
     import sys
@@ -171,6 +209,8 @@ def test_refresh_token_expiry_warning(connected, gateway):
 
 
 def test_wrong_app_secret_is_not_a_reconnect(connected, gateway):
+    """invalid_client names the app's keys: new app keys, not a re-connect. The gateway's plain 401 does not say whose keys
+    were refused, so it reads as a re-connect (the usual cause) that names the app's keys as the other one."""
     _, redirect = connect(connected, gateway, new_store_name="Acme OAuth")
     oauth.complete_connect(connected, oauth.parse_callback(redirect), person("ops@example.com"))
     with session_scope(connected.engine) as session:
@@ -178,5 +218,10 @@ def test_wrong_app_secret_is_not_a_reconnect(connected, gateway):
     fresh = open_runtime(connected.settings)
     with session_scope(fresh.engine) as session:
         session.execute(text("delete from cachedtoken"))
+    gateway.rejection_style = "oauth"
     outcome = authorization.check_store(fresh, "Acme OAuth")
     assert outcome.status == "rejected" and "app's own keys" in outcome.summary
+    gateway.rejection_style = "gateway"
+    outcome = authorization.check_store(fresh, "Acme OAuth")
+    assert outcome.status == "reconnect_required" and outcome.http_status == 401
+    assert "refresh token" in outcome.summary and "app's own keys" in outcome.summary and "Client Secret" in outcome.next_step

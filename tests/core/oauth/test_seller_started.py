@@ -183,6 +183,25 @@ def test_the_same_seller_again_replaces_the_earlier_waiting_connection(app_runti
         seller_started.attach(app_runtime, first.pending_id, actor=ADMIN, new_store_name="Old grant")
 
 
+def test_a_new_store_from_a_pending_connection_follows_the_name_rules(app_runtime, gateway, run):
+    """The same rules as every other way in: a canonical name, refused characters, and a look-alike named before saving."""
+    from core.stores.duplicates import LikelyDuplicate
+
+    with session_scope(app_runtime.engine) as session:
+        stores.add_store(session, app_runtime.vault, actor=ADMIN, name="Acme Outdoor", environment="production",
+                         client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    receipt = seller_started.receive_seller_connect(app_runtime, seller_arrives(app_runtime, gateway))
+    with pytest.raises(ValidationFailed, match="right-to-left override"):
+        seller_started.attach(app_runtime, receipt.pending_id, actor=ADMIN, new_store_name="Acme\u202eUS")
+    with pytest.raises(LikelyDuplicate, match="Acme Outdoor"):
+        seller_started.attach(app_runtime, receipt.pending_id, actor=ADMIN, new_store_name="acme  OUTDOOR")
+    code, _, err = run("oauth", "attach", str(receipt.pending_id), "--new", "ACME outdoor")
+    assert code == 6 and "--allow-duplicate" in err
+    assert [view.id for view in waiting(app_runtime)] == [receipt.pending_id]  # refused: the connection still waits
+    code, out, _ = run("oauth", "attach", str(receipt.pending_id), "--new", "ACME outdoor", "--allow-duplicate")
+    assert code == 0 and "ACME outdoor: attached" in out
+
+
 def test_states_are_bounded_and_expired_ones_cleaned_up(app_runtime):
     limited = replace(app_runtime.settings, seller_connect_limit=3)
     for _ in range(3):
@@ -198,19 +217,44 @@ def test_states_are_bounded_and_expired_ones_cleaned_up(app_runtime):
         assert session.exec(select(func.count()).select_from(ConnectRequest)).one() == 1
 
 
-def test_seller_started_and_dashboard_states_do_not_cross(app_runtime, gateway):
+def test_who_finishes_a_callback_and_who_hands_it_to_review(app_runtime, gateway):
     callback = seller_arrives(app_runtime, gateway)
     with pytest.raises(oauth.ConnectRefused, match="someone else"):
         oauth.complete_connect(app_runtime, callback, ADMIN)  # a dashboard user cannot finish a seller's connect
     with session_scope(app_runtime.engine) as session:
         link = oauth.start_connect(session, app_runtime.settings, person("ops@example.com"), new_store_name="Dashboard")
-        assert not seller_started.is_seller_started(session, link.state) and seller_started.is_seller_started(session, callback.state)
-    dashboard = oauth.parse_callback(gateway.approve(link.url, SELLER))
-    with pytest.raises(oauth.ConnectRefused, match="started on the dashboard"):
-        seller_started.receive_seller_connect(app_runtime, dashboard)  # nor can a seller turn a dashboard link into a pending one
+        assert not seller_started.for_review(session, link.state, "ops@example.com")  # its maker finishes it on the spot
+        assert seller_started.for_review(session, link.state, None)  # the seller's own browser (a copied link): for review
+        assert seller_started.for_review(session, link.state, "someone@example.com")
+        assert seller_started.for_review(session, callback.state, "ops@example.com") and seller_started.for_review(session, callback.state, None)
+        assert not seller_started.for_review(session, "forged", None) and not seller_started.for_review(session, "", None)
     assert exchanges(gateway) == 0
     with pytest.raises(oauth.ConnectRefused, match="not one we issued"):
         seller_started.receive_seller_connect(app_runtime, replace(callback, state="forged"))
+
+
+def test_a_copied_link_finished_in_the_sellers_browser_waits_for_review_beside_its_store(app_runtime, gateway, run):
+    """The link was copied and sent to the seller: Walmart brings the seller's browser back, not the admin's. The code is
+    exchanged there and then, once, and the grant waits for review naming the store the link was made for."""
+    ops = person("ops@example.com")
+    with session_scope(app_runtime.engine) as session:
+        store = stores.add_store(session, app_runtime.vault, actor=ADMIN, name="Acme Outdoor", environment="production",
+                                 client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        link = oauth.start_connect(session, app_runtime.settings, ops, store_id=store.id)
+    receipt = seller_started.receive_seller_connect(app_runtime, oauth.parse_callback(gateway.approve(link.url, SELLER)))
+    assert exchanges(gateway) == 1 and not receipt.repeated
+    [view] = waiting(app_runtime)
+    assert (view.seller_id, view.requested_store, view.requested_store_exists, view.requested_by) == (SELLER, "Acme Outdoor", True, ops.name)
+    assert view.to_dict()["requested_store"] == "Acme Outdoor"
+    code, out, _ = run("oauth", "pending")
+    assert code == 0 and f"from the Connect link {ops.name} made for 'Acme Outdoor'" in out
+    code, out, _ = run("oauth", "connect", "--store", "Acme Outdoor")  # a link made on the command line says where it comes back
+    assert code == 0 and "python -m core oauth pending" in out
+    result = seller_started.attach(app_runtime, view.id, actor=ADMIN, store_name="Acme Outdoor")
+    assert result.state == grants.ConnectState.waiting_for_switch and result.verification.status == "authorized"
+    assert exchanges(gateway) == 1
+    with pytest.raises(oauth.ConnectRefused, match="already used"):  # the admin pasting the same address later: nothing twice
+        oauth.complete_connect(app_runtime, oauth.parse_callback(gateway.approve(link.url, SELLER)), ops)
 
 
 def test_walmart_refusing_the_code_keeps_nothing(app_runtime, gateway):
