@@ -11,7 +11,7 @@ The current language belongs to the unit of work (a page run, a CLI command), no
 Streamlit sessions share one server, so it lives in a ContextVar that `use_language` / `set_language` set.
 English needs no catalogue: the source strings are English, so the CLI pays nothing for translations.
 
-Catalogues: `data/locale/<dir>/LC_MESSAGES/messages.po` is the source of truth. Its `.mo` is compiled with
+Catalogues: the `.po` files in `data/locale/<dir>/LC_MESSAGES/` (one per part of the code) are the source of truth. Its `.mo` is compiled with
 Babel when missing or older than the `.po` (written next to it, or kept in memory when the folder is read-only).
 """
 from __future__ import annotations
@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, Final
 
 LOCALE_DIR: Final = Path(__file__).resolve().parent.parent / "data" / "locale"
-DOMAIN: Final = "messages"
 DEFAULT_LANGUAGE: Final = "en"
 # Language tag (what the address bar and settings say) -> catalogue folder and Babel locale.
 LANGUAGES: Final = {"en": (None, "en_US"), "zh-CN": ("zh_CN", "zh_Hans_CN")}
@@ -217,10 +216,14 @@ def _catalogue(language: str) -> gettext.NullTranslations:
     folder = LANGUAGES[language][0]
     if folder is None:
         return gettext.NullTranslations()
-    po = LOCALE_DIR / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po.exists():
-        return gettext.NullTranslations()
-    return gettext.GNUTranslations(io.BytesIO(_compiled(po)))
+    catalogues: gettext.NullTranslations = gettext.NullTranslations()
+    # One catalogue per part of the code (core.po, ui.po, cli.po ...), looked up in turn: each is kept by
+    # whoever changes that part, and a msgid found in two must read the same (tests/test_translations.py).
+    for po in sorted((LOCALE_DIR / folder / "LC_MESSAGES").glob("*.po"), reverse=True):
+        found = gettext.GNUTranslations(io.BytesIO(_compiled(po)))
+        found.add_fallback(catalogues)
+        catalogues = found
+    return catalogues
 
 
 def _compiled(po: Path) -> bytes:

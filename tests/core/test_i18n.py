@@ -135,3 +135,10 @@ def test_a_lazy_message_survives_a_text_column(chinese):
         assert i18n.render(loaded) == "店铺“2 行”已保存。 | raw gateway text"
     assert i18n.loads("Written before messages were kept untranslated.") == "Written before messages were kept untranslated."
     assert i18n.loads(None) == "" and i18n.dumps("plain") == "plain"
+
+
+def test_every_catalogue_of_a_language_is_read(chinese):
+    (chinese / "ui.po").write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Save"\nmsgstr "保存"\n', encoding="utf-8")
+    i18n.reload_catalogues()
+    with i18n.use_language("zh-CN"):
+        assert _("Save") == "保存" and ngettext("{n} row", "{n} rows", 2) == "2 行"  # one from each file
