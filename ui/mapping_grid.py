@@ -19,13 +19,13 @@ from sqlmodel import Session
 from core.access import Permission
 from core.catalog import product_names
 from core.db.engine import session_scope
+from core.i18n import _, ngettext
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
 from core.mapping.bundles import MAX_QUANTITY
 from core.runtime import Runtime
-from ui.actions import attempt
+from ui.actions import attempt, report, show_result
 from ui.identity import actor
-from ui.text import plain
 
 GRID = "mapping_grid"
 PREFILL = "mapping_grid_prefill"  # (store id, platform SKUs) of unmapped listings to add to the grid on its next run
@@ -160,7 +160,7 @@ def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], dis
     skipped = _untouched_prefill(grid, rows)
     saving = rows[~skipped].reset_index(drop=True)
     done = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED]], actor=actor(), discard_invalid=discard),
-                         conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
+                         key="mapping_save", conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
     if done is None:
         return
@@ -168,7 +168,9 @@ def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], dis
     if result.saved:
         state.pop(GRID, None)
         left = rows.loc[skipped, "platform_sku"].nunique()
-        state["flash"] = result.summary() + (f" {left} listing(s) left unmapped: they had no System SKU." if left else "")
+        report("mapping_save", "success",
+               result.summary() + (" " + ngettext("{n} listing left unmapped: it had no System SKU.",
+                                                  "{n} listings left unmapped: they had no System SKU.", left) if left else ""))
         st.rerun()
     problems: dict[int, list[str]] = {}
     fixes: dict[int, list[str]] = {}
@@ -182,7 +184,7 @@ def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], dis
     rows = rows.assign(problem=[" ".join(problems.get(n, [])) for n in range(len(rows))],
                        fix=[" ".join(dict.fromkeys(fixes.get(n, []))) for n in range(len(rows))])
     _keep(runtime, grid, rows)
-    state["mapping_grid_message"] = result.summary()
+    report("mapping_save", "failure", result.summary())  # names the platform SKUs left as they were
     st.rerun()
 
 
@@ -226,9 +228,9 @@ def show(runtime: Runtime, store_id: int) -> None:
     if can_edit:
         _add_prefill(runtime, store_id, grid)
     if grid.prefilled:
-        st.info(f"{len(grid.prefilled)} unmapped listing(s) were added at the end of the grid. Fill in System SKU and Quantity "
-                "(add rows with the same platform SKU for a bundle), then Save. Rows left empty are not saved.",
-                icon=":material/playlist_add:")
+        st.info(ngettext("{n} unmapped listing was added at the end of the grid.", "{n} unmapped listings were added at the end of the grid.",
+                         len(grid.prefilled)) + " " + _("Fill in System SKU and Quantity (add rows with the same platform SKU for a bundle), "
+                                                         "then Save. Rows left empty are not saved."), icon=":material/playlist_add:")
     only_errors = only_errors and grid.has_problems
     if only_errors != grid.only_errors:  # switching views: keep what was typed in the other one
         _keep(runtime, grid, _with_edits(grid, grid.positions(grid.only_errors)))
@@ -236,8 +238,6 @@ def show(runtime: Runtime, store_id: int) -> None:
     positions = grid.positions(only_errors)
     state[EDITOR_KEY] = grid.key
 
-    if message := state.pop("mapping_grid_message", None):
-        st.error(plain(message), icon=":material/error:")  # names the platform SKUs left as they were
     st.data_editor(
         grid.base.iloc[positions].reset_index(drop=True),
         key=grid.key,
@@ -251,9 +251,10 @@ def show(runtime: Runtime, store_id: int) -> None:
     pages = max(1, math.ceil(grid.page.total / mapping.PAGE_SIZE))
     if pages > 1:
         st.pagination(pages, key=PAGE)
-    shown = f"{grid.page.total} mapping(s) match" if search.strip() or bundles_only else f"{grid.page.total} mapping(s)"
-    st.caption(f"{shown}; page {grid.query[3]} of {pages}, {len(grid.page.mappings)} on this page. "
-               "A bundle is several rows with the same platform SKU.")
+    shown = (ngettext("{n} mapping matches", "{n} mappings match", grid.page.total) if search.strip() or bundles_only
+             else ngettext("{n} mapping", "{n} mappings", grid.page.total))
+    st.caption(_("{shown}; page {page} of {pages}, {here} on this page. A bundle is several rows with the same platform SKU.",
+                 shown=shown, page=grid.query[3], pages=pages, here=len(grid.page.mappings)))
 
     if grid.has_problems:
         _errors_table(grid)
@@ -266,3 +267,4 @@ def show(runtime: Runtime, store_id: int) -> None:
                                   help="Platform SKUs with a problem are left exactly as they are now.")
     if actions[0].button("Save", type="primary", icon=":material/save:", key="mapping_save"):
         _save(runtime, store_id, grid, positions, discard)
+    show_result("mapping_save")

@@ -13,7 +13,7 @@ from core.i18n import _
 from core.oauth import connect as oauth
 from core.oauth import seller_started
 from core.runtime import Runtime
-from ui.actions import run_action, when
+from ui.actions import run_action, show_result, when
 from ui.identity import actor
 from ui.status import badge
 from ui.text import plain
@@ -60,9 +60,11 @@ def _review(runtime: Runtime, pending: seller_started.PendingView, store_names: 
         if actions[0].button(_("Attach"), key=f"pending_attach_{pending.id}", type="primary", disabled=not (store_name or new_name)):
             _attach(runtime, pending, store_name, new_name)
         if actions[1].button(_("Discard"), key=f"pending_discard_{pending.id}", help=_("Throw this connection away; its refresh token is wiped.")):
+            # Shown at the top of the section: the discarded connection leaves the list.
             if run_action(runtime.engine, lambda session: seller_started.discard(session, pending.id, actor=actor()),
-                          _("The connection from Walmart seller {seller} was discarded.", seller=plain(pending.seller_id))):
+                          _("The connection from Walmart seller {seller} was discarded.", seller=pending.seller_id), key="pending_connections"):
                 st.rerun()
+            show_result("pending_connections", actions[2])
 
 
 def pending_connections_section(runtime: Runtime) -> None:
@@ -73,6 +75,7 @@ def pending_connections_section(runtime: Runtime) -> None:
         waiting = seller_started.pending_connections(session, actor=actor())
         store_names = list(session.exec(select(Store.name).order_by(col(Store.name))).all()) if waiting else []
     st.subheader(_("Seller-started connections"))
+    show_result("pending_connections")
     if result := st.session_state.pop(_RESULT, None):
         _show_result(result)
     st.caption(_("A seller who presses Connect on our app in Walmart's App Store lands on {url} (register it as the app's Login URL), "

@@ -76,10 +76,12 @@ def test_product_mapping_every_tab(hostile_app):
     assert_no_markdown_from_outside(app)
 
 
-def test_messages_from_core_and_flashes(hostile_app):
-    """A flash and a refusal quote outside text: both show it as text."""
+def test_messages_from_core_and_results_beside_actions(hostile_app):
+    """An action's result and a refusal quote outside text: both show it as text."""
+    from ui.actions import Result
+
     app = hostile_app
-    app.session_state["flash"] = f"Imported '{FILE_NAME}': {STORE_NAME}"
+    app.session_state["action_results"] = {"mapping_import": Result("success", f"Imported '{FILE_NAME}': {STORE_NAME}", GATEWAY_TEXT)}
     texts = _open(app, "pages/mapping.py")
     assert shown_as_text(FILE_NAME, texts)
     app.text_input(key="mapping_clone_filter").input(GATEWAY_TEXT).run()

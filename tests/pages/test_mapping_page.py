@@ -123,7 +123,7 @@ def test_a_conflict_keeps_the_other_persons_change_and_reloads(app, runtime, sto
         mapping_grid.save_grid(session, store, page, [{"platform_sku": "WM-1", "system_sku": "TEA", "quantity": 7}], actor=person("colleague@x.com"))
     save(app, edited_rows={0: {"quantity": 3}})
     assert "Someone else changed or deleted WM-1" in shown(app.error[0])
-    assert "now shows the mappings as they are" in app.info[0].value
+    assert "now shows the mappings as they are" in shown(app.error[0])  # the next step, in the same red note beside Save
     assert mapping_state(runtime.engine, store)["WM-1"] == [("TEA", 7)]
     rows = grid(app)
     assert (rows.loc[0, "system_sku"], rows.loc[0, "quantity"]) == ("TEA", 7)
@@ -243,7 +243,7 @@ def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
     rows = grid(app)
     assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-LATER"]
     assert rows["system_sku"][3:].isna().all() and rows["quantity"][3:].isna().all()
-    assert any("2 unmapped listing(s) were added" in info.value for info in app.info)
+    assert any("2 unmapped listings were added" in info.value for info in app.info)
 
     # A typo on one new row: the problem is shown beside that row, and the untouched row stays to fill in later.
     save(app, edited_rows={3: {"system_sku": "NOPE", "quantity": 1}})
@@ -253,7 +253,7 @@ def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
     assert "WM-NEW" not in mapping_state(runtime.engine, store)
 
     save(app, edited_rows={3: {"system_sku": "TEA", "quantity": 2}}, added_rows=[{"platform_sku": "WM-NEW", "system_sku": "MUG", "quantity": 1}])
-    assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing(s) left unmapped" in shown(app.success[0])
+    assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing left unmapped" in shown(app.success[0])
     state = mapping_state(runtime.engine, store)
     assert state["WM-NEW"] == [("MUG", 1), ("TEA", 2)] and "WM-LATER" not in state
     assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-NEW"]  # reloaded: the empty row is gone

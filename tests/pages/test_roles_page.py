@@ -71,7 +71,7 @@ def test_admin_adds_a_store_and_the_audit_page_shows_who(signed_in):
     app.switch_page("pages/audit.py").run()
     assert not app.exception
     trail = app.dataframe[0].value
-    assert (trail.loc[0, "Who"], trail.loc[0, "What"], trail.loc[0, "Store"]) == ("boss@x.com", "store.add", "Acme")
+    assert (trail.loc[0, "Who"], trail.loc[0, "What"], trail.loc[0, "Store"]) == ("boss@x.com", "Store added", "Acme")
     assert CLIENT_SECRET not in trail.to_string()
     assert app.get("download_button")
 

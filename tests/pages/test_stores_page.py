@@ -41,9 +41,20 @@ def test_findings_show_while_pasting(app):
     assert "U+200B" in errors or "zero" in errors.lower()
     app.text_input(key="add_name_0").input("Acme")
     app.run()
-    app.button(key="add_store").click().run()
-    assert any("not saved" in e.value for e in app.error)  # blocked, nothing saved
+    save = app.button(key="add_store")
+    assert save.disabled and "Fix the problems shown above first" in save.help  # blocked, nothing saved
     assert "Connect your first Walmart store" in page_text(app)
+
+
+def test_the_same_value_in_both_boxes_is_said_once(app):
+    app.run()
+    app.text_input(key="add_name_0").input("Oscar Wrong")
+    app.text_input(key="add_client_id_0").input(CLIENT_ID)
+    app.text_input(key="add_secret_0").input(CLIENT_ID)
+    app.run()
+    said = [shown(alert) for kind in (app.error, app.warning, app.info) for alert in kind if "exactly the same" in shown(alert)]
+    assert len(said) == 1, said
+    assert app.button(key="add_store").disabled
 
 
 def test_add_check_and_see_status_and_matrix(app, gateway):
@@ -141,7 +152,10 @@ def test_replace_secret_and_disable_from_the_page(app, runtime, gateway):
     assert "Authorized" in app.dataframe[0].value.loc[0, "Status"]
     assert CLIENT_SECRET not in page_text(app)
     app.button(key="toggle").click().run()
-    assert "(disabled)" in app.dataframe[0].value.loc[0, "Store"]
+    assert app.dataframe[0].value.loc[0, "Status"] == "Disabled"  # its last check's Authorized is no news: it is not checked
+    assert any("Store disabled" in shown(s) for s in app.success)  # beside the button, not at the top of the page
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Disabled"], metrics["Authorized"], metrics["Not checked yet"]) == ("1", "0", "0")
 
 
 def test_save_and_check_shows_a_failed_check_in_red_next_to_the_button(app, gateway):
