@@ -18,6 +18,7 @@ from ui import context
 from ui.actions import run_action, show_result
 from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, finish_connect, need_text, show_link
 from ui.identity import actor
+from ui.links import Address, Linked, flag
 from ui.outcome import show_outcome
 from ui.pending_connections import pending_connections_section
 from ui.text import plain
@@ -27,6 +28,9 @@ runtime = context.runtime()
 settings = runtime.settings
 state = st.session_state
 
+address = Address("connect", [Linked("q", "connect_search"), flag("all", "connect_show_all")])  # `/connect?q=harbor&all=1`
+if address.follow().applied:
+    state["connect_page"] = 1
 st.title(_("Connect with Walmart"))
 st.caption(_(
     "US stores connect through Walmart's OAuth: the seller opens a Connect link, signs in at Walmart and approves our app; the "
@@ -74,6 +78,7 @@ filters = st.columns([2, 2])
 search = filters[0].text_input(_("Search stores"), key="connect_search", placeholder=_("Store name"))
 show_all = filters[1].radio(_("Show"), [False, True], key="connect_show_all", horizontal=True,
                             format_func=lambda everything: _("Every US store") if everything else _("Stores needing a connect"))
+address.publish()
 with session_scope(runtime.engine) as session:
     _rows, matching = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all, limit=0)
 pages = max(1, math.ceil(matching / PAGE_SIZE))

@@ -22,7 +22,6 @@ from core.db.engine import session_scope
 from core.i18n import _, ngettext
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
-from core.mapping.bundles import MAX_QUANTITY
 from core.runtime import Runtime
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
@@ -38,8 +37,10 @@ SHOWN = [*EDITABLE, "product_name", "bundle_size"]
 COLUMNS = {
     "platform_sku": st.column_config.TextColumn("Platform SKU", required=True, help="The listing's SKU on Walmart. Several rows with the same one make a bundle."),
     "system_sku": st.column_config.TextColumn("System SKU", required=True, help="A SKU from the product catalog, exactly as written there."),
-    "quantity": st.column_config.NumberColumn("Quantity", required=True, min_value=1, max_value=MAX_QUANTITY, step=1, format="%d",
-                                              default=1, help="How many of this product ship for ONE unit sold."),
+    # No min, max, step or integer format: the browser would turn 0 into 1, -2 into 2 and 1.5 into 1 without a word. What is typed
+    # reaches core.mapping.bundles.whole_quantity, the import's rule, and a bad quantity is an error on its row.
+    "quantity": st.column_config.NumberColumn("Quantity", required=True, default=1,
+                                              help="How many of this product ship for ONE unit sold: a whole number from 1 to 10,000."),
     # Both are worked out when the page loads or saves, not while typing: redrawing the
     # editor on every keystroke would drop the cell being edited.
     "product_name": st.column_config.TextColumn("Product name", help="From the catalog; filled in for new rows when you save."),
@@ -82,12 +83,12 @@ def _frame(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
     """Typed columns (so even an empty grid can be typed into), with names and bundle sizes filled in."""
     text = lambda values: pd.Series([None if pd.isna(v) else str(v) for v in values], dtype=object)  # noqa: E731  (None: an empty cell)
     frame = pd.DataFrame({"platform_sku": text(rows["platform_sku"]), "system_sku": text(rows["system_sku"])})
-    quantity = pd.to_numeric(pd.Series(list(rows["quantity"]), dtype=object), errors="coerce")
-    frame["quantity"] = quantity.astype("Int64") if (quantity.dropna() % 1 == 0).all() else quantity
+    # Numbers with a fraction, so that 1.5 typed stays 1.5 (an integer column would make it 1); whole ones show as 1, 2.
+    frame["quantity"] = pd.to_numeric(pd.Series(list(rows["quantity"]), dtype=object), errors="coerce").astype("float64")
     names = product_names(session, {sku for sku in frame["system_sku"] if sku})
     frame["product_name"] = [names.get(sku, "") if sku else "" for sku in frame["system_sku"]]
     sizes = frame.dropna(subset=["platform_sku"]).groupby("platform_sku")["quantity"].sum()
-    frame["bundle_size"] = frame["platform_sku"].map(sizes).astype("Int64")
+    frame["bundle_size"] = frame["platform_sku"].map(sizes.where(sizes % 1 == 0)).astype("Int64")  # none while a quantity is not whole
     for extra in ("problem", "fix"):
         frame[extra] = [("" if pd.isna(v) else str(v)) for v in rows[extra]] if extra in rows else ""
     # Not shown: the platform SKU each row had when loaded (none for new rows), so a row skipped for a problem

@@ -204,3 +204,15 @@ def test_outside_text_on_the_callback_is_shown_as_text(app, oauth_env):
     assert not app.exception
     [shown] = app.error
     assert "](" not in shown.value.replace("\\]\\(", "") and "\\[Sign in again\\]" in shown.value
+
+
+def test_the_search_is_in_the_address(app, oauth_env):
+    app.run()
+    app.query_params.clear()
+    app.query_params["q"] = "leg"
+    app.query_params["all"] = "1"
+    app.switch_page("pages/connect.py").run()
+    assert app.text_input(key="connect_search").value == "leg" and app.radio(key="connect_show_all").value is True
+    assert "Legacy" in text(app)
+    app.text_input(key="connect_search").input("").run()
+    assert dict(app.query_params) == {"all": "1"}

@@ -37,8 +37,11 @@ def store(runtime):
     return store_id
 
 
-def open_page(app):
+def open_page(app, **params):
+    """The mapping page, opened by an address with these parameters (AppTest keeps the first page's, a browser does not)."""
     app.run()
+    app.query_params.clear()
+    app.query_params.update(params)
     app.switch_page("pages/mapping.py").run()
     assert not app.exception, app.exception
     return app
@@ -292,3 +295,51 @@ def test_a_viewer_sees_the_grid_read_only_and_core_refuses_a_save(app, runtime, 
         page = mapping.list_mappings(session, store)
         mapping_grid.save_grid(session, store, page, [], actor=person("ann@x.com", Role.viewer))
     assert database_snapshot(runtime.engine) == before
+
+
+def test_a_link_opens_the_store_tab_and_search_and_the_address_follows(app, runtime, store):
+    other = add_store(runtime, "Bright Kitchen")
+    load(runtime, other, [["BK-1", "TEA", "1"], ["BK-22", "MUG", "2"]])
+    open_page(app, store="bright kitchen", tab="import")  # any letter case
+    assert app.selectbox(key="mapping_store").value == other
+    assert app.session_state["mapping_tab"] == "Import"
+    assert (app.query_params["store"], app.query_params["tab"]) == ("Bright Kitchen", "import")
+    app.session_state["mapping_tab"] = "Clone"  # as a click on the tab does
+    app.run()
+    assert app.query_params["tab"] == "clone"
+    app.selectbox(key="mapping_store").set_value(store).run()
+    assert app.query_params["store"] == "Acme"
+    link = next(code.value for code in app.code if "/mapping?" in code.value)
+    assert link.endswith("/mapping?store=Acme&tab=clone")
+
+
+def test_a_link_naming_one_sku_opens_the_grid_searched_for_it(app, runtime, store):
+    open_page(app, store="Acme", sku="WM-3")
+    assert app.session_state["mapping_tab"] == "Mappings" and app.text_input(key="mapping_search").value == "WM-3"
+    assert list(grid(app)["platform_sku"]) == ["WM-3"]
+    assert "sku" not in app.query_params and app.query_params["q"] == "WM-3"
+
+
+def test_a_link_to_a_store_that_is_gone_says_so(app, runtime, store):
+    open_page(app, store="Renamed Store")
+    assert any("There is no store called 'Renamed Store'" in shown(w) for w in app.warning)
+
+
+@pytest.mark.parametrize("typed, problem", [(0, "Quantity is 0"), (-2, "Quantity -2 is negative"), (1.5, "Quantity 1.5 is not a whole number")])
+def test_a_bad_quantity_in_the_grid_is_an_error_on_its_row_not_saved_as_1(app, runtime, store, typed, problem):
+    open_page(app)
+    save(app, edited_rows={0: {"quantity": typed}})
+    assert any(problem in shown(e) or "rows have problems" in shown(e) or "row has problems" in shown(e) for e in app.error)
+    assert problem in " ".join(grid(app)["problem"])
+    assert grid(app).loc[0, "quantity"] == typed  # shown as typed, to be fixed
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 1)]
+
+
+def test_the_grid_does_not_clamp_or_round_quantities_in_the_browser(app, store):
+    import json
+
+    open_page(app)
+    config = json.loads(app.data_editor[0].proto.columns)
+    limits = config["quantity"].get("type_config", {})
+    assert not {"min_value", "max_value", "step"} & set(limits) and limits.get("format") != "%d"  # 0 -> 1, -2 -> 2, 1.5 -> 1 before
+    assert str(grid(app)["quantity"].dtype) == "float64"

@@ -46,6 +46,7 @@ def test_viewer_sees_status_but_cannot_change(signed_in, runtime):
     assert app.dataframe[0].value.loc[0, "Store"] == "Acme"
     assert "Add a store" not in [e.label for e in app.expander]
     assert "Edit, replace secret, disable or delete" not in [e.label for e in app.expander]
+    assert "Back it up" not in page_text(app) and "secret.key" not in page_text(app)  # paths and the key note are for admins
     app.button(key="check_now").click().run()  # checking changes no setting: allowed
     assert not app.exception
 

@@ -186,3 +186,56 @@ def test_a_likely_duplicate_is_named_and_needs_a_confirm(app, gateway, runtime):
     assert not app.exception
     with session_scope(runtime.engine) as session:
         assert sorted(view.name for view in stores.list_stores(session)) == ["Acme Outdoor", "acme outdoor"]
+
+
+def two_stores(runtime):
+    with session_scope(runtime.engine) as session:
+        acme = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID,
+                                client_secret=CLIENT_SECRET)
+        bright = stores.add_store(session, runtime.vault, actor=ADMIN, name="Bright Kitchen", environment="sandbox", client_id=SANDBOX_ID,
+                                  client_secret=SANDBOX_SECRET)
+    return acme.id, bright.id
+
+
+def test_a_link_opens_its_store_and_picking_a_store_changes_the_address(app, runtime):
+    acme, bright = two_stores(runtime)
+    app.query_params["store"] = "Bright Kitchen"
+    app.run()
+    assert app.selectbox(key="detail_store").value == bright
+    assert app.query_params["store"] == "Bright Kitchen"
+    app.selectbox(key="detail_store").set_value(acme).run()
+    assert app.query_params["store"] == "Acme"  # the address follows the store shown
+    link = next(code.value for code in app.code if "store=" in code.value)
+    assert link.endswith("/?store=Acme")  # Copy link: the same view for a colleague
+
+
+def test_filters_are_in_the_address_too(app, runtime):
+    two_stores(runtime)
+    app.query_params["q"] = "kitchen"
+    app.query_params["env"] = "sandbox"
+    app.query_params["status"] = "never_checked,nonsense"
+    app.run()
+    assert list(app.dataframe[0].value["Store"]) == ["Bright Kitchen"]
+    assert app.multiselect(key="status_filter").value == [HealthState.never_checked]
+    assert (app.query_params["q"], app.query_params["env"], app.query_params["status"]) == ("kitchen", "sandbox", "never_checked")
+
+
+def test_a_link_to_a_store_that_is_gone_says_so(app, runtime):
+    two_stores(runtime)
+    app.query_params["store"] = "Renamed Store"
+    app.run()
+    assert any("There is no store called 'Renamed Store'" in shown(w) for w in app.warning)
+    assert app.selectbox(key="detail_store").value is not None
+
+
+def test_the_key_backup_note_is_for_admins_and_goes_once_confirmed(app, runtime):
+    app.run()
+    assert any("Back it up" in shown(w) for w in app.warning)
+    assert "Database" not in page_text(app) and "secret.key" not in " ".join(shown(c) for c in app.sidebar.caption)  # no paths for everyone
+    app.button(key="confirm_key_backup").click().run()
+    assert not any("Back it up" in shown(w) for w in app.warning)
+    assert any("will not be shown again" in shown(s) for s in app.success)
+    app.run()
+    assert not any("Back it up" in shown(w) for w in app.warning)
+    app.switch_page("pages/system.py").run()
+    assert "local operator confirmed" in page_text(app) and "secret.key" in page_text(app)
