@@ -97,11 +97,11 @@ def parse_bundle_cell(text: str) -> list[Component]:
         sku, quantity = match["sku"].strip(), match["quantity"].strip()
         if not sku:
             raise ValidationFailed(f"Part {number} of the bundle, '{part}', has no SKU before the '*'.", "Write SKU*quantity, for example SKU-A*2.")
-        number = whole_quantity(quantity)
-        if number is None:
+        units = whole_quantity(quantity)
+        if units is None:
             problem, fix = quantity_problem(quantity) or ("", "")
             raise ValidationFailed(f"In the bundle, {sku}: {problem[0].lower()}{problem[1:]}.", fix)
-        components.append(Component(sku, number))
+        components.append(Component(sku, units))
     return components
 
 
