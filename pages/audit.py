@@ -14,6 +14,7 @@ from core.i18n import _, format_number, ngettext
 from ui import context
 from ui.actions import when
 from ui.links import Address, Linked
+from ui.text import plain
 
 PAGE_SIZE = 50
 runtime = context.runtime()
@@ -45,7 +46,7 @@ if followed.applied:
 st.title(_("Audit trail"))
 st.caption(_("Every change to stores, keys, mappings, the catalog and imports, with who made it. Secrets are never recorded."))
 if "actor" in followed.unusable:
-    st.info(_("Nobody called '{who}' has changed anything yet.", who=st.query_params.get("actor", "")), icon=":material/person_off:")
+    st.info(_("Nobody called '{who}' has changed anything yet.", who=plain(st.query_params.get("actor", ""))), icon=":material/person_off:")
 
 filters = st.columns([3, 3, 3, 2, 1], vertical_alignment="bottom")
 store = filters[0].text_input(_("Store"), key="audit_store", placeholder=_("Any part of the name"), on_change=lambda: state.update(audit_page=1))

@@ -12,6 +12,7 @@ from core.mapping import repository as mapping
 from core.stores import registry as stores
 from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_listings
 from ui.links import Address, Linked, flag, words
+from ui.text import plain
 
 runtime = context.runtime()
 state = st.session_state
@@ -52,7 +53,7 @@ if store_id is None:  # never: there are stores to choose from
     st.stop()
 if "store" in followed.unusable:
     st.warning(_("There is no store called '{name}'; the link may be older than a rename. Pick the store above.",
-                 name=st.query_params.get("store", "")), icon=":material/link_off:")
+                 name=plain(st.query_params.get("store", ""))), icon=":material/link_off:")
 if not products:
     st.warning(_("The product catalog is empty, and a mapping can only point at a catalog product. Import the catalog first."))
     st.page_link("pages/catalog.py", label=_("Product catalog"), icon=":material/inventory_2:")

@@ -22,6 +22,7 @@ from ui.identity import actor
 from ui.links import Address, Linked, words
 from ui.status import BADGES, DISABLED, badge_text, legend, show_findings, shown_state, style_status_column
 from ui.system import key_backup_notice
+from ui.text import plain
 
 PAGE_SIZE = 50
 STATUSES: list[HealthState | str] = [*BADGES, DISABLED]
@@ -212,7 +213,7 @@ st.subheader(_("Store details"))
 show_result("store_detail")
 if "store" in followed.unusable:
     st.warning(_("There is no store called '{name}'; the link may be older than a rename. Pick the store below.",
-                 name=st.query_params.get("store", "")), icon=":material/link_off:")
+                 name=plain(st.query_params.get("store", ""))), icon=":material/link_off:")
 with session_scope(runtime.engine) as session:
     options = {row.id: row.name for row in rows}
     if state.get("show_store") is not None:  # a store just added: open it even if it is on another page

@@ -343,3 +343,32 @@ def test_the_grid_does_not_clamp_or_round_quantities_in_the_browser(app, store):
     limits = config["quantity"].get("type_config", {})
     assert not {"min_value", "max_value", "step"} & set(limits) and limits.get("format") != "%d"  # 0 -> 1, -2 -> 2, 1.5 -> 1 before
     assert str(grid(app)["quantity"].dtype) == "float64"
+
+
+def test_uploads_state_their_limits_and_refuse_in_words(app, store):
+    from core.spreadsheets.limits import UPLOAD_LIMITS
+
+    open_page(app, store="Acme", tab="import")
+    assert any("CSV, XLSX or XLS, up to 20 MB and 200,000 rows" in shown(c) and "python -m core mappings import" in shown(c)
+               for c in app.caption)  # stated beside the uploader, not in a tooltip
+    too_big = b"Platform SKU,System SKU,Quantity\n" + b"WM-1,MUG,1\n" * (UPLOAD_LIMITS.max_bytes // 11 + 10)
+    app.file_uploader(key="mapping_file_0").set_value(("big.csv", too_big, "text/csv")).run()
+    refusal = " ".join(shown(e) for e in app.error) + " ".join(shown(i) for i in app.info)
+    assert "big.csv" in refusal and "the limit is 20 MB" in refusal
+    assert "Split it" in refusal and "python -m core mappings import" in refusal  # what to do instead
+    app.file_uploader(key="mapping_file_0").set_value(("scan.pdf", b"%PDF-1.7\n" + b"x" * 200, "application/pdf")).run()
+    refusal = " ".join(shown(e) for e in app.error) + " ".join(shown(i) for i in app.info)
+    assert "scan.pdf" in refusal and "not a spreadsheet" in refusal
+    assert not app.get("metric") or "To add" not in [m.label for m in app.metric]  # nothing previewed
+
+
+def test_a_preview_with_rejected_rows_never_says_the_store_matches(app, runtime, store):
+    """6 of 7 rows invalid, the valid one unchanged: once this said, in green, that the store already matches the file."""
+    open_page(app, store="Acme", tab="import")
+    rows = [["WM-1", "MUG", "1"]] + [[f"WM-{n}", "NOPE", "1"] for n in range(10, 16)]
+    app.file_uploader(key="mapping_file_0").set_value(("mixed.csv", csv_bytes(rows), "text/csv")).run()
+    metrics = {m.label: m.value for m in app.metric if m.label in ("To add", "To change", "To remove", "Unchanged", "Rows with errors")}
+    assert metrics == {"To add": "0", "To change": "0", "To remove": "0", "Unchanged": "1", "Rows with errors": "6"}
+    assert "already matches" not in page_text(app) and not app.success
+    assert any("6 rows have problems" in shown(e) for e in app.error)  # one summary, red: nothing else would change
+    assert "mapping_import_apply" not in [b.key for b in app.button]
