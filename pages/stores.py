@@ -18,6 +18,7 @@ from core.stores import registry as stores
 from core.stores.prechecks import precheck
 from ui import context, store_detail
 from ui.actions import report, show_result, when
+from ui.demo_keys import show_spare_keys
 from ui.identity import actor
 from ui.links import Address, Linked, words
 from ui.status import BADGES, DISABLED, badge_text, legend, show_findings, shown_state, style_status_column
@@ -66,6 +67,7 @@ with session_scope(runtime.engine) as session:
 
 def add_store_form() -> None:
     version = state.form_version
+    show_spare_keys()  # the demo's keys to try; nothing outside the demo
     name = st.text_input(_("Store name"), key=f"add_name_{version}", help=_("Any name your team will recognise, for example 'Acme US'."))
     environment = st.radio(_("Environment"), ["production", "sandbox"], horizontal=True, key=f"add_env_{version}",
                            help=_("Production keys for real orders. Sandbox keys only work against Walmart's sandbox."))

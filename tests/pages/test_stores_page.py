@@ -239,3 +239,19 @@ def test_the_key_backup_note_is_for_admins_and_goes_once_confirmed(app, runtime)
     assert not any("Back it up" in shown(w) for w in app.warning)
     app.switch_page("pages/system.py").run()
     assert "local operator confirmed" in page_text(app) and "secret.key" in page_text(app)
+
+
+def test_the_demo_shows_its_spare_keys_beside_add_a_store(app, monkeypatch):
+    import json
+
+    spares = [{"outcome": "authorized", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}]
+    monkeypatch.setenv("STORE_CONNECT_DEMO_KEYS", json.dumps(spares))
+    app.run()
+    table = next(frame.value for frame in app.dataframe if "Client Secret" in frame.value.columns)
+    assert (table.loc[0, "Outcome"], table.loc[0, "Client ID"]) == ("Authorized", CLIENT_ID)
+
+
+def test_outside_the_demo_no_keys_are_shown(app, monkeypatch):
+    monkeypatch.delenv("STORE_CONNECT_DEMO_KEYS", raising=False)
+    app.run()
+    assert "Demo: spare keys to try" not in [e.label for e in app.expander]
