@@ -87,6 +87,5 @@ with st.sidebar:
         st.caption(_("Signed in as **{name}** ({role})", name=plain(actor.name), role=actor.role.name))
         if actor.via == "oidc":
             st.button("Sign out", on_click=st.logout, icon=":material/logout:")
-    st.page_link("pages/guide.py", label=_("Operator guide: how to connect stores and map products"), icon=":material/menu_book:")
 
 navigation.run()
