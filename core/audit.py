@@ -200,6 +200,10 @@ def difference(before: object, after: object) -> list[Change]:
 
 
 def describe_difference(before: object, after: object) -> str:
-    """The difference on one line: 'notes: — → Call first; enabled: yes → no', 'MUG*1 → MUG*2'."""
+    """The difference on one line: 'notes: Call first → Email first; enabled: yes → no', 'MUG*1 → MUG*2'. Something made
+    from nothing (a store added, an import's figures) is its values alone: 'name: Acme; environment: production'."""
+    changes = difference(before, after)
+    if before is None:
+        return "; ".join(f"{change.field}: {change.after}" if change.field else change.after for change in changes)
     return "; ".join(f"{change.field}: {change.before} → {change.after}" if change.field else f"{change.before} → {change.after}"
-                     for change in difference(before, after))
+                     for change in changes)

@@ -48,15 +48,14 @@ st.caption(_("Every change to stores, keys, mappings, the catalog and imports, w
 if "actor" in followed.unusable:
     st.info(_("Nobody called '{who}' has changed anything yet.", who=plain(st.query_params.get("actor", ""))), icon=":material/person_off:")
 
-filters = st.columns([3, 3, 3, 2, 1], vertical_alignment="bottom")
+filters = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
 store = filters[0].text_input(_("Store"), key="audit_store", placeholder=_("Any part of the name"), on_change=lambda: state.update(audit_page=1))
 actor = filters[1].selectbox(_("Who"), ["", *people], format_func=lambda who: who or _("Everyone"), key="audit_actor",
                              on_change=lambda: state.update(audit_page=1))
 action = filters[2].selectbox(_("What"), ACTIONS, format_func=lambda code: audit.action_name(code) if code else _("Every change"),
                               key="audit_action", on_change=lambda: state.update(audit_page=1))
 since = filters[3].date_input(_("Since"), value=None, key="audit_since", on_change=lambda: state.update(audit_page=1))
-with filters[4]:
-    address.copy_link(address.publish(), key="copy_audit_link", note=_("This address opens the audit trail with the same filters."))
+shown = address.publish()
 since_at = datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None
 
 with session_scope(runtime.engine) as session:
@@ -88,5 +87,9 @@ else:
         st.pagination(pages, key="audit_page")
     st.caption(ngettext("{count} change matches; page {page} of {pages}, newest first.", "{count} changes match; page {page} of {pages}, newest first.",
                         total, count=format_number(total), page=number, pages=pages))
-    st.download_button(_("Download this page as CSV"), audit.export_csv(found), file_name="store-connect-audit.csv", mime="text/csv",
-                       icon=":material/download:")
+    actions = st.columns([2, 1, 4])
+    actions[0].download_button(_("Download this page as CSV"), audit.export_csv(found), file_name="store-connect-audit.csv", mime="text/csv",
+                               icon=":material/download:")
+if found or shown:
+    with (actions[1] if found else st.container()):
+        address.copy_link(shown, key="copy_audit_link", note=_("This address opens the audit trail with the same filters."))

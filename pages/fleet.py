@@ -8,6 +8,7 @@ from core.authorization import alerts as events
 from core.authorization import history
 from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
+from core.db.models import utc_now
 from core.i18n import _, ngettext
 from ui import context
 from ui.actions import when
@@ -29,18 +30,18 @@ with session_scope(runtime.engine) as session:
     due = history.deadlines(session, settings)
 
 
-def status_chart(chart: pd.DataFrame) -> alt.Chart:
-    """Stacked bars, one per day, each state in its own colour (the legend's). The days are categories, not points
-    on a time axis, so a bar has a width however few days there are: one day of history is a bar, not a hairline."""
+def status_chart(chart: pd.DataFrame, days: int) -> alt.Chart:
+    """Stacked bars, one per day of the period, each state in its own colour (the legend's). The days are categories,
+    not points on a time axis, so every bar has the width of a day however few days have checks: one day of history
+    is a bar among the period's days, not a hairline."""
     states = [HealthState(status) for status in chart.columns]
     labels, colours = chart_colours(states)
-    frame = chart.set_axis([badge_text(state) for state in states], axis="columns")
+    period = pd.date_range(end=max(chart.index.max(), pd.Timestamp(utc_now().date())), periods=days, freq="D")
+    frame = chart.set_axis([badge_text(state) for state in states], axis="columns").reindex(period, fill_value=0)
     frame.index = [f"{day:%d %b}" for day in frame.index]
     long = frame.rename_axis("day").reset_index().melt("day", var_name="status", value_name="stores")
-    long = long[long["stores"] > 0]
-    bars = alt.Chart(long).mark_bar(size=36) if len(frame) < 8 else alt.Chart(long).mark_bar()  # a few days: not one bar across the chart
-    return bars.encode(
-        x=alt.X("day:O", title=None, sort=list(frame.index), axis=alt.Axis(labelAngle=0)),
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X("day:O", title=None, sort=list(frame.index), axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         y=alt.Y("sum(stores):Q", title=_("Stores"), axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("status:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
         order=alt.Order("status:N"),
@@ -52,7 +53,7 @@ st.subheader(_("Stores by status, per day"))
 if chart.empty:
     st.info(_("No checks in this period yet. Run *Check all* on the Store authorization page, or schedule checks (below)."))
 else:
-    st.altair_chart(status_chart(chart), width="stretch")
+    st.altair_chart(status_chart(chart, days), width="stretch")
     legend(with_disabled=False)
     st.caption(_("Each store counts once a day, with the status of its last check that day."))
 

@@ -26,9 +26,17 @@ def limits_caption(command: str) -> str:
              big_rows=f"{server.max_rows:,}")
 
 
+# Streamlit writes its own size limit into the drop zone ("100MB per file"), which is not the page's limit: the caption
+# below the uploader states the real one, so Streamlit's is hidden in our uploaders (and only there).
+_HIDE_STREAMLIT_LIMIT = ('<style>div[class*="st-key-spreadsheet_upload"] [data-testid="stFileUploaderDropzoneInstructions"]'
+                         '{display: none}</style>')
+
+
 def spreadsheet_uploader(label: str, *, key: str, command: str) -> UploadedFile | None:
     """The uploader with its limits stated beside it. `command` is the command line that imports the same file."""
-    uploaded = st.file_uploader(label, key=key, max_upload_size=RECEIVE_MB,
-                                help=_("Files over {size} cannot be sent to the page at all.", size=size_text(RECEIVE_MB * MB)))
-    st.caption(limits_caption(command))
+    st.html(_HIDE_STREAMLIT_LIMIT)
+    with st.container(key=f"spreadsheet_upload_{key}"):
+        uploaded = st.file_uploader(label, key=key, max_upload_size=RECEIVE_MB,
+                                    help=_("Files over {size} cannot be sent to the page at all.", size=size_text(RECEIVE_MB * MB)))
+        st.caption(limits_caption(command))
     return uploaded

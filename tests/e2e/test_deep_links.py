@@ -67,6 +67,7 @@ def test_uploads_over_the_limit_or_of_another_type_are_refused_in_words(page, se
     bright, _ = two_stores
     open_page(page, server, f"mapping?store={bright.replace(' ', '%20')}&tab=import")
     expect(page.get_by_text("CSV, XLSX or XLS, up to 20 MB and 200,000 rows")).to_be_visible()  # said before anyone tries
+    expect(page.get_by_text("100MB per file")).not_to_be_visible()  # must NOT show a limit that is not the page's
     big = b"Platform SKU,System SKU,Quantity\n" + b"WM-1,MUG,1\n" * (21 * 1024 * 1024 // 11)
     page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files({"name": "big.csv", "mimeType": "text/csv", "buffer": big})
     wait_for_app(page)

@@ -37,7 +37,7 @@ def test_actions_in_words_and_changes_as_a_difference(app, runtime):
     assert changes["Mapping changed"] == "MUG*1 → MUG*2+TEA*1"
     assert changes["Store disabled"] == "enabled: yes → no"
     assert changes["Store edited"] == "notes: — → Call the seller first"
-    assert "name: — → Bright Kitchen" in changes["Store added"] and CLIENT_SECRET not in trail.to_string()
+    assert changes["Store added"].startswith("name: Bright Kitchen; environment: production") and CLIENT_SECRET not in trail.to_string()
     assert "{" not in trail.to_string()  # no raw dicts
 
 

@@ -50,6 +50,7 @@ def test_one_day_of_history_is_a_bar_and_every_status_has_its_own_colour(app, ru
     assert not app.exception
     spec = chart_spec(app)
     assert spec["encoding"]["x"]["type"] == "ordinal"  # days are categories: one day is a full bar
+    assert len(spec["encoding"]["x"]["sort"]) == 30  # every day of the period has its place, checks or not
     scale = spec["encoding"]["color"]["scale"]
     assert scale["domain"] == ["Authorized", "Rejected", "Wrong environment"]
     assert len(set(scale["range"])) == 3 == len(scale["range"])
