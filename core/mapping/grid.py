@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
+from core.i18n import ngettext
 from core.mapping.bulk import member
 from core.mapping.bundles import Component
 from core.mapping.changes import claim_mappings, claim_store_version, grouped_components, write_mappings
@@ -56,7 +57,9 @@ class GridSaveResult:
 
     def summary(self) -> str:
         if not self.saved:
-            return f"Nothing was saved: {len({e.row for e in self.errors})} rows have problems. Fix them, or choose to discard the rows with problems."
+            return ngettext("Nothing was saved: {n} row has a problem. Fix it, or choose to discard the rows with problems.",
+                            "Nothing was saved: {n} rows have problems. Fix them, or choose to discard the rows with problems.",
+                            len({e.row for e in self.errors}))
         kept = (f" Left as they were because of rows with problems: {', '.join(self.discarded[:10])}{'…' if len(self.discarded) > 10 else ''}."
                 if self.discarded else "")
         if not (self.added or self.changed or self.removed):

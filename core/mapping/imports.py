@@ -163,7 +163,8 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_reje
     require(actor, Permission.edit_mappings, "import product mappings")
     if plan.errors and not discard_rejected:
         raise ValidationFailed(
-            f"{len({e.row for e in plan.errors})} rows of '{plan.filename}' have problems, so nothing was imported.",
+            ngettext("{n} row of '{file}' has a problem, so nothing was imported.", "{n} rows of '{file}' have problems, so nothing was imported.",
+                     len({e.row for e in plan.errors}), file=plan.filename),
             "Download the error report, fix those rows and upload the file again, or choose to skip the rows with problems.",
         )
     if plan.applied:
