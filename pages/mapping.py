@@ -30,9 +30,18 @@ if not names:
     st.stop()
 
 by_name = {name.casefold(): store_id for store_id, name in names.items()}
+
+
+def store_of(text: str) -> int | None:
+    """The store a link names: by name (any letter case), or by ID when no store has that name."""
+    wanted = text.strip()
+    found = by_name.get(wanted.casefold())
+    return found if found is not None else int(wanted) if wanted.isdigit() and int(wanted) in names else None
+
+
 labels = {word: _(label) for word, label in TABS.items()}
 address = Address("mapping", [
-    Linked("store", "mapping_store", lambda name: by_name.get(name.strip().casefold()), lambda chosen: names.get(chosen, "")),
+    Linked("store", "mapping_store", store_of, lambda chosen: names.get(chosen, "")),
     words("tab", "mapping_tab", labels),
     Linked("q", "mapping_search"),
     flag("bundles", "mapping_bundles"),

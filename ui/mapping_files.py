@@ -16,7 +16,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.i18n import _, format_number, ngettext
+from core.i18n import N_, _, format_number, ngettext
 from core.mapping import imports as mapping_import
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ChangeSet
@@ -32,8 +32,8 @@ PLAN = "mapping_import_plan"
 PREVIEW_ROWS = 200  # per kind of change; the counts cover everything
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MODES = {
-    "merge": "Merge: add and update the file's platform SKUs, keep the others",
-    "replace": "Replace: the store's mappings become exactly the file's (others are removed)",
+    "merge": N_("Merge: add and update the file's platform SKUs, keep the others"),
+    "replace": N_("Replace: the store's mappings become exactly the file's (others are removed)"),
 }
 
 

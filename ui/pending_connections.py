@@ -10,24 +10,14 @@ from core.db.engine import session_scope
 from core.db.models import Store
 from core.errors import StoreConnectError
 from core.i18n import _
-from core.oauth import connect as oauth
 from core.oauth import seller_started
 from core.runtime import Runtime
 from ui.actions import run_action, show_result, when
+from ui.connect import show_result as show_connect_result
 from ui.identity import actor
-from ui.status import badge
 from ui.text import plain
 
 _RESULT = "pending_attach_result"
-
-
-def _show_result(result: oauth.ConnectResult) -> None:
-    st.success(_("{store} is connected (Walmart seller {seller}).", store=plain(result.store_name), seller=plain(result.seller_id)),
-               icon=":material/check:")
-    badge(result.verification.status)
-    st.write(result.verification.summary)
-    if result.pending:
-        st.info(_("The store keeps using its old keys until you press Switch to OAuth for it on this page."))
 
 
 def _attach(runtime: Runtime, pending: seller_started.PendingView, store_name: str | None, new_store_name: str | None) -> None:
@@ -77,7 +67,7 @@ def pending_connections_section(runtime: Runtime) -> None:
     st.subheader(_("Seller-started connections"))
     show_result("pending_connections")
     if result := st.session_state.pop(_RESULT, None):
-        _show_result(result)
+        show_connect_result(result)  # in the colour of its verification: never green when Walmart refused it
     st.caption(_("A seller who presses Connect on our app in Walmart's App Store lands on {url} (register it as the app's Login URL), "
                  "approves the app at Walmart and comes back. Their connection waits here until you give it to a store.",
                  url=plain(seller_started.login_url(runtime.settings))))

@@ -320,6 +320,12 @@ def test_a_link_naming_one_sku_opens_the_grid_searched_for_it(app, runtime, stor
     assert "sku" not in app.query_params and app.query_params["q"] == "WM-3"
 
 
+def test_a_link_may_name_the_store_by_its_id(app, runtime, store):
+    open_page(app, store=str(store), sku="WM-2")
+    assert app.selectbox(key="mapping_store").value == store and list(grid(app)["platform_sku"]) == ["WM-2"]
+    assert app.query_params["store"] == "Acme"  # written back by name
+
+
 def test_a_link_to_a_store_that_is_gone_says_so(app, runtime, store):
     open_page(app, store="Renamed Store")
     assert any("There is no store called 'Renamed Store'" in shown(w) for w in app.warning)
