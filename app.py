@@ -3,7 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.config import redact_url
+from core.access import Permission
 from core.errors import StoreConnectError
 from core.i18n import _
 from ui import context
@@ -16,7 +16,7 @@ st.set_page_config(page_title="Store Connect", page_icon=":material/storefront:"
 
 try:
     runtime = context.shared_runtime()
-    settings, vault = runtime.settings, runtime.vault
+    settings = runtime.settings
     choose_language(settings)
 except StoreConnectError as problem:
     st.title("Store Connect cannot start")
@@ -53,6 +53,7 @@ if actor.role is None:
         st.button("Sign out", on_click=st.logout)
     st.stop()
 
+admin = actor.can(Permission.manage_stores)
 navigation = st.navigation(
     {
         "Stores": [
@@ -67,9 +68,12 @@ navigation = st.navigation(
         ],
         "Records": [
             st.Page("pages/audit.py", title="Audit trail", icon=":material/history:"),
+            # Where the database and the key file are: admins only (ui/system.py).
+            *([st.Page("pages/system.py", title="System", icon=":material/settings:")] if admin else []),
         ],
         "Help": [
             st.Page("pages/troubleshooting.py", title="Troubleshooting", icon=":material/help:"),
+            st.Page("pages/guide.py", title="Operator guide", icon=":material/menu_book:", url_path="guide"),
         ],
     }
 )
@@ -86,9 +90,5 @@ with st.sidebar:
         st.caption(_("Signed in as **{name}** ({role})", name=plain(actor.name), role=actor.role.name))
         if actor.via == "oidc":
             st.button("Sign out", on_click=st.logout, icon=":material/logout:")
-    st.caption(_("Production: {address}", address=plain(settings.production_base_url)))
-    st.caption(_("Sandbox: {address}", address=plain(settings.sandbox_base_url)))
-    st.caption(_("Database: {address}", address=plain(redact_url(settings.database_url))))
-    st.caption(_("Encryption key: {source}", source=plain(vault.source.description)))
 
 navigation.run()

@@ -104,8 +104,9 @@ def _status(args: argparse.Namespace, runtime: Runtime) -> int:
         print_json({"app": app, "deadline": runtime.settings.delegated_access_deadline, "days_left": days_left, "stores": [vars(r) for r in rows]})
         return EXIT_OK
     delegated = [r for r in rows if r.kind == CredentialKind.delegated_key and r.market == "us"]
-    print(_("{count} of {total} US store(s) still use delegated keys; {days} days left until {deadline}.", count=len(delegated),
-            total=sum(1 for r in rows if r.market == "us"), days=days_left, deadline=runtime.settings.delegated_access_deadline))
+    print(ngettext("{count} of {n} US store still uses delegated keys; {days} days left until {deadline}.",
+                   "{count} of {n} US stores still use delegated keys; {days} days left until {deadline}.",
+                   sum(1 for r in rows if r.market == "us"), count=len(delegated), days=days_left, deadline=runtime.settings.delegated_access_deadline))
     for row in rows:
         pending = _(" (new authorization waiting)") if row.pending else ""
         outside = _(" (outside the US: keeps its delegated keys)") if row.market != "us" else ""

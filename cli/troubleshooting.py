@@ -13,7 +13,7 @@ from collections.abc import Callable
 from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, language_option, print_json
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
 from core.db.models import Market
-from core.i18n import LANGUAGES, _, use_language
+from core.i18n import LANGUAGES, _, ngettext, use_language
 from core.runtime import Runtime
 from core.troubleshooting import diagnosis as diagnosis_module
 from core.troubleshooting.decoder import Explanation, explain_all
@@ -105,7 +105,8 @@ def _explain(args: argparse.Namespace, runtime: Runtime) -> int:
     for number, result in enumerate(results, start=1):
         if len(results) > 1:
             print()
-            print(_("Error {number} of {count}, line(s) {lines}:", number=number, count=len(results), lines=", ".join(map(str, result.lines))))
+            print(_("Error {number} of {count}, {lines}:", number=number, count=len(results),
+                    lines=ngettext("line {lines}", "lines {lines}", len(result.lines), lines=", ".join(map(str, result.lines)))))
         _print_explanation(result)
     print(_("Read one with the FAQ search on the Troubleshooting page, or ?faq=<id> in its address."))
     return EXIT_OK

@@ -21,8 +21,8 @@ from core.db.bulk import in_chunks
 from core.db.models import CatalogProduct, utc_now
 from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
-from core.errors import ValidationFailed
-from core.i18n import _
+from core.errors import NotFound, ValidationFailed
+from core.i18n import _, ngettext
 from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
 from core.spreadsheets.lookalikes import has_lookalike, lookalike, nfc, nfc_column
@@ -85,11 +85,16 @@ class CatalogImportResult:
         return error_report_csv(self.errors)
 
     def summary(self) -> str:
-        verb = "" if self.applied else "would be "
-        text = f"{len(self.added)} products {verb}added, {len(self.updated)} {verb}updated, {self.unchanged} unchanged."
+        added, updated = len(self.added), len(self.updated)
+        if self.applied:
+            text = _("{added}, {updated}, {unchanged} unchanged.", added=ngettext("{n} product added", "{n} products added", added),
+                     updated=_("{n} updated", n=updated), unchanged=self.unchanged)
+        else:
+            text = _("{added}, {updated}, {unchanged} unchanged.", added=ngettext("{n} product would be added", "{n} products would be added", added),
+                     updated=_("{n} would be updated", n=updated), unchanged=self.unchanged)
         if self.errors:
-            rows = len({e.row for e in self.errors})
-            text += f" {rows} rows have problems, so nothing was saved; fix them and import again."
+            text += " " + ngettext("{n} row has a problem, so nothing was saved; fix it and import again.",
+                                   "{n} rows have problems, so nothing was saved; fix them and import again.", len({e.row for e in self.errors}))
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,26 +185,66 @@ def catalog_size(session: Session) -> int:
 # --------------------------------------------------------------------------- changes
 
 
+def get_product(session: Session, system_sku: str) -> ProductView:
+    """One product by its exact system SKU; raises NotFound."""
+    table = _PRODUCT
+    row = session.execute(select(table.c.system_sku, table.c.name, table.c.barcode, table.c.active)
+                          .where(table.c.system_sku == nfc(system_sku))).first()
+    if row is None:
+        raise NotFound(_("System SKU '{sku}' is not in the catalog.", sku=system_sku), _("Search the catalog for it, or add it."))
+    return ProductView(*row)
+
+
+def _details(name: str, barcode: str | None) -> tuple[str, str | None]:
+    """A product's name and barcode as kept (trimmed; an empty barcode is none), or ValidationFailed saying what is wrong."""
+    name, barcode = (name or "").strip(), (barcode or "").strip() or None
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationFailed(_("The product name is {length} characters long; the limit is {limit}.", length=len(name), limit=NAME_MAX_LENGTH),
+                               _("Shorten it."))
+    if barcode is not None and (len(barcode) > BARCODE_MAX_LENGTH or has_invisible(pd.Series([barcode], dtype=object)).any()):
+        raise ValidationFailed(_("The barcode is longer than {limit} characters or has hidden characters.", limit=BARCODE_MAX_LENGTH),
+                               _("Retype the barcode: digits only, for example a 12-digit UPC."))
+    return name, barcode
+
+
 def add_product(
     session: Session, system_sku: str, name: str = "", barcode: str | None = None, active: bool = True, *, actor: Actor
 ) -> ProductView:
-    """Add one product; raises ValidationFailed when the SKU is unusable or taken."""
+    """Add one product; raises ValidationFailed when the SKU is unusable or taken, or the name or barcode is."""
     require(actor, Permission.edit_mappings, "change the product catalog")
     system_sku = nfc(system_sku)
     problem = sku_problem(system_sku)
     if problem:
         raise ValidationFailed(*problem)
+    name, barcode = _details(name, barcode)
     if existing_skus(session, [system_sku]):
-        raise ValidationFailed(f"System SKU '{system_sku}' is already in the catalog.", "Search for it and edit it instead.")
+        raise ValidationFailed(_("System SKU '{sku}' is already in the catalog.", sku=system_sku), _("Search for it and edit it instead."))
     now = utc_now()
     session.execute(
         insert(_PRODUCT),
-        [{"system_sku": system_sku, "name": (name or "").strip()[:NAME_MAX_LENGTH], "barcode": (barcode or "").strip() or None,
-          "active": active, "created_at": now, "updated_at": now}],
+        [{"system_sku": system_sku, "name": name, "barcode": barcode, "active": active, "created_at": now, "updated_at": now}],
     )
-    view = ProductView(system_sku, (name or "").strip(), (barcode or "").strip() or None, active)
+    view = ProductView(system_sku, name, barcode, active)
     audit.append(session, actor, "catalog.add", subject=system_sku, after=view.to_dict())
     return view
+
+
+def edit_product(session: Session, system_sku: str, *, name: str, barcode: str | None, active: bool, actor: Actor) -> ProductView:
+    """Change one product's name, barcode and whether it is active, with an audit entry of before and after.
+
+    The system SKU itself never changes: mappings point at it, and the OMS knows the product by it.
+    Returns the product as saved; a product left as it was is not audited. Raises NotFound or ValidationFailed.
+    """
+    require(actor, Permission.edit_mappings, "change the product catalog")
+    before = get_product(session, system_sku)
+    name, barcode = _details(name, barcode)
+    after = ProductView(before.system_sku, name, barcode, active)
+    if after == before:
+        return before
+    session.execute(update(_PRODUCT).where(_PRODUCT.c.system_sku == before.system_sku)
+                    .values(name=name, barcode=barcode, active=active, updated_at=utc_now()))
+    audit.append(session, actor, "catalog.update", subject=before.system_sku, before=before.to_dict(), after=after.to_dict())
+    return after
 
 
 def sku_problem(value: str, what: str = "System SKU", allowed: str = "") -> tuple[str, str] | None:

@@ -42,9 +42,42 @@ STORES = [
     ("Kestrel Games", "production", "production", FULL),  # Walmart says the key is not linked to the seller's channel
 ]
 CHANNEL_MISMATCH = {"Kestrel Games"}
+# Key pairs no store uses yet, to try each outcome of "Add a store" by hand: (outcome, how the fake gateway knows the key, scopes,
+# channel match). The dashboard shows them (ui/demo_keys.py) and the demo prints them. Fake keys: they open nothing but the fake.
+SPARE_KEYS = [
+    ("authorized", "production", FULL, True),
+    ("missing_permissions", "production", {"orders": "full_access", "item": "no_access", "inventory": "view_only"}, True),
+    ("wrong_environment", "sandbox", FULL, True),
+    ("channel_mismatch", "production", FULL, False),
+    ("rejected", None, FULL, True),
+]
+SPARE_OUTCOMES = {
+    "authorized": "Authorized",
+    "missing_permissions": "Missing permissions",
+    "wrong_environment": "Wrong environment (sandbox keys: save them as production)",
+    "channel_mismatch": "Not linked to the seller",
+    "rejected": "Rejected (Walmart does not know these keys)",
+}
 PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
     ["Camping lantern", "Trail mug", "Fleece blanket", "Water bottle", "Hiking socks", "Rain poncho", "Headlamp", "Camp stool",
      "Compass", "First-aid kit", "Dry bag", "Tent pegs", "Sleeping mask", "Carabiner", "Fire starter", "Map case"], start=1)]
+
+
+def spare_keys(gateway: FakeWalmart) -> list[dict[str, str]]:
+    """Teach the fake gateway the spare keys; returns them for the dashboard and the terminal."""
+    spares = []
+    for number, (outcome, known_in, scopes, channel) in enumerate(SPARE_KEYS, start=101):
+        client_id, secret = _key(number)
+        if known_in:
+            gateway.add_key(known_in, client_id, secret, scopes=scopes, is_channel_match=channel)
+        spares.append({"outcome": outcome, "client_id": client_id, "client_secret": secret})
+    return spares
+
+
+def spare_keys_text(spares: list[dict[str, str]]) -> str:
+    lines = [f"  {SPARE_OUTCOMES[spare['outcome']]}:\n    Client ID {spare['client_id']}\n    Client Secret {spare['client_secret']}" for spare in spares]
+    return ("Spare keys to try in \"Add a store\" (Store authorization page), each with the outcome it gives:\n" + "\n".join(lines)
+            + "\n  Invalid keys (caught before anything is sent): paste the same value into both boxes.")
 
 
 def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:

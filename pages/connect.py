@@ -15,9 +15,10 @@ from core.oauth.overview import ConnectNeed, connect_counts, connect_rows
 from core.stores.credential import delegated_keys_days_left
 from core.stores.duplicates import find_duplicates
 from ui import context
-from ui.actions import run_action, show_flash
+from ui.actions import run_action, show_result
 from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, finish_connect, need_text, show_link
 from ui.identity import actor
+from ui.links import Address, Linked, flag
 from ui.outcome import show_outcome
 from ui.pending_connections import pending_connections_section
 from ui.text import plain
@@ -27,8 +28,10 @@ runtime = context.runtime()
 settings = runtime.settings
 state = st.session_state
 
+address = Address("connect", [Linked("q", "connect_search"), flag("all", "connect_show_all")])  # `/connect?q=harbor&all=1`
+if address.follow().applied:
+    state["connect_page"] = 1
 st.title(_("Connect with Walmart"))
-show_flash()
 st.caption(_(
     "US stores connect through Walmart's OAuth: the seller opens a Connect link, signs in at Walmart and approves our app; the "
     "store then runs on a refresh token that lasts 365 days. Walmart documents this for the US only, so stores in Canada, Mexico "
@@ -51,9 +54,11 @@ with st.expander(_("App settings"), expanded=not (app["client_id"] and app["secr
         secret = st.text_input(_("App Client Secret"), type="password", key=f"app_secret_{state.get('form_version', 0)}",
                                help=_("From Walmart's Solution Provider Center. Stored encrypted; never shown again."))
         if st.button(_("Save app secret"), disabled=not secret or not can_manage, key="save_app_secret"):
-            if run_action(runtime.engine, lambda s: oauth.save_app_secret(s, runtime.vault, settings, secret, actor=actor()), _("App secret saved.")):
+            if run_action(runtime.engine, lambda s: oauth.save_app_secret(s, runtime.vault, settings, secret, actor=actor()), _("App secret saved."),
+                          key="save_app_secret"):
                 state["form_version"] = state.get("form_version", 0) + 1
                 st.rerun()
+        show_result("save_app_secret")
 ready, why_not = app_ready(runtime)
 if not can_manage:
     st.info(_("Only an admin can connect stores or change the app settings; you can see how far the move has come."))
@@ -73,6 +78,7 @@ filters = st.columns([2, 2])
 search = filters[0].text_input(_("Search stores"), key="connect_search", placeholder=_("Store name"))
 show_all = filters[1].radio(_("Show"), [False, True], key="connect_show_all", horizontal=True,
                             format_func=lambda everything: _("Every US store") if everything else _("Stores needing a connect"))
+address.publish()
 with session_scope(runtime.engine) as session:
     _rows, matching = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all, limit=0)
 pages = max(1, math.ceil(matching / PAGE_SIZE))
@@ -81,6 +87,7 @@ with session_scope(runtime.engine) as session:
     rows, _count = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all,
                                 offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
+show_result("connect_rows")
 if not rows:
     st.success(_("No US store needs a connect.") if not search else _("No store matches the search."), icon=":material/check:")
 for row in rows:
@@ -102,10 +109,12 @@ for row in rows:
                     show_outcome(outcome, subject=row.name)
             if row.kind != CredentialKind.oauth_seller and actions[1].button(_("Switch to OAuth and wipe the old keys"), key=f"switch_{row.store_id}",
                                                                 type="primary", disabled=not row.pending_verified):
+                # Shown above the list: once switched, the store may leave it.
                 if run_action(runtime.engine, partial(grants.confirm_switch, store_id=row.store_id, actor=actor()),
-                              _("{store} now uses OAuth.", store=plain(row.name))):
+                              _("{store} now uses OAuth.", store=row.name), key="connect_rows"):
                     st.rerun()
-st.caption(_("{matching} store(s) match; page {page} of {pages}.", matching=matching, page=page, pages=pages))
+                show_result("connect_rows", actions[1])
+st.caption(ngettext("{n} store matches; page {page} of {pages}.", "{n} stores match; page {page} of {pages}.", matching, page=page, pages=pages))
 
 st.subheader(_("Connect a new store"))
 new_cols = st.columns([2, 1])
@@ -122,9 +131,10 @@ confirmed = bool(look_alikes) and st.checkbox(_("This is a different store: use 
 allowed = ready and bool(new_name.strip()) and (not look_alikes or confirmed)
 if new_environment == Environment.production:
     if st.button(_("Create Connect link"), key="connect_new", disabled=not allowed, help=why_not or None):
-        if run_action(runtime.engine, lambda s: state.__setitem__("link_new", oauth.start_connect(
-                s, settings, actor(), new_store_name=new_name, allow_duplicate=confirmed)), _("Link created.")):
-            pass
+        run_action(runtime.engine, lambda s: state.__setitem__("link_new", oauth.start_connect(
+            s, settings, actor(), new_store_name=new_name, allow_duplicate=confirmed)),
+            _("Link created: send it to the seller of {store}.", store=new_name), key="connect_new")
+    show_result("connect_new")
     if link := state.get("link_new"):
         show_link(link)
 elif allowed:

@@ -1,4 +1,6 @@
-"""Fleet health: statuses over time, changes and alerts, deadlines, and how to schedule checks."""
+"""Fleet health: statuses over time, changes and alerts, deadlines, and how to schedule checks.
+The address keeps the period (`/fleet?days=7`)."""
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -6,66 +8,96 @@ from core.authorization import alerts as events
 from core.authorization import history
 from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
+from core.db.models import utc_now
+from core.i18n import _, ngettext
 from ui import context
 from ui.actions import when
-from ui.status import BADGES, CHART_COLOURS
+from ui.links import Address, Linked
+from ui.status import badge_text, chart_colours, legend, status_label
 
+PERIODS = [7, 30, 90]
 runtime = context.runtime()
 settings = runtime.settings
-st.title("Fleet health")
+address = Address("fleet", [Linked("days", "fleet_days", lambda text: int(text) if text.strip() in {str(p) for p in PERIODS} else None)])
+address.follow()
+st.title(_("Fleet health"))
 
+days = st.segmented_control(_("Period"), PERIODS, default=30, format_func=lambda d: _("{days} days", days=d), key="fleet_days") or 30
+address.publish()
 with session_scope(runtime.engine) as session:
-    days = st.segmented_control("Period", [7, 30, 90], default=30, format_func=lambda d: f"{d} days", key="fleet_days") or 30
     chart = history.fleet_chart(session, days=days)
     changes = events.recent_events(session, limit=200)
     due = history.deadlines(session, settings)
 
-st.subheader("Stores by status, per day")
+
+def status_chart(chart: pd.DataFrame, days: int) -> alt.Chart:
+    """Stacked bars, one per day of the period, each state in its own colour (the legend's). The days are categories,
+    not points on a time axis, so every bar has the width of a day however few days have checks: one day of history
+    is a bar among the period's days, not a hairline."""
+    states = [HealthState(status) for status in chart.columns]
+    labels, colours = chart_colours(states)
+    period = pd.date_range(end=max(chart.index.max(), pd.Timestamp(utc_now().date())), periods=days, freq="D")
+    frame = chart.set_axis([badge_text(state) for state in states], axis="columns").reindex(period, fill_value=0)
+    frame.index = [f"{day:%d %b}" for day in frame.index]
+    long = frame.rename_axis("day").reset_index().melt("day", var_name="status", value_name="stores")
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X("day:O", title=None, sort=list(frame.index), axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("sum(stores):Q", title=_("Stores"), axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("status:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
+        order=alt.Order("status:N"),
+        tooltip=[alt.Tooltip("day:O", title=_("Day")), alt.Tooltip("status:N", title=_("Status")), alt.Tooltip("stores:Q", title=_("Stores"))],
+    ).properties(height=280)
+
+
+st.subheader(_("Stores by status, per day"))
 if chart.empty:
-    st.info("No checks in this period yet. Run *Check all* on the Store authorization page, or schedule checks (below).")
+    st.info(_("No checks in this period yet. Run *Check all* on the Store authorization page, or schedule checks (below)."))
 else:
-    badges = [BADGES[HealthState(status)] for status in chart.columns]  # the statuses checks found
-    chart = chart.set_axis([badge.label for badge in badges], axis="columns")
-    st.bar_chart(chart, color=[CHART_COLOURS[badge.colour] for badge in badges], stack=True)
-    st.caption("Each store counts once a day, with the status of its last check that day.")
+    st.altair_chart(status_chart(chart, days), width="stretch")
+    legend(with_disabled=False)
+    st.caption(_("Each store counts once a day, with the status of its last check that day."))
 
-st.subheader("Deadlines")
+st.subheader(_("Deadlines"))
 cols = st.columns(2)
-cols[0].metric("Days until Delegated Access keys stop", due.days_left, help=f"Configured as {due.delegated_access_deadline:%d %b %Y} (DELEGATED_ACCESS_DEADLINE).")
-cols[1].metric(f"Stores with keys older than {due.key_max_age_days} days", len(due.keys_older_than_limit))
+cols[0].metric(_("Days until Delegated Access keys stop"), due.days_left,
+               help=_("Configured as {day} (DELEGATED_ACCESS_DEADLINE).", day=f"{due.delegated_access_deadline:%d %b %Y}"))
+cols[1].metric(_("Stores with keys older than {days} days", days=due.key_max_age_days), len(due.keys_older_than_limit))
 if due.stores_on_delegated_keys:
-    st.warning(f"{due.stores_on_delegated_keys} store(s) still use Delegated Access keys, which Walmart stops accepting on "
-               f"{due.delegated_access_deadline:%d %b %Y}. Plan to move them to OAuth seller authorization.")
+    st.warning(ngettext("{n} store still uses Delegated Access keys, which Walmart stops accepting on {day}. Plan to move it to OAuth seller authorization.",
+                        "{n} stores still use Delegated Access keys, which Walmart stops accepting on {day}. Plan to move them to OAuth seller authorization.",
+                        due.stores_on_delegated_keys, day=f"{due.delegated_access_deadline:%d %b %Y}"))
 if due.keys_older_than_limit:
-    st.dataframe(pd.DataFrame(due.keys_older_than_limit, columns=["Store", "Key age (days)"]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(due.keys_older_than_limit, columns=[_("Store"), _("Key age (days)")]), hide_index=True, width="stretch")
 if due.refresh_tokens_expiring:
-    st.warning(f"OAuth refresh tokens run out within {settings.refresh_token_warn_days} days for {len(due.refresh_tokens_expiring)} store(s); "
-               "connect them again on the Connect with Walmart page.")
-    st.dataframe(pd.DataFrame(due.refresh_tokens_expiring, columns=["Store", "Days left"]), hide_index=True, width="stretch")
+    st.warning(ngettext("OAuth refresh tokens run out within {days} days for {n} store; connect it again on the Connect with Walmart page.",
+                        "OAuth refresh tokens run out within {days} days for {n} stores; connect them again on the Connect with Walmart page.",
+                        len(due.refresh_tokens_expiring), days=settings.refresh_token_warn_days))
+    st.dataframe(pd.DataFrame(due.refresh_tokens_expiring, columns=[_("Store"), _("Days left")]), hide_index=True, width="stretch")
 
-st.subheader("Changes and alerts")
-webhook = "on" if settings.alert_webhook_url else "off (set ALERT_WEBHOOK_URL)"
-st.caption(f"Webhook alerts: {webhook}; the same alert is not repeated within {settings.alert_renotify_hours:g} hours. "
-           f"History is kept {settings.history_retention_days} days.")
+st.subheader(_("Changes and alerts"))
+webhook = _("on") if settings.alert_webhook_url else _("off (set ALERT_WEBHOOK_URL)")
+st.caption(_("Webhook alerts: {webhook}; the same alert is not repeated within {hours} hours. History is kept {days} days.",
+             webhook=webhook, hours=f"{settings.alert_renotify_hours:g}", days=settings.history_retention_days))
+
+
 if changes:
     st.dataframe(
         pd.DataFrame({
-            "When (UTC)": [when(event.at) for event, _ in changes],
-            "Store": [name for _, name in changes],
-            "Change": [event.kind.replace("_", " ") for event, _ in changes],
-            "From → to": [f"{event.from_status or '—'} → {event.to_status}" for event, _ in changes],
-            "Detail": [event.detail for event, _ in changes],
-            "Alert": [event.delivery + (f" ({event.delivery_error})" if event.delivery_error else "") for event, _ in changes],
+            _("When (UTC)"): [when(event.at) for event, _name in changes],
+            _("Store"): [name for _event, name in changes],
+            _("Change"): [event.kind.replace("_", " ") for event, _name in changes],
+            _("From → to"): [f"{status_label(event.from_status)} → {status_label(event.to_status)}" for event, _name in changes],
+            _("Detail"): [event.detail for event, _name in changes],
+            _("Alert"): [event.delivery + (f" ({event.delivery_error})" if event.delivery_error else "") for event, _name in changes],
         }),
         hide_index=True, width="stretch",
     )
 else:
-    st.caption("No status changes recorded yet.")
+    st.caption(_("No status changes recorded yet."))
 
-with st.expander("Schedule checks (cron, systemd, Kubernetes)"):
-    st.markdown(
-        f"Run the check from the project folder every few minutes; `--due` checks only stores whose last check is older "
-        f"than {settings.check_interval_minutes} minutes (CHECK_INTERVAL_MINUTES), and several machines can run it at once "
-        "on PostgreSQL without checking a store twice."
-    )
+with st.expander(_("Schedule checks (cron, systemd, Kubernetes)")):
+    st.markdown(_(
+        "Run the check from the project folder every few minutes; `--due` checks only stores whose last check is older "
+        "than {minutes} minutes (CHECK_INTERVAL_MINUTES), and several machines can run it at once "
+        "on PostgreSQL without checking a store twice.", minutes=settings.check_interval_minutes))
     st.code("*/5 * * * *  cd /opt/store-connect && .venv/bin/python -m core stores check --due --json >> /var/log/store-connect.jsonl", language="bash")

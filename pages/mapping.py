@@ -1,56 +1,95 @@
-"""Product mapping: which OMS products ship for each Walmart listing, made for all stores (the default) or for one store."""
+"""Product mapping: which OMS products ship for each Walmart listing, made for all stores (the default) or for one store.
+
+The address keeps the level, the tab and the grid's search: `/mapping?store=Acme%20Outdoor&tab=import`,
+`/mapping?store=all&q=WM-1&bundles=1`; `sku=` is taken as a search too (links that name one SKU).
+"""
 import streamlit as st
 
 from core import catalog
 from core.db.engine import session_scope
-from core.i18n import _, format_number
+from core.i18n import N_, _, format_number
 from core.mapping import repository as mapping
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
 from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_listings
-from ui.actions import show_flash
+from ui.links import Address, Linked, flag, words
+from ui.text import plain
 
 runtime = context.runtime()
 state = st.session_state
+# Tab -> its word in the address; the label is translated where shown, the word never changes.
+TABS = {"mappings": N_("Mappings"), "import": N_("Import"), "export": N_("Export"), "clone": N_("Clone"), "unmapped": N_("Unmapped listings")}
+ALL_STORES_WORD = "all"  # the default level in the address, whatever the language
 
-st.title("Product mapping")
-show_flash()
+st.title(_("Product mapping"))
 
 with session_scope(runtime.engine) as session:
     names = {store.id: store.name for store in stores.list_stores(session)}
     products = catalog.catalog_size(session)
 if not names:
-    st.info("There are no stores yet. Add one first; its mappings are managed here.")
-    st.page_link("pages/stores.py", label="Store authorization", icon=":material/key:")
+    st.info(_("There are no stores yet. Add one first; its mappings are managed here."))
+    st.page_link("pages/stores.py", label=_("Store authorization"), icon=":material/key:")
     st.stop()
 
-# The level: the mapping made for all stores, or one store's (its own mappings override the default). A store is
-# chosen at first, as before levels existed.
+# The level: the mapping made for all stores, or one store's (its own mappings override the default).
 levels = {ALL_STORES: _("All stores (default)"), **names}
-store_id = st.selectbox(_("Mappings for"), list(levels), index=1, format_func=lambda chosen: levels[chosen], key="mapping_store",
-                        on_change=lambda: state.update(mapping_page=1),
-                        help=_("All stores: the default mapping, used by every store that has no mapping of its own for a SKU. "
-                               "A store: its own mappings, which override the default for that store."))
+by_name = {name.casefold(): store_id for store_id, name in names.items()}
+
+
+def level_of(text: str) -> int | None:
+    """The level a link names: `all`, a store by name (any letter case), or a store by ID when no store has that name."""
+    wanted = text.strip()
+    if wanted.casefold() == ALL_STORES_WORD:
+        return ALL_STORES
+    found = by_name.get(wanted.casefold())
+    return found if found is not None else int(wanted) if wanted.isdigit() and int(wanted) in names else None
+
+
+labels = {word: _(label) for word, label in TABS.items()}
+address = Address("mapping", [
+    Linked("store", "mapping_store", level_of, lambda chosen: ALL_STORES_WORD if chosen == ALL_STORES else names.get(chosen, "")),
+    words("tab", "mapping_tab", labels),
+    Linked("q", "mapping_search"),
+    flag("bundles", "mapping_bundles"),
+])
+followed = address.follow()
+if (sku := st.query_params.get("sku")) is not None:  # a link naming one platform SKU: search the grid for it
+    state["mapping_search"] = sku
+    followed.applied.add("q")
+    if "tab" not in followed.applied:
+        state["mapping_tab"] = labels["mappings"]
+if followed.applied:
+    state["mapping_page"] = 1  # a link opens the first page of what it names
+
+heading = st.columns([4, 1], vertical_alignment="bottom")
+store_id = heading[0].selectbox(_("Mappings for"), list(levels), index=1, format_func=lambda chosen: levels[chosen], key="mapping_store",
+                                on_change=lambda: state.update(mapping_page=1),
+                                help=_("All stores: the default mapping, used by every store that has no mapping of its own for a SKU. "
+                                       "A store: its own mappings, which override the default for that store."))
 if store_id is None:  # never: there are levels to choose from
     st.stop()
+if "store" in followed.unusable:
+    st.warning(_("There is no store called '{name}'; the link may be older than a rename. Pick the store above.",
+                 name=plain(st.query_params.get("store", ""))), icon=":material/link_off:")
 if not products:
-    st.warning("The product catalog is empty, and a mapping can only point at a catalog product. Import the catalog first.")
-    st.page_link("pages/catalog.py", label="Product catalog", icon=":material/inventory_2:")
+    st.warning(_("The product catalog is empty, and a mapping can only point at a catalog product. Import the catalog first."))
+    st.page_link("pages/catalog.py", label=_("Product catalog"), icon=":material/inventory_2:")
 
 with session_scope(runtime.engine) as session:
     covered = mapping.coverage(session, store_id)
 figures = st.columns(4 if store_id != ALL_STORES else 3)
-figures[0].metric("Mapped platform SKUs", f"{covered.platform_skus:,}")
-figures[1].metric("Bundles", f"{covered.bundles:,}", help="Platform SKUs that ship more than one unit.")
-figures[2].metric("Components", f"{covered.components:,}", help="Rows in all: one per system SKU of each mapping.")
+figures[0].metric(_("Mapped platform SKUs"), format_number(covered.platform_skus))
+figures[1].metric(_("Bundles"), format_number(covered.bundles), help=_("Platform SKUs that ship more than one unit."))
+figures[2].metric(_("Components"), format_number(covered.components), help=_("Rows in all: one per system SKU of each mapping."))
 if store_id != ALL_STORES:
     figures[3].metric(_("From all stores"), format_number(covered.from_default),
                       help=_("Mapped platform SKUs this store takes from the mapping for all stores (counted above)."))
 
 # The tabs remember which one is open, so a rerun (an upload, a save) stays on it. All of them
 # still run: widgets in a tab that did not run would lose their state (a search, an uploaded file).
-grid_tab, import_tab, export_tab, clone_tab, unmapped_tab = st.tabs(
-    ["Mappings", "Import", "Export", "Clone", "Unmapped listings"], key="mapping_tab", on_change="rerun")
+# They are driven through session state (st.tabs' key), and ui/links writes the open one into the
+# address as a fixed word: Streamlit's bind="query-params" would write the translated label instead.
+grid_tab, import_tab, export_tab, clone_tab, unmapped_tab = st.tabs(list(labels.values()), key="mapping_tab", on_change="rerun")
 with grid_tab:
     mapping_grid.show(runtime, store_id)
 with import_tab:
@@ -61,3 +100,9 @@ with clone_tab:
     mapping_clone.clone_section(runtime, store_id, levels)
 with unmapped_tab:
     mapping_listings.unmapped_section(runtime, store_id)
+
+shown = address.publish({"tab": state.get("mapping_tab") or labels["mappings"]})
+if "sku" in st.query_params:
+    del st.query_params["sku"]  # now the search (q) holds it
+with heading[1]:
+    address.copy_link(shown, key="copy_mapping_link", note=_("This address opens these mappings on the same tab, with the same search."))

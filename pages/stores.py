@@ -1,4 +1,7 @@
-"""Store authorization: every store's health, checks, and adding or changing keys."""
+"""Store authorization: every store's health, checks, and adding or changing keys.
+
+Its address keeps the search, the filters and the store shown (`/?store=Bright%20Kitchen&status=rejected`).
+"""
 import math
 
 import pandas as pd
@@ -6,35 +9,56 @@ import streamlit as st
 
 from core.access import Permission
 from core.authorization import fleet, history
-from core.authorization.outcome import HealthState
+from core.authorization.outcome import HealthState, Status
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, Market
 from core.errors import NotFound
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.stores import registry as stores
 from core.stores.prechecks import precheck
 from ui import context, store_detail
-from ui.actions import show_flash, when
+from ui.actions import report, show_result, when
+from ui.demo_keys import show_spare_keys
 from ui.identity import actor
-from ui.status import BADGES, badge_text, show_findings, style_status_column
+from ui.links import Address, Linked, words
+from ui.status import BADGES, DISABLED, badge_text, legend, show_findings, shown_state, style_status_column
+from ui.system import key_backup_notice
+from ui.text import plain
 
 PAGE_SIZE = 50
+STATUSES: list[HealthState | str] = [*BADGES, DISABLED]
 CREDENTIAL_NAMES: dict[str, str] = {CredentialKind.oauth_seller: "OAuth", CredentialKind.delegated_key: "Client ID/Secret"}
 runtime = context.runtime()
 state = st.session_state
 state.setdefault("form_version", 0)
 can_manage = actor().can(Permission.manage_stores)
 
-st.title("Store authorization")
-show_flash()
 
-source = runtime.vault.source
-if source.path is not None:
-    notice = st.warning if source.generated else st.caption
-    notice(
-        f"Saved secrets are encrypted with the key file `{source.path}`. Back it up somewhere safe: "
-        "without it the saved secrets cannot be read, and every store would need its keys pasted again."
-    )
+def _store_id(name: str) -> int | None:
+    with session_scope(runtime.engine) as session:
+        try:
+            return stores.find_store(session, name).id
+        except NotFound:
+            return None
+
+
+def _statuses(text: str) -> list[HealthState | str] | None:
+    wanted = [item for item in STATUSES if item in {part.strip().lower() for part in text.split(",")}]
+    return wanted or None
+
+
+address = Address("", [
+    Linked("q", "store_search"),
+    Linked("status", "status_filter", _statuses, lambda chosen: ",".join(chosen or [])),
+    words("env", "environment_filter", {"production": "production", "sandbox": "sandbox"}),
+    Linked("store", "detail_store", _store_id),
+])
+followed = address.follow()
+if followed.applied & {"q", "status", "env"}:
+    state["store_page"] = 1  # a link opens the first page of what it names
+
+st.title(_("Store authorization"))
+key_backup_notice(runtime)
 
 with session_scope(runtime.engine) as session:
     counts = history.status_counts(session)
@@ -43,6 +67,7 @@ with session_scope(runtime.engine) as session:
 
 def add_store_form() -> None:
     version = state.form_version
+    show_spare_keys()  # the demo's keys to try; nothing outside the demo
     name = st.text_input(_("Store name"), key=f"add_name_{version}", help=_("Any name your team will recognise, for example 'Acme US'."))
     environment = st.radio(_("Environment"), ["production", "sandbox"], horizontal=True, key=f"add_env_{version}",
                            help=_("Production keys for real orders. Sandbox keys only work against Walmart's sandbox."))
@@ -54,18 +79,19 @@ def add_store_form() -> None:
     notes = st.text_area(_("Notes"), key=f"add_notes_{version}")
     if name or client_id or client_secret:
         state.pop("add_store_result", None)  # a new entry: the last result no longer belongs next to the button
-    if client_id or client_secret:
-        findings = precheck(client_id, client_secret).findings
-        show_findings(findings, store_detail.FIELDS)
-        if not findings and client_id and client_secret:
-            st.info(_("The keys look well-formed. Save and check asks Walmart whether they work."), icon=":material/info:")
+    findings = precheck(client_id, client_secret).findings if client_id or client_secret else []
+    show_findings(findings, store_detail.FIELDS)
+    if client_id and client_secret and not findings:
+        st.info(_("The keys look well-formed. Save and check asks Walmart whether they work."), icon=":material/info:")
     found, confirmed = (store_detail.duplicate_warnings(runtime, key=f"add_anyway_{version}", name=name, client_id=client_id)
                         if name.strip() or client_id.strip() else (False, False))
+    blocked = any(finding.severity == "error" for finding in findings)  # said above once; the button would only say it again
     store_detail.save_and_check(
         runtime,
         lambda session: stores.add_store(session, runtime.vault, actor=actor(), name=name, environment=environment, client_id=client_id,
                                          client_secret=client_secret, notes=notes, market=market, allow_duplicate=confirmed),
-        key="add_store", disabled=found and not confirmed,
+        key="add_store", disabled=blocked or (found and not confirmed),
+        why=_("Fix the problems shown above first.") if blocked else None,
     )
 
 
@@ -85,32 +111,38 @@ if not counts.total:
         with st.container(border=True):
             add_store_form()
     else:
-        st.info("Only an admin can add stores. Ask one to paste the keys.")
+        st.info(_("Only an admin can add stores. Ask one to paste the keys."))
     st.stop()
 
-metrics = st.columns(5)
-metrics[0].metric("Stores", counts.total)
-metrics[1].metric("Authorized", counts[HealthState.authorized])
-metrics[2].metric("Need attention", counts.needing_attention)
-metrics[3].metric("Unreachable or limited", counts[HealthState.unreachable] + counts[HealthState.rate_limited])
-metrics[4].metric("Not checked yet", counts[HealthState.never_checked])
+metrics = st.columns(6)
+metrics[0].metric(_("Stores"), counts.total)
+metrics[1].metric(_("Authorized"), counts[HealthState.authorized])
+metrics[2].metric(_("Need attention"), counts.needing_attention)
+metrics[3].metric(_("Unreachable or limited"), counts[HealthState.unreachable] + counts[HealthState.rate_limited])
+metrics[4].metric(_("Not checked yet"), counts[HealthState.never_checked], help=_("Enabled stores that were never checked."))
+metrics[5].metric(_("Disabled"), counts.disabled, help=_("Disabled stores are not checked."))
 if due.stores_on_delegated_keys:
-    st.caption(f"Delegated Access keys stop working on {due.delegated_access_deadline:%d %b %Y} ({due.days_left} days left); "
-               f"{due.stores_on_delegated_keys} store(s) still use them.")
+    st.caption(ngettext("Delegated Access keys stop working on {day} ({days} days left); {n} store still uses them.",
+                        "Delegated Access keys stop working on {day} ({days} days left); {n} stores still use them.",
+                        due.stores_on_delegated_keys, day=f"{due.delegated_access_deadline:%d %b %Y}", days=due.days_left))
 if due.keys_older_than_limit:
-    st.caption(f"{len(due.keys_older_than_limit)} store(s) have keys older than {due.key_max_age_days} days; consider rotating them (see Fleet health).")
+    st.caption(ngettext("{n} store has keys older than {days} days; consider rotating them (see Fleet health).",
+                        "{n} stores have keys older than {days} days; consider rotating them (see Fleet health).",
+                        len(due.keys_older_than_limit), days=due.key_max_age_days))
 
 filters = st.columns([2, 2, 1])
-search = filters[0].text_input("Search stores", key="store_search", placeholder="Store name")
-chosen_statuses = filters[1].multiselect("Status", list(BADGES), format_func=badge_text, key="status_filter")
-environment = filters[2].selectbox("Environment", ["", "production", "sandbox"], format_func=lambda e: e or "All", key="environment_filter")
+search = filters[0].text_input(_("Search stores"), key="store_search", placeholder=_("Store name"))
+chosen = filters[1].multiselect(_("Status"), STATUSES, format_func=badge_text, key="status_filter")
+chosen_statuses = [HealthState(item) for item in chosen if item != DISABLED]
+environment = filters[2].selectbox(_("Environment"), ["", "production", "sandbox"], format_func=lambda e: e or _("All"), key="environment_filter")
 with session_scope(runtime.engine) as session:
-    matching = history.count_stores(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None)
+    matching = history.count_stores(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,
+                                    disabled=DISABLED in chosen)
 pages = max(1, math.ceil(matching / PAGE_SIZE))
 page = st.pagination(pages, key="store_page") if pages > 1 else 1
 with session_scope(runtime.engine) as session:
     rows = history.store_table(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,
-                               offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+                               disabled=DISABLED in chosen, offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
 table = st.empty()
 
@@ -119,42 +151,71 @@ def render_table(rows: list[history.StoreRow]) -> None:
     table.dataframe(
         style_status_column(pd.DataFrame(
             {
-                "Store": [row.name + ("" if row.enabled else " (disabled)") for row in rows],
-                "Environment": [row.environment for row in rows],
-                "Credential": [CREDENTIAL_NAMES.get(row.credential_kind, "—") for row in rows],
-                "Status": [badge_text(row.status) for row in rows],
-                "Missing permissions": [", ".join(row.missing) for row in rows],
-                "Last checked (UTC)": [when(row.checked_at) for row in rows],
-                "Last success (UTC)": [when(row.last_success_at) for row in rows],
-                "Token expires (UTC)": [when(row.token_expires_at) for row in rows],
+                _("Store"): [row.name for row in rows],
+                _("Environment"): [row.environment for row in rows],
+                _("Credential"): [CREDENTIAL_NAMES.get(row.credential_kind, "—") for row in rows],
+                _("Status"): [badge_text(shown_state(row.status, row.enabled)) for row in rows],
+                _("Missing permissions"): [", ".join(row.missing) for row in rows],
+                _("Last checked (UTC)"): [when(row.checked_at) for row in rows],
+                _("Last success (UTC)"): [when(row.last_success_at) for row in rows],
+                _("Token expires (UTC)"): [when(row.token_expires_at) for row in rows],
             }
-        )),
+        ), _("Status")),
         hide_index=True,
         width="stretch",
     )
 
 
 render_table(rows)
-st.caption(f"{matching} of {counts.total} store(s) match; page {min(page, pages)} of {pages}.")
+legend()
+st.caption(ngettext("{matching} of {n} store matches; page {page} of {pages}.", "{matching} of {n} stores match; page {page} of {pages}.",
+                    counts.total, matching=matching, page=min(page, pages), pages=pages))
 
-if st.button("Check all enabled stores", icon=":material/sync:", key="check_all"):
+
+def check_all_result(results: list[fleet.Result]) -> None:
+    """One line for the whole run, in the colour of its worst news: green only when every store is authorized."""
+    statuses = [result.outcome.status for result in results]
+    authorized = statuses.count(Status.authorized)
+    attention = sum(1 for status in statuses if status not in (Status.authorized, Status.rate_limited, Status.unreachable))
+    waiting = len(statuses) - authorized - attention
+    if not results:
+        report("check_all", "info", _("No enabled store to check."))
+    elif authorized == len(results):
+        report("check_all", "success", ngettext("Checked {n} store: it is authorized.", "Checked {n} stores: all are authorized.", len(results)))
+    else:
+        parts = [ngettext("{n} authorized", "{n} authorized", authorized),
+                 ngettext("{n} needs attention", "{n} need attention", attention),
+                 ngettext("{n} unreachable or rate limited", "{n} unreachable or rate limited", waiting)]
+        report("check_all", "failure" if attention else "warning",
+               ngettext("Checked {n} store: {parts}.", "Checked {n} stores: {parts}.", len(results), parts=", ".join(parts)),
+               _("The table shows each store's status; open a store below for what to do."))
+
+
+check = st.columns([1, 3], vertical_alignment="center")
+if check[0].button(_("Check all enabled stores"), icon=":material/sync:", key="check_all"):
     with session_scope(runtime.engine) as session:
         ids = fleet.enabled_store_ids(session)
-    progress = st.progress(0.0, text=f"Checking {len(ids)} store(s)…")
+    progress = check[1].progress(0.0, text=ngettext("Checking {n} store…", "Checking {n} stores…", len(ids)))
     finished = []
     for done, result in enumerate(fleet.check_many(runtime, ids), start=1):
         finished.append(result)
-        progress.progress(done / len(ids), text=f"{done} of {len(ids)} checked · {result.store_name}: {result.outcome.title}")
+        progress.progress(done / len(ids), text=_("{done} of {total} checked · {store}: {title}", done=done, total=len(ids),
+                                                  store=result.store_name, title=result.outcome.title))
         table.dataframe(
-            style_status_column(pd.DataFrame({"Store": [r.store_name for r in finished], "Status": [badge_text(r.outcome.status) for r in finished],
-                                              "Summary": [r.outcome.summary for r in finished]})),
+            style_status_column(pd.DataFrame({_("Store"): [r.store_name for r in finished], _("Status"): [badge_text(r.outcome.status) for r in finished],
+                                              _("Summary"): [r.outcome.summary for r in finished]}), _("Status")),
             hide_index=True, width="stretch",
         )
-    state["flash"] = f"Checked {len(ids)} store(s)."
+    check_all_result(finished)
     st.rerun()
+show_result("check_all", check[1])
 
 st.divider()
-st.subheader("Store details")
+st.subheader(_("Store details"))
+show_result("store_detail")
+if "store" in followed.unusable:
+    st.warning(_("There is no store called '{name}'; the link may be older than a rename. Pick the store below.",
+                 name=plain(st.query_params.get("store", ""))), icon=":material/link_off:")
 with session_scope(runtime.engine) as session:
     options = {row.id: row.name for row in rows}
     if state.get("show_store") is not None:  # a store just added: open it even if it is on another page
@@ -166,13 +227,18 @@ with session_scope(runtime.engine) as session:
             options[state["detail_store"]] = stores.get_store(session, state["detail_store"]).name
         except NotFound:
             del state["detail_store"]
-chosen_id = st.selectbox("Store", list(options), format_func=lambda store_id: options[store_id], key="detail_store") if options else None
+heading = st.columns([4, 1], vertical_alignment="bottom")
+chosen_id = heading[0].selectbox(_("Store"), list(options), format_func=lambda store_id: options[store_id], key="detail_store") if options else None
+shown_params = address.publish({"store": options.get(chosen_id, "") if chosen_id is not None else ""})
 if chosen_id is not None:
+    with heading[1]:
+        address.copy_link(shown_params, key="copy_store_link",
+                          note=_("This address opens the Store authorization page on this store, with the same search and filters."))
     with session_scope(runtime.engine) as session:
-        chosen = stores.get_store(session, chosen_id)
-    store_detail.show(runtime, chosen)
+        store = stores.get_store(session, chosen_id)
+    store_detail.show(runtime, store)
 else:
-    st.info("No store matches the filters.")
+    st.info(_("No store matches the filters."))
 
 if can_manage:
     st.divider()

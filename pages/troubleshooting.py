@@ -11,7 +11,7 @@ import streamlit as st
 from core.db.engine import session_scope
 from core.db.models import Market
 from core.errors import StoreConnectError
-from core.i18n import N_, _
+from core.i18n import N_, _, ngettext
 from core.stores import registry as stores
 from core.troubleshooting import diagnosis
 from core.troubleshooting.decoder import Explanation, explain_all
@@ -20,6 +20,7 @@ from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from core.troubleshooting.search import search
 from core.troubleshooting.terms import SynonymsError, load_synonyms
 from ui import context
+from ui.links import Address, words
 from ui.status import badge, show_findings
 from ui.text import plain
 
@@ -110,9 +111,14 @@ def run_diagnosis(action: Callable[[], diagnosis.Diagnosis]) -> None:
 
 st.title("Troubleshooting")
 st.caption("Find an answer, check keys step by step, or decode an error from Walmart or the OMS logs. Nothing you paste here is saved.")
-search_tab, diagnose_tab, decode_tab = st.tabs(
-    ["Search the FAQ", "Diagnose keys", "Decode an error"], default="Diagnose keys" if params.get("store") else None
-)
+# The open tab is in the address as a fixed word (ui/links.py), so a link can open the diagnosis or the decoder.
+TABS = {"search": _("Search the FAQ"), "diagnose": _("Diagnose keys"), "decode": _("Decode an error")}
+address = Address("troubleshooting", [words("tab", "troubleshooting_tab", TABS)])
+if not address.follow().applied and address.incoming("store") is not None:
+    state["troubleshooting_tab"] = TABS["diagnose"]  # a link to diagnose one store
+search_tab, diagnose_tab, decode_tab = st.tabs(list(TABS.values()), key="troubleshooting_tab", on_change="rerun")
+current = state.get("troubleshooting_tab") or TABS["search"]
+address.publish({"tab": None if current == TABS["search"] else current})  # the first tab needs no word
 
 with search_tab:
     query = st.text_input("Search the FAQ", key="q", bind="query-params", placeholder="for example: sandbox keys, permissions, 429, bundle")
@@ -124,7 +130,8 @@ with search_tab:
     if query.strip():
         matches = [m.entry for m in search(faq, query) if m.entry is not opened]
         if matches:
-            st.caption(f"{len(matches)} answer(s), best match first. The address of this page keeps the search, so you can share it.")
+            st.caption(ngettext("{n} answer, best match first.", "{n} answers, best match first.", len(matches)) + " "
+                       + _("The address of this page keeps the search, so you can share it."))
             for number, entry in enumerate(matches):
                 show_entry(entry, expanded=number == 0 and opened is None)
         else:
@@ -158,9 +165,11 @@ with diagnose_tab:
         if not views:
             st.info("No store is saved yet. Add one on the Store authorization page, or paste its keys instead.")
         else:
-            wanted = params.get("store", "")
+            wanted = params.get("store", "").strip()  # a store's ID or its name
             ids = list(views)
-            index = ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in views else 0
+            by_name = {view.name.casefold(): view.id for view in views.values()}
+            found = int(wanted) if wanted.isdigit() and int(wanted) in views else by_name.get(wanted.casefold())
+            index = ids.index(found) if found is not None else 0
             chosen = st.selectbox("Store", ids, index=index, key="diagnose_store",
                                   format_func=lambda store_id: f"{views[store_id].name} ({views[store_id].environment})")
             if st.button("Diagnose this store", type="primary", icon=":material/troubleshoot:"):
@@ -201,5 +210,6 @@ with decode_tab:
     for number, result in enumerate(results, start=1):
         with st.container(border=len(results) > 1):
             if len(results) > 1:
-                st.caption(_("Error {number} of {count}, line(s) {lines}", number=number, count=len(results), lines=", ".join(map(str, result.lines))))
+                st.caption(_("Error {number} of {count}, {lines}", number=number, count=len(results),
+                             lines=ngettext("line {lines}", "lines {lines}", len(result.lines), lines=", ".join(map(str, result.lines)))))
             show_explanation(result)

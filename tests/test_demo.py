@@ -25,3 +25,27 @@ def test_demo_seed_covers_every_status(tmp_path):
         kite = stores.get_store(session, "Kite Supplies")
         assert (kite.environment, kite.credential_kind) == ("sandbox", "oauth_seller")  # a sandbox OAuth store
         assert history.store_health(session, kite.id).status == HealthState.authorized
+
+
+def test_each_spare_key_gives_the_outcome_it_is_shown_with(tmp_path):
+    """The keys the demo prints (and shows beside "Add a store") lead to the outcomes it names."""
+    from core.authorization import check as authorization
+    from demo.seed import spare_keys, spare_keys_text
+    from tests.conftest import ADMIN
+
+    with FakeWalmart() as gateway:
+        spares = spare_keys(gateway)
+        runtime = open_runtime(load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "STORE_CONNECT_KEY_FILE": str(tmp_path / "k"),
+                                              "WALMART_API_BASE_URL": gateway.base_url("production"),
+                                              "WALMART_SANDBOX_API_BASE_URL": gateway.base_url("sandbox")}, env_file=None))
+        outcomes = {}
+        for number, spare in enumerate(spares):
+            with session_scope(runtime.engine) as session:
+                store = stores.add_store(session, runtime.vault, actor=ADMIN, name=f"Try {number}", environment="production",
+                                         client_id=spare["client_id"], client_secret=spare["client_secret"])
+            outcomes[spare["outcome"]] = authorization.check_store(runtime, store.id).status.value
+        runtime.engine.dispose()
+    assert outcomes == {outcome: outcome for outcome in outcomes} and len(outcomes) == 5
+    text = spare_keys_text(spares)
+    assert all(spare["client_id"] in text and spare["client_secret"] in text for spare in spares)
+    assert "same value into both boxes" in text

@@ -16,7 +16,7 @@ from core.mapping import clone as mapping_clone
 from core.mapping.changes import ChangeKind, ClonePolicy
 from core.mapping.levels import ALL_STORES
 from core.runtime import Runtime
-from ui.actions import attempt
+from ui.actions import attempt, report, show_result
 from ui.identity import actor
 from ui.mapping_files import changes_table
 from ui.text import plain
@@ -31,14 +31,15 @@ WHAT = {ChangeKind.added: "Add", ChangeKind.changed: "Overwrite", ChangeKind.ski
 
 def _apply(runtime: Runtime, plan: mapping_clone.ClonePlan) -> None:
     state = st.session_state
-    done = attempt(runtime.engine, lambda session: mapping_clone.apply_clone(session, plan, actor=actor()),
-                         conflict_fix="Press Preview again to see what a clone would do now, then apply.", forget=(PREVIEW,))
+    done = attempt(runtime.engine, lambda session: mapping_clone.apply_clone(session, plan, actor=actor()), key="mapping_clone",
+                   conflict_fix=_("Press Preview again to see what a clone would do now, then apply."), forget=(PREVIEW,))
     if done is None:
         return
     counts = done.result
     state.pop(PREVIEW, None)
     state.pop("mapping_grid", None)
-    state["flash"] = f"Cloned: {counts['added']} added, {counts['overwritten']} overwritten, {counts['skipped']} kept as they were."
+    report("mapping_clone", "success", _("Cloned: {added} added, {overwritten} overwritten, {kept} kept as they were.",
+                                         added=counts["added"], overwritten=counts["overwritten"], kept=counts["skipped"]))
     st.rerun()
 
 
@@ -56,6 +57,7 @@ def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> No
     sku_filter = choice[1].text_input("Only SKUs containing", key="mapping_clone_filter", placeholder="All mappings")
     policy = choice[2].radio("When this store already maps a SKU differently", list(POLICIES), format_func=POLICIES.get, key="mapping_clone_policy")
     wanted = (source, store_id, sku_filter.strip(), policy)
+    show_result("mapping_clone")  # a clone just applied, or refused
     if st.button("Preview", icon=":material/preview:", key="mapping_clone_preview_button"):
         try:
             with session_scope(runtime.engine) as session:
@@ -81,5 +83,6 @@ def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> No
     elif plan.changes.has_writes:
         if st.button("Apply clone", type="primary", icon=":material/content_copy:", key="mapping_clone_apply"):
             _apply(runtime, plan)
+        show_result("mapping_clone")
     else:
-        st.success("Nothing to copy: this store already has these mappings, or keeps its own.", icon=":material/check:")
+        st.info(_("Nothing to copy: this store already has these mappings, or keeps its own."), icon=":material/info:")

@@ -17,25 +17,25 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.i18n import _
+from core.i18n import N_, _, format_number, ngettext
 from core.mapping import imports as mapping_import
 from core.mapping.bundles import format_bundle
 from core.mapping.changes import ChangeKind, ChangeSet
 from core.mapping.export import export_mappings
 from core.mapping.levels import ALL_STORES, scope_label
 from core.runtime import Runtime
-from core.spreadsheets.limits import MB, UPLOAD_LIMITS
 from core.spreadsheets.table import RowError
-from ui.actions import attempt
+from ui.actions import attempt, report, show_result
 from ui.identity import actor
 from ui.text import plain
+from ui.uploads import spreadsheet_uploader
 
 PLAN = "mapping_import_plan"
 PREVIEW_ROWS = 200  # per kind of change; the counts cover everything
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MODES = {
-    "merge": "Merge: add and update the file's platform SKUs, keep the others",
-    "replace": "Replace: the mappings chosen above become exactly the file's (others are removed)",
+    "merge": N_("Merge: add and update the file's platform SKUs, keep the others"),
+    "replace": N_("Replace: the mappings chosen above become exactly the file's (others are removed)"),
 }
 
 
@@ -93,14 +93,14 @@ def changes_table(changes: ChangeSet, labels: dict, now: str, after: str, kind: 
 def _apply(runtime: Runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
     state = st.session_state
     done = attempt(runtime.engine, lambda session: mapping_import.apply_plan(session, plan, actor=actor(), discard_rejected=discard),
-                    conflict_fix="A new preview was made from the same file: check it, then apply again.",
-                    forget=(PLAN,))  # the next run makes a new preview from the same file
+                   key="mapping_import", conflict_fix=_("A new preview was made from the same file: check it, then apply again."),
+                   forget=(PLAN,))  # the next run makes a new preview from the same file
     if done is None:
         return
     state.pop(PLAN, None)
     state.pop("mapping_grid", None)  # the grid shows the imported mappings
     state["mapping_file_version"] = state.get("mapping_file_version", 0) + 1  # empty the uploader
-    state["flash"] = plan.summary()
+    report("mapping_import", "success", plan.summary())  # shown where the file was, under the uploader
     st.rerun()
 
 
@@ -119,37 +119,51 @@ def import_section(runtime: Runtime, store_id: int) -> None:
         st.caption(_("The file is imported into the own mappings of {store}, which override the mapping for all stores for this "
                      "store. To import for every store, choose All stores (default) above.", store=plain(target)))
     templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
-    uploaded = st.file_uploader("Mapping file", type=["csv", "xlsx", "xls"], key=_uploader_key(),
-                                max_upload_size=UPLOAD_LIMITS.max_bytes // MB)
-    mode = st.radio("Mode", list(MODES), format_func=MODES.get, key="mapping_import_mode")
+    uploaded = spreadsheet_uploader(_("Mapping file"), key=_uploader_key(), command="python -m core mappings import FILE --store NAME")
+    show_result("mapping_import")  # the import just applied (the uploader is empty again), or refused
+    mode = st.radio(_("Mode"), list(MODES), format_func=lambda chosen: _(MODES[chosen]), key="mapping_import_mode")
     if uploaded is None:
         return
     plan = _plan(runtime, store_id, uploaded, mode)
     if plan is None:
         return
-    counts = plan.counts()
-    figures = st.columns(4)
-    for column, (label, key) in zip(figures, (("To add", "added"), ("To change", "changed"), ("To remove", "removed"), ("Unchanged", "unchanged"))):
-        column.metric(label, f"{counts[key]:,}")
-    (st.warning if plan.errors else st.info)(plain(plan.summary()))  # holds the file name and its notes
+    preview_summary(plan)
     changes_table(plan.changes, {ChangeKind.added: "Add", ChangeKind.changed: "Change", ChangeKind.removed: "Remove"}, "Now", "After the import")
+    counts = plan.counts()
     discard = False
     if plan.errors:
-        st.markdown(f"**Rows with problems ({counts['rows_with_errors']:,})**: row numbers as in the spreadsheet.")
+        st.markdown(ngettext("**{n} row with problems**: its row number is as in the spreadsheet.",
+                             "**{n} rows with problems**: row numbers as in the spreadsheet.", counts["rows_with_errors"]))
         errors_table(plan.errors)
-        st.download_button("Download the error report", plan.error_report(), file_name=f"{PurePath(plan.filename).stem}-errors.csv",
+        st.download_button(_("Download the error report"), plan.error_report(), file_name=f"{PurePath(plan.filename).stem}-errors.csv",
                            mime="text/csv", icon=":material/download:", key="mapping_error_report")
-        if can_edit:
-            discard = st.checkbox(f"Skip the rows with problems ({counts['platform_skus_rejected']:,} platform SKUs stay as they are) and import the rest",
-                                  key="mapping_import_discard")
+        if can_edit and plan.changes.has_writes:
+            discard = st.checkbox(ngettext("Skip the rows with problems ({n} platform SKU stays as it is) and import the rest",
+                                           "Skip the rows with problems ({n} platform SKUs stay as they are) and import the rest",
+                                           counts["platform_skus_rejected"]), key="mapping_import_discard")
     if not can_edit:
-        st.caption("This is a preview only: applying an import needs the editor role.")
+        st.caption(_("This is a preview only: applying an import needs the editor role."))
         return
-    if not plan.changes.has_writes:
-        st.success("The store already matches this file: there is nothing to import.", icon=":material/check:")
+    if not plan.changes.has_writes:  # the summary says why: nothing differs, or every differing row has a problem
         return
-    if st.button("Apply import", type="primary", icon=":material/upload:", key="mapping_import_apply", disabled=bool(plan.errors) and not discard):
+    if st.button(_("Apply import"), type="primary", icon=":material/upload:", key="mapping_import_apply", disabled=bool(plan.errors) and not discard,
+                 help=_("Fix the rows with problems, or choose to skip them.") if plan.errors and not discard else None):
         _apply(runtime, plan, discard)
+    show_result("mapping_import")
+
+
+def preview_summary(plan: mapping_import.ImportPlan) -> None:
+    """The one summary of a preview: every figure, rows with errors among them, and one sentence in the colour it deserves.
+    Never green: nothing has happened yet. Red while rows are rejected and nothing else would change."""
+    counts = plan.counts()
+    figures = st.columns(5)
+    for column, label, key in zip(figures, (_("To add"), _("To change"), _("To remove"), _("Unchanged"), _("Rows with errors")),
+                                  ("added", "changed", "removed", "unchanged", "rows_with_errors")):
+        column.metric(label, format_number(counts[key]))
+    if plan.errors:
+        (st.warning if plan.changes.has_writes else st.error)(plain(plan.summary()), icon=":material/warning:")  # quotes the file name
+    else:
+        st.info(plain(plan.summary()), icon=":material/info:")
 
 
 def templates(make: Callable[[str], bytes], stem: str, key: str) -> None:

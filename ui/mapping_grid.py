@@ -25,15 +25,13 @@ from streamlit.elements.lib.column_types import ColumnConfig
 from core.access import Permission
 from core.catalog import product_names
 from core.db.engine import session_scope
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
-from core.mapping.bundles import MAX_QUANTITY
 from core.mapping.levels import LEVEL_LABELS, Level
 from core.runtime import Runtime
-from ui.actions import attempt
+from ui.actions import attempt, report, show_result
 from ui.identity import actor
-from ui.text import plain
 
 GRID = "mapping_grid"
 PREFILL = "mapping_grid_prefill"  # (store id, platform SKUs) of unmapped listings to add to the grid on its next run
@@ -50,8 +48,10 @@ LEVEL_COLUMNS = [COMES_FROM, OVERRIDE]  # shown on a store's grid only
 COLUMNS = {
     "platform_sku": st.column_config.TextColumn("Platform SKU", required=True, help="The listing's SKU on Walmart. Several rows with the same one make a bundle."),
     "system_sku": st.column_config.TextColumn("System SKU", required=True, help="A SKU from the product catalog, exactly as written there."),
-    "quantity": st.column_config.NumberColumn("Quantity", required=True, min_value=1, max_value=MAX_QUANTITY, step=1, format="%d",
-                                              default=1, help="How many of this product ship for ONE unit sold."),
+    # No min, max, step or integer format: the browser would turn 0 into 1, -2 into 2 and 1.5 into 1 without a word. What is typed
+    # reaches core.mapping.bundles.whole_quantity, the import's rule, and a bad quantity is an error on its row.
+    "quantity": st.column_config.NumberColumn("Quantity", required=True, default=1,
+                                              help="How many of this product ship for ONE unit sold: a whole number from 1 to 10,000."),
     # Both are worked out when the page loads or saves, not while typing: redrawing the
     # editor on every keystroke would drop the cell being edited.
     "product_name": st.column_config.TextColumn("Product name", help="From the catalog; filled in for new rows when you save."),
@@ -104,12 +104,12 @@ def _frame(session: Session, rows: pd.DataFrame) -> pd.DataFrame:
     """Typed columns (so even an empty grid can be typed into), with names and bundle sizes filled in."""
     text = lambda values: pd.Series([None if pd.isna(v) else str(v) for v in values], dtype=object)  # noqa: E731  (None: an empty cell)
     frame = pd.DataFrame({"platform_sku": text(rows["platform_sku"]), "system_sku": text(rows["system_sku"])})
-    quantity = pd.to_numeric(pd.Series(list(rows["quantity"]), dtype=object), errors="coerce")
-    frame["quantity"] = quantity.astype("Int64") if (quantity.dropna() % 1 == 0).all() else quantity
+    # Numbers with a fraction, so that 1.5 typed stays 1.5 (an integer column would make it 1); whole ones show as 1, 2.
+    frame["quantity"] = pd.to_numeric(pd.Series(list(rows["quantity"]), dtype=object), errors="coerce").astype("float64")
     names = product_names(session, {sku for sku in frame["system_sku"] if sku})
     frame["product_name"] = [names.get(sku, "") if sku else "" for sku in frame["system_sku"]]
     sizes = frame.dropna(subset=["platform_sku"]).groupby("platform_sku")["quantity"].sum()
-    frame["bundle_size"] = frame["platform_sku"].map(sizes).astype("Int64")
+    frame["bundle_size"] = frame["platform_sku"].map(sizes.where(sizes % 1 == 0)).astype("Int64")  # none while a quantity is not whole
     levels = [("" if pd.isna(v) else str(v)) for v in rows[LEVEL]] if LEVEL in rows else [""] * len(frame)
     labels = {str(level): _(label) for level, label in LEVEL_LABELS.items()}
     frame[COMES_FROM] = [labels.get(level, "") for level in levels]
@@ -191,7 +191,7 @@ def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], dis
     saving = rows[~skipped].reset_index(drop=True)
     done = attempt(runtime.engine, lambda session: mapping_grid.save_grid(session, store_id, grid.page, saving[[*EDITABLE, LOADED, OVERRIDE]],
                                                                          actor=actor(), discard_invalid=discard),
-                         conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
+                         key="mapping_save", conflict_fix="The grid now shows the mappings as they are. Make your changes again if they are still needed.",
                          forget=(GRID,))  # reload: show the other person's version
     if done is None:
         return
@@ -199,7 +199,9 @@ def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], dis
     if result.saved:
         state.pop(GRID, None)
         left = rows.loc[skipped, "platform_sku"].nunique()
-        state["flash"] = result.summary() + (f" {left} listing(s) left unmapped: they had no System SKU." if left else "")
+        report("mapping_save", "success",
+               result.summary() + (" " + ngettext("{n} listing left unmapped: it had no System SKU.",
+                                                  "{n} listings left unmapped: they had no System SKU.", left) if left else ""))
         st.rerun()
     problems: dict[int, list[str]] = {}
     fixes: dict[int, list[str]] = {}
@@ -213,7 +215,7 @@ def _save(runtime: Runtime, store_id: int, grid: Grid, positions: list[int], dis
     rows = rows.assign(problem=[" ".join(problems.get(n, [])) for n in range(len(rows))],
                        fix=[" ".join(dict.fromkeys(fixes.get(n, []))) for n in range(len(rows))])
     _keep(runtime, grid, rows)
-    state["mapping_grid_message"] = result.summary()
+    report("mapping_save", "failure", result.summary())  # names the platform SKUs left as they were
     st.rerun()
 
 
@@ -257,9 +259,9 @@ def show(runtime: Runtime, store_id: int) -> None:
     if can_edit:
         _add_prefill(runtime, store_id, grid)
     if grid.prefilled:
-        st.info(f"{len(grid.prefilled)} unmapped listing(s) were added at the end of the grid. Fill in System SKU and Quantity "
-                "(add rows with the same platform SKU for a bundle), then Save. Rows left empty are not saved.",
-                icon=":material/playlist_add:")
+        st.info(ngettext("{n} unmapped listing was added at the end of the grid.", "{n} unmapped listings were added at the end of the grid.",
+                         len(grid.prefilled)) + " " + _("Fill in System SKU and Quantity (add rows with the same platform SKU for a bundle), "
+                                                         "then Save. Rows left empty are not saved."), icon=":material/playlist_add:")
     only_errors = only_errors and grid.has_problems
     if only_errors != grid.only_errors:  # switching views: keep what was typed in the other one
         _keep(runtime, grid, _with_edits(grid, grid.positions(grid.only_errors)))
@@ -267,8 +269,6 @@ def show(runtime: Runtime, store_id: int) -> None:
     positions = grid.positions(only_errors)
     state[EDITOR_KEY] = grid.key
 
-    if message := state.pop("mapping_grid_message", None):
-        st.error(plain(message), icon=":material/error:")  # names the platform SKUs left as they were
     st.data_editor(
         grid.base.iloc[positions].reset_index(drop=True),
         key=grid.key,
@@ -282,9 +282,10 @@ def show(runtime: Runtime, store_id: int) -> None:
     pages = max(1, math.ceil(grid.page.total / mapping.PAGE_SIZE))
     if pages > 1:
         st.pagination(pages, key=PAGE)
-    shown = f"{grid.page.total} mapping(s) match" if search.strip() or bundles_only else f"{grid.page.total} mapping(s)"
-    st.caption(f"{shown}; page {grid.query[3]} of {pages}, {len(grid.page.mappings)} on this page. "
-               "A bundle is several rows with the same platform SKU.")
+    shown = (ngettext("{n} mapping matches", "{n} mappings match", grid.page.total) if search.strip() or bundles_only
+             else ngettext("{n} mapping", "{n} mappings", grid.page.total))
+    st.caption(_("{shown}; page {page} of {pages}, {here} on this page. A bundle is several rows with the same platform SKU.",
+                 shown=shown, page=grid.query[3], pages=pages, here=len(grid.page.mappings)))
     if grid.page.effective:
         st.caption(_("Rows that come from All stores are the mapping for all stores, which this store follows: they are read-only here. "
                      "Tick Override on a row to make this store's own copy when you save, then change that. Deleting this store's own "
@@ -301,3 +302,4 @@ def show(runtime: Runtime, store_id: int) -> None:
                                   help="Platform SKUs with a problem are left exactly as they are now.")
     if actions[0].button("Save", type="primary", icon=":material/save:", key="mapping_save"):
         _save(runtime, store_id, grid, positions, discard)
+    show_result("mapping_save")

@@ -1,5 +1,6 @@
 """A check's outcome shown where the action happened, in the colour of its status: green only when
-authorized, orange for missing permissions, red when refused, blue or grey when it may clear by itself."""
+authorized, orange or yellow when something needs a look, red when refused, blue or grey when it may
+clear by itself."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,15 +10,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from core.authorization.outcome import HealthState, Outcome
 from core.i18n import _
-from ui.status import BADGES, Colour
+from ui.status import ALERT_OF, BADGES
 from ui.text import plain
 
-_ALERTS: dict[Colour, Callable[..., object]] = {
-    "green": DeltaGenerator.success,
-    "orange": DeltaGenerator.warning,
-    "red": DeltaGenerator.error,
-    "blue": DeltaGenerator.info,
-    "gray": DeltaGenerator.info,
+_ALERTS: dict[str, Callable[..., object]] = {
+    "success": DeltaGenerator.success,
+    "warning": DeltaGenerator.warning,
+    "error": DeltaGenerator.error,
+    "info": DeltaGenerator.info,
 }
 
 
@@ -30,4 +30,4 @@ def show_outcome(outcome: Outcome, where: DeltaGenerator | None = None, subject:
     text = lead if brief else f"**{lead}**  \n{plain(outcome.summary)}"
     if badge.colour != "green" and not brief:
         text += "  \n" + _("Next step: {step}", step=outcome.next_step)
-    _ALERTS[badge.colour](where if where is not None else st.container(), text, icon=badge.icon)
+    _ALERTS[ALERT_OF[badge.colour]](where if where is not None else st.container(), text, icon=badge.icon)

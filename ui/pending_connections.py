@@ -13,8 +13,8 @@ from core.i18n import _
 from core.oauth import seller_started
 from core.runtime import Runtime
 from core.stores.duplicates import find_duplicates
-from ui.actions import run_action, when
-from ui.connect import show_result
+from ui.actions import run_action, show_result, when
+from ui.connect import show_result as show_connect_result
 from ui.identity import actor
 from ui.text import plain
 
@@ -66,9 +66,11 @@ def _review(runtime: Runtime, pending: seller_started.PendingView, store_names: 
                              disabled=not (store_name or new_name) or (bool(look_alikes) and not confirmed)):
             _attach(runtime, pending, store_name, new_name, confirmed)
         if actions[1].button(_("Discard"), key=f"pending_discard_{pending.id}", help=_("Throw this connection away; its refresh token is wiped.")):
+            # Shown at the top of the section: the discarded connection leaves the list.
             if run_action(runtime.engine, lambda session: seller_started.discard(session, pending.id, actor=actor()),
-                          _("The connection from Walmart seller {seller} was discarded.", seller=plain(pending.seller_id))):
+                          _("The connection from Walmart seller {seller} was discarded.", seller=pending.seller_id), key="pending_connections"):
                 st.rerun()
+            show_result("pending_connections", actions[2])
 
 
 def pending_connections_section(runtime: Runtime) -> None:
@@ -79,8 +81,9 @@ def pending_connections_section(runtime: Runtime) -> None:
         waiting = seller_started.pending_connections(session, actor=actor())
         store_names = list(session.exec(select(Store.name).order_by(col(Store.name))).all()) if waiting else []
     st.subheader(_("Seller-started connections"))
+    show_result("pending_connections")
     if result := st.session_state.pop(_RESULT, None):
-        show_result(result)  # what changed for the store, then the verification in its own colour
+        show_connect_result(result)  # what changed for the store, then the verification in its own colour
     st.caption(_("A seller who presses Connect on our app in Walmart's App Store lands on this address (register it as the app's "
                  "Login URL), approves the app at Walmart and comes back. Their connection waits here until you give it to a store."))
     st.code(seller_started.login_url(runtime.settings), language=None)  # copied into Walmart's registration: literal text

@@ -15,17 +15,17 @@ from core.authorization.outcome import HealthState, Status, usual_next_step
 from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, Market
-from core.i18n import _
-from core.oauth.overview import ConnectNeed, connect_row
+from core.i18n import _, ngettext
+from core.oauth.overview import GRANT_FAILING, ConnectNeed, connect_row
 from core.runtime import Runtime
 from core.stores import registry as stores
 from core.stores.duplicates import find_duplicates
 from core.stores.prechecks import precheck
-from ui.actions import attempt, run_action, when
+from ui.actions import attempt, run_action, show_result, when
 from ui.connect import connect_panel, need_text
 from ui.identity import actor
 from ui.outcome import show_outcome
-from ui.status import badge, badge_text, show_findings, style_status_column
+from ui.status import DISABLED, badge, badge_text, show_findings, status_label, style_status_column
 from ui.text import plain
 
 FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
@@ -51,7 +51,9 @@ def history_tables(runtime: Runtime, store_id: int) -> None:
         changes = events.recent_events(session, store_id, limit=20)
     if not past:
         return
-    with st.expander(f"History: {len(streaks)} streak(s), {len(past)} most recent checks"):
+    title = _("History: {streaks}, {checks}", streaks=ngettext("{n} streak", "{n} streaks", len(streaks)),
+              checks=ngettext("the most recent check", "the {n} most recent checks", len(past)))
+    with st.expander(title):
         st.markdown("**Streaks** (newest first)")
         st.dataframe(
             style_status_column(pd.DataFrame({
@@ -80,7 +82,7 @@ def history_tables(runtime: Runtime, store_id: int) -> None:
                 pd.DataFrame({
                     "When (UTC)": [when(event.at) for event, _ in changes],
                     "Change": [event.kind.replace("_", " ") for event, _ in changes],
-                    "From → to": [f"{event.from_status} → {event.to_status}" for event, _ in changes],
+                    "From → to": [f"{status_label(event.from_status)} → {status_label(event.to_status)}" for event, _ in changes],
                     "Alert": [event.delivery for event, _ in changes],
                 }),
                 hide_index=True, width="stretch",
@@ -98,20 +100,22 @@ def duplicate_warnings(runtime: Runtime, *, key: str, name: str | None = None, c
     return bool(found), confirmed
 
 
-def save_and_check(runtime: Runtime, save: Callable[[Session], stores.StoreView], *, key: str, disabled: bool = False) -> None:
-    """One button that saves the keys and checks them at once; the result stays next to it, in the colour of its outcome."""
+def save_and_check(runtime: Runtime, save: Callable[[Session], stores.StoreView], *, key: str, disabled: bool = False,
+                   why: str | None = None) -> None:
+    """One button that saves the keys and checks them at once; the result stays next to it, in the colour of its outcome.
+    `why`: the button's help while it is disabled."""
     state = st.session_state
     result_key = f"{key}_result"
     button, result = st.columns([1, 3])
-    if button.button(_("Save and check"), type="primary", key=key, disabled=disabled, icon=":material/verified:"):
-        done = attempt(runtime.engine, save)
+    if button.button(_("Save and check"), type="primary", key=key, disabled=disabled, icon=":material/verified:", help=why if disabled else None):
+        done = attempt(runtime.engine, save, key=key)
         if done is not None:
             view = done.result
             state[result_key] = (view.name, authorization.check_store(runtime, view.id))
             state["show_store"] = view.id
             state["form_version"] = state.get("form_version", 0) + 1
             st.rerun()
-    if shown := state.get(result_key):
+    if show_result(key, result) is None and (shown := state.get(result_key)):
         name, outcome = shown
         show_outcome(outcome, where=result, subject=_("{store} saved and checked", store=name))
 
@@ -132,8 +136,10 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
             if st.form_submit_button(_("Save changes")):
                 if run_action(runtime.engine, lambda s: stores.edit_store(s, chosen.id, actor=actor(), expected_version=expected_version, name=name,
                                                                          environment=environment, notes=notes, allow_duplicate=anyway,
-                                                                         market=market), _("Store saved.")):
+                                                                         market=market),
+                              _("Store saved."), key="edit_store"):
                     st.rerun()
+            show_result("edit_store")
         st.markdown(_("**Replace the keys** (after the seller reset them)"))
         new_id = st.text_input(_("Client ID"), value=chosen.client_id, key=f"new_id_{chosen.id}_{form_version}")
         new_secret = st.text_input(_("New Client Secret"), type="password", key=f"new_secret_{chosen.id}_{form_version}")
@@ -145,22 +151,29 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
                                                                 expected_version=expected_version, allow_duplicate=confirmed),
                        key="save_secret", disabled=not new_secret or (found and not confirmed))
         actions = st.columns(2)
-        toggle_label, toggled = (_("Disable store"), _("Store disabled.")) if chosen.enabled else (_("Enable store"), _("Store enabled."))
-        if actions[0].button(toggle_label, key="toggle"):
-            if run_action(runtime.engine, lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, actor=actor(), expected_version=expected_version), toggled):
+        label, done = (_("Enable store"), _("Store enabled: it is checked again.")) if not chosen.enabled else \
+            (_("Disable store"), _("Store disabled: it is no longer checked."))
+        if actions[0].button(label, key="toggle"):
+            if run_action(runtime.engine, lambda s: stores.set_enabled(s, chosen.id, not chosen.enabled, actor=actor(), expected_version=expected_version),
+                          done, key="toggle"):
                 st.rerun()
+        show_result("toggle", actions[0])
         confirm = actions[1].checkbox(_("Yes, delete '{store}' with its keys and history", store=plain(chosen.name)), key=f"confirm_delete_{chosen.id}")
         if actions[1].button(_("Delete store"), type="primary", disabled=not confirm, key="delete"):
+            # Shown under Store details: this store and its buttons are gone after the rerun.
             if run_action(runtime.engine, lambda s: stores.delete_store(s, chosen.id, actor=actor(), expected_version=expected_version),
-                          _("Store '{store}' deleted.", store=chosen.name)):
+                          _("Store '{store}' deleted.", store=chosen.name), key="store_detail"):
                 st.rerun()
+        show_result("store_detail", actions[1])
 
 
-def credential_caption(chosen: stores.StoreView) -> None:
+def credential_caption(chosen: stores.StoreView, status: HealthState) -> None:
     if chosen.credential_kind == CredentialKind.oauth_seller:
-        st.caption(_("OAuth seller authorization · seller ID {seller_id} · refresh token {masked}, connected {connected} UTC, "
-                     "expires {expires} UTC", seller_id=plain(chosen.seller_id or ""), masked=chosen.secret_masked,
-                     connected=when(chosen.secret_set_at), expires=when(chosen.secret_expires_at)))
+        # A grant Walmart refuses (revoked by the seller, or refused) has no useful expiry date: it works no more.
+        expires = (_("no longer accepted by Walmart") if status.value in GRANT_FAILING
+                   else _("expires {expires} UTC", expires=when(chosen.secret_expires_at)))
+        st.caption(_("OAuth seller authorization · seller ID {seller_id} · refresh token {masked}, connected {connected} UTC, {expires}",
+                     seller_id=plain(chosen.seller_id or ""), masked=chosen.secret_masked, connected=when(chosen.secret_set_at), expires=expires))
     elif chosen.credential_kind:
         st.caption(_("Client ID and Secret · Client ID {client_id} · secret {masked} · saved {saved} UTC", client_id=plain(chosen.client_id),
                      masked=chosen.secret_masked, saved=when(chosen.secret_set_at)))
@@ -195,18 +208,20 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
     just_checked = checked[1] if checked and checked[0] == chosen.id else None
     top = st.columns([3, 1])
     with top[0]:
-        badge(item.status)
+        badge(item.status if chosen.enabled else DISABLED)
         if item.row is not None:
-            st.write(item.summary)
+            st.markdown(plain(item.summary))  # may quote Walmart's words
             if item.status != HealthState.authorized:
                 # What the check just found says more (a market hint, the app's own keys) than the status's usual step.
                 st.info(just_checked.next_step if just_checked is not None and just_checked.status.value == item.status.value
                         else usual_next_step(Status(item.status.value), chosen.market))
                 if item.failing_since:
-                    st.caption(f"Not authorized since {when(item.failing_since)} UTC; last success {when(item.last_success_at)} UTC.")
-            if item.correlation_ids:
-                st.caption(f"Correlation IDs for a Walmart support ticket: {item.correlation_ids}")
-        credential_caption(chosen)
+                    since = when(item.failing_since)
+                    st.caption(_("Not authorized since {since} UTC; last success {last} UTC.", since=since, last=when(item.last_success_at))
+                               if item.last_success_at else _("Not authorized since {since} UTC; it never succeeded.", since=since))
+            if item.correlation_ids:  # only calls Walmart answered carry one (core.authorization.outcome)
+                st.caption(_("Correlation IDs for a Walmart support ticket: {ids}", ids=item.correlation_ids))
+        credential_caption(chosen, item.status)
         connect_section(runtime, chosen)
     if top[1].button(_("Check now"), icon=":material/sync:", key="check_now", disabled=not chosen.enabled):
         state["checked_now"] = (chosen.id, authorization.check_store(runtime, chosen.id))
@@ -215,7 +230,7 @@ def show(runtime: Runtime, chosen: stores.StoreView) -> None:
     if checked and checked[0] == chosen.id:  # next to the button, in the colour of the outcome (a failed check is never green)
         show_outcome(checked[1], where=top[1], subject=chosen.name, brief=True)
     if not chosen.enabled:
-        top[1].caption("Disabled stores are not checked.")
+        top[1].caption(_("Disabled stores are not checked."))
     if item.scopes:
         permission_matrix(item.scopes)
     history_tables(runtime, chosen.id)

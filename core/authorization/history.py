@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import pandas as pd
-from sqlalchemy import ColumnElement, delete, func, or_
+from sqlalchemy import ColumnElement, and_, delete, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
@@ -148,11 +148,18 @@ class StoreRow:
 _Query = TypeVar("_Query", Select[Store, StoreHealth, Credential], SelectOfScalar[int])
 
 
-def _filtered(query: _Query, statuses: list[HealthState] | None, environment: str | None, search: str | None) -> _Query:
-    if statuses:
-        conditions: list[ColumnElement[bool]] = [col(StoreHealth.status).in_([s for s in statuses if s != HealthState.never_checked])]
-        if HealthState.never_checked in statuses:
-            conditions.append(col(StoreHealth.status).is_(None))
+def _filtered(query: _Query, statuses: list[HealthState] | None, environment: str | None, search: str | None, disabled: bool = False) -> _Query:
+    """Statuses are those of enabled stores (a disabled store is shown as Disabled, not by its last check);
+    `disabled` adds the disabled stores. Neither: every store."""
+    if statuses or disabled:
+        conditions: list[ColumnElement[bool]] = []
+        if statuses:
+            health: list[ColumnElement[bool]] = [col(StoreHealth.status).in_([s for s in statuses if s != HealthState.never_checked])]
+            if HealthState.never_checked in statuses:
+                health.append(col(StoreHealth.status).is_(None))
+            conditions.append(and_(col(Store.enabled).is_(True), or_(*health)))
+        if disabled:
+            conditions.append(col(Store.enabled).is_(False))
         query = query.where(or_(*conditions))
     if environment:
         query = query.where(Store.environment == environment)
@@ -167,13 +174,14 @@ def store_table(
     statuses: list[HealthState] | None = None,
     environment: str | None = None,
     search: str | None = None,
+    disabled: bool = False,
     offset: int = 0,
     limit: int = 50,
 ) -> list[StoreRow]:
     """One page of stores with their health, by name."""
     base = select(Store, StoreHealth, Credential).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
     base = base.join(Credential, (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active), isouter=True)
-    base = _filtered(base, statuses, environment, search)
+    base = _filtered(base, statuses, environment, search, disabled)
     page = session.exec(base.order_by(func.lower(Store.name), col(Store.id)).offset(offset).limit(limit)).all()
     rows = [
         StoreRow(
@@ -196,23 +204,26 @@ def store_table(
     return rows
 
 
-def count_stores(session: Session, *, statuses: list[HealthState] | None = None, environment: str | None = None, search: str | None = None) -> int:
+def count_stores(session: Session, *, statuses: list[HealthState] | None = None, environment: str | None = None, search: str | None = None,
+                 disabled: bool = False) -> int:
     query = select(func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
-    return session.exec(_filtered(query, statuses, environment, search)).one()
+    return session.exec(_filtered(query, statuses, environment, search, disabled)).one()
 
 
 @dataclass(frozen=True)
 class StatusCounts:
-    """How many stores are in each health state; a state no store is in counts 0."""
+    """How many enabled stores are in each health state (a state no store is in counts 0), and how many
+    stores are disabled: a disabled store is not checked, so it counts in no health state."""
 
     stores: dict[HealthState, int]
+    disabled: int = 0
 
     def __getitem__(self, state: HealthState) -> int:
         return self.stores.get(state, 0)
 
     @property
     def total(self) -> int:
-        return sum(self.stores.values())
+        return sum(self.stores.values()) + self.disabled
 
     @property
     def needing_attention(self) -> int:
@@ -220,10 +231,18 @@ class StatusCounts:
 
 
 def status_counts(session: Session) -> StatusCounts:
-    """Stores per current health state, `never_checked` included."""
-    query = select(StoreHealth.status, func.count(col(Store.id))).join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True)
-    rows = session.exec(query.group_by(StoreHealth.status)).all()
-    return StatusCounts({HealthState(status) if status else HealthState.never_checked: number for status, number in rows})
+    """Enabled stores per current health state, `never_checked` included, and the disabled stores."""
+    query = (select(StoreHealth.status, col(Store.enabled), func.count(col(Store.id)))
+             .join(StoreHealth, col(StoreHealth.store_id) == col(Store.id), isouter=True))
+    counts: dict[HealthState, int] = {}
+    disabled = 0
+    for status, enabled, number in session.exec(query.group_by(StoreHealth.status, col(Store.enabled))).all():
+        if not enabled:
+            disabled += number
+            continue
+        state = HealthState(status) if status else HealthState.never_checked
+        counts[state] = counts.get(state, 0) + number
+    return StatusCounts(counts, disabled)
 
 
 @dataclass(frozen=True)

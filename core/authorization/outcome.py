@@ -152,7 +152,9 @@ class Outcome:
 
     @property
     def correlation_ids(self) -> list[str]:
-        return [call.correlation_id for call in self.calls]
+        """The IDs of the calls Walmart answered: a call that never reached it (no network, a timeout) is
+        unknown to Walmart's support, so its ID would only send a ticket down a dead end."""
+        return [call.correlation_id for call in self.calls if call.http_status is not None]
 
     @property
     def title(self) -> str:

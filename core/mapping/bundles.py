@@ -25,7 +25,7 @@ _PART_SEPARATOR = re.compile(f"[{PART_SEPARATORS}]")
 _PLAIN_PART = rf"([^\s{QUANTITY_MARKS}{PART_SEPARATORS}]+)\s*[{QUANTITY_MARKS}]\s*([1-9][0-9]{{0,3}})"
 _PLAIN_BUNDLE = re.compile(rf"{_PLAIN_PART}(?:\s*[{PART_SEPARATORS}]\s*{_PLAIN_PART})*")
 _PLAIN_PARTS = re.compile(_PLAIN_PART)
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: a full-width ２ is refused, not read as 2
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,21 @@ class Component:
     quantity: int
 
 
+def whole_quantity(text: str) -> int | None:
+    """The one quantity rule, for a file's cells, a bundle cell's parts and the grid alike: a whole number of units
+    from 1 to MAX_QUANTITY written in digits 0-9 ('2', ' 2 '). None for anything else: 0, -2, 1.5, '２', 'two'
+    (quantity_problem says why). Nothing is rounded or clamped: a quantity is never saved as other than typed."""
+    value = text.strip()
+    if not _DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_QUANTITY else None
+
+
 def quantity_problem(text: str) -> tuple[str, str] | None:
-    """Why a quantity cell is not usable, as (problem, fix); None when it is a whole number from 1 to MAX_QUANTITY."""
+    """Why a quantity cell is not usable (whole_quantity is None), as (problem, fix); None when it is usable."""
+    if whole_quantity(text) is not None:
+        return None
     value = text.strip()
     if value == "":
         return "Quantity is empty", "Enter how many of this product ship for one unit sold, for example 1."
@@ -43,9 +56,7 @@ def quantity_problem(text: str) -> tuple[str, str] | None:
         number = int(value)
         if number == 0:
             return "Quantity is 0", "Enter 1 or more; to stop shipping this product, delete its row."
-        if number > MAX_QUANTITY:
-            return f"Quantity {value} is more than {MAX_QUANTITY:,}", "Check the number; it is how many ship for ONE unit sold."
-        return None
+        return f"Quantity {value} is more than {MAX_QUANTITY:,}", "Check the number; it is how many ship for ONE unit sold."
     if re.fullmatch(r"[-−]\s*\d+(?:[.,]\d+)?", value):
         return f"Quantity {value} is negative", "Enter 1 or more."
     if re.fullmatch(r"\d*[.,]\d+", value):
@@ -86,10 +97,11 @@ def parse_bundle_cell(text: str) -> list[Component]:
         sku, quantity = match["sku"].strip(), match["quantity"].strip()
         if not sku:
             raise ValidationFailed(f"Part {number} of the bundle, '{part}', has no SKU before the '*'.", "Write SKU*quantity, for example SKU-A*2.")
-        problem = quantity_problem(quantity)
-        if problem:
-            raise ValidationFailed(f"In the bundle, {sku}: {problem[0][0].lower()}{problem[0][1:]}.", problem[1])
-        components.append(Component(sku, int(quantity)))
+        units = whole_quantity(quantity)
+        if units is None:
+            problem, fix = quantity_problem(quantity) or ("", "")
+            raise ValidationFailed(f"In the bundle, {sku}: {problem[0].lower()}{problem[1:]}.", fix)
+        components.append(Component(sku, units))
     return components
 
 

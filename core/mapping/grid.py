@@ -79,7 +79,9 @@ class GridSaveResult:
 
     def summary(self) -> str:
         if not self.saved:
-            return f"Nothing was saved: {len({e.row for e in self.errors})} rows have problems. Fix them, or choose to discard the rows with problems."
+            return ngettext("Nothing was saved: {n} row has a problem. Fix it, or choose to discard the rows with problems.",
+                            "Nothing was saved: {n} rows have problems. Fix them, or choose to discard the rows with problems.",
+                            len({e.row for e in self.errors}))
         kept = (f" Left as they were because of rows with problems: {', '.join(self.discarded[:10])}{'…' if len(self.discarded) > 10 else ''}."
                 if self.discarded else "")
         kept += self._level_notes()

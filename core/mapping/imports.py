@@ -33,7 +33,7 @@ from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
 from core.mapping.columns import MAPPING_COLUMNS, QUANTITY, meant_sku
 from core.mapping.levels import audited_level, level_of, scope_name
@@ -87,19 +87,22 @@ class ImportPlan:
         return error_report_csv(self.errors)
 
     def summary(self) -> str:
+        """The one account of the plan, before and after applying: every figure, rows with errors among them.
+        It never says the store matches the file while rows were rejected: a rejected row may be what differs."""
         counts = self.counts()
-        verb = "Imported" if self.applied else "Preview"
-        text = (
-            f"{verb} '{self.filename}' ({self.source.describe()}), {self.mode} mode: "
-            f"{counts['added']} to add, {counts['changed']} to change, {counts['removed']} to remove, {counts['unchanged']} unchanged."
-        )
         if self.applied:
-            text = text.replace(" to add", " added").replace(" to change", " changed").replace(" to remove", " removed")
+            text = _("Imported '{file}' ({source}), {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged.",
+                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
+        else:
+            text = _("Preview '{file}' ({source}), {mode} mode: {added} to add, {changed} to change, {removed} to remove, {unchanged} unchanged.",
+                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
         if self.errors:
-            text += (
-                f" {counts['rows_with_errors']} rows have problems ({counts['platform_skus_rejected']} platform SKUs left out);"
-                " nothing is saved until they are fixed or you choose to skip them."
-            )
+            rows = ngettext("{n} row has problems", "{n} rows have problems", counts["rows_with_errors"])
+            skus = ngettext("{n} platform SKU left out", "{n} platform SKUs left out", counts["platform_skus_rejected"])
+            text += " " + (_("{rows} ({skus}): they were skipped and stay as they were.", rows=rows, skus=skus) if self.applied
+                           else _("{rows} ({skus}); nothing is saved until they are fixed or you choose to skip them.", rows=rows, skus=skus))
+        elif not self.applied and not self.changes.has_writes:
+            text += " " + _("The store already matches this file: there is nothing to import.")
         notes = " ".join(self.source.notes)
         return f"{text} {notes}".strip()
 
@@ -164,7 +167,8 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_reje
     require(actor, Permission.edit_mappings, "import product mappings")
     if plan.errors and not discard_rejected:
         raise ValidationFailed(
-            f"{len({e.row for e in plan.errors})} rows of '{plan.filename}' have problems, so nothing was imported.",
+            ngettext("{n} row of '{file}' has a problem, so nothing was imported.", "{n} rows of '{file}' have problems, so nothing was imported.",
+                     len({e.row for e in plan.errors}), file=plan.filename),
             "Download the error report, fix those rows and upload the file again, or choose to skip the rows with problems.",
         )
     if plan.applied:

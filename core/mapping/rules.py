@@ -21,7 +21,7 @@ from core.catalog import existing_skus, similar_skus, sku_problem
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
 from core.mapping.bulk import bulk_operation, member
-from core.mapping.bundles import MAX_QUANTITY, PART_SEPARATORS, QUANTITY_MARK, QUANTITY_MARKS, parse_bundle_cell, quantity_problem
+from core.mapping.bundles import MAX_QUANTITY, PART_SEPARATORS, QUANTITY_MARK, QUANTITY_MARKS, parse_bundle_cell, quantity_problem, whole_quantity
 from core.mapping.columns import MAPPING_COLUMNS, meant_sku
 from core.spreadsheets.cells import TEXT, cell_lengths, cells_matching, has_hidden_characters
 from core.spreadsheets.lookalikes import has_lookalike
@@ -164,7 +164,8 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: Mapping[str, st
 
 
 def _whole_quantities(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """(numbers, ok) for quantity cells: ok where the cell is a whole number from 1 to MAX_QUANTITY."""
+    """(numbers, ok) for quantity cells: ok where bundles.whole_quantity accepts the cell. Plain digits, the common
+    case, are converted a column at a time (the same rule); anything else goes through whole_quantity itself."""
     numbers = np.zeros(len(values), dtype="int64")
     ok = np.zeros(len(values), dtype=bool)
     chosen = values[mask]
@@ -173,7 +174,7 @@ def _whole_quantities(values: npt.NDArray[Any], mask: npt.NDArray[np.bool_]) -> 
     if re.fullmatch(r"[0-9]{1,5}(?:\|[0-9]{1,5})*", "|".join(chosen)):  # every cell plain digits: convert at once
         converted = chosen.astype("int64")
     else:
-        converted = np.fromiter((int(v) if re.fullmatch(r"[0-9]{1,9}", v.strip()) else 0 for v in chosen), dtype="int64", count=len(chosen))
+        converted = np.fromiter((whole_quantity(v) or 0 for v in chosen), dtype="int64", count=len(chosen))
     numbers[mask] = converted
     ok[mask] = (converted >= 1) & (converted <= MAX_QUANTITY)
     return numbers, ok

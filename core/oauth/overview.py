@@ -46,7 +46,7 @@ class ConnectRow:
     pending_verified: bool
     seller_id: str | None
     refresh_expires_at: datetime | None
-    days_left: int | None  # of the refresh token; None unless on OAuth
+    days_left: int | None  # of the refresh token; None unless on OAuth, and None for a grant Walmart refuses (revoked)
     health: HealthState
     summary: str  # the last check's summary: why a failing grant fails
 
@@ -120,12 +120,14 @@ def connect_rows(session: Session, *, warn_days: int, search: str | None = None,
         kind = active.kind if active else ""
         health = HealthState(health_row.status) if health_row else HealthState.never_checked
         expires = active.secret_expires_at if active else None
+        need = need_of(kind, pending is not None, health, expires, today, warn_days)
+        # A revoked grant's refresh token has a date that would suggest all is well: it has no days left to show.
+        days_left = refresh_token_days_left(expires, today) if kind == CredentialKind.oauth_seller and need != ConnectNeed.reconnect else None
         rows.append(ConnectRow(
-            store_id=saved_id(store), name=store.name, environment=store.environment, kind=kind,
-            need=need_of(kind, pending is not None, health, expires, today, warn_days),
+            store_id=saved_id(store), name=store.name, environment=store.environment, kind=kind, need=need,
             pending=pending is not None, pending_verified=bool(pending and pending.verified_at),
             seller_id=(active.seller_id if active else None) or (pending.seller_id if pending else None),
-            refresh_expires_at=expires, days_left=refresh_token_days_left(expires, today) if kind == CredentialKind.oauth_seller else None,
+            refresh_expires_at=expires, days_left=days_left,
             health=health, summary=health_row.summary if health_row else "",
         ))
     return rows, total

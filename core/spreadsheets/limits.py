@@ -69,7 +69,7 @@ COMMAND_LINE_LIMITS = Limits(
 )
 
 
-def _size(size: int) -> str:
+def size_text(size: int) -> str:
     """'20 MB', '1.5 MB', '12 KB'."""
     if size >= MB:
         return f"{size / MB:,.1f}".removesuffix(".0") + " MB"
@@ -84,7 +84,7 @@ def _instead(limits: Limits, split: str) -> str:
     return split + " " + _(
         "Or have it imported on the server from the command line (python -m core mappings import FILE --store NAME, "
         "or python -m core catalog import FILE), which takes files of up to {rows} rows and {size}.",
-        rows=f"{big.max_rows:,}", size=_size(big.max_bytes),
+        rows=f"{big.max_rows:,}", size=size_text(big.max_bytes),
     )
 
 
@@ -94,7 +94,7 @@ def _split_rows(limits: Limits) -> str:
 
 def file_too_large(filename: str, size: int, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
-        _("The file '{file}' is {size}; the limit is {limit}.", file=filename, size=_size(size), limit=_size(limits.max_bytes)),
+        _("The file '{file}' is {size}; the limit is {limit}.", file=filename, size=size_text(size), limit=size_text(limits.max_bytes)),
         _instead(limits, _("Split it into smaller files and import them one after another (use merge mode), "
                            "or save it as CSV, which is smaller than XLSX.")),
     )
@@ -152,7 +152,7 @@ def too_many_shared_strings(filename: str, count: int, limits: Limits) -> Spread
 def unpacks_too_large(filename: str, size: int, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
         _("The workbook '{file}' unpacks to {size}, more than the {limit} we read at once.",
-          file=filename, size=_size(size), limit=_size(limits.max_unpacked_bytes)),
+          file=filename, size=size_text(size), limit=size_text(limits.max_unpacked_bytes)),
         _instead(limits, _("Delete unused sheets, pictures and formatting, or save the data as CSV and upload that.")),
     )
 

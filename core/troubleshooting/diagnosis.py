@@ -19,7 +19,7 @@ from core.authorization.outcome import MARKET_HINT, STATUS_TEXT, US_MARKET_HINT,
 from core.authorization.scopes import ScopeRow, required_permissions
 from core.db.models import CredentialKind, Market
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.runtime import Runtime
 from core.stores.credential import KeyPair, load_credential
 from core.stores.prechecks import Finding
@@ -293,13 +293,15 @@ class _Builder:
             first = errors[0]
             entries = self.faq.for_finding(first.code)
             return Step("precheck", title, StepState.failed,
-                        f"{len(errors)} problem(s) found in the keys, so Walmart was not asked.",
+                        ngettext("{n} problem found in the keys, so Walmart was not asked.",
+                                 "{n} problems found in the keys, so Walmart was not asked.", len(errors)),
                         first.message, first.fix, entries[0].id if entries else self._faq_id(status=Status.invalid_input))
         if warnings:
             first = warnings[0]
             entries = self.faq.for_finding(first.code)
             return Step("precheck", title, StepState.warning,
-                        f"No blocking problem; {len(warnings)} warning(s). The keys were sent to Walmart anyway.",
+                        ngettext("No blocking problem; {n} warning. The keys were sent to Walmart anyway.",
+                                 "No blocking problem; {n} warnings. The keys were sent to Walmart anyway.", len(warnings)),
                         first.message, first.fix, entries[0].id if entries else None)
         return Step("precheck", title, StepState.passed,
                     "Both values are present, on one line, without spaces, hidden characters or look-alike letters.")

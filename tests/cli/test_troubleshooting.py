@@ -137,8 +137,8 @@ requests.exceptions.HTTPError: 401 Client Error: Unauthorized for url: https://m
 def test_explain_reads_a_log_excerpt_and_prints_one_result_per_error(cli):
     code, out, _ = cli("explain", stdin=EXCERPT)
     assert code == 0 and out.startswith("2 errors in the text")
-    assert "Error 1 of 2, line(s) 2, 4:\nWalmart refused the keys" in out
-    assert "Error 2 of 2, line(s) 3:\nToo many requests: Walmart is limiting calls" in out
+    assert "Error 1 of 2, lines 2, 4:\nWalmart refused the keys" in out
+    assert "Error 2 of 2, line 3:\nToo many requests: Walmart is limiting calls" in out
     assert out.index("[keys-rejected]") < out.index("[rate-limited]") and "oauth-app-setup" not in out
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from core import catalog
 from core.db.engine import session_scope
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.spreadsheets.errors import SpreadsheetError
 from tests.conftest import ADMIN
 from tests.fixtures.spreadsheets.corpus import CATALOG, csv_bytes, database_snapshot, xlsx_bytes
@@ -62,7 +62,7 @@ def test_adds_and_updates_and_blank_cells_keep_what_is_there(engine):
     assert state["NEW-1"] == ("New product", "012345678905", True)
     assert state["MUG-WHITE"] == ("White mug, 350 ml", None, True)
     assert state["COASTER-OAK"] == ("Oak coaster", None, False)
-    assert "3 products" not in result.summary() and "1 products added" in result.summary()
+    assert "3 products" not in result.summary() and "1 product added" in result.summary()
 
 
 def test_any_bad_row_saves_nothing_and_says_which_row(engine):
@@ -159,6 +159,29 @@ def test_add_product_checks_the_sku(engine):
         catalog.add_product(session, "HAND-1", actor=ADMIN)
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="space at the end"):
         catalog.add_product(session, "HAND-2 ", actor=ADMIN)
+
+
+def test_edit_product_changes_name_barcode_and_active_with_an_audit_entry(engine):
+    from core import audit
+
+    with session_scope(engine) as session:
+        catalog.add_product(session, "HAND-1", "Hand made", "123", actor=ADMIN)
+    with session_scope(engine) as session:
+        saved = catalog.edit_product(session, "HAND-1", name=" Hand made, blue ", barcode="", active=False, actor=ADMIN)
+    assert saved == catalog.ProductView("HAND-1", "Hand made, blue", None, False)
+    assert products(engine)["HAND-1"] == ("Hand made, blue", None, False)
+    with session_scope(engine) as session:
+        entry = audit.entries(session, action="catalog.update")[0]
+        assert (entry.subject, audit.to_rows([entry])[0]["before"]["name"], audit.to_rows([entry])[0]["after"]["active"]) == \
+            ("HAND-1", "Hand made", False)
+        assert catalog.edit_product(session, "HAND-1", name="Hand made, blue", barcode=None, active=False, actor=ADMIN) == saved
+        assert len(audit.entries(session, action="catalog.update")) == 1  # nothing changed: nothing recorded
+    with session_scope(engine) as session, pytest.raises(ValidationFailed, match="longer than 64"):
+        catalog.edit_product(session, "HAND-1", name="x", barcode="9" * 65, active=True, actor=ADMIN)
+    with session_scope(engine) as session, pytest.raises(ValidationFailed, match="limit is 300"):
+        catalog.edit_product(session, "HAND-1", name="x" * 301, barcode=None, active=True, actor=ADMIN)
+    with session_scope(engine) as session, pytest.raises(NotFound):
+        catalog.edit_product(session, "NO-SUCH", name="x", barcode=None, active=True, actor=ADMIN)
 
 
 CAFE_NFC, CAFE_NFD = unicodedata.normalize("NFC", "CAFÉ-MUG"), unicodedata.normalize("NFD", "CAFÉ-MUG")

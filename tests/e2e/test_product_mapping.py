@@ -112,3 +112,38 @@ def test_import_a_mapping_file_then_edit_a_quantity_in_the_grid(page, server, se
     expect(grid.get_by_test_id("glide-cell-5-0")).to_have_text("3")  # bundle size: the grid was reloaded from the database
     assert components(server_runtime, store.id)[single] == (Component(a, 3),)
     screenshot(page, "07-mapping-grid-saved")
+
+
+def test_a_quantity_of_0_typed_in_the_grid_is_an_error_not_saved_as_1(page, server, server_runtime, shop):
+    """The browser's number cell once turned 0 into 1 on its own, and the save stored 1 without a word."""
+    from core.mapping.imports import import_mappings
+
+    store, tag = shop
+    single = f"{tag}-MUG"
+    with session_scope(server_runtime.engine) as session:
+        import_mappings(session, store.id, f"Platform SKU,System SKU,Quantity\n{single},{tag}-A,2\n".encode(), "setup.csv", actor=ADMIN)
+    page.goto(f"{server}/mapping?store={store.name.replace(' ', '%20')}&tab=mappings")
+    expect(page.get_by_role("heading", name="Product mapping")).to_be_visible(timeout=60_000)
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame").filter(visible=True)
+    quantity = grid.get_by_test_id("glide-cell-3-0")
+    expect(quantity).to_have_text("2")
+    canvas = grid.get_by_test_id("data-grid-canvas")
+    canvas.focus()
+    expect(grid.get_by_test_id("glide-cell-1-0")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(quantity).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    editor = page.get_by_test_id("portal").locator(".gdg-clip-region input")
+    expect(editor).to_have_value("2")
+    editor.fill("0")
+    editor.press("Enter")
+    wait_for_app(page)
+    expect(quantity).to_have_text("0")  # must NOT become 1 in the browser
+
+    page.locator(".st-key-mapping_save button").click()
+    wait_for_app(page)
+    expect(page.get_by_test_id("stAlertContentError").filter(has_text="Nothing was saved")).to_be_visible()
+    expect(grid.get_by_text("Quantity is 0").or_(page.get_by_test_id("stDataFrame").filter(has_text="Quantity is 0")).first).to_be_visible()
+    assert components(server_runtime, store.id)[single] == (Component(f"{tag}-A", 2),)  # nothing saved

@@ -89,7 +89,7 @@ def test_a_broken_oauth_store_is_reconnected_from_its_page_and_from_the_connect_
     page.get_by_test_id("stSidebarNav").get_by_text("Connect with Walmart").click()
     wait_for_app(page)
     fill(page, "connect_search", name)
-    expect(page.get_by_text("1 store(s) match; page 1 of 1.")).to_be_visible()  # the search leaves this store's row only
+    expect(page.get_by_text("1 store matches; page 1 of 1.")).to_be_visible()  # the search leaves this store's row only
     expect(page.get_by_text("Re-connect needed: Walmart no longer accepts this store's authorization.")).to_be_visible()
     screenshot(page, "11-reconnect-from-connect-page")
     page.get_by_role("button", name="Connect again").click()

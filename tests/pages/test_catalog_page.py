@@ -45,7 +45,8 @@ def test_browse_search_and_pages(app, runtime):
     assert list(app.dataframe[0].value["System SKU"]) == ["SKU-011", *[f"SKU-{n:03}" for n in range(110, 120)]]
     app.checkbox(key="catalog_active").check().run()
     assert list(app.dataframe[0].value["System SKU"]) == ["SKU-011", *[f"SKU-{n:03}" for n in range(111, 120, 2)]]
-    assert "11 of 120" not in page_text(app) and "6 of 120 product(s) match" in page_text(app)
+    assert "11 of 120" not in page_text(app) and "6 of 120 products match" in page_text(app)
+    assert dict(app.query_params) == {"q": "product 11", "active": "1"}  # the address keeps the search
 
 
 def test_import_preview_then_apply(app, runtime):
@@ -58,7 +59,7 @@ def test_import_preview_then_apply(app, runtime):
     assert "NEW-1" not in products(runtime)  # the preview wrote nothing
     app.button(key="catalog_import_apply").click().run()
     assert not app.exception
-    assert "Imported 'more.csv': 1 products added, 1 updated" in shown(app.success[0])
+    assert "Imported 'more.csv': 1 product added, 1 updated" in shown(app.success[0])
     assert products(runtime)["NEW-1"] == ("New product", True) and products(runtime)["SKU-000"] == ("Renamed", False)
     with session_scope(runtime.engine) as session:
         assert [(e.actor, e.subject) for e in audit.entries(session, action="catalog.import")][0] == ("local operator", "more.csv")
@@ -82,4 +83,40 @@ def test_a_viewer_browses_but_cannot_import(app, runtime, monkeypatch):
     app.user = {"is_logged_in": True, "email": "ann@x.com"}
     open_page(app)
     assert len(app.dataframe[0].value) == 3
-    assert not app.file_uploader and "Importing products needs the editor role." in page_text(app)
+    assert not app.file_uploader and "Adding, editing and importing products needs the editor role." in page_text(app)
+    assert not [form for form in app.get("form")]  # no add or edit form either
+
+
+def test_a_shared_search_link_opens_the_same_view(app, runtime):
+    fill(runtime, 120)
+    app.run()
+    app.query_params["q"] = "product 11"
+    app.query_params["active"] = "1"
+    app.switch_page("pages/catalog.py").run()
+    assert list(app.dataframe[0].value["System SKU"]) == ["SKU-011", *[f"SKU-{n:03}" for n in range(111, 120, 2)]]
+    assert app.text_input(key="catalog_search").value == "product 11" and app.checkbox(key="catalog_active").value
+
+
+def test_an_editor_adds_and_edits_one_product_audited(app, runtime):
+    open_page(app)
+    app.text_input(key="add_product_sku_0").input("HAND-1")
+    app.text_input(key="add_product_0_name").input("Hand made")
+    app.form_submit_button[0].click().run()
+    assert not app.exception
+    assert any("Product HAND-1 added." in shown(s) for s in app.success)
+    assert products(runtime) == {"HAND-1": ("Hand made", True)}
+    app.text_input(key="add_product_sku_1").input("HAND-1")  # taken: refused in red beside the button, nothing changes
+    app.form_submit_button[0].click().run()
+    assert any("already in the catalog" in shown(e) for e in app.error) and not app.success
+
+    app.text_input(key="catalog_search").input("hand").run()
+    assert app.selectbox(key="edit_product_sku").value == "HAND-1"
+    app.text_input(key="edit_product_1_name").input("Hand made, blue")
+    app.text_input(key="edit_product_1_barcode").input("0088123")
+    app.checkbox(key="edit_product_1_active").uncheck()
+    app.form_submit_button[1].click().run()
+    assert any("Product HAND-1 saved." in shown(s) for s in app.success)
+    assert products(runtime) == {"HAND-1": ("Hand made, blue", False)}
+    with session_scope(runtime.engine) as session:
+        done = [(e.action, e.actor, e.subject) for e in audit.entries(session, action="catalog.")]
+    assert done == [("catalog.update", "local operator", "HAND-1"), ("catalog.add", "local operator", "HAND-1")]

@@ -45,7 +45,7 @@ def broken(oauth_env, gateway):
 
 
 def connect_link(at) -> str:
-    """The Connect link the page shows (the page also shows the addresses to register with Walmart)."""
+    """The Connect link the page shows (the page also shows the addresses to register with Walmart, and its own to copy)."""
     return next(code.value for code in at.code if "responseType=code" in code.value)
 
 
@@ -179,10 +179,10 @@ def test_thousands_of_stores_are_paged_and_searched(app, oauth_env):
     assert not app.exception
     connect_buttons = [b for b in app.button if b.key and b.key.startswith("connect_") and b.key[8:].isdigit()]
     assert len(connect_buttons) == 20  # one page, not 251 buttons
-    assert "251 store(s) match; page 1 of 13." in text(app)
+    assert "251 stores match; page 1 of 13." in text(app)
     assert "1 store outside the US keeps its delegated keys" in text(app) and "Maple CA" not in text(app)
     app.text_input(key="connect_search").input("outlet 0123").run()
-    assert "1 store(s) match; page 1 of 1." in text(app) and "Outlet 0123" in text(app)
+    assert "1 store matches; page 1 of 1." in text(app) and "Outlet 0123" in text(app)
 
 
 def test_pasted_address_with_a_forged_state_is_refused(app, oauth_env):
@@ -217,3 +217,15 @@ def test_the_addresses_to_register_with_walmart_copy_exactly(app, oauth_env):
     codes = [element.value for element in app.code]
     assert REDIRECT in codes and login_url(oauth_env.settings) in codes
     assert all("\u2060" not in value for value in codes)
+
+
+def test_the_search_is_in_the_address(app, oauth_env):
+    app.run()
+    app.query_params.clear()
+    app.query_params["q"] = "leg"
+    app.query_params["all"] = "1"
+    app.switch_page("pages/connect.py").run()
+    assert app.text_input(key="connect_search").value == "leg" and app.radio(key="connect_show_all").value is True
+    assert "Legacy" in text(app)
+    app.text_input(key="connect_search").input("").run()
+    assert dict(app.query_params) == {"all": "1"}

@@ -9,6 +9,7 @@ from tests.pages.hostile import (
     PLATFORM_SKU,
     PRODUCT_NAME,
     STORE_NAME,
+    SYSTEM_SKU,
     assert_no_markdown_from_outside,
     seed_hostile,
     shown_as_text,
@@ -76,10 +77,12 @@ def test_product_mapping_every_tab(hostile_app):
     assert_no_markdown_from_outside(app)
 
 
-def test_messages_from_core_and_flashes(hostile_app):
-    """A flash and a refusal quote outside text: both show it as text."""
+def test_messages_from_core_and_results_beside_actions(hostile_app):
+    """An action's result and a refusal quote outside text: both show it as text."""
+    from ui.actions import Result
+
     app = hostile_app
-    app.session_state["flash"] = f"Imported '{FILE_NAME}': {STORE_NAME}"
+    app.session_state["action_results"] = {"mapping_import": Result("success", f"Imported '{FILE_NAME}': {STORE_NAME}", GATEWAY_TEXT)}
     texts = _open(app, "pages/mapping.py")
     assert shown_as_text(FILE_NAME, texts)
     app.text_input(key="mapping_clone_filter").input(GATEWAY_TEXT).run()
@@ -130,3 +133,41 @@ def test_the_callback_shows_walmarts_error_text_as_text(hostile_app):
     app.query_params["error_description"] = GATEWAY_TEXT
     texts = _open(app, "pages/walmart_callback.py")
     assert any(shown_as_text(GATEWAY_TEXT, [text]) for text in texts)
+
+
+def test_store_authorization_with_a_hostile_store_linked(hostile_app):
+    app = hostile_app
+    texts = assert_no_markdown_from_outside(app)
+    app.query_params.clear()
+    app.query_params["store"] = STORE_NAME  # a link naming the hostile store
+    app.run()
+    texts = assert_no_markdown_from_outside(app)
+    assert app.selectbox(key="detail_store").value == app.seeded.store_id
+    assert any(shown_as_text(STORE_NAME, [text]) for text in texts if "Yes, delete" in text)
+    app.query_params["store"] = GATEWAY_TEXT  # a link naming no store: the warning quotes it as text
+    app.run()
+    texts = assert_no_markdown_from_outside(app)
+    assert any(shown_as_text(GATEWAY_TEXT, [text]) for text in texts if "There is no store called" in text)
+
+
+def test_product_catalog_with_its_edit_form(hostile_app):
+    app = hostile_app
+    app.query_params.clear()
+    app.query_params["q"] = SYSTEM_SKU
+    app.switch_page("pages/catalog.py").run()
+    assert_no_markdown_from_outside(app)
+    assert app.selectbox(key="edit_product_sku").value == SYSTEM_SKU
+    assert app.text_input(key="edit_product_0_name").value == PRODUCT_NAME
+
+
+def test_audit_trail_filtered_by_a_hostile_person(hostile_app):
+    app = hostile_app
+    app.query_params.clear()
+    app.query_params["actor"] = f"{ACTOR}@x.com"
+    app.switch_page("pages/audit.py").run()
+    assert_no_markdown_from_outside(app)
+
+
+def test_system_page_and_the_guide(hostile_app):
+    _open(hostile_app, "pages/system.py")
+    _open(hostile_app, "pages/guide.py")

@@ -38,8 +38,11 @@ def store(runtime):
     return store_id
 
 
-def open_page(app):
+def open_page(app, **params):
+    """The mapping page, opened by an address with these parameters (AppTest keeps the first page's, a browser does not)."""
     app.run()
+    app.query_params.clear()
+    app.query_params.update(params)
     app.switch_page("pages/mapping.py").run()
     assert not app.exception, app.exception
     return app
@@ -124,7 +127,7 @@ def test_a_conflict_keeps_the_other_persons_change_and_reloads(app, runtime, sto
         mapping_grid.save_grid(session, store, page, [{"platform_sku": "WM-1", "system_sku": "TEA", "quantity": 7}], actor=person("colleague@x.com"))
     save(app, edited_rows={0: {"quantity": 3}})
     assert "Someone else changed or deleted WM-1" in shown(app.error[0])
-    assert "now shows the mappings as they are" in app.info[0].value
+    assert "now shows the mappings as they are" in shown(app.error[0])  # the next step, in the same red note beside Save
     assert mapping_state(runtime.engine, store)["WM-1"] == [("TEA", 7)]
     rows = grid(app)
     assert (rows.loc[0, "system_sku"], rows.loc[0, "quantity"]) == ("TEA", 7)
@@ -244,7 +247,7 @@ def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
     rows = grid(app)
     assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-LATER"]
     assert rows["system_sku"][3:].isna().all() and rows["quantity"][3:].isna().all()
-    assert any("2 unmapped listing(s) were added" in info.value for info in app.info)
+    assert any("2 unmapped listings were added" in info.value for info in app.info)
 
     # A typo on one new row: the problem is shown beside that row, and the untouched row stays to fill in later.
     save(app, edited_rows={3: {"system_sku": "NOPE", "quantity": 1}})
@@ -254,7 +257,7 @@ def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
     assert "WM-NEW" not in mapping_state(runtime.engine, store)
 
     save(app, edited_rows={3: {"system_sku": "TEA", "quantity": 2}}, added_rows=[{"platform_sku": "WM-NEW", "system_sku": "MUG", "quantity": 1}])
-    assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing(s) left unmapped" in shown(app.success[0])
+    assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing left unmapped" in shown(app.success[0])
     state = mapping_state(runtime.engine, store)
     assert state["WM-NEW"] == [("MUG", 1), ("TEA", 2)] and "WM-LATER" not in state
     assert list(grid(app)["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-NEW"]  # reloaded: the empty row is gone
@@ -367,3 +370,86 @@ def test_unmapped_listings_count_a_default_mapping_as_mapped(app, runtime, gatew
     metrics = {m.label: m.value for m in app.metric}
     assert (metrics["Listings on Walmart"], metrics["Mapped"], metrics["Not mapped"]) == ("3", "2", "1")
     assert list(app.dataframe[-1].value["SKU"]) == ["WM-NEW"]
+
+
+def test_a_link_opens_the_store_tab_and_search_and_the_address_follows(app, runtime, store):
+    other = add_store(runtime, "Bright Kitchen")
+    load(runtime, other, [["BK-1", "TEA", "1"], ["BK-22", "MUG", "2"]])
+    open_page(app, store="bright kitchen", tab="import")  # any letter case
+    assert app.selectbox(key="mapping_store").value == other
+    assert app.session_state["mapping_tab"] == "Import"
+    assert (app.query_params["store"], app.query_params["tab"]) == ("Bright Kitchen", "import")
+    app.session_state["mapping_tab"] = "Clone"  # as a click on the tab does
+    app.run()
+    assert app.query_params["tab"] == "clone"
+    app.selectbox(key="mapping_store").set_value(store).run()
+    assert app.query_params["store"] == "Acme"
+    link = next(code.value for code in app.code if "/mapping?" in code.value)
+    assert link.endswith("/mapping?store=Acme&tab=clone")
+
+
+def test_a_link_naming_one_sku_opens_the_grid_searched_for_it(app, runtime, store):
+    open_page(app, store="Acme", sku="WM-3")
+    assert app.session_state["mapping_tab"] == "Mappings" and app.text_input(key="mapping_search").value == "WM-3"
+    assert list(grid(app)["platform_sku"]) == ["WM-3"]
+    assert "sku" not in app.query_params and app.query_params["q"] == "WM-3"
+
+
+def test_a_link_may_name_the_store_by_its_id(app, runtime, store):
+    open_page(app, store=str(store), sku="WM-2")
+    assert app.selectbox(key="mapping_store").value == store and list(grid(app)["platform_sku"]) == ["WM-2"]
+    assert app.query_params["store"] == "Acme"  # written back by name
+
+
+def test_a_link_to_a_store_that_is_gone_says_so(app, runtime, store):
+    open_page(app, store="Renamed Store")
+    assert any("There is no store called 'Renamed Store'" in shown(w) for w in app.warning)
+
+
+@pytest.mark.parametrize("typed, problem", [(0, "Quantity is 0"), (-2, "Quantity -2 is negative"), (1.5, "Quantity 1.5 is not a whole number")])
+def test_a_bad_quantity_in_the_grid_is_an_error_on_its_row_not_saved_as_1(app, runtime, store, typed, problem):
+    open_page(app)
+    save(app, edited_rows={0: {"quantity": typed}})
+    assert any("Nothing was saved: 1 row has a problem." in shown(e) for e in app.error)  # one row: never "1 rows"
+    assert problem in " ".join(grid(app)["problem"])
+    assert grid(app).loc[0, "quantity"] == typed  # shown as typed, to be fixed
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 1)]
+
+
+def test_the_grid_does_not_clamp_or_round_quantities_in_the_browser(app, store):
+    import json
+
+    open_page(app)
+    config = json.loads(app.data_editor[0].proto.columns)
+    limits = config["quantity"].get("type_config", {})
+    assert not {"min_value", "max_value", "step"} & set(limits) and limits.get("format") != "%d"  # 0 -> 1, -2 -> 2, 1.5 -> 1 before
+    assert str(grid(app)["quantity"].dtype) == "float64"
+
+
+def test_uploads_state_their_limits_and_refuse_in_words(app, store):
+    from core.spreadsheets.limits import UPLOAD_LIMITS
+
+    open_page(app, store="Acme", tab="import")
+    assert any("CSV, XLSX or XLS, up to 20 MB and 200,000 rows" in shown(c) and "python -m core mappings import" in shown(c)
+               for c in app.caption)  # stated beside the uploader, not in a tooltip
+    too_big = b"Platform SKU,System SKU,Quantity\n" + b"WM-1,MUG,1\n" * (UPLOAD_LIMITS.max_bytes // 11 + 10)
+    app.file_uploader(key="mapping_file_0").set_value(("big.csv", too_big, "text/csv")).run()
+    refusal = " ".join(shown(e) for e in app.error) + " ".join(shown(i) for i in app.info)
+    assert "big.csv" in refusal and "the limit is 20 MB" in refusal
+    assert "Split it" in refusal and "python -m core mappings import" in refusal  # what to do instead
+    app.file_uploader(key="mapping_file_0").set_value(("scan.pdf", b"%PDF-1.7\n" + b"x" * 200, "application/pdf")).run()
+    refusal = " ".join(shown(e) for e in app.error) + " ".join(shown(i) for i in app.info)
+    assert "scan.pdf" in refusal and "not a spreadsheet" in refusal
+    assert not app.get("metric") or "To add" not in [m.label for m in app.metric]  # nothing previewed
+
+
+def test_a_preview_with_rejected_rows_never_says_the_store_matches(app, runtime, store):
+    """6 of 7 rows invalid, the valid one unchanged: once this said, in green, that the store already matches the file."""
+    open_page(app, store="Acme", tab="import")
+    rows = [["WM-1", "MUG", "1"]] + [[f"WM-{n}", "NOPE", "1"] for n in range(10, 16)]
+    app.file_uploader(key="mapping_file_0").set_value(("mixed.csv", csv_bytes(rows), "text/csv")).run()
+    metrics = {m.label: m.value for m in app.metric if m.label in ("To add", "To change", "To remove", "Unchanged", "Rows with errors")}
+    assert metrics == {"To add": "0", "To change": "0", "To remove": "0", "Unchanged": "1", "Rows with errors": "6"}
+    assert "already matches" not in page_text(app) and not app.success
+    assert any("6 rows have problems" in shown(e) for e in app.error)  # one summary, red: nothing else would change
+    assert "mapping_import_apply" not in [b.key for b in app.button]

@@ -46,6 +46,7 @@ def test_viewer_sees_status_but_cannot_change(signed_in, runtime):
     assert app.dataframe[0].value.loc[0, "Store"] == "Acme"
     assert "Add a store" not in [e.label for e in app.expander]
     assert "Edit, replace secret, disable or delete" not in [e.label for e in app.expander]
+    assert "Back it up" not in page_text(app) and "secret.key" not in page_text(app)  # paths and the key note are for admins
     app.button(key="check_now").click().run()  # checking changes no setting: allowed
     assert not app.exception
 
@@ -71,7 +72,7 @@ def test_admin_adds_a_store_and_the_audit_page_shows_who(signed_in):
     app.switch_page("pages/audit.py").run()
     assert not app.exception
     trail = app.dataframe[0].value
-    assert (trail.loc[0, "Who"], trail.loc[0, "What"], trail.loc[0, "Store"]) == ("boss@x.com", "store.add", "Acme")
+    assert (trail.loc[0, "Who"], trail.loc[0, "What"], trail.loc[0, "Store"]) == ("boss@x.com", "Store added", "Acme")
     assert CLIENT_SECRET not in trail.to_string()
     assert app.get("download_button")
 

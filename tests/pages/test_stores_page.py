@@ -41,9 +41,20 @@ def test_findings_show_while_pasting(app):
     assert "U+200B" in errors or "zero" in errors.lower()
     app.text_input(key="add_name_0").input("Acme")
     app.run()
-    app.button(key="add_store").click().run()
-    assert any("not saved" in e.value for e in app.error)  # blocked, nothing saved
+    save = app.button(key="add_store")
+    assert save.disabled and "Fix the problems shown above first" in save.help  # blocked, nothing saved
     assert "Connect your first Walmart store" in page_text(app)
+
+
+def test_the_same_value_in_both_boxes_is_said_once(app):
+    app.run()
+    app.text_input(key="add_name_0").input("Oscar Wrong")
+    app.text_input(key="add_client_id_0").input(CLIENT_ID)
+    app.text_input(key="add_secret_0").input(CLIENT_ID)
+    app.run()
+    said = [shown(alert) for kind in (app.error, app.warning, app.info) for alert in kind if "exactly the same" in shown(alert)]
+    assert len(said) == 1, said
+    assert app.button(key="add_store").disabled
 
 
 def test_add_check_and_see_status_and_matrix(app, gateway):
@@ -176,7 +187,10 @@ def test_replace_secret_and_disable_from_the_page(app, runtime, gateway):
     assert "Authorized" in app.dataframe[0].value.loc[0, "Status"]
     assert CLIENT_SECRET not in page_text(app)
     app.button(key="toggle").click().run()
-    assert "(disabled)" in app.dataframe[0].value.loc[0, "Store"]
+    assert app.dataframe[0].value.loc[0, "Status"] == "Disabled"  # its last check's Authorized is no news: it is not checked
+    assert any("Store disabled" in shown(s) for s in app.success)  # beside the button, not at the top of the page
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Disabled"], metrics["Authorized"], metrics["Not checked yet"]) == ("1", "0", "0")
 
 
 def test_save_and_check_shows_a_failed_check_in_red_next_to_the_button(app, gateway):
@@ -207,3 +221,72 @@ def test_a_likely_duplicate_is_named_and_needs_a_confirm(app, gateway, runtime):
     assert not app.exception
     with session_scope(runtime.engine) as session:
         assert sorted(view.name for view in stores.list_stores(session)) == ["Acme Outdoor", "acme outdoor"]
+
+
+def two_stores(runtime):
+    with session_scope(runtime.engine) as session:
+        acme = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID,
+                                client_secret=CLIENT_SECRET)
+        bright = stores.add_store(session, runtime.vault, actor=ADMIN, name="Bright Kitchen", environment="sandbox", client_id=SANDBOX_ID,
+                                  client_secret=SANDBOX_SECRET)
+    return acme.id, bright.id
+
+
+def test_a_link_opens_its_store_and_picking_a_store_changes_the_address(app, runtime):
+    acme, bright = two_stores(runtime)
+    app.query_params["store"] = "Bright Kitchen"
+    app.run()
+    assert app.selectbox(key="detail_store").value == bright
+    assert app.query_params["store"] == "Bright Kitchen"
+    app.selectbox(key="detail_store").set_value(acme).run()
+    assert app.query_params["store"] == "Acme"  # the address follows the store shown
+    link = next(code.value for code in app.code if "store=" in code.value)
+    assert link.endswith("/?store=Acme")  # Copy link: the same view for a colleague
+
+
+def test_filters_are_in_the_address_too(app, runtime):
+    two_stores(runtime)
+    app.query_params["q"] = "kitchen"
+    app.query_params["env"] = "sandbox"
+    app.query_params["status"] = "never_checked,nonsense"
+    app.run()
+    assert list(app.dataframe[0].value["Store"]) == ["Bright Kitchen"]
+    assert app.multiselect(key="status_filter").value == [HealthState.never_checked]
+    assert (app.query_params["q"], app.query_params["env"], app.query_params["status"]) == ("kitchen", "sandbox", "never_checked")
+
+
+def test_a_link_to_a_store_that_is_gone_says_so(app, runtime):
+    two_stores(runtime)
+    app.query_params["store"] = "Renamed Store"
+    app.run()
+    assert any("There is no store called 'Renamed Store'" in shown(w) for w in app.warning)
+    assert app.selectbox(key="detail_store").value is not None
+
+
+def test_the_key_backup_note_is_for_admins_and_goes_once_confirmed(app, runtime):
+    app.run()
+    assert any("Back it up" in shown(w) for w in app.warning)
+    assert "Database" not in page_text(app) and "secret.key" not in " ".join(shown(c) for c in app.sidebar.caption)  # no paths for everyone
+    app.button(key="confirm_key_backup").click().run()
+    assert not any("Back it up" in shown(w) for w in app.warning)
+    assert any("will not be shown again" in shown(s) for s in app.success)
+    app.run()
+    assert not any("Back it up" in shown(w) for w in app.warning)
+    app.switch_page("pages/system.py").run()
+    assert "local operator confirmed" in page_text(app) and "secret.key" in page_text(app)
+
+
+def test_the_demo_shows_its_spare_keys_beside_add_a_store(app, monkeypatch):
+    import json
+
+    spares = [{"outcome": "authorized", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}]
+    monkeypatch.setenv("STORE_CONNECT_DEMO_KEYS", json.dumps(spares))
+    app.run()
+    table = next(frame.value for frame in app.dataframe if "Client Secret" in frame.value.columns)
+    assert (table.loc[0, "Outcome"], table.loc[0, "Client ID"]) == ("Authorized", CLIENT_ID)
+
+
+def test_outside_the_demo_no_keys_are_shown(app, monkeypatch):
+    monkeypatch.delenv("STORE_CONNECT_DEMO_KEYS", raising=False)
+    app.run()
+    assert "Demo: spare keys to try" not in [e.label for e in app.expander]

@@ -20,9 +20,10 @@ def page(app):
     """The app from its router, on the Troubleshooting page; query params can be set before `open()`."""
 
     def open_page(**params):
+        app.run()
+        app.query_params.clear()  # the address of this page only (AppTest keeps the first page's, a browser does not)
         for name, value in params.items():
             app.query_params[name] = value
-        app.run()
         app.switch_page(PAGE).run()
         assert not app.exception, app.exception
         return app
@@ -218,7 +219,7 @@ def test_a_log_excerpt_is_decoded_error_by_error(page):
     at = decode(page.open(), EXCERPT)
     assert [s.value for s in at.subheader][-3:] == ["Mapping", "Walmart refused the keys", "Too many requests: Walmart is limiting calls"]  # after the topics
     captions = [c.value for c in at.caption]
-    assert "Error 1 of 2, line(s) 2, 4" in captions and "Error 2 of 2, line(s) 3" in captions
+    assert "Error 1 of 2, lines 2, 4" in captions and "Error 2 of 2, line 3" in captions
     assert any("2 errors in the text" in i.value for i in at.info)
     at.run()  # another run (an answer opened, a tab changed) keeps the results
     assert [s.value for s in at.subheader][-2:] == ["Walmart refused the keys", "Too many requests: Walmart is limiting calls"]
@@ -240,3 +241,24 @@ def test_a_broken_synonyms_file_is_named_on_the_page(page, tmp_path, monkeypatch
     at = page.open(q="sandbox")
     assert any(str(broken) in e.value and "slug" in e.value for e in at.error)
     assert not at.expander
+
+
+def test_the_open_tab_is_in_the_address_and_a_link_opens_it(page):
+    at = page.open(tab="decode")
+    assert at.session_state["troubleshooting_tab"] == "Decode an error"
+    at.session_state["troubleshooting_tab"] = "Diagnose keys"  # as a click on the tab does
+    at.run()
+    assert at.query_params["tab"] == "diagnose"
+    at.session_state["troubleshooting_tab"] = "Search the FAQ"
+    at.run()
+    assert "tab" not in at.query_params  # the first tab needs no word
+
+
+def test_a_link_to_diagnose_a_store_by_name_opens_that_store(page, runtime):
+    with session_scope(runtime.engine) as session:
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        bright = stores.add_store(session, runtime.vault, actor=ADMIN, name="Bright Kitchen", environment="production",
+                                  client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
+    at = page.open(store="bright kitchen")
+    assert at.session_state["troubleshooting_tab"] == "Diagnose keys"
+    assert at.selectbox(key="diagnose_store").value == bright.id

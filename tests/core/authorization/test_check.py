@@ -78,6 +78,14 @@ def test_unreachable_on_a_dead_network(runtime, gateway):
     gateway.stop()
     outcome = check(runtime, *PRODUCTION_KEY)
     assert outcome.status == Status.unreachable and outcome.http_status is None
+    # Walmart never saw these calls: their IDs would only send a support ticket down a dead end.
+    assert outcome.calls and outcome.correlation_ids == [] and outcome.to_dict()["correlation_ids"] == []
+
+
+def test_a_call_walmart_answered_keeps_its_correlation_id(runtime, gateway):
+    gateway.queue_response("production", "/v3/token", 503, body=None, times=3)
+    outcome = check(runtime, *PRODUCTION_KEY)
+    assert len(outcome.correlation_ids) == 1  # a 503 came from Walmart's side: worth quoting
 
 
 def test_token_is_reused_until_a_minute_before_expiry(runtime, gateway):

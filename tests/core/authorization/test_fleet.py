@@ -248,3 +248,23 @@ def test_change_event_rules():
     assert events.change_event(before("missing_permissions", ["item"]), "missing_permissions", ["item", "orders"], "")[1] == "Newly missing: orders"
     assert events.change_event(before("missing_permissions", ["item", "orders"]), "missing_permissions", ["item"], "") is None
     assert events.change_event(before("rejected"), "unreachable", [], "") is None
+
+
+def test_a_disabled_store_counts_as_disabled_not_as_never_checked(runtime, gateway):
+    from core.authorization import history
+    from core.authorization.outcome import HealthState
+    from core.db.engine import session_scope
+    from core.stores import registry as stores
+    from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
+
+    with session_scope(runtime.engine) as session:
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Open", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        stores.add_store(session, runtime.vault, actor=ADMIN, name="Closed", environment="sandbox", client_id=SANDBOX_ID, client_secret=SANDBOX_SECRET)
+        stores.set_enabled(session, "Closed", False, actor=ADMIN)
+    with session_scope(runtime.engine) as session:
+        counts = history.status_counts(session)
+        assert (counts[HealthState.never_checked], counts.disabled, counts.total) == (1, 1, 2)
+        never = history.store_table(session, statuses=[HealthState.never_checked])
+        assert [row.name for row in never] == ["Open"]  # a status filter finds enabled stores
+        assert [row.name for row in history.store_table(session, disabled=True)] == ["Closed"]
+        assert history.count_stores(session, statuses=[HealthState.never_checked], disabled=True) == 2

@@ -59,6 +59,7 @@ WRITES = {
     "clone": lambda s, stores, a: clone(s, stores, a),
     "catalog import": lambda s, stores, a: catalog.import_catalog(s, csv_bytes([["NEW-1", "New"]], header=CATALOG_HEADER), "p.csv", actor=a),
     "catalog add": lambda s, stores, a: catalog.add_product(s, "NEW-1", "New", actor=a),
+    "catalog edit": lambda s, stores, a: catalog.edit_product(s, "MUG-WHITE", name="Renamed", barcode=None, active=False, actor=a),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ValidationFailed
-from core.mapping.bundles import Component, format_bundle, parse_bundle_cell, quantity_problem
+from core.mapping.bundles import Component, format_bundle, parse_bundle_cell, quantity_problem, whole_quantity
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,10 @@ def test_quantity_rules(text, phrase):
     else:
         assert problem is not None and phrase in " ".join(problem)
 
+
+
+@pytest.mark.parametrize("text, number", [("1", 1), (" 2 ", 2), ("0002", 2), ("10000", 10_000), ("0", None), ("-2", None), ("1.5", None),
+                                          ("2.0", None), ("２", None), ("10001", None), ("", None), ("1e3", None)])
+def test_one_quantity_rule_and_its_explanation_agree(text, number):
+    assert whole_quantity(text) == number
+    assert (quantity_problem(text) is None) == (number is not None)  # a usable quantity has no problem, and the other way round

@@ -251,3 +251,23 @@ def test_a_grid_save_makes_an_older_import_preview_stale(engine, store):
     with pytest.raises(Conflict), session_scope(engine) as session:
         apply_plan(session, plan, actor=ADMIN)
     assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 4)]}
+
+
+@pytest.mark.parametrize("typed, problem", [(0, "Quantity is 0"), (0.0, "Quantity is 0"), (-2.0, "Quantity -2 is negative"),
+                                            (1.5, "Quantity 1.5 is not a whole number")])
+def test_a_quantity_the_import_refuses_is_refused_in_the_grid_too(engine, store, typed, problem):
+    """The grid once saved 0 as 1: the same rule as the import decides, and the row is not saved."""
+    load(engine, store, [["WM-1", "MUG-WHITE", "1"]])
+    with session_scope(engine) as session:
+        page = mapping.list_mappings(session, store)
+
+    def edit(rows):
+        rows[0]["quantity"] = typed
+
+    with session_scope(engine) as session:
+        result = mapping_grid.save_grid(session, store, page, grid_after(page, edit), actor=ADMIN)
+    assert not result.saved and [(e.row, e.column, e.message) for e in result.errors] == [(1, "Quantity", f"{problem}.")]
+    with session_scope(engine) as session:
+        imported = plan_import(session, store, csv_bytes([["WM-1", "MUG-WHITE", str(typed).removesuffix(".0") if typed != 1.5 else "1.5"]]), "q.csv")
+    assert [e.message for e in imported.errors] == [f"{problem}."]
+    assert mapping_state(engine, store) == {"WM-1": [("MUG-WHITE", 1)]}

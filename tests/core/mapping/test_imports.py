@@ -86,7 +86,7 @@ def test_each_bad_row_is_reported_with_its_row_number_and_nothing_is_imported(en
     assert (error.row, error.column) == (4, column)  # header is row 1, the blank row 3 still counts
     assert phrase in error.message and error.fix
     assert the_plan.counts()["added"] == 2 and the_plan.counts()["rows_with_errors"] == 1
-    with pytest.raises(ValidationFailed, match="have problems, so nothing was imported"):
+    with pytest.raises(ValidationFailed, match="1 row of .m.csv. has a problem, so nothing was imported"):
         apply(engine, the_plan)
     assert database_snapshot(engine) == before
 

@@ -157,7 +157,8 @@ def test_a_revoked_grant_is_told_apart_from_a_healthy_one(broken):
     with session_scope(runtime.engine) as session:
         [row], total = connect_rows(session, warn_days=30)
     assert total == 1 and row.need == ConnectNeed.reconnect and "revoked" in row.summary
-    assert row.days_left is not None and row.days_left >= 364  # the date alone would say all is well
+    # Its refresh token's date alone would say all is well (364 days left): no days are counted for a revoked grant.
+    assert row.refresh_expires_at is not None and row.days_left is None
 
 
 def test_a_name_taken_between_the_look_and_the_insert_takes_the_next_free_one(runtime, monkeypatch):

@@ -403,7 +403,7 @@ def test_the_explanation_speaks_the_current_language(faq):
     line = f"2026-12-01 10:00:01 ERROR walmart sync failed: 401 Client Error: Unauthorized for url: {TOKEN_URL}"
     with use_language("zh-CN"):
         result = explain(line, faq)
-        assert result.title == "沃尔玛拒绝了密钥" and result.steps[0].startswith("在「故障排查」页面")
+        assert result.title == "沃尔玛拒绝了密钥" and result.steps[0].startswith("对这组密钥运行诊断")
         assert result.causes[0].text.startswith("把沙箱密钥") and result.faq[0].question.startswith("沃尔玛拒绝了密钥")
         assert "沃尔玛表示请求过多的原话" in explain("请求过于频繁", faq).found
         assert result.to_dict()["code"] is None and set(result.to_dict()) == set(explain(line, faq).to_dict())

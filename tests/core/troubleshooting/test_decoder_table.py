@@ -148,7 +148,7 @@ def test_the_table_follows_the_current_language():
     with use_language("zh-CN"):
         table = load_decoder_table()
         assert table.meanings["forbidden"].title == "密钥缺少某项权限"
-        assert table.unknown.steps[0].startswith("在「故障排查」页面")  # the phrase in Chinese
+        assert table.unknown.steps[0].startswith("对这组密钥运行诊断")  # the phrase in Chinese
     assert load_decoder_table().meanings["forbidden"].title == "The key lacks a permission"
 
 
