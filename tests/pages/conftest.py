@@ -42,3 +42,8 @@ def page_text(at) -> str:
         if widget.proto.type != widget.proto.PASSWORD:  # what the user typed into a password box is not "shown"
             parts.append(str(widget.value))
     return "\n".join(parts)
+
+
+def page_address(at) -> dict[str, str]:
+    """The page's own query parameters: what a link to it carries, besides the language every page keeps (?lang=)."""
+    return {name: value for name, value in dict(at.query_params).items() if name != "lang"}
