@@ -156,9 +156,11 @@ def delivery_error(exc: BaseException, webhook_url: str) -> str:
     hold the webhook's token), anything credential-shaped hidden, cut to DELIVERY_ERROR_LIMIT."""
     host = url_host(webhook_url)
     text = str(exc)
-    for form in sorted(_address_forms(webhook_url), key=len, reverse=True):
+    forms = _address_forms(webhook_url)
+    for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, host if form == webhook_url else HIDDEN)
-    return outside_text(f"{type(exc).__name__}: {text}", _address_forms(webhook_url), DELIVERY_ERROR_LIMIT)
+    # What is left of the token-bearing parts goes too, in any form; the host stays readable.
+    return outside_text(f"{type(exc).__name__}: {text}", [form for form in forms if not host or host not in form], DELIVERY_ERROR_LIMIT)
 
 
 def _address_forms(url: str) -> set[str]:

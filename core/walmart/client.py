@@ -27,7 +27,7 @@ from urllib3.exceptions import NewConnectionError, ProxyError
 
 from core.config import Settings
 from core.i18n import _
-from core.redaction import outside_text
+from core.redaction import KnownSecrets, outside_text
 from core.walmart.bodies import ErrorItem, UnreadableBody, load_json, parse_error_body
 from core.walmart.markets import CallKind, market_headers, market_of
 from core.walmart.wire import CONNECT_TIMEOUT, Deadline, DeadlinePassed, Reply, network_settings, new_session, read_capped, watched
@@ -440,9 +440,10 @@ class WalmartClient:
         granted = data.get("scopes")
         scopes = granted if isinstance(granted, dict) else {}
         channel = data.get("is_channel_match")
+        known = KnownSecrets(secrets)  # worked out once for every scope
         return TokenDetail(
             # Scope names and levels are shown and stored: bounded and redacted like any gateway text.
-            scopes={outside_text(k, secrets, 64): outside_text(v, secrets, 32) for k, v in list(scopes.items())[:100]},
+            scopes={outside_text(k, known, 64): outside_text(v, known, 32) for k, v in list(scopes.items())[:100]},
             is_valid=_flag(data.get("is_valid")),
             is_channel_match=None if channel is None else _flag(channel),
             issued_at=_millis(data.get("issued_at")),
