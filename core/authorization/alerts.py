@@ -24,12 +24,13 @@ from core.authorization.outcome import Status
 from core.config import Settings
 from core.db.models import StatusEvent, Store, StoreHealth, saved_id, utc_now
 from core.redaction import HIDDEN, outside_text, url_host
+from core.walmart.wire import CONNECT_TIMEOUT, Deadline, DeadlinePassed, network_settings, new_session, watched
 
 log = logging.getLogger(__name__)
 Transaction = Callable[[], AbstractContextManager[Session]]  # e.g. Runtime.transaction
 Post = Callable[..., requests.Response]
 MAX_DELIVERY_ATTEMPTS = 3
-WEBHOOK_TIMEOUT = 5
+WEBHOOK_TIMEOUT = 5  # seconds for one delivery in all: connecting, sending, the receiver's status and headers
 DELIVERY_ERROR_LIMIT = 200  # characters kept of why a delivery failed
 
 TEXT = {
@@ -111,12 +112,32 @@ class _Delivery:
     payload: dict[str, Any]
 
 
-def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Post = requests.post) -> dict[str, int]:
+def post_within_deadline(url: str, *, json: dict[str, Any], timeout: float) -> requests.Response:
+    """POST `json` to a webhook receiver with one deadline for the whole exchange (requests' own timeout bounds
+    each read, so a receiver dripping its answer could hold a check for ever). Redirects are not followed (the
+    alert goes to the configured address or nowhere) and the answer's body is never read: its status is all
+    that counts. The environment's proxy and CA bundle are used, as requests would; ~/.netrc is not."""
+    deadline = Deadline(timeout)
+    network = network_settings(url, use_environment=True)
+    with new_session(pool_size=1) as session:
+        try:
+            with watched(deadline):
+                response = session.post(url, json=json, timeout=(min(CONNECT_TIMEOUT, timeout), timeout), allow_redirects=False,
+                                        stream=True, proxies=network.proxies, verify=network.verify)
+                response.close()
+        except DeadlinePassed:
+            raise TimeoutError(f"the receiver did not answer within {timeout:g} seconds") from None
+    return response
+
+
+def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Post = post_within_deadline) -> dict[str, int]:
     """POST every undelivered event, after the transaction that recorded it has committed.
 
     Events are claimed in one short transaction (a guarded attempt count, so two deliverers
     never both send one), posted with no transaction open, and the results written in another.
-    Failures are kept for the next run, up to a limit.
+    Failures are kept for the next run, up to a limit. Once the receiver lets a delivery run out
+    of time, the rest wait for the next run with their attempt given back: a receiver that hangs
+    costs one WEBHOOK_TIMEOUT per run, not one per event.
     """
     counts = {"sent": 0, "failed": 0}
     if not webhook_url:
@@ -124,12 +145,18 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
     with transaction() as session:
         deliveries = _claim(session)
     results: list[tuple[_Delivery, str | None]] = []
+    waiting: list[_Delivery] = []
+    hanging = False
     for delivery in deliveries:
+        if hanging:
+            waiting.append(delivery)
+            continue
         try:
             response = post(webhook_url, json=delivery.payload, timeout=WEBHOOK_TIMEOUT)
             if response.status_code >= 300:
                 raise RuntimeError(f"HTTP {response.status_code}")
         except Exception as exc:  # any failure of the receiver is only recorded
+            hanging = isinstance(exc, TimeoutError)
             error = delivery_error(exc, webhook_url)
             counts["failed"] += 1
             log.warning("alert webhook to %s failed for store %s: %s", url_host(webhook_url), delivery.store_name, error)
@@ -137,7 +164,7 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
         else:
             counts["sent"] += 1
             results.append((delivery, None))
-    if results:
+    if results or waiting:
         with transaction() as session:
             for delivery, failure in results:
                 event = session.get(StatusEvent, delivery.event_id)
@@ -148,6 +175,9 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
                 else:
                     event.delivery, event.delivery_error = "failed", failure
                 session.add(event)
+            for delivery in waiting:  # not tried: the claim's attempt is given back
+                session.exec(update(StatusEvent).where(col(StatusEvent.id) == delivery.event_id, col(StatusEvent.delivery_attempts) > 0)
+                             .values(delivery_attempts=StatusEvent.delivery_attempts - 1))
     return counts
 
 
