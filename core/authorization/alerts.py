@@ -32,6 +32,7 @@ Post = Callable[..., requests.Response]
 MAX_DELIVERY_ATTEMPTS = 3
 WEBHOOK_TIMEOUT = 5  # seconds for one delivery in all: connecting, sending, the receiver's status and headers
 DELIVERY_ERROR_LIMIT = 200  # characters kept of why a delivery failed
+CLAIM_LAPSES_AFTER = timedelta(minutes=5)  # an event still `sending` this long after its claim: its deliverer died
 
 TEXT = {
     "lost_authorization": "{store}: authorization lost ({to}). {detail}",
@@ -92,7 +93,7 @@ def _last_event(session: Session, store_id: int, kind: str | None = None) -> Sta
 
 def _sent_recently(session: Session, store_id: int, kind: str, now: datetime, renotify: timedelta) -> bool:
     last = _last_event(session, store_id, kind)
-    return last is not None and last.delivery in ("sent", "pending") and now - last.at < renotify
+    return last is not None and last.delivery in ("sent", "sending", "pending") and now - last.at < renotify
 
 
 def _reminder_due(session: Session, store_id: int, now: datetime, renotify: timedelta) -> bool:
@@ -110,6 +111,7 @@ class _Delivery:
     event_id: int
     store_name: str
     payload: dict[str, Any]
+    unclaimed: str  # the state it goes back to when it is not tried after all
 
 
 def post_within_deadline(url: str, *, json: dict[str, Any], timeout: float) -> requests.Response:
@@ -173,11 +175,12 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
                 if failure is None:
                     event.delivery, event.delivered_at, event.delivery_error = "sent", utc_now(), None
                 else:
-                    event.delivery, event.delivery_error = "failed", failure
+                    event.delivery, event.delivered_at, event.delivery_error = "failed", None, failure
                 session.add(event)
-            for delivery in waiting:  # not tried: the claim's attempt is given back
-                session.exec(update(StatusEvent).where(col(StatusEvent.id) == delivery.event_id, col(StatusEvent.delivery_attempts) > 0)
-                             .values(delivery_attempts=StatusEvent.delivery_attempts - 1))
+            for delivery in waiting:  # not tried: the claim is given back, its attempt too
+                session.exec(update(StatusEvent).where(col(StatusEvent.id) == delivery.event_id, col(StatusEvent.delivery) == "sending",
+                                                       col(StatusEvent.delivery_attempts) > 0)
+                             .values(delivery=delivery.unclaimed, delivered_at=None, delivery_attempts=StatusEvent.delivery_attempts - 1))
     return counts
 
 
@@ -203,24 +206,31 @@ def _address_forms(url: str) -> set[str]:
 
 
 def _claim(session: Session) -> list[_Delivery]:
+    """Claim every event to deliver: pending, failed (retried), or left `sending` by a deliverer that died.
+    A claim marks the event `sending` (delivered_at holds when it was claimed) with a guarded update, so
+    a second deliverer running at the same time neither claims it nor sends it again."""
+    now = utc_now()
+    lapsed = (col(StatusEvent.delivery) == "sending") & (col(StatusEvent.delivered_at) < now - CLAIM_LAPSES_AFTER)
     query = (
         select(StatusEvent, Store.name, StoreHealth.failing_since)
         .join(Store, col(Store.id) == col(StatusEvent.store_id))
         .join(StoreHealth, col(StoreHealth.store_id) == col(StatusEvent.store_id), isouter=True)
-        .where(col(StatusEvent.delivery).in_(("pending", "failed")), StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
+        .where(col(StatusEvent.delivery).in_(("pending", "failed")) | lapsed, StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
         .order_by(col(StatusEvent.id))
     )
     claimed: list[_Delivery] = []
     for event, name, since in session.exec(query).all():
-        attempts = event.delivery_attempts
+        attempts, state = event.delivery_attempts, event.delivery
         won = session.exec(
-            update(StatusEvent).where(col(StatusEvent.id) == event.id, col(StatusEvent.delivery_attempts) == attempts).values(delivery_attempts=attempts + 1)
+            update(StatusEvent).where(col(StatusEvent.id) == event.id, col(StatusEvent.delivery_attempts) == attempts,
+                                      col(StatusEvent.delivery) == state)
+            .values(delivery_attempts=attempts + 1, delivery="sending", delivered_at=now)
         ).rowcount
         if not won:
             continue  # another deliverer claimed it first
         payload = {"text": message(event, name, since), "store": name, "event": event.kind, "from_status": event.from_status,
                    "to_status": event.to_status, "detail": event.detail, "at": event.at.isoformat()}
-        claimed.append(_Delivery(saved_id(event), name, payload))
+        claimed.append(_Delivery(saved_id(event), name, payload, "pending" if state == "sending" else state))
     return claimed
 
 

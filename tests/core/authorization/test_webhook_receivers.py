@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core.authorization import alerts
@@ -44,6 +46,11 @@ class Receiver(BaseHTTPRequestHandler):
                     self.wfile.write(chunk)
             except OSError:
                 pass
+        elif self.behaviour == "slow":  # answers after half a second
+            time.sleep(0.5)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.behaviour.startswith("redirect:"):
             self.send_response(307)
             self.send_header("Location", self.behaviour.split(":", 1)[1])
@@ -128,3 +135,26 @@ def test_check_now_is_not_held_by_a_dripping_webhook(app_env, receiver, gateway)
     assert time.monotonic() - started < DEADLINE + MARGIN
     assert outcome.status != "authorized" and Receiver.posted  # the alert was attempted, and given up at its deadline
     runtime.engine.dispose()
+
+
+def test_two_deliverers_at_once_send_each_alert_once(runtime, receiver):
+    """Check now on the page while cron runs stores check --due: both deliver pending alerts. The claim once only
+    guarded the attempt count, so the second deliverer claimed the next attempt while the first was still sending."""
+    _pending_events(runtime, 2)
+    url = receiver("slow")
+    counts: list[dict[str, int]] = []
+    first = threading.Thread(target=lambda: counts.append(deliver_pending(runtime.transaction, url)))
+    first.start()
+    time.sleep(0.2)  # the first is sending its first alert
+    counts.append(deliver_pending(runtime.transaction, url))
+    first.join()
+    assert len(Receiver.posted) == 2 and sum(count["sent"] for count in counts) == 2
+    assert [(event.delivery, event.delivery_attempts) for event in _events(runtime)] == [("sent", 1), ("sent", 1)]
+
+
+def test_a_claim_left_by_a_deliverer_that_died_lapses(runtime, receiver):
+    _pending_events(runtime, 1)
+    with runtime.transaction() as session:  # claimed long ago by a process that never came back
+        session.exec(update(StatusEvent).values(delivery="sending", delivery_attempts=1, delivered_at=utc_now() - timedelta(hours=1)))
+    assert deliver_pending(runtime.transaction, receiver("slow")) == {"sent": 1, "failed": 0}
+    assert [(event.delivery, event.delivery_attempts) for event in _events(runtime)] == [("sent", 2)]
