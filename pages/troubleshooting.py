@@ -58,7 +58,7 @@ def show_entry(entry: FaqEntry, expanded: bool = False) -> None:
 
 
 def show_diagnosis(result: diagnosis.Diagnosis) -> None:
-    subject = f"the saved store **{result.store}**" if result.store else "the pasted keys"
+    subject = f"the saved store **{plain(result.store)}**" if result.store else "the pasted keys"
     asked = "environment not known, both tried" if result.asked == "unsure" else f"environment {result.asked}"
     st.subheader("Diagnosis")
     if result.verdict == diagnosis.StepState.warning:  # accepted by Walmart, yet not fit for a live store: never green
@@ -102,10 +102,10 @@ def run_diagnosis(action: Callable[[], diagnosis.Diagnosis]) -> None:
     try:
         with st.spinner("Asking Walmart…"):
             state["diagnosis"] = action()
-    except StoreConnectError as problem:
-        st.error(problem.message, icon=":material/error:")
+    except StoreConnectError as problem:  # may quote a store name
+        st.error(plain(problem.message), icon=":material/error:")
         if problem.fix:
-            st.info(problem.fix)
+            st.info(plain(problem.fix))
 
 
 st.title("Troubleshooting")
