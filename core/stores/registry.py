@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.db.models import Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
+from core.db.models import MAX_ID, Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _
 from core.stores.duplicates import refuse_duplicates
@@ -91,8 +91,10 @@ def _view(store: Store, credential: Credential | None) -> StoreView:
 
 
 def find_store(session: Session, name_or_id: str | int) -> Store:
-    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit() and len(name_or_id) <= 18):  # ids fit 64 bits
-        store = session.get(Store, int(name_or_id))
+    # Up to ten ASCII digits may be an id ('²' is a digit to str.isdigit, not to int); past MAX_ID a number names no row.
+    if isinstance(name_or_id, int) or (name_or_id.isascii() and name_or_id.isdigit() and len(name_or_id) <= 10):
+        number = int(name_or_id)
+        store = session.get(Store, number) if 0 < number <= MAX_ID else None
         if store is None:  # a store may be named "42"
             store = session.exec(select(Store).where(Store.name == str(name_or_id))).first()
     else:
