@@ -20,7 +20,7 @@ import getpass
 import json
 import os
 import sys
-from typing import Callable, NoReturn, Sequence, TypeAlias
+from typing import Callable, NoReturn, Sequence, TextIO, TypeAlias, cast
 
 from sqlalchemy.exc import DBAPIError
 
@@ -31,7 +31,7 @@ from core.i18n import N_, _
 from core.oauth.seller_started import SellerAlreadyConnected
 from core.runtime import Runtime, open_runtime
 from core.stores.duplicates import LikelyDuplicate
-from core.stores.names import json_for_terminal
+from core.stores.names import for_terminal, json_for_terminal
 from core.vault import check_key_setting
 
 EXIT_OK = 0
@@ -134,7 +134,31 @@ def file_fault(error: OSError) -> CannotWrite | None:
     return None
 
 
+class _TerminalSafe:
+    """Standard output or error that shows control, format and bidirectional characters as <U+XXXX>: what the
+    commands print quotes store names, SKUs, file names and actors, and an old row or an uploaded file's name may
+    hold an escape sequence that would act on the terminal (clear it, retitle it, reorder a line)."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(for_terminal(text))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None, runtime_factory: Callable[[], Runtime] = open_runtime) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = cast(TextIO, _TerminalSafe(streams[0])), cast(TextIO, _TerminalSafe(streams[1]))
+    try:
+        return _run(argv, runtime_factory)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: Sequence[str] | None, runtime_factory: Callable[[], Runtime]) -> int:
     args = build_parser().parse_args(argv)
     try:
         runtime = runtime_factory()
