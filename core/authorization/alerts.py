@@ -199,7 +199,7 @@ def delivery_error(exc: BaseException, webhook_url: str) -> str:
 def _address_forms(url: str) -> set[str]:
     """The parts of a webhook address that may appear in an error text and may hold its token."""
     parts = urlsplit(url)
-    forms = {url, url.split("://", 1)[-1], parts.path, parts.query, f"{parts.path}?{parts.query}", parts.password or ""}
+    forms = {url, url.split("://", 1)[-1], parts.path, parts.query, f"{parts.path}?{parts.query}", parts.username or "", parts.password or ""}
     forms |= {segment for segment in parts.path.split("/") if len(segment) >= 6}
     forms |= {value for _name, value in parse_qsl(parts.query) if len(value) >= 6}
     return {form for form in forms if len(form) >= 4 and form not in ("/", "?")}

@@ -158,3 +158,10 @@ def test_a_claim_left_by_a_deliverer_that_died_lapses(runtime, receiver):
         session.exec(update(StatusEvent).values(delivery="sending", delivery_attempts=1, delivered_at=utc_now() - timedelta(hours=1)))
     assert deliver_pending(runtime.transaction, receiver("slow")) == {"sent": 1, "failed": 0}
     assert [(event.delivery, event.delivery_attempts) for event in _events(runtime)] == [("sent", 2)]
+
+
+def test_credentials_in_the_webhook_address_never_reach_a_delivery_error():
+    url = "https://tok-USER-123456:pw-SECRET-99@hooks.example.com/services/T0/B0/abcdef123456"
+    for said in (f"failed {url}", "failed tok-USER-123456:pw-SECRET-99@hooks.example.com", "auth for tok-USER-123456 refused"):
+        shown = alerts.delivery_error(RuntimeError(said), url)
+        assert "tok-USER" not in shown and "pw-SECRET" not in shown, shown
