@@ -160,7 +160,7 @@ with diagnose_tab:
         else:
             wanted = params.get("store", "")
             ids = list(views)
-            index = ids.index(int(wanted)) if wanted.isdigit() and int(wanted) in views else 0
+            index = next((position for position, store_id in enumerate(ids) if str(store_id) == wanted), 0)  # compared as text: any value is safe
             chosen = st.selectbox("Store", ids, index=index, key="diagnose_store",
                                   format_func=lambda store_id: f"{views[store_id].name} ({views[store_id].environment})")
             if st.button("Diagnose this store", type="primary", icon=":material/troubleshoot:"):
