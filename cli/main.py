@@ -23,7 +23,7 @@ import getpass
 import json
 import os
 import sys
-from typing import Callable, NoReturn, Sequence, TypeAlias
+from typing import Callable, NoReturn, Sequence, TextIO, TypeAlias, cast
 
 from dotenv import dotenv_values
 from sqlalchemy.exc import DBAPIError
@@ -36,7 +36,7 @@ from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, current_language, supp
 from core.oauth.seller_started import SellerAlreadyConnected
 from core.runtime import Runtime, open_runtime
 from core.stores.duplicates import LikelyDuplicate
-from core.stores.names import json_for_terminal
+from core.stores.names import for_terminal, json_for_terminal
 from core.vault import check_key_setting
 
 EXIT_OK = 0
@@ -173,13 +173,33 @@ def _with_language_option(parser: argparse.ArgumentParser) -> None:
                             help=_("the language of the output (default: STORE_CONNECT_LANGUAGE, else English); --json stays English"))
 
 
+class _TerminalSafe:
+    """Standard output or error that shows control, format and bidirectional characters as <U+XXXX>: what the
+    commands print quotes store names, SKUs, file names and actors, and an old row or an uploaded file's name may
+    hold an escape sequence that would act on the terminal (clear it, retitle it, reorder a line)."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(for_terminal(text))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None, runtime_factory: Callable[[], Runtime] = open_runtime) -> int:
-    words = list(sys.argv[1:] if argv is None else argv)
-    with use_language(asked_language(words)):
-        args = build_parser().parse_args(words)
-        # Machine-readable output is the same in every language.
-        with use_language(DEFAULT_LANGUAGE if getattr(args, "json", False) else current_language()):
-            return _run(args, runtime_factory)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = cast(TextIO, _TerminalSafe(streams[0])), cast(TextIO, _TerminalSafe(streams[1]))
+    try:
+        words = list(sys.argv[1:] if argv is None else argv)
+        with use_language(asked_language(words)):
+            args = build_parser().parse_args(words)
+            # Machine-readable output is the same in every language.
+            with use_language(DEFAULT_LANGUAGE if getattr(args, "json", False) else current_language()):
+                return _run(args, runtime_factory)
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 def _run(args: argparse.Namespace, runtime_factory: Callable[[], Runtime]) -> int:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cli.main import EXIT_CONFLICT, EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, Subparsers, cli_actor, print_json
+from cli.main import EXIT_CONFLICT, EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, Subparsers, cli_actor, print_json, whole_number
 from cli.stores import print_duplicates, read_secret
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
-from core.db.models import CredentialKind, saved_id, utc_now
+from core.db.models import MAX_ID, CredentialKind, saved_id, utc_now
 from core.errors import Conflict
 from core.i18n import _, ngettext
 from core.oauth import connect as oauth
@@ -215,7 +215,7 @@ def add_pending_commands(commands: Subparsers) -> None:
     pending.set_defaults(handler=_pending)
 
     attach = commands.add_parser("attach", help="give a seller-started connection to an existing store or a new one")
-    attach.add_argument("pending_id", type=int, metavar="PENDING_ID")
+    attach.add_argument("pending_id", type=whole_number(1, MAX_ID), metavar="PENDING_ID")
     target = attach.add_mutually_exclusive_group(required=True)
     target.add_argument("--store", metavar="NAME", help="an existing store")
     target.add_argument("--new", metavar="NAME", help="make a new store with this name")
@@ -224,5 +224,5 @@ def add_pending_commands(commands: Subparsers) -> None:
     attach.set_defaults(handler=_attach)
 
     discard = commands.add_parser("discard", help="throw a seller-started connection away (its refresh token is wiped)")
-    discard.add_argument("pending_id", type=int, metavar="PENDING_ID")
+    discard.add_argument("pending_id", type=whole_number(1, MAX_ID), metavar="PENDING_ID")
     discard.set_defaults(handler=_discard)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, language_option, print_json
+from cli.main import EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, language_option, print_json, whole_number
 from cli.stores import SECRET_ENV_DEFAULT, read_secret
 from core.db.models import Market
 from core.i18n import LANGUAGES, _, ngettext, use_language
@@ -194,7 +194,7 @@ def add_commands(subparsers: Subparsers) -> None:
     commands = group.add_subparsers(dest="faq_command", required=True)
     find = commands.add_parser("search", help="search the FAQ in English or Chinese", description="Exit 0 if something matched, 1 if nothing did.")
     find.add_argument("text", help="the words to search for, e.g. \"sandbox keys\" or 授权失败")
-    find.add_argument("--limit", type=int, default=8, help="at most this many answers (default 8)")
+    find.add_argument("--limit", type=whole_number(1, 1000), default=8, help="at most this many answers (default 8)")
     find.add_argument("--json", action="store_true")
     _add_language(find)
     find.set_defaults(handler=_in_language(_faq_search))

@@ -6,6 +6,7 @@ generated once into a file under data/ that only the owner can read.
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from core.errors import ConfigError, StoreConnectError
 from core.i18n import _
 
 _CHECK_PLAINTEXT = b"store-connect-key-check"
+_log = logging.getLogger(__name__)
 
 
 class WrongEncryptionKey(StoreConnectError):
@@ -107,7 +109,11 @@ def load_vault(settings: Settings) -> Vault:
                           "Check the file's owner and permissions, or restore it from backup.") from None
     keys = _parse_keys("STORE_CONNECT_KEY_FILE", raw)
     if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o600)
+        try:
+            os.chmod(path, 0o600)
+        except OSError:  # a read-only mount (a Kubernetes Secret is 0644 by default) or another owner's file: still usable
+            _log.warning("the key file %s can be read by others and its permissions cannot be changed here; "
+                         "make it readable by its owner only (for a Kubernetes Secret, defaultMode: 0400)", path)
     return Vault(keys, KeySource(f"the key file {path}", path, generated))
 
 

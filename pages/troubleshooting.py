@@ -59,7 +59,7 @@ def show_entry(entry: FaqEntry, expanded: bool = False) -> None:
 
 
 def show_diagnosis(result: diagnosis.Diagnosis) -> None:
-    subject = f"the saved store **{result.store}**" if result.store else "the pasted keys"
+    subject = f"the saved store **{plain(result.store)}**" if result.store else "the pasted keys"
     asked = "environment not known, both tried" if result.asked == "unsure" else f"environment {result.asked}"
     st.subheader("Diagnosis")
     if result.verdict == diagnosis.StepState.warning:  # accepted by Walmart, yet not fit for a live store: never green
@@ -103,10 +103,10 @@ def run_diagnosis(action: Callable[[], diagnosis.Diagnosis]) -> None:
     try:
         with st.spinner("Asking Walmart…"):
             state["diagnosis"] = action()
-    except StoreConnectError as problem:
-        st.error(problem.message, icon=":material/error:")
+    except StoreConnectError as problem:  # may quote a store name
+        st.error(plain(problem.message), icon=":material/error:")
         if problem.fix:
-            st.info(problem.fix)
+            st.info(plain(problem.fix))
 
 
 st.title("Troubleshooting")
@@ -168,7 +168,9 @@ with diagnose_tab:
             wanted = params.get("store", "").strip()  # a store's ID or its name
             ids = list(views)
             by_name = {view.name.casefold(): view.id for view in views.values()}
-            found = int(wanted) if wanted.isdigit() and int(wanted) in views else by_name.get(wanted.casefold())
+            # An ID only when it is plain ASCII digits of a sane length: "²" is a digit to Python, int() refuses it.
+            as_id = int(wanted) if wanted.isascii() and wanted.isdigit() and len(wanted) <= 18 else None
+            found = as_id if as_id in views else by_name.get(wanted.casefold())
             index = ids.index(found) if found is not None else 0
             chosen = st.selectbox("Store", ids, index=index, key="diagnose_store",
                                   format_func=lambda store_id: f"{views[store_id].name} ({views[store_id].environment})")

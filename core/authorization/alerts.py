@@ -24,13 +24,15 @@ from core.authorization.outcome import Status
 from core.config import Settings
 from core.db.models import StatusEvent, Store, StoreHealth, saved_id, utc_now
 from core.redaction import HIDDEN, outside_text, url_host
+from core.walmart.wire import CONNECT_TIMEOUT, Deadline, DeadlinePassed, network_settings, new_session, watched
 
 log = logging.getLogger(__name__)
 Transaction = Callable[[], AbstractContextManager[Session]]  # e.g. Runtime.transaction
 Post = Callable[..., requests.Response]
 MAX_DELIVERY_ATTEMPTS = 3
-WEBHOOK_TIMEOUT = 5
+WEBHOOK_TIMEOUT = 5  # seconds for one delivery in all: connecting, sending, the receiver's status and headers
 DELIVERY_ERROR_LIMIT = 200  # characters kept of why a delivery failed
+CLAIM_LAPSES_AFTER = timedelta(minutes=5)  # an event still `sending` this long after its claim: its deliverer died
 
 TEXT = {
     "lost_authorization": "{store}: authorization lost ({to}). {detail}",
@@ -91,7 +93,7 @@ def _last_event(session: Session, store_id: int, kind: str | None = None) -> Sta
 
 def _sent_recently(session: Session, store_id: int, kind: str, now: datetime, renotify: timedelta) -> bool:
     last = _last_event(session, store_id, kind)
-    return last is not None and last.delivery in ("sent", "pending") and now - last.at < renotify
+    return last is not None and last.delivery in ("sent", "sending", "pending") and now - last.at < renotify
 
 
 def _reminder_due(session: Session, store_id: int, now: datetime, renotify: timedelta) -> bool:
@@ -109,14 +111,35 @@ class _Delivery:
     event_id: int
     store_name: str
     payload: dict[str, Any]
+    unclaimed: str  # the state it goes back to when it is not tried after all
 
 
-def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Post = requests.post) -> dict[str, int]:
+def post_within_deadline(url: str, *, json: dict[str, Any], timeout: float) -> requests.Response:
+    """POST `json` to a webhook receiver with one deadline for the whole exchange (requests' own timeout bounds
+    each read, so a receiver dripping its answer could hold a check for ever). Redirects are not followed (the
+    alert goes to the configured address or nowhere) and the answer's body is never read: its status is all
+    that counts. The environment's proxy and CA bundle are used, as requests would; ~/.netrc is not."""
+    deadline = Deadline(timeout)
+    network = network_settings(url, use_environment=True)
+    with new_session(pool_size=1) as session:
+        try:
+            with watched(deadline):
+                response = session.post(url, json=json, timeout=(min(CONNECT_TIMEOUT, timeout), timeout), allow_redirects=False,
+                                        stream=True, proxies=network.proxies, verify=network.verify)
+                response.close()
+        except DeadlinePassed:
+            raise TimeoutError(f"the receiver did not answer within {timeout:g} seconds") from None
+    return response
+
+
+def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Post = post_within_deadline) -> dict[str, int]:
     """POST every undelivered event, after the transaction that recorded it has committed.
 
     Events are claimed in one short transaction (a guarded attempt count, so two deliverers
     never both send one), posted with no transaction open, and the results written in another.
-    Failures are kept for the next run, up to a limit.
+    Failures are kept for the next run, up to a limit. Once the receiver lets a delivery run out
+    of time, the rest wait for the next run with their attempt given back: a receiver that hangs
+    costs one WEBHOOK_TIMEOUT per run, not one per event.
     """
     counts = {"sent": 0, "failed": 0}
     if not webhook_url:
@@ -124,12 +147,18 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
     with transaction() as session:
         deliveries = _claim(session)
     results: list[tuple[_Delivery, str | None]] = []
+    waiting: list[_Delivery] = []
+    hanging = False
     for delivery in deliveries:
+        if hanging:
+            waiting.append(delivery)
+            continue
         try:
             response = post(webhook_url, json=delivery.payload, timeout=WEBHOOK_TIMEOUT)
             if response.status_code >= 300:
                 raise RuntimeError(f"HTTP {response.status_code}")
         except Exception as exc:  # any failure of the receiver is only recorded
+            hanging = isinstance(exc, TimeoutError)
             error = delivery_error(exc, webhook_url)
             counts["failed"] += 1
             log.warning("alert webhook to %s failed for store %s: %s", url_host(webhook_url), delivery.store_name, error)
@@ -137,7 +166,7 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
         else:
             counts["sent"] += 1
             results.append((delivery, None))
-    if results:
+    if results or waiting:
         with transaction() as session:
             for delivery, failure in results:
                 event = session.get(StatusEvent, delivery.event_id)
@@ -146,8 +175,12 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
                 if failure is None:
                     event.delivery, event.delivered_at, event.delivery_error = "sent", utc_now(), None
                 else:
-                    event.delivery, event.delivery_error = "failed", failure
+                    event.delivery, event.delivered_at, event.delivery_error = "failed", None, failure
                 session.add(event)
+            for delivery in waiting:  # not tried: the claim is given back, its attempt too
+                session.exec(update(StatusEvent).where(col(StatusEvent.id) == delivery.event_id, col(StatusEvent.delivery) == "sending",
+                                                       col(StatusEvent.delivery_attempts) > 0)
+                             .values(delivery=delivery.unclaimed, delivered_at=None, delivery_attempts=StatusEvent.delivery_attempts - 1))
     return counts
 
 
@@ -156,39 +189,48 @@ def delivery_error(exc: BaseException, webhook_url: str) -> str:
     hold the webhook's token), anything credential-shaped hidden, cut to DELIVERY_ERROR_LIMIT."""
     host = url_host(webhook_url)
     text = str(exc)
-    for form in sorted(_address_forms(webhook_url), key=len, reverse=True):
+    forms = _address_forms(webhook_url)
+    for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, host if form == webhook_url else HIDDEN)
-    return outside_text(f"{type(exc).__name__}: {text}", _address_forms(webhook_url), DELIVERY_ERROR_LIMIT)
+    # What is left of the token-bearing parts goes too, in any form; the host stays readable.
+    return outside_text(f"{type(exc).__name__}: {text}", [form for form in forms if not host or host not in form], DELIVERY_ERROR_LIMIT)
 
 
 def _address_forms(url: str) -> set[str]:
     """The parts of a webhook address that may appear in an error text and may hold its token."""
     parts = urlsplit(url)
-    forms = {url, url.split("://", 1)[-1], parts.path, parts.query, f"{parts.path}?{parts.query}", parts.password or ""}
+    forms = {url, url.split("://", 1)[-1], parts.path, parts.query, f"{parts.path}?{parts.query}", parts.username or "", parts.password or ""}
     forms |= {segment for segment in parts.path.split("/") if len(segment) >= 6}
     forms |= {value for _name, value in parse_qsl(parts.query) if len(value) >= 6}
     return {form for form in forms if len(form) >= 4 and form not in ("/", "?")}
 
 
 def _claim(session: Session) -> list[_Delivery]:
+    """Claim every event to deliver: pending, failed (retried), or left `sending` by a deliverer that died.
+    A claim marks the event `sending` (delivered_at holds when it was claimed) with a guarded update, so
+    a second deliverer running at the same time neither claims it nor sends it again."""
+    now = utc_now()
+    lapsed = (col(StatusEvent.delivery) == "sending") & (col(StatusEvent.delivered_at) < now - CLAIM_LAPSES_AFTER)
     query = (
         select(StatusEvent, Store.name, StoreHealth.failing_since)
         .join(Store, col(Store.id) == col(StatusEvent.store_id))
         .join(StoreHealth, col(StoreHealth.store_id) == col(StatusEvent.store_id), isouter=True)
-        .where(col(StatusEvent.delivery).in_(("pending", "failed")), StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
+        .where(col(StatusEvent.delivery).in_(("pending", "failed")) | lapsed, StatusEvent.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
         .order_by(col(StatusEvent.id))
     )
     claimed: list[_Delivery] = []
     for event, name, since in session.exec(query).all():
-        attempts = event.delivery_attempts
+        attempts, state = event.delivery_attempts, event.delivery
         won = session.exec(
-            update(StatusEvent).where(col(StatusEvent.id) == event.id, col(StatusEvent.delivery_attempts) == attempts).values(delivery_attempts=attempts + 1)
+            update(StatusEvent).where(col(StatusEvent.id) == event.id, col(StatusEvent.delivery_attempts) == attempts,
+                                      col(StatusEvent.delivery) == state)
+            .values(delivery_attempts=attempts + 1, delivery="sending", delivered_at=now)
         ).rowcount
         if not won:
             continue  # another deliverer claimed it first
         payload = {"text": message(event, name, since), "store": name, "event": event.kind, "from_status": event.from_status,
                    "to_status": event.to_status, "detail": event.detail, "at": event.at.isoformat()}
-        claimed.append(_Delivery(saved_id(event), name, payload))
+        claimed.append(_Delivery(saved_id(event), name, payload, "pending" if state == "sending" else state))
     return claimed
 
 

@@ -15,6 +15,7 @@ start, so it never waits for SQLite's write lock.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ from sqlmodel import SQLModel
 
 import core.db.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from core.db.engine import database_fault
+from core.db.models import AuditEntry, table_of
+from core.db.models.audit import APPEND_ONLY_TRIGGERS
 from core.errors import ConfigError, StoreConnectError
 
 if TYPE_CHECKING:  # for annotations only; the functions below import alembic where they use it
@@ -56,6 +59,7 @@ def prepare(engine: Engine, *, migrations: Path = MIGRATIONS) -> None:
         ) from None
     try:
         if _up_to_date(engine, migrations):  # the usual start: a read, no write lock
+            _keep_audit_guards(engine)
             return
         with schema_transaction(engine) as connection:
             _prepare(connection, migrations)
@@ -72,6 +76,72 @@ def _up_to_date(engine: Engine, migrations: Path) -> bool:
         if "alembic_version" not in inspect(connection).get_table_names():
             return False
         return MigrationContext.configure(connection).get_current_revision() == head_revision(migrations)
+
+
+# --------------------------------------------------------------------------- the audit trail's guards
+
+_GUARD_NAME = re.compile(r"CREATE (?:OR REPLACE )?(TRIGGER|FUNCTION) (\w+)")
+_FUNCTION_BODY = re.compile(r"AS \$\$(.*)\$\$", re.DOTALL)
+_AUDIT_TABLE = table_of(AuditEntry).name
+
+
+def _guards(dialect: str) -> dict[tuple[str, str], str]:
+    """(TRIGGER or FUNCTION, name) -> the statement that makes it, for the audit trail's guards on this dialect."""
+    found = {}
+    for each, statement in APPEND_ONLY_TRIGGERS:
+        if each == dialect and (named := _GUARD_NAME.match(statement)):
+            found[(named.group(1), named.group(2))] = statement
+    return found
+
+
+def _missing_audit_guards(connection: Connection) -> list[tuple[str, str]]:
+    """The guards (triggers, and on PostgreSQL their functions) that are missing, disabled or not as we made them."""
+    guards = _guards(connection.dialect.name)
+    if connection.dialect.name == "sqlite":
+        present: dict[str, str] = dict(connection.exec_driver_sql(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{_AUDIT_TABLE}'").all())
+        return [guard for guard, statement in guards.items() if present.get(guard[1]) != statement]
+    if connection.dialect.name != "postgresql":
+        return []
+    triggers: dict[str, str] = dict(connection.exec_driver_sql(
+        f"SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = '{_AUDIT_TABLE}'::regclass AND NOT tgisinternal").all())
+    functions: dict[str, str] = dict(connection.exec_driver_sql(
+        "SELECT proname, prosrc FROM pg_proc WHERE pronamespace = current_schema()::regnamespace").all())
+    missing = []
+    for (kind, name), statement in guards.items():
+        if kind == "TRIGGER":
+            intact = triggers.get(name, "D") != "D"  # D: disabled
+        else:
+            body = _FUNCTION_BODY.search(statement)
+            intact = body is not None and (functions.get(name) or "").strip() == body.group(1).strip()
+        if not intact:
+            missing.append((kind, name))
+    return missing
+
+
+def _keep_audit_guards(engine: Engine) -> None:
+    """At start: refuse a database whose audit trail was moved away by hand, and put back any guard of it that was
+    dropped, disabled or changed (the app would otherwise run on with a trail anyone could rewrite)."""
+    with engine.connect() as connection:
+        if _AUDIT_TABLE not in inspect(connection).get_table_names():
+            raise ConfigError(
+                "DATABASE_URL",
+                f"the database has no audit trail (the table {_AUDIT_TABLE} is gone: renamed or dropped by hand), "
+                "so nothing could be changed with a record of who did it.",
+                "Restore the table from a backup of the database, or ask whoever changed the database by hand to put it back. "
+                "Nothing was changed.",
+            )
+        missing = _missing_audit_guards(connection)
+    if not missing:
+        return
+    guards = _guards(engine.dialect.name)
+    with schema_transaction(engine) as connection:
+        for kind, name in sorted(missing):  # FUNCTION (CREATE OR REPLACE) before the TRIGGER that calls it
+            if kind == "TRIGGER":
+                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {_AUDIT_TABLE}" if engine.dialect.name == "postgresql" else ""))
+            connection.exec_driver_sql(guards[(kind, name)])
+    _log.warning("the audit trail's guards %s were missing, disabled or changed by hand, and were put back; "
+                 "entries may have been changed meanwhile", ", ".join(name for _kind, name in missing))
 
 
 def head_revision(migrations: Path = MIGRATIONS) -> str | None:

@@ -24,15 +24,19 @@ from core.spreadsheets.limits import Limits, field_too_long, too_many_cells, too
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
+# A line ends at LF, CRLF or a lone CR: Excel's "CSV (Macintosh)" still writes CR alone.
+_LINE_END = re.compile(r"\r\n?|\n")
+
+
 def _first_line(text: str) -> str:
     """The first non-blank line, found without splitting the whole file."""
     start = 0
     while start < len(text):
-        end = text.find("\n", start)
-        end = len(text) if end == -1 else end
-        if text[start:end].strip(" \t\r\ufeff"):
+        found = _LINE_END.search(text, start)
+        end, following = (found.start(), found.end()) if found else (len(text), len(text))
+        if text[start:end].strip(" \t\ufeff"):
             return text[start:end]
-        start = end + 1
+        start = following
     return ""
 
 

@@ -89,6 +89,8 @@ def name_key(name: str) -> str:
 
 def for_terminal(text: str) -> str:
     """`text` safe to print: every control, format or bidirectional character shown as <U+XXXX>."""
+    if text.replace("\n", "").replace("\t", "").isprintable():  # nearly always: nothing to look at one by one
+        return text
     return "".join(f"<U+{ord(ch):04X}>" if _hides_or_reorders(ch) and ch not in "\n\t" else ch for ch in text)
 
 

@@ -9,13 +9,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import audit
 from core.access import Actor, Permission, require
-from core.db.models import Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
+from core.db.models import MAX_ID, Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.i18n import _
 from core.stores.duplicates import refuse_duplicates
@@ -91,8 +91,10 @@ def _view(store: Store, credential: Credential | None) -> StoreView:
 
 
 def find_store(session: Session, name_or_id: str | int) -> Store:
-    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.isdigit() and len(name_or_id) <= 18):  # ids fit 64 bits
-        store = session.get(Store, int(name_or_id))
+    # Up to ten ASCII digits may be an id ('²' is a digit to str.isdigit, not to int); past MAX_ID a number names no row.
+    if isinstance(name_or_id, int) or (name_or_id.isascii() and name_or_id.isdigit() and len(name_or_id) <= 10):
+        number = int(name_or_id)
+        store = session.get(Store, number) if 0 < number <= MAX_ID else None
         if store is None:  # a store may be named "42"
             store = session.exec(select(Store).where(Store.name == str(name_or_id))).first()
     else:
@@ -176,14 +178,20 @@ def _audited(view: StoreView) -> dict[str, object]:
             "credential": view.credential_kind, "client_id": view.client_id, "seller_id": view.seller_id}
 
 
-def _bump(store: Store, expected_version: int | None) -> None:
-    if expected_version is not None and store.version != expected_version:
+def _bump(session: Session, store: Store, expected_version: int | None) -> None:
+    """Claim the next version of the store, or raise Conflict. A guarded update (version still the one read), so of
+    two saves at once exactly one goes through: the other waits for its lock, then finds the version moved on."""
+    version = store.version if expected_version is None else expected_version
+    now = utc_now()
+    claimed = store.version == version and session.exec(
+        update(Store).where(col(Store.id) == store.id, col(Store.version) == version).values(version=version + 1, updated_at=now)
+    ).rowcount == 1
+    if not claimed:
         raise Conflict(
             f"Someone changed the store '{store.name}' while you were editing it. Your change was not saved.",
             "Reload the store to see the latest version, then make your change again.",
         )
-    store.version += 1
-    store.updated_at = utc_now()
+    store.version, store.updated_at = version + 1, now  # what the row now holds
 
 
 def edit_store(
@@ -207,7 +215,7 @@ def edit_store(
     store = find_store(session, name_or_id)
     store_id = saved_id(store)
     before = _audited(_view(store, _credential(session, store_id)))
-    _bump(store, expected_version)
+    _bump(session, store, expected_version)
     new_name = clean_name(name) if name is not None else None
     new_notes = clean_notes(notes) if notes is not None else None
     credential = _credential(session, store_id)
@@ -284,7 +292,7 @@ def replace_secret(
     credential = _credential(session, saved_id(store))
     keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
     refuse_duplicates(session, allow_duplicate=allow_duplicate, client_id=keys.client_id, exclude_store_id=saved_id(store))
-    _bump(store, expected_version)
+    _bump(session, store, expected_version)
     before_client_id = credential.client_id if credential else ""
     if credential is None:
         credential = Credential(store_id=saved_id(store), secret_ciphertext="")
@@ -308,8 +316,8 @@ def delete_store(session: Session, name_or_id: str | int, *, actor: Actor, expec
     """Delete a store with its credential, check history and mappings. Returns its name."""
     require(actor, Permission.manage_stores, "delete stores")
     store = find_store(session, name_or_id)
-    if expected_version is not None and store.version != expected_version:
-        _bump(store, expected_version)
+    if expected_version is not None:
+        _bump(session, store, expected_version)
     name, store_id = store.name, store.id
     before = _audited(_view(store, _credential(session, saved_id(store))))
     session.delete(store)

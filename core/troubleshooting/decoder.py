@@ -13,7 +13,6 @@ names recognised from the table appear in an Explanation.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from core.troubleshooting.decoder_table import Cause, DecoderTable, Meaning, Rul
 from core.troubleshooting.faq import Faq, FaqEntry, code_key, load_faq
 from core.troubleshooting.log_lines import records, strip_prefix
 from core.troubleshooting.search import search
+from core.walmart.bodies import UnreadableBody, load_json
 from core.walmart.client import ErrorItem, parse_error_body
 
 _T = TypeVar("_T")
@@ -133,11 +133,11 @@ def _read(text: str, table: DecoderTable) -> _Signals:
     http: list[int] = []
     for pattern in _HTTP:
         http += [int(m.group(1)) for m in pattern.finditer(text)]
-    try:  # {"status": 401, ...} written as JSON
-        data = json.loads(text)
+    try:  # {"status": 401, ...} written as JSON; pasted text is read within the bounds of a gateway's body
+        data = load_json(text)
         if isinstance(data, dict) and str(data.get("status", "")).isdigit():
             http.append(int(data["status"]))
-    except ValueError:
+    except (UnreadableBody, ValueError):
         pass
     return _Signals(
         items=items, codes=codes, oauth=oauth, headers=headers,

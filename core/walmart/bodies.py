@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from core.redaction import outside_text
+from core.redaction import KnownSecrets, outside_text
 
 MAX_JSON_DEPTH: Final = 64  # Walmart's deepest documented answer (an item's variant group) is 5 levels
 MAX_PARSE_CHARS: Final = 16 * 1024 * 1024  # nothing larger is parsed, whatever the caller's cap
@@ -73,7 +73,7 @@ def load_json(text: str) -> Any:
 def parse_error_body(text: str, secrets: Iterable[str] = ()) -> tuple[ErrorItem, ...]:
     """Every error shape Walmart is known to send (walmart-api.md §4.1, §4.3), in JSON or XML; () when the
     body holds none. Each text is redacted (credential shapes and the given `secrets`) and cut to length."""
-    known = tuple(secrets)
+    known = KnownSecrets(secrets)  # the forms of the secrets are worked out once for every field
     stripped = text.strip()
     if stripped.startswith("<"):
         raw = _xml_entries(stripped)

@@ -9,6 +9,7 @@ the call's own secrets before anything keeps it.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -27,7 +28,7 @@ from urllib3.exceptions import NewConnectionError, ProxyError
 
 from core.config import Settings
 from core.i18n import _
-from core.redaction import outside_text
+from core.redaction import KnownSecrets, outside_text
 from core.walmart.bodies import ErrorItem, UnreadableBody, load_json, parse_error_body
 from core.walmart.markets import CallKind, market_headers, market_of
 from core.walmart.wire import CONNECT_TIMEOUT, Deadline, DeadlinePassed, Reply, network_settings, new_session, read_capped, watched
@@ -50,6 +51,8 @@ ITEMS_BODY_CAP: Final = 8 * 1024 * 1024  # 50 items a page, each a few KB
 MAX_CURSOR_LENGTH: Final = 4096
 REFRESH_TOKEN_LIFETIME: Final = timedelta(days=365)  # walmart-api.md §6.4
 
+# What an access token may hold: visible ASCII, as every token Walmart documents (JWT-like base64 text) does.
+_HEADER_SAFE: Final = re.compile(r"[\x21-\x7e]+")
 # A JSON object as Walmart sends it: values are whatever the wire held, read with checks.
 JsonObject = dict[str, Any]
 
@@ -385,6 +388,9 @@ class WalmartClient:
             lifetime = 0
         if not isinstance(token, str) or not token or not 0 < lifetime <= 10 * 365 * 86400:
             raise WalmartError(ErrorKind.bad_response, _("Walmart's token answer lacked an access token or its lifetime."), call)
+        if not _HEADER_SAFE.fullmatch(token):  # it goes back in a header: one that cannot hold it must not be cached
+            raise WalmartError(ErrorKind.bad_response, _("Walmart's token answer held an access token that cannot be used "
+                                                         "(characters no request header can carry)."), call)
         refresh = data.get("refresh_token") if isinstance(data.get("refresh_token"), str) and data.get("refresh_token") else None
         token_type = outside_text(data.get("token_type", "Bearer"), (*secrets, token), limit=20) or "Bearer"
         return Token(token, token_type, lifetime, _now() + timedelta(seconds=lifetime), call, refresh, market_of(market).value)
@@ -440,9 +446,10 @@ class WalmartClient:
         granted = data.get("scopes")
         scopes = granted if isinstance(granted, dict) else {}
         channel = data.get("is_channel_match")
+        known = KnownSecrets(secrets)  # worked out once for every scope
         return TokenDetail(
             # Scope names and levels are shown and stored: bounded and redacted like any gateway text.
-            scopes={outside_text(k, secrets, 64): outside_text(v, secrets, 32) for k, v in list(scopes.items())[:100]},
+            scopes={outside_text(k, known, 64): outside_text(v, known, 32) for k, v in list(scopes.items())[:100]},
             is_valid=_flag(data.get("is_valid")),
             is_channel_match=None if channel is None else _flag(channel),
             issued_at=_millis(data.get("issued_at")),

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Final
 
 import requests
@@ -202,6 +203,9 @@ def new_session(pool_size: int = 4) -> requests.Session:
     # The environment is read per call by network_settings (and only when allowed), never by requests
     # itself: that would also pull credentials from ~/.netrc into calls to Walmart.
     session.trust_env = False
+    # Each call carries its own credentials and nothing else: a cookie from one store's answer must not
+    # ride along with the next call this thread makes, for whichever store.
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     return session
 
 

@@ -286,6 +286,12 @@ def test_an_export_into_a_missing_folder_is_a_usage_error(run, settings_for, tmp
     (("stores", "check", "--all", "--workers", "9" * 30), "out of range"),
     (("audit", "--limit", "9" * 30), "out of range"),
     (("audit", "--limit", "-1"), "-1 is out of range"),
+    (("oauth", "attach", "9" * 30, "--store", "Acme"), "out of range"),  # once an OverflowError traceback
+    (("oauth", "discard", "9" * 30), "out of range"),
+    (("oauth", "discard", "-1"), "-1 is out of range"),
+    (("faq", "search", "token", "--limit", "-5"), "-5 is out of range"),  # once "No answer matched"
+    (("faq", "search", "token", "--limit", "0"), "0 is out of range"),
+    (("faq", "search", "token", "--limit", "9" * 30), "out of range"),
 ])
 def test_numbers_out_of_range_are_usage_errors(run, capsys, argv, message):
     with pytest.raises(SystemExit) as usage:
@@ -294,9 +300,10 @@ def test_numbers_out_of_range_are_usage_errors(run, capsys, argv, message):
     assert usage.value.code == EXIT_USAGE and message in err and "from 1 to" in err and "Traceback" not in err
 
 
-def test_a_huge_store_id_is_not_found_rather_than_an_overflow(run):
-    code, _, err = run("stores", "remove", "9" * 30, "--yes")
-    assert code == EXIT_USAGE and "no store called" in err
+@pytest.mark.parametrize("name", ["9" * 30, "9" * 11, "2147483648", "²", "١٢"])  # ids are 32 bits on PostgreSQL; other digits
+def test_a_huge_store_id_is_not_found_rather_than_an_overflow(run, name):
+    code, _, err = run("stores", "remove", name, "--yes")
+    assert code == EXIT_USAGE and "no store called" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("argv", [("stores", "list"), ("audit",), ("oauth", "status"), ("explain", "HTTP 401"),

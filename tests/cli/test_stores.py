@@ -151,3 +151,25 @@ def test_names_with_hidden_characters_are_refused_and_never_printed_raw(cli, run
     _, out, _ = cli("stores", "list")
     assert "Acme<U+001B>[2J<U+202E>SU" in out
     assert json.loads(cli("stores", "list", "--json")[1])[0]["name"] == "Acme\x1b[2J\u202eSU"  # the same value for a JSON reader
+
+
+def test_every_command_prints_hidden_characters_of_old_rows_and_file_names_as_code_points(cli, runtime, tmp_path):
+    """stores list escaped them, but audit, mappings export, stores remove and error messages printed them raw: a
+    file name an editor uploaded could set the admin's terminal title or clear the screen when they read the trail."""
+    from sqlalchemy import text
+
+    from core.db.engine import session_scope
+
+    assert cli("stores", "add", "--name", "Acme", "--client-id", CLIENT_ID, stdin=CLIENT_SECRET)[0] == 0
+    hostile_file = tmp_path / "products\x1b]0;pwned\x07.csv"
+    hostile_file.write_text("System SKU,Product name\nMUG-WHITE,Mug\n")
+    assert cli("catalog", "import", str(hostile_file))[0] == 0
+    with session_scope(runtime.engine) as session:  # a name saved before names were checked
+        session.execute(text("update store set name = :name"), {"name": "Acme\x1b[2J\u202eSU"})
+    printed = ""
+    for argv in (("audit",), ("mappings", "export", "--store", "1", "--output", str(tmp_path / "out.csv")),
+                 ("mappings", "import", "--store", "1", str(tmp_path / "missing\x1b[2J.csv")), ("stores", "remove", "1", "--yes")):
+        _, out, err = cli(*argv)
+        printed += out + err
+        assert not any(ch in out + err for ch in "\x1b\x07\u202e"), (argv, out + err)
+    assert "products<U+001B>]0;pwned<U+0007>.csv" in printed and "Acme<U+001B>[2J<U+202E>SU" in printed

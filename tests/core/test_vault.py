@@ -1,3 +1,5 @@
+import errno
+import os
 import stat
 
 import pytest
@@ -134,3 +136,23 @@ def test_a_database_without_secrets_gets_its_check_row(tmp_path, database_url):
     verify_key(load_vault(_settings(tmp_path)), engine)
     assert len(_saved_secrets(engine)["encryptioncheck"]) == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("refusal", [errno.EROFS, errno.EPERM])
+def test_a_key_file_whose_mode_cannot_be_tightened_is_still_used(tmp_path, monkeypatch, caplog, refusal):
+    """A Kubernetes Secret volume is read-only and mounts its files 0644 behind a symlink: the key is readable, but
+    chmod fails. Start-up once failed on it (a traceback on the page, 'the disk is read-only' with exit 5 on the CLI)."""
+    key = Fernet.generate_key()
+    target = tmp_path / "mounted" / "secret.key"
+    target.parent.mkdir()
+    target.write_bytes(key + b"\n")
+    target.chmod(0o644)
+    (tmp_path / "secret.key").symlink_to(target)
+
+    def refused(*args, **kwargs):
+        raise OSError(refusal, os.strerror(refusal))
+
+    monkeypatch.setattr(os, "chmod", refused)
+    vault = load_vault(_settings(tmp_path))
+    assert vault.decrypt(Fernet(key).encrypt(b"s3cret").decode()) == "s3cret"
+    assert "secret.key" in caplog.text and "others" in caplog.text  # the operator is told the key is readable by others

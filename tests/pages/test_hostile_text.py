@@ -1,7 +1,9 @@
 """Outside text on the router's sidebar, Fleet health, Audit trail and Product mapping pages shows as text, never
 as Markdown (tests/pages/hostile.py seeds it and looks at every Markdown element)."""
 import pytest
+from sqlalchemy import delete
 
+from core.db.models import Credential
 from tests.pages.hostile import (
     ACTOR,
     FILE_NAME,
@@ -120,10 +122,27 @@ def test_product_catalog(hostile_app):
     _open(hostile_app, "pages/catalog.py")
 
 
-def test_troubleshooting_diagnosis_of_the_hostile_store(hostile_app):
-    app = hostile_app
+def _diagnose_hostile_store(app):
     app.switch_page("pages/troubleshooting.py").run()
-    assert_no_markdown_from_outside(app)
+    source = app.radio(key="diagnose_source")
+    source.set_value(source.options[1]).run()  # a saved store
+    app.selectbox(key="diagnose_store").set_value(app.seeded.store_id).run()
+    next(button for button in app.button if button.label == "Diagnose this store").click().run()
+    return assert_no_markdown_from_outside(app)
+
+
+def test_troubleshooting_diagnosis_of_the_hostile_store(hostile_app):
+    """The diagnosis names the saved store it looked at: once as Markdown, in bold."""
+    texts = _diagnose_hostile_store(hostile_app)
+    assert any("Diagnosis of the saved store" in text and shown_as_text(STORE_NAME, [text]) for text in texts)
+
+
+def test_troubleshooting_refusal_naming_the_hostile_store(hostile_app, runtime):
+    """A store with no keys saved cannot be diagnosed; the refusal quotes its name."""
+    with runtime.transaction() as session:
+        session.exec(delete(Credential).where(Credential.store_id == hostile_app.seeded.store_id))
+    texts = _diagnose_hostile_store(hostile_app)
+    assert any("has no keys saved" in text and shown_as_text(STORE_NAME, [text]) for text in texts)
 
 
 def test_the_callback_shows_walmarts_error_text_as_text(hostile_app):

@@ -174,6 +174,16 @@ def test_a_saved_store_is_diagnosed_from_its_link_and_nothing_is_recorded(page, 
         assert session.exec(select(func.count()).select_from(AuthorizationCheck)).one() == 0
 
 
+@pytest.mark.parametrize("wanted", ["²", "9" * 5000, "-1", "Acme"])
+def test_a_store_link_with_an_odd_value_opens_the_page_on_the_first_store(page, runtime, wanted):
+    """?store=² (a digit to str.isdigit, not to int) or 5,000 digits once ended the page in a traceback."""
+    with session_scope(runtime.engine) as session:
+        view = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    at = page.open(store=wanted)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="diagnose_store").value == view.id
+
+
 def decode(at, text):
     at.text_area(key="error_text").input(text)
     widget(at.button, "Decode").click()

@@ -1,6 +1,6 @@
 """SQLModel tables, one module per area. Importing this package registers them all."""
 from core.db.models.audit import AuditEntry
-from core.db.models.base import saved_id, table_of, utc_now
+from core.db.models.base import MAX_ID, saved_id, table_of, utc_now
 from core.db.models.catalog import ALL_STORES, CatalogProduct, MappingComponent, MappingScope
 from core.db.models.fleet import CachedToken, StatusEvent
 from core.db.models.oauth import ConnectRequest, OAuthApp
@@ -20,6 +20,7 @@ from core.db.models.views import MAPPING_VIEW
 
 __all__ = [
     "ALL_STORES",
+    "MAX_ID",
     "AuditEntry",
     "CachedToken",
     "ConnectRequest",

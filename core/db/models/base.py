@@ -1,9 +1,11 @@
 """What every model module shares: the clock, and typed access to a table and a saved row's id."""
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Final, Protocol
 
 from sqlalchemy import Table, inspect
 from sqlmodel import SQLModel
+
+MAX_ID: Final = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL; a larger number names no row
 
 
 def utc_now() -> datetime:

@@ -29,8 +29,8 @@ class StatusEvent(SQLModel, table=True):
     from_status: str = Field(max_length=40)
     to_status: str = Field(max_length=40)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    # pending -> sent | failed (retried) | suppressed (same alert sent recently) | off (no webhook)
+    # pending -> sending (claimed) -> sent | failed (retried) | suppressed (same alert sent recently) | off (no webhook)
     delivery: str = Field(default="pending", max_length=20, index=True)
     delivery_attempts: int = 0
-    delivered_at: datetime | None = None
+    delivered_at: datetime | None = None  # when it was sent; while `sending`, when it was claimed
     delivery_error: str | None = Field(default=None, max_length=300)

@@ -132,3 +132,15 @@ def test_outcome_json_has_no_secret(runtime, gateway):
     outcome = check(runtime, "production", CLIENT_ID, "a-wrong-secret-1234567890")
     text = json.dumps(outcome.to_dict())
     assert "a-wrong-secret-1234567890" not in text and CLIENT_SECRET not in text
+
+
+def test_an_access_token_that_cannot_be_sent_back_is_refused_not_raised_and_not_cached(runtime, gateway):
+    """A gateway's 200 may carry any text as the token. One that no HTTP header can hold (non-Latin-1 letters, a
+    line break that would add a header) once escaped check_keys as a UnicodeEncodeError and stayed cached."""
+    for token in ("tök€n-value", "token\r\nX-Injected: 1"):
+        gateway.queue_response("production", "/v3/token", 200, {"access_token": token, "token_type": "Bearer", "expires_in": 900})
+        outcome = check(runtime, *PRODUCTION_KEY)
+        assert outcome.status == Status.unreachable and "access token" in outcome.summary, outcome.summary
+        assert token not in outcome.summary
+    assert [request.path for request in gateway.requests] == ["/v3/token", "/v3/token"]  # token detail was never asked with it
+    assert check(runtime, *PRODUCTION_KEY).status == Status.authorized  # nothing bad was cached: a fresh token is asked for

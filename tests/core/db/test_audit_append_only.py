@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.db.engine import init_db, make_engine
 from core.db.schema import MIGRATIONS, run_alembic, schema_transaction
+from core.errors import ConfigError
 
 COLUMNS = "(id, at, actor, via, action, store_name, subject, before_json, after_json, detail)"
 FORGED = "(1, CURRENT_TIMESTAMP, 'forger', 'sql', 'store.add', 'Forged', '', 'null', 'null', 'forged')"
@@ -101,3 +102,51 @@ def test_our_connections_turn_recursive_triggers_on(database_url):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA recursive_triggers").scalar_one() == 1
     engine.dispose()
+
+
+# --------------------------------------------------------------------------- guards taken away by hand
+
+NEUTERED = "CREATE OR REPLACE FUNCTION auditentry_append_only() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql"
+TAKEN_AWAY = {  # name -> (dialect or None for both, the statements someone with the database's password runs)
+    "a trigger dropped": (None, {"sqlite": ["DROP TRIGGER auditentry_no_update"],
+                                 "postgresql": ["DROP TRIGGER auditentry_append_only ON auditentry"]}),
+    "a trigger replaced": ("sqlite", {"sqlite": ["DROP TRIGGER auditentry_no_update",
+                                                 "CREATE TRIGGER auditentry_no_update BEFORE UPDATE ON auditentry WHEN 0 BEGIN SELECT 1; END"]}),
+    "the triggers disabled": ("postgresql", {"postgresql": ["ALTER TABLE auditentry DISABLE TRIGGER USER"]}),
+    "the guard's function emptied": ("postgresql", {"postgresql": [NEUTERED]}),
+    "the guard's function dropped with its triggers": ("postgresql", {"postgresql": ["DROP FUNCTION auditentry_append_only() CASCADE"]}),
+}
+
+
+@pytest.mark.parametrize("how", sorted(TAKEN_AWAY))
+def test_a_guard_taken_away_by_hand_is_back_at_the_next_start(trail, database_url, how, caplog):
+    """The database's guards are only as good as their presence: someone with the database's password can drop
+    them. The app then ran on with a trail anyone could rewrite; at start it now puts them back and says so."""
+    dialect, statements = TAKEN_AWAY[how]
+    if dialect not in (None, trail.dialect.name):
+        pytest.skip(f"{how}: not {trail.dialect.name}")
+    with trail.begin() as connection:
+        for statement in statements[trail.dialect.name]:
+            connection.exec_driver_sql(statement)
+    trail.dispose()
+    restarted = make_engine(database_url)
+    init_db(restarted)  # what every start does
+    before = _trail(restarted)
+    with pytest.raises(DBAPIError, match="append-only"), restarted.begin() as connection:
+        connection.execute(text(BOTH["update"]))
+    assert _trail(restarted) == before
+    assert "audit trail" in caplog.text and "put back" in caplog.text
+    init_db(restarted)  # an intact database is left as it is
+    restarted.dispose()
+
+
+def test_a_trail_moved_aside_by_hand_stops_the_start(trail, database_url):
+    """Renaming the table takes its guards along and left the app failing on every change with a traceback."""
+    with trail.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE auditentry RENAME TO auditentry_aside")
+    trail.dispose()
+    restarted = make_engine(database_url)
+    with pytest.raises(ConfigError, match="audit trail") as refused:
+        init_db(restarted)
+    assert "auditentry" in str(refused.value) and "backup" in refused.value.fix
+    restarted.dispose()

@@ -29,6 +29,16 @@ def test_short_rows_are_padded_and_quoted_cells_keep_delimiters_and_newlines():
     assert table.frame.index.tolist() == [2, 3, 4]  # a quoted line break does not shift the row numbers
 
 
+@pytest.mark.parametrize("rows", [2, 600])  # 600 rows: more delimiters in the file than columns allowed in a header
+def test_a_file_with_old_mac_line_ends_reads_like_any_other(rows):
+    """Excel's "CSV (Macintosh)" ends lines with a lone CR. The header line is where that line ends, not the whole file."""
+    body = [[f"WM-{number}", "MUG-WHITE", "1"] for number in range(rows)]
+    mac = b"\r".join([b"Platform SKU,System SKU,Quantity", *(",".join(row).encode() for row in body)]) + b"\r"
+    table = read_table(mac, "mac.csv", COLUMNS)
+    assert values(table) == body
+    assert table.frame.index.tolist() == list(range(2, rows + 2))
+
+
 # --------------------------------------------------------------------------- limits, before pandas builds anything
 
 

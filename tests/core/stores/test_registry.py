@@ -1,5 +1,6 @@
 """The store registry against a real database: lifecycle, conflicts, secrets at rest."""
 import json
+import threading
 
 import pytest
 from sqlmodel import select
@@ -138,3 +139,52 @@ def test_a_store_has_a_market_that_its_credential_carries(runtime):
     assert credential.market == "ca"
     with pytest.raises(ValidationFailed, match="'uk' is not a Walmart market"):
         add(runtime, name="London", market="uk")
+
+
+@pytest.mark.parametrize("second", ["edit", "replace_secret", "delete"])
+def test_two_tabs_saving_one_store_at_once_save_one_and_refuse_the_other(runtime, monkeypatch, second):
+    """Both tabs read version 1, then both save. The version was compared in Python and the row updated by id alone,
+    so both saves went through: one tab's change was lost (or mixed with the other's) and the trail told both."""
+    view = add(runtime)
+    both_read = threading.Barrier(2, timeout=10)
+    real = stores._credential
+    waited: set[int] = set()
+
+    def read_then_wait(session, store_id):
+        found = real(session, store_id)
+        if threading.get_ident() not in waited:  # each tab waits once, after its first read, for the other to read
+            waited.add(threading.get_ident())
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(stores, "_credential", read_then_wait)
+    saves = {
+        "edit": lambda s: stores.edit_store(s, view.id, actor=ADMIN, expected_version=view.version, name="Acme renamed", notes="tab 2"),
+        "replace_secret": lambda s: stores.replace_secret(s, runtime.vault, view.id, actor=ADMIN, client_secret=NEW_SECRET,
+                                                          expected_version=view.version),
+        "delete": lambda s: stores.delete_store(s, view.id, actor=ADMIN, expected_version=view.version),
+    }
+    results: dict[str, str] = {}
+
+    def save(tab, action):
+        try:
+            with session_scope(runtime.engine) as session:
+                action(session)
+            results[tab] = "saved"
+        except Conflict:
+            results[tab] = "conflict"
+
+    tabs = [threading.Thread(target=save, args=("tab 1", lambda s: stores.edit_store(s, view.id, actor=ADMIN, expected_version=view.version,
+                                                                                       notes="tab 1"))),
+            threading.Thread(target=save, args=("tab 2", saves[second]))]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join()
+    monkeypatch.undo()
+    assert sorted(results.values()) == ["conflict", "saved"], results
+    with session_scope(runtime.engine) as session:
+        changes = [entry for entry in audit.entries(session) if entry.action != "store.add"]
+        assert len(changes) == 1  # the trail tells the one change that happened
+        if results["tab 1"] == "saved":
+            assert stores.get_store(session, view.id).notes == "tab 1" and stores.get_store(session, view.id).version == 2

@@ -454,3 +454,11 @@ def test_an_excerpt_without_an_error_still_gets_the_closest_answers(faq):
 
 def test_one_line_reads_as_before(faq):
     assert [r.to_dict() for r in explain_all("HTTP 429", faq)] == [explain("HTTP 429", faq).to_dict()]
+
+
+@pytest.mark.parametrize("pasted", ["[" * 100_000, '{"status": ' * 50_000 + "401", '{"a":' * 3000 + '{"status": 401}' + "}" * 3000])
+def test_pasted_text_nested_deeper_than_any_walmart_answer_is_explained_not_a_recursion_error(faq, pasted):
+    """Issue 14 item 9, on the decoder's side: json.loads of 100,000 '[' pasted into Decode (or piped into
+    `python -m core explain`) raised RecursionError, a traceback on the page."""
+    [result] = explain_all(pasted, faq)
+    assert result.title

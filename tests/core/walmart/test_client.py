@@ -144,3 +144,15 @@ def test_both_error_envelopes_parse(body, code, description):
 @pytest.mark.parametrize("body", ["", "<html>", "null", "[1,2]", '{"ok": true}'])
 def test_unreadable_bodies_give_no_items(body):
     assert parse_error_body(body) == ()
+
+
+def test_a_cookie_the_gateway_sets_is_never_sent_back(client, gateway):
+    """Calls carry their own credentials only: a cookie from one store's answer once went with every later call
+    the worker thread made, for any store."""
+    gateway.add_key("production", "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "AnotherSecretValue_123456789")
+    gateway.queue_response("production", "/v3/token", 200, {"access_token": "first-store-token", "token_type": "Bearer", "expires_in": 900},
+                           headers={"Set-Cookie": "session=first-store; Path=/"})
+    client.request_token("production", CLIENT_ID, CLIENT_SECRET)
+    token = client.request_token("production", "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "AnotherSecretValue_123456789")
+    client.token_detail("production", token, "5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "AnotherSecretValue_123456789")
+    assert len(gateway.requests) == 3 and all(request.header("Cookie") is None for request in gateway.requests)
