@@ -7,7 +7,7 @@ from core.i18n import _, format_number
 from core.mapping import repository as mapping
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
-from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_listings
+from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_history, mapping_listings
 from ui.actions import show_flash
 
 runtime = context.runtime()
@@ -49,8 +49,8 @@ if store_id != ALL_STORES:
 
 # The tabs remember which one is open, so a rerun (an upload, a save) stays on it. All of them
 # still run: widgets in a tab that did not run would lose their state (a search, an uploaded file).
-grid_tab, import_tab, export_tab, clone_tab, unmapped_tab = st.tabs(
-    ["Mappings", "Import", "Export", "Clone", "Unmapped listings"], key="mapping_tab", on_change="rerun")
+grid_tab, import_tab, export_tab, clone_tab, unmapped_tab, history_tab = st.tabs(
+    ["Mappings", "Import", "Export", "Clone", "Unmapped listings", _("History")], key="mapping_tab", on_change="rerun")
 with grid_tab:
     mapping_grid.show(runtime, store_id)
 with import_tab:
@@ -61,3 +61,5 @@ with clone_tab:
     mapping_clone.clone_section(runtime, store_id, levels)
 with unmapped_tab:
     mapping_listings.unmapped_section(runtime, store_id)
+with history_tab:
+    mapping_history.history_section(runtime, store_id)
