@@ -295,15 +295,13 @@ def write_mappings(
     component = _COMPONENT
     if check_new and scope_platform_skus(session, scope, set(components["platform_sku"]) - set(deleted)):
         raise _added_meanwhile()
-    gone: list[tuple[str, str, int, int]] = []
+    before: list[tuple[str, str, int]] = []
     for chunk in in_chunks(deleted):
         result = session.execute(
             delete(component).where(component.c.scope_id == scope, component.c.platform_sku.in_(chunk))
-            .returning(component.c.platform_sku, component.c.system_sku, component.c.quantity, component.c.position)
+            .returning(component.c.platform_sku, component.c.system_sku, component.c.quantity)
         )
-        gone.extend((row[0], row[1], row[2], row[3]) for row in result)
-    gone.sort(key=lambda row: (row[0], row[3]))  # RETURNING gives no order: each mapping's components in their order
-    before = [row[:3] for row in gone]
+        before.extend((row[0], row[1], row[2]) for row in result)
     if components.empty:
         return record(session, scope, source, before)
     platform = components["platform_sku"]

@@ -91,22 +91,18 @@ def record(
 ) -> int | None:
     """Keep what one write did to the scope's mappings; the change set's id, or None when it changed nothing.
 
-    `before` is every component the write removed, (platform SKU, system SKU, quantity) in their order within
-    each platform SKU; `after` every component it wrote, as three columns (platform SKUs, system SKUs,
-    quantities) in the order given. A platform SKU in both was changed, only in `after` added, only in `before`
-    removed. Call it in the write's transaction (write_mappings does). Made for 100,000 components at once:
-    the lines are built and sorted as plain lists.
+    `before` is every component the write removed, (platform SKU, system SKU, quantity); `after` every
+    component it wrote, as three columns (platform SKUs, system SKUs, quantities). A platform SKU in both was
+    changed, only in `after` added, only in `before` removed. Call it in the write's transaction
+    (write_mappings does). Made for 100,000 components at once: the lines are plain strings sorted as they
+    are, so each platform SKU's lines come together, and a mapping's components are kept in system SKU order.
     """
     platform, system, quantity = after
     if not before and not platform:
         return None
-    skus = [row[0] for row in before] + list(platform)
-    lines = [f"{p}\t{BEFORE}\t{s}\t{q}" for p, s, q in before] + [f"{p}\t{AFTER}\t{s}\t{q}" for p, s, q in zip(platform, system, quantity)]
-    # Stable, so within a platform SKU its '-' lines stay before its '+' lines, each in their order; quick on
-    # the mostly sorted lists imports give.
-    order = sorted(range(len(skus)), key=skus.__getitem__)
-    skus = [skus[n] for n in order]
-    lines = [lines[n] for n in order]
+    lines = [f"{p}\t{BEFORE}\t{s}\t{q}" for p, s, q in before]
+    lines += [f"{p}\t{AFTER}\t{s}\t{q}" for p, s, q in zip(platform, system, quantity)]
+    lines.sort()  # by platform SKU first: a tab sorts before every character a SKU may hold
     had, has = {row[0] for row in before}, set(platform)
     both = len(has & had) if had else 0
     counts = {"added": len(has) - both, "changed": both, "removed": len(had) - both}
@@ -120,15 +116,19 @@ def record(
     start = 0
     while start < len(lines):
         end = min(start + BLOCK_LINES, len(lines))
-        while end < len(lines) and skus[end] == skus[end - 1]:  # a platform SKU's lines stay in one block
+        while end < len(lines) and _sku(lines[end]) == _sku(lines[end - 1]):  # a platform SKU's lines stay in one block
             end += 1
-        firsts.append(skus[start])
-        lasts.append(skus[end - 1])
+        firsts.append(_sku(lines[start]))
+        lasts.append(_sku(lines[end - 1]))
         texts.append("\n".join(lines[start:end]))
         start = end
     insert_many(session, _CHANGE, {"change_set_id": change_set, "part": list(range(len(texts))), "scope_id": scope,
                                    "first_sku": firsts, "last_sku": lasts, "changes": texts})
     return change_set
+
+
+def _sku(line: str) -> str:
+    return line[: line.index("\t")]
 
 
 # --------------------------------------------------------------------------- reading
@@ -196,7 +196,7 @@ class SkuChange:
         return Change.added if not self.before else Change.removed if not self.after else Change.changed
 
     def difference(self) -> list[Difference]:
-        """The components that differ: added, removed or with another quantity; in the order after, then before."""
+        """The components that differ: added, removed or with another quantity (system SKU order, as kept)."""
         was = {c.system_sku: c.quantity for c in self.before}
         now = {c.system_sku: c.quantity for c in self.after}
         found = [Difference(sku, was.get(sku), quantity) for sku, quantity in now.items() if was.get(sku) != quantity]

@@ -41,7 +41,8 @@ class MappingChange(SQLModel, table=True):
     """A block of one change set's platform SKUs, first_sku to last_sku in code-point order, with their components before and after.
 
     `changes` holds one line per component: platform SKU, '-' (before) or '+' (after), system SKU and
-    quantity, separated by tabs; SKUs never hold a tab or a line break (core.catalog.sku_problem).
+    quantity, separated by tabs, the lines in sorted order; SKUs never hold a tab or a line break
+    (core.catalog.sku_problem), so a platform SKU's lines sort together.
     """
 
     __tablename__ = "mapping_change"
