@@ -1,4 +1,8 @@
-"""`python -m core audit [--store NAME] [--since DATE] [--json]`."""
+"""`python -m core audit [--store NAME] [--since DATE] [--json]`.
+
+An import or a clone is one entry; `changed_skus` (in --json; a short list in text) names the platform SKUs it
+added, changed and removed, read from the mapping history its entry links to (`after.change_set`).
+"""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +12,7 @@ from cli.main import EXIT_OK, Subparsers, print_json, whole_number
 from core import audit
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
+from core.mapping.history import changed_skus
 from core.runtime import Runtime
 
 
@@ -20,15 +25,36 @@ def _since(text: str | None) -> datetime | None:
         raise ValidationFailed(f"'{text}' is not a date.", "Write it as YYYY-MM-DD.") from None
 
 
+SKUS_SHOWN = 10  # per kind of change, in the text output
+
+
+def _change_set(row: audit.AuditRow) -> int | None:
+    """The mapping history's change set an entry links to (imports, clones), if any."""
+    number = row["after"].get("change_set") if isinstance(row["after"], dict) else None
+    return number if isinstance(number, int) else None
+
+
+def _listed(skus: list[str]) -> str:
+    return ", ".join(skus[:SKUS_SHOWN]) + (f" ... ({len(skus)})" if len(skus) > SKUS_SHOWN else "")
+
+
 def _audit(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         found = audit.entries(session, store=args.store, since=_since(args.since), limit=args.limit)
-        rows = audit.to_rows(found)
+        entries = audit.to_rows(found)
+        linked = changed_skus(session, [number for number in map(_change_set, entries) if number is not None])
+    rows: list[dict[str, object]] = []
+    for entry in entries:
+        number = _change_set(entry)
+        rows.append({**entry, "changed_skus": {str(kind): skus for kind, skus in linked[number].items()}} if number in linked else {**entry})
     if args.json:
         print_json(rows)
         return EXIT_OK
     for row in rows:
         print(f"{row['at']}  {row['actor']}  {row['action']}  {row['store']}  {row['subject']}  {row['detail']}".rstrip())
+        skus = row.get("changed_skus")
+        if isinstance(skus, dict):
+            print("    " + "; ".join(f"{kind}: {_listed(names)}" for kind, names in skus.items() if names))
     if not rows:
         print("No changes match.")
     return EXIT_OK

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from cli.main import EXIT_OK, Subparsers, cli_actor, print_json, whole_number
+from cli.mapping_history import add_history_command
 from core import catalog
 from core.db.engine import session_scope
 from core.i18n import _
@@ -218,3 +219,5 @@ def add_commands(subparsers: Subparsers) -> None:
     resolving.add_argument("--quantity", type=whole_number(1, MAX_QUANTITY), default=1, help="units sold (default 1)")
     resolving.add_argument("--json", action="store_true")
     resolving.set_defaults(handler=_mappings_resolve)
+
+    add_history_command(commands)

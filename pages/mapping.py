@@ -11,14 +11,15 @@ from core.i18n import N_, _, format_number
 from core.mapping import repository as mapping
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
-from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_listings
+from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_history, mapping_listings
 from ui.links import Address, Linked, flag, words
 from ui.text import plain
 
 runtime = context.runtime()
 state = st.session_state
 # Tab -> its word in the address; the label is translated where shown, the word never changes.
-TABS = {"mappings": N_("Mappings"), "import": N_("Import"), "export": N_("Export"), "clone": N_("Clone"), "unmapped": N_("Unmapped listings")}
+TABS = {"mappings": N_("Mappings"), "import": N_("Import"), "export": N_("Export"), "clone": N_("Clone"), "unmapped": N_("Unmapped listings"),
+        "history": N_("History")}
 ALL_STORES_WORD = "all"  # the default level in the address, whatever the language
 
 st.title(_("Product mapping"))
@@ -89,7 +90,7 @@ if store_id != ALL_STORES:
 # still run: widgets in a tab that did not run would lose their state (a search, an uploaded file).
 # They are driven through session state (st.tabs' key), and ui/links writes the open one into the
 # address as a fixed word: Streamlit's bind="query-params" would write the translated label instead.
-grid_tab, import_tab, export_tab, clone_tab, unmapped_tab = st.tabs(list(labels.values()), key="mapping_tab", on_change="rerun")
+grid_tab, import_tab, export_tab, clone_tab, unmapped_tab, history_tab = st.tabs(list(labels.values()), key="mapping_tab", on_change="rerun")
 with grid_tab:
     mapping_grid.show(runtime, store_id)
 with import_tab:
@@ -100,6 +101,8 @@ with clone_tab:
     mapping_clone.clone_section(runtime, store_id, levels)
 with unmapped_tab:
     mapping_listings.unmapped_section(runtime, store_id)
+with history_tab:
+    mapping_history.history_section(runtime, store_id)
 
 shown = address.publish({"tab": state.get("mapping_tab") or labels["mappings"]})
 if "sku" in st.query_params:

@@ -6,6 +6,12 @@ Import (core.mapping.imports) and clone (core.mapping.clone) plan a ChangeSet,
 show it, and apply it later; the grid editor (core.mapping.grid) writes with
 claim_scope_version, claim_mappings and write_mappings directly.
 
+History. write_mappings is the one place mappings are written, and it keeps their
+history (core.mapping.history) in the same transaction: every caller passes a
+ChangeSource saying through what (grid, import of a file, clone from a level,
+suggestions) and who, and gets the history's change set id back to link its audit
+entry to: `apply_changes(session, changes, source).change_set`.
+
 Concurrency. Each scope has a mapping version (MappingScope), bumped by every
 write and checked when an import plan or clone preview is applied; the default
 has its own, so two saves of the default take turns like two saves of one store.
@@ -34,6 +40,7 @@ from core.errors import Conflict
 from core.i18n import _
 from core.mapping.bulk import bulk_operation, member
 from core.mapping.bundles import Component, format_bundle
+from core.mapping.history import ChangeSource, record
 from core.mapping.repository import MappingView, current_components, scope_platform_skus, scope_version
 from core.spreadsheets.cells import TEXT
 
@@ -189,9 +196,21 @@ def _compare(current: pd.DataFrame, desired: pd.DataFrame, *, replace: bool, kee
 # --------------------------------------------------------------------------- applying
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What applying a ChangeSet did: its counts, and the history's change set (None when nothing was written)."""
+
+    counts: dict[str, int]
+    change_set: int | None
+
+
 @bulk_operation
-def apply_changes(session: Session, changes: ChangeSet) -> dict[str, int]:
-    """Write a ChangeSet in the caller's transaction. Raises Conflict when the scope's mappings moved since it was made."""
+def apply_changes(session: Session, changes: ChangeSet, source: ChangeSource) -> Applied:
+    """Write a ChangeSet in the caller's transaction, with its history. Raises Conflict when the scope's mappings moved since it was made.
+
+    `source` says through what and by whom (core.mapping.history.ChangeSource): the history keeps it with each
+    platform SKU's mapping before and after.
+    """
     version = claim_scope_version(session, changes.scope, expected=changes.scope_version)
     changed = changes.skus_with(ChangeKind.changed)
     removed = changes.skus_with(ChangeKind.removed)
@@ -200,8 +219,8 @@ def apply_changes(session: Session, changes: ChangeSet) -> dict[str, int]:
         writing = changes.desired
     else:
         writing = changes.desired[member(changes.desired["platform_sku"], [*added, *changed])]
-    write_mappings(session, changes.scope, deleted=[*removed, *changed], components=writing, version=version)
-    return changes.counts()
+    change_set = write_mappings(session, changes.scope, deleted=[*removed, *changed], components=writing, version=version, source=source)
+    return Applied(changes.counts(), change_set)
 
 
 def claim_scope_version(session: Session, scope: int, expected: int | None = None) -> int:
@@ -254,9 +273,10 @@ def claim_mappings(session: Session, scope: int, views: Sequence[MappingView], v
 
 
 def write_mappings(
-    session: Session, scope: int, *, deleted: Sequence[str], components: pd.DataFrame, version: int, check_new: bool = False
-) -> None:
-    """Delete the `deleted` platform SKUs' rows, then insert `components` (platform_sku, system_sku, quantity).
+    session: Session, scope: int, *, deleted: Sequence[str], components: pd.DataFrame, version: int, source: ChangeSource,
+    check_new: bool = False,
+) -> int | None:
+    """Delete the `deleted` platform SKUs' rows, then insert `components` (platform_sku, system_sku, quantity), and keep the history.
 
     Call it after claim_scope_version, which makes writers to one scope take turns,
     and pass the scope's new mapping version: every mapping written gets it as its
@@ -267,24 +287,36 @@ def write_mappings(
     only when someone else added it at the same moment: `check_new` looks for that
     first (for writers that did not check the scope's version, like the grid); the
     primary key catches the rest.
+
+    The history (core.mapping.history.record) gets the components the DELETE removed,
+    as the database had them, and those inserted, with `source`: through what and by
+    whom. Returns the history's change set id, or None when nothing was written.
     """
     component = _COMPONENT
     if check_new and scope_platform_skus(session, scope, set(components["platform_sku"]) - set(deleted)):
         raise _added_meanwhile()
+    before: list[tuple[str, str, int]] = []
     for chunk in in_chunks(deleted):
-        session.execute(delete(component).where(component.c.scope_id == scope, component.c.platform_sku.in_(chunk)))
+        result = session.execute(
+            delete(component).where(component.c.scope_id == scope, component.c.platform_sku.in_(chunk))
+            .returning(component.c.platform_sku, component.c.system_sku, component.c.quantity)
+        )
+        before.extend((row[0], row[1], row[2]) for row in result)
     if components.empty:
-        return
+        return record(session, scope, source, before)
     platform = components["platform_sku"]
     codes = pd.factorize(platform.to_numpy(dtype=object))[0]
     position = pd.Series(codes).groupby(codes).cumcount().tolist()  # 0, 1, ... within each platform SKU, in the order given
+    platform_skus, system_skus = platform.tolist(), components["system_sku"].tolist()
+    quantities = components["quantity"].astype("int64").tolist()
     try:
         insert_many(session, component, {
-            "scope_id": scope, "platform_sku": platform.tolist(), "system_sku": components["system_sku"].tolist(),
-            "quantity": components["quantity"].astype("int64").tolist(), "position": position, "version": version, "updated_at": utc_now(),
+            "scope_id": scope, "platform_sku": platform_skus, "system_sku": system_skus,
+            "quantity": quantities, "position": position, "version": version, "updated_at": utc_now(),
         })
     except IntegrityError:
         raise _added_meanwhile() from None
+    return record(session, scope, source, before, (platform_skus, system_skus, quantities))
 
 
 def _rowcount(result: Result[Any]) -> int:

@@ -16,6 +16,7 @@ from core.access import Actor, Permission, require
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
 from core.mapping.changes import ChangeKind, ChangeSet, ClonePolicy, apply_changes, plan_changes
+from core.mapping.history import ChangeSource, Through
 from core.mapping.levels import audited_level, level_of, scope_name
 from core.mapping.repository import current_components
 
@@ -75,17 +76,19 @@ def plan_clone(session: Session, source_scope: int, target_scope: int, *, sku_fi
 def apply_clone(session: Session, plan: ClonePlan, *, actor: Actor) -> dict[str, int]:
     """Write a clone preview into the target scope; Conflict if the target's mappings moved since the preview.
 
-    Needs the editor role. One audit entry for the whole clone, on the target (which says its level)."""
+    Needs the editor role. One audit entry for the whole clone, on the target (which says its level), linked to
+    the history's change set, which has each platform SKU before and after."""
     require(actor, Permission.edit_mappings, "clone product mappings")
-    apply_changes(session, plan.changes)
+    source_name = scope_name(session, plan.source_scope)  # '' for all stores
+    applied = apply_changes(session, plan.changes, ChangeSource(Through.clone, actor, source_name))
     counts = plan.counts()
-    source = scope_name(session, plan.source_scope) or audited_level(plan.source_scope)
+    source = source_name or audited_level(plan.source_scope)
     which = f", SKUs containing '{plan.sku_filter}'" if plan.sku_filter else ""
     audit.append(
         session, actor, "clone.apply", store_id=None if plan.target_scope == ALL_STORES else plan.target_scope,
         store_name=scope_name(session, plan.target_scope), subject=f"from {source}",
         after={"level": str(level_of(plan.target_scope)), "source": source, "source_level": str(level_of(plan.source_scope)),
-               "policy": str(plan.policy), "sku_filter": plan.sku_filter, **counts},
+               "policy": str(plan.policy), "sku_filter": plan.sku_filter, **counts, "change_set": applied.change_set},
         detail=f"Cloned into {audited_level(plan.target_scope)} from '{source}' ({plan.policy}{which}): {plan.summary()}",
     )
     return counts

@@ -29,6 +29,7 @@ from core.mapping.bulk import member
 from core.mapping.bundles import Component
 from core.mapping.changes import claim_mappings, claim_scope_version, grouped_components, write_mappings
 from core.mapping.columns import PLATFORM_SKU, cell_text, meant_sku
+from core.mapping.history import ChangeSource, Through
 from core.mapping.levels import audited_level, level_of, scope_name
 from core.mapping.repository import MappingPage, MappingView, get_mapping, scope_platform_skus
 from core.mapping.rules import validate_rows
@@ -245,7 +246,7 @@ def save_grid(
     # check_new: now that this save holds the scope's lock, look again for the new
     # platform SKUs, which someone may have added since the check above.
     write_mappings(session, scope, deleted=result.removed + result.changed, components=writing,
-                   version=version, check_new=True)
+                   version=version, source=ChangeSource(Through.grid, actor), check_new=True)
     for names in (result.added, result.changed, result.removed):
         names.sort()
     result.overridden = sorted(overridden)

@@ -36,6 +36,7 @@ from core.errors import ValidationFailed
 from core.i18n import _, ngettext
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
 from core.mapping.columns import MAPPING_COLUMNS, QUANTITY, meant_sku
+from core.mapping.history import ChangeSource, Through
 from core.mapping.levels import audited_level, level_of, scope_name
 from core.mapping.rules import validate_rows
 from core.spreadsheets.cells import TEXT
@@ -162,7 +163,8 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_reje
 
     Needs the editor role. Raises ValidationFailed when the plan has row errors
     (unless `discard_rejected`), and Conflict when the scope's mappings changed
-    since the plan was made. Records one audit entry with the counts, not one per row.
+    since the plan was made. Records one audit entry with the counts, not one per row,
+    linked to the history's change set, which has each platform SKU before and after.
     """
     require(actor, Permission.edit_mappings, "import product mappings")
     if plan.errors and not discard_rejected:
@@ -173,18 +175,18 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_reje
         )
     if plan.applied:
         raise ValidationFailed("This import was already applied.", "Upload the file again to make a new preview.")
-    apply_changes(session, plan.changes)
+    applied = apply_changes(session, plan.changes, ChangeSource(Through.imported, actor, plan.filename))
     plan.applied = True
-    _audit(session, actor, plan)
+    _audit(session, actor, plan, applied.change_set)
     return plan.counts()
 
 
-def _audit(session: Session, actor: Actor, plan: ImportPlan) -> None:
+def _audit(session: Session, actor: Actor, plan: ImportPlan, change_set: int | None = None) -> None:
     counts = plan.counts()
     skipped = f"; {counts['platform_skus_rejected']} platform SKUs with problems left as they were" if plan.errors else ""
     audit.append(
         session, actor, "import.apply", store_id=None if plan.scope == ALL_STORES else plan.scope, store_name=scope_name(session, plan.scope),
-        subject=plan.filename, after={"level": str(level_of(plan.scope)), "mode": str(plan.mode), **counts},
+        subject=plan.filename, after={"level": str(level_of(plan.scope)), "mode": str(plan.mode), **counts, "change_set": change_set},
         detail=f"{audited_level(plan.scope)}, {plan.mode} mode: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed, "
                f"{counts['unchanged']} unchanged{skipped}",
     )

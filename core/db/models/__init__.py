@@ -3,6 +3,7 @@ from core.db.models.audit import AuditEntry
 from core.db.models.base import MAX_ID, saved_id, table_of, utc_now
 from core.db.models.catalog import ALL_STORES, CatalogProduct, MappingComponent, MappingScope
 from core.db.models.fleet import CachedToken, StatusEvent
+from core.db.models.history import MappingChange, MappingChangeSet
 from core.db.models.oauth import ConnectRequest, OAuthApp
 from core.db.models.pending import PendingConnection, PendingStatus
 from core.db.models.store import (
@@ -36,6 +37,8 @@ __all__ = [
     "EncryptionCheck",
     "Environment",
     "Market",
+    "MappingChange",
+    "MappingChangeSet",
     "MappingComponent",
     "MappingScope",
     "MAPPING_VIEW",

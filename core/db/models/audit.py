@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, Column, Text, event
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
+from core.db.models.append_only import append_only_triggers, keep_append_only
 from core.db.models.base import table_of, utc_now
 
 
@@ -24,29 +25,8 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
-# The application only appends; the database refuses anything else, whoever asks: UPDATE, DELETE, and an INSERT
-# that names an existing id, which is how REPLACE (SQLite fires no DELETE trigger for the row it replaces, unless
-# recursive_triggers is on) and an upsert (INSERT ... ON CONFLICT DO UPDATE) would overwrite an entry. A BEFORE
-# INSERT trigger runs before any conflict is resolved, so no ON CONFLICT or OR clause gets past it.
-# (dialect, statement); run after the table is created, by create_all. Migrations 0001 and 0003 make the same.
+# The application only appends; the database refuses anything else (core.db.models.append_only). Migrations
+# 0001 and 0003 make the same triggers.
 APPEND_ONLY = "the audit trail is append-only"
-APPEND_ONLY_TRIGGERS = [
-    *(("sqlite", f"CREATE TRIGGER auditentry_no_{verb.lower()} BEFORE {verb} ON auditentry "
-                 f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END") for verb in ("UPDATE", "DELETE")),
-    ("sqlite", "CREATE TRIGGER auditentry_no_overwrite BEFORE INSERT ON auditentry "
-               "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM auditentry WHERE id = NEW.id) "
-               f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"),
-    ("postgresql", "CREATE OR REPLACE FUNCTION auditentry_append_only() RETURNS trigger AS $$ "
-                   f"BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$ LANGUAGE plpgsql"),
-    ("postgresql", "CREATE TRIGGER auditentry_append_only BEFORE UPDATE OR DELETE ON auditentry "
-                   "FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()"),
-    ("postgresql", "CREATE TRIGGER auditentry_no_truncate BEFORE TRUNCATE ON auditentry "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION auditentry_append_only()"),
-    ("postgresql", "CREATE OR REPLACE FUNCTION auditentry_no_overwrite() RETURNS trigger AS $$ "
-                   "BEGIN IF EXISTS (SELECT 1 FROM auditentry WHERE id = NEW.id) THEN "
-                   f"RAISE EXCEPTION '{APPEND_ONLY}'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"),
-    ("postgresql", "CREATE TRIGGER auditentry_no_overwrite BEFORE INSERT ON auditentry "
-                   "FOR EACH ROW EXECUTE FUNCTION auditentry_no_overwrite()"),
-]
-for _dialect, _statement in APPEND_ONLY_TRIGGERS:
-    event.listen(table_of(AuditEntry), "after_create", DDL(_statement).execute_if(dialect=_dialect))
+APPEND_ONLY_TRIGGERS = append_only_triggers("auditentry", ("id",), APPEND_ONLY)
+keep_append_only(table_of(AuditEntry), APPEND_ONLY_TRIGGERS)

@@ -138,8 +138,8 @@ def test_the_migrations_make_the_models_triggers(database_url, tmp_path):
     init_db(created)
     from_models = _triggers(created)
     created.dispose()
-    guards = ({"auditentry_no_update", "auditentry_no_delete", "auditentry_no_overwrite"} if database_url.startswith("sqlite")
-              else {"auditentry_append_only", "auditentry_no_truncate", "auditentry_no_overwrite"})
+    kinds = ("no_update", "no_delete", "no_overwrite") if database_url.startswith("sqlite") else ("append_only", "no_truncate", "no_overwrite")
+    guards = {f"{table}_{kind}" for table in ("auditentry", "mapping_change_set", "mapping_change") for kind in kinds}
     assert guards <= {name for name, _ in from_models}
     assert from_migrations == from_models
 

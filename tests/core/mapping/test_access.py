@@ -141,7 +141,7 @@ def test_an_import_is_one_entry_with_counts_and_mode_not_one_per_row(engine, sto
     entry = entries[0]
     assert (entry["action"], entry["store"], entry["actor"]) == ("import.apply", "Acme US", "editor@x.com")
     assert entry["after"] | {"rows": 31} == {"level": "store", "mode": "replace", "rows": 31, "added": 30, "changed": 1, "removed": 1, "unchanged": 0,
-                                             "rows_with_errors": 0, "platform_skus_rejected": 0}
+                                             "rows_with_errors": 0, "platform_skus_rejected": 0, "change_set": 2}  # the history's second write
     assert "replace mode: 30 added, 1 changed, 1 removed" in entry["detail"]
 
 
@@ -153,7 +153,8 @@ def test_a_clone_is_recorded_on_the_target_with_source_counts_and_policy(engine,
         mapping_clone.apply_clone(session, plan, actor=EDITOR)
     entry = trail(engine)[-1]
     assert (entry["action"], entry["store"]) == ("clone.apply", "Acme CA")
-    assert entry["after"] == {"level": "store", "source": "Acme US", "source_level": "store", "policy": "overwrite", "sku_filter": "WM", "added": 1, "overwritten": 1, "skipped": 0, "unchanged": 0}
+    assert entry["after"] == {"level": "store", "source": "Acme US", "source_level": "store", "policy": "overwrite", "sku_filter": "WM", "added": 1, "overwritten": 1, "skipped": 0, "unchanged": 0,
+                            "change_set": 3}  # two setup imports, then this
     assert "Acme US" in entry["detail"] and "overwrite" in entry["detail"]
     assert mapping_state(engine, stores[1]) == {"WM-1": [("MUG-WHITE", 1)], "WM-2": [("TEA-BOX", 1)]}
 
