@@ -6,7 +6,7 @@ import streamlit as st
 from core.config import redact_url
 from core.errors import StoreConnectError
 from core.i18n import _
-from ui import context
+from ui import context, mapping_grid
 from ui.identity import current_actor, signed_in_without_identity
 from ui.public import public_page, public_pages
 from ui.text import plain
@@ -77,6 +77,8 @@ if resume := st.session_state.pop("resume_page", None):  # see ui/context.runtim
                    query_params=st.session_state.pop("resume_query", None) or None)
 
 with st.sidebar:
+    if navigation.url_path != "mapping":
+        mapping_grid.unsaved_notice(runtime)  # Streamlit cannot stop a page switch: say that the grid's edits are waiting
     if actor.via == "local":
         st.info("Local operator mode: no sign-in is configured, so whoever opens this dashboard has admin rights.", icon=":material/person:")
     else:

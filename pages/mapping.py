@@ -27,7 +27,11 @@ if not names:
 # The level: the mapping made for all stores, or one store's (its own mappings override the default). A store is
 # chosen at first, as before levels existed.
 levels = {ALL_STORES: _("All stores (default)"), **names}
-store_id = st.selectbox(_("Mappings for"), list(levels), index=1, format_func=lambda chosen: levels[chosen], key="mapping_store",
+# Kept for the session (persist_state), so that coming back to the page shows the same level, search and page; the
+# first time, the level with unsaved grid edits if there is one.
+unsaved = mapping_grid.level_with_edits()
+store_id = st.selectbox(_("Mappings for"), list(levels), index=list(levels).index(unsaved) if unsaved in levels else 1,
+                        format_func=lambda chosen: levels[chosen], key="mapping_store", persist_state="session",
                         on_change=lambda: state.update(mapping_page=1),
                         help=_("All stores: the default mapping, used by every store that has no mapping of its own for a SKU. "
                                "A store: its own mappings, which override the default for that store."))
