@@ -338,9 +338,16 @@ def _show_result() -> None:
         st.info(text, icon=":material/delete_sweep:")  # a count only
 
 
-def _level_names(runtime: Runtime, scopes: list[int]) -> dict[int, str]:
+def _pending(runtime: Runtime) -> dict[int, tuple[str, int]]:
+    """Levels with unsaved edits: scope -> (its name, how many). The edits of a store deleted since are dropped."""
+    counts = {scope: draft.changes() for scope, draft in drafts().items() if draft.changes()}
+    if not counts:
+        return {}
     with session_scope(runtime.engine) as session:
-        return {scope: scope_label(session, scope) for scope in scopes}
+        names = {scope: scope_label(session, scope) for scope in counts}
+    for scope in [scope for scope, name in names.items() if not name]:
+        drafts().pop(scope, None)
+    return {scope: (names[scope], count) for scope, count in counts.items() if names[scope]}
 
 
 def _open_level(scope: int) -> None:
@@ -352,27 +359,27 @@ def _unsaved_bar(runtime: Runtime, draft: Draft) -> None:
     """How many edits are unsaved, with Save and Discard beside the count; the levels with unsaved edits elsewhere."""
     count = draft.changes()
     with st.container(border=True, key="mapping_unsaved"):
-        bar = st.columns([4, 1, 1, 3], vertical_alignment="center")
-        if count:
-            bar[0].warning(ngettext("{n} unsaved change. It is kept while you search, page or switch stores, until you save or discard it.",
+        with st.container(horizontal=True, vertical_alignment="center"):
+            if count:
+                st.warning(ngettext("{n} unsaved change. It is kept while you search, page or switch stores, until you save or discard it.",
                                     "{n} unsaved changes. They are kept while you search, page or switch stores, until you save or discard them.",
                                     count), icon=":material/edit_note:")
-        else:
-            bar[0].caption(_("No unsaved changes."))
-        # Never disabled: a click right after typing in a cell arrives with that edit, which this run did not know yet.
-        save = bar[1].button(_("Save"), type="primary", icon=":material/save:", key="mapping_save")
-        discard_all = bar[2].button(_("Discard"), icon=":material/undo:", key="mapping_discard_all", help=_("Drop every unsaved change at this level and show the mappings as saved."))
-        discard_bad = bar[3].checkbox(_("Discard the rows with problems and save the rest"), key="mapping_discard",
-                                      help=_("Platform SKUs with a problem are left exactly as they are now."))
+            else:
+                st.caption(_("No unsaved changes."))
+            # Never disabled: a click right after typing in a cell arrives with that edit, which this run did not know yet.
+            save = st.button(_("Save"), type="primary", icon=":material/save:", key="mapping_save")
+            discard_all = st.button(_("Discard"), icon=":material/undo:", key="mapping_discard_all",
+                                    help=_("Drop every unsaved change at this level and show the mappings as saved."))
+        discard_bad = st.checkbox(_("Discard the rows with problems and save the rest"), key="mapping_discard",
+                                  help=_("Platform SKUs with a problem are left exactly as they are now."))
         _show_result()
-        others = {scope: other.changes() for scope, other in drafts().items() if scope != draft.scope and other.changes()}
+        others = {scope: pending for scope, pending in _pending(runtime).items() if scope != draft.scope}
         if others:
-            names = _level_names(runtime, list(others))
             st.caption(_("Unsaved changes at other levels too: they are kept until saved or discarded there."))
             links = st.columns(min(len(others), 4))
-            for n, (scope, changes) in enumerate(sorted(others.items())):
+            for n, (scope, (name, changes)) in enumerate(sorted(others.items())):
                 links[n % len(links)].button(
-                    ngettext("{level}: {n} change", "{level}: {n} changes", changes, level=names[scope]),
+                    ngettext("{level}: {n} change", "{level}: {n} changes", changes, level=plain(name)),  # labels are Markdown
                     key=f"mapping_open_level_{scope}", icon=":material/arrow_forward:", on_click=_open_level, args=(scope,))
     if save:
         _save(runtime, draft, discard_bad)
@@ -383,7 +390,7 @@ def _unsaved_bar(runtime: Runtime, draft: Draft) -> None:
 def unsaved_notice(runtime: Runtime) -> None:
     """For the sidebar of the other pages: the grid has unsaved edits, and a way back to them."""
     absorb_pending()
-    counts = {scope: draft.changes() for scope, draft in drafts().items() if draft.changes()}
+    counts = {scope: count for scope, (_name, count) in _pending(runtime).items()}
     if not counts:
         return
     st.warning(ngettext("The product mapping grid has {n} unsaved change.", "The product mapping grid has {n} unsaved changes.",
@@ -392,6 +399,7 @@ def unsaved_notice(runtime: Runtime) -> None:
         if st.session_state.get("mapping_store") not in counts:
             _open_level(max(counts, key=lambda scope: counts[scope]))
         st.session_state["mapping_tab"] = "Mappings"
+        st.session_state[ROWS] = UNSAVED_ROWS  # the search may hide them: show exactly what is unsaved
         st.switch_page("pages/mapping.py")
 
 
@@ -452,18 +460,22 @@ def show(runtime: Runtime, store_id: int) -> None:
             st.rerun()
         # The editor's toolbar (search, download, full screen) floats just above its top right corner:
         # these buttons stay at the left, so it never covers them.
-        tools = st.columns([1, 1, 4], vertical_alignment="center")
-        if tools[0].button(_("Add row"), icon=":material/add:", key="mapping_add_row", help=_("A new empty row at the top of the grid.")):
+        with st.container(horizontal=True, key="mapping_tools"):
+            add = st.button(_("Add row"), icon=":material/add:", key="mapping_add_row", help=_("A new empty row at the top of the grid."))
+            reload = st.button(_("Reload"), icon=":material/refresh:", key="mapping_reload",
+                               help=_("Show the mappings as they are saved now, with your unsaved changes laid over them."))
+        if add:
             draft.add_rows([DraftRow()])
             _rebuild(grid, draft)
             st.rerun()
-        if tools[1].button(_("Reload"), icon=":material/refresh:", key="mapping_reload",
-                           help=_("Show the mappings as they are saved now, with your unsaved changes laid over them.")):
+        if reload:
             state.pop(GRID, None)
             st.rerun()
 
-    columns = ([ROW, *EDITABLE, "product_name", "bundle_size"] + (LEVEL_COLUMNS if store_id != ALL_STORES else [])
-               + ([DELETE, CHANGE] if can_edit else []) + ([PROBLEM] if (grid.base[PROBLEM] != "").any() else []))
+    # What is unsaved comes first, beside the row number: a wide grid scrolls sideways, and this column must stay in view.
+    columns = ([ROW] + ([CHANGE] if can_edit else []) + [*EDITABLE, "product_name", "bundle_size"]
+               + (LEVEL_COLUMNS if store_id != ALL_STORES else []) + ([DELETE] if can_edit else [])
+               + ([PROBLEM] if (grid.base[PROBLEM] != "").any() else []))
     st.data_editor(
         grid.base,
         key=grid.key,
@@ -473,6 +485,7 @@ def show(runtime: Runtime, store_id: int) -> None:
         column_order=columns,
         column_config=_columns(),
         disabled=READ_ONLY if can_edit else True,
+        placeholder="",  # an empty cell shows empty, not "None"
     )
     grid.rendered = True
     _captions(grid, search, bundles_only, can_edit)

@@ -73,7 +73,7 @@ def picker(runtime: Runtime, targets: list[Target], *, key: str, last_edited: in
         if not targets:
             st.caption(_("There are no rows to fill in. Add a row first."))
             return None
-        parts = st.columns([2, 3, 2, 1], vertical_alignment="bottom")
+        parts = st.columns([2.2, 3, 3, 1.5], vertical_alignment="bottom")
         first = next((target.position for target in targets if target.wants_product), 0)
         if last_edited is not None and 0 <= last_edited < len(targets) and targets[last_edited].wants_product:
             first = last_edited

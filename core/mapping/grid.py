@@ -1,4 +1,5 @@
-"""The mapping grid: a page of mappings as the grid shows it, and saving what the user did to it (edited, added and deleted rows), all or nothing.
+"""The mapping grid: a page of mappings as the grid shows it, checking rows while they are typed (check_rows), and saving
+what the user did to it (edited, added and deleted rows, or a whole draft of unsaved edits: save_draft), all or nothing.
 
 A page belongs to one scope (a store, or ALL_STORES: core.mapping.levels) and saves
 into it only. A store's page may also show the default mappings it does not

@@ -442,7 +442,9 @@ def test_unsaved_edits_survive_searches_levels_and_other_pages_until_saved_or_di
     app.sidebar.button(key="mapping_unsaved_back").click().run()
     assert not app.exception, app.exception
     assert app.title[0].value == "Product mapping" and app.selectbox(key="mapping_store").value == store
-    assert (grid(app).loc[0, "quantity"], grid(app).loc[0, "change"]) == (4, "Edited") and "1 unsaved change." in unsaved(app)
+    assert app.radio(key="mapping_rows").value == "unsaved"  # what is unsaved, whatever the search
+    assert list(grid(app)["platform_sku"]) == ["WM-1"] and "1 unsaved change." in unsaved(app)
+    assert (grid(app).loc[0, "quantity"], grid(app).loc[0, "change"]) == (4, "Edited")
     assert not [w for w in app.sidebar.warning if "unsaved" in w.value]  # not on the mapping page itself
 
     app.switch_page("pages/mapping.py")  # AppTest's next run would start from the router's default page again
@@ -452,7 +454,9 @@ def test_unsaved_edits_survive_searches_levels_and_other_pages_until_saved_or_di
     app.button(key=f"mapping_open_level_{other}").click().run()
     assert grid(app).loc[0, "quantity"] == 2
     app.button(key="mapping_discard_all").click().run()
-    assert "1 unsaved change discarded." in app.info[0].value and grid(app).loc[0, "quantity"] == 1
+    assert "1 unsaved change discarded." in app.info[0].value and grid(app).empty  # nothing unsaved is left
+    app.radio(key="mapping_rows").set_value("all").run()
+    assert grid(app).loc[0, "quantity"] == 1
     assert mapping_state(runtime.engine, other) == {"CA-1": [("MUG", 1)]}
     app.switch_page("app.py").run()
     assert not [w for w in app.sidebar.warning if "unsaved" in w.value] and "mapping_unsaved_back" not in [b.key for b in app.sidebar.button]
@@ -588,3 +592,20 @@ def test_a_push_refused_for_one_store_copies_to_none(app, runtime, store):
     app.button(key="mapping_push_apply").click().run()
     assert "changed by someone else after this preview" in shown(app.error[0])
     assert "Nothing was copied to any store" in app.info[0].value and database_snapshot(runtime.engine) == before
+
+
+def test_the_unsaved_edits_of_a_store_deleted_meanwhile_are_dropped(app, runtime, store):
+    other = add_store(runtime, "Acme CA")
+    load(runtime, other, [["CA-1", "MUG", "1"]])
+    open_page(app)
+    app.selectbox(key="mapping_store").set_value(other).run()
+    edit(app, edited_rows={0: {"quantity": 3}}).run()
+    app.selectbox(key="mapping_store").set_value(store).run()
+    assert "Acme CA: 1 change" in [b.label for b in app.button]
+    with session_scope(runtime.engine) as session:  # someone deletes the store, and with it its mappings
+        stores.delete_store(session, other, actor=ADMIN)
+    app.run()
+    assert not app.exception and "Acme CA: 1 change" not in [b.label for b in app.button]
+    assert other not in app.session_state["mapping_drafts"]
+    app.switch_page("app.py").run()
+    assert not [w for w in app.sidebar.warning if "unsaved" in w.value]
