@@ -53,6 +53,7 @@ PAGE = "mapping_page"
 ROWS = "mapping_rows"  # which rows the grid shows: VIEWS
 RESULT = "mapping_grid_result"  # (kind, text) of the last Save or Discard, shown beside them
 CHECK_STALE = "mapping_check_stale"  # the level whose save met a conflict: drop the edits of mappings someone else changed
+ALL_AGAIN = "mapping_rows_all_again"  # after a save or discard nothing is unsaved: the next run shows all rows again
 ALL_ROWS, UNSAVED_ROWS = "all", "unsaved"
 VIEWS = {ALL_ROWS: N_("All rows"), UNSAVED_ROWS: N_("Unsaved changes")}
 EDITABLE = ["platform_sku", "system_sku", "quantity"]
@@ -309,6 +310,7 @@ def _save(runtime: Runtime, draft: Draft, discard: bool) -> None:
         note = " " + ngettext("{n} listing left unmapped: it had no System SKU.", "{n} listings left unmapped: they had no System SKU.",
                               left) if left else ""
         state[RESULT] = ("success", result.summary() + note)
+        state[ALL_AGAIN] = True
         st.rerun()
     draft.mark_problems(result.errors, refs)
     state.pop(GRID, None)
@@ -322,6 +324,7 @@ def _discard(draft: Draft) -> None:
     drafts().pop(draft.scope, None)
     state.pop(GRID, None)
     state[RESULT] = ("info", ngettext("{n} unsaved change discarded.", "{n} unsaved changes discarded.", count))
+    state[ALL_AGAIN] = True
     st.rerun()
 
 
@@ -424,6 +427,8 @@ def show(runtime: Runtime, store_id: int) -> None:
     if can_edit and _add_prefill(runtime, store_id, draft):
         grid = None
 
+    if state.pop(ALL_AGAIN, False):
+        state[ROWS] = ALL_ROWS  # before the radio is drawn: a widget's value cannot change after
     filters = st.columns([3, 1, 2], vertical_alignment="bottom")
     search = filters[0].text_input(_("Search SKU"), key="mapping_search", placeholder=_("Part of a platform or system SKU"),
                                    on_change=_first_page, persist_state="session")

@@ -451,12 +451,12 @@ def test_unsaved_edits_survive_searches_levels_and_other_pages_until_saved_or_di
     app.button(key="mapping_save").click().run()
     assert "Saved: 0 added, 1 changed, 0 deleted." in shown(app.success[0])
     assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 4)] and unsaved(app) == "No unsaved changes."
+    assert app.radio(key="mapping_rows").value == "all" and list(grid(app)["platform_sku"]) == ["WM-1", "WM-2", "WM-3"]
     app.button(key=f"mapping_open_level_{other}").click().run()
     assert grid(app).loc[0, "quantity"] == 2
     app.button(key="mapping_discard_all").click().run()
-    assert "1 unsaved change discarded." in app.info[0].value and grid(app).empty  # nothing unsaved is left
-    app.radio(key="mapping_rows").set_value("all").run()
-    assert grid(app).loc[0, "quantity"] == 1
+    assert "1 unsaved change discarded." in app.info[0].value and grid(app).loc[0, "quantity"] == 1
+    assert app.radio(key="mapping_rows").value == "all"  # nothing is unsaved: all rows again
     assert mapping_state(runtime.engine, other) == {"CA-1": [("MUG", 1)]}
     app.switch_page("app.py").run()
     assert not [w for w in app.sidebar.warning if "unsaved" in w.value] and "mapping_unsaved_back" not in [b.key for b in app.sidebar.button]
