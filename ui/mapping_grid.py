@@ -243,7 +243,9 @@ def _refresh(runtime: Runtime, grid: Grid, draft: Draft) -> list[mapping_grid.Ro
     base = grid.base
     base["product_name"] = pd.Series([check.product_name for check in checks], dtype="string")
     base["bundle_size"] = pd.Series([check.bundle_size for check in checks], dtype="Int64")
-    base[CHANGE] = pd.Series([_change(draft, ref, row, grid.views.get(ref.mapping or "")) for ref, row in zip(grid.refs, rows)], dtype="string")
+    as_loaded = {sku: edited.view for sku, edited in draft.mappings.items()}  # what an edited row is compared with
+    base[CHANGE] = pd.Series([_change(draft, ref, row, as_loaded.get(ref.mapping or "") or grid.views.get(ref.mapping or ""))
+                              for ref, row in zip(grid.refs, rows)], dtype="string")
     base[PROBLEM] = pd.Series([row.problem or check.problem for row, check in zip(rows, checks)], dtype="string")
     return checks
 
