@@ -6,7 +6,7 @@ import streamlit as st
 from core.access import Permission
 from core.errors import StoreConnectError
 from core.i18n import _
-from ui import context
+from ui import context, mapping_grid
 from ui.identity import current_actor, signed_in_without_identity
 from ui.language import choose_language, language_switch
 from ui.public import public_page, public_pages
@@ -84,6 +84,8 @@ if resume := st.session_state.pop("resume_page", None):  # see ui/context.runtim
 
 with st.sidebar:
     language_switch()
+    if navigation.url_path != "mapping":
+        mapping_grid.unsaved_notice(runtime)  # Streamlit cannot stop a page switch: say that the grid's edits are waiting
     if actor.via == "local":
         st.info("Local operator mode: no sign-in is configured, so whoever opens this dashboard has admin rights.", icon=":material/person:")
     else:

@@ -63,7 +63,11 @@ if followed.applied:
     state["mapping_page"] = 1  # a link opens the first page of what it names
 
 heading = st.columns([4, 1], vertical_alignment="bottom")
-store_id = heading[0].selectbox(_("Mappings for"), list(levels), index=1, format_func=lambda chosen: levels[chosen], key="mapping_store",
+# Kept for the session (persist_state), so that coming back to the page shows the same level, search and page; the
+# first time, the level with unsaved grid edits if there is one.
+unsaved = mapping_grid.level_with_edits()
+store_id = heading[0].selectbox(_("Mappings for"), list(levels), index=list(levels).index(unsaved) if unsaved in levels else 1,
+                                format_func=lambda chosen: levels[chosen], key="mapping_store", persist_state="session",
                                 on_change=lambda: state.update(mapping_page=1),
                                 help=_("All stores: the default mapping, used by every store that has no mapping of its own for a SKU. "
                                        "A store: its own mappings, which override the default for that store."))

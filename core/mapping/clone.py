@@ -2,10 +2,12 @@
 
 Made for copying overrides between stores; it works between any two scopes, so a
 store's mappings can also be copied into the default for all stores, or the
-default into a store as overrides (core.mapping.levels).
+default into a store as overrides (core.mapping.levels). One level can be pushed to several
+at once: one preview per target (plan_push), applied all together (apply_push).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.mapping.changes import ChangeKind, ChangeSet, ClonePolicy, apply_changes, plan_changes
 from core.mapping.history import ChangeSource, Through
 from core.mapping.levels import audited_level, level_of, scope_name
@@ -62,22 +65,36 @@ class ClonePlan:
 
 def plan_clone(session: Session, source_scope: int, target_scope: int, *, sku_filter: str = "", policy: ClonePolicy | str = ClonePolicy.skip) -> ClonePlan:
     """What copying the source scope's own mappings (all, or those matching `sku_filter`) into the target's would do."""
-    if source_scope == target_scope:
+    return plan_push(session, source_scope, [target_scope], sku_filter=sku_filter, policy=policy)[0]
+
+
+def plan_push(
+    session: Session, source_scope: int, target_scopes: Sequence[int], *, sku_filter: str = "", policy: ClonePolicy | str = ClonePolicy.skip
+) -> list[ClonePlan]:
+    """One preview per target, in target order: copying the source scope's own mappings into each of several scopes.
+
+    The source is read once; each target is compared with it on its own, so each
+    preview says what would happen there (apply them together with apply_push).
+    """
+    targets = sorted(set(target_scopes))
+    if not targets:
+        raise ValidationFailed(_("No store was chosen to copy the mappings to."), _("Choose one or more stores."))
+    if source_scope in targets:
         raise ValidationFailed("The source and target store are the same.", "Choose two different stores.")
     try:
         policy = ClonePolicy(policy)
     except ValueError:
         raise ValidationFailed(f"'{policy}' is not a clone policy.", "Choose skip (keep the target's own mappings) or overwrite.") from None
     source = current_components(session, source_scope, sku_text=sku_filter)
-    changes = plan_changes(session, target_scope, source, policy=policy)
-    return ClonePlan(source_scope, target_scope, policy, sku_filter, changes)
+    return [ClonePlan(source_scope, target, policy, sku_filter, plan_changes(session, target, source, policy=policy)) for target in targets]
 
 
-def apply_clone(session: Session, plan: ClonePlan, *, actor: Actor) -> dict[str, int]:
+def apply_clone(session: Session, plan: ClonePlan, *, actor: Actor, pushed_to: int = 1) -> dict[str, int]:
     """Write a clone preview into the target scope; Conflict if the target's mappings moved since the preview.
 
     Needs the editor role. One audit entry for the whole clone, on the target (which says its level), linked to
-    the history's change set, which has each platform SKU before and after."""
+    the history's change set, which has each platform SKU before and after; `pushed_to` > 1 notes that it was one of
+    that many targets of one push (apply_push)."""
     require(actor, Permission.edit_mappings, "clone product mappings")
     source_name = scope_name(session, plan.source_scope)  # '' for all stores
     applied = apply_changes(session, plan.changes, ChangeSource(Through.clone, actor, source_name))
@@ -89,6 +106,22 @@ def apply_clone(session: Session, plan: ClonePlan, *, actor: Actor) -> dict[str,
         store_name=scope_name(session, plan.target_scope), subject=f"from {source}",
         after={"level": str(level_of(plan.target_scope)), "source": source, "source_level": str(level_of(plan.source_scope)),
                "policy": str(plan.policy), "sku_filter": plan.sku_filter, **counts, "change_set": applied.change_set},
-        detail=f"Cloned into {audited_level(plan.target_scope)} from '{source}' ({plan.policy}{which}): {plan.summary()}",
+        detail=f"Cloned into {audited_level(plan.target_scope)} from '{source}' ({plan.policy}{which}): {plan.summary()}"
+               + (f" One of {pushed_to} targets of one push, applied all together." if pushed_to > 1 else ""),
     )
     return counts
+
+
+def apply_push(session: Session, plans: Sequence[ClonePlan], *, actor: Actor) -> dict[int, dict[str, int]]:
+    """Apply several clone previews (plan_push) in the caller's one transaction: every target, or none.
+
+    All or nothing, because a push is one decision ("these stores get these mappings"): if
+    one target's mappings moved since its preview, the Conflict rolls back the targets already
+    written, and a fresh preview shows every target as it is now, rather than leaving some
+    stores changed and others not. Targets are written in id order, so two pushes to
+    overlapping stores wait for each other instead of deadlocking (PostgreSQL). One audit
+    entry per target. Returns target scope -> counts.
+    """
+    require(actor, Permission.edit_mappings, "clone product mappings")
+    ordered = sorted(plans, key=lambda plan: plan.target_scope)
+    return {plan.target_scope: apply_clone(session, plan, actor=actor, pushed_to=len(ordered)) for plan in ordered}

@@ -1,4 +1,5 @@
-"""The mapping grid: a page of mappings as the grid shows it, and saving what the user did to it (edited, added and deleted rows), all or nothing.
+"""The mapping grid: a page of mappings as the grid shows it, checking rows while they are typed (check_rows), and saving
+what the user did to it (edited, added and deleted rows, or a whole draft of unsaved edits: save_draft), all or nothing.
 
 A page belongs to one scope (a store, or ALL_STORES: core.mapping.levels) and saves
 into it only. A store's page may also show the default mappings it does not
@@ -22,6 +23,7 @@ from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
+from core.catalog import product_names
 from core.db.models import ALL_STORES
 from core.errors import Conflict
 from core.i18n import _, ngettext
@@ -29,6 +31,7 @@ from core.mapping.bulk import member
 from core.mapping.bundles import Component
 from core.mapping.changes import claim_mappings, claim_scope_version, grouped_components, write_mappings
 from core.mapping.columns import PLATFORM_SKU, cell_text, meant_sku
+from core.mapping.draft import Draft, RowRef, clean_rows
 from core.mapping.history import ChangeSource, Through
 from core.mapping.levels import audited_level, level_of, scope_name
 from core.mapping.repository import MappingPage, MappingView, get_mapping, scope_platform_skus
@@ -254,6 +257,70 @@ def save_grid(
         result.default_again = sorted(scope_platform_skus(session, ALL_STORES, result.removed))
     _audit(session, actor, scope, result, by_sku, desired)
     return result
+
+
+def save_draft(session: Session, draft: Draft, *, actor: Actor, discard_invalid: bool = False) -> tuple[GridSaveResult, list[RowRef | None]]:
+    """Save a level's unsaved grid edits (core.mapping.draft) with save_grid, all or nothing.
+
+    A new row with the platform SKU of a mapping that is not in the draft joins that
+    mapping, as it would on the page where it is shown: the mapping is read as it is
+    now and saved with the new row added (on a store's page, a mapping for all stores
+    joined this way needs its Override box, like any change to it there).
+    Returns the result and, for each row sent, where it lives in the draft (None for
+    the rows of a joined mapping), so that row errors can be put on their rows.
+    """
+    views, rows, refs = draft.save_rows()
+    joined: list[RowRef | None] = list(refs)
+    for sku in sorted(draft.joined()):
+        view = get_mapping(session, draft.scope, sku, effective=draft.scope != ALL_STORES)
+        if view is not None:
+            views.append(view)
+            rows.extend(row.as_saved(sku) for row in clean_rows(view))
+            joined.extend([None] * len(view.components))
+    return save_grid(session, draft.scope, views, rows, actor=actor, discard_invalid=discard_invalid), joined
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """What the grid shows beside a row while it is being edited."""
+
+    product_name: str  # the catalog's name for the row's System SKU (for a bundle cell, its products' names); '' if none
+    bundle_size: int | None  # units shipped for one unit sold, once every row of the platform SKU is valid
+    problem: str  # what is wrong with the row now, by the rules a save uses; '' when nothing
+
+
+def check_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[RowCheck]:
+    """Check grid rows as they are being edited, with the rules a save uses (validate_rows), one RowCheck per row.
+
+    Rows given with `delete` True, and blank rows, get an empty check and take no part
+    in the others' bundle sizes. A save checks again, and more (platform SKUs mapped
+    elsewhere, rows of the mapping for all stores on a store's page).
+    """
+    kept = [{} if row.get("delete") else row for row in rows]
+    frame = edited_frame(kept)
+    empty = RowCheck("", None, "")
+    if frame.empty:
+        return [empty] * len(rows)
+    checked = validate_rows(session, frame[["platform_sku", "system_sku", "quantity"]])
+    problems: dict[int, list[str]] = {}
+    for error in checked.errors:
+        if error.row is not None and error.message not in problems.setdefault(error.row, []):
+            problems[error.row].append(error.message)
+    components = checked.components
+    sizes = {str(sku): int(size) for sku, size in components.groupby("platform_sku")["quantity"].sum().items()}
+    parts: dict[int, list[str]] = {}
+    for row, sku in zip(components["row"], components["system_sku"]):
+        parts.setdefault(int(row), []).append(str(sku))
+    names = product_names(session, set(frame["system_sku"]) | set(components["system_sku"]))
+    checks = []
+    for position in range(1, len(rows) + 1):
+        if position not in frame.index:
+            checks.append(empty)
+            continue
+        system, platform = str(frame.at[position, "system_sku"]), str(frame.at[position, "platform_sku"])
+        name = names.get(system) or " + ".join(names[sku] for sku in parts.get(position, []) if sku in names)
+        checks.append(RowCheck(name, sizes.get(platform), " ".join(problems.get(position, []))))
+    return checks
 
 
 def _still_as_shown(session: Session, overridden: Mapping[str, MappingView]) -> None:

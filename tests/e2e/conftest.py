@@ -203,3 +203,32 @@ def screenshot(tab, name: str) -> None:
         target = ROOT / "docs" / "screenshots"
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(SCREENSHOTS / f"{name}.png", target / f"{name}.png")
+
+
+def edit_cell(tab, grid, *, column: int, row: int, value: str) -> None:
+    """Type `value` into a cell of a data editor, as a person does with the keyboard, and wait for the app's run.
+
+    The grid draws on a canvas and takes the pointer through a window listener it attaches only after it
+    has mounted, so a click right after a rerun could be lost. Its focus and key handlers are on the canvas
+    itself: focusing it, then Ctrl+Home, selects the first cell whatever was selected before; the arrow keys
+    go to the cell; Enter opens its editor. Every step is awaited before the next.
+    """
+    from playwright.sync_api import expect
+
+    canvas = grid.get_by_test_id("data-grid-canvas")
+    canvas.focus()
+    expect(canvas).to_be_focused()
+    tab.keyboard.press("Control+Home")
+    expect(grid.get_by_test_id("glide-cell-0-0")).to_have_attribute("aria-selected", "true")
+    for _ in range(column):
+        tab.keyboard.press("ArrowRight")
+    for _ in range(row):
+        tab.keyboard.press("ArrowDown")
+    expect(grid.get_by_test_id(f"glide-cell-{column}-{row}")).to_have_attribute("aria-selected", "true")
+    tab.keyboard.press("Enter")  # opens the cell editor
+    editor = tab.get_by_test_id("portal").locator(".gdg-clip-region input, .gdg-clip-region textarea").first
+    expect(editor).to_be_visible()
+    editor.fill(value)
+    expect(editor).to_have_value(value)
+    editor.press("Enter")
+    wait_for_app(tab)

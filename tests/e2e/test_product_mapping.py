@@ -10,7 +10,7 @@ from core.mapping import repository as mapping
 from core.mapping.bundles import Component
 from core.stores import registry as stores
 from tests.conftest import ADMIN, CLIENT_ID, CLIENT_SECRET
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import edit_cell, screenshot, wait_for_app
 
 
 @pytest.fixture
@@ -84,32 +84,19 @@ def test_import_a_mapping_file_then_edit_a_quantity_in_the_grid(page, server, se
     page.get_by_role("tab", name="Mappings").click()
     wait_for_app(page)
     grid = page.get_by_test_id("stDataFrame").filter(visible=True)
-    platform_sku, quantity = grid.get_by_test_id("glide-cell-1-0"), grid.get_by_test_id("glide-cell-3-0")  # the grid's accessible copy
+    # The grid's accessible copy; columns: #, Unsaved, Platform SKU, System SKU, Quantity, Product name, Bundle size, ...
+    platform_sku, quantity = grid.get_by_test_id("glide-cell-2-0"), grid.get_by_test_id("glide-cell-4-0")
     expect(platform_sku).to_have_text(single)  # row 1 is the single
     expect(quantity).to_have_text("1")
-    # The grid draws on a canvas and takes the pointer through a window listener it attaches only after it
-    # has mounted, so a click right after the tab's rerun could be lost (the arrow keys then switched tabs).
-    # Its focus and key handlers are on the canvas itself: focusing it, as Tab does, selects the first cell.
-    # Every step is awaited before the next: that cell selected, then Quantity, then the editor on its value.
-    canvas = grid.get_by_test_id("data-grid-canvas")
-    canvas.focus()
-    expect(canvas).to_be_focused()
-    expect(platform_sku).to_have_attribute("aria-selected", "true")
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
-    expect(quantity).to_have_attribute("aria-selected", "true")
-    page.keyboard.press("Enter")  # opens the cell editor
-    editor = page.get_by_test_id("portal").locator(".gdg-clip-region input")
-    expect(editor).to_have_value("1")
-    editor.fill("3")
-    expect(editor).to_have_value("3")
-    editor.press("Enter")
-    wait_for_app(page)
+    edit_cell(page, grid, column=4, row=0, value="3")
     expect(quantity).to_have_text("3")  # the edit landed on the single's quantity
+    expect(grid.get_by_test_id("glide-cell-1-0")).to_have_text("Edited")  # marked unsaved
+    expect(page.get_by_test_id("stAlertContentWarning").filter(has_text="unsaved")).to_contain_text("1 unsaved change")
 
     page.locator(".st-key-mapping_save button").click()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Saved: 0 added, 1 changed, 0 deleted.")
-    expect(grid.get_by_test_id("glide-cell-5-0")).to_have_text("3")  # bundle size: the grid was reloaded from the database
+    expect(grid.get_by_test_id("glide-cell-6-0")).to_have_text("3")  # bundle size
+    expect(page.locator(".st-key-mapping_unsaved")).to_contain_text("No unsaved changes.")
     assert components(server_runtime, store.id)[single] == (Component(a, 3),)
     screenshot(page, "07-mapping-grid-saved")
 

@@ -190,3 +190,26 @@ def test_audit_trail_filtered_by_a_hostile_person(hostile_app):
 def test_system_page_and_the_guide(hostile_app):
     _open(hostile_app, "pages/system.py")
     _open(hostile_app, "pages/guide.py")
+
+
+def test_product_mapping_unsaved_edits_picker_and_push(hostile_app):
+    """The grid's unsaved-edit bar names other levels, the picker quotes what was typed, the push names its stores: as text."""
+    app = hostile_app
+    app.switch_page("pages/mapping.py").run()
+    app.selectbox(key="mapping_store").set_value(app.seeded.store_id).run()
+    key = app.session_state["mapping_editor_key"]
+    app.session_state[key] = {"edited_rows": {0: {"system_sku": GATEWAY_TEXT}}, "added_rows": [], "deleted_rows": []}
+    app.run()
+    texts = assert_no_markdown_from_outside(app)
+    assert any(shown_as_text(GATEWAY_TEXT, [text]) for text in texts if "Suggestions for" in text)
+    app.button(key="mapping_save").click().run()  # refused: the row's problem quotes the SKU, in the grid
+    assert_no_markdown_from_outside(app)
+    app.selectbox(key="mapping_store").set_value(app.seeded.plain_store_id).run()
+    texts = assert_no_markdown_from_outside(app)
+    assert any(shown_as_text(STORE_NAME, [text]) for text in texts if "1 change" in text)  # the way back to the hostile store's edit
+    app.selectbox(key="mapping_store").set_value(app.seeded.store_id).run()
+    app.radio(key="mapping_clone_direction").set_value("push").run()
+    app.multiselect(key="mapping_push_targets").set_value([app.seeded.plain_store_id]).run()
+    app.button(key="mapping_push_preview_button").click().run()
+    texts = assert_no_markdown_from_outside(app)
+    assert shown_as_text(STORE_NAME, texts) and any("Plain store" in text for text in texts)

@@ -1,4 +1,5 @@
 """The Product mapping page through AppTest: grid edit/add/delete/save, errors, conflict, import, clone, listings, roles."""
+import pandas as pd
 import pytest
 
 from core import audit, catalog
@@ -48,10 +49,31 @@ def open_page(app, **params):
     return app
 
 
+def edit(app, edited_rows=None, added_rows=(), deleted_rows=()):
+    """Edit the grid as a person does: Add row puts a new row at the top, Delete is a box to tick, and the browser reports
+    the edits by row position. `edited_rows` and `deleted_rows` count the positions before the new rows were added."""
+    for _ in added_rows:
+        app.button(key="mapping_add_row").click().run()
+        assert not app.exception, app.exception
+    new = len(added_rows)
+    edits = {position + new: dict(change) for position, change in (edited_rows or {}).items()}
+    for position in deleted_rows:
+        edits.setdefault(position + new, {})["delete"] = True
+    edits.update({position: dict(row) for position, row in enumerate(added_rows)})
+    key = app.session_state["mapping_editor_key"]
+    try:  # the browser reports every edit made under this key so far, not only the last one
+        before = {int(position): dict(change) for position, change in app.session_state[key]["edited_rows"].items()}
+    except KeyError:
+        before = {}
+    for position, change in edits.items():
+        before.setdefault(position, {}).update(change)
+    app.session_state[key] = {"edited_rows": before, "added_rows": [], "deleted_rows": []}
+    return app
+
+
 def save(app, edited_rows=None, added_rows=(), deleted_rows=(), discard=False):
-    """Edit the grid as the browser reports it, then press Save."""
-    app.session_state[app.session_state["mapping_editor_key"]] = {
-        "edited_rows": edited_rows or {}, "added_rows": list(added_rows), "deleted_rows": list(deleted_rows)}
+    """Edit the grid, then press Save."""
+    edit(app, edited_rows, added_rows, deleted_rows)
     if discard:
         app.checkbox(key="mapping_discard").check()
     app.button(key="mapping_save").click().run()
@@ -60,7 +82,21 @@ def save(app, edited_rows=None, added_rows=(), deleted_rows=(), discard=False):
 
 
 def grid(app):
-    return app.data_editor[0].value
+    """The grid as the person sees it: the editor's rows with the edits the browser holds laid over them."""
+    rows = app.data_editor[0].value.copy()
+    try:
+        edits = app.session_state[app.data_editor[0].key]["edited_rows"]
+    except KeyError:
+        return rows
+    for position, change in edits.items():
+        for column, value in change.items():
+            rows.loc[int(position), column] = value
+    return rows
+
+
+def unsaved(app) -> str:
+    """What the bar beside Save says about unsaved changes."""
+    return " ".join(w.value for w in app.warning if "unsaved" in w.value) or " ".join(c.value for c in app.caption if "unsaved" in c.value)
 
 
 def test_coverage_and_the_grid_show_the_store(app, store):
@@ -70,7 +106,9 @@ def test_coverage_and_the_grid_show_the_store(app, store):
     rows = grid(app)
     assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3"]
     assert list(rows["product_name"]) == ["White mug", "Tea box", "Oak coaster"] and list(rows["bundle_size"]) == [1, 1, 2]
-    assert app.data_editor[0].editing_mode == "dynamic"
+    # Rows are added with Add row and deleted with a Delete box, so the editor keeps its rows (see ui/mapping_grid.py).
+    assert app.data_editor[0].editing_mode == "fixed" and not app.data_editor[0].proto.disabled
+    assert unsaved(app) == "No unsaved changes."
 
 
 def test_edit_add_and_delete_rows_then_save(app, runtime, store):
@@ -93,15 +131,14 @@ def test_a_bad_row_is_shown_beside_its_row_and_nothing_is_saved(app, runtime, st
     save(app, edited_rows={0: {"quantity": 5}}, added_rows=[{"platform_sku": "WM-9", "system_sku": "NOPE", "quantity": 1}])
     assert "Nothing was saved" in app.error[0].value
     assert database_snapshot(runtime.engine) == before
-    errors = app.dataframe[1].value  # [0] is the grid
-    assert (errors.loc[0, "Row"], errors.loc[0, "Platform SKU"]) == (4, "WM-9")
-    assert "'NOPE' is not in the catalog" in errors.loc[0, "Problem"]
-    rows = grid(app)  # the user's rows are kept, with the problem beside the bad one
-    assert list(rows["quantity"]) == [5, 1, 2, 1] and "not in the catalog" in rows.loc[3, "problem"] and rows.loc[0, "problem"] == ""
+    rows = grid(app)  # the user's rows are kept, unsaved, the new one at the top, with the problem beside the bad one
+    assert list(rows["platform_sku"]) == ["WM-9", "WM-1", "WM-2", "WM-3"] and list(rows["quantity"]) == [1, 5, 1, 2]
+    assert "'NOPE' is not in the catalog" in rows.loc[0, "problem"] and rows.loc[1, "problem"] == ""
+    assert list(rows["change"]) == ["New", "Edited", "", ""] and "2 unsaved changes" in unsaved(app)
 
-    app.toggle(key="mapping_only_errors").set_value(True).run()
-    assert list(grid(app)["platform_sku"]) == ["WM-9"]
-    save(app, edited_rows={0: {"system_sku": "TEA"}})  # fixed in the errors-only view
+    app.radio(key="mapping_rows").set_value("unsaved").run()  # only what is unsaved, whatever the search or page
+    assert list(grid(app)["platform_sku"]) == ["WM-9", "WM-1"]
+    save(app, edited_rows={0: {"system_sku": "TEA"}})  # fixed in that view
     assert "Saved: 1 added, 1 changed, 0 deleted." in shown(app.success[0])
     assert mapping_state(runtime.engine, store) == {"WM-1": [("MUG", 5)], "WM-2": [("TEA", 1)], "WM-3": [("COASTER", 2)], "WM-9": [("TEA", 1)]}
 
@@ -127,7 +164,8 @@ def test_a_conflict_keeps_the_other_persons_change_and_reloads(app, runtime, sto
         mapping_grid.save_grid(session, store, page, [{"platform_sku": "WM-1", "system_sku": "TEA", "quantity": 7}], actor=person("colleague@x.com"))
     save(app, edited_rows={0: {"quantity": 3}})
     assert "Someone else changed or deleted WM-1" in shown(app.error[0])
-    assert "now shows the mappings as they are" in shown(app.error[0])  # the next step, in the same red note beside Save
+    assert any("now shows those mappings as they are" in shown(e) for e in [*app.error, *app.info])
+    assert any("Your changes to WM-1 were dropped" in shown(e) for e in app.error)
     assert mapping_state(runtime.engine, store)["WM-1"] == [("TEA", 7)]
     rows = grid(app)
     assert (rows.loc[0, "system_sku"], rows.loc[0, "quantity"]) == ("TEA", 7)
@@ -244,19 +282,19 @@ def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
     app.button(key="mapping_listings_to_grid").click().run()
     assert not app.exception, app.exception
     assert app.session_state["mapping_tab"] == "Mappings"
-    rows = grid(app)
-    assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-LATER"]
-    assert rows["system_sku"][3:].isna().all() and rows["quantity"][3:].isna().all()
-    assert any("2 unmapped listings were added" in info.value for info in app.info)
+    rows = grid(app)  # at the top, in view
+    assert list(rows["platform_sku"]) == ["WM-NEW", "WM-LATER", "WM-1", "WM-2", "WM-3"]
+    assert rows["system_sku"][:2].isna().all() and rows["quantity"][:2].isna().all()
+    assert list(rows["change"][:2]) == ["To fill in", "To fill in"] and unsaved(app) == "No unsaved changes."
 
     # A typo on one new row: the problem is shown beside that row, and the untouched row stays to fill in later.
-    save(app, edited_rows={3: {"system_sku": "NOPE", "quantity": 1}})
+    save(app, edited_rows={0: {"system_sku": "NOPE", "quantity": 1}})
     rows = grid(app)
-    assert list(rows["platform_sku"]) == ["WM-1", "WM-2", "WM-3", "WM-NEW", "WM-LATER"]
-    assert "not in the catalog" in rows.loc[3, "problem"] and rows.loc[4, "problem"] == ""
+    assert list(rows["platform_sku"]) == ["WM-NEW", "WM-LATER", "WM-1", "WM-2", "WM-3"]
+    assert "not in the catalog" in rows.loc[0, "problem"] and rows.loc[1, "problem"] == ""
     assert "WM-NEW" not in mapping_state(runtime.engine, store)
 
-    save(app, edited_rows={3: {"system_sku": "TEA", "quantity": 2}}, added_rows=[{"platform_sku": "WM-NEW", "system_sku": "MUG", "quantity": 1}])
+    save(app, edited_rows={0: {"system_sku": "TEA", "quantity": 2}}, added_rows=[{"platform_sku": "WM-NEW", "system_sku": "MUG", "quantity": 1}])
     assert "Saved: 1 added, 0 changed, 0 deleted. 1 listing left unmapped" in shown(app.success[0])
     state = mapping_state(runtime.engine, store)
     assert state["WM-NEW"] == [("MUG", 1), ("TEA", 2)] and "WM-LATER" not in state
@@ -342,7 +380,8 @@ def test_rows_from_all_stores_are_read_only_and_removing_an_override_brings_the_
     assert "Nothing was saved" in app.error[0].value and database_snapshot(runtime.engine) == before
     assert "mapped for all stores" in grid(app).loc[3, "problem"]
 
-    app.button(key="mapping_reload").click().run()
+    app.button(key="mapping_discard_all").click().run()
+    assert "1 unsaved change discarded." in shown(app.info[0]) and grid(app).loc[3, "problem"] == ""
     save(app, deleted_rows=[0])  # this store's own WM-1
     assert "WM-1 follows the mapping for all stores again." in shown(app.success[0])
     rows = grid(app)
@@ -453,3 +492,206 @@ def test_a_preview_with_rejected_rows_never_says_the_store_matches(app, runtime,
     assert "already matches" not in page_text(app) and not app.success
     assert any("6 rows have problems" in shown(e) for e in app.error)  # one summary, red: nothing else would change
     assert "mapping_import_apply" not in [b.key for b in app.button]
+
+
+# --------------------------------------------------------------------------- unsaved edits, the picker, rows checked while typed
+
+
+def test_unsaved_edits_survive_searches_levels_and_other_pages_until_saved_or_discarded(app, runtime, store):
+    other = add_store(runtime, "Acme CA")
+    load(runtime, other, [["CA-1", "MUG", "1"]])
+    open_page(app)
+    edit(app, edited_rows={0: {"quantity": 4}}).run()  # WM-1, not saved
+    assert "1 unsaved change." in unsaved(app)
+    assert (grid(app).loc[0, "quantity"], grid(app).loc[0, "change"]) == (4, "Edited")
+
+    app.text_input(key="mapping_search").input("WM-2").run()  # a search: WM-1 is not shown, its edit is kept
+    assert list(grid(app)["platform_sku"]) == ["WM-2"] and "1 unsaved change." in unsaved(app)
+    app.text_input(key="mapping_search").input("").run()
+    assert (grid(app).loc[0, "quantity"], grid(app).loc[0, "change"]) == (4, "Edited")
+
+    app.selectbox(key="mapping_store").set_value(other).run()  # another level has its own edits, and names this one's
+    assert list(grid(app)["platform_sku"]) == ["CA-1"] and unsaved(app) == "No unsaved changes."
+    assert "Acme: 1 change" in [b.label for b in app.button]
+    edit(app, edited_rows={0: {"quantity": 2}}).run()
+    app.button(key=f"mapping_open_level_{store}").click().run()
+    assert app.selectbox(key="mapping_store").value == store and grid(app).loc[0, "quantity"] == 4
+    assert "Acme CA: 1 change" in [b.label for b in app.button]
+
+    # Another page: Streamlit cannot ask before leaving, so the sidebar says the edits are waiting and leads back.
+    # (The router itself, app.py, opens Store authorization and draws the sidebar: AppTest runs a page alone.)
+    app.switch_page("app.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Store authorization"
+    [notice] = [w for w in app.sidebar.warning if "unsaved" in w.value]
+    assert "The product mapping grid has 2 unsaved changes." in notice.value
+    app.sidebar.button(key="mapping_unsaved_back").click().run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Product mapping" and app.selectbox(key="mapping_store").value == store
+    assert app.radio(key="mapping_rows").value == "unsaved"  # what is unsaved, whatever the search
+    assert list(grid(app)["platform_sku"]) == ["WM-1"] and "1 unsaved change." in unsaved(app)
+    assert (grid(app).loc[0, "quantity"], grid(app).loc[0, "change"]) == (4, "Edited")
+    assert not [w for w in app.sidebar.warning if "unsaved" in w.value]  # not on the mapping page itself
+
+    app.switch_page("pages/mapping.py")  # AppTest's next run would start from the router's default page again
+    app.button(key="mapping_save").click().run()
+    assert "Saved: 0 added, 1 changed, 0 deleted." in shown(app.success[0])
+    assert mapping_state(runtime.engine, store)["WM-1"] == [("MUG", 4)] and unsaved(app) == "No unsaved changes."
+    assert app.radio(key="mapping_rows").value == "all" and list(grid(app)["platform_sku"]) == ["WM-1", "WM-2", "WM-3"]
+    app.button(key=f"mapping_open_level_{other}").click().run()
+    assert grid(app).loc[0, "quantity"] == 2
+    app.button(key="mapping_discard_all").click().run()
+    assert "1 unsaved change discarded." in shown(app.info[0]) and grid(app).loc[0, "quantity"] == 1
+    assert app.radio(key="mapping_rows").value == "all"  # nothing is unsaved: all rows again
+    assert mapping_state(runtime.engine, other) == {"CA-1": [("MUG", 1)]}
+    app.switch_page("app.py").run()
+    assert not [w for w in app.sidebar.warning if "unsaved" in w.value] and "mapping_unsaved_back" not in [b.key for b in app.sidebar.button]
+
+
+def test_an_edit_made_just_before_leaving_the_page_is_kept(app, runtime, store):
+    open_page(app)
+    edit(app, edited_rows={1: {"system_sku": "COASTER"}})  # typed, then straight to another page: no run of the mapping page between
+    app.switch_page("app.py").run()  # the router, on Store authorization
+    assert any("1 unsaved change" in w.value for w in app.sidebar.warning)
+    app.switch_page("pages/mapping.py").run()
+    rows = grid(app)
+    assert (rows.loc[1, "system_sku"], rows.loc[1, "product_name"], rows.loc[1, "change"]) == ("COASTER", "Oak coaster", "Edited")
+
+
+def test_edits_on_other_pages_of_the_grid_are_kept_and_saved_together(app, runtime, store):
+    load(runtime, store, [[f"BULK-{n:03}", "MUG", "1"] for n in range(120)])
+    open_page(app)
+    edit(app, edited_rows={0: {"quantity": 2}}).run()  # BULK-000, on page 1
+    app.pagination(key="mapping_page").set_value(3).run()
+    assert list(grid(app)["platform_sku"])[-3:] == ["WM-1", "WM-2", "WM-3"]
+    edit(app, deleted_rows=[len(grid(app)) - 1]).run()  # WM-3, on page 3
+    assert grid(app)["change"].iloc[-1] == "Delete" and "2 unsaved changes." in unsaved(app)
+    app.radio(key="mapping_rows").set_value("unsaved").run()  # both, on one screen
+    assert list(grid(app)["platform_sku"]) == ["BULK-000", "WM-3"] and list(grid(app)["change"]) == ["Edited", "Delete"]
+    app.radio(key="mapping_rows").set_value("all").run()
+    app.pagination(key="mapping_page").set_value(1).run()
+    assert grid(app).loc[0, "quantity"] == 2
+    app.button(key="mapping_save").click().run()
+    assert "Saved: 0 added, 1 changed, 1 deleted." in shown(app.success[0])
+    state = mapping_state(runtime.engine, store)
+    assert state["BULK-000"] == [("MUG", 2)] and "WM-3" not in state
+
+
+def test_names_and_bundle_sizes_show_as_soon_as_a_row_is_valid(app, runtime, store):
+    open_page(app)
+    edit(app, added_rows=[{"platform_sku": "WM-5", "system_sku": "TEA", "quantity": 2}]).run()
+    rows = grid(app)
+    assert (rows.loc[0, "product_name"], rows.loc[0, "bundle_size"], rows.loc[0, "change"], rows.loc[0, "problem"]) == ("Tea box", 2, "New", "")
+    assert mapping_state(runtime.engine, store).get("WM-5") is None  # nothing saved yet
+    edit(app, edited_rows={0: {"system_sku": "TEAPOT"}}).run()  # not a product: no name, no size, the problem says why
+    rows = grid(app)
+    assert (rows.loc[0, "product_name"], pd.isna(rows.loc[0, "bundle_size"])) == ("", True)
+    assert "'TEAPOT' is not in the catalog" in rows.loc[0, "problem"]
+    edit(app, edited_rows={0: {"system_sku": "COASTER"}, 2: {"platform_sku": "WM-5"}}).run()  # WM-2's row (TEA) joins WM-5: a bundle
+    rows = grid(app)
+    assert (rows.loc[0, "product_name"], rows.loc[0, "bundle_size"], rows.loc[2, "bundle_size"]) == ("Oak coaster", 3, 3)
+
+
+@pytest.mark.parametrize("typed, problem", [(0, "Quantity is 0"), (-2, "Quantity -2 is negative"), (1.5, "Quantity 1.5 is not a whole number")])
+def test_a_quantity_of_zero_negative_or_fractional_is_a_problem_on_its_row(app, runtime, store, typed, problem):
+    open_page(app)
+    edit(app, edited_rows={0: {"quantity": typed}}).run()
+    assert problem in grid(app).loc[0, "problem"] and grid(app).loc[0, "quantity"] == typed  # as typed, never rounded or clamped
+    before = database_snapshot(runtime.engine)
+    app.button(key="mapping_save").click().run()
+    assert "Nothing was saved" in app.error[0].value and database_snapshot(runtime.engine) == before
+    assert problem in grid(app).loc[0, "problem"] and grid(app).loc[1, "problem"] == ""
+
+
+def picked(app):
+    return next(box for box in app.selectbox if box.label == "Product")
+
+
+def test_new_rows_go_to_the_top_and_the_picker_fills_a_row_from_the_catalog(app, runtime, store):
+    open_page(app)
+    app.button(key="mapping_add_row").click().run()
+    assert pd.isna(grid(app).loc[0, "platform_sku"])
+    assert len(grid(app)) == 4 and list(grid(app)["row"]) == [1, 2, 3, 4]
+    picker_row = [s for s in app.selectbox if s.key.startswith("mapping_pick_row_")][0]
+    assert picker_row.value == 0 and picker_row.format_func(0).startswith("#1 · new row")  # the row without a System SKU
+    app.text_input(key="mapping_pick_search").input("oak").run()  # by product name, any case
+    assert picked(app).options == ["COASTER — Oak coaster"]
+    app.button(key="mapping_pick_use").click().run()
+    assert not app.exception, app.exception
+    rows = grid(app)
+    assert (rows.loc[0, "system_sku"], rows.loc[0, "quantity"], rows.loc[0, "product_name"]) == ("COASTER", 1, "Oak coaster")
+    save(app, edited_rows={0: {"platform_sku": "WM-OAK"}})
+    assert "Saved: 1 added" in shown(app.success[0]) and mapping_state(runtime.engine, store)["WM-OAK"] == [("COASTER", 1)]
+
+
+def test_a_system_sku_typed_that_is_not_in_the_catalog_gets_suggestions(app, runtime, store):
+    open_page(app)
+    edit(app, edited_rows={1: {"system_sku": "tea z"}}).run()
+    picker_row = [s for s in app.selectbox if s.key.startswith("mapping_pick_row_")][0]
+    assert picker_row.value == 1  # the row with the unknown SKU
+    assert picked(app).options == []  # 'tea z' is in no SKU or name…
+    edit(app, edited_rows={1: {"system_sku": "tea"}}).run()
+    assert picked(app).options == ["TEA — Tea box"]  # …'tea' is
+    assert any("Suggestions for 'tea', the System SKU typed in row 2" in shown(c) for c in app.caption)
+    app.button(key="mapping_pick_use").click().run()
+    assert (grid(app).loc[1, "system_sku"], grid(app).loc[1, "product_name"]) == ("TEA", "Tea box")
+
+
+def test_a_big_catalog_lists_the_first_matches_only(app, runtime, store):
+    with session_scope(runtime.engine) as session:
+        rows = [[f"BOLT-{n:05}", f"Bolt size {n}"] for n in range(500)]
+        catalog.import_catalog(session, csv_bytes(rows, header=["System SKU", "Product name"]), "bolts.csv", actor=ADMIN)
+    open_page(app)
+    app.text_input(key="mapping_pick_search").input("bolt").run()
+    assert len(picked(app).options) == 20
+    assert any("500 products match; the first 20 are listed" in c.value for c in app.caption)
+
+
+def test_push_one_stores_mappings_to_several_stores_with_a_preview_each(app, runtime, store):
+    canada, mexico = add_store(runtime, "Acme CA"), add_store(runtime, "Acme MX")
+    load(runtime, canada, [["WM-2", "COASTER", "9"]])
+    open_page(app)
+    app.radio(key="mapping_clone_direction").set_value("push").run()
+    app.multiselect(key="mapping_push_targets").set_value([canada, mexico]).run()
+    app.button(key="mapping_push_preview_button").click().run()
+    assert not app.exception, app.exception
+    previews = [e.label for e in app.expander]
+    assert any("Acme CA" in label and "2 to add, 0 to overwrite, 1 kept" in label for label in previews)
+    assert any("Acme MX" in label and "3 to add" in label for label in previews)
+    assert mapping_state(runtime.engine, mexico) == {}  # a preview writes nothing
+    app.button(key="mapping_push_apply").click().run()
+    assert "Pushed to 2 stores." in shown(app.success[0])
+    assert mapping_state(runtime.engine, mexico) == mapping_state(runtime.engine, store)
+    assert mapping_state(runtime.engine, canada)["WM-2"] == [("COASTER", 9)]  # skip: its own mapping stays
+    with session_scope(runtime.engine) as session:
+        assert {e.store_name for e in audit.entries(session, action="clone.apply")} == {"Acme CA", "Acme MX"}
+
+
+def test_a_push_refused_for_one_store_copies_to_none(app, runtime, store):
+    canada, mexico = add_store(runtime, "Acme CA"), add_store(runtime, "Acme MX")
+    open_page(app)
+    app.radio(key="mapping_clone_direction").set_value("push").run()
+    app.multiselect(key="mapping_push_targets").set_value([canada, mexico]).run()
+    app.button(key="mapping_push_preview_button").click().run()
+    load(runtime, mexico, [["MX-LATE", "MUG", "1"]])  # the second store changes after its preview
+    before = database_snapshot(runtime.engine)
+    app.button(key="mapping_push_apply").click().run()
+    assert "changed by someone else after this preview" in shown(app.error[0])
+    assert any("Nothing was copied to any store" in shown(e) for e in app.error) and database_snapshot(runtime.engine) == before
+
+
+def test_the_unsaved_edits_of_a_store_deleted_meanwhile_are_dropped(app, runtime, store):
+    other = add_store(runtime, "Acme CA")
+    load(runtime, other, [["CA-1", "MUG", "1"]])
+    open_page(app)
+    app.selectbox(key="mapping_store").set_value(other).run()
+    edit(app, edited_rows={0: {"quantity": 3}}).run()
+    app.selectbox(key="mapping_store").set_value(store).run()
+    assert "Acme CA: 1 change" in [b.label for b in app.button]
+    with session_scope(runtime.engine) as session:  # someone deletes the store, and with it its mappings
+        stores.delete_store(session, other, actor=ADMIN)
+    app.run()
+    assert not app.exception and "Acme CA: 1 change" not in [b.label for b in app.button]
+    assert other not in app.session_state["mapping_drafts"]
+    app.switch_page("app.py").run()
+    assert not [w for w in app.sidebar.warning if "unsaved" in w.value]
