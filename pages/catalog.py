@@ -10,7 +10,7 @@ from core import catalog
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.i18n import _
+from core.i18n import _, ngettext
 from core.spreadsheets.limits import MB, UPLOAD_LIMITS
 from ui import context
 from ui.actions import show_flash
@@ -36,6 +36,7 @@ with session_scope(runtime.engine) as session:
     size = catalog.catalog_size(session)
     number = state.get("catalog_page", 1)
     found = catalog.search_catalog(session, search, active_only=active_only, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    shared = len(catalog.shared_barcodes(session))
 pages = max(1, math.ceil(found.total / PAGE_SIZE))
 if not size:
     st.info("The catalog is empty. Import your OMS product export below (or start from the template).")
@@ -45,13 +46,22 @@ else:
             "System SKU": [p.system_sku for p in found.products],
             "Product name": [p.name for p in found.products],
             "Barcode": [p.barcode or "" for p in found.products],
+            _("Shared barcode"): [p.barcode_shared for p in found.products],
             "Active": [p.active for p in found.products],
         }),
         hide_index=True, width="stretch",
+        column_config={_("Shared barcode"): st.column_config.CheckboxColumn(
+            help=_("Another product has the same barcode, so a Walmart listing with it is never paired automatically."))},
     )
     if pages > 1:
         st.pagination(pages, key="catalog_page")
     st.caption(f"{found.total:,} of {size:,} product(s) match; page {min(number, pages)} of {pages}.")
+    if shared:
+        st.warning(ngettext("{n} barcode is on more than one product. A listing with it gets those products as candidates to "
+                            "choose from, never an automatic pairing.",
+                            "{n} barcodes are on more than one product. A listing with one of them gets those products as "
+                            "candidates to choose from, never an automatic pairing.", shared),
+                   icon=":material/barcode:")
 
 
 def preview(uploaded: UploadedFile) -> catalog.CatalogImportResult | None:
