@@ -4,6 +4,7 @@ from core.db.models.base import saved_id, table_of, utc_now
 from core.db.models.catalog import ALL_STORES, CatalogProduct, MappingComponent, MappingScope
 from core.db.models.fleet import CachedToken, StatusEvent
 from core.db.models.oauth import ConnectRequest, OAuthApp
+from core.db.models.pairing import PairingRejection, PairingRuleSet
 from core.db.models.pending import PendingConnection, PendingStatus
 from core.db.models.store import (
     AuthorizationCheck,
@@ -24,6 +25,8 @@ __all__ = [
     "CachedToken",
     "ConnectRequest",
     "OAuthApp",
+    "PairingRejection",
+    "PairingRuleSet",
     "PendingConnection",
     "PendingStatus",
     "StatusEvent",
