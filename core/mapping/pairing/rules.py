@@ -17,8 +17,8 @@ The steps run in this order, on both sides (the listing's SKU and each system SK
 case, replace, strip a prefix, strip a suffix, strip the first and last characters, remove
 characters. A SKU that ends up empty matches nothing. `explain` shows each step for the rule tester.
 
-The steps are compiled once into plain string functions (`normaliser`), which take 70,000 SKUs in about
-a tenth of a second: faster than pandas' string methods, and one SKU goes through the same code as many.
+Each step works on a whole column at once (pandas' string methods on Arrow text, which run in C): 70,000
+SKUs take about 15 ms. One SKU (the tester, `normalise`) goes through the same code as a column of one.
 """
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
+
+import pandas as pd
 
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
@@ -37,6 +39,8 @@ MAX_RULES_LENGTH = 20_000  # characters of TOML: a rule set is a few lines
 MAX_ITEMS = 200  # prefixes, suffixes or replacements in one list
 _EXAMPLE = 'strip_prefixes = ["WM-"]'
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+ARROW_TEXT = pd.StringDtype("pyarrow")  # text backed by Arrow: its string methods run in C
+Skus: TypeAlias = "pd.Series[str]"  # a column of SKUs as Arrow text
 
 
 class InvalidRules(ValidationFailed):
@@ -51,10 +55,10 @@ class Replacement:
 
 @dataclass(frozen=True)
 class Step:
-    """One normalising step: what the rule tester calls it, and what it does to one SKU."""
+    """One normalising step: what the rule tester calls it, and what it does to a column of SKUs."""
 
     label: str
-    apply: Callable[[str], str]
+    apply: Callable[[Skus], Skus]
 
 
 @dataclass(frozen=True)
@@ -70,63 +74,88 @@ class PairingRules:
 
     def steps(self) -> list[Step]:
         """The steps these rules take, in the order they run (see the module docstring)."""
-        fold: Callable[[str], str] = str.lower if self.ignore_case else str
+        fold: Callable[[str], str] = _lower if self.ignore_case else str
         steps: list[Step] = []
         if self.trim:
-            steps.append(Step(_("Trim spaces at both ends"), str.strip))
+            steps.append(Step(_("Trim spaces at both ends"), lambda skus: skus.str.strip()))
         if self.ignore_case:
-            steps.append(Step(_("Ignore case"), str.lower))
+            steps.append(Step(_("Ignore case"), lambda skus: skus.str.lower()))
         for rule in self.replace:
             steps.append(Step(_("Replace '{find}' with '{with_}'", find=rule.find, with_=rule.with_), _replacer(fold(rule.find), fold(rule.with_))))
         if self.strip_prefixes:
-            prefixes = _longest_first(fold(prefix) for prefix in self.strip_prefixes)
             steps.append(Step(_("Strip a prefix: {prefixes}", prefixes=", ".join(self.strip_prefixes)),
-                              lambda sku: next((sku[len(prefix):] for prefix in prefixes if sku.startswith(prefix)), sku)))
+                              _affix_stripper(_longest_first(fold(prefix) for prefix in self.strip_prefixes), at_start=True)))
         if self.strip_suffixes:
-            suffixes = _longest_first(fold(suffix) for suffix in self.strip_suffixes)
             steps.append(Step(_("Strip a suffix: {suffixes}", suffixes=", ".join(self.strip_suffixes)),
-                              lambda sku: next((sku[: -len(suffix)] for suffix in suffixes if sku.endswith(suffix)), sku)))
+                              _affix_stripper(_longest_first(fold(suffix) for suffix in self.strip_suffixes), at_start=False)))
         if self.strip_first_characters:
             first = self.strip_first_characters
-            steps.append(Step(ngettext("Strip the first character", "Strip the first {n} characters", first), lambda sku: sku[first:]))
+            steps.append(Step(ngettext("Strip the first character", "Strip the first {n} characters", first),
+                              lambda skus: skus.str.slice(start=first)))
         if self.strip_last_characters:
             last = self.strip_last_characters
-            steps.append(Step(ngettext("Strip the last character", "Strip the last {n} characters", last), lambda sku: sku[:-last]))
+            steps.append(Step(ngettext("Strip the last character", "Strip the last {n} characters", last),
+                              lambda skus: skus.str.slice(stop=-last)))
         if self.remove_characters:
-            removed = dict.fromkeys(map(ord, fold(self.remove_characters)))
             shown = " ".join(repr(character) for character in dict.fromkeys(self.remove_characters))
-            steps.append(Step(_("Remove the characters {characters}", characters=shown), lambda sku: sku.translate(removed)))
+            pattern = "[" + "".join(_in_class(character) for character in dict.fromkeys(fold(self.remove_characters))) + "]"
+            steps.append(Step(_("Remove the characters {characters}", characters=shown), lambda skus: skus.str.replace(pattern, "", regex=True)))
         return steps
 
-    def normaliser(self) -> Callable[[str], str]:
-        """One function that takes a SKU through every step: what a column of 50,000 SKUs is mapped with."""
-        functions = [step.apply for step in self.steps()]
-
-        def normalised(sku: str) -> str:
-            for function in functions:
-                sku = function(sku)
-            return sku
-
-        return normalised
-
-    def normalise(self, sku: str) -> str:
-        return self.normaliser()(sku)
+    def normalise_column(self, skus: Skus) -> Skus:
+        """A column of SKUs normalised (as Arrow text; the index is kept)."""
+        column = skus if skus.dtype == ARROW_TEXT else skus.astype(ARROW_TEXT)
+        for step in self.steps():
+            column = step.apply(column)
+        return column
 
     def normalise_all(self, skus: Iterable[str]) -> list[str]:
-        normalised = self.normaliser()
-        return [normalised(sku) for sku in skus]
+        """Every SKU normalised, in their order."""
+        return list(self.normalise_column(pd.Series(list(skus), dtype=ARROW_TEXT)).tolist())
+
+    def normalise(self, sku: str) -> str:
+        return self.normalise_all([sku])[0]
 
     def explain(self, sku: str) -> list[tuple[str, str]]:
         """(step, the SKU after it) for each step, for the rule tester."""
+        column = pd.Series([sku], dtype=ARROW_TEXT)
         shown: list[tuple[str, str]] = []
         for step in self.steps():
-            sku = step.apply(sku)
-            shown.append((step.label, sku))
+            column = step.apply(column)
+            shown.append((step.label, str(column.iloc[0])))
         return shown
 
 
-def _replacer(find: str, with_: str) -> Callable[[str], str]:
-    return lambda sku: sku.replace(find, with_)
+def _lower(text: str) -> str:
+    """A rule's own text in lower case, by the same code as the SKUs (Arrow's and Python's case tables may differ)."""
+    return str(pd.Series([text], dtype=ARROW_TEXT).str.lower().iloc[0])
+
+
+def _affix_stripper(affixes: tuple[str, ...], *, at_start: bool) -> Callable[[Skus], Skus]:
+    """Takes the first of `affixes` (longest first) that a SKU starts (or ends) with off it; one at most."""
+    def strip(skus: Skus) -> Skus:
+        result = skus
+        done: pd.Series[bool] | None = None
+        for affix in affixes:
+            found = skus.str.startswith(affix) if at_start else skus.str.endswith(affix)
+            if done is not None:
+                found = found & ~done
+            if found.any():
+                cut = skus.str.slice(start=len(affix)) if at_start else skus.str.slice(stop=-len(affix))
+                result = result.where(~found, cut)
+                done = found if done is None else done | found
+        return result
+
+    return strip
+
+
+def _replacer(find: str, with_: str) -> Callable[[Skus], Skus]:
+    return lambda skus: skus.str.replace(find, with_, regex=False)
+
+
+def _in_class(character: str) -> str:
+    """One character inside a regular-expression [...] class, escaped where the class syntax needs it."""
+    return "\\" + character if character in "\\]^-[" else character
 
 
 def _longest_first(affixes: Iterable[str]) -> tuple[str, ...]:

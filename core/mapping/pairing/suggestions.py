@@ -1,8 +1,9 @@
 """Suggestions for a store's unmapped listings: one per listing, with its method, score, candidates and whether it is safe.
 
-    run, found = suggest(session, store_id, report.unmapped)            # Suggestion per listing
-    run, found = suggest(session, store_id, listings, reuse=run)       # the same run while catalog and rules stand still
-    [s for s in found if s.safe(min_similar_score=None)]                # what "Apply safe suggestions" writes
+    run, found = suggest(session, store_id, report.unmapped)       # a SuggestionSet: one suggestion per listing
+    run, found = suggest(session, store_id, listings, reuse=run)  # the same run while catalog and rules stand still
+    found.select(statuses=[Status.ambiguous], min_score=90)        # positions, for a page of found.page(...)
+    found.safe(min_similar_score=None)                             # what "Apply safe suggestions" writes
 
 A listing's suggestion comes from the first method that finds a product it was not rejected for
 (exact, rule, barcode, similar; core.mapping.pairing.matcher). Two or more products by that method
@@ -14,21 +15,26 @@ mapping covers is mapped: core.mapping.listings).
 
 A PairingRun indexes the catalog and the rules once and remembers every listing's candidates, so
 the page computes them once per listing scan and keeps them while the catalog and the rules do
-not change (`PairingRun.key`); rejections only filter what it found.
+not change (`PairingRun.key`); rejections only filter what it found. Suggestions are kept as
+arrays (SuggestionSet) and made into Suggestion objects only for the rows someone looks at.
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence, Set
+from collections.abc import Hashable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 from sqlmodel import Session
 
 from core.barcodes import gtin14
 from core.catalog import active_products, catalog_version
+from core.mapping.bulk import bulk_operation
 from core.mapping.listings import Listing
-from core.mapping.pairing.matcher import METHOD_ORDER, Candidate, CatalogProducts, Matcher, Method, canonical_sku
+from core.mapping.pairing.matcher import COLUMNS, METHOD_CODE, METHOD_ORDER, Candidate, CatalogProducts, Matcher, Method, canonical_sku, empty_table
 from core.mapping.pairing.rejections import Pair, rejected_pairs
 from core.mapping.pairing.rule_sets import EffectiveRules, effective_rules, rules_versions
 from core.mapping.pairing.rules import PairingRules
@@ -46,8 +52,13 @@ class Status(StrEnum):
     unmatched = "unmatched"  # nothing found
 
 
-@dataclass(frozen=True)
-class Suggestion:
+STATUS_ORDER = tuple(Status)
+STATUS_CODE = {status: code for code, status in enumerate(STATUS_ORDER)}
+
+
+class Suggestion(NamedTuple):
+    """A listing's suggestion. A named tuple: one is made per listing on every page run, 20,000 at a time."""
+
     listing: Listing
     method: Method | None  # None: nothing found
     candidates: tuple[Candidate, ...]  # best first; more than one: ambiguous
@@ -88,19 +99,111 @@ class Suggestion:
                 "status": str(self.status(min_similar_score)), "safe": self.safe(min_similar_score)}
 
 
-def decide(listing: Listing, candidates: Sequence[Candidate], rejected: Set[Pair]) -> Suggestion:
-    """The listing's suggestion from its candidates: the first method with one not rejected; for similar, the best
-    score (products tied at it make it ambiguous)."""
-    sku = canonical_sku(listing.sku)
-    open_ = [candidate for candidate in candidates if (sku, candidate.system_sku) not in rejected]
-    for method in METHOD_ORDER:
-        chosen = [candidate for candidate in open_ if candidate.method == method]
-        if chosen:
-            if method == Method.similar:
-                best = max(candidate.score for candidate in chosen)
-                chosen = [candidate for candidate in chosen if candidate.score == best]
-            return Suggestion(listing, method, tuple(chosen))
-    return Suggestion(listing, None, ())
+class SuggestionSet:
+    """The suggestions for a list of listings, kept as arrays; a Suggestion is made when one is looked at.
+
+    20,000 listings are decided, counted and filtered by method, status and score in a few milliseconds;
+    a page makes Suggestion objects only for the 50 rows it shows (`at`, `page`), applying makes them for
+    the safe ones (`safe`), and the command line for all (iterating).
+    """
+
+    def __init__(self, listings: Sequence[Listing], matcher: Matcher, decided: pd.DataFrame) -> None:
+        self.listings = list(listings)
+        self.matcher = matcher
+        self.decided = decided  # the candidates that make each suggestion (COLUMNS), by listing, best first
+        rows = decided["listing"].to_numpy()
+        self._rows = rows
+        count = len(self.listings)
+        self.counts = np.bincount(rows, minlength=count) if count else np.zeros(0, dtype="int64")
+        self.methods = np.full(count, -1, dtype="int64")
+        self.methods[rows] = decided["method"].to_numpy()
+        self.scores = np.zeros(count, dtype="int64")
+        np.maximum.at(self.scores, rows, decided["score"].to_numpy())
+        self.retired = np.fromiter((listing.lifecycle_status.upper() == RETIRED for listing in self.listings), dtype=bool, count=count)
+
+    def __len__(self) -> int:
+        return len(self.listings)
+
+    def __iter__(self) -> Iterator[Suggestion]:
+        return iter(self.page(np.arange(len(self.listings))))
+
+    def __getitem__(self, number: int) -> Suggestion:
+        return self.at(number)
+
+    def at(self, number: int) -> Suggestion:
+        """The suggestion for the listing at this position."""
+        start, stop = np.searchsorted(self._rows, [number, number + 1])
+        rows = self.decided.iloc[start:stop]
+        candidates = tuple(self.matcher.candidate(*row) for row in rows[COLUMNS[1:]].itertuples(index=False, name=None))
+        method = METHOD_ORDER[int(self.methods[number])] if self.methods[number] >= 0 else None
+        return Suggestion(self.listings[number], method, candidates)
+
+    def page(self, numbers: Iterable[int]) -> list[Suggestion]:
+        return [self.at(int(number)) for number in numbers]
+
+    def status_codes(self, min_similar_score: int | None = None) -> npt.NDArray[np.int64]:
+        """Each listing's Status, as its position in STATUS_ORDER: what Suggestion.status says, for all of them at once."""
+        similar = self.methods == METHOD_CODE[Method.similar]
+        sure = (self.methods >= 0) & ~similar
+        if min_similar_score is not None:
+            sure |= similar & (self.scores >= min_similar_score)
+        codes = np.full(len(self.listings), STATUS_CODE[Status.review], dtype="int64")
+        codes[sure & ~self.retired] = STATUS_CODE[Status.safe]
+        codes[self.counts > 1] = STATUS_CODE[Status.ambiguous]
+        codes[self.methods < 0] = STATUS_CODE[Status.unmatched]
+        return codes
+
+    def select(self, *, methods: Iterable[Method | None] | None = None, statuses: Iterable[Status] | None = None, min_score: int = 0,
+               min_similar_score: int | None = None, text: str = "") -> npt.NDArray[np.int64]:
+        """Positions of the listings that pass the filters, in listing order. `methods` may hold None (nothing found);
+        `text` matches any part of the listing's SKU or product name, or of a candidate's system SKU, in any case."""
+        keep = np.ones(len(self.listings), dtype=bool)
+        if methods is not None:
+            keep &= np.isin(self.methods, [METHOD_CODE[method] if method is not None else -1 for method in methods])
+        if statuses is not None:
+            keep &= np.isin(self.status_codes(min_similar_score), [STATUS_CODE[status] for status in statuses])
+        if min_score:
+            keep &= self.scores >= min_score
+        needle = text.strip().casefold()
+        if needle:
+            said = np.fromiter((needle in f"{listing.sku}\n{listing.product_name}".casefold() for listing in self.listings), dtype=bool,
+                               count=len(self.listings))
+            skus = self.matcher.products.skus
+            named = self.decided[[needle in skus[product].casefold() for product in self.decided["product"]]]["listing"].to_numpy()
+            said[named] = True
+            keep &= said
+        return np.flatnonzero(keep)
+
+    def count_by_status(self, min_similar_score: int | None = None) -> dict[Status, int]:
+        counts = np.bincount(self.status_codes(min_similar_score), minlength=len(STATUS_ORDER))
+        return {status: int(counts[code]) for status, code in STATUS_CODE.items()}
+
+    def count_by_method(self) -> dict[Method | None, int]:
+        counts = np.bincount(self.methods + 1, minlength=len(METHOD_ORDER) + 1)
+        return {None: int(counts[0]), **{method: int(counts[code + 1]) for method, code in METHOD_CODE.items()}}
+
+    def safe(self, min_similar_score: int | None = None) -> list[Suggestion]:
+        """The suggestions "Apply safe suggestions" writes."""
+        return self.page(np.flatnonzero(self.status_codes(min_similar_score) == STATUS_CODE[Status.safe]))
+
+
+def decide(candidates: pd.DataFrame, skus: Sequence[str], matcher: Matcher, rejected: Set[Pair]) -> pd.DataFrame:
+    """Of every candidate found (COLUMNS; `listing` a position in `skus`), the ones that make each listing's suggestion:
+    without the rejected ones, those of the first method left; for similar, the best score (ties make it ambiguous)."""
+    if rejected and not candidates.empty:
+        product_skus = matcher.products.skus
+        wanted = [(skus[listing], product_skus[product]) not in rejected
+                  for listing, product in zip(candidates["listing"].tolist(), candidates["product"].tolist())]
+        candidates = candidates[np.asarray(wanted, dtype=bool)]
+    if candidates.empty:
+        return candidates
+    by_listing = candidates.groupby("listing", sort=False)
+    candidates = candidates[candidates["method"] == by_listing["method"].transform("min")]
+    similar = candidates["method"] == METHOD_CODE[Method.similar]
+    if similar.any():
+        best = candidates.groupby("listing", sort=False)["score"].transform("max")
+        candidates = candidates[~similar | (candidates["score"] == best)]
+    return candidates.sort_values(["listing", "score"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def load_products(session: Session) -> CatalogProducts:
@@ -117,37 +220,76 @@ def load_products(session: Session) -> CatalogProducts:
 
 @dataclass
 class PairingRun:
-    """The catalog and the rules indexed once, and every listing's candidates found so far."""
+    """The catalog and the rules indexed once, and the candidates of every listing seen so far.
+
+    Listings are remembered by value, in the order first seen (`_seen`); `_found` holds their candidates with
+    `listing` as that position. Similar candidates are looked for once per listing, and only when it needs
+    them: when no other method found a product, or every product it found was rejected.
+    """
 
     key: tuple[Hashable, ...]  # what it was made from: the catalog's version and the rules' (see run_key)
     matcher: Matcher
     rules: EffectiveRules | None  # the stored rules used; None when a rules file was given instead
-    found: dict[Listing, list[Candidate]] = field(default_factory=dict)
-    similar_searched: set[Listing] = field(default_factory=set)
+    _seen: list[Listing] = field(default_factory=list)
+    _position: dict[Listing, int] = field(default_factory=dict)
+    _found: pd.DataFrame = field(default_factory=empty_table)
+    _similar_done: set[int] = field(default_factory=set)
+    _last: tuple[Sequence[Listing], npt.NDArray[np.int64]] | None = None  # the last listings asked about and their positions
 
-    def suggestions(self, listings: Sequence[Listing], rejected: Set[Pair]) -> list[Suggestion]:
-        """One suggestion per listing, in the listings' order. Candidates are found once per listing; a listing whose
-        every exact, rule and barcode candidate was rejected is then looked up by similarity too."""
-        new = [listing for listing in dict.fromkeys(listings) if listing not in self.found]
+    @bulk_operation
+    def suggestions(self, listings: Sequence[Listing], rejected: Set[Pair]) -> SuggestionSet:
+        """The suggestions for these listings, in their order, without the rejected ones."""
+        positions = self._positions(listings)
+        where = np.full(len(self._seen), -1, dtype="int64")  # seen position -> position in `listings`
+        where[positions] = np.arange(len(listings))
+        skus = [canonical_sku(listing.sku) for listing in listings]
+        candidates = self._asked(where)
+        decided = decide(candidates, skus, self.matcher, rejected)
+        empty = np.ones(len(listings), dtype=bool)
+        empty[decided["listing"].to_numpy()] = False
+        wanting = [int(positions[number]) for number in np.flatnonzero(empty) if int(positions[number]) not in self._similar_done]
+        if wanting:
+            self._add_similar(wanting)
+            decided = decide(self._asked(where), skus, self.matcher, rejected)
+        return SuggestionSet(listings, self.matcher, decided)
+
+    def _asked(self, where: npt.NDArray[np.int64]) -> pd.DataFrame:
+        """The candidates of the listings asked about, `listing` renumbered to their positions there."""
+        found = self._found
+        mapped = where[found["listing"].to_numpy()]
+        asked = found[mapped >= 0].copy()
+        asked["listing"] = mapped[mapped >= 0]
+        ordered: pd.DataFrame = asked.sort_values(["listing", "method"], kind="stable")
+        return ordered
+
+    def _positions(self, listings: Sequence[Listing]) -> npt.NDArray[np.int64]:
+        """Each listing's position among those seen; new ones are matched (exact, rule, barcode) and added."""
+        if self._last is not None and self._last[0] is listings:  # the same list again (a page rerun): nothing to look up
+            return self._last[1]
+        if not self._seen:
+            self._seen = list(dict.fromkeys(listings))
+            self._position = {listing: number for number, listing in enumerate(self._seen)}
+            new = self._seen
+        else:
+            new = [listing for listing in dict.fromkeys(listings) if listing not in self._position]
+            for listing in new:
+                self._position[listing] = len(self._seen)
+                self._seen.append(listing)
         if new:
-            certain = {listing: self.matcher.certain(listing) for listing in new}
-            self.found.update(certain)
-            self._add_similar([listing for listing, candidates in certain.items() if not candidates])
-        decided = [decide(listing, self.found[listing], rejected) for listing in listings]
-        retry = [s.listing for s in decided if s.method is None and s.listing not in self.similar_searched]
-        if retry:
-            self._add_similar(retry)
-            again = {listing: decide(listing, self.found[listing], rejected) for listing in retry}
-            decided = [again.get(s.listing, s) for s in decided]
-        return decided
+            found = self.matcher.certain(new)
+            found["listing"] += len(self._seen) - len(new)
+            self._found = pd.concat([self._found, found], ignore_index=True) if len(self._found) else found
+        positions = np.fromiter((self._position[listing] for listing in listings), dtype="int64", count=len(listings))
+        self._last = (listings, positions)
+        return positions
 
-    def _add_similar(self, listings: list[Listing]) -> None:
-        if not listings:
+    def _add_similar(self, positions: list[int]) -> None:
+        if not positions:
             return
-        similar = self.matcher.similar(listings)
-        for listing in listings:
-            self.found[listing] = [c for c in self.found.get(listing, []) if c.method != Method.similar] + similar.get(listing.sku, [])
-            self.similar_searched.add(listing)
+        found = self.matcher.similar([self._seen[position] for position in positions])
+        found["listing"] = np.asarray(positions, dtype="int64")[found["listing"].to_numpy()]
+        self._found = pd.concat([self._found, found], ignore_index=True)
+        self._similar_done.update(positions)
 
 
 def run_key(session: Session, store_id: int, rules: PairingRules | None = None) -> tuple[Hashable, ...]:
@@ -170,7 +312,7 @@ def prepare(session: Session, store_id: int, *, rules: PairingRules | None = Non
 
 
 def suggest(session: Session, store_id: int, listings: Sequence[Listing], *, rules: PairingRules | None = None,
-            reuse: PairingRun | None = None) -> tuple[PairingRun, list[Suggestion]]:
+            reuse: PairingRun | None = None) -> tuple[PairingRun, SuggestionSet]:
     """Suggestions for the store's listings (pass the unmapped ones), without the ones its people rejected."""
     run = prepare(session, store_id, rules=rules, reuse=reuse)
     return run, run.suggestions(listings, rejected_pairs(session, store_id))
