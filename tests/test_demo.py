@@ -25,3 +25,26 @@ def test_demo_seed_covers_every_status(tmp_path):
         kite = stores.get_store(session, "Kite Supplies")
         assert (kite.environment, kite.credential_kind) == ("sandbox", "oauth_seller")  # a sandbox OAuth store
         assert history.store_health(session, kite.id).status == HealthState.authorized
+
+
+def test_demo_listings_show_every_pairing_method(tmp_path):
+    from core.mapping import listings
+    from core.mapping.pairing.matcher import Method
+    from core.mapping.pairing.suggestions import Status, suggest
+
+    with FakeWalmart() as gateway:
+        env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "STORE_CONNECT_KEY_FILE": str(tmp_path / "k"),
+               "WALMART_API_BASE_URL": gateway.base_url("production"), "WALMART_SANDBOX_API_BASE_URL": gateway.base_url("sandbox"),
+               "WALMART_AUTHORIZE_URL": gateway.authorize_url(), "WALMART_OAUTH_REDIRECT_URI": "http://localhost:8501/walmart_callback"}
+        seed(gateway, env)
+        runtime = open_runtime(load_settings(env, env_file=None))
+        with session_scope(runtime.engine) as session:
+            acme = stores.get_store(session, "Acme Outdoor").id
+        report = listings.find_unmapped(runtime, acme)
+        with session_scope(runtime.engine) as session:
+            found = {s.listing.sku: s for s in suggest(session, acme, report.unmapped)[1]}
+    assert {sku: (s.method, s.status()) for sku, s in found.items()} == {
+        "SKU-0013": (Method.exact, Status.safe), "wm-sku-0014-us": (Method.rule, Status.safe), "AO-88215": (Method.barcode, Status.safe),
+        "AO-MAPCASE-XL": (Method.similar, Status.review), "AO-POLE-01": (Method.barcode, Status.ambiguous),
+        "WM-NEW-1": (None, Status.unmatched), "WM-NEW-2": (None, Status.unmatched)}
+    assert [c.system_sku for c in found["AO-MAPCASE-XL"].candidates] == ["SKU-0016"]
