@@ -32,7 +32,7 @@ from ui.identity import actor
 from ui.mapping_files import changes_table
 from ui.text import plain
 
-RUNS = "pairing_runs"  # store id -> PairingRun
+RUNS = "pairing_runs"  # store id -> PairingRun (the store on screen only)
 PLAN = "pairing_plan"  # (store id, what was asked, SuggestionPlan): the preview being looked at
 PAGE_SIZE = 50
 NOTHING = "none"  # the method filter's value for listings nothing was found for
@@ -49,9 +49,10 @@ def _label(table: Mapping[Any, str]) -> Callable[[Any], str]:
 
 def _suggestions(runtime: Runtime, store_id: int, report: UnmappedReport) -> SuggestionSet:
     state = st.session_state
-    runs: dict[int, PairingRun] = state.setdefault(RUNS, {})
+    kept: dict[int, PairingRun] = state.get(RUNS, {})
     with session_scope(runtime.engine) as session:
-        runs[store_id], found = suggest(session, store_id, report.unmapped, reuse=runs.get(store_id))
+        run, found = suggest(session, store_id, report.unmapped, reuse=kept.get(store_id))
+    state[RUNS] = {store_id: run}  # one store's at a time: a run holds the indexed catalog, tens of MB for 50,000 products
     return found
 
 

@@ -142,3 +142,14 @@ def test_a_rules_file_is_tried_without_saving_it(cli, gateway, tmp_path, shop):
 def test_suggestions_are_for_one_store(cli, shop):
     code, _, err = cli("mappings", "suggest", "--store", "all")
     assert code == 2 and "one store's listings" in err
+
+
+def test_catalog_import_checks_barcodes_and_names_the_check_digit(cli, tmp_path, shop):
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes([["NEW-1", "New", "012345678905"]], header=["System SKU", "Product name", "UPC"]))
+    code, out, _ = cli("catalog", "import", str(good), "--json")
+    assert code == 0 and json.loads(out)["added"] == ["NEW-1"]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([["NEW-2", "Typo", "4006381333932"]], header=["System SKU", "Product name", "GTIN"]))
+    code, out, _ = cli("catalog", "import", str(bad))
+    assert code == 1 and "row 2, GTIN: The barcode 4006381333932 ends in check digit 2, but its other digits need 1" in out
