@@ -39,7 +39,6 @@ from core.mapping.pairing.rejections import Pair, rejected_pairs
 from core.mapping.pairing.rule_sets import EffectiveRules, effective_rules, rules_versions
 from core.mapping.pairing.rules import PairingRules
 
-SAFE_METHODS = (Method.exact, Method.rule, Method.barcode)
 RETIRED = "RETIRED"
 
 
@@ -57,7 +56,7 @@ STATUS_CODE = {status: code for code, status in enumerate(STATUS_ORDER)}
 
 
 class Suggestion(NamedTuple):
-    """A listing's suggestion. A named tuple: one is made per listing on every page run, 20,000 at a time."""
+    """A listing's suggestion, as people and the command line read it (a named tuple: cheap to make by the thousand)."""
 
     listing: Listing
     method: Method | None  # None: nothing found
@@ -80,15 +79,9 @@ class Suggestion(NamedTuple):
         return self.status(min_similar_score) == Status.safe
 
     def status(self, min_similar_score: int | None = None) -> Status:
-        if not self.candidates:
-            return Status.unmatched
-        if self.ambiguous:
-            return Status.ambiguous
-        if self.listing.lifecycle_status.upper() == RETIRED:
-            return Status.review
-        if self.method in SAFE_METHODS or (min_similar_score is not None and self.score >= min_similar_score):
-            return Status.safe
-        return Status.review
+        code = status_codes(np.array([METHOD_CODE[self.method] if self.method else -1]), np.array([len(self.candidates)]),
+                            np.array([self.score]), np.array([is_retired(self.listing)]), min_similar_score)[0]
+        return STATUS_ORDER[int(code)]
 
     def to_dict(self, min_similar_score: int | None = None) -> dict[str, Any]:
         """Machine-readable (--json): keys and values are never translated."""
@@ -97,6 +90,29 @@ class Suggestion(NamedTuple):
                 "method": str(self.method) if self.method else None, "score": self.score,
                 "candidates": [candidate.to_dict() for candidate in self.candidates],
                 "status": str(self.status(min_similar_score)), "safe": self.safe(min_similar_score)}
+
+
+def is_retired(listing: Listing) -> bool:
+    return listing.lifecycle_status.upper() == RETIRED
+
+
+def status_codes(methods: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], scores: npt.NDArray[np.int64],
+                 retired: npt.NDArray[np.bool_], min_similar_score: int | None) -> npt.NDArray[np.int64]:
+    """Each suggestion's Status (its position in STATUS_ORDER), from its method code (-1: nothing found), how many
+    candidates it has, its score and whether the listing is retired: the one place the rule is written.
+
+    Nothing found: unmatched. Two or more candidates: ambiguous. A retired listing: review. Exact, rule, barcode, or
+    similar at or above `min_similar_score`: safe. The rest (similar below it, or with no threshold): review.
+    """
+    similar = methods == METHOD_CODE[Method.similar]
+    sure = (methods >= 0) & ~similar
+    if min_similar_score is not None:
+        sure |= similar & (scores >= min_similar_score)
+    codes = np.full(len(methods), STATUS_CODE[Status.review], dtype="int64")
+    codes[sure & ~retired] = STATUS_CODE[Status.safe]
+    codes[counts > 1] = STATUS_CODE[Status.ambiguous]
+    codes[methods < 0] = STATUS_CODE[Status.unmatched]
+    return codes
 
 
 class SuggestionSet:
@@ -119,7 +135,8 @@ class SuggestionSet:
         self.methods[rows] = decided["method"].to_numpy()
         self.scores = np.zeros(count, dtype="int64")
         np.maximum.at(self.scores, rows, decided["score"].to_numpy())
-        self.retired = np.fromiter((listing.lifecycle_status.upper() == RETIRED for listing in self.listings), dtype=bool, count=count)
+        self.retired = np.fromiter(map(is_retired, self.listings), dtype=bool, count=count)
+        self._candidates: list[list[int]] | None = None  # the decided table as lists, made for the first Suggestion asked for
 
     def __len__(self) -> int:
         return len(self.listings)
@@ -132,26 +149,25 @@ class SuggestionSet:
 
     def at(self, number: int) -> Suggestion:
         """The suggestion for the listing at this position."""
-        start, stop = np.searchsorted(self._rows, [number, number + 1])
-        rows = self.decided.iloc[start:stop]
-        candidates = tuple(self.matcher.candidate(*row) for row in rows[COLUMNS[1:]].itertuples(index=False, name=None))
-        method = METHOD_ORDER[int(self.methods[number])] if self.methods[number] >= 0 else None
-        return Suggestion(self.listings[number], method, candidates)
+        return self.page([number])[0]
 
     def page(self, numbers: Iterable[int]) -> list[Suggestion]:
-        return [self.at(int(number)) for number in numbers]
+        """The suggestions for the listings at these positions, in that order."""
+        wanted = np.asarray(list(numbers), dtype="int64")
+        starts, stops = np.searchsorted(self._rows, wanted, "left"), np.searchsorted(self._rows, wanted, "right")
+        if self._candidates is None:
+            self._candidates = [self.decided[column].tolist() for column in COLUMNS[1:]]
+        product, method, score, title, sku = self._candidates
+        made: list[Suggestion] = []
+        for number, start, stop in zip(wanted.tolist(), starts.tolist(), stops.tolist()):
+            candidates = tuple(self.matcher.candidate(product[row], method[row], score[row], title[row], sku[row]) for row in range(start, stop))
+            code = int(self.methods[number])
+            made.append(Suggestion(self.listings[number], METHOD_ORDER[code] if code >= 0 else None, candidates))
+        return made
 
     def status_codes(self, min_similar_score: int | None = None) -> npt.NDArray[np.int64]:
-        """Each listing's Status, as its position in STATUS_ORDER: what Suggestion.status says, for all of them at once."""
-        similar = self.methods == METHOD_CODE[Method.similar]
-        sure = (self.methods >= 0) & ~similar
-        if min_similar_score is not None:
-            sure |= similar & (self.scores >= min_similar_score)
-        codes = np.full(len(self.listings), STATUS_CODE[Status.review], dtype="int64")
-        codes[sure & ~self.retired] = STATUS_CODE[Status.safe]
-        codes[self.counts > 1] = STATUS_CODE[Status.ambiguous]
-        codes[self.methods < 0] = STATUS_CODE[Status.unmatched]
-        return codes
+        """Each listing's Status, as its position in STATUS_ORDER."""
+        return status_codes(self.methods, self.counts, self.scores, self.retired, min_similar_score)
 
     def select(self, *, methods: Iterable[Method | None] | None = None, statuses: Iterable[Status] | None = None, min_score: int = 0,
                min_similar_score: int | None = None, text: str = "") -> npt.NDArray[np.int64]:
