@@ -42,7 +42,12 @@ def _read_rules(path: str | None) -> str:
     """The rules text from a file, or standard input when no file is given."""
     if path is None:
         return sys.stdin.read(MAX_RULES_FILE + 1)
-    data = Path(path).read_bytes()[: MAX_RULES_FILE + 1]
+    try:
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_RULES_FILE + 1)
+    except OSError as problem:  # missing, a folder, not allowed: a usage error (exit 2), said plainly
+        raise ValidationFailed(_("The rules file '{file}' cannot be read ({reason}).", file=path, reason=problem.strerror or type(problem).__name__),
+                               _("Check the file's name and folder.")) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -153,3 +153,8 @@ def test_catalog_import_checks_barcodes_and_names_the_check_digit(cli, tmp_path,
     bad.write_bytes(csv_bytes([["NEW-2", "Typo", "4006381333932"]], header=["System SKU", "Product name", "GTIN"]))
     code, out, _ = cli("catalog", "import", str(bad))
     assert code == 1 and "row 2, GTIN: The barcode 4006381333932 ends in check digit 2, but its other digits need 1" in out
+
+
+def test_a_rules_file_that_is_not_there_is_a_plain_usage_error(cli, tmp_path, shop):
+    code, _, err = cli("mappings", "rules", "set", "--store", "all", "--file", str(tmp_path / "missing.toml"))
+    assert code == 2 and "cannot be read" in err and "Traceback" not in err
