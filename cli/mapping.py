@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from cli import pairing as pairing_commands
 from cli.main import EXIT_OK, Subparsers, cli_actor, print_json, whole_number
 from cli.mapping_history import add_history_command
 from core import catalog
@@ -185,7 +186,7 @@ def add_commands(subparsers: Subparsers) -> None:
     importing.add_argument("--json", action="store_true")
     importing.set_defaults(handler=_catalog_import)
 
-    group = subparsers.add_parser("mappings", help="import, export, clone and resolve product mappings")
+    group = subparsers.add_parser("mappings", help="import, export, clone and resolve product mappings; pairing rules and suggestions")
     commands = group.add_subparsers(dest="mappings_command", required=True)
 
     importing = commands.add_parser("import", help="import a mapping file into a store or all stores; exit 1 if rows are rejected")
@@ -221,3 +222,4 @@ def add_commands(subparsers: Subparsers) -> None:
     resolving.set_defaults(handler=_mappings_resolve)
 
     add_history_command(commands)
+    pairing_commands.add_commands(commands)  # rules and suggest: automatic pairing (cli/pairing.py)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, TypedDict, TypeVar
@@ -11,7 +12,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from core.access import Actor
+from core.db.bulk import insert_many
 from core.db.models.audit import AuditEntry
+from core.db.models.base import table_of, utc_now
 from core.i18n import N_, _
 from core.spreadsheets.writers import write_csv
 
@@ -56,6 +59,28 @@ def _matching(
     if action:
         query = query.where(col(AuditEntry.action).startswith(action, autoescape=True))
     return query
+
+
+def append_many(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    store_id: int | None = None,
+    store_name: str = "",
+    subjects: Sequence[str],
+    after: Sequence[object],
+    details: Sequence[str],
+) -> int:
+    """One entry per subject (a platform SKU each, say), written with one multi-row INSERT in the caller's transaction."""
+    if not subjects:
+        return 0
+    insert_many(session, table_of(AuditEntry), {
+        "at": utc_now(), "actor": actor.name, "via": actor.via, "action": action, "store_id": store_id, "store_name": store_name or "",
+        "subject": [subject[:300] for subject in subjects], "before_json": "null",
+        "after_json": [json.dumps(value, default=str, ensure_ascii=False) for value in after], "detail": list(details),
+    })
+    return len(subjects)
 
 
 def entries(

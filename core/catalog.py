@@ -3,6 +3,10 @@
 Imported from the OMS's product export (CSV or XLSX), browsed and searched by the
 pages. An import adds new products and updates existing ones; it never deletes,
 because mappings may point at a product that a partial export happens to leave out.
+
+Barcodes are checked and kept as GTIN-14 (core.barcodes), so a UPC-12 in the catalog
+equals Walmart's 14-digit GTIN of the same code. Two products may share a barcode; they
+are marked (`ProductView.barcode_shared`), because a barcode match to them is ambiguous.
 """
 from __future__ import annotations
 
@@ -16,9 +20,10 @@ from sqlmodel import Session
 
 from core import audit
 from core.access import Actor, Permission, require
+from core.barcodes import BarcodeProblem, is_upc_header, parse_barcode
 from core.config import DATA_DIR
 from core.db.bulk import in_chunks
-from core.db.models import CatalogProduct, utc_now
+from core.db.models import AuditEntry, CatalogProduct, utc_now
 from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import NotFound, ValidationFailed
@@ -36,6 +41,8 @@ CATALOG_TEMPLATE = DATA_DIR / "templates" / "catalog_template.csv"
 # catalog once is cheaper than many IN (...) queries.
 _LOOKUP_ALL_ABOVE = 2_000
 _PRODUCT = table_of(CatalogProduct)
+_AUDIT = table_of(AuditEntry)
+_CHANGES = ("catalog.add", "catalog.import")  # the audit actions of every change to the catalog
 
 SYSTEM_SKU = Column("system_sku", "System SKU", ("SKU", "系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Product SKU", "Item SKU"))
 NAME = Column("name", "Product name", ("Name", "产品名称", "商品名称", "名称", "品名", "Title", "Product title"), required=False)
@@ -51,11 +58,12 @@ _NO = {"0", "n", "no", "false", "inactive", "disabled", "off", "否", "停用", 
 class ProductView:
     system_sku: str
     name: str
-    barcode: str | None
+    barcode: str | None  # GTIN-14
     active: bool
+    barcode_shared: bool = False  # another product has the same barcode
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: getattr(self, k) for k in ("system_sku", "name", "barcode", "active")}
 
 
 @dataclass
@@ -76,6 +84,7 @@ class CatalogImportResult:
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
     source: Table | None = None
+    shared_barcodes: list[str] = field(default_factory=list)  # the file's barcodes that more than one product has (would have)
 
     @property
     def ok(self) -> bool:
@@ -95,6 +104,11 @@ class CatalogImportResult:
         if self.errors:
             text += " " + ngettext("{n} row has a problem, so nothing was saved; fix it and import again.",
                                    "{n} rows have problems, so nothing was saved; fix them and import again.", len({e.row for e in self.errors}))
+        elif self.shared_barcodes:
+            text += " " + ngettext(
+                "{n} barcode is on more than one product, so a listing with it is never paired automatically.",
+                "{n} barcodes are on more than one product, so listings with them are never paired automatically.",
+                len(self.shared_barcodes))
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +118,7 @@ class CatalogImportResult:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": [e.to_dict() for e in self.errors],
+            "shared_barcodes": self.shared_barcodes,
             "file": self.source.to_dict() if self.source else None,
         }
 
@@ -173,8 +188,36 @@ def search_catalog(session: Session, text: str = "", *, active_only: bool = Fals
         .order_by(table.c.system_sku)
         .offset(max(offset, 0))
         .limit(max(limit, 1))
-    )
-    return CatalogPage([ProductView(*row) for row in rows], total, offset, limit)
+    ).all()
+    shared = shared_barcodes(session, {row.barcode for row in rows if row.barcode})
+    return CatalogPage([ProductView(sku, name, barcode, active, barcode in shared) for sku, name, barcode, active in rows], total, offset, limit)
+
+
+def shared_barcodes(session: Session, barcodes: Iterable[str] | None = None) -> set[str]:
+    """The barcodes (of these, or all) that more than one product has: a barcode match to them is ambiguous."""
+    column = _PRODUCT.c.barcode
+    statement = select(column).where(column.is_not(None)).group_by(column).having(func.count() > 1)
+    if barcodes is None:
+        return set(session.execute(statement).scalars())
+    found: set[str] = set()
+    for chunk in in_chunks(sorted(set(barcodes))):
+        found.update(session.execute(statement.where(column.in_(chunk))).scalars())
+    return found
+
+
+def active_products(session: Session) -> list[tuple[str, str, str | None]]:
+    """(system SKU, name, barcode) of every active product, in SKU order: what automatic pairing may suggest."""
+    table = _PRODUCT
+    statement = select(table.c.system_sku, table.c.name, table.c.barcode).where(table.c.active.is_(True)).order_by(table.c.system_sku)
+    return [(sku, name, barcode) for sku, name, barcode in session.execute(statement)]  # plain tuples: cheaper to keep than Rows
+
+
+def catalog_version(session: Session) -> tuple[int, int]:
+    """(products, the id of the latest catalog change in the audit trail): it moves with every product added or
+    changed, so work computed from the catalog (pairing suggestions) knows when it is stale."""
+    products = catalog_size(session)
+    latest = session.execute(select(func.max(_AUDIT.c.id)).where(_AUDIT.c.action.in_(_CHANGES))).scalar_one_or_none()
+    return products, latest or 0
 
 
 def catalog_size(session: Session) -> int:
@@ -219,12 +262,19 @@ def add_product(
     name, barcode = _details(name, barcode)
     if existing_skus(session, [system_sku]):
         raise ValidationFailed(_("System SKU '{sku}' is already in the catalog.", sku=system_sku), _("Search for it and edit it instead."))
+    gtin = None
+    if (barcode or "").strip():
+        found = parse_barcode(barcode or "")
+        if isinstance(found, BarcodeProblem):
+            raise ValidationFailed(found.message, found.fix)
+        gtin = found
     now = utc_now()
     session.execute(
         insert(_PRODUCT),
-        [{"system_sku": system_sku, "name": name, "barcode": barcode, "active": active, "created_at": now, "updated_at": now}],
+        [{"system_sku": system_sku, "name": (name or "").strip()[:NAME_MAX_LENGTH], "barcode": gtin,
+          "active": active, "created_at": now, "updated_at": now}],
     )
-    view = ProductView(system_sku, name, barcode, active)
+    view = ProductView(system_sku, (name or "").strip(), gtin, active)
     audit.append(session, actor, "catalog.add", subject=system_sku, after=view.to_dict())
     return view
 
@@ -314,8 +364,8 @@ def import_catalog(
     if result.errors:
         return result
 
-    for key in ("name", "barcode"):
-        frame[key] = frame[key].str.strip()
+    frame["name"] = frame["name"].str.strip()
+    frame["barcode"] = _gtin_column(frame["barcode"], upc_e=_upc_column(source))
     frame["active_value"] = frame["active"].str.strip().str.casefold().map(lambda v: None if v == "" else v not in _NO)
 
     table = _PRODUCT
@@ -344,6 +394,7 @@ def import_catalog(
             updates.append({"id": existing.id, **wanted, "updated_at": now})
             result.updated.append(sku)
     result.added = [row["system_sku"] for row in inserts]
+    result.shared_barcodes = _shared_after(session, frame, current)
     if dry_run:
         return result
     if inserts:
@@ -356,6 +407,35 @@ def import_catalog(
                  after={"added": len(result.added), "updated": len(result.updated), "unchanged": result.unchanged},
                  detail=f"{len(result.added)} added, {len(result.updated)} updated, {result.unchanged} unchanged")
     return result
+
+
+def _upc_column(source: Table) -> bool:
+    """Whether the barcode column is headed UPC, so that its 8-digit codes are UPC-E (core.barcodes)."""
+    return is_upc_header(source.headers.get(BARCODE.key, ""))
+
+
+def _gtin_column(cells: pd.Series[str], *, upc_e: bool) -> pd.Series[str]:
+    """Barcode cells (checked already) as GTIN-14; blank cells stay ''."""
+    return cells.map(lambda cell: parse_barcode(cell, upc_e=upc_e) if cell.strip() else "").astype(cells.dtype)
+
+
+def _shared_after(session: Session, frame: pd.DataFrame, current: dict[str, Any]) -> list[str]:
+    """The file's barcodes that more than one product would have once it is imported."""
+    wanted = {sku: barcode or (current[sku].barcode if sku in current else None)
+              for sku, barcode in zip(frame["system_sku"], frame["barcode"])}
+    barcodes = {barcode for barcode in wanted.values() if barcode}
+    if not barcodes:
+        return []
+    owners: dict[str, set[str]] = {}
+    for sku, barcode in wanted.items():
+        if barcode:
+            owners.setdefault(barcode, set()).add(sku)
+    table = _PRODUCT
+    for chunk in in_chunks(sorted(barcodes)):
+        for sku, barcode in session.execute(select(table.c.system_sku, table.c.barcode).where(table.c.barcode.in_(chunk))):
+            if sku not in wanted:  # products the file leaves as they are
+                owners[barcode].add(sku)
+    return sorted(barcode for barcode, skus in owners.items() if len(skus) > 1)
 
 
 def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
@@ -380,6 +460,11 @@ def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
     for row, value in frame.loc[bad_barcode, "barcode"].items():
         errors.append(RowError(int(row), label["barcode"], value, f"The barcode is longer than {BARCODE_MAX_LENGTH} characters or has hidden characters.",
                                "Retype the barcode: digits only, for example a 12-digit UPC.", sku[row]))
+    upc_e = _upc_column(source)
+    for row, value in barcode[~bad_barcode & (barcode != "")].items():
+        found = parse_barcode(value, upc_e=upc_e)
+        if isinstance(found, BarcodeProblem):
+            errors.append(RowError(int(row), label["barcode"], value, found.message, found.fix, sku[row]))
     active = frame["active"].str.strip().str.casefold()
     bad_active = ~active.isin(_YES | _NO)
     for row, value in zip(frame.index[bad_active], frame.loc[bad_active, "active"]):

@@ -1,4 +1,9 @@
-"""Demo data: stores in every status, a catalog, mappings with bundles, Walmart listings.
+"""Demo data: stores in every status, a catalog with barcodes, mappings with bundles, Walmart listings, pairing rules.
+
+Acme Outdoor's unmapped listings show every pairing method on the Unmapped listings tab: an exact SKU
+(SKU-0013), a SKU the rules for all stores turn into a system SKU (wm-sku-0014-us), a barcode (AO-88215
+carries SKU-0015's GTIN, which the catalog holds as a UPC-12), a similar title (AO-MAPCASE-XL), an ambiguous
+barcode (AO-POLE-01: two products share it) and two new listings nothing matches.
 
 Everything goes through the same core functions the pages and the CLI use, as the
 local demo operator, so the audit trail shows the seeding too.
@@ -12,13 +17,15 @@ from core.access import Actor, Role
 from core.authorization import check as authorization
 from core.config import load_settings
 from core.db.engine import session_scope
-from core.db.models import saved_id
+from core.db.models import ALL_STORES, saved_id
 from core.mapping.imports import import_mappings
+from core.mapping.pairing import rule_sets
 from core.oauth import connect as oauth
 from core.runtime import open_runtime
 from core.spreadsheets.writers import write_csv
 from core.stores import registry as stores
-from fake_walmart import FakeWalmart
+from fake_walmart import FakeWalmart, listing_item
+from fake_walmart.samples import gtin_of
 
 DEMO = Actor("demo seed", Role.admin, "local")
 APP_ID, APP_SECRET = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Demo-app-secret_0123456789abcdefghijklmn"
@@ -60,7 +67,12 @@ SPARE_OUTCOMES = {
 }
 PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
     ["Camping lantern", "Trail mug", "Fleece blanket", "Water bottle", "Hiking socks", "Rain poncho", "Headlamp", "Camp stool",
-     "Compass", "First-aid kit", "Dry bag", "Tent pegs", "Sleeping mask", "Carabiner", "Fire starter", "Map case"], start=1)]
+     "Compass", "First-aid kit", "Dry bag", "Tent pegs", "Sleeping mask", "Carabiner", "Fire starter", "Map case", "Trekking pole",
+     "Trekking pole, pair"], start=1)]
+# Each product's GTIN-14 (as Walmart sends it); the catalog file holds the UPC-12 form, which pairing reads as the same code.
+GTINS = {sku: gtin_of(f"{88600010000 + n}") for n, (sku, _name) in enumerate(PRODUCTS, start=1)}
+GTINS["SKU-0018"] = GTINS["SKU-0017"]  # one barcode on two products: a listing with it is ambiguous
+PAIRING_RULES = 'ignore_case = true\nstrip_prefixes = ["WM-"]\nstrip_suffixes = ["-US"]\nremove_characters = " _"\n'
 
 
 def spare_keys(gateway: FakeWalmart) -> list[dict[str, str]]:
@@ -90,8 +102,15 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
         if known_in:
             gateway.add_key(known_in, *_key(number), scopes=scopes, is_channel_match=name not in CHANNEL_MISMATCH)
     gateway.set_items("production", _key(1)[0], [
-        {"sku": f"WM-{n:04d}", "productName": name, "gtin": f"0088600{n:07d}"} for n, (_, name) in enumerate(PRODUCTS, start=1)
-    ] + [{"sku": "WM-NEW-1", "productName": "Picnic set (new listing)"}, {"sku": "WM-NEW-2", "productName": "Cooler bag (new listing)"}])
+        listing_item(f"WM-{n:04d}", name, gtin=GTINS[sku]) for n, (sku, name) in enumerate(PRODUCTS[:12], start=1)
+    ] + [
+        listing_item("SKU-0013", "Sleeping mask"),  # exact
+        listing_item("wm-sku-0014-us", "Carabiner, 2-pack"),  # the pairing rules
+        listing_item("AO-88215", "Fire starter", gtin=GTINS["SKU-0015"]),  # barcode
+        listing_item("AO-MAPCASE-XL", "Map case, waterproof XL"),  # similar
+        listing_item("AO-POLE-01", "Trekking pole", gtin=GTINS["SKU-0017"]),  # ambiguous: two products have this barcode
+        listing_item("WM-NEW-1", "Picnic set (new listing)"), listing_item("WM-NEW-2", "Gift card (new listing)"),
+    ])
     if not fresh:
         return "Reusing the demo database from the last run."
 
@@ -103,7 +122,9 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
                              client_secret=secret, notes="Demo store")
         stores.set_enabled(session, "Juniper Sports", False, actor=DEMO)
         oauth.save_app_secret(session, runtime.vault, runtime.settings, APP_SECRET, actor=DEMO)
-        catalog.import_catalog(session, write_csv(["System SKU", "Product name"], [list(p) for p in PRODUCTS]), "demo-catalog.csv", actor=DEMO)
+        catalog.import_catalog(session, write_csv(["System SKU", "Product name", "UPC"], [[sku, name, GTINS[sku][2:]] for sku, name in PRODUCTS]),
+                               "demo-catalog.csv", actor=DEMO)
+        rule_sets.save_rule_set(session, ALL_STORES, PAIRING_RULES, actor=DEMO)
     with session_scope(runtime.engine) as session:
         acme = saved_id(stores.find_store(session, "Acme Outdoor"))
         rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _) in enumerate(PRODUCTS[:12], start=1)]

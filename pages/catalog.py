@@ -42,6 +42,7 @@ with session_scope(runtime.engine) as session:
     size = catalog.catalog_size(session)
     number = state.get("catalog_page", 1)
     found = catalog.search_catalog(session, search, active_only=active_only, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    shared = len(catalog.shared_barcodes(session))
 pages = max(1, math.ceil(found.total / PAGE_SIZE))
 if not size:
     st.info(_("The catalog is empty. Import your OMS product export below (or start from the template), or add products one by one."))
@@ -51,14 +52,23 @@ else:
             _("System SKU"): [p.system_sku for p in found.products],
             _("Product name"): [p.name for p in found.products],
             _("Barcode"): [p.barcode or "" for p in found.products],
+            _("Shared barcode"): [p.barcode_shared for p in found.products],
             _("Active"): [p.active for p in found.products],
         }),
         hide_index=True, width="stretch",
+        column_config={_("Shared barcode"): st.column_config.CheckboxColumn(
+            help=_("Another product has the same barcode, so a Walmart listing with it is never paired automatically."))},
     )
     if pages > 1:
         st.pagination(pages, key="catalog_page")
     st.caption(ngettext("{matching} of {n} product matches; page {page} of {pages}.", "{matching} of {n} products match; page {page} of {pages}.",
                         size, matching=format_number(found.total), page=min(number, pages), pages=pages))
+    if shared:
+        st.warning(ngettext("{n} barcode is on more than one product. A listing with it gets those products as candidates to "
+                            "choose from, never an automatic pairing.",
+                            "{n} barcodes are on more than one product. A listing with one of them gets those products as "
+                            "candidates to choose from, never an automatic pairing.", shared),
+                   icon=":material/barcode:")
 
 
 def product_fields(key: str, product: catalog.ProductView | None) -> tuple[str, str, bool]:

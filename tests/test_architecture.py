@@ -47,13 +47,15 @@ CORE_ALLOWED: dict[str, frozenset[str]] = {
     "core.runtime": FOUNDATION | _core("db", "vault", "walmart"),  # the typed composition root
     "core.access": FOUNDATION,  # the app's own roles and rights
     "core.spreadsheets": FOUNDATION,  # cells, decoding, readers, writers: no domain knowledge
+    "core.barcodes": FOUNDATION,  # GTIN check digits and forms: shared by the catalog and pairing
     "core.audit": FOUNDATION | _core("access", "db", "spreadsheets"),  # spreadsheets: the export goes through the one writer
     "core.stores": FOUNDATION | _core("access", "audit", "db", "vault"),
     "core.authorization": FOUNDATION | _core("db", "runtime", "stores", "walmart"),
     "core.oauth": FOUNDATION | _core("access", "audit", "authorization", "db", "runtime", "stores", "vault", "walmart"),
-    "core.catalog": FOUNDATION | _core("access", "audit", "db", "spreadsheets"),
+    "core.catalog": FOUNDATION | _core("access", "audit", "barcodes", "db", "spreadsheets"),
     # runtime: workflows that call Walmart take a Runtime (listings do).
-    "core.mapping": FOUNDATION | _core("access", "audit", "authorization", "catalog", "db", "runtime", "spreadsheets", "stores", "walmart"),
+    "core.mapping": FOUNDATION | _core("access", "audit", "authorization", "barcodes", "catalog", "db", "runtime", "spreadsheets", "stores",
+                                       "walmart"),
     # db: services take a Session.
     "core.troubleshooting": FOUNDATION | _core("authorization", "db", "runtime", "stores", "walmart"),
 }

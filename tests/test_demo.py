@@ -49,3 +49,26 @@ def test_each_spare_key_gives_the_outcome_it_is_shown_with(tmp_path):
     text = spare_keys_text(spares)
     assert all(spare["client_id"] in text and spare["client_secret"] in text for spare in spares)
     assert "same value into both boxes" in text
+
+
+def test_demo_listings_show_every_pairing_method(tmp_path):
+    from core.mapping import listings
+    from core.mapping.pairing.matcher import Method
+    from core.mapping.pairing.suggestions import Status, suggest
+
+    with FakeWalmart() as gateway:
+        env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}", "STORE_CONNECT_KEY_FILE": str(tmp_path / "k"),
+               "WALMART_API_BASE_URL": gateway.base_url("production"), "WALMART_SANDBOX_API_BASE_URL": gateway.base_url("sandbox"),
+               "WALMART_AUTHORIZE_URL": gateway.authorize_url(), "WALMART_OAUTH_REDIRECT_URI": "http://localhost:8501/walmart_callback"}
+        seed(gateway, env)
+        runtime = open_runtime(load_settings(env, env_file=None))
+        with session_scope(runtime.engine) as session:
+            acme = stores.get_store(session, "Acme Outdoor").id
+        report = listings.find_unmapped(runtime, acme)
+        with session_scope(runtime.engine) as session:
+            found = {s.listing.sku: s for s in suggest(session, acme, report.unmapped)[1]}
+    assert {sku: (s.method, s.status()) for sku, s in found.items()} == {
+        "SKU-0013": (Method.exact, Status.safe), "wm-sku-0014-us": (Method.rule, Status.safe), "AO-88215": (Method.barcode, Status.safe),
+        "AO-MAPCASE-XL": (Method.similar, Status.review), "AO-POLE-01": (Method.barcode, Status.ambiguous),
+        "WM-NEW-1": (None, Status.unmatched), "WM-NEW-2": (None, Status.unmatched)}
+    assert [c.system_sku for c in found["AO-MAPCASE-XL"].candidates] == ["SKU-0016"]

@@ -1,7 +1,6 @@
 """The store's Walmart listings that no mapping covers yet: neither the store's own nor the mapping for all stores."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.access import Permission
@@ -11,24 +10,11 @@ from core.i18n import _, format_number
 from core.mapping import listings
 from core.mapping.levels import ALL_STORES
 from core.runtime import Runtime
-from ui import mapping_grid
+from ui import mapping_grid, mapping_suggestions, pairing_rules
 from ui.identity import actor
 from ui.text import plain
 
 REPORTS = "mapping_listings"  # store id -> the last report; read from Walmart only when asked
-
-
-def _table(report: listings.UnmappedReport) -> None:
-    st.dataframe(
-        pd.DataFrame({
-            "SKU": [listing.sku for listing in report.unmapped],
-            "Product name": [listing.product_name for listing in report.unmapped],
-            "GTIN / UPC": [listing.gtin or listing.upc for listing in report.unmapped],
-            "Published status": [listing.published_status for listing in report.unmapped],
-            "Lifecycle status": [listing.lifecycle_status for listing in report.unmapped],
-        }),
-        hide_index=True, width="stretch",
-    )
 
 
 def unmapped_section(runtime: Runtime, store_id: int) -> None:
@@ -36,6 +22,8 @@ def unmapped_section(runtime: Runtime, store_id: int) -> None:
     if store_id == ALL_STORES:
         st.info(_("Listings belong to a store: choose a store above to read its listings from Walmart. A listing that the "
                   "mapping for all stores covers counts as mapped in every store."), icon=":material/info:")
+        with st.expander(_("Pairing rules for all stores"), icon=":material/rule:", expanded=True):
+            pairing_rules.rules_section(runtime, ALL_STORES)
         return
     reports = state.setdefault(REPORTS, {})
     st.markdown("Reads the store's listings from Walmart with its keys and shows the ones no mapping covers yet: "
@@ -50,6 +38,8 @@ def unmapped_section(runtime: Runtime, store_id: int) -> None:
             st.info(plain(problem.fix))
             st.page_link("pages/stores.py", label="Open Store authorization", icon=":material/key:")
             return
+    with st.expander(_("Pairing rules"), icon=":material/rule:"):
+        pairing_rules.rules_section(runtime, store_id)
     if store_id not in reports:
         return
     with session_scope(runtime.engine) as session:  # mapped since it was read? compare again
@@ -68,7 +58,7 @@ def unmapped_section(runtime: Runtime, store_id: int) -> None:
     elif not report.unmapped:
         st.success("Every listing is mapped.", icon=":material/check:")
     else:
-        _table(report)
+        mapping_suggestions.suggestions_section(runtime, store_id, report)
         skus = [listing.sku for listing in report.unmapped]
         actions = st.columns([1, 3])
         if actor().can(Permission.edit_mappings):

@@ -10,7 +10,7 @@ from core.db.engine import session_scope
 from core.errors import NotFound, ValidationFailed
 from core.spreadsheets.errors import SpreadsheetError
 from tests.conftest import ADMIN
-from tests.fixtures.spreadsheets.corpus import CATALOG, csv_bytes, database_snapshot, xlsx_bytes
+from tests.fixtures.spreadsheets.corpus import CATALOG, barcode, csv_bytes, database_snapshot, xlsx_bytes
 
 HEADER = ["System SKU", "Product name", "Barcode", "Active"]
 
@@ -59,7 +59,7 @@ def test_adds_and_updates_and_blank_cells_keep_what_is_there(engine):
     assert sorted(result.updated) == ["COASTER-OAK", "MUG-WHITE"]
     assert result.unchanged == 1
     state = products(engine)
-    assert state["NEW-1"] == ("New product", "012345678905", True)
+    assert state["NEW-1"] == ("New product", "00012345678905", True)  # kept as GTIN-14
     assert state["MUG-WHITE"] == ("White mug, 350 ml", None, True)
     assert state["COASTER-OAK"] == ("Oak coaster", None, False)
     assert "3 products" not in result.summary() and "1 product added" in result.summary()
@@ -103,12 +103,12 @@ def test_dry_run_writes_nothing(engine):
 
 
 def test_xlsx_with_chinese_headers_and_numeric_barcodes(engine):
-    data = xlsx_bytes([["CN-1", "茶杯", 12345678905, "是"], ["CN-2", "茶壶", None, "停用"]], header=["系统SKU", "产品名称", "条码", "启用"])
+    data = xlsx_bytes([["CN-1", "茶杯", 886859944807, "是"], ["CN-2", "茶壶", None, "停用"]], header=["系统SKU", "产品名称", "条码", "启用"])
     with session_scope(engine) as session:
         result = catalog.import_catalog(session, data, "产品.xlsx", actor=ADMIN)
     assert result.added == ["CN-1", "CN-2"]
     state = products(engine)
-    assert state["CN-1"] == ("茶杯", "12345678905", True) and state["CN-2"] == ("茶壶", None, False)
+    assert state["CN-1"] == ("茶杯", "00886859944807", True) and state["CN-2"] == ("茶壶", None, False)
 
 
 def test_a_file_that_is_not_a_catalog_is_refused(engine):
@@ -118,12 +118,12 @@ def test_a_file_that_is_not_a_catalog_is_refused(engine):
 
 def test_search_pages_and_matches_sku_name_or_barcode(engine):
     with session_scope(engine) as session:
-        catalog.import_catalog(session, csv_bytes([[f"BULK-{n:03d}", f"Bulk item {n}", f"9900{n:03d}", ""] for n in range(120)], header=HEADER), "p.csv", actor=ADMIN)
+        catalog.import_catalog(session, csv_bytes([[f"BULK-{n:03d}", f"Bulk item {n}", barcode(f"99001234{n:03d}"), ""] for n in range(120)], header=HEADER), "p.csv", actor=ADMIN)
     with session_scope(engine) as session:
         first = catalog.search_catalog(session, "bulk", limit=50)
         third = catalog.search_catalog(session, "BULK", offset=100, limit=50)
         by_name = catalog.search_catalog(session, "ITEM 7")
-        by_barcode = catalog.search_catalog(session, "9900119")
+        by_barcode = catalog.search_catalog(session, "99001234119")
         percent = catalog.search_catalog(session, "%")
         chinese = catalog.search_catalog(session, "礼盒")
     assert first.total == 120 and len(first.products) == 50 and first.products[0].system_sku == "BULK-000"
@@ -153,8 +153,8 @@ def test_lookups(engine):
 
 def test_add_product_checks_the_sku(engine):
     with session_scope(engine) as session:
-        view = catalog.add_product(session, "HAND-1", " Hand made ", "123", actor=ADMIN)
-    assert view.name == "Hand made" and products(engine)["HAND-1"] == ("Hand made", "123", True)
+        view = catalog.add_product(session, "HAND-1", " Hand made ", "012345678905", actor=ADMIN)
+    assert view.name == "Hand made" and products(engine)["HAND-1"] == ("Hand made", "00012345678905", True)
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="already in the catalog"):
         catalog.add_product(session, "HAND-1", actor=ADMIN)
     with session_scope(engine) as session, pytest.raises(ValidationFailed, match="space at the end"):

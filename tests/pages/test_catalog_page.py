@@ -2,7 +2,7 @@
 from core import audit, catalog
 from core.db.engine import session_scope
 from tests.conftest import ADMIN
-from tests.fixtures.spreadsheets.corpus import csv_bytes
+from tests.fixtures.spreadsheets.corpus import barcode, csv_bytes
 from tests.pages.conftest import page_address, page_text, shown
 from tests.pages.test_roles_page import AUTH
 
@@ -11,7 +11,7 @@ HEADER = ["System SKU", "Product name", "Barcode", "Active"]
 
 def fill(runtime, count):
     with session_scope(runtime.engine) as session:
-        rows = [[f"SKU-{n:03}", f"Product {n}", f"0088{n:04}", "yes" if n % 2 else "no"] for n in range(count)]
+        rows = [[f"SKU-{n:03}", f"Product {n}", barcode(f"0088{n:08}"), "yes" if n % 2 else "no"] for n in range(count)]
         catalog.import_catalog(session, csv_bytes(rows, header=HEADER), "products.csv", actor=ADMIN)
 
 

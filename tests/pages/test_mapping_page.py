@@ -99,6 +99,12 @@ def unsaved(app) -> str:
     return " ".join(w.value for w in app.warning if "unsaved" in w.value) or " ".join(c.value for c in app.caption if "unsaved" in c.value)
 
 
+def suggestion_rows(app):
+    """The Unmapped listings tab's table: one row per listing and suggested product."""
+    [table] = [editor.value for editor in app.data_editor if "accept" in editor.value.columns]
+    return table
+
+
 def test_coverage_and_the_grid_show_the_store(app, store):
     open_page(app)
     metrics = {m.label: m.value for m in app.metric}
@@ -269,9 +275,9 @@ def test_unmapped_listings(app, gateway, store):
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert (metrics["Listings on Walmart"], metrics["Mapped"], metrics["Not mapped"]) == ("2", "1", "1")
-    table = app.dataframe[-1].value
-    assert list(table["SKU"]) == ["WM-NEW"] and table.loc[0, "GTIN / UPC"] == "00886859944807"
-    assert (table.loc[0, "Published status"], table.loc[0, "Lifecycle status"]) == ("PUBLISHED", "ACTIVE")
+    table = suggestion_rows(app)  # the unmapped listings, each with what automatic pairing suggests (tests/pages/test_pairing_page.py)
+    assert list(table["platform_sku"]) == ["WM-NEW"] and table.loc[0, "barcode"] == "00886859944807"
+    assert (table.loc[0, "listing_name"], table.loc[0, "status"]) == ("New listing", "Unmatched")
 
 
 def test_unmapped_listings_are_mapped_in_the_grid(app, runtime, gateway, store):
@@ -408,7 +414,7 @@ def test_unmapped_listings_count_a_default_mapping_as_mapped(app, runtime, gatew
     app.button(key="mapping_listings_read").click().run()
     metrics = {m.label: m.value for m in app.metric}
     assert (metrics["Listings on Walmart"], metrics["Mapped"], metrics["Not mapped"]) == ("3", "2", "1")
-    assert list(app.dataframe[-1].value["SKU"]) == ["WM-NEW"]
+    assert list(suggestion_rows(app)["platform_sku"]) == ["WM-NEW"]
 
 
 def test_a_link_opens_the_store_tab_and_search_and_the_address_follows(app, runtime, store):

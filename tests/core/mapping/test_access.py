@@ -161,12 +161,12 @@ def test_a_clone_is_recorded_on_the_target_with_source_counts_and_policy(engine,
 
 def test_catalog_changes_are_recorded(engine):
     with session_scope(engine) as session:
-        catalog.add_product(session, "HAND-1", "Hand made", "123", actor=EDITOR)
+        catalog.add_product(session, "HAND-1", "Hand made", "012345678905", actor=EDITOR)
         catalog.import_catalog(session, csv_bytes([["NEW-1", "New"], ["MUG-WHITE", "White mug, 350 ml"]], header=CATALOG_HEADER), "products.csv", actor=EDITOR)
         catalog.import_catalog(session, csv_bytes([["NEW-2", "x"]], header=CATALOG_HEADER), "preview.csv", actor=EDITOR, dry_run=True)
     added, imported = trail(engine)
     assert (added["action"], added["subject"], added["before"]) == ("catalog.add", "HAND-1", None)
-    assert added["after"] == {"system_sku": "HAND-1", "name": "Hand made", "barcode": "123", "active": True}
+    assert added["after"] == {"system_sku": "HAND-1", "name": "Hand made", "barcode": "00012345678905", "active": True}
     assert (imported["action"], imported["subject"]) == ("catalog.import", "products.csv")
     assert imported["after"] == {"added": 1, "updated": 1, "unchanged": 0} and "1 added, 1 updated" in imported["detail"]
 
