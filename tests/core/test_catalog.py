@@ -165,7 +165,7 @@ def test_edit_product_changes_name_barcode_and_active_with_an_audit_entry(engine
     from core import audit
 
     with session_scope(engine) as session:
-        catalog.add_product(session, "HAND-1", "Hand made", "123", actor=ADMIN)
+        catalog.add_product(session, "HAND-1", "Hand made", "00012345678905", actor=ADMIN)
     with session_scope(engine) as session:
         saved = catalog.edit_product(session, "HAND-1", name=" Hand made, blue ", barcode="", active=False, actor=ADMIN)
     assert saved == catalog.ProductView("HAND-1", "Hand made, blue", None, False)
