@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, time, timezone
 
-from cli.labels import CHANGE_KINDS, label
+from cli.labels import CHANGE_KINDS, shown
 from cli.main import EXIT_OK, Subparsers, print_json, whole_number
 from core import audit
 from core.db.engine import session_scope
@@ -57,7 +57,7 @@ def _audit(args: argparse.Namespace, runtime: Runtime) -> int:
         print(f"{at}  {row['actor']}  {audit.action_name(str(row['action']))}  {row['store']}  {row['subject']}  {row['detail']}".rstrip())
         skus = row.get("changed_skus")
         if isinstance(skus, dict):
-            print("    " + "; ".join(f"{label(CHANGE_KINDS, kind)}: {_listed(names)}" for kind, names in skus.items() if names))
+            print("    " + "; ".join(f"{shown(CHANGE_KINDS, kind)}: {_listed(names)}" for kind, names in skus.items() if names))
     if not rows:
         print(_("No changes match."))
     return EXIT_OK

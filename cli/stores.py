@@ -10,11 +10,11 @@ import getpass
 import os
 import sys
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
 
-from cli.labels import ENVIRONMENTS, KEY_FIELDS, SEVERITIES, label
+from cli.labels import ENVIRONMENTS, KEY_FIELDS, SEVERITIES, STATUSES, shown
 from cli.main import EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json, whole_number
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
@@ -56,7 +56,7 @@ def print_duplicates(duplicate: LikelyDuplicate, as_json: bool) -> int:
 def _print_store(view: stores.StoreView) -> None:
     line = _("{store}  [{market}, {environment}, enabled]  Client ID {client_id}  secret {secret}") if view.enabled else \
         _("{store}  [{market}, {environment}, disabled]  Client ID {client_id}  secret {secret}")
-    print(line.format(store=for_terminal(view.name), market=view.market.upper(), environment=label(ENVIRONMENTS, view.environment),
+    print(line.format(store=for_terminal(view.name), market=view.market.upper(), environment=shown(ENVIRONMENTS, view.environment),
                       client_id=view.client_id, secret=view.secret_masked))
 
 
@@ -102,11 +102,12 @@ def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     if not data:
         print(_("No stores yet. Add one with: python -m core stores add --name NAME --client-id ID < secret.txt"))
     for row in data:
-        checked = _("checked {when} UTC", when=format_datetime(row["checked_at"])) if row["checked_at"] else _("never checked")
+        at = row["checked_at"]
+        checked = _("checked {when} UTC", when=format_datetime(at)) if isinstance(at, datetime) else _("never checked")
         line = (_("{store}  [{market}, {environment}]  {status}  {checked}  Client ID {client_id}  secret {secret}") if row["enabled"]
                 else _("{store} (disabled)  [{market}, {environment}]  {status}  {checked}  Client ID {client_id}  secret {secret}"))
-        print(line.format(store=for_terminal(str(row["name"])), market=str(row["market"]).upper(), environment=label(ENVIRONMENTS, row["environment"]),
-                          status=row["status"], checked=checked, client_id=row["client_id"], secret=row["secret_masked"]))
+        print(line.format(store=for_terminal(str(row["name"])), market=str(row["market"]).upper(), environment=shown(ENVIRONMENTS, row["environment"]),
+                          status=shown(STATUSES, row["status"]), checked=checked, client_id=row["client_id"], secret=row["secret_masked"]))
     return EXIT_OK
 
 
@@ -168,12 +169,12 @@ def _report(results: Iterable[fleet.Result]) -> list[str]:
     for result in results:
         outcome = result.outcome
         statuses.append(outcome.status)
-        print(_("{store}: {status} - {summary}", store=for_terminal(result.store_name), status=outcome.status, summary=outcome.summary),
+        print(_("{store}: {status} - {summary}", store=for_terminal(result.store_name), status=shown(STATUSES, outcome.status), summary=outcome.summary),
               flush=True)
         if outcome.status != Status.authorized:
             print(_("  next step: {step}", step=outcome.next_step))
             for finding in outcome.findings:
-                print(f"  [{label(SEVERITIES, finding.severity)}] {label(KEY_FIELDS, finding.field)}: {finding.message}")
+                print(f"  [{shown(SEVERITIES, finding.severity)}] {shown(KEY_FIELDS, finding.field)}: {finding.message}")
         if outcome.correlation_ids:
             print(_("  correlation IDs: {ids}", ids=", ".join(outcome.correlation_ids)))
     return statuses
