@@ -8,7 +8,7 @@ from core.i18n import N_, _
 STATUSES = {
     "authorized": N_("authorized"), "missing_permissions": N_("missing permissions"), "rejected": N_("rejected"),
     "wrong_environment": N_("wrong environment"), "invalid_input": N_("invalid keys"), "rate_limited": N_("rate limited"),
-    "unreachable": N_("Walmart unreachable"), "reconnect_required": N_("re-connect needed"),
+    "unreachable": N_("Walmart not reachable"), "reconnect_required": N_("re-connect needed"),
     "channel_mismatch": N_("not linked to the seller"), "never_checked": N_("not checked yet"),
 }
 ENVIRONMENTS = {"production": N_("production"), "sandbox": N_("sandbox")}
@@ -16,7 +16,7 @@ SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
 # What an import or a clone did to the platform SKUs an audit entry lists.
 CHANGE_KINDS = {"added": N_("added"), "changed": N_("changed"), "removed": N_("removed")}
 # How a store signs in to Walmart.
-CREDENTIAL_KINDS = {"delegated_key": N_("delegated keys"), "oauth_seller": N_("OAuth seller authorization")}
+CREDENTIAL_KINDS = {"delegated_key": N_("delegated access keys"), "oauth_seller": N_("OAuth seller authorization")}
 # Pairing: how a suggestion was found and what it means for applying (the values --json prints).
 PAIRING_METHODS = {"exact": N_("exact"), "rule": N_("rule"), "barcode": N_("barcode"), "similar": N_("similar")}
 PAIRING_STATUSES = {"safe": N_("safe"), "ambiguous": N_("ambiguous"), "review": N_("review"), "unmatched": N_("unmatched")}

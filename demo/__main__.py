@@ -111,11 +111,11 @@ def _start(argv: list[str] | None) -> int:
                 "(another demo?), or choose another port: python -m demo --port {next_port}", port=args.port, next_port=args.port + 1),
               file=sys.stderr)
         return EXIT_CANNOT_START
-    with demo_lock(args.folder / f"{args.port}.lock") as lock:
+    lock_file = args.folder / f"{args.port}.lock"
+    with demo_lock(lock_file) as lock:
         if lock is None:
             print(_("A demo on port {port} is still running (see {lock}), so this one did not start "
-                    "and its data was left alone. Stop it first, or choose another port.", port=args.port, lock=args.folder / f"{args.port}.lock"),
-                  file=sys.stderr)
+                    "and its data was left alone. Stop it first, or choose another port.", port=args.port, lock=lock_file), file=sys.stderr)
             return EXIT_CANNOT_START
         return _run(args.port, folder, keep=args.keep, language=args.lang)
 
@@ -148,7 +148,8 @@ def _run(port: int, folder: Path, *, keep: bool, language: str | None) -> int:
             spares = spare_keys(gateway)
             print(summary)
             print(spare_keys_text(spares))
-            print(_("Dashboard: {address}  (Ctrl-C stops the demo)", address=f"http://localhost:{port}"), flush=True)
+            address = f"http://localhost:{port}"
+            print(_("Dashboard: {address}  (Ctrl-C stops the demo)", address=address), flush=True)
             command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                        "--server.headless", "true", "--browser.gatherUsageStats", "false"]
             process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, DEMO_KEYS_VARIABLE: json.dumps(spares)})

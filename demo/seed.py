@@ -61,9 +61,9 @@ SPARE_KEYS = [
 ]
 SPARE_OUTCOMES = {
     "authorized": N_("Authorized"),
-    "missing_permissions": N_("Missing permissions"),
+    "missing_permissions": N_("Missing permissions (some are not enabled)"),
     "wrong_environment": N_("Wrong environment (sandbox keys: save them as production)"),
-    "channel_mismatch": N_("Not linked to the seller"),
+    "channel_mismatch": N_("Not linked to the seller's channel"),
     "rejected": N_("Rejected (Walmart does not know these keys)"),
 }
 PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
