@@ -21,7 +21,7 @@ from cli.main import EXIT_OK, Subparsers, cli_actor, print_json, whole_number
 from cli.mapping_history import add_history_command
 from core import catalog
 from core.db.engine import session_scope
-from core.i18n import N_, _, format_number, ngettext
+from core.i18n import N_, _, format_number
 from core.mapping import clone as mapping_clone
 from core.mapping import export as mapping_export
 from core.mapping import imports as mapping_import
@@ -66,10 +66,9 @@ def _print_errors(errors: list[RowError], report_path: str | None) -> None:
     if len(errors) > ERRORS_SHOWN:
         more = len(errors) - ERRORS_SHOWN
         if report_path:
-            print(ngettext("  ... and {count} more", "  ... and {count} more", more, count=format_number(more)))
+            print(_("  ... and {count} more", count=format_number(more)))
         else:
-            print(ngettext("  ... and {count} more (write them all with --error-report FILE)",
-                           "  ... and {count} more (write them all with --error-report FILE)", more, count=format_number(more)))
+            print(_("  ... and {count} more (write them all with --error-report FILE)", count=format_number(more)))
 
 
 def _write_report(errors: list[RowError], path: str | None) -> None:
