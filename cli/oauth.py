@@ -113,7 +113,7 @@ def _status(args: argparse.Namespace, runtime: Runtime) -> int:
         pending = _(" (new authorization waiting)") if row.pending else ""
         outside = _(" (outside the US: keeps its delegated keys)") if row.market != "us" else ""
         kind = shown(CREDENTIAL_KINDS, row.kind) if row.kind else _("no credential")
-        print(f"  {for_terminal(row.name)}: {kind}{pending}{outside}")
+        print(_("  {store}: {kind}{pending}{outside}", store=for_terminal(row.name), kind=kind, pending=pending, outside=outside))
     return EXIT_OK
 
 

@@ -184,14 +184,16 @@ def _print_suggestions(label: str, report: store_listings.UnmappedReport, found:
     statuses = found.count_by_status(threshold)
     methods = found.count_by_method()
     print(for_terminal(_("Store '{store}': {listings} listings on Walmart, {unmapped} not mapped.", store=label,
-                         listings=len(report.scan.listings), unmapped=len(report.unmapped))))
+                         listings=format_number(len(report.scan.listings)), unmapped=format_number(len(report.unmapped)))))
     if not len(found):
         return
     print(_("Found by: {exact} exact SKU, {rule} pairing rules, {barcode} barcode, {similar} similar; nothing for {none}.",
-            exact=methods[Method.exact], rule=methods[Method.rule], barcode=methods[Method.barcode],
-            similar=methods[Method.similar], none=methods[None]))
+            exact=format_number(methods[Method.exact]), rule=format_number(methods[Method.rule]),
+            barcode=format_number(methods[Method.barcode]), similar=format_number(methods[Method.similar]),
+            none=format_number(methods[None])))
     print(_("Safe to apply: {safe}; ambiguous: {ambiguous}; for a person to check: {review}; unmatched: {unmatched}.",
-            safe=statuses[Status.safe], ambiguous=statuses[Status.ambiguous], review=statuses[Status.review], unmatched=statuses[Status.unmatched]))
+            safe=format_number(statuses[Status.safe]), ambiguous=format_number(statuses[Status.ambiguous]),
+            review=format_number(statuses[Status.review]), unmatched=format_number(statuses[Status.unmatched])))
     print()
     print(_row(_("PLATFORM SKU"), _("METHOD"), _("SCORE"), _("STATUS"), _("CANDIDATES"), _("PRODUCT NAME")))
     for suggestion in found:
