@@ -148,19 +148,19 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     oauth.connect_with_code(runtime, DEMO, code=shown["code"][0], seller_id=shown["sellerId"][0], new_store_name="Kite Supplies",
                             environment="sandbox")
 
-    # One check each, in a fixed order, so the canned answers land on the intended store.
+    # One check each, in a fixed order, so the canned answers land on the intended store. Each is shown by its title.
     def check(name: str) -> str:
-        return authorization.check_store(runtime, name).status
+        return authorization.check_store(runtime, name).title
 
-    statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies", "Kestrel Games")}
+    titles = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies", "Kestrel Games")}
     gateway.queue_response("production", "/v3/token", **gateway.rate_limited_answer(600))
-    statuses["Echo Garden"] = check("Echo Garden")
+    titles["Echo Garden"] = check("Echo Garden")
     gateway.queue_response("production", "/v3/token", **gateway.server_error_answer(503), times=3)
-    statuses["Fable Pets"] = check("Fable Pets")
+    titles["Fable Pets"] = check("Fable Pets")
     gateway.revoke_seller("100200400")  # the seller disconnected the app
-    statuses["Grove Home"] = check("Grove Home")
+    titles["Grove Home"] = check("Grove Home")
     runtime.engine.dispose()
-    lines = [_("  {store}: {status}", store=name, status=status) for name, status in statuses.items()]
+    lines = [_("  {store}: {status}", store=name, status=title) for name, title in titles.items()]
     return "\n".join([_("Demo stores:"), *lines, _("  {store}: not checked yet", store="Indigo Crafts"),
                       _("  {store}: disabled", store="Juniper Sports")])
 
