@@ -42,7 +42,7 @@ def test_stores_list_and_check_speak_chinese(cli, two_stores):
     code, out, _ = cli("stores", "list", "--lang", "zh-CN")
     assert code == 0
     good, sandboxed = out.splitlines()
-    assert good.startswith("Good  [US, 生产环境]  已授权  检查于 ") and "客户端ID " + CLIENT_ID in good
+    assert good.startswith("Good  [US, 生产环境]  已授权  检查于 ") and "客户端ID " + CLIENT_ID in good and "客户端密钥 ••••" in good
     assert "环境不对" in sandboxed and "wrong_environment" not in sandboxed
 
     code, out, _ = cli("stores", "check", "Sandboxed", "--lang", "zh-CN")
