@@ -37,7 +37,7 @@ from core.authorization.fleet import bounded_pool
 from core.db.bulk import in_chunks, insert_many
 from core.db.models import Credential, CredentialState, OrderLine, OrderRead, Store, saved_id, table_of, utc_now
 from core.errors import StoreConnectError
-from core.i18n import Text, _, dumps, join, lazy, loads
+from core.i18n import Text, _, dumps, join, lazy, lazy_ngettext, loads
 from core.orders.awaiting import awaiting_mapping
 from core.runtime import Runtime
 from core.stores.credential import StoreCredential, load_credential
@@ -166,8 +166,9 @@ def read_many(runtime: Runtime, store_ids: list[int], days: int = DEFAULT_DAYS, 
                                      _("Try again in a few minutes. If it keeps failing, report it with the time of the read."))
 
     def late(store_id: int, credential: StoreCredential) -> Fetched | OrdersUnavailable:
+        seconds = f"{store_timeout:g}"
         return OrdersUnavailable(_("Reading the orders took longer than {seconds} seconds and was stopped; nothing was changed.",
-                                   seconds=f"{store_timeout:g}"), _("Try again in a few minutes."))
+                                   seconds=seconds), _("Try again in a few minutes."))
 
     batches = bounded_pool(jobs, work, late, workers=workers, store_timeout=store_timeout, name="orders-read")
     try:
@@ -304,13 +305,15 @@ def _unavailable(error: WalmartError) -> OrdersUnavailable:
 
 def _stopped(pages: OrderPages) -> Text | None:
     """Why a read that got pages stopped early, in plain words; None when it reached Walmart's last page."""
-    read = lazy("{orders} orders were read and kept; orders already stored were kept too.", orders=pages.orders)
+    read = lazy_ngettext("{n} order was read and kept; orders already stored were kept too.",
+                         "{n} orders were read and kept; orders already stored were kept too.", pages.orders)
     if pages.stop is None:
         return None
     if pages.stop == Stop.throttled:
         if pages.retry_at is not None:
+            when = pages.retry_at.strftime("%H:%M:%S")
             return join(lazy("Walmart limited requests for this store's keys before the last page."), read,
-                        lazy("Read the orders again after {time} UTC to get the rest.", time=f"{pages.retry_at:%H:%M:%S}"))
+                        lazy("Read the orders again after {time} UTC to get the rest.", time=when))
         return join(lazy("Walmart limited requests for this store's keys before the last page."), read,
                     lazy("Read the orders again in a few minutes to get the rest."))
     if pages.stop == Stop.capped:
