@@ -231,11 +231,14 @@ def _replace_lines(session: Session, store_id: int, lines: list[WireLine], *, co
         session.execute(delete(line).where(line.c.store_id == store_id, line.c.order_date < window_start))
         for chunk in in_chunks(sorted({wire.purchase_order_id for wire in lines})):
             session.execute(delete(line).where(line.c.store_id == store_id, line.c.purchase_order_id.in_(chunk)))
+    dialect = session.connection().dialect
+    # insert_many leaves listed values to the driver: dates are converted here as the column's type would store them.
+    stored_date = line.c.order_date.type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
     insert_many(session, line, {
         "store_id": store_id,
         "purchase_order_id": [wire.purchase_order_id for wire in lines],
         "line_number": [wire.line_number for wire in lines],
-        "order_date": [wire.order_date for wire in lines],
+        "order_date": [stored_date(wire.order_date) for wire in lines],
         "sku": [wire.sku for wire in lines],
         "product_name": [wire.product_name for wire in lines],
         "quantity": [wire.quantity for wire in lines],

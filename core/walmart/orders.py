@@ -22,7 +22,7 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from core.i18n import _
-from core.redaction import outside_text
+from core.redaction import KnownSecrets, outside_text
 from core.walmart.client import CallRecord, ErrorKind, JsonObject, Token, WalmartClient, WalmartError
 from core.walmart.wire import Deadline
 
@@ -97,6 +97,7 @@ def read_order_pages(client: WalmartClient, environment: str, token: Token, *, d
     orders: set[str] = set()
     pages = OrderPages([], 0, 0)
     seen_cursors: set[str] = set()
+    names = _ProductNames(token)
     while True:
         if deadline is not None and deadline.passed:
             pages.stop = Stop.deadline
@@ -130,7 +131,7 @@ def read_order_pages(client: WalmartClient, environment: str, token: Token, *, d
                 break
             orders.add(purchase_order_id)
             for raw in _order_lines(order):
-                line = _line(purchase_order_id, order_date, raw)
+                line = _line(purchase_order_id, order_date, raw, names)
                 if line is None:
                     pages.skipped_lines += 1
                 else:
@@ -175,7 +176,25 @@ def _order_lines(order: JsonObject) -> list[Any]:
     return raw if isinstance(raw, list) else []
 
 
-def _line(purchase_order_id: str, order_date: datetime, raw: Any) -> WireLine | None:
+class _ProductNames:
+    """Product names made safe to keep (core.redaction.outside_text, the token as a known secret), each distinct name
+    once: a read of 20,000 lines holds a few thousand names, and redacting each line's cost more than parsing it."""
+
+    def __init__(self, token: Token):
+        self._known = KnownSecrets((token.access_token,))
+        self._done: dict[str, str] = {}
+
+    def __call__(self, raw: object) -> str:
+        text = raw if isinstance(raw, str) else ""
+        name = self._done.get(text)
+        if name is None:
+            name = outside_text(text, self._known, PRODUCT_NAME_LIMIT)
+            if len(self._done) < 100_000:  # bounded, whatever the pages hold
+                self._done[text] = name
+        return name
+
+
+def _line(purchase_order_id: str, order_date: datetime, raw: Any, names: _ProductNames) -> WireLine | None:
     if not isinstance(raw, dict):
         return None
     item = raw.get("item") if isinstance(raw.get("item"), dict) else {}
@@ -184,7 +203,7 @@ def _line(purchase_order_id: str, order_date: datetime, raw: Any) -> WireLine | 
     quantity = _amount(raw.get("orderLineQuantity"))
     if not sku or len(sku) > SKU_LIMIT or not line_number or quantity is None:
         return None
-    name = outside_text(str(item.get("productName") or ""), limit=PRODUCT_NAME_LIMIT) if isinstance(item, dict) else ""
+    name = names(item.get("productName")) if isinstance(item, dict) else ""
     return WireLine(purchase_order_id, line_number, order_date, sku, name, quantity, _status(raw.get("orderLineStatuses")))
 
 
