@@ -170,7 +170,7 @@ def read_many(runtime: Runtime, store_ids: list[int], days: int = DEFAULT_DAYS, 
     def late(store_id: int, credential: StoreCredential) -> Fetched | OrdersUnavailable:
         seconds = f"{store_timeout:g}"
         return OrdersUnavailable(_("Reading the orders took longer than {seconds} seconds and was stopped; nothing was changed.",
-                                   seconds=seconds), _("Try again in a few minutes."))
+                                   seconds=seconds), _("Read the orders again in a few minutes."))
 
     batches = bounded_pool(jobs, work, late, workers=workers, store_timeout=store_timeout, name="orders-read")
     try:
@@ -333,7 +333,7 @@ def _unavailable(error: WalmartError) -> OrdersUnavailable:
     if error.kind == ErrorKind.rate_limited:
         when = f"{error.retry_at:%H:%M:%S} UTC" if error.retry_at else None
         return OrdersUnavailable(str(join(lazy("Walmart is limiting requests for this store's keys."), ticket)),
-                                 str(lazy("Try again after {time}.", time=when) if when else lazy("Try again in a few minutes.")))
+                                 str(lazy("Try again after {time}.", time=when) if when else lazy("Read the orders again in a few minutes.")))
     return OrdersUnavailable(str(join(lazy("The store's orders could not be read: {reason}", reason=error.message), ticket)),
                              str(lazy("Try again in a few minutes. If it keeps failing, check the store on the Store authorization page.")))
 
