@@ -44,10 +44,10 @@ _PRODUCT = table_of(CatalogProduct)
 _AUDIT = table_of(AuditEntry)
 _CHANGES = ("catalog.add", "catalog.import")  # the audit actions of every change to the catalog
 
-SYSTEM_SKU = Column("system_sku", "System SKU", ("SKU", "系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Product SKU", "Item SKU"))
-NAME = Column("name", "Product name", ("Name", "产品名称", "商品名称", "名称", "品名", "Title", "Product title"), required=False)
-BARCODE = Column("barcode", "Barcode", ("UPC", "EAN", "GTIN", "条码", "条形码", "商品条码"), required=False)
-ACTIVE = Column("active", "Active", ("Enabled", "Status", "启用", "是否启用", "状态"), required=False)
+SYSTEM_SKU = Column("system_sku", N_("System SKU"), ("SKU", "系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Product SKU", "Item SKU"))
+NAME = Column("name", N_("Product name"), ("Name", "产品名称", "商品名称", "名称", "品名", "Title", "Product title"), required=False)
+BARCODE = Column("barcode", N_("Barcode"), ("UPC", "EAN", "GTIN", "条码", "条形码", "商品条码"), required=False)
+ACTIVE = Column("active", N_("Active"), ("Enabled", "Status", "启用", "是否启用", "状态"), required=False)
 CATALOG_COLUMNS = (SYSTEM_SKU, NAME, BARCODE, ACTIVE)
 
 _YES = {"", "1", "y", "yes", "true", "active", "enabled", "on", "是", "启用", "有效", "在售"}
