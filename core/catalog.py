@@ -27,7 +27,7 @@ from core.db.models import AuditEntry, CatalogProduct, utc_now
 from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import NotFound, ValidationFailed
-from core.i18n import N_, _, ngettext
+from core.i18n import N_, _, lazy, ngettext
 from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
 from core.spreadsheets.lookalikes import has_lookalike, lookalike, nfc, nfc_column
@@ -406,7 +406,8 @@ def import_catalog(
     result.applied = True
     audit.append(session, actor, "catalog.import", subject=filename,
                  after={"added": len(result.added), "updated": len(result.updated), "unchanged": result.unchanged},
-                 detail=f"{len(result.added)} added, {len(result.updated)} updated, {result.unchanged} unchanged")
+                 detail=lazy("{added} added, {updated} updated, {unchanged} unchanged", added=len(result.added), updated=len(result.updated),
+                             unchanged=result.unchanged))
     return result
 
 
