@@ -53,6 +53,9 @@ class ImportMode(StrEnum):
     replace = "replace"  # type: ignore[assignment]  # the store's mappings become exactly the file's (shadows str.replace)
 
 
+MODE_NAMES = {ImportMode.merge: N_("merge"), ImportMode.replace: N_("replace")}  # the codes stay in --json and the audit's `after`
+
+
 @dataclass
 class ImportPlan:
     """What importing a file would do, worked out without writing anything."""
@@ -94,10 +97,10 @@ class ImportPlan:
         counts = {name: format_number(value) for name, value in figures.items()}
         if self.applied:
             text = _("Imported '{file}' ({source}), {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged.",
-                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
+                     file=self.filename, source=self.source.describe(), mode=_(MODE_NAMES[self.mode]), **counts)
         else:
             text = _("Preview '{file}' ({source}), {mode} mode: {added} to add, {changed} to change, {removed} to remove, {unchanged} unchanged.",
-                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
+                     file=self.filename, source=self.source.describe(), mode=_(MODE_NAMES[self.mode]), **counts)
         if self.errors:
             rows = ngettext("{n} row has problems", "{n} rows have problems", figures["rows_with_errors"])
             skus = ngettext("{n} platform SKU left out", "{n} platform SKUs left out", figures["platform_skus_rejected"])
@@ -189,10 +192,10 @@ def _audit(session: Session, actor: Actor, plan: ImportPlan, change_set: int | N
         session, actor, "import.apply", store_id=None if plan.scope == ALL_STORES else plan.scope, store_name=scope_name(session, plan.scope),
         subject=plan.filename, after={"level": str(level_of(plan.scope)), "mode": str(plan.mode), **counts, "change_set": change_set},
         detail=lazy("{level}, {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged; "
-                    "{rejected} platform SKUs with problems left as they were", level=audited_level(plan.scope), mode=str(plan.mode),
+                    "{rejected} platform SKUs with problems left as they were", level=audited_level(plan.scope), mode=lazy(MODE_NAMES[plan.mode]),
                     rejected=counts["platform_skus_rejected"], **_figures(counts)) if plan.errors
                else lazy("{level}, {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged",
-                         level=audited_level(plan.scope), mode=str(plan.mode), **_figures(counts)),
+                         level=audited_level(plan.scope), mode=lazy(MODE_NAMES[plan.mode]), **_figures(counts)),
     )
 
 
