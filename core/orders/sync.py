@@ -305,9 +305,13 @@ def _skus(stored: str) -> tuple[str, ...]:
 
 
 def _alert_detail(newly: tuple[str, ...], blocked: int) -> str:
-    """The webhook's detail: machine-friendly English like the other alerts, SKUs only (no customer data, no secret)."""
-    listed = ", ".join(newly[:ALERT_SKUS_LISTED]) + (f" and {len(newly) - ALERT_SKUS_LISTED} more" if len(newly) > ALERT_SKUS_LISTED else "")
-    return f"{len(newly)} SKU(s) newly blocked: {listed}. {blocked} SKU(s) awaiting mapping in all."
+    """The event's detail, SKUs only (no customer data, no secret), kept untranslated like the other events' details:
+    the store's page shows it in its reader's language, the webhook in the server's (core.authorization.alerts)."""
+    shown = ", ".join(newly[:ALERT_SKUS_LISTED])
+    more = len(newly) - ALERT_SKUS_LISTED
+    listed: Text | str = lazy("{skus} and {more} more", skus=shown, more=more) if more > 0 else shown
+    return dumps(join(lazy_ngettext("{n} SKU newly blocked: {skus}.", "{n} SKUs newly blocked: {skus}.", len(newly), skus=listed),
+                      lazy_ngettext("{n} SKU awaiting mapping in all.", "{n} SKUs awaiting mapping in all.", blocked)))
 
 
 def _ticket(error: WalmartError) -> Text | str:

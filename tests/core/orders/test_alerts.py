@@ -68,7 +68,7 @@ def test_a_read_delivers_one_event_per_store_after_commit(alerting, gateway, rec
     assert set(read.newly_blocked) == {"A", "B", "C"}
     assert len(received) == 1  # one event for three SKUs
     body = received[0]
-    assert body["event"] == "orders_blocked" and body["store"] == "Acme" and "3 SKU(s) newly blocked" in body["detail"]
+    assert body["event"] == "orders_blocked" and body["store"] == "Acme" and "3 SKUs newly blocked" in body["detail"]
     assert CLIENT_SECRET not in json.dumps(body) and CLIENT_ID not in json.dumps(body)
     assert [kind for kind, delivery, _detail in events(alerting, store_id)] == ["orders_blocked"]
     assert events(alerting, store_id)[0][1] == "sent"

@@ -187,7 +187,7 @@ def test_newly_blocked_skus_make_one_event_per_store_with_suppression(alerting, 
         events = session.exec(select(StatusEvent).where(StatusEvent.store_id == store_id).order_by(StatusEvent.id)).scalars().all()
         session.expunge_all()
     assert [event.kind for event in events] == ["orders_blocked", "orders_blocked"]
-    assert "5 SKU(s) newly blocked" in events[0].detail and "NEW-1" in events[1].detail
+    assert "5 SKUs newly blocked" in events[0].detail and "NEW-1" in events[1].detail
     assert [event.delivery for event in events] == ["pending", "suppressed"]  # the second within the re-notify interval
 
 
