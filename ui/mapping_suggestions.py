@@ -18,7 +18,7 @@ import streamlit as st
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.i18n import N_, _, format_number, ngettext
+from core.i18n import N_, _, format_datetime, format_number, ngettext
 from core.mapping.changes import ChangeKind
 from core.mapping.levels import ALL_STORES
 from core.mapping.listings import UnmappedReport
@@ -97,7 +97,7 @@ def _safe_section(runtime: Runtime, store_id: int, found: SuggestionSet, safe: i
                                  help=_("This store's own mappings (the usual choice: the listing and its barcode belong to this "
                                         "store), or the mapping for all stores, for sellers whose stores share their SKUs."))
         scope = ALL_STORES if level == "all" else store_id
-        if st.button(ngettext("Preview {n} safe suggestion", "Preview {n} safe suggestions", safe), icon=":material/preview:",
+        if st.button(ngettext("Preview {count} safe suggestion", "Preview {count} safe suggestions", safe, count=format_number(safe)), icon=":material/preview:",
                      key="pairing_preview_safe", disabled=not safe):
             with session_scope(runtime.engine) as session:
                 plan = pairing.plan_safe(session, store_id, found.safe(_threshold()), scope=scope, min_similar_score=_threshold())
@@ -125,10 +125,12 @@ def _preview(runtime: Runtime, store_id: int, kind: str) -> None:
     else:
         changes_table(plan.changes, {ChangeKind.changed: _("Change")}, _("Now"), _("Suggested"))
     if plan.left and kind != "safe":
-        st.warning(ngettext("{n} listing is left out:", "{n} listings are left out:", len(plan.left)) + " "
-                   + plain("; ".join(f"{item.suggestion.listing.sku}: {item.message or item.reason}" for item in plan.left[:10])))
+        st.warning(ngettext("{count} listing is left out: {listings}", "{count} listings are left out: {listings}", len(plan.left),
+                            count=format_number(len(plan.left)),
+                            listings=plain("; ".join(f"{item.suggestion.listing.sku}: {item.message or item.reason}" for item in plan.left[:10]))))
     columns = st.columns([1, 1, 3])
-    if plan.picks and columns[0].button(ngettext("Apply {n} mapping", "Apply {n} mappings", len(plan.picks)), type="primary",
+    if plan.picks and columns[0].button(ngettext("Apply {count} mapping", "Apply {count} mappings", len(plan.picks),
+                                                                 count=format_number(len(plan.picks))), type="primary",
                                         icon=":material/done_all:", key=f"pairing_apply_{kind}"):
         _apply(runtime, plan)
     if columns[1].button(_("Cancel"), key=f"pairing_cancel_{kind}"):
@@ -264,9 +266,9 @@ def _rejected_section(runtime: Runtime, store_id: int, can_edit: bool) -> None:
         found, total = rejections.list_rejections(session, store_id, limit=200)
     if not total:
         return
-    with st.expander(ngettext("{n} rejected suggestion", "{n} rejected suggestions", total), icon=":material/block:"):
+    with st.expander(ngettext("{count} rejected suggestion", "{count} rejected suggestions", total, count=format_number(total)), icon=":material/block:"):
         frame = pd.DataFrame({_("Platform SKU"): [r.platform_sku for r in found], _("System SKU"): [r.system_sku for r in found],
-                              _("Rejected by"): [r.rejected_by for r in found], _("When"): [r.rejected_at for r in found]})
+                              _("Rejected by"): [r.rejected_by for r in found], _("When"): [format_datetime(r.rejected_at) for r in found]})
         if not can_edit:
             st.dataframe(frame, hide_index=True, width="stretch")
             return
