@@ -11,7 +11,7 @@ from core.access import Permission
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, Environment
 from core.errors import StoreConnectError
-from core.i18n import _, format_date
+from core.i18n import N_, _, format_date
 from core.oauth import connect as oauth
 from core.oauth.grants import VERIFIED, ConnectState
 from core.oauth.overview import ConnectNeed, ConnectRow
@@ -155,10 +155,12 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
     return True
 
 
+ENVIRONMENTS = {Environment.production.value: N_("production"), Environment.sandbox.value: N_("sandbox")}
+
+
 def environment_label(environment: str) -> str:
     """production / sandbox in words (the stored value stays the code)."""
-    names: dict[str, str] = {Environment.production: _("production"), Environment.sandbox: _("sandbox")}
-    return names.get(environment, environment)
+    return _(ENVIRONMENTS[environment]) if environment in ENVIRONMENTS else environment
 
 
 def credential_label(kind: str) -> str:

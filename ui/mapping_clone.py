@@ -19,6 +19,7 @@ from core.mapping.levels import ALL_STORES
 from core.runtime import Runtime
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.mapping_files import changes_table
 from ui.text import plain
 
@@ -69,7 +70,7 @@ def _into_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
     if source is None:  # never: there are other stores to choose from
         return
     sku_filter = choice[1].text_input(_("Only SKUs containing"), key="mapping_clone_filter", placeholder=_("All mappings"))
-    policy = choice[2].radio(_("When this store already maps a SKU differently"), list(POLICIES), format_func=lambda value: _(POLICIES[value]),
+    policy = choice[2].radio(_("When this store already maps a SKU differently"), list(POLICIES), format_func=shown_as(POLICIES),
                              key="mapping_clone_policy")
     wanted = (source, store_id, sku_filter.strip(), policy)
     show_result("mapping_clone")  # a clone just applied, or refused
@@ -140,7 +141,7 @@ def _push_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
                                     placeholder=_("Choose one or more stores"))
     sku_filter = choice[1].text_input(_("Only SKUs containing"), key="mapping_push_filter", placeholder=_("All mappings"))
     policy = choice[2].radio(_("When a target store already maps a SKU differently"), list(PUSH_POLICIES),
-                             format_func=lambda value: _(PUSH_POLICIES[value]), key="mapping_push_policy")
+                             format_func=shown_as(PUSH_POLICIES), key="mapping_push_policy")
     wanted = (store_id, tuple(sorted(targets)), sku_filter.strip(), policy)
     if st.button(_("Preview"), icon=":material/preview:", key="mapping_push_preview_button", disabled=not targets):
         try:

@@ -27,6 +27,7 @@ from core.runtime import Runtime
 from core.spreadsheets.table import RowError
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.text import plain
 from ui.uploads import spreadsheet_uploader
 
@@ -124,7 +125,7 @@ def import_section(runtime: Runtime, store_id: int) -> None:
     templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
     uploaded = spreadsheet_uploader(_("Mapping file"), key=_uploader_key(), command="python -m core mappings import FILE --store NAME")
     show_result("mapping_import")  # the import just applied (the uploader is empty again), or refused
-    mode = st.radio(_("Mode"), list(MODES), format_func=lambda chosen: _(MODES[chosen]), key="mapping_import_mode")
+    mode = st.radio(_("Mode"), list(MODES), format_func=shown_as(MODES), key="mapping_import_mode")
     if uploaded is None:
         return
     plan = _plan(runtime, store_id, uploaded, mode)

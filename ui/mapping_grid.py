@@ -42,6 +42,7 @@ from core.runtime import Runtime
 from ui import mapping_picker
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.text import plain
 
 GRID = "mapping_grid"
@@ -430,7 +431,7 @@ def show(runtime: Runtime, store_id: int) -> None:
     bundles_only = filters[1].checkbox(_("Bundles only"), key="mapping_bundles", on_change=_first_page, persist_state="session")
     view = ALL_ROWS
     if can_edit:
-        view = filters[2].radio(_("Show"), list(VIEWS), format_func=lambda view: _(VIEWS[view]), key=ROWS, horizontal=True,
+        view = filters[2].radio(_("Show"), list(VIEWS), format_func=shown_as(VIEWS), key=ROWS, horizontal=True,
                                 persist_state="session",
                                 help=_("Unsaved changes: every row you changed or added at this level, whatever the search or page.")) or ALL_ROWS
     query: GridQuery = (store_id, search.strip(), bundles_only, state.get(PAGE, 1), view)

@@ -9,8 +9,6 @@ of them maps the listing to it. Applying goes through the same preview and trans
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +27,7 @@ from core.mapping.pairing.suggestions import PairingRun, Status, Suggestion, Sug
 from core.runtime import Runtime
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.mapping_files import changes_table
 from ui.text import plain
 
@@ -40,11 +39,6 @@ METHOD_LABELS = {Method.exact.value: N_("Exact SKU"), Method.rule.value: N_("Pai
                  Method.similar.value: N_("Similar"), NOTHING: N_("Nothing found")}
 STATUS_LABELS = {Status.safe: N_("Safe"), Status.ambiguous: N_("Ambiguous"), Status.review: N_("To check"), Status.unmatched: N_("Unmatched")}
 LEVELS = {"store": N_("This store's own mappings"), "all": N_("All stores (default mapping)")}
-
-
-def _label(table: Mapping[Any, str]) -> Callable[[Any], str]:
-    """A format_func that translates a table's label when it is shown (the tables are built at import time)."""
-    return lambda value: _(table[value])
 
 
 def _suggestions(runtime: Runtime, store_id: int, unmapped: UnmappedReport) -> SuggestionSet:
@@ -93,7 +87,7 @@ def _safe_section(runtime: Runtime, store_id: int, found: SuggestionSet, safe: i
                             help=_("Off unless you turn it on: a similar title and SKU is a guess. Check a few rows first."))
         options[1].number_input(_("Score"), min_value=1, max_value=SIMILAR_MAX, value=90, step=1, key="pairing_similar_score",
                                 disabled=not state.get("pairing_similar_on"), label_visibility="collapsed")
-        level = options[2].radio(_("Write them to"), list(LEVELS), format_func=_label(LEVELS), key="pairing_level", horizontal=True,
+        level = options[2].radio(_("Write them to"), list(LEVELS), format_func=shown_as(LEVELS), key="pairing_level", horizontal=True,
                                  help=_("This store's own mappings (the usual choice: the listing and its barcode belong to this "
                                         "store), or the mapping for all stores, for sellers whose stores share their SKUs."))
         scope = ALL_STORES if level == "all" else store_id
@@ -158,9 +152,9 @@ def _table_section(runtime: Runtime, store_id: int, found: SuggestionSet, thresh
     state = st.session_state
     st.subheader(_("Suggestions"))
     filters = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
-    methods = filters[0].multiselect(_("Found by"), list(METHOD_LABELS), format_func=_label(METHOD_LABELS), key="pairing_methods",
+    methods = filters[0].multiselect(_("Found by"), list(METHOD_LABELS), format_func=shown_as(METHOD_LABELS), key="pairing_methods",
                                      placeholder=_("Any method"), on_change=_first_page)
-    statuses = filters[1].multiselect(_("Status"), list(STATUS_LABELS), format_func=_label(STATUS_LABELS), key="pairing_statuses",
+    statuses = filters[1].multiselect(_("Status"), list(STATUS_LABELS), format_func=shown_as(STATUS_LABELS), key="pairing_statuses",
                                       placeholder=_("Any status"), on_change=_first_page)
     min_score = filters[2].number_input(_("Score at least"), min_value=0, max_value=100, value=0, step=5, key="pairing_min_score",
                                         on_change=_first_page)

@@ -47,19 +47,20 @@ BADGES: dict[HealthState, Badge] = {
     HealthState.never_checked: Badge(N_("Not checked yet"), "gray", ":material/radio_button_unchecked:", "#bdc1c6", "#5f6368"),
 }
 DISABLED_BADGE = Badge(N_("Disabled"), "gray", ":material/do_not_disturb_on:", "#8d6e63", "#5d4037")
-# Codes kept in the database, in words. Unknown codes (a newer version's) are shown as they are.
+# Codes kept in the database, in words (the words the Fleet health page uses). Unknown codes (a newer version's) are
+# shown as they are.
 EVENT_KINDS = {
-    "lost_authorization": N_("Authorization lost"),
-    "lost_permission": N_("Permission lost"),
+    "lost_authorization": N_("Lost authorization"),
+    "lost_permission": N_("Lost a permission"),
     "recovered": N_("Authorized again"),
-    "still_failing": N_("Still not authorized"),
+    "still_failing": N_("Still failing (reminder)"),
 }
 DELIVERIES = {
+    "off": N_("not sent (webhook off)"),
     "pending": N_("waiting to be sent"),
     "sending": N_("being sent"),
     "sent": N_("sent"),
-    "failed": N_("failed"),
-    "off": N_("off (no webhook set)"),
+    "failed": N_("failed, will be retried"),
     "suppressed": N_("not repeated (sent recently)"),
 }
 ACCESS_LEVELS = {"full_access": N_("full access"), "view_only": N_("view only"), "no_access": N_("no access"), "": N_("not required")}

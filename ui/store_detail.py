@@ -22,8 +22,9 @@ from core.stores import registry as stores
 from core.stores.duplicates import find_duplicates
 from core.stores.prechecks import precheck
 from ui.actions import attempt, run_action, show_result, when
-from ui.connect import connect_panel, environment_label, need_text
+from ui.connect import ENVIRONMENTS, connect_panel, need_text
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.outcome import show_outcome
 from ui.status import DISABLED, access_label, badge, badge_text, delivery_label, event_kind_label, show_findings, status_label, style_status_column
 from ui.text import plain
@@ -131,7 +132,7 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
         with st.form(f"edit_{chosen.id}_{form_version}"):
             name = st.text_input(_("Store name"), value=chosen.name)
             environment = st.radio(_("Environment"), ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment),
-                                   format_func=environment_label, horizontal=True)
+                                   format_func=shown_as(ENVIRONMENTS), horizontal=True)
             markets = [market.value for market in Market]
             market = st.selectbox(_("Market"), markets, index=markets.index(chosen.market), format_func=str.upper, key=f"edit_market_{chosen.id}",
                                   help=_("The Walmart marketplace the store sells on: keys made for Canada, Mexico or Chile only work "
