@@ -80,8 +80,9 @@ def test_the_store_page_speaks_chinese_and_its_edit_form_works(chinese, runtime,
     chinese.button(key="check_now").click().run()  # the edit form's environment radio is read back on this rerun
     assert not chinese.exception, chinese.exception
     texts = everything_shown(chinese)
-    # The page's own Add form and store table show the environment as its code (production, sandbox): pages/, not ui/.
-    assert english_left(texts, ignore=frozenset({"production", "sandbox"})) == []
+    # The page's own Add form and store table show the environment and the market as codes (production, US): pages/, not ui/.
+    assert english_left(texts, ignore=frozenset({"production", "sandbox", "US"})) == []
+    assert any(box.label == "站点" and box.options == ["美国站", "加拿大站", "墨西哥站", "智利站"] for box in chinese.selectbox)
     assert any(radio.label == "环境" and radio.options == ["生产环境", "沙箱"] for radio in chinese.radio)  # the edit form's
     caption = next(text for text in texts if text.startswith("客户端ID和密钥 · "))
     assert re.search(r"保存于 \d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}（UTC）$", caption), caption  # the date as Chinese write it
