@@ -46,8 +46,11 @@ def english_left(texts: list[str], ignore: frozenset[str] = frozenset()) -> list
 
 @pytest.fixture
 def chinese(app):
+    """The app asked for in Chinese. AppTest formats options on this thread too (to find the chosen one): it speaks the
+    page's language here as well, for the pages' own widgets."""
     app.query_params["lang"] = "zh-CN"
-    return app
+    with i18n.use_language("zh-CN"):
+        yield app
 
 
 def test_the_mapping_page_speaks_chinese_in_every_tab(chinese, runtime, store):
@@ -58,15 +61,18 @@ def test_the_mapping_page_speaks_chinese_in_every_tab(chinese, runtime, store):
     assert app.button(key="mapping_save").label == "保存"
 
 
-def test_translated_options_can_be_chosen(chinese, runtime, store):
-    """Option labels are translated while the page runs (ui.labels): AppTest, which formats them on its own thread,
-    finds the value chosen among them, and choosing one works."""
+def test_translated_options_read_the_same_on_any_thread(chinese, runtime, store):
+    """Option labels are translated while the page runs (ui.labels): a format_func called where another language is
+    current (AppTest calls it from its own thread) still gives the label shown, so the chosen value is found."""
     app = open_page(chinese, lang="zh-CN", store="Acme")
-    assert app.radio(key="mapping_import_mode").options == ["合并：新增和更新文件中的平台SKU，其他的保留不动",
-                                                           "替换：上面所选的映射完全以文件为准（文件里没有的会被删除）"]
-    app.radio(key="mapping_import_mode").set_value("replace").run()
-    assert not app.exception
-    assert app.radio(key="mapping_import_mode").value == "replace"
+    mode = app.radio(key="mapping_import_mode")
+    assert mode.options == ["合并：新增和更新文件中的平台SKU，其他的保留不动", "替换：上面所选的映射完全以文件为准（文件里没有的会被删除）"]
+    with i18n.use_language("en"):
+        assert mode.format_func("replace") == mode.options[1]
+        assert app.radio(key="mapping_clone_policy").format_func("skip").startswith("跳过：")
+        assert app.radio(key="mapping_rows").format_func("unsaved") == "未保存的修改"
+    mode.set_value("replace").run()
+    assert not app.exception and app.radio(key="mapping_import_mode").value == "replace"
     app.radio(key="mapping_clone_direction").set_value("push").run()
     assert not app.exception and app.radio(key="mapping_push_policy").options[0].startswith("跳过：")
 
