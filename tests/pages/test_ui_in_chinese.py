@@ -92,7 +92,7 @@ def test_the_store_page_speaks_chinese_and_its_edit_form_works(chinese, runtime,
     assert any(radio.label == "环境" and radio.options == ["生产环境", "沙箱"] for radio in chinese.radio)  # the edit form's
     caption = next(text for text in texts if text.startswith("客户端ID和密钥 · "))
     assert re.search(r"保存于 \d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}（UTC）$", caption), caption  # the date as Chinese write it
-    assert any("**权限：已授予与所需对照**" in text or "权限：已授予与所需对照" in text for text in texts)
+    assert any("权限：已授予与要求对比" in text for text in texts)
 
 
 def test_dates_and_numbers_follow_the_language():
