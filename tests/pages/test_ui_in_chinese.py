@@ -113,6 +113,7 @@ def test_status_words_are_translated_and_unknown_codes_stay_readable():
 
     with i18n.use_language("zh-CN"):
         assert (access_label("full_access"), access_label("view_only"), access_label("")) == ("完全访问", "只读", "不需要")
+        assert access_label("not granted") == "未授予"  # a scope Walmart's token detail does not list
         assert event_kind_label("lost_authorization") == "授权失效"
         assert delivery_label("failed", "HTTP 500") == "发送失败，稍后重试（HTTP 500）"
         assert event_kind_label("some_new_kind") == "some new kind"  # a newer version's code: words, not nothing
