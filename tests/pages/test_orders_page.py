@@ -1,0 +1,152 @@
+"""The Orders page and the mapping page's "Orders awaiting mapping" section through AppTest: the list (most orders first,
+default mappings counted), "Map it" into the grid and the SKU leaving the list, an order's explosion, no orders, a
+partial read, a store without the orders permission, and a viewer."""
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import pytest
+
+from core.db.engine import session_scope
+from core.db.models.orders import OrderLine, OrderRead
+from core.mapping.levels import ALL_STORES
+from tests.conftest import CLIENT_ID
+from tests.pages.conftest import page_text, shown
+from tests.pages.test_mapping_page import grid, load, save
+from tests.pages.test_mapping_page import store as store  # noqa: F401  (the fixture: Acme with WM-1..3 and a catalog)
+from tests.pages.test_roles_page import AUTH
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def seed_orders(runtime, store_id, orders: dict[str, list[tuple[str, int]]], *, names: dict[str, str] | None = None) -> None:
+    """Stored order lines as a read of Walmart's orders leaves them: {purchase order: [(SKU, quantity), ...]}, the first
+    order the newest."""
+    with session_scope(runtime.engine) as session:
+        for age, (po, lines) in enumerate(orders.items()):
+            for number, (sku, quantity) in enumerate(lines, start=1):
+                session.add(OrderLine(store_id=store_id, purchase_order_id=po, line_number=str(number), order_date=NOW - timedelta(hours=age),
+                                      sku=sku, product_name=(names or {}).get(sku, f"Walmart {sku}"), quantity=quantity, status="Created"))
+        session.add(OrderRead(store_id=store_id, read_at=NOW, days=14, orders_read=len(orders), lines_read=sum(map(len, orders.values()))))
+
+
+def open_orders(app, **params):
+    app.run()
+    app.query_params.clear()
+    app.query_params.update(params)
+    app.switch_page("pages/orders.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def map_it_links(app) -> list[tuple[str, dict[str, str]]]:
+    """Each "Map it" link: the page it opens and its address's parameters, in the order shown."""
+    return [(link.proto.page, {name: values[0] for name, values in parse_qs(link.proto.query_string).items()})
+            for link in app.get("page_link") if link.value == "Map it"]
+
+
+def blocked_order(app) -> list[str]:
+    return [params["map"] for _page, params in map_it_links(app)]
+
+
+ORDERS = {"PO-5": [("NEW-A", 1), ("WM-1", 1)], "PO-4": [("NEW-B", 7)], "PO-3": [("NEW-A", 2), ("NEW-C", 1)], "PO-2": [("NEW-A", 1)],
+          "PO-1": [("NEW-C", 1), ("DEF-1", 1)]}
+
+
+def test_the_list_comes_first_most_orders_first_and_mapped_skus_are_left_out(app, runtime, store):
+    load(runtime, ALL_STORES, [["DEF-1", "TEA", "1"]])  # mapped by the mapping for all stores only
+    seed_orders(runtime, store, ORDERS)
+    open_orders(app, store="Acme")
+    assert app.subheader[0].value == "Orders awaiting mapping"
+    assert blocked_order(app) == ["NEW-A", "NEW-C", "NEW-B"]  # 3 orders, 2 orders, then 1 order (7 units)
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["SKUs awaiting mapping"], metrics["Units blocked"]) == ("3", "13")
+    assert "WM-1" not in blocked_order(app) and "DEF-1" not in page_text(app)
+    assert app.query_params["store"] == "Acme"
+
+
+def test_map_it_opens_the_grid_with_the_sku_to_fill_in_and_after_saving_it_leaves_the_list(app, runtime, store):
+    seed_orders(runtime, store, ORDERS)
+    open_orders(app, store="Acme")
+    page, params = map_it_links(app)[0]
+    assert (page, params) == ("mapping", {"store": "Acme", "tab": "mappings", "map": "NEW-A"})
+
+    # Following the link: the store's grid, searched for the SKU, with it as a new row to fill in.
+    app.query_params.clear()
+    app.query_params.update(params)
+    app.switch_page("pages/mapping.py").run()
+    assert not app.exception, app.exception
+    assert app.session_state["mapping_tab"] == "Mappings" and app.text_input(key="mapping_search").value == "NEW-A"
+    rows = grid(app)
+    assert list(rows["platform_sku"]) == ["NEW-A"] and rows.loc[0, "change"] == "To fill in"
+    assert "map" not in app.query_params and app.query_params["q"] == "NEW-A"
+
+    save(app, edited_rows={0: {"system_sku": "MUG", "quantity": 2}})
+    assert "Saved: 1 added" in shown(app.success[0])
+    open_orders(app, store="Acme")
+    assert blocked_order(app) == ["NEW-C", "NEW-B", "DEF-1"]
+
+
+def test_the_mapping_page_shows_the_stores_top_skus_with_map_it(app, runtime, store):
+    seed_orders(runtime, store, ORDERS)
+    app.run()
+    app.query_params.clear()
+    app.query_params.update({"store": "Acme"})
+    app.switch_page("pages/mapping.py").run()
+    assert not app.exception, app.exception
+    assert app.expander[0].label == "Orders awaiting mapping: 4 SKUs"
+    assert blocked_order(app) == ["NEW-A", "NEW-C", "NEW-B", "DEF-1"]
+    assert ("orders", "store=Acme") in [(link.proto.page, link.proto.query_string) for link in app.get("page_link")]
+
+
+def test_an_order_explodes_into_system_skus_and_an_unmapped_line_says_so(app, runtime, store):
+    load(runtime, store, [["BUNDLE", "MUG", "3"], ["BUNDLE", "TEA", "1"]])
+    seed_orders(runtime, store, {"PO-9": [("BUNDLE", 2), ("NEW-Z", 1)]}, names={"BUNDLE": "Mug *and* tea [gift]"})
+    open_orders(app, store="Acme")
+    app.button(key="orders_awaiting_po_0_PO-9").click().run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="orders_po").value == "PO-9"
+    [table] = [frame.value for frame in app.dataframe if "to_ship" in frame.value.columns]
+    found = {(row.sku, row.system_sku): (row.ordered, row.per_unit, row.to_ship) for row in table.itertuples()}
+    assert found[("BUNDLE", "MUG")] == (2, 3, 6) and found[("BUNDLE", "TEA")] == (2, 1, 2)
+    assert table.loc[table["sku"] == "BUNDLE", "product_name"].iloc[0] == "Mug *and* tea [gift]"  # a dataframe cell: never Markdown
+    assert table.loc[table["sku"] == "NEW-Z", "system_name"].iloc[0] == "Not mapped: nothing to ship"
+    assert "1 SKU of this order has no mapping" in page_text(app)
+    assert blocked_order(app) == ["NEW-Z", "NEW-Z"]  # in the list, and beside the unmapped line
+
+
+def test_no_orders_read_yet(app, store):
+    open_orders(app, store="Acme")
+    assert "No order read is waiting for a mapping." in page_text(app)
+    assert "Orders have not been read for this store yet" in page_text(app)
+    assert map_it_links(app) == []
+
+
+def test_a_viewer_reads_the_list_but_gets_no_map_it(app, runtime, store, monkeypatch):
+    seed_orders(runtime, store, ORDERS)
+    monkeypatch.setenv("ROLE_VIEWERS", "ann@x.com")
+    app.secrets["auth"] = AUTH
+    app.user = {"is_logged_in": True, "email": "ann@x.com"}
+    open_orders(app, store="Acme")
+    assert map_it_links(app) == [] and "Mapping needs the editor role." in page_text(app)
+    assert "NEW-A" in page_text(app) and "orders_read" in [button.key for button in app.button]
+
+
+def test_all_stores_lists_each_stores_skus(app, runtime, store):
+    from tests.pages.test_mapping_page import add_store
+
+    other = add_store(runtime, "Bright Kitchen")
+    seed_orders(runtime, store, {"PO-1": [("NEW-A", 1)]})
+    seed_orders(runtime, other, {"PO-7": [("BK-9", 1)], "PO-8": [("BK-9", 1)]})
+    open_orders(app, store="all")
+    assert [(params["store"], params["map"]) for _page, params in map_it_links(app)] == [("Bright Kitchen", "BK-9"), ("Acme", "NEW-A")]
+    assert "orders_read" not in [button.key for button in app.button]
+
+
+@pytest.mark.parametrize("name", ["Nope"])
+def test_a_link_to_a_store_that_is_gone_says_so(app, store, name):
+    open_orders(app, store=name)
+    assert "There is no store called 'Nope'" in page_text(app)
+
+
+def _unused(gateway):  # the gateway tests below need core's fake /v3/orders
+    return gateway, CLIENT_ID
