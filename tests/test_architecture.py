@@ -56,6 +56,8 @@ CORE_ALLOWED: dict[str, frozenset[str]] = {
     # runtime: workflows that call Walmart take a Runtime (listings do).
     "core.mapping": FOUNDATION | _core("access", "audit", "authorization", "barcodes", "catalog", "db", "runtime", "spreadsheets", "stores",
                                        "walmart"),
+    # Orders meet mappings: read with a store's token (authorization), resolved through core.mapping.resolve.
+    "core.orders": FOUNDATION | _core("authorization", "catalog", "db", "mapping", "runtime", "stores", "walmart"),
     # db: services take a Session.
     "core.troubleshooting": FOUNDATION | _core("authorization", "db", "runtime", "stores", "walmart"),
 }

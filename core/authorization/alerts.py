@@ -39,7 +39,10 @@ TEXT = {
     "lost_permission": "{store}: permission lost. {detail}",
     "recovered": "{store}: authorized again.",
     "still_failing": "{store}: still not authorized ({to}) since {since}. {detail}",
+    "orders_blocked": "{store}: orders awaiting mapping. {detail}",  # recorded by core.orders (SKUs newly blocked)
 }
+
+STATUS_KINDS = ("lost_authorization", "lost_permission", "recovered", "still_failing")
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,23 @@ def record_change(session: Session, store_id: int, previous: StoreHealth | None,
     return event
 
 
+def record_event(session: Session, store_id: int, kind: str, detail: str, now: datetime, policy: AlertPolicy) -> StatusEvent:
+    """Record an event that is not a status change (a kind of TEXT, such as `orders_blocked`), in the caller's
+    transaction, with the same delivery rules: `off` without a webhook, `suppressed` when the same kind of alert
+    for the store went out within the re-notify interval, else `pending` for deliver_pending after commit."""
+    delivery = "pending" if policy.webhook else "off"
+    if policy.webhook and _sent_recently(session, store_id, kind, now, policy.renotify):
+        delivery = "suppressed"
+    event = StatusEvent(store_id=store_id, at=now, kind=kind, from_status="", to_status="", detail=detail, delivery=delivery)
+    session.add(event)
+    session.flush()
+    return event
+
+
 def _last_event(session: Session, store_id: int, kind: str | None = None) -> StatusEvent | None:
+    """The store's last event of `kind`, or its last status event (events such as orders_blocked say nothing of its status)."""
     query = select(StatusEvent).where(StatusEvent.store_id == store_id)
-    if kind:
-        query = query.where(StatusEvent.kind == kind)
+    query = query.where(StatusEvent.kind == kind) if kind else query.where(col(StatusEvent.kind).in_(STATUS_KINDS))
     return session.exec(query.order_by(col(StatusEvent.at).desc(), col(StatusEvent.id).desc()).limit(1)).first()
 
 

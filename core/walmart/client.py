@@ -34,13 +34,14 @@ from core.walmart.markets import CallKind, market_headers, market_of
 from core.walmart.wire import CONNECT_TIMEOUT, Deadline, DeadlinePassed, Reply, network_settings, new_session, read_capped, watched
 
 __all__ = [
-    "ITEMS_PATH", "TOKEN_DETAIL_PATH", "TOKEN_PATH", "CallRecord", "ErrorItem", "ErrorKind", "JsonObject", "Token",
+    "ITEMS_PATH", "ORDERS_PATH", "TOKEN_DETAIL_PATH", "TOKEN_PATH", "CallRecord", "ErrorItem", "ErrorKind", "JsonObject", "Token",
     "TokenDetail", "WalmartClient", "WalmartError", "parse_error_body",
 ]
 
 TOKEN_PATH: Final = "/v3/token"
 TOKEN_DETAIL_PATH: Final = "/v3/token/detail"
 ITEMS_PATH: Final = "/v3/items"
+ORDERS_PATH: Final = "/v3/orders"
 RETRYABLE_STATUSES: Final = (500, 502, 503, 504)  # 401/403/429 are answers, not glitches
 MAX_RETRIES: Final = 2
 BACKOFF_SECONDS: Final = 0.3  # doubled on each retry
@@ -48,6 +49,7 @@ MAX_RETRY_AFTER_SECONDS: Final = 10  # beyond this a check reports the wait inst
 ERROR_BODY_CAP: Final = 64 * 1024  # an error envelope is a few hundred bytes
 TOKEN_BODY_CAP: Final = 64 * 1024  # a token or token-detail answer is smaller still
 ITEMS_BODY_CAP: Final = 8 * 1024 * 1024  # 50 items a page, each a few KB
+ORDERS_BODY_CAP: Final = 16 * 1024 * 1024  # 200 orders a page, each a few KB with its lines and shipping
 MAX_CURSOR_LENGTH: Final = 4096
 REFRESH_TOKEN_LIFETIME: Final = timedelta(days=365)  # walmart-api.md §6.4
 
@@ -483,3 +485,20 @@ class WalmartClient:
         except (KeyError, TypeError, ValueError, OverflowError):
             total = None
         return items, next_cursor if isinstance(next_cursor, str) and next_cursor.strip() else None, total, call
+
+    def orders_page(self, environment: str, token: Token, query: str, market: str | None = None) -> tuple[JsonObject | None, CallRecord]:
+        """One page of Get All Orders (walmart-orders-markets.md §1): (the answer's JSON, call), None for "no orders".
+
+        `query` goes on the path as it is, without its leading "?": the first page's own parameters, or a
+        nextCursor byte for byte (§1.3: re-encoding the cursor makes Walmart answer page 1 again). A 404
+        CONTENT_NOT_FOUND from the order service means no orders match (§1.7), so it is not an error;
+        the gateway's own 404 (a wrong base URL) still is."""
+        secrets = (token.access_token,)
+        reply, call = self._call(environment, "GET", ORDERS_PATH, query=query.removeprefix("?"), secrets=secrets, cap=ORDERS_BODY_CAP,
+                                 headers={"WM_SEC.ACCESS_TOKEN": token.access_token, **market_headers(market or token.market, CallKind.business)})
+        if reply.status == 404 and any(item.code.startswith("CONTENT_NOT_FOUND") and not item.code.endswith("GMP_GATEWAY_API")
+                                       for item in parse_error_body(reply.text, secrets)):
+            return None, call
+        if reply.status != 200:
+            self._raise_for(reply, call, secrets)
+        return self._json(reply, call), call

@@ -20,12 +20,12 @@ class CachedToken(SQLModel, table=True):
 
 
 class StatusEvent(SQLModel, table=True):
-    """A store left `authorized`, lost a permission, or recovered."""
+    """A store left `authorized`, lost a permission, or recovered; or its orders have SKUs newly awaiting mapping."""
 
     id: int | None = Field(default=None, primary_key=True)
     store_id: int = Field(sa_column=Column(Integer, ForeignKey("store.id", ondelete="CASCADE"), nullable=False, index=True))
     at: datetime = Field(default_factory=utc_now, index=True)
-    kind: str = Field(max_length=30)  # lost_authorization | lost_permission | recovered | still_failing
+    kind: str = Field(max_length=30)  # lost_authorization | lost_permission | recovered | still_failing | orders_blocked
     from_status: str = Field(max_length=40)
     to_status: str = Field(max_length=40)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -1,0 +1,252 @@
+"""Reading a store's recent orders from Walmart and keeping their lines: a workflow.
+
+    read = read_orders(runtime, store_id, days=14)   # OrdersRead: counts, partial or not, retry time, a finding
+    last_read(session, store_id)                     # OrderReadState of the last read, or None
+
+The store's credential is read in one transaction, Walmart is paged through with none open
+(core.walmart.orders), then ONE short transaction stores what was read, all or nothing:
+
+- A **complete** read (Walmart's last page reached) replaces every stored line of the store.
+- A **partial** read (throttled by a 429, the order cap, the read's deadline, a later page failing) replaces
+  only the purchase orders it read and drops lines older than the window; the other stored lines stay. So a
+  read cut short never loses what an earlier read found, and `order_read.partial` says the list may be
+  missing orders until a complete read.
+- A read that gets **no page** (the key lacks the Orders permission, or Walmart refuses the keys) changes no
+  line: it records a finding in plain words (`OrdersRead.finding`, a `core.i18n` Text) with the FAQ entry
+  that explains the permission steps (`PERMISSIONS_FAQ`). Anything else that stops the first page (network,
+  timeout, Walmart down) raises OrdersUnavailable and records nothing.
+
+In the same transaction, the SKUs newly awaiting mapping (blocked now, not at the last read) are compared and
+ONE `orders_blocked` event is recorded for the store (core.authorization.alerts.record_event, with its
+re-notify suppression); `deliver_pending` posts it after the commit.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
+
+from sqlalchemy import Table, delete
+from sqlmodel import Session
+
+from core.authorization.alerts import AlertPolicy, deliver_pending, record_event
+from core.authorization.check import access_token_for
+from core.db.bulk import in_chunks, insert_many
+from core.db.models import OrderLine, OrderRead, saved_id, table_of, utc_now
+from core.errors import StoreConnectError
+from core.i18n import Text, dumps, join, lazy, loads
+from core.orders.awaiting import awaiting_mapping
+from core.runtime import Runtime
+from core.stores.credential import load_credential
+from core.stores.registry import find_store
+from core.walmart.client import ErrorKind, WalmartError
+from core.walmart.orders import MAX_DAYS, MAX_ORDERS, OrderPages, Stop, WireLine, read_order_pages
+from core.walmart.wire import Deadline
+
+DEFAULT_DAYS: Final = 14
+PERMISSIONS_FAQ: Final = "permissions-not-enabled"  # data/faq.toml: the permission steps a finding links to
+ALERT_SKUS_LISTED: Final = 10  # SKUs named in an orders_blocked alert; the rest are counted
+_LINE: Table = table_of(OrderLine)
+
+
+class OrdersUnavailable(StoreConnectError):
+    """Walmart or the network did not let the orders be read; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class OrdersRead:
+    """What one read of a store's recent orders found and kept."""
+
+    store_id: int
+    orders: int  # purchase orders read
+    lines: int  # their lines kept
+    partial: bool  # the read stopped before Walmart's last page, or got no page at all
+    retry_after: float | None  # seconds until Walmart said to try again (after a 429), else None
+    finding: Text | None  # why the read did not go through, in plain words with what to do; None when it did
+    read_at: datetime
+    finding_faq: str | None = None  # the FAQ entry id that explains the finding (PERMISSIONS_FAQ)
+    blocked: int = 0  # SKUs awaiting mapping after the read
+    newly_blocked: tuple[str, ...] = field(default=())  # of those, the ones not blocked at the last read
+
+    def to_dict(self) -> dict[str, object]:
+        """Machine-readable (--json): the finding in the current language, everything else as codes and numbers."""
+        return {"store_id": self.store_id, "orders": self.orders, "lines": self.lines, "partial": self.partial,
+                "retry_after": self.retry_after, "finding": None if self.finding is None else str(self.finding),
+                "finding_faq": self.finding_faq, "read_at": self.read_at.isoformat(), "blocked": self.blocked,
+                "newly_blocked": list(self.newly_blocked)}
+
+
+@dataclass(frozen=True)
+class OrderReadState:
+    """The last read of a store's orders, as stored."""
+
+    store_id: int
+    read_at: datetime
+    days: int
+    orders_read: int
+    lines_read: int
+    partial: bool
+    retry_at: datetime | None
+    finding: Text | str | None  # render with str() in the reader's language
+    finding_faq: str | None
+    blocked_skus: tuple[str, ...]
+
+
+def last_read(session: Session, store_id: int) -> OrderReadState | None:
+    row = session.get(OrderRead, store_id)
+    if row is None:
+        return None
+    return OrderReadState(row.store_id, row.read_at, row.days, row.orders_read, row.lines_read, row.partial, row.retry_at,
+                          None if row.finding is None else loads(row.finding), row.finding_faq, _skus(row.blocked_skus))
+
+
+def read_orders(runtime: Runtime, store_id: int | str, days: int = DEFAULT_DAYS, max_orders: int = MAX_ORDERS, *,
+                deadline: float | None = None, deliver: bool = True) -> OrdersRead:
+    """Read the store's orders created in the last `days` days and keep their lines (see the module docstring).
+
+    `deadline`: seconds for the whole read (default: the store check's, CHECK_STORE_TIMEOUT); past it the
+    read stops with what it has, partial. `deliver`: post the alert webhook after the commit (a run over many
+    stores passes False and delivers once at its end). Raises NotFound for an unknown store and
+    OrdersUnavailable when the first page could not be read for a reason other than the keys or permissions.
+    """
+    days = max(1, min(int(days), MAX_DAYS))
+    with runtime.transaction() as session:
+        store = find_store(session, store_id)
+        found_id, credential = saved_id(store), load_credential(session, runtime.vault, store)
+    limit = Deadline(deadline if deadline is not None else runtime.settings.check_store_timeout)
+    read_at = utc_now()
+    try:
+        environment, token = access_token_for(runtime, credential)
+        pages = read_order_pages(runtime.walmart, environment, token, days=days, max_orders=max_orders, deadline=limit,
+                                 refresh=lambda: access_token_for(runtime, credential, fresh=True)[1], now=read_at)
+    except WalmartError as error:
+        finding = _refusal(error)
+        if finding is None:
+            raise _unavailable(error) from None
+        with runtime.transaction() as session:
+            _record_read(session, found_id, days, read_at, 0, 0, True, None, finding, finding_faq=PERMISSIONS_FAQ)
+        return OrdersRead(found_id, 0, 0, True, None, finding, read_at, PERMISSIONS_FAQ)
+    policy = AlertPolicy.from_settings(runtime.settings)
+    with runtime.transaction() as session:
+        result = store_pages(session, found_id, pages, days, read_at, policy)
+    if deliver and result.newly_blocked:
+        deliver_pending(runtime.transaction, runtime.settings.alert_webhook_url)
+    return result
+
+
+def store_pages(session: Session, store_id: int, pages: OrderPages, days: int, read_at: datetime, policy: AlertPolicy) -> OrdersRead:
+    """Keep what a read found, in the caller's transaction: the lines, the read's record, and an alert for SKUs newly blocked."""
+    previous = session.get(OrderRead, store_id)
+    before = set(_skus(previous.blocked_skus)) if previous is not None else set()
+    _replace_lines(session, store_id, pages.lines, complete=pages.complete, window_start=read_at - timedelta(days=days))
+    blocked = [entry.sku for entry in awaiting_mapping(session, store_id)]
+    newly = tuple(sku for sku in blocked if sku not in before)
+    finding = _stopped(pages)
+    retry_after = None if pages.retry_at is None else max(0.0, (pages.retry_at - read_at).total_seconds())
+    _record_read(session, store_id, days, read_at, pages.orders, len(pages.lines), not pages.complete, pages.retry_at, finding,
+                 blocked_skus=blocked)
+    if newly:
+        record_event(session, store_id, "orders_blocked", _alert_detail(newly, len(blocked)), read_at, policy)
+    return OrdersRead(store_id, pages.orders, len(pages.lines), not pages.complete, retry_after, finding, read_at, None,
+                      len(blocked), newly)
+
+
+def _replace_lines(session: Session, store_id: int, lines: list[WireLine], *, complete: bool, window_start: datetime) -> None:
+    line = _LINE
+    if complete:
+        session.execute(delete(line).where(line.c.store_id == store_id))
+    else:
+        session.execute(delete(line).where(line.c.store_id == store_id, line.c.order_date < window_start))
+        for chunk in in_chunks(sorted({wire.purchase_order_id for wire in lines})):
+            session.execute(delete(line).where(line.c.store_id == store_id, line.c.purchase_order_id.in_(chunk)))
+    insert_many(session, line, {
+        "store_id": store_id,
+        "purchase_order_id": [wire.purchase_order_id for wire in lines],
+        "line_number": [wire.line_number for wire in lines],
+        "order_date": [wire.order_date for wire in lines],
+        "sku": [wire.sku for wire in lines],
+        "product_name": [wire.product_name for wire in lines],
+        "quantity": [wire.quantity for wire in lines],
+        "status": [wire.status for wire in lines],
+    })
+
+
+def _record_read(session: Session, store_id: int, days: int, read_at: datetime, orders: int, lines: int, partial: bool,
+                 retry_at: datetime | None, finding: Text | None, *, finding_faq: str | None = None,
+                 blocked_skus: list[str] | None = None) -> None:
+    row = session.get(OrderRead, store_id) or OrderRead(store_id=store_id, days=days)
+    row.read_at, row.days, row.orders_read, row.lines_read, row.partial, row.retry_at = read_at, days, orders, lines, partial, retry_at
+    row.finding = None if finding is None else dumps(finding)
+    row.finding_faq = finding_faq
+    if blocked_skus is not None:  # a read that got no page leaves the known blocked SKUs as they were
+        row.blocked_skus = json.dumps(blocked_skus, ensure_ascii=False)
+    session.add(row)
+    session.flush()
+
+
+def _skus(stored: str) -> tuple[str, ...]:
+    try:
+        value = json.loads(stored) if stored else []
+    except ValueError:
+        return ()
+    return tuple(str(sku) for sku in value) if isinstance(value, list) else ()
+
+
+def _alert_detail(newly: tuple[str, ...], blocked: int) -> str:
+    """The webhook's detail: machine-friendly English like the other alerts, SKUs only (no customer data, no secret)."""
+    listed = ", ".join(newly[:ALERT_SKUS_LISTED]) + (f" and {len(newly) - ALERT_SKUS_LISTED} more" if len(newly) > ALERT_SKUS_LISTED else "")
+    return f"{len(newly)} SKU(s) newly blocked: {listed}. {blocked} SKU(s) awaiting mapping in all."
+
+
+def _ticket(error: WalmartError) -> Text | str:
+    return lazy("(correlation ID {id})", id=error.call.correlation_id) if error.call.correlation_id else ""
+
+
+def _refusal(error: WalmartError) -> Text | None:
+    """The finding for a refusal about the keys or their permissions; None for any other failure."""
+    if error.kind == ErrorKind.forbidden:
+        return join(lazy("Walmart would not share this store's orders: its key does not have the Orders permission."), _ticket(error),
+                    lazy("Ask the seller to turn on the Orders permission (view only is enough) for this key in Walmart's Developer "
+                         "Portal, or to approve order access when connecting the store again. Then read the orders again."))
+    if error.kind == ErrorKind.credentials_refused:
+        return join(lazy("Walmart refused this store's keys when reading its orders: the keys no longer work, or they lack the "
+                         "Orders permission."), _ticket(error),
+                    lazy("Open Store authorization and press Check now: it says which. If the keys are fine, ask the seller to turn "
+                         "on the Orders permission (view only is enough) for this key, then read the orders again."))
+    return None
+
+
+def _unavailable(error: WalmartError) -> OrdersUnavailable:
+    ticket = str(_ticket(error))
+    if error.kind == ErrorKind.rate_limited:
+        when = f"{error.retry_at:%H:%M:%S} UTC" if error.retry_at else None
+        return OrdersUnavailable(str(join(lazy("Walmart is limiting requests for this store's keys."), ticket)),
+                                 str(lazy("Try again after {time}.", time=when) if when else lazy("Try again in a few minutes.")))
+    return OrdersUnavailable(str(join(lazy("The store's orders could not be read: {reason}", reason=error.message), ticket)),
+                             str(lazy("Try again in a few minutes. If it keeps failing, check the store on the Store authorization page.")))
+
+
+def _stopped(pages: OrderPages) -> Text | None:
+    """Why a read that got pages stopped early, in plain words; None when it reached Walmart's last page."""
+    read = lazy("{orders} orders were read and kept; orders already stored were kept too.", orders=pages.orders)
+    if pages.stop is None:
+        return None
+    if pages.stop == Stop.throttled:
+        if pages.retry_at is not None:
+            return join(lazy("Walmart limited requests for this store's keys before the last page."), read,
+                        lazy("Read the orders again after {time} UTC to get the rest.", time=f"{pages.retry_at:%H:%M:%S}"))
+        return join(lazy("Walmart limited requests for this store's keys before the last page."), read,
+                    lazy("Read the orders again in a few minutes to get the rest."))
+    if pages.stop == Stop.capped:
+        return join(lazy("The read stopped at {most} orders, the most read at once.", most=pages.orders), read,
+                    lazy("Read fewer days to see every order of that period."))
+    if pages.stop == Stop.deadline:
+        return join(lazy("Walmart took too long to send every page, so the read was stopped."), read,
+                    lazy("Read the orders again in a few minutes."))
+    if pages.stop == Stop.looping:
+        return join(lazy("Walmart kept sending pages already read, so the read was stopped."), read,
+                    lazy("Read the orders again later; if it happens again, report it with the time of the read."))
+    reason = pages.error.message if pages.error is not None else ""
+    return join(lazy("A later page of orders could not be read: {reason}", reason=reason), read,
+                lazy("Read the orders again in a few minutes."))
