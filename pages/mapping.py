@@ -64,7 +64,7 @@ if (to_map := st.query_params.get("map", "").strip()) and state.get("mapping_sto
     # "Map it": the SKU as a row to fill in at the top of the store's grid (editors only: the grid adds it for them).
     # Read from the address directly, not through `address`: the page takes it out of the address afterwards, so the
     # same link opened again (after a discard) is new again.
-    mapping_grid.map_in_grid(state["mapping_store"], [to_map])
+    orders.open_map_it(runtime, state["mapping_store"], to_map)
     state["mapping_search"] = to_map
     state["mapping_tab"] = labels["mappings"]
     followed.applied.add("q")

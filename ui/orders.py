@@ -18,9 +18,12 @@ import streamlit as st
 from core.access import Permission
 from core.db.engine import session_scope
 from core.i18n import _, format_date, format_datetime, format_number, ngettext, render
+from core.mapping.listings import Listing
+from core.mapping.pairing import suggestions as pairing
 from core.orders import awaiting, explode, sync
 from core.orders.awaiting import BlockedSku
 from core.runtime import Runtime
+from ui import mapping_grid
 from ui.actions import attempt_workflow, report, show_result
 from ui.identity import actor
 from ui.text import plain
@@ -54,6 +57,24 @@ def map_it(store_name: str, sku: str, *, where: st.delta_generator.DeltaGenerato
         place.page_link(MAPPING_PAGE, label=_("Map it"), icon=":material/edit_note:", query_params=map_it_params(store_name, sku))
     else:
         place.caption(_("Mapping needs the editor role."))
+
+
+def open_map_it(runtime: Runtime, store_id: int, sku: str) -> None:
+    """What a "Map it" link does on the mapping page: the SKU goes into the store's grid as a new row, filled in with
+    the product when automatic pairing has a safe suggestion for it (exact SKU, pairing rules), else left to fill in."""
+    if not actor().can(Permission.edit_mappings):
+        return  # a viewer's grid takes no new rows; the page still searches for the SKU
+    with session_scope(runtime.engine) as session:
+        _run, found = pairing.suggest(session, store_id, [Listing(sku)])
+    suggestion = found.at(0) if len(found) else None
+    if suggestion is None or not suggestion.safe():
+        mapping_grid.map_in_grid(store_id, [sku])
+        return
+    best = suggestion.candidates[0]
+    mapping_grid.map_in_grid(store_id, [sku], {sku: best.system_sku})
+    report(mapping_grid.SAVE, "info", _("Automatic pairing suggests {system_sku} ({product}) for {sku}: {why}. It is filled in "
+                                        "with a quantity of 1 and not saved yet: check the row, then press Save.",
+                                        system_sku=best.system_sku, product=best.product_name, sku=sku, why=best.breakdown()))
 
 
 # --------------------------------------------------------------------------- reading orders

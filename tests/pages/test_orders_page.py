@@ -10,6 +10,7 @@ from core.db.engine import session_scope
 from core.db.models.orders import OrderLine, OrderRead
 from core.mapping.levels import ALL_STORES
 from tests.conftest import CLIENT_ID
+from tests.fixtures.spreadsheets.corpus import mapping_state
 from tests.pages.conftest import page_text, shown
 from tests.pages.test_mapping_page import grid, load, save
 from tests.pages.test_mapping_page import store as store  # noqa: F401  (the fixture: Acme with WM-1..3 and a catalog)
@@ -84,6 +85,24 @@ def test_map_it_opens_the_grid_with_the_sku_to_fill_in_and_after_saving_it_leave
     assert "Saved: 1 added" in shown(app.success[0])
     open_orders(app, store="Acme")
     assert blocked_order(app) == ["NEW-C", "NEW-B", "DEF-1"]
+
+
+def test_map_it_fills_in_a_safe_pairing_suggestion_to_check_and_save(app, runtime, store):
+    seed_orders(runtime, store, {"PO-1": [("COASTER", 2)]})  # the same SKU as a catalog product: an exact suggestion
+    open_orders(app, store="Acme")
+    [(page, params)] = map_it_links(app)
+    app.query_params.clear()
+    app.query_params.update(params)
+    app.switch_page("pages/mapping.py").run()
+    assert not app.exception, app.exception
+    rows = grid(app)
+    assert (rows.loc[0, "platform_sku"], rows.loc[0, "system_sku"], rows.loc[0, "quantity"]) == ("COASTER", "COASTER", 1)
+    assert "Automatic pairing suggests COASTER (Oak coaster) for COASTER: same SKU." in page_text(app)
+    assert "COASTER" not in mapping_state(runtime.engine, store)  # suggested, not saved
+    save(app)
+    assert mapping_state(runtime.engine, store)["COASTER"] == [("COASTER", 1)]
+    open_orders(app, store="Acme")
+    assert map_it_links(app) == [] and "No order read is waiting for a mapping." in page_text(app)
 
 
 def test_the_mapping_page_shows_the_stores_top_skus_with_map_it(app, runtime, store):
