@@ -23,22 +23,24 @@ re-notify suppression); `deliver_pending` posts it after the commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import Table, delete
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from core.authorization.alerts import AlertPolicy, deliver_pending, record_event
 from core.authorization.check import access_token_for
+from core.authorization.fleet import bounded_pool
 from core.db.bulk import in_chunks, insert_many
-from core.db.models import OrderLine, OrderRead, saved_id, table_of, utc_now
+from core.db.models import Credential, CredentialState, OrderLine, OrderRead, Store, saved_id, table_of, utc_now
 from core.errors import StoreConnectError
-from core.i18n import Text, dumps, join, lazy, loads
+from core.i18n import Text, _, dumps, join, lazy, loads
 from core.orders.awaiting import awaiting_mapping
 from core.runtime import Runtime
-from core.stores.credential import load_credential
+from core.stores.credential import StoreCredential, load_credential
 from core.stores.registry import find_store
 from core.walmart.client import ErrorKind, WalmartError
 from core.walmart.orders import MAX_DAYS, MAX_ORDERS, OrderPages, Stop, WireLine, read_order_pages
@@ -106,33 +108,106 @@ def read_orders(runtime: Runtime, store_id: int | str, days: int = DEFAULT_DAYS,
     """Read the store's orders created in the last `days` days and keep their lines (see the module docstring).
 
     `deadline`: seconds for the whole read (default: the store check's, CHECK_STORE_TIMEOUT); past it the
-    read stops with what it has, partial. `deliver`: post the alert webhook after the commit (a run over many
-    stores passes False and delivers once at its end). Raises NotFound for an unknown store and
-    OrdersUnavailable when the first page could not be read for a reason other than the keys or permissions.
+    read stops with what it has, partial. `deliver`: post the alert webhook after the commit. Raises NotFound
+    for an unknown store and OrdersUnavailable when the first page could not be read for a reason other than
+    the keys or their permissions.
     """
     days = max(1, min(int(days), MAX_DAYS))
     with runtime.transaction() as session:
         store = find_store(session, store_id)
         found_id, credential = saved_id(store), load_credential(session, runtime.vault, store)
-    limit = Deadline(deadline if deadline is not None else runtime.settings.check_store_timeout)
     read_at = utc_now()
+    fetched = fetch_pages(runtime, credential, days, max_orders, deadline if deadline is not None else runtime.settings.check_store_timeout,
+                          read_at)
+    with runtime.transaction() as session:
+        result = keep(session, found_id, fetched, days, read_at, AlertPolicy.from_settings(runtime.settings))
+    if deliver and result.newly_blocked:
+        deliver_pending(runtime.transaction, runtime.settings.alert_webhook_url)
+    return result
+
+
+@dataclass(frozen=True)
+class StoreOrders:
+    """One store's part of a run over several: its read, or why there is none."""
+
+    store_id: int
+    store_name: str
+    read: OrdersRead | None
+    problem: str | None = None  # in plain words, when the orders could not be read at all (nothing was changed)
+
+
+def read_many(runtime: Runtime, store_ids: list[int], days: int = DEFAULT_DAYS, max_orders: int = MAX_ORDERS, *,
+              workers: int | None = None, store_timeout: float | None = None) -> Iterator[StoreOrders]:
+    """read_orders for several stores at once, on the fleet check's bounded pool with its per-store deadline
+    (core.authorization.fleet.bounded_pool): workers only talk to Walmart; what they read is kept here, one
+    transaction for whatever finished together, and alerts are delivered once at the end. Stores without an
+    active credential are left out. Yields each store as soon as it is kept."""
+    settings = runtime.settings
+    workers = workers or settings.check_workers
+    store_timeout = store_timeout or settings.check_store_timeout
+    days = max(1, min(int(days), MAX_DAYS))
+    policy = AlertPolicy.from_settings(settings)
+    jobs: list[tuple[int, StoreCredential]] = []
+    names: dict[int, str] = {}
+    with runtime.transaction() as session:
+        active = (col(Credential.store_id) == col(Store.id)) & (col(Credential.state) == CredentialState.active)
+        for store in session.exec(select(Store).join(Credential, active).where(col(Store.id).in_(store_ids)).order_by(Store.name)).all():
+            jobs.append((saved_id(store), load_credential(session, runtime.vault, store)))
+            names[saved_id(store)] = store.name
+    read_at = utc_now()
+
+    def work(store_id: int, credential: StoreCredential) -> Fetched | OrdersUnavailable:
+        try:  # a little under the pool's limit, so a slow store stops with what it read rather than nothing
+            return fetch_pages(runtime, credential, days, max_orders, store_timeout * 0.9, read_at)
+        except OrdersUnavailable as problem:
+            return problem
+        except Exception as error:  # noqa: BLE001 - one store must never abort the others
+            return OrdersUnavailable(_("The store's orders could not be read ({error}).", error=type(error).__name__),
+                                     _("Try again in a few minutes. If it keeps failing, report it with the time of the read."))
+
+    def late(store_id: int, credential: StoreCredential) -> Fetched | OrdersUnavailable:
+        return OrdersUnavailable(_("Reading the orders took longer than {seconds} seconds and was stopped; nothing was changed.",
+                                   seconds=f"{store_timeout:g}"), _("Try again in a few minutes."))
+
+    batches = bounded_pool(jobs, work, late, workers=workers, store_timeout=store_timeout, name="orders-read")
+    try:
+        for finished in batches:
+            results: list[StoreOrders] = []
+            with runtime.transaction() as session:
+                for store_id, fetched in finished:
+                    if isinstance(fetched, OrdersUnavailable):
+                        results.append(StoreOrders(store_id, names[store_id], None, str(fetched)))
+                    else:
+                        results.append(StoreOrders(store_id, names[store_id], keep(session, store_id, fetched, days, read_at, policy)))
+            yield from results
+    finally:
+        batches.close()
+        deliver_pending(runtime.transaction, settings.alert_webhook_url)
+
+
+Fetched = OrderPages | Text  # the pages read, or the finding for keys or permissions Walmart refused
+
+
+def fetch_pages(runtime: Runtime, credential: StoreCredential, days: int, max_orders: int, seconds: float, read_at: datetime) -> Fetched:
+    """Walmart's side of a read, with no transaction open: the store's token, then the pages within `seconds`.
+    Raises OrdersUnavailable when the first page fails for another reason than the keys or permissions."""
     try:
         environment, token = access_token_for(runtime, credential)
-        pages = read_order_pages(runtime.walmart, environment, token, days=days, max_orders=max_orders, deadline=limit,
-                                 refresh=lambda: access_token_for(runtime, credential, fresh=True)[1], now=read_at)
+        return read_order_pages(runtime.walmart, environment, token, days=days, max_orders=max_orders, deadline=Deadline(seconds),
+                                refresh=lambda: access_token_for(runtime, credential, fresh=True)[1], now=read_at)
     except WalmartError as error:
         finding = _refusal(error)
         if finding is None:
             raise _unavailable(error) from None
-        with runtime.transaction() as session:
-            _record_read(session, found_id, days, read_at, 0, 0, True, None, finding, finding_faq=PERMISSIONS_FAQ)
-        return OrdersRead(found_id, 0, 0, True, None, finding, read_at, PERMISSIONS_FAQ)
-    policy = AlertPolicy.from_settings(runtime.settings)
-    with runtime.transaction() as session:
-        result = store_pages(session, found_id, pages, days, read_at, policy)
-    if deliver and result.newly_blocked:
-        deliver_pending(runtime.transaction, runtime.settings.alert_webhook_url)
-    return result
+        return finding
+
+
+def keep(session: Session, store_id: int, fetched: Fetched, days: int, read_at: datetime, policy: AlertPolicy) -> OrdersRead:
+    """What a read fetched, kept in the caller's transaction: a refusal's finding (no line changed), or the pages."""
+    if isinstance(fetched, Text):
+        _record_read(session, store_id, days, read_at, 0, 0, True, None, fetched, finding_faq=PERMISSIONS_FAQ)
+        return OrdersRead(store_id, 0, 0, True, None, fetched, read_at, PERMISSIONS_FAQ)
+    return store_pages(session, store_id, fetched, days, read_at, policy)
 
 
 def store_pages(session: Session, store_id: int, pages: OrderPages, days: int, read_at: datetime, policy: AlertPolicy) -> OrdersRead:
