@@ -9,6 +9,7 @@ import pytest
 from core.db.engine import session_scope
 from core.db.models.orders import OrderLine, OrderRead
 from core.mapping.levels import ALL_STORES
+from fake_walmart import order, order_line, rate_limited_answer
 from tests.conftest import CLIENT_ID
 from tests.fixtures.spreadsheets.corpus import mapping_state
 from tests.pages.conftest import page_text, shown
@@ -167,5 +168,49 @@ def test_a_link_to_a_store_that_is_gone_says_so(app, store, name):
     assert "There is no store called 'Nope'" in page_text(app)
 
 
-def _unused(gateway):  # the gateway tests below need core's fake /v3/orders
-    return gateway, CLIENT_ID
+# --------------------------------------------------------------------------- reading from the fake gateway
+
+
+def walmart_orders(count, *, first=109_000_000_000_000, sku_of=lambda n: f"WM-NEW-{n % 3}"):
+    """Walmart-shaped orders, the newest first, one line each (SKUs WM-NEW-0..2, none mapped)."""
+    now_ms = int(NOW.timestamp() * 1000)
+    return [order(str(first + n), now_ms - n * 60_000, [order_line(1, sku_of(n), f"Listing {sku_of(n)}", 1 + n % 2)]) for n in range(count)]
+
+
+def test_read_orders_now_reads_the_store_and_the_list_follows(app, gateway, store):
+    gateway.set_orders("production", CLIENT_ID, walmart_orders(5))
+    open_orders(app, store="Acme")
+    assert "No order read is waiting for a mapping." in page_text(app)
+    app.button(key="orders_read").click().run()
+    assert not app.exception, app.exception
+    assert "Read 5 orders with 5 lines." in shown(app.success[0])
+    assert blocked_order(app) == ["WM-NEW-0", "WM-NEW-1", "WM-NEW-2"]  # 2, 2 and 1 orders
+    assert "Orders last read" in page_text(app) and "5 orders from the last 14 days" in page_text(app)
+
+
+def test_a_read_cut_short_by_walmart_says_so_and_keeps_what_it_read(app, runtime, gateway, store):
+    gateway.set_orders("production", CLIENT_ID, walmart_orders(250))
+    gateway.queue_response("production", "/v3/orders", after=1, **rate_limited_answer(30))  # page 2 is throttled
+    open_orders(app, store="Acme")
+    app.button(key="orders_read").click().run()
+    assert not app.exception, app.exception
+    [warning] = [w for w in app.warning if "Only part of the orders were read" in shown(w)]
+    assert "(200 orders, 200 lines): the list may miss some orders." in shown(warning)
+    assert "limited requests" in shown(warning) and "Read the orders again after" in shown(warning)
+    assert blocked_order(app) == ["WM-NEW-1", "WM-NEW-0", "WM-NEW-2"]  # what was read is listed: 67, 67 (100 units), 66 orders
+    app.run()  # the result beside the button is shown once; the last read still says it was cut short
+    assert any("limited requests" in shown(w) for w in app.warning) and not any("Only part" in shown(w) for w in app.warning)
+
+
+def test_a_store_without_the_orders_permission_gets_the_finding_and_the_faq_link(app, runtime, gateway):
+    from tests.pages.test_mapping_page import LIMITED_ID, LIMITED_SECRET, add_store
+
+    gateway.add_key("production", LIMITED_ID, LIMITED_SECRET, scopes={"item": "full_access", "orders": "no_access"})
+    add_store(runtime, "Limited", LIMITED_ID, LIMITED_SECRET)
+    open_orders(app, store="Limited")
+    app.button(key="orders_read").click().run()
+    assert not app.exception, app.exception
+    assert "does not have the Orders permission" in shown(app.error[0]) and "view only is enough" in shown(app.error[0])
+    links = [(link.proto.page, link.proto.query_string) for link in app.get("page_link")]
+    assert ("troubleshooting", "faq=permissions-not-enabled") in links
+    assert LIMITED_SECRET not in page_text(app)
