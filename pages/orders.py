@@ -64,7 +64,9 @@ else:
     st.success(_("No order read is waiting for a mapping."), icon=":material/check_circle:")
 
 if store_id == ALL:
-    st.caption(_("Choose a store to read its orders from Walmart and to see an order's system SKUs."))
+    st.subheader(_("Read orders from Walmart"))
+    view.read_all_button(runtime, names, DAYS)
+    st.caption(_("Choose a store to see when its orders were last read and an order's system SKUs."))
     st.stop()
 
 st.subheader(_("Read orders from Walmart"))

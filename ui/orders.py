@@ -94,6 +94,33 @@ def read_button(runtime: Runtime, store_id: int, days: int) -> None:
     show_result(key)
 
 
+def read_all_button(runtime: Runtime, stores: Mapping[int, str], days: int) -> None:
+    """"Read orders of every store": several stores at once, on the fleet check's bounded pool (core.orders.sync.read_many)."""
+    key = "orders_read_all"
+    if st.button(_("Read orders of every store"), icon=":material/cloud_download:", key=key,
+                 help=_("Reads the orders of the last {days} days of every store with working keys, several at a time.", days=days)):
+        with st.spinner(_("Reading the stores' orders from Walmart…")):
+            done = attempt_workflow(lambda: list(sync.read_many(runtime, list(stores), days=days)), key=key)
+        if done is not None:
+            _report_many(key, done.result, len(stores))
+        st.rerun()  # the list above was drawn before this read
+    show_result(key)
+
+
+def _report_many(key: str, results: list[sync.StoreOrders], asked: int) -> None:
+    orders = sum(result.read.orders for result in results if result.read is not None)
+    message = _("Read the orders of {stores}: {orders} in all.", stores=ngettext("{n} store", "{n} stores", len(results)),
+                orders=ngettext("{n} order", "{n} orders", orders))
+    short = [result.store_name for result in results if result.read is None or result.read.partial]
+    left_out = asked - len(results)
+    notes = []
+    if short:
+        notes.append(_("Not read in full: {names}. Choose the store above to see why.", names=", ".join(short)))
+    if left_out:
+        notes.append(ngettext("{n} store without working keys was left out.", "{n} stores without working keys were left out.", left_out))
+    report(key, "warning" if short else "info" if left_out else "success", message, " ".join(notes))
+
+
 def _report_read(key: str, read: sync.OrdersRead, days: int) -> None:
     counted = ngettext("{n} order", "{n} orders", read.orders)
     lines = ngettext("{n} line", "{n} lines", read.lines)

@@ -162,6 +162,21 @@ def test_all_stores_lists_each_stores_skus(app, runtime, store):
     assert "orders_read" not in [button.key for button in app.button]
 
 
+def test_all_stores_are_read_at_once_and_a_store_that_failed_is_named(app, runtime, gateway, store):
+    from tests.pages.test_mapping_page import LIMITED_ID, LIMITED_SECRET, add_store
+
+    gateway.add_key("production", LIMITED_ID, LIMITED_SECRET, scopes={"item": "full_access", "orders": "no_access"})
+    add_store(runtime, "Limited", LIMITED_ID, LIMITED_SECRET)
+    gateway.set_orders("production", CLIENT_ID, walmart_orders(4))
+    open_orders(app, store="all")
+    app.button(key="orders_read_all").click().run()
+    assert not app.exception, app.exception
+    [warning] = [w for w in app.warning if "Read the orders of" in shown(w)]
+    assert "Read the orders of 2 stores: 4 orders in all." in shown(warning) and "Not read in full: Limited." in shown(warning)
+    assert [(params["store"], params["map"]) for _page, params in map_it_links(app)] == [("Acme", "WM-NEW-0"), ("Acme", "WM-NEW-1"),
+                                                                                           ("Acme", "WM-NEW-2")]
+
+
 @pytest.mark.parametrize("name", ["Nope"])
 def test_a_link_to_a_store_that_is_gone_says_so(app, store, name):
     open_orders(app, store=name)
