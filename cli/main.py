@@ -68,7 +68,7 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 # Each command module contributes `add_commands(subparsers)`; every leaf parser sets
 # `handler=function(args, runtime) -> int`.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.troubleshooting", "cli.oauth", "cli.audit"]
+COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.orders", "cli.troubleshooting", "cli.oauth", "cli.audit"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -139,13 +139,15 @@ def _check(args: argparse.Namespace, runtime: Runtime) -> int:
     if bool(args.stores) + args.all + args.due != 1:
         print("Name the stores to check, or use --all or --due (only one of them).", file=sys.stderr)
         return EXIT_USAGE
+    from core.orders.sync import note_newly_blocked  # a fleet check also alerts on SKUs newly blocking stored orders
+
     if args.due:
         interval = timedelta(minutes=args.interval or runtime.settings.check_interval_minutes)
-        results = fleet.check_due(runtime, interval, workers=args.workers)
+        results = fleet.check_due(runtime, interval, workers=args.workers, after_record=note_newly_blocked)
     else:
         with session_scope(runtime.engine) as session:
             ids = fleet.enabled_store_ids(session) if args.all else [saved_id(stores.find_store(session, name)) for name in args.stores]
-        results = fleet.check_many(runtime, ids, workers=args.workers)
+        results = fleet.check_many(runtime, ids, workers=args.workers, after_record=note_newly_blocked)
     if args.json:
         rows = [{"store": result.store_name, **result.outcome.to_dict()} for result in results]
         print_json(rows)

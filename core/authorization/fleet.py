@@ -37,8 +37,16 @@ class Result:
     outcome: Outcome
 
 
-def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = None, store_timeout: float | None = None) -> Iterator[Result]:
-    """Check stores concurrently and yield each result as soon as it is recorded."""
+AfterRecord = Callable[[Session, int, AlertPolicy], object]
+
+
+def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = None, store_timeout: float | None = None,
+               after_record: AfterRecord | None = None) -> Iterator[Result]:
+    """Check stores concurrently and yield each result as soon as it is recorded.
+
+    `after_record(session, store_id, policy)` runs for each store in the transaction that records its check, so
+    what it records lands with the check or not at all (the CLI passes core.orders.sync.note_newly_blocked:
+    packages above this one hook in without this one importing them)."""
     settings = runtime.settings
     workers = workers or settings.check_workers
     store_timeout = store_timeout or settings.check_store_timeout
@@ -65,6 +73,8 @@ def check_many(runtime: Runtime, store_ids: list[int], workers: int | None = Non
             with runtime.transaction() as session:  # one transaction for whatever finished together
                 for result in results:
                     record(session, result.store_id, result.outcome, alerts)
+                    if after_record is not None:
+                        after_record(session, result.store_id, alerts)
             yield from results
     finally:
         batches.close()  # the pool is let go at once, not when the generator is collected
@@ -131,7 +141,8 @@ def claim_due(session: Session, interval: timedelta, limit: int) -> list[int]:
     return sorted(claimed)
 
 
-def check_due(runtime: Runtime, interval: timedelta | None = None, workers: int | None = None) -> Iterator[Result]:
+def check_due(runtime: Runtime, interval: timedelta | None = None, workers: int | None = None,
+              after_record: AfterRecord | None = None) -> Iterator[Result]:
     """Keep claiming and checking due stores until none is left."""
     interval = interval or timedelta(minutes=runtime.settings.check_interval_minutes)
     batch = max(1, (workers or runtime.settings.check_workers) * 4)
@@ -140,7 +151,7 @@ def check_due(runtime: Runtime, interval: timedelta | None = None, workers: int 
             ids = claim_due(session, interval, batch)
         if not ids:
             return
-        yield from check_many(runtime, ids, workers=workers)
+        yield from check_many(runtime, ids, workers=workers, after_record=after_record)
 
 
 def enabled_store_ids(session: Session) -> list[int]:

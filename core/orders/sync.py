@@ -37,7 +37,7 @@ from core.authorization.fleet import bounded_pool
 from core.db.bulk import in_chunks, insert_many
 from core.db.models import Credential, CredentialState, OrderLine, OrderRead, Store, saved_id, table_of, utc_now
 from core.errors import StoreConnectError
-from core.i18n import Text, _, dumps, join, lazy, loads
+from core.i18n import Text, _, dumps, join, lazy, lazy_ngettext, loads
 from core.orders.awaiting import awaiting_mapping
 from core.runtime import Runtime
 from core.stores.credential import StoreCredential, load_credential
@@ -166,8 +166,9 @@ def read_many(runtime: Runtime, store_ids: list[int], days: int = DEFAULT_DAYS, 
                                      _("Try again in a few minutes. If it keeps failing, report it with the time of the read."))
 
     def late(store_id: int, credential: StoreCredential) -> Fetched | OrdersUnavailable:
+        seconds = f"{store_timeout:g}"
         return OrdersUnavailable(_("Reading the orders took longer than {seconds} seconds and was stopped; nothing was changed.",
-                                   seconds=f"{store_timeout:g}"), _("Try again in a few minutes."))
+                                   seconds=seconds), _("Try again in a few minutes."))
 
     batches = bounded_pool(jobs, work, late, workers=workers, store_timeout=store_timeout, name="orders-read")
     try:
@@ -212,17 +213,12 @@ def keep(session: Session, store_id: int, fetched: Fetched, days: int, read_at: 
 
 def store_pages(session: Session, store_id: int, pages: OrderPages, days: int, read_at: datetime, policy: AlertPolicy) -> OrdersRead:
     """Keep what a read found, in the caller's transaction: the lines, the read's record, and an alert for SKUs newly blocked."""
-    previous = session.get(OrderRead, store_id)
-    before = set(_skus(previous.blocked_skus)) if previous is not None else set()
     _replace_lines(session, store_id, pages.lines, complete=pages.complete, window_start=read_at - timedelta(days=days))
     blocked = [entry.sku for entry in awaiting_mapping(session, store_id)]
-    newly = tuple(sku for sku in blocked if sku not in before)
     finding = _stopped(pages)
     retry_after = None if pages.retry_at is None else max(0.0, (pages.retry_at - read_at).total_seconds())
-    _record_read(session, store_id, days, read_at, pages.orders, len(pages.lines), not pages.complete, pages.retry_at, finding,
-                 blocked_skus=blocked)
-    if newly:
-        record_event(session, store_id, "orders_blocked", _alert_detail(newly, len(blocked)), read_at, policy)
+    row = _record_read(session, store_id, days, read_at, pages.orders, len(pages.lines), not pages.complete, pages.retry_at, finding)
+    newly = _compared(session, row, blocked, policy, read_at)
     return OrdersRead(store_id, pages.orders, len(pages.lines), not pages.complete, retry_after, finding, read_at, None,
                       len(blocked), newly)
 
@@ -248,16 +244,38 @@ def _replace_lines(session: Session, store_id: int, lines: list[WireLine], *, co
 
 
 def _record_read(session: Session, store_id: int, days: int, read_at: datetime, orders: int, lines: int, partial: bool,
-                 retry_at: datetime | None, finding: Text | None, *, finding_faq: str | None = None,
-                 blocked_skus: list[str] | None = None) -> None:
+                 retry_at: datetime | None, finding: Text | None, *, finding_faq: str | None = None) -> OrderRead:
     row = session.get(OrderRead, store_id) or OrderRead(store_id=store_id, days=days)
     row.read_at, row.days, row.orders_read, row.lines_read, row.partial, row.retry_at = read_at, days, orders, lines, partial, retry_at
     row.finding = None if finding is None else dumps(finding)
     row.finding_faq = finding_faq
-    if blocked_skus is not None:  # a read that got no page leaves the known blocked SKUs as they were
-        row.blocked_skus = json.dumps(blocked_skus, ensure_ascii=False)
     session.add(row)
     session.flush()
+    return row  # its blocked SKUs are left for _compared (a read that got no page leaves them as they were)
+
+
+def note_newly_blocked(session: Session, store_id: int, policy: AlertPolicy, now: datetime | None = None) -> tuple[str, ...]:
+    """Compare the store's stored order lines with its mappings now, in the caller's transaction: SKUs blocked now
+    that were not at the last comparison get ONE `orders_blocked` event. Returns those SKUs.
+
+    A fleet check calls it for every store it checks (cli `stores check`: a mapping removed since the last read
+    blocks orders without any new order coming in); a store whose orders were never read is left alone."""
+    row = session.get(OrderRead, store_id)
+    if row is None:
+        return ()
+    blocked = [entry.sku for entry in awaiting_mapping(session, store_id)]
+    return _compared(session, row, blocked, policy, now or utc_now())
+
+
+def _compared(session: Session, row: OrderRead, blocked: list[str], policy: AlertPolicy, now: datetime) -> tuple[str, ...]:
+    before = set(_skus(row.blocked_skus))
+    newly = tuple(sku for sku in blocked if sku not in before)
+    row.blocked_skus = json.dumps(blocked, ensure_ascii=False)
+    session.add(row)
+    if newly:
+        record_event(session, row.store_id, "orders_blocked", _alert_detail(newly, len(blocked)), now, policy)
+    session.flush()
+    return newly
 
 
 def _skus(stored: str) -> tuple[str, ...]:
@@ -304,13 +322,15 @@ def _unavailable(error: WalmartError) -> OrdersUnavailable:
 
 def _stopped(pages: OrderPages) -> Text | None:
     """Why a read that got pages stopped early, in plain words; None when it reached Walmart's last page."""
-    read = lazy("{orders} orders were read and kept; orders already stored were kept too.", orders=pages.orders)
+    read = lazy_ngettext("{n} order was read and kept; orders already stored were kept too.",
+                         "{n} orders were read and kept; orders already stored were kept too.", pages.orders)
     if pages.stop is None:
         return None
     if pages.stop == Stop.throttled:
         if pages.retry_at is not None:
+            when = pages.retry_at.strftime("%H:%M:%S")
             return join(lazy("Walmart limited requests for this store's keys before the last page."), read,
-                        lazy("Read the orders again after {time} UTC to get the rest.", time=f"{pages.retry_at:%H:%M:%S}"))
+                        lazy("Read the orders again after {time} UTC to get the rest.", time=when))
         return join(lazy("Walmart limited requests for this store's keys before the last page."), read,
                     lazy("Read the orders again in a few minutes to get the rest."))
     if pages.stop == Stop.capped:
