@@ -36,11 +36,11 @@ def store_of(text: str) -> int | None:
     return found if found is not None else int(wanted) if wanted.isdigit() and int(wanted) in names else None
 
 
-address = Address("orders", [Linked("store", "orders_store", store_of, lambda chosen: ALL_WORD if chosen == ALL else names.get(chosen, ""))])
+address = Address("orders", [Linked("store", view.STORE, store_of, lambda chosen: ALL_WORD if chosen == ALL else names.get(chosen, ""))])
 followed = address.follow()
 choices = {ALL: _("All stores"), **names}
 heading = st.columns([4, 1], vertical_alignment="bottom")
-store_id = heading[0].selectbox(_("Store"), list(choices), format_func=lambda chosen: choices[chosen], key="orders_store",
+store_id = heading[0].selectbox(_("Store"), list(choices), format_func=lambda chosen: choices[chosen], key=view.STORE,
                                 persist_state="session")
 if store_id is None:
     st.stop()

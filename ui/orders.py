@@ -34,6 +34,7 @@ TROUBLESHOOTING_PAGE = "pages/troubleshooting.py"
 PAGE_SIZE = 20  # blocked SKUs per page of the list
 PO_SHOWN = 3  # purchase order IDs shown beside a blocked SKU (core keeps up to 10)
 PURCHASE_ORDER = "orders_po"  # the purchase order whose explosion is shown
+STORE = "orders_store"  # the Orders page's store choice (0: all stores)
 
 
 @dataclass(frozen=True)
@@ -196,14 +197,14 @@ def awaiting_list(rows: Sequence[Blocked], *, key: str, with_store: bool, limit:
     for index, row in enumerate(shown):
         cells = iter(st.columns(widths, vertical_alignment="center"))
         if with_store:
-            next(cells).text(row.store_name)
+            next(cells).markdown(plain(row.store_name))
         sku_cell = next(cells)
-        sku_cell.text(row.sku.sku)
+        sku_cell.markdown(plain(row.sku.sku))
         if row.sku.product_name:
             sku_cell.caption(plain(row.sku.product_name))  # Walmart's product name: outside text
-        next(cells).text(format_number(row.sku.orders))
-        next(cells).text(format_number(row.sku.units))
-        next(cells).text(format_date(row.sku.newest_order_date))
+        next(cells).markdown(format_number(row.sku.orders))
+        next(cells).markdown(format_number(row.sku.units))
+        next(cells).markdown(format_date(row.sku.newest_order_date))
         orders_cell = next(cells)
         ids = row.sku.purchase_order_ids[:PO_SHOWN]
         if explode_button:
@@ -212,7 +213,7 @@ def awaiting_list(rows: Sequence[Blocked], *, key: str, with_store: bool, limit:
                     st.button(plain(po), key=f"{key}_po_{index}_{po}", type="tertiary", on_click=_show_order, args=(row.store_id, po),
                               help=_("Show this order's lines as system SKUs and quantities."))
         else:
-            orders_cell.text(", ".join(ids))
+            orders_cell.markdown(plain(", ".join(ids)))
         if row.sku.orders > len(ids):
             orders_cell.caption(_("and {n} more", n=format_number(row.sku.orders - len(ids))))
         map_it(row.store_name, row.sku.sku, where=next(cells))
@@ -221,8 +222,10 @@ def awaiting_list(rows: Sequence[Blocked], *, key: str, with_store: bool, limit:
 
 
 def _show_order(store_id: int, purchase_order_id: str) -> None:
+    """Button callback: show this order's explosion, on its store's view (from All stores too)."""
     st.session_state[PURCHASE_ORDER] = purchase_order_id
     st.session_state["orders_po_store"] = store_id
+    st.session_state[STORE] = store_id
 
 
 def summary(rows: Sequence[Blocked]) -> None:
@@ -271,7 +274,7 @@ def explosion(runtime: Runtime, store_id: int, store_name: str, purchase_order_i
                    icon=":material/link_off:")
         for sku in unmapped:
             cells = st.columns([3, 1], vertical_alignment="center")
-            cells[0].text(sku)
+            cells[0].markdown(plain(sku))
             map_it(store_name, sku, where=cells[1])
 
 

@@ -229,3 +229,24 @@ def test_a_store_without_the_orders_permission_gets_the_finding_and_the_faq_link
     links = [(link.proto.page, link.proto.query_string) for link in app.get("page_link")]
     assert ("troubleshooting", "faq=permissions-not-enabled") in links
     assert LIMITED_SECRET not in page_text(app)
+
+
+def test_outside_text_is_shown_as_text_never_as_markdown(app, runtime):
+    from tests.pages.hostile import PLATFORM_SKU, PRODUCT_NAME, STORE_NAME, assert_no_markdown_from_outside, seed_hostile, shown_as_text
+
+    seeded = seed_hostile(runtime)
+    hostile_sku, hostile_po = PLATFORM_SKU + "-2", "[PO](https://evil.example/po)"
+    seed_orders(runtime, seeded.store_id, {hostile_po: [(hostile_sku, 2), (PLATFORM_SKU, 1)]}, names={hostile_sku: PRODUCT_NAME})
+    open_orders(app, store="all")
+    texts = assert_no_markdown_from_outside(app)
+    assert shown_as_text(PRODUCT_NAME, texts) and shown_as_text(hostile_po, texts)  # a caption and a button label, escaped
+    assert [(params["store"], params["map"]) for _page, params in map_it_links(app)] == [(STORE_NAME, hostile_sku)]
+    [button] = [button for button in app.button if button.key and button.key.startswith("orders_awaiting_po_")]
+    button.click().run()
+    texts = assert_no_markdown_from_outside(app)
+    [table] = [frame.value for frame in app.dataframe if "to_ship" in frame.value.columns]
+    assert set(table["product_name"]) == {PRODUCT_NAME, f"Walmart {PLATFORM_SKU}"}
+    app.query_params.clear()
+    app.query_params.update({"store": STORE_NAME})
+    app.switch_page("pages/mapping.py").run()
+    assert_no_markdown_from_outside(app)
