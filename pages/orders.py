@@ -59,7 +59,7 @@ if blocked:
     view.summary(blocked)
     view.awaiting_list(blocked, key="orders_awaiting", with_store=store_id == ALL)
     st.caption(_("Most orders first. Map it opens the store's mapping grid with the SKU as a new row: fill in the system SKU "
-                 "and quantity, save, and the SKU leaves this list."))
+                 "and quantity, save, and the SKU leaves this list. Press a purchase order to see it line by line."))
 else:
     st.success(_("No order read is waiting for a mapping."), icon=":material/check_circle:")
 

@@ -210,8 +210,7 @@ def awaiting_list(rows: Sequence[Blocked], *, key: str, with_store: bool, limit:
         if explode_button:
             with orders_cell.container(horizontal=True, gap="small"):
                 for po in ids:
-                    st.button(plain(po), key=f"{key}_po_{index}_{po}", type="tertiary", on_click=_show_order, args=(row.store_id, po),
-                              help=_("Show this order's lines as system SKUs and quantities."))
+                    st.button(plain(po), key=f"{key}_po_{index}_{po}", type="tertiary", on_click=_show_order, args=(row.store_id, po))
         else:
             orders_cell.markdown(plain(", ".join(ids)))
         if row.sku.orders > len(ids):
@@ -256,7 +255,7 @@ def explosion(runtime: Runtime, store_id: int, store_name: str, purchase_order_i
         for component in line.components:
             rows.append({**base, "system_sku": component.system_sku, "system_name": component.product_name,
                          "per_unit": component.quantity_per_unit, "to_ship": component.quantity})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="", column_config={
         "line": st.column_config.NumberColumn(_("Line"), width="small"),
         "sku": st.column_config.TextColumn(_("Platform SKU")),
         "product_name": st.column_config.TextColumn(_("Product on Walmart")),
