@@ -250,3 +250,12 @@ def test_outside_text_is_shown_as_text_never_as_markdown(app, runtime):
     app.query_params.update({"store": STORE_NAME})
     app.switch_page("pages/mapping.py").run()
     assert_no_markdown_from_outside(app)
+
+
+def test_the_page_speaks_chinese(app, runtime, store):
+    seed_orders(runtime, store, {"PO-1": [("NEW-A", 2)]})
+    open_orders(app, store="Acme", lang="zh-CN")
+    assert app.title[0].value == "订单" and app.subheader[0].value == "待映射订单"
+    assert {m.label for m in app.metric} == {"待映射的SKU", "受阻件数"}
+    assert [link.value for link in app.get("page_link") if "map=" in link.proto.query_string] == ["去映射"]
+    assert "最近 14 天共 1 个订单" in page_text(app)
