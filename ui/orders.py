@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from core.access import Permission
 from core.db.engine import session_scope
 from core.i18n import _, format_date, format_datetime, format_number, ngettext, render
 from core.mapping.listings import Listing
 from core.mapping.pairing import suggestions as pairing
+from core.mapping.repository import mapping_versions
 from core.orders import awaiting, explode, sync
 from core.orders.awaiting import BlockedSku
 from core.runtime import Runtime
@@ -35,6 +37,7 @@ PAGE_SIZE = 20  # blocked SKUs per page of the list
 PO_SHOWN = 3  # purchase order IDs shown beside a blocked SKU (core keeps up to 10)
 PURCHASE_ORDER = "orders_po"  # the purchase order whose explosion is shown
 STORE = "orders_store"  # the Orders page's store choice (0: all stores)
+BLOCKED = "orders_blocked"  # store id -> (what it was computed at, its blocked SKUs)
 
 
 @dataclass(frozen=True)
@@ -167,10 +170,23 @@ def blocked_skus(runtime: Runtime, stores: Mapping[int, str]) -> list[Blocked]:
     found: list[Blocked] = []
     with session_scope(runtime.engine) as session:
         for store_id, name in stores.items():
-            found += [Blocked(store_id, name, sku) for sku in awaiting.awaiting_mapping(session, store_id)]
+            found += [Blocked(store_id, name, sku) for sku in _store_blocked(session, store_id)]
     # core sorts one store's list; several stores are merged here the same way
     found.sort(key=lambda row: (-row.sku.orders, -row.sku.units, -_timestamp(row.sku), row.store_name, row.sku.sku))
     return found
+
+
+def _store_blocked(session: Session, store_id: int) -> list[BlockedSku]:
+    """One store's list, kept for the session while its mappings and its stored orders stand still: the mapping page
+    reruns on every grid edit, and the list only changes when a mapping is saved or the orders are read again."""
+    read = sync.last_read(session, store_id)
+    key = (mapping_versions(session, store_id), read.read_at if read is not None else None)
+    kept: dict[int, tuple[object, list[BlockedSku]]] = st.session_state.setdefault(BLOCKED, {})
+    if store_id in kept and kept[store_id][0] == key:
+        return kept[store_id][1]
+    skus = awaiting.awaiting_mapping(session, store_id) if read is not None else []
+    kept[store_id] = (key, skus)
+    return skus
 
 
 def _timestamp(sku: BlockedSku) -> float:
