@@ -3,8 +3,8 @@
 
 "Map it" is a deep link to the store's grid (`/mapping?store=NAME&tab=mappings&map=SKU`): the mapping page puts the
 SKU in as a new row to fill in (ui.mapping_grid.map_in_grid). Nothing here decides what is blocked: the list is
-core.orders.awaiting, computed from the stored order lines against the current mappings on every run, so a SKU
-leaves it as soon as its mapping is saved.
+core.orders.awaiting, computed from the stored order lines against the current mappings, and computed again as soon
+as either changes (a mapping saved, orders read), so a SKU leaves it as soon as its mapping is saved.
 """
 from __future__ import annotations
 

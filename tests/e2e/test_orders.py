@@ -87,3 +87,14 @@ def test_map_a_blocked_sku_from_the_orders_page_and_see_it_leave_the_list(page, 
     expect(page.get_by_text("1 SKU of this order has no mapping, so its line cannot be shipped.")).to_be_visible()
     page.mouse.move(0, 0)  # no tooltip over the picture
     screenshot(page, "orders-3-explosion")
+
+    # The store's mapping page shows what is left in its own section, and its Map it works from there too.
+    page.get_by_test_id("stSidebarNav").get_by_text("Product mapping").click()
+    wait_for_app(page)
+    section = page.get_by_test_id("stExpander").filter(has_text="Orders awaiting mapping: 1 SKU")
+    expect(section).to_contain_text(lamp)
+    section.get_by_role("link", name="Map it").click()
+    wait_for_app(page)
+    grid = page.get_by_test_id("stDataFrame").filter(visible=True).first
+    expect(grid.get_by_test_id(f"glide-cell-{PLATFORM_SKU}-0")).to_have_text(lamp)
+    expect(page.get_by_role("textbox", name="Search SKU")).to_have_value(lamp)
