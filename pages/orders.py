@@ -19,7 +19,9 @@ DAYS = sync.DEFAULT_DAYS  # the period read from Walmart
 
 st.title(_("Orders"))
 with session_scope(runtime.engine) as session:
-    names = {store.id: store.name for store in stores.list_stores(session)}
+    listed = stores.list_stores(session)
+names = {store.id: store.name for store in listed}
+disabled = {store.id for store in listed if not store.enabled}
 if not names:
     st.info(_("There are no stores yet. Add one first; its orders waiting for a mapping are shown here."))
     st.page_link("pages/stores.py", label=_("Store authorization"), icon=":material/key:")
@@ -65,12 +67,12 @@ else:
 
 if store_id == ALL:
     st.subheader(_("Read orders from Walmart"))
-    view.read_all_button(runtime, names, DAYS)
+    view.read_all_button(runtime, {store_id: name for store_id, name in names.items() if store_id not in disabled}, DAYS)
     st.caption(_("Choose a store to see when its orders were last read and an order's system SKUs."))
     st.stop()
 
 st.subheader(_("Read orders from Walmart"))
-view.read_button(runtime, store_id, DAYS)
+view.read_button(runtime, store_id, DAYS, enabled=store_id not in disabled)
 view.last_read(runtime, store_id)
 
 st.subheader(_("An order, line by line"))

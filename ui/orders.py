@@ -84,10 +84,12 @@ def open_map_it(runtime: Runtime, store_id: int, sku: str) -> None:
 # --------------------------------------------------------------------------- reading orders
 
 
-def read_button(runtime: Runtime, store_id: int, days: int) -> None:
+def read_button(runtime: Runtime, store_id: int, days: int, *, enabled: bool = True) -> None:
     """"Read orders now": reads the store's recent orders from Walmart; the result shows beside the button."""
     key = f"orders_read_{store_id}"
-    if st.button(_("Read orders now"), icon=":material/cloud_download:", key="orders_read", type="primary",
+    if not enabled:
+        st.caption(_("This store is disabled, so its orders are not read."))
+    if st.button(_("Read orders now"), icon=":material/cloud_download:", key="orders_read", type="primary", disabled=not enabled,
                  help=_("Reads this store's orders of the last {days} days from Walmart and keeps what mapping needs: "
                         "purchase order, date, and each line's SKU, product name and quantity. No customer details.", days=days)):
         with st.spinner(_("Reading the store's orders from Walmart…")):

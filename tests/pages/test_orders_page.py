@@ -231,6 +231,18 @@ def test_a_store_without_the_orders_permission_gets_the_finding_and_the_faq_link
     assert LIMITED_SECRET not in page_text(app)
 
 
+def test_a_disabled_store_keeps_its_list_but_its_orders_are_not_read(app, runtime, store):
+    from core.stores import registry as stores
+    from tests.conftest import ADMIN
+
+    seed_orders(runtime, store, ORDERS)
+    with session_scope(runtime.engine) as session:
+        stores.set_enabled(session, store, False, actor=ADMIN)
+    open_orders(app, store="Acme")
+    assert app.button(key="orders_read").disabled and "This store is disabled, so its orders are not read." in page_text(app)
+    assert blocked_order(app)[0] == "NEW-A"
+
+
 def test_outside_text_is_shown_as_text_never_as_markdown(app, runtime):
     from tests.pages.hostile import PLATFORM_SKU, PRODUCT_NAME, STORE_NAME, assert_no_markdown_from_outside, seed_hostile, shown_as_text
 
