@@ -5,11 +5,16 @@ Acme Outdoor's unmapped listings show every pairing method on the Unmapped listi
 carries SKU-0015's GTIN, which the catalog holds as a UPC-12), a similar title (AO-MAPCASE-XL), an ambiguous
 barcode (AO-POLE-01: two products share it) and two new listings nothing matches.
 
+Acme Outdoor's recent orders (demo_orders, read once when seeding) fill the Orders page: SKUs no mapping covers
+(WM-NEW-1 on most orders, and listings pairing has suggestions for), SKUs mapped only for all stores (not
+blocked), and a 3-pack of socks ordered twice, which explodes into 2 x 3 = 6.
+
 Everything goes through the same core functions the pages and the CLI use, as the
 local demo operator, so the audit trail shows the seeding too.
 """
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlparse
 
 from core import catalog
@@ -21,10 +26,11 @@ from core.db.models import ALL_STORES, saved_id
 from core.mapping.imports import import_mappings
 from core.mapping.pairing import rule_sets
 from core.oauth import connect as oauth
+from core.orders.sync import read_orders
 from core.runtime import open_runtime
 from core.spreadsheets.writers import write_csv
 from core.stores import registry as stores
-from fake_walmart import FakeWalmart, listing_item
+from fake_walmart import FakeWalmart, listing_item, order, order_line
 from fake_walmart.samples import gtin_of
 
 DEMO = Actor("demo seed", Role.admin, "local")
@@ -72,6 +78,31 @@ PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
 # Each product's GTIN-14 (as Walmart sends it); the catalog file holds the UPC-12 form, which pairing reads as the same code.
 GTINS = {sku: gtin_of(f"{88600010000 + n}") for n, (sku, _name) in enumerate(PRODUCTS, start=1)}
 GTINS["SKU-0018"] = GTINS["SKU-0017"]  # one barcode on two products: a listing with it is ambiguous
+# Mapped for all stores only (the default mapping): their orders are not blocked at Acme Outdoor.
+DEFAULT_MAPPINGS = [["WM-GIFT-COMPASS", "SKU-0009", 1], ["WM-FIRSTAID-2", "SKU-0010", 2]]
+
+
+def demo_orders(now_ms: int) -> list[dict]:
+    """Acme Outdoor's recent orders: mapped SKUs, a bundle of 3 socks ordered twice (2 x 3 = 6 ship), SKUs mapped only
+    for all stores, and SKUs no mapping covers (a new listing on most orders, listings pairing can suggest for)."""
+    day, hour = 86_400_000, 3_600_000
+    plan = [  # (hours ago, [(SKU, name, quantity, status)])
+        (3, [("WM-3PACK-SOCKS", "Hiking socks, 3-pack", 2, "Created"), ("WM-NEW-1", "Picnic set (new listing)", 1, "Created")]),
+        (7, [("WM-NEW-1", "Picnic set (new listing)", 2, "Acknowledged"), ("WM-0004", "Water bottle", 1, "Acknowledged")]),
+        (20, [("WM-GIFT-COMPASS", "Compass gift box", 1, "Acknowledged"), ("AO-MAPCASE-XL", "Map case, waterproof XL", 1, "Acknowledged")]),
+        (30, [("WM-NEW-1", "Picnic set (new listing)", 1, "Shipped"), ("WM-BUNDLE-CAMP", "Camp starter bundle", 1, "Shipped")]),
+        (2 * 24, [("WM-FIRSTAID-2", "First-aid kit, 2-pack", 1, "Shipped"), ("wm-sku-0014-us", "Carabiner, 2-pack", 3, "Shipped")]),
+        (3 * 24, [("WM-NEW-2", "Gift card (new listing)", 1, "Delivered")]),
+        (4 * 24, [("WM-0001", "Camping lantern", 1, "Delivered"), ("WM-0002", "Trail mug", 4, "Delivered")]),
+        (5 * 24, [("WM-NEW-1", "Picnic set (new listing)", 1, "Cancelled")]),  # cancelled: blocks nothing
+        (9 * 24, [("AO-MAPCASE-XL", "Map case, waterproof XL", 2, "Delivered"), ("WM-0007", "Headlamp", 1, "Delivered")]),
+    ]
+    return [order(str(108_820_170_097_219 + number * 1_013), now_ms - hours * hour - number * 60_000,
+                  [order_line(line + 1, sku, name, quantity, status) for line, (sku, name, quantity, status) in enumerate(lines)])
+            for number, (hours, lines) in enumerate(plan)] + [
+        order(str(108_820_170_000_001), now_ms - 40 * day, [order_line(1, "WM-OLD-1", "Old listing", 1, "Delivered")])]  # outside 14 days
+
+
 PAIRING_RULES = 'ignore_case = true\nstrip_prefixes = ["WM-"]\nstrip_suffixes = ["-US"]\nremove_characters = " _"\n'
 
 
@@ -111,6 +142,7 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
         listing_item("AO-POLE-01", "Trekking pole", gtin=GTINS["SKU-0017"]),  # ambiguous: two products have this barcode
         listing_item("WM-NEW-1", "Picnic set (new listing)"), listing_item("WM-NEW-2", "Gift card (new listing)"),
     ])
+    gateway.set_orders("production", _key(1)[0], demo_orders(int(time.time() * 1000)))
     if not fresh:
         return "Reusing the demo database from the last run."
 
@@ -130,6 +162,8 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
         rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _) in enumerate(PRODUCTS[:12], start=1)]
         rows += [["WM-BUNDLE-CAMP", "SKU-0001", 1], ["WM-BUNDLE-CAMP", "SKU-0002", 2], ["WM-3PACK-SOCKS", "SKU-0005", 3]]
         import_mappings(session, acme, write_csv(["Platform SKU", "System SKU", "Quantity"], rows), "demo-mappings.csv", actor=DEMO)
+        import_mappings(session, ALL_STORES, write_csv(["Platform SKU", "System SKU", "Quantity"], DEFAULT_MAPPINGS), "demo-default-mappings.csv",
+                        actor=DEMO)
 
     # OAuth stores go through the real connect flow against the fake gateway.
     for name, seller in (("Harbor Tools", "100200300"), ("Grove Home", "100200400")):
@@ -149,6 +183,9 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
         return authorization.check_store(runtime, name).status
 
     statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies", "Kestrel Games")}
+    with session_scope(runtime.engine) as session:
+        acme = saved_id(stores.find_store(session, "Acme Outdoor"))
+    read = read_orders(runtime, acme)  # so the Orders page opens on SKUs awaiting mapping
     gateway.queue_response("production", "/v3/token", **gateway.rate_limited_answer(600))
     statuses["Echo Garden"] = check("Echo Garden")
     gateway.queue_response("production", "/v3/token", **gateway.server_error_answer(503), times=3)
@@ -157,5 +194,6 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     statuses["Grove Home"] = check("Grove Home")
     runtime.engine.dispose()
     lines = [f"  {name}: {status}" for name, status in statuses.items()]
-    return "Demo stores:\n" + "\n".join(lines) + "\n  Indigo Crafts: not checked yet\n  Juniper Sports: disabled"
+    return ("Demo stores:\n" + "\n".join(lines) + "\n  Indigo Crafts: not checked yet\n  Juniper Sports: disabled"
+            + f"\nAcme Outdoor: {read.orders} recent orders read, {read.blocked} SKUs awaiting mapping")
 

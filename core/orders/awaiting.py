@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlmodel import Session
 
+from core.db.bulk import in_chunks
 from core.db.models import OrderLine, table_of
 from core.mapping.resolve import effective_mappings
 
@@ -50,33 +51,29 @@ def unmapped_skus(session: Session, store_id: int, skus: Iterable[str]) -> set[s
 
 
 def awaiting_mapping(session: Session, store_id: int) -> list[BlockedSku]:
-    """The store's blocked SKUs, most orders first (then most units, newest order, SKU)."""
+    """The store's blocked SKUs, most orders first (then most units, newest order, SKU).
+
+    Three steps, whatever the number of lines: the database counts orders and units per SKU, the mappings are
+    asked for those SKUs at once, and only the blocked SKUs' lines are read back for their dates, names and
+    purchase orders."""
     line = _LINE
-    rows = session.execute(
-        select(line.c.sku, line.c.purchase_order_id, line.c.order_date, line.c.quantity, line.c.product_name)
-        .where(line.c.store_id == store_id, line.c.status.not_in(NOT_SHIPPING))
-        .order_by(line.c.order_date.desc(), line.c.purchase_order_id.desc())
-    ).all()
-    blocked = unmapped_skus(session, store_id, {row[0] for row in rows})
+    shipping = (line.c.store_id == store_id, line.c.status.not_in(NOT_SHIPPING))
+    totals = {sku: (orders, units) for sku, orders, units in session.execute(
+        select(line.c.sku, func.count(func.distinct(line.c.purchase_order_id)), func.sum(line.c.quantity)).where(*shipping).group_by(line.c.sku))}
+    blocked = unmapped_skus(session, store_id, totals)
     if not blocked:
         return []
-    orders: dict[str, list[str]] = defaultdict(list)
-    units: dict[str, int] = defaultdict(int)
-    first: dict[str, tuple[datetime, str]] = {}
-    for sku, purchase_order_id, order_date, quantity, product_name in rows:
-        if sku not in blocked:
-            continue
-        units[sku] += quantity
-        if sku not in first:
-            first[sku] = (order_date, product_name)
-        ids = orders[sku]
-        if not ids or ids[-1] != purchase_order_id:  # rows come newest first, a purchase order's lines together
-            ids.append(purchase_order_id)
-    found = []
-    for sku, ids in orders.items():
-        distinct = list(dict.fromkeys(ids))
-        newest, name = first[sku]
-        found.append(BlockedSku(sku, name, len(distinct), units[sku], newest, distinct[:MAX_PURCHASE_ORDER_IDS]))
+    ids: dict[str, list[str]] = defaultdict(list)
+    newest: dict[str, tuple[datetime, str]] = {}
+    statement = (select(line.c.sku, line.c.purchase_order_id, line.c.order_date, line.c.product_name).where(*shipping)
+                 .order_by(line.c.order_date.desc(), line.c.purchase_order_id.desc()))
+    for chunk in in_chunks(sorted(blocked)):
+        for sku, purchase_order_id, order_date, product_name in session.execute(statement.where(line.c.sku.in_(chunk))):
+            newest.setdefault(sku, (order_date, product_name))
+            listed = ids[sku]
+            if len(listed) < MAX_PURCHASE_ORDER_IDS and purchase_order_id not in listed:
+                listed.append(purchase_order_id)
+    found = [BlockedSku(sku, newest[sku][1], int(totals[sku][0]), int(totals[sku][1]), newest[sku][0], ids[sku]) for sku in newest]
     found.sort(key=lambda b: (-b.orders, -b.units, -b.newest_order_date.timestamp(), b.sku))
     return found
 

@@ -486,8 +486,9 @@ class WalmartClient:
             total = None
         return items, next_cursor if isinstance(next_cursor, str) and next_cursor.strip() else None, total, call
 
-    def orders_page(self, environment: str, token: Token, query: str, market: str | None = None) -> tuple[JsonObject | None, CallRecord]:
-        """One page of Get All Orders (walmart-orders-markets.md §1): (the answer's JSON, call), None for "no orders".
+    def orders_page(self, environment: str, token: Token, query: str, market: str | None = None) -> tuple[Reply | None, CallRecord]:
+        """One page of Get All Orders (walmart-orders-markets.md §1): (the answer, call), None for "no orders".
+        Its JSON is read with `page_json`, so the caller may look ahead before parsing it (core.walmart.orders).
 
         `query` goes on the path as it is, without its leading "?": the first page's own parameters, or a
         nextCursor byte for byte (§1.3: re-encoding the cursor makes Walmart answer page 1 again). A 404
@@ -501,4 +502,6 @@ class WalmartClient:
             return None, call
         if reply.status != 200:
             self._raise_for(reply, call, secrets)
-        return self._json(reply, call), call
+        return reply, call
+
+    page_json = _json  # a 200 answer's JSON object, or WalmartError bad_response

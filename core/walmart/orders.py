@@ -13,8 +13,11 @@ WalmartError; on a later page it stops the read the same way, keeping the pages 
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
@@ -22,9 +25,9 @@ from typing import Any, Final
 from urllib.parse import urlencode
 
 from core.i18n import _
-from core.redaction import outside_text
+from core.redaction import KnownSecrets, outside_text
 from core.walmart.client import CallRecord, ErrorKind, JsonObject, Token, WalmartClient, WalmartError
-from core.walmart.wire import Deadline
+from core.walmart.wire import Deadline, Reply
 
 PAGE_LIMIT: Final = 200  # "cannot be larger than 200" (§1.2)
 MAX_ORDERS: Final = 10_000  # the smaller of the two documented per-query caps (§1.2)
@@ -36,6 +39,9 @@ KEY_LIMITS: Final = (40, 20)  # purchase order ID, line number (core.db.models.o
 # A line's status when it carries several (a line of 2: one Shipped, one Cancelled): the one with the most units.
 STATUSES: Final = {"created": "Created", "acknowledged": "Acknowledged", "shipped": "Shipped", "delivered": "Delivered",
                    "cancelled": "Cancelled", "canceled": "Cancelled", "refund": "Refund"}
+
+
+_NEXT_CURSOR: Final = re.compile(r'"nextCursor"\s*:\s*"([^"\\]{1,%d})"' % MAX_CURSOR_LENGTH)
 
 
 class Stop(StrEnum):
@@ -90,6 +96,11 @@ def read_order_pages(client: WalmartClient, environment: str, token: Token, *, d
 
     `refresh` gives a new token once if Walmart refuses this one (a cached token revoked by a key reset).
     Raises WalmartError when the first page fails (other than a 429), including 401 and 403.
+
+    Pages are still asked for one at a time, but the next is asked for as soon as this one's nextCursor is seen in
+    its text, before the page is parsed and its lines read: those milliseconds overlap Walmart's time to answer.
+    When the cursor found in the text is not the one the parsed page holds, the page fetched ahead is dropped
+    and the right one asked for.
     """
     days = max(1, min(int(days), MAX_DAYS))
     query = first_query(days, now or datetime.now(timezone.utc))
@@ -97,57 +108,77 @@ def read_order_pages(client: WalmartClient, environment: str, token: Token, *, d
     orders: set[str] = set()
     pages = OrderPages([], 0, 0)
     seen_cursors: set[str] = set()
-    while True:
-        if deadline is not None and deadline.passed:
-            pages.stop = Stop.deadline
-            break
-        try:
-            data, call = client.orders_page(environment, token, query)
-        except WalmartError as error:
-            pages.calls.append(error.call)
-            if error.kind == ErrorKind.credentials_refused and refresh is not None:
-                token, refresh = refresh(), None
-                continue
-            if error.kind == ErrorKind.rate_limited:
-                pages.stop, pages.retry_at, pages.error = Stop.throttled, error.retry_at, error
+    names = _ProductNames(token)
+    ahead: tuple[str, Future[tuple[Reply | None, CallRecord]]] | None = None  # (its query, the page being fetched)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="orders-page") as fetcher:
+        while True:
+            if deadline is not None and deadline.passed:
+                pages.stop = Stop.deadline
                 break
-            if pages.pages == 0:
-                raise
-            pages.stop, pages.error = Stop.failed, error
-            break
-        pages.calls.append(call)
-        pages.pages += 1
-        page_orders, next_cursor = _page(data, call)
-        before = len(orders)
-        for order in page_orders:
-            purchase_order_id = _text(order.get("purchaseOrderId"), KEY_LIMITS[0])
-            order_date = _moment(order.get("orderDate"))
-            if not purchase_order_id or order_date is None:
-                pages.skipped_lines += len(_order_lines(order))
-                continue
-            if purchase_order_id not in orders and len(orders) >= max_orders:
+            try:
+                if ahead is not None and ahead[0] == query:
+                    reply, call = ahead[1].result()
+                else:
+                    reply, call = client.orders_page(environment, token, query)
+            except WalmartError as error:
+                pages.calls.append(error.call)
+                if error.kind == ErrorKind.credentials_refused and refresh is not None:
+                    token, refresh, ahead = refresh(), None, None
+                    continue
+                if error.kind == ErrorKind.rate_limited:
+                    pages.stop, pages.retry_at, pages.error = Stop.throttled, error.retry_at, error
+                    break
+                if pages.pages == 0:
+                    raise
+                pages.stop, pages.error = Stop.failed, error
+                break
+            finally:
+                ahead = None
+            pages.calls.append(call)
+            pages.pages += 1
+            seen = None if reply is None else _cursor_in(reply.text)
+            if seen and seen not in seen_cursors and len(orders) + PAGE_LIMIT < max_orders and not (deadline is not None and deadline.passed):
+                ahead = (seen, fetcher.submit(copy_context().run, client.orders_page, environment, token, seen))
+            page_orders, next_cursor = _page(None if reply is None else WalmartClient.page_json(reply, call), call)
+            before = len(orders)
+            for order in page_orders:
+                purchase_order_id = _text(order.get("purchaseOrderId"), KEY_LIMITS[0])
+                order_date = _moment(order.get("orderDate"))
+                if not purchase_order_id or order_date is None:
+                    pages.skipped_lines += len(_order_lines(order))
+                    continue
+                if purchase_order_id not in orders and len(orders) >= max_orders:
+                    pages.stop = Stop.capped
+                    break
+                orders.add(purchase_order_id)
+                for raw in _order_lines(order):
+                    line = _line(purchase_order_id, order_date, raw, names)
+                    if line is None:
+                        pages.skipped_lines += 1
+                    else:
+                        found[(line.purchase_order_id, line.line_number)] = line
+            if pages.stop is not None or not page_orders or not next_cursor:
+                break
+            if len(orders) == before or next_cursor in seen_cursors:
+                pages.stop = Stop.looping
+                break
+            if len(orders) >= max_orders:
                 pages.stop = Stop.capped
                 break
-            orders.add(purchase_order_id)
-            for raw in _order_lines(order):
-                line = _line(purchase_order_id, order_date, raw)
-                if line is None:
-                    pages.skipped_lines += 1
-                else:
-                    found[(line.purchase_order_id, line.line_number)] = line
-        if pages.stop is not None or not page_orders or not next_cursor:
-            break
-        if len(orders) == before or next_cursor in seen_cursors:
-            pages.stop = Stop.looping
-            break
-        if len(orders) >= max_orders:
-            pages.stop = Stop.capped
-            break
-        seen_cursors.add(next_cursor)
-        query = next_cursor
+            seen_cursors.add(next_cursor)
+            query = next_cursor
+        if ahead is not None:
+            ahead[1].cancel()  # fetched ahead and not needed (the read stopped): its answer is dropped
     pages.lines = list(found.values())
     pages.orders = len(orders)
     return pages
+
+
+def _cursor_in(text: str) -> str | None:
+    """The nextCursor a page's text holds, found without parsing it: only a plain one (no escapes), so it is
+    exactly what parsing gives, else None."""
+    match = _NEXT_CURSOR.search(text)
+    return match.group(1) if match and match.group(1).strip() else None
 
 
 def _page(data: JsonObject | None, call: CallRecord) -> tuple[list[JsonObject], str | None]:
@@ -175,7 +206,25 @@ def _order_lines(order: JsonObject) -> list[Any]:
     return raw if isinstance(raw, list) else []
 
 
-def _line(purchase_order_id: str, order_date: datetime, raw: Any) -> WireLine | None:
+class _ProductNames:
+    """Product names made safe to keep (core.redaction.outside_text, the token as a known secret), each distinct name
+    once: a read of 20,000 lines holds a few thousand names, and redacting each line's cost more than parsing it."""
+
+    def __init__(self, token: Token):
+        self._known = KnownSecrets((token.access_token,))
+        self._done: dict[str, str] = {}
+
+    def __call__(self, raw: object) -> str:
+        text = raw if isinstance(raw, str) else ""
+        name = self._done.get(text)
+        if name is None:
+            name = outside_text(text, self._known, PRODUCT_NAME_LIMIT)
+            if len(self._done) < 100_000:  # bounded, whatever the pages hold
+                self._done[text] = name
+        return name
+
+
+def _line(purchase_order_id: str, order_date: datetime, raw: Any, names: _ProductNames) -> WireLine | None:
     if not isinstance(raw, dict):
         return None
     item = raw.get("item") if isinstance(raw.get("item"), dict) else {}
@@ -184,7 +233,7 @@ def _line(purchase_order_id: str, order_date: datetime, raw: Any) -> WireLine | 
     quantity = _amount(raw.get("orderLineQuantity"))
     if not sku or len(sku) > SKU_LIMIT or not line_number or quantity is None:
         return None
-    name = outside_text(str(item.get("productName") or ""), limit=PRODUCT_NAME_LIMIT) if isinstance(item, dict) else ""
+    name = names(item.get("productName")) if isinstance(item, dict) else ""
     return WireLine(purchase_order_id, line_number, order_date, sku, name, quantity, _status(raw.get("orderLineStatuses")))
 
 

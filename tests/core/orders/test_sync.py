@@ -200,3 +200,18 @@ def test_awaiting_mapping_after_a_read(runtime, gateway):
         row = session.get(OrderRead, store_id)
     assert {b.sku for b in blocked} == {f"WM-{n}" for n in range(5)} and all(b.orders == 2 for b in blocked)
     assert row is not None and row.read_at - timedelta(seconds=5) < row.read_at
+
+
+def test_a_reread_writes_only_what_changed_and_keeps_it_right(runtime, gateway):
+    store_id = add_store(runtime)
+    now = now_ms()
+    gateway.set_orders("production", CLIENT_ID, [order("1", now - DAY_MS, [order_line(1, "A", "A", 1, "Created")]),
+                                                 order("2", now - DAY_MS, [order_line(1, "B", "B", 1), order_line(2, "C", "C", 2)])])
+    sync.read_orders(runtime, store_id)
+    gateway.set_orders("production", CLIENT_ID, [order("1", now - DAY_MS, [order_line(1, "A", "A", 1, "Shipped")]),  # status changed
+                                                 order("2", now - DAY_MS, [order_line(1, "B", "B", 1)])])  # a line gone
+    sync.read_orders(runtime, store_id)
+    with session_scope(runtime.engine) as session:
+        rows = sorted((r.purchase_order_id, r.line_number, r.status, r.quantity)
+                      for r in session.exec(select(OrderLine).where(OrderLine.store_id == store_id)).scalars())
+    assert rows == [("1", "1", "Shipped", 1), ("2", "1", "Acknowledged", 1)]

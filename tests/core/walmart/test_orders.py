@@ -81,3 +81,16 @@ def test_the_gateways_own_404_is_not_no_orders(client, gateway):
     with pytest.raises(WalmartError) as raised:
         read_order_pages(client, "production", client.request_token("production", CLIENT_ID, CLIENT_SECRET), now=NOW)
     assert raised.value.kind == ErrorKind.unavailable
+
+
+def test_a_page_fetched_ahead_on_a_decoy_cursor_is_dropped(client, gateway):
+    decoy = order("1", 1_764_900_000_000, [order_line(1, "A", "A")])
+    decoy["nextCursor"] = "?cursor=decoy"  # an order field of that name comes before the real one in the text
+    gateway.queue_response("production", "/v3/orders", 200, {"list": {"elements": {"order": [decoy]},
+                                                                      "meta": {"totalCount": 2, "nextCursor": "?cursor=real"}}})
+    gateway.queue_response("production", "/v3/orders", 200, page([order("2", 1_764_900_000_000, [order_line(1, "B", "B")])]))
+    gateway.queue_response("production", "/v3/orders", 200, page([order("3", 1_764_900_000_000, [order_line(1, "C", "C")])]))
+    pages = read_order_pages(client, "production", client.request_token("production", CLIENT_ID, CLIENT_SECRET), now=NOW)
+    sent = [r.query.get("cursor") for r in gateway.requests if r.path == "/v3/orders"]
+    assert sorted(sent[1:]) == ["decoy", "real"]  # the decoy was fetched ahead (and dropped), the real cursor asked for
+    assert pages.complete and pages.orders == 2 and {line.sku for line in pages.lines} in ({"A", "B"}, {"A", "C"})

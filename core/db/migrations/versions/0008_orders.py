@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.ForeignKeyConstraint(["store_id"], ["store.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("store_id", "purchase_order_id", "line_number"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_order_line_store_sku", "order_line", ["store_id", "sku"])
 
