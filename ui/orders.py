@@ -25,7 +25,7 @@ from core.mapping.repository import mapping_versions
 from core.orders import awaiting, explode, sync
 from core.orders.awaiting import BlockedSku
 from core.runtime import Runtime
-from ui import mapping_grid
+from ui import mapping_grid, mapping_suggestions
 from ui.actions import attempt_workflow, report, show_result
 from ui.identity import actor
 from ui.text import plain
@@ -68,8 +68,10 @@ def open_map_it(runtime: Runtime, store_id: int, sku: str) -> None:
     the product when automatic pairing has a safe suggestion for it (exact SKU, pairing rules), else left to fill in."""
     if not actor().can(Permission.edit_mappings):
         return  # a viewer's grid takes no new rows; the page still searches for the SKU
+    kept = st.session_state.get(mapping_suggestions.RUNS, {})  # the Unmapped listings tab's: the catalog indexed once
     with session_scope(runtime.engine) as session:
-        _run, found = pairing.suggest(session, store_id, [Listing(sku)])
+        run, found = pairing.suggest(session, store_id, [Listing(sku)], reuse=kept.get(store_id))
+    st.session_state[mapping_suggestions.RUNS] = {store_id: run}
     suggestion = found.at(0) if len(found) else None
     if suggestion is None or not suggestion.safe():
         mapping_grid.map_in_grid(store_id, [sku])
