@@ -70,7 +70,7 @@ def open_map_it(runtime: Runtime, store_id: int, sku: str) -> None:
         return  # a viewer's grid takes no new rows; the page still searches for the SKU
     kept = st.session_state.get(mapping_suggestions.RUNS, {})  # the Unmapped listings tab's: the catalog indexed once
     with session_scope(runtime.engine) as session:
-        run, found = pairing.suggest(session, store_id, [Listing(sku)], reuse=kept.get(store_id))
+        run, found = pairing.suggest(session, store_id, [Listing(sku)], reuse=kept.get(store_id), similar=False)
     st.session_state[mapping_suggestions.RUNS] = {store_id: run}
     suggestion = found.at(0) if len(found) else None
     if suggestion is None or not suggestion.safe():
