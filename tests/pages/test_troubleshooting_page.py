@@ -161,7 +161,7 @@ def test_a_saved_store_is_diagnosed_from_its_link_and_nothing_is_recorded(page, 
     with session_scope(runtime.engine) as session:
         view = stores.add_store(session, runtime.vault, actor=ADMIN, name="Acme", environment="production", client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     at = page.open(store=str(view.id))
-    assert at.radio(key="diagnose_source").value == "A saved store"
+    assert at.radio(key="diagnose_source").value == "saved"
     assert at.selectbox(key="diagnose_store").value == view.id
     widget(at.button, "Diagnose this store").click()
     at.run()
