@@ -27,7 +27,9 @@ from ui.text import plain
 PAGE = "pages/troubleshooting.py"
 FIELDS = {"client_id": N_("Client ID"), "client_secret": N_("Client Secret"), "both": N_("Client ID and Client Secret")}
 STEP_ICONS = {"passed": "✅", "failed": "❌", "warning": "⚠️", "skipped": "⏭️"}
-STEP_WORDS = {"passed": N_("passed"), "failed": N_("failed"), "warning": N_("needs a look"), "skipped": N_("skipped")}
+# One whole line per step state (a bare "failed" would be one word for every use of it in the catalogues).
+STEP_LINES = {"passed": N_("{icon} **{title}**: passed"), "failed": N_("{icon} **{title}**: failed"),
+              "warning": N_("{icon} **{title}**: needs a look"), "skipped": N_("{icon} **{title}**: skipped")}
 ENVIRONMENTS = {"production": N_("Production"), "sandbox": N_("Sandbox"), "unsure": N_("Not sure (try both)")}
 # The environment a diagnosis was asked for, as its caption says it.
 ASKED = {"production": N_("production environment"), "sandbox": N_("sandbox environment"), "unsure": N_("environment not known, both tried")}
@@ -80,7 +82,7 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
     faq_link(result.faq_id, read=True)
     for step in result.steps:
         with st.container(border=True):
-            st.markdown(_("{icon} **{title}**: {state}", icon=STEP_ICONS[step.state], title=step.title, state=_(STEP_WORDS[step.state])))
+            st.markdown(_(STEP_LINES[step.state], icon=STEP_ICONS[step.state], title=step.title))
             st.markdown(plain(step.detail))  # may quote Walmart's answer
             explained = step.key == "precheck" and result.findings
             if explained:  # each finding already says what is wrong and what to do
