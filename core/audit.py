@@ -15,7 +15,7 @@ from core.access import Actor
 from core.db.bulk import insert_many
 from core.db.models.audit import AuditEntry
 from core.db.models.base import table_of, utc_now
-from core.i18n import N_, _
+from core.i18n import N_, Text, _, dumps
 from core.spreadsheets.writers import write_csv
 
 # The export's columns: machine-readable names, never translated.
@@ -33,13 +33,13 @@ def append(
     subject: str = "",
     before: object = None,
     after: object = None,
-    detail: str = "",
+    detail: Text | str = "",
 ) -> AuditEntry:
     """Record a change in the same transaction as the change itself: both land or neither."""
     entry = AuditEntry(
         actor=actor.name, via=actor.via, action=action, store_id=store_id, store_name=store_name or "", subject=subject[:300],
         before_json=json.dumps(before, default=str, ensure_ascii=False), after_json=json.dumps(after, default=str, ensure_ascii=False),
-        detail=detail,
+        detail=dumps(detail),  # a Text reads back in the reader's language (core.db.models.stored_text)
     )
     session.add(entry)
     return entry
@@ -70,7 +70,7 @@ def append_many(
     store_name: str = "",
     subjects: Sequence[str],
     after: Sequence[object],
-    details: Sequence[str],
+    details: Sequence[Text | str],
 ) -> int:
     """One entry per subject (a platform SKU each, say), written with one multi-row INSERT in the caller's transaction."""
     if not subjects:
@@ -78,7 +78,7 @@ def append_many(
     insert_many(session, table_of(AuditEntry), {
         "at": utc_now(), "actor": actor.name, "via": actor.via, "action": action, "store_id": store_id, "store_name": store_name or "",
         "subject": [subject[:300] for subject in subjects], "before_json": "null",
-        "after_json": [json.dumps(value, default=str, ensure_ascii=False) for value in after], "detail": list(details),
+        "after_json": [json.dumps(value, default=str, ensure_ascii=False) for value in after], "detail": [dumps(detail) for detail in details],
     })
     return len(subjects)
 

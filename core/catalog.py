@@ -27,7 +27,7 @@ from core.db.models import AuditEntry, CatalogProduct, utc_now
 from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import NotFound, ValidationFailed
-from core.i18n import _, ngettext
+from core.i18n import N_, _, ngettext
 from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
 from core.spreadsheets.lookalikes import has_lookalike, lookalike, nfc, nfc_column
@@ -254,7 +254,7 @@ def add_product(
     session: Session, system_sku: str, name: str = "", barcode: str | None = None, active: bool = True, *, actor: Actor
 ) -> ProductView:
     """Add one product; raises ValidationFailed when the SKU is unusable or taken, or the name or barcode is."""
-    require(actor, Permission.edit_mappings, "change the product catalog")
+    require(actor, Permission.edit_mappings, N_("change the product catalog"))
     system_sku = nfc(system_sku)
     problem = sku_problem(system_sku)
     if problem:
@@ -285,7 +285,7 @@ def edit_product(session: Session, system_sku: str, *, name: str, barcode: str |
     The system SKU itself never changes: mappings point at it, and the OMS knows the product by it.
     Returns the product as saved; a product left as it was is not audited. Raises NotFound or ValidationFailed.
     """
-    require(actor, Permission.edit_mappings, "change the product catalog")
+    require(actor, Permission.edit_mappings, N_("change the product catalog"))
     before = get_product(session, system_sku)
     name, barcode = _details(name, barcode)
     after = ProductView(before.system_sku, name, barcode, active)
@@ -353,9 +353,9 @@ def import_catalog(
     `limits` says how much the file may hold (the command line passes its larger ones).
     """
     if dry_run:
-        require(actor, Permission.view, "preview a catalog import")
+        require(actor, Permission.view, N_("preview a catalog import"))
     else:
-        require(actor, Permission.edit_mappings, "import into the product catalog")
+        require(actor, Permission.edit_mappings, N_("import into the product catalog"))
     source = read_table(data, filename, CATALOG_COLUMNS, limits=limits)
     frame = source.frame
     frame["system_sku"] = nfc_column(frame["system_sku"])

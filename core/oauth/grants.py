@@ -27,7 +27,7 @@ from core.authorization.history import record
 from core.authorization.outcome import Outcome, Status
 from core.db.models import Credential, CredentialKind, CredentialState, Market, Store, saved_id, utc_now
 from core.errors import NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, load_credential
 from core.stores.names import MAX_NAME_LENGTH
@@ -166,7 +166,7 @@ def _in_state(session: Session, store_id: int, state: CredentialState) -> Creden
 
 def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
     """Make a verified pending OAuth authorization the store's credential and wipe the old keys."""
-    require(actor, Permission.manage_stores, "switch stores to OAuth")
+    require(actor, Permission.manage_stores, N_("switch stores to OAuth"))
     pending = _in_state(session, store_id, CredentialState.pending)
     if pending is None:
         raise NotFound(_("This store has no new authorization waiting."), _("Start Connect for the store first."))
@@ -185,7 +185,7 @@ def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
 
 def verify_pending(runtime: Runtime, store_id: int, *, actor: Actor) -> tuple[Outcome, ConnectState]:
     """Check a store's pending OAuth authorization again: a verified re-connect swaps in, a move off delegated keys waits for the switch."""
-    require(actor, Permission.manage_stores, "verify a new authorization")
+    require(actor, Permission.manage_stores, N_("verify a new authorization"))
     with runtime.transaction() as session:
         store = session.get(Store, store_id)
         if store is None:

@@ -17,7 +17,7 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.db.models import MAX_ID, Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _
 from core.stores.duplicates import refuse_duplicates
 from core.stores.names import clean_name, clean_notes
 from core.stores.prechecks import PrecheckResult, precheck
@@ -135,7 +135,7 @@ def add_store(
 ) -> StoreView:
     """Save a store with its delegated keys. A likely duplicate (see core.stores.duplicates) is refused
     unless `allow_duplicate`; a name already taken exactly is refused always."""
-    require(actor, Permission.manage_stores, "add stores")
+    require(actor, Permission.manage_stores, N_("add stores"))
     keys = _checked_keys(client_id, client_secret)
     store = Store(name=clean_name(name), environment=_clean_environment(environment), market=_clean_market(market), notes=clean_notes(notes))
     _refuse_taken_name(session, store.name)
@@ -211,7 +211,7 @@ def edit_store(
     """Change a store's basic information. The secret is changed only by `replace_secret`.
     A new name or Client ID that looks like another store's is refused unless `allow_duplicate`.
     A store connected with Walmart (OAuth, documented for the US only) keeps the US market until keys replace the grant."""
-    require(actor, Permission.manage_stores, "edit stores")
+    require(actor, Permission.manage_stores, N_("edit stores"))
     store = find_store(session, name_or_id)
     store_id = saved_id(store)
     before = _audited(_view(store, _credential(session, store_id)))
@@ -287,7 +287,7 @@ def replace_secret(
 ) -> StoreView:
     """Store a new Client Secret (and optionally a new Client ID) after a key reset. A Client ID
     saved on another store is refused unless `allow_duplicate`."""
-    require(actor, Permission.manage_stores, "replace store secrets")
+    require(actor, Permission.manage_stores, N_("replace store secrets"))
     store = find_store(session, name_or_id)
     credential = _credential(session, saved_id(store))
     keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
@@ -314,7 +314,7 @@ def set_enabled(session: Session, name_or_id: str | int, enabled: bool, *, actor
 
 def delete_store(session: Session, name_or_id: str | int, *, actor: Actor, expected_version: int | None = None) -> str:
     """Delete a store with its credential, check history and mappings. Returns its name."""
-    require(actor, Permission.manage_stores, "delete stores")
+    require(actor, Permission.manage_stores, N_("delete stores"))
     store = find_store(session, name_or_id)
     if expected_version is not None:
         _bump(session, store, expected_version)

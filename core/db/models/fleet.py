@@ -7,6 +7,7 @@ from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from core.db.models.base import utc_now
+from core.db.models.stored_text import StoredText
 
 
 class CachedToken(SQLModel, table=True):
@@ -28,7 +29,7 @@ class StatusEvent(SQLModel, table=True):
     kind: str = Field(max_length=30)  # lost_authorization | lost_permission | recovered | still_failing
     from_status: str = Field(max_length=40)
     to_status: str = Field(max_length=40)
-    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    detail: str = Field(default="", sa_column=Column(StoredText, nullable=False, default=""))  # core.i18n.dumps
     # pending -> sending (claimed) -> sent | failed (retried) | suppressed (same alert sent recently) | off (no webhook)
     delivery: str = Field(default="pending", max_length=20, index=True)
     delivery_attempts: int = 0
