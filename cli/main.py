@@ -74,13 +74,13 @@ COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.troubleshooting"
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse exits 2 already; keep the message plain
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"error: {message}\n")
+        self.exit(EXIT_USAGE, _("error: {problem}", problem=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = _Parser(prog="python -m core", description="Store Connect command line.", epilog=_(EXIT_CODES_HELP),
+    parser = _Parser(prog="python -m core", description=_("Store Connect command line."), epilog=_(EXIT_CODES_HELP),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES:
@@ -125,7 +125,7 @@ def exit_code(problem: StoreConnectError) -> int:
 
 
 def _refused(problem: StoreConnectError) -> int:
-    print(f"error: {problem}", file=sys.stderr)
+    print(_("error: {problem}", problem=problem), file=sys.stderr)
     return exit_code(problem)
 
 

@@ -18,6 +18,7 @@ from core.authorization import check as authorization
 from core.config import load_settings
 from core.db.engine import session_scope
 from core.db.models import ALL_STORES, saved_id
+from core.i18n import N_, _
 from core.mapping.imports import import_mappings
 from core.mapping.pairing import rule_sets
 from core.oauth import connect as oauth
@@ -59,11 +60,11 @@ SPARE_KEYS = [
     ("rejected", None, FULL, True),
 ]
 SPARE_OUTCOMES = {
-    "authorized": "Authorized",
-    "missing_permissions": "Missing permissions",
-    "wrong_environment": "Wrong environment (sandbox keys: save them as production)",
-    "channel_mismatch": "Not linked to the seller",
-    "rejected": "Rejected (Walmart does not know these keys)",
+    "authorized": N_("Authorized"),
+    "missing_permissions": N_("Missing permissions (some are not enabled)"),
+    "wrong_environment": N_("Wrong environment (sandbox keys: save them as production)"),
+    "channel_mismatch": N_("Not linked to the seller's channel"),
+    "rejected": N_("Rejected (Walmart does not know these keys)"),
 }
 PRODUCTS = [(f"SKU-{n:04d}", name) for n, name in enumerate(
     ["Camping lantern", "Trail mug", "Fleece blanket", "Water bottle", "Hiking socks", "Rain poncho", "Headlamp", "Camp stool",
@@ -87,9 +88,12 @@ def spare_keys(gateway: FakeWalmart) -> list[dict[str, str]]:
 
 
 def spare_keys_text(spares: list[dict[str, str]]) -> str:
-    lines = [f"  {SPARE_OUTCOMES[spare['outcome']]}:\n    Client ID {spare['client_id']}\n    Client Secret {spare['client_secret']}" for spare in spares]
-    return ("Spare keys to try in \"Add a store\" (Store authorization page), each with the outcome it gives:\n" + "\n".join(lines)
-            + "\n  Invalid keys (caught before anything is sent): paste the same value into both boxes.")
+    lines = [_("  {outcome}:\n    Client ID {client_id}\n    Client Secret {client_secret}", outcome=_(SPARE_OUTCOMES[spare["outcome"]]),
+               client_id=spare["client_id"], client_secret=spare["client_secret"]) for spare in spares]
+    return "\n".join([
+        _("Spare keys to try in \"Add a store\" (Store authorization page), each with the outcome it gives:"), *lines,
+        _("  Invalid keys (caught before anything is sent): paste the same value into both boxes."),
+    ])
 
 
 def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
@@ -98,7 +102,7 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     gateway.add_seller("100200400", partner_name="Grove Home Inc")
     gateway.add_seller("100200500", partner_name="Kite Supplies (sandbox)")
     env["WALMART_OAUTH_CLIENT_ID"] = APP_ID
-    for number, (name, _, known_in, scopes) in enumerate(STORES, start=1):
+    for number, (name, _saved_as, known_in, scopes) in enumerate(STORES, start=1):
         if known_in:
             gateway.add_key(known_in, *_key(number), scopes=scopes, is_channel_match=name not in CHANNEL_MISMATCH)
     gateway.set_items("production", _key(1)[0], [
@@ -112,11 +116,11 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
         listing_item("WM-NEW-1", "Picnic set (new listing)"), listing_item("WM-NEW-2", "Gift card (new listing)"),
     ])
     if not fresh:
-        return "Reusing the demo database from the last run."
+        return _("Reusing the demo database from the last run.")
 
     runtime = open_runtime(load_settings(env, env_file=None))
     with session_scope(runtime.engine) as session:
-        for number, (name, environment, _, _) in enumerate(STORES, start=1):
+        for number, (name, environment, _known_in, _scopes) in enumerate(STORES, start=1):
             client_id, secret = _key(number)
             stores.add_store(session, runtime.vault, actor=DEMO, name=name, environment=environment, client_id=client_id,
                              client_secret=secret, notes="Demo store")
@@ -127,7 +131,7 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
         rule_sets.save_rule_set(session, ALL_STORES, PAIRING_RULES, actor=DEMO)
     with session_scope(runtime.engine) as session:
         acme = saved_id(stores.find_store(session, "Acme Outdoor"))
-        rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _) in enumerate(PRODUCTS[:12], start=1)]
+        rows = [[f"WM-{n:04d}", sku, 1] for n, (sku, _name) in enumerate(PRODUCTS[:12], start=1)]
         rows += [["WM-BUNDLE-CAMP", "SKU-0001", 1], ["WM-BUNDLE-CAMP", "SKU-0002", 2], ["WM-3PACK-SOCKS", "SKU-0005", 3]]
         import_mappings(session, acme, write_csv(["Platform SKU", "System SKU", "Quantity"], rows), "demo-mappings.csv", actor=DEMO)
 
@@ -144,18 +148,19 @@ def seed(gateway: FakeWalmart, env: dict[str, str], fresh: bool = True) -> str:
     oauth.connect_with_code(runtime, DEMO, code=shown["code"][0], seller_id=shown["sellerId"][0], new_store_name="Kite Supplies",
                             environment="sandbox")
 
-    # One check each, in a fixed order, so the canned answers land on the intended store.
+    # One check each, in a fixed order, so the canned answers land on the intended store. Each is shown by its title.
     def check(name: str) -> str:
-        return authorization.check_store(runtime, name).status
+        return authorization.check_store(runtime, name).title
 
-    statuses = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies", "Kestrel Games")}
+    titles = {name: check(name) for name in ("Acme Outdoor", "Bright Kitchen", "Cobalt Toys", "Delta Books", "Harbor Tools", "Kite Supplies", "Kestrel Games")}
     gateway.queue_response("production", "/v3/token", **gateway.rate_limited_answer(600))
-    statuses["Echo Garden"] = check("Echo Garden")
+    titles["Echo Garden"] = check("Echo Garden")
     gateway.queue_response("production", "/v3/token", **gateway.server_error_answer(503), times=3)
-    statuses["Fable Pets"] = check("Fable Pets")
+    titles["Fable Pets"] = check("Fable Pets")
     gateway.revoke_seller("100200400")  # the seller disconnected the app
-    statuses["Grove Home"] = check("Grove Home")
+    titles["Grove Home"] = check("Grove Home")
     runtime.engine.dispose()
-    lines = [f"  {name}: {status}" for name, status in statuses.items()]
-    return "Demo stores:\n" + "\n".join(lines) + "\n  Indigo Crafts: not checked yet\n  Juniper Sports: disabled"
+    lines = [_("  {store}: {status}", store=name, status=title) for name, title in titles.items()]
+    return "\n".join([_("Demo stores:"), *lines, _("  {store}: not checked yet", store="Indigo Crafts"),
+                      _("  {store}: disabled", store="Juniper Sports")])
 
