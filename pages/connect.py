@@ -16,7 +16,7 @@ from core.stores.credential import delegated_keys_days_left
 from core.stores.duplicates import find_duplicates
 from ui import context
 from ui.actions import run_action, show_result
-from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, finish_connect, need_text, show_link
+from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, environment_label, finish_connect, need_text, show_link
 from ui.identity import actor
 from ui.links import Address, Linked, flag
 from ui.outcome import show_outcome
@@ -96,7 +96,7 @@ for row in rows:
     with st.container(border=True):
         top = st.columns([3, 1])
         top[0].markdown(_("**{store}** · {environment} · {credential}", store=plain(row.name), credential=credential_label(row.kind),
-                          environment=_(ENVIRONMENTS[row.environment]) if row.environment in ENVIRONMENTS else row.environment))
+                          environment=environment_label(row.environment)))
         top[0].caption(need_text(row, settings.delegated_access_deadline))
         with top[1]:
             label = _("Connect again") if row.need in (ConnectNeed.reconnect, ConnectNeed.expired, ConnectNeed.expiring, ConnectNeed.none) else _("Connect")

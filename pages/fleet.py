@@ -10,18 +10,13 @@ from core.authorization import history
 from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
 from core.db.models import utc_now
-from core.i18n import N_, _, babel_locale, format_date, format_number, ngettext
+from core.i18n import _, babel_locale, format_date, format_number, ngettext
 from ui import context
 from ui.actions import when
 from ui.links import Address, Linked
-from ui.status import badge_text, chart_colours, legend, status_label
+from ui.status import badge_text, chart_colours, delivery_label, event_kind_label, legend, status_label
 
 PERIODS = [7, 30, 90]
-# What the event and delivery codes mean to a person; the codes themselves stay in the database, the webhook and --json.
-CHANGES = {"lost_authorization": N_("Lost authorization"), "lost_permission": N_("Lost a permission"),
-           "recovered": N_("Authorized again"), "still_failing": N_("Still failing (reminder)")}
-DELIVERIES = {"off": N_("not sent (webhook off)"), "pending": N_("waiting to be sent"), "sending": N_("being sent"),
-              "sent": N_("sent"), "failed": N_("failed, will be retried"), "suppressed": N_("not repeated (sent recently)")}
 runtime = context.runtime()
 settings = runtime.settings
 address = Address("fleet", [Linked("days", "fleet_days", lambda text: int(text) if text.strip() in {str(p) for p in PERIODS} else None)])
@@ -86,20 +81,15 @@ st.caption(_("Webhook alerts: {webhook}; the same alert is not repeated within {
              webhook=webhook, hours=format_number(settings.alert_renotify_hours), days=settings.history_retention_days))
 
 
-def delivery_text(delivery: str, error: str | None) -> str:
-    said = _(DELIVERIES[delivery]) if delivery in DELIVERIES else delivery
-    return _("{delivery} ({error})", delivery=said, error=error) if error else said
-
-
 if changes:
     st.dataframe(
         pd.DataFrame({
             _("When (UTC)"): [when(event.at) for event, _name in changes],
             _("Store"): [name for _event, name in changes],
-            _("Change"): [_(CHANGES[event.kind]) if event.kind in CHANGES else event.kind for event, _name in changes],
+            _("Change"): [event_kind_label(event.kind) for event, _name in changes],
             _("From → to"): [f"{status_label(event.from_status)} → {status_label(event.to_status)}" for event, _name in changes],
             _("Detail"): [event.detail for event, _name in changes],
-            _("Alert"): [delivery_text(event.delivery, event.delivery_error) for event, _name in changes],
+            _("Alert"): [delivery_label(event.delivery, event.delivery_error) for event, _name in changes],
         }),
         hide_index=True, width="stretch",
     )

@@ -19,6 +19,7 @@ from core.stores import registry as stores
 from core.stores.prechecks import precheck
 from ui import context, store_detail
 from ui.actions import report, show_result, when
+from ui.connect import environment_label
 from ui.demo_keys import show_spare_keys
 from ui.identity import actor
 from ui.links import Address, Linked, words
@@ -155,7 +156,7 @@ def render_table(rows: list[history.StoreRow]) -> None:
         style_status_column(pd.DataFrame(
             {
                 _("Store"): [row.name for row in rows],
-                _("Environment"): [_(ENVIRONMENTS[row.environment]) if row.environment in ENVIRONMENTS else row.environment for row in rows],
+                _("Environment"): [environment_label(row.environment) for row in rows],
                 _("Credential"): [_(CREDENTIAL_NAMES[row.credential_kind]) if row.credential_kind in CREDENTIAL_NAMES else "—" for row in rows],
                 _("Status"): [badge_text(shown_state(row.status, row.enabled)) for row in rows],
                 _("Missing permissions"): [", ".join(row.missing) for row in rows],

@@ -19,6 +19,7 @@ from core.troubleshooting.faq import FaqEntry, FaqError, faq_for
 from core.troubleshooting.search import search
 from core.troubleshooting.terms import SynonymsError, load_synonyms
 from ui import context
+from ui.connect import environment_label
 from ui.links import Address, words
 from ui.status import badge, show_findings
 from ui.store_detail import permission_matrix
@@ -86,7 +87,7 @@ def show_diagnosis(result: diagnosis.Diagnosis) -> None:
             st.markdown(plain(step.detail))  # may quote Walmart's answer
             explained = step.key == "precheck" and result.findings
             if explained:  # each finding already says what is wrong and what to do
-                show_findings(list(result.findings), {field: _(label) for field, label in FIELDS.items()})
+                show_findings(list(result.findings), FIELDS)
             if step.cause and step.state in ("failed", "warning") and not explained:
                 st.markdown(_("**Likely cause:** {cause}", cause=step.cause))
             if step.next_step and step.state in ("failed", "warning") and not explained:
@@ -183,7 +184,7 @@ with diagnose_tab:
             index = ids.index(found) if found is not None else 0
             chosen = st.selectbox(_("Store"), ids, index=index, key="diagnose_store",
                                   format_func=lambda store_id: _("{store} ({environment})", store=views[store_id].name,
-                                                                 environment=_(ENVIRONMENTS[views[store_id].environment])))
+                                                                 environment=environment_label(views[store_id].environment)))
             if st.button(_("Diagnose this store"), type="primary", icon=":material/troubleshoot:"):
                 run_diagnosis(lambda: diagnosis.diagnose_store(runtime, chosen, faq=faq))
     if state.get("diagnosis") is not None:
