@@ -31,6 +31,7 @@ PAGE_SIZE = 50
 STATUSES: list[HealthState | str] = [*BADGES, DISABLED]
 CREDENTIAL_NAMES: dict[str, str] = {CredentialKind.oauth_seller: N_("OAuth"), CredentialKind.delegated_key: N_("Client ID/Secret")}
 ENVIRONMENTS = {"production": N_("Production"), "sandbox": N_("Sandbox")}  # the values stay these words; the labels are translated
+MARKETS = {Market.us: N_("US"), Market.ca: N_("Canada"), Market.mx: N_("Mexico"), Market.cl: N_("Chile")}
 runtime = context.runtime()
 state = st.session_state
 state.setdefault("form_version", 0)
@@ -74,7 +75,7 @@ def add_store_form() -> None:
     name = st.text_input(_("Store name"), key=f"add_name_{version}", help=_("Any name your team will recognise, for example 'Acme US'."))
     environment = st.radio(_("Environment"), list(ENVIRONMENTS), format_func=lambda word: _(ENVIRONMENTS[word]), horizontal=True, key=f"add_env_{version}",
                            help=_("Production keys for real orders. Sandbox keys only work against Walmart's sandbox."))
-    market = st.selectbox(_("Market"), [market.value for market in Market], key=f"add_market_{version}", format_func=str.upper,
+    market = st.selectbox(_("Market"), [market.value for market in Market], key=f"add_market_{version}", format_func=lambda code: _(MARKETS[code]),
                           help=_("The Walmart marketplace the store sells on. Outside the US every call carries WM_MARKET, and "
                                  "the store keeps its delegated keys (Walmart documents Connect for the US only)."))
     client_id = st.text_input(_("Client ID"), key=f"add_client_id_{version}")
