@@ -47,7 +47,7 @@ NAMES = ("Store Connect", "Client ID", "Client Secret", "Consumer ID", "Private 
          "Add New Key For A Solution Provider", "Simulate app connect", "Sandbox credentials",
          "Excel", "CSV", "OAuth", "Webhook", "cron", "systemd", "Kubernetes", "PostgreSQL", "SQLite")
 PAGES = ("pages/stores.py", "pages/fleet.py", "pages/connect.py", "pages/mapping.py", "pages/catalog.py", "pages/audit.py",
-         "pages/system.py", "pages/troubleshooting.py", "pages/guide.py")
+         "pages/system.py", "pages/troubleshooting.py", "pages/guide.py", "pages/walmart_callback.py", "pages/walmart_login.py")
 
 # What a person reads in an element's proto; ids, keys, types, icons, Arrow bytes and code are not.
 _TEXT_FIELDS = {"body", "label", "help", "captions", "options", "placeholder", "text", "value", "page_title", "tooltip", "format"}
