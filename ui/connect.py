@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.access import Permission
 from core.db.engine import session_scope
-from core.db.models import CredentialKind, Environment
+from core.db.models import CredentialKind, Environment, Market
 from core.errors import StoreConnectError
 from core.i18n import N_, _, format_date
 from core.oauth import connect as oauth
@@ -156,6 +156,7 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
 
 
 ENVIRONMENTS = {Environment.production.value: N_("production"), Environment.sandbox.value: N_("sandbox")}
+MARKETS = {Market.us.value: N_("US"), Market.ca.value: N_("Canada"), Market.mx.value: N_("Mexico"), Market.cl.value: N_("Chile")}
 
 
 def environment_label(environment: str) -> str:

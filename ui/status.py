@@ -63,7 +63,8 @@ DELIVERIES = {
     "failed": N_("failed, will be retried"),
     "suppressed": N_("not repeated (sent recently)"),
 }
-ACCESS_LEVELS = {"full_access": N_("full access"), "view_only": N_("view only"), "no_access": N_("no access"), "": N_("not required")}
+ACCESS_LEVELS = {"full_access": N_("full access"), "view_only": N_("view only"), "no_access": N_("no access"),
+                 "not granted": N_("not granted"), "": N_("not required")}  # "not granted": a scope Walmart did not list
 ALERT_OF: dict[Colour, Literal["success", "warning", "error", "info"]] = {
     "green": "success", "orange": "warning", "yellow": "warning", "red": "error", "violet": "error", "blue": "info", "gray": "info",
 }
@@ -107,7 +108,7 @@ def delivery_label(delivery: str, error: str | None = None) -> str:
 
 
 def access_label(level: str | None) -> str:
-    """A permission level (full_access, view_only, no_access; '' for a scope that is not required) in words."""
+    """A permission level (full_access, view_only, no_access, or "not granted"; '' for a scope that is not required) in words."""
     return _words(ACCESS_LEVELS, level)
 
 

@@ -22,7 +22,7 @@ from core.stores import registry as stores
 from core.stores.duplicates import find_duplicates
 from core.stores.prechecks import precheck
 from ui.actions import attempt, run_action, show_result, when
-from ui.connect import ENVIRONMENTS, connect_panel, need_text
+from ui.connect import ENVIRONMENTS, MARKETS, connect_panel, need_text
 from ui.identity import actor
 from ui.labels import shown_as
 from ui.outcome import show_outcome
@@ -134,7 +134,7 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
             environment = st.radio(_("Environment"), ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment),
                                    format_func=shown_as(ENVIRONMENTS), horizontal=True)
             markets = [market.value for market in Market]
-            market = st.selectbox(_("Market"), markets, index=markets.index(chosen.market), format_func=str.upper, key=f"edit_market_{chosen.id}",
+            market = st.selectbox(_("Market"), markets, index=markets.index(chosen.market), format_func=shown_as(MARKETS), key=f"edit_market_{chosen.id}",
                                   help=_("The Walmart marketplace the store sells on: keys made for Canada, Mexico or Chile only work "
                                          "with that market. Check the store again after changing it."))
             notes = st.text_area(_("Notes"), value=chosen.notes)

@@ -69,8 +69,8 @@ def system_page(runtime: Runtime) -> None:
     st.subheader(_("Database"))
     st.markdown(plain(redact_url(settings.database_url)))
     st.subheader(_("Encryption key"))
-    st.markdown(_("Saved secrets are encrypted with {source}.", source=plain(source.description)))
     if source.path is None:
+        st.markdown(_("Saved secrets are encrypted with the key in the STORE_CONNECT_SECRET_KEY setting."))
         st.caption(_("The key comes from the STORE_CONNECT_SECRET_KEY setting: keep a copy wherever your settings are kept."))
         return
     st.markdown(_backup_note(runtime))

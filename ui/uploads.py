@@ -28,7 +28,7 @@ def limits_caption(command: str) -> str:
 
 # Streamlit writes its own size limit into the drop zone ("100MB per file"), which is not the page's limit: the caption
 # below the uploader states the real one, so Streamlit's is hidden in our uploaders (and only there).
-_HIDE_STREAMLIT_LIMIT = ('<style>div[class*="st-key-spreadsheet_upload"] [data-testid="stFileUploaderDropzoneInstructions"]'
+_HIDE_STREAMLIT_LIMIT = ('<style>[class*="st-key-spreadsheet_upload"] [data-testid="stFileUploaderDropzoneInstructions"]'
                          '{display: none}</style>')
 
 

@@ -46,8 +46,11 @@ def english_left(texts: list[str], ignore: frozenset[str] = frozenset()) -> list
 
 @pytest.fixture
 def chinese(app):
+    """The app asked for in Chinese. AppTest formats options on this thread too (to find the chosen one): it speaks the
+    page's language here as well, for the pages' own widgets."""
     app.query_params["lang"] = "zh-CN"
-    return app
+    with i18n.use_language("zh-CN"):
+        yield app
 
 
 def test_the_mapping_page_speaks_chinese_in_every_tab(chinese, runtime, store):
@@ -58,15 +61,18 @@ def test_the_mapping_page_speaks_chinese_in_every_tab(chinese, runtime, store):
     assert app.button(key="mapping_save").label == "保存"
 
 
-def test_translated_options_can_be_chosen(chinese, runtime, store):
-    """Option labels are translated while the page runs (ui.labels): AppTest, which formats them on its own thread,
-    finds the value chosen among them, and choosing one works."""
+def test_translated_options_read_the_same_on_any_thread(chinese, runtime, store):
+    """Option labels are translated while the page runs (ui.labels): a format_func called where another language is
+    current (AppTest calls it from its own thread) still gives the label shown, so the chosen value is found."""
     app = open_page(chinese, lang="zh-CN", store="Acme")
-    assert app.radio(key="mapping_import_mode").options == ["合并：新增和更新文件中的平台SKU，其他的保留不动",
-                                                           "替换：上面所选的映射完全以文件为准（文件里没有的会被删除）"]
-    app.radio(key="mapping_import_mode").set_value("replace").run()
-    assert not app.exception
-    assert app.radio(key="mapping_import_mode").value == "replace"
+    mode = app.radio(key="mapping_import_mode")
+    assert mode.options == ["合并：新增和更新文件中的平台SKU，其他的保留不动", "替换：上面所选的映射完全以文件为准（文件里没有的会被删除）"]
+    with i18n.use_language("en"):
+        assert mode.format_func("replace") == mode.options[1]
+        assert app.radio(key="mapping_clone_policy").format_func("skip").startswith("跳过：")
+        assert app.radio(key="mapping_rows").format_func("unsaved") == "未保存的修改"
+    mode.set_value("replace").run()
+    assert not app.exception and app.radio(key="mapping_import_mode").value == "replace"
     app.radio(key="mapping_clone_direction").set_value("push").run()
     assert not app.exception and app.radio(key="mapping_push_policy").options[0].startswith("跳过：")
 
@@ -80,12 +86,13 @@ def test_the_store_page_speaks_chinese_and_its_edit_form_works(chinese, runtime,
     chinese.button(key="check_now").click().run()  # the edit form's environment radio is read back on this rerun
     assert not chinese.exception, chinese.exception
     texts = everything_shown(chinese)
-    # The page's own Add form and store table show the environment as its code (production, sandbox): pages/, not ui/.
-    assert english_left(texts, ignore=frozenset({"production", "sandbox"})) == []
+    # The page's own Add form and store table show the environment and the market as codes (production, US): pages/, not ui/.
+    assert english_left(texts, ignore=frozenset({"production", "sandbox", "US"})) == []
+    assert any(box.label == "站点" and box.options == ["美国站", "加拿大站", "墨西哥站", "智利站"] for box in chinese.selectbox)
     assert any(radio.label == "环境" and radio.options == ["生产环境", "沙箱"] for radio in chinese.radio)  # the edit form's
     caption = next(text for text in texts if text.startswith("客户端ID和密钥 · "))
     assert re.search(r"保存于 \d{4}/\d{1,2}/\d{1,2} \d{1,2}:\d{2}（UTC）$", caption), caption  # the date as Chinese write it
-    assert any("**权限：已授予与所需对照**" in text or "权限：已授予与所需对照" in text for text in texts)
+    assert any("权限：已授予与要求对比" in text for text in texts)
 
 
 def test_dates_and_numbers_follow_the_language():
@@ -106,6 +113,7 @@ def test_status_words_are_translated_and_unknown_codes_stay_readable():
 
     with i18n.use_language("zh-CN"):
         assert (access_label("full_access"), access_label("view_only"), access_label("")) == ("完全访问", "只读", "不需要")
+        assert access_label("not granted") == "未授予"  # a scope Walmart's token detail does not list
         assert event_kind_label("lost_authorization") == "授权失效"
         assert delivery_label("failed", "HTTP 500") == "发送失败，稍后重试（HTTP 500）"
         assert event_kind_label("some_new_kind") == "some new kind"  # a newer version's code: words, not nothing
