@@ -224,11 +224,28 @@ def difference(before: object, after: object) -> list[Change]:
     return [Change("", _text(before), _text(after))]
 
 
+# The fields entries keep -> their name for people. In English the field's own name is shown, as it always was;
+# other languages translate it. A field missing here is shown as it is.
+FIELD_NAMES: Final[dict[str, str]] = {
+    "name": N_("name"), "environment": N_("environment"), "market": N_("market"), "notes": N_("notes"), "enabled": N_("enabled"),
+    "client_id": N_("client_id"), "credential": N_("credential"), "seller_id": N_("seller_id"), "state": N_("state"),
+    "level": N_("level"), "mode": N_("mode"), "source": N_("source"), "policy": N_("policy"), "added": N_("added"),
+    "changed": N_("changed"), "removed": N_("removed"), "unchanged": N_("unchanged"), "updated": N_("updated"),
+    "barcode": N_("barcode"), "active": N_("active"), "rules": N_("rules"), "count": N_("count"),
+}
+
+
+def field_name(field: str) -> str:
+    """A field of an entry as people read it, in the current language."""
+    return _(FIELD_NAMES[field]) if field in FIELD_NAMES else field
+
+
 def describe_difference(before: object, after: object) -> str:
     """The difference on one line: 'notes: Call first → Email first; enabled: yes → no', 'MUG*1 → MUG*2'. Something made
     from nothing (a store added, an import's figures) is its values alone: 'name: Acme; environment: production'."""
     changes = difference(before, after)
     if before is None:
-        return "; ".join(f"{change.field}: {change.after}" if change.field else change.after for change in changes)
-    return "; ".join(f"{change.field}: {change.before} → {change.after}" if change.field else f"{change.before} → {change.after}"
-                     for change in changes)
+        return _("; ").join(_("{field}: {value}", field=field_name(change.field), value=change.after) if change.field else change.after
+                            for change in changes)
+    return _("; ").join(_("{field}: {before} → {after}", field=field_name(change.field), before=change.before, after=change.after)
+                        if change.field else f"{change.before} → {change.after}" for change in changes)

@@ -33,7 +33,7 @@ from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
-from core.i18n import N_, _, lazy, ngettext
+from core.i18n import N_, _, format_number, lazy, ngettext
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
 from core.mapping.columns import MAPPING_COLUMNS, QUANTITY, meant_sku
 from core.mapping.history import ChangeSource, Through
@@ -51,6 +51,9 @@ MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
 class ImportMode(StrEnum):
     merge = "merge"  # add and update; keep the store's other mappings
     replace = "replace"  # type: ignore[assignment]  # the store's mappings become exactly the file's (shadows str.replace)
+
+
+MODE_NAMES = {ImportMode.merge: N_("merge"), ImportMode.replace: N_("replace")}  # the codes stay in --json and the audit's `after`
 
 
 @dataclass
@@ -90,16 +93,17 @@ class ImportPlan:
     def summary(self) -> str:
         """The one account of the plan, before and after applying: every figure, rows with errors among them.
         It never says the store matches the file while rows were rejected: a rejected row may be what differs."""
-        counts = self.counts()
+        figures = self.counts()
+        counts = {name: format_number(value) for name, value in figures.items()}
         if self.applied:
             text = _("Imported '{file}' ({source}), {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged.",
-                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
+                     file=self.filename, source=self.source.describe(), mode=_(MODE_NAMES[self.mode]), **counts)
         else:
             text = _("Preview '{file}' ({source}), {mode} mode: {added} to add, {changed} to change, {removed} to remove, {unchanged} unchanged.",
-                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
+                     file=self.filename, source=self.source.describe(), mode=_(MODE_NAMES[self.mode]), **counts)
         if self.errors:
-            rows = ngettext("{n} row has problems", "{n} rows have problems", counts["rows_with_errors"])
-            skus = ngettext("{n} platform SKU left out", "{n} platform SKUs left out", counts["platform_skus_rejected"])
+            rows = ngettext("{n} row has problems", "{n} rows have problems", figures["rows_with_errors"])
+            skus = ngettext("{n} platform SKU left out", "{n} platform SKUs left out", figures["platform_skus_rejected"])
             text += " " + (_("{rows} ({skus}): they were skipped and stay as they were.", rows=rows, skus=skus) if self.applied
                            else _("{rows} ({skus}); nothing is saved until they are fixed or you choose to skip them.", rows=rows, skus=skus))
         elif not self.applied and not self.changes.has_writes:
@@ -188,10 +192,10 @@ def _audit(session: Session, actor: Actor, plan: ImportPlan, change_set: int | N
         session, actor, "import.apply", store_id=None if plan.scope == ALL_STORES else plan.scope, store_name=scope_name(session, plan.scope),
         subject=plan.filename, after={"level": str(level_of(plan.scope)), "mode": str(plan.mode), **counts, "change_set": change_set},
         detail=lazy("{level}, {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged; "
-                    "{rejected} platform SKUs with problems left as they were", level=audited_level(plan.scope), mode=str(plan.mode),
+                    "{rejected} platform SKUs with problems left as they were", level=audited_level(plan.scope), mode=lazy(MODE_NAMES[plan.mode]),
                     rejected=counts["platform_skus_rejected"], **_figures(counts)) if plan.errors
                else lazy("{level}, {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged",
-                         level=audited_level(plan.scope), mode=str(plan.mode), **_figures(counts)),
+                         level=audited_level(plan.scope), mode=lazy(MODE_NAMES[plan.mode]), **_figures(counts)),
     )
 
 

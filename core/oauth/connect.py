@@ -31,7 +31,7 @@ from core.authorization.outcome import Outcome
 from core.config import Settings
 from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, Environment, Market, OAuthApp, Store, utc_now
 from core.errors import NotFound, StoreConnectError, ValidationFailed
-from core.i18n import N_, _
+from core.i18n import N_, _, lazy
 from core.oauth.grants import ConnectState, keep_grant, settle
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, app_secret
@@ -76,7 +76,7 @@ def save_app_secret(session: Session, vault: Vault, settings: Settings, client_s
     row.secret_ciphertext, row.secret_last4, row.saved_at = vault.encrypt(secret), secret[-4:], utc_now()
     session.add(row)
     session.flush()
-    audit.append(session, actor, "oauth.app_secret", subject=app_id, detail="OAuth app Client Secret saved (not recorded)")
+    audit.append(session, actor, "oauth.app_secret", subject=app_id, detail=lazy("OAuth app Client Secret saved (not recorded)"))
 
 
 class AppStatus(TypedDict):

@@ -27,7 +27,7 @@ from core.authorization.history import record
 from core.authorization.outcome import Outcome, Status
 from core.db.models import Credential, CredentialKind, CredentialState, Market, Store, saved_id, utc_now
 from core.errors import NotFound, ValidationFailed
-from core.i18n import N_, _
+from core.i18n import N_, _, lazy
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, load_credential
 from core.stores.names import MAX_NAME_LENGTH
@@ -90,7 +90,7 @@ def keep_grant(session: Session, vault: Vault, actor: Actor, *, store_id: int | 
     session.flush()
     audit.append(session, actor, "oauth.connect", store_id=store.id, store_name=store.name,
                  after={"credential": CredentialKind.oauth_seller, "seller_id": seller_id, "state": credential.state},
-                 detail="new store" if created else ("waiting for verification" if current else "connected"))
+                 detail=lazy("new store") if created else (lazy("waiting for verification") if current else lazy("connected")))
     return KeptGrant(saved_store_id, store.name, saved_id(credential), current.kind if current else None, note)
 
 
@@ -133,7 +133,7 @@ def settle(session: Session, kept: KeptGrant, verification: Outcome, alerts: Ale
     record(session, kept.store_id, verification, alerts)
     store = session.get(Store, kept.store_id)
     audit.append(session, actor, "oauth.reconnect", store_id=kept.store_id, store_name=store.name if store else kept.store_name,
-                 after={"credential": CredentialKind.oauth_seller, "seller_id": credential.seller_id}, detail="verified; previous grant wiped")
+                 after={"credential": CredentialKind.oauth_seller, "seller_id": credential.seller_id}, detail=lazy("verified; previous grant wiped"))
     return ConnectState.reconnected
 
 
@@ -180,7 +180,7 @@ def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
         raise NotFound(_("That store no longer exists."), _("Reload the page."))
     audit.append(session, actor, "oauth.switch", store_id=store.id, store_name=store.name,
                  before={"credential": before.kind if before else None}, after={"credential": CredentialKind.oauth_seller, "seller_id": pending.seller_id},
-                 detail="old credential wiped")
+                 detail=lazy("old credential wiped"))
 
 
 def verify_pending(runtime: Runtime, store_id: int, *, actor: Actor) -> tuple[Outcome, ConnectState]:

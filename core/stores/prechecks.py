@@ -91,6 +91,7 @@ _FRIENDLY_NAMES = {
 }
 _CATEGORY_NAMES = {"Cc": N_("control character"), "Co": N_("private-use character"), "Cn": N_("unassigned character"),
                    "Cs": N_("broken character (lone surrogate)")}
+_UNNAMED = N_("unnamed character")
 
 # What each non-ASCII character looks like. Dashes (category Pd), fullwidth
 # forms and accented letters are worked out by _looks_like, not listed here.
@@ -406,7 +407,7 @@ def character_name(ch: str) -> str:
     words = unicodedata.name(ch, "").lower().split()  # Unicode's own names, which have no translation
     if "capital" in words and len(words[-1]) == 1:  # "cyrillic capital letter A", not "... letter a"
         words[-1] = words[-1].upper()
-    return " ".join(words) or _(_CATEGORY_NAMES.get(unicodedata.category(ch), N_("unnamed character")))
+    return " ".join(words) or _(_CATEGORY_NAMES.get(unicodedata.category(ch), _UNNAMED))
 
 
 def _looks_like(ch: str) -> str | None:

@@ -17,7 +17,7 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.db.models import MAX_ID, Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.i18n import N_, _
+from core.i18n import N_, _, lazy
 from core.stores.duplicates import refuse_duplicates
 from core.stores.names import clean_name, clean_notes
 from core.stores.prechecks import PrecheckResult, precheck
@@ -52,21 +52,21 @@ def _clean_environment(environment: str) -> str:
     try:
         return Environment(str(environment).strip().lower()).value
     except ValueError:
-        raise ValidationFailed(f"'{environment}' is not an environment.", "Choose production or sandbox.") from None
+        raise ValidationFailed(_("'{environment}' is not an environment.", environment=environment), _("Choose production or sandbox.")) from None
 
 
 def _clean_market(market: str) -> str:
     try:
         return Market(str(market).strip().lower()).value
     except ValueError:
-        raise ValidationFailed(f"'{market}' is not a Walmart market.", "Choose us, ca, mx or cl.") from None
+        raise ValidationFailed(_("'{market}' is not a Walmart market.", market=market), _("Choose us, ca, mx or cl.")) from None
 
 
 def _checked_keys(client_id: str, client_secret: str) -> PrecheckResult:
     result = precheck(client_id, client_secret)
     if not result.ok:
         first = result.errors[0]
-        raise ValidationFailed(f"The keys were not saved: {first.message}", first.fix)
+        raise ValidationFailed(_("The keys were not saved: {problem}", problem=first.message), first.fix)
     return result
 
 
@@ -80,7 +80,7 @@ def _view(store: Store, credential: Credential | None) -> StoreView:
         notes=store.notes,
         credential_kind=credential.kind if credential else "",
         client_id=credential.client_id if credential else "",
-        secret_masked=mask(None, credential.secret_last4) if credential else "(not set)",
+        secret_masked=mask(None, credential.secret_last4) if credential else _("(not set)"),
         secret_set_at=credential.secret_set_at if credential else None,
         seller_id=credential.seller_id if credential else None,
         secret_expires_at=credential.secret_expires_at if credential else None,
@@ -100,7 +100,7 @@ def find_store(session: Session, name_or_id: str | int) -> Store:
     else:
         store = session.exec(select(Store).where(Store.name == " ".join(unicodedata.normalize("NFC", name_or_id).split()))).first()
     if store is None:
-        raise NotFound(f"There is no store called '{name_or_id}'.", "Check the name in the store list (python -m core stores list).")
+        raise NotFound(_("There is no store called '{name}'.", name=name_or_id), _("Check the name in the store list (python -m core stores list)."))
     return store
 
 
@@ -188,8 +188,8 @@ def _bump(session: Session, store: Store, expected_version: int | None) -> None:
     ).rowcount == 1
     if not claimed:
         raise Conflict(
-            f"Someone changed the store '{store.name}' while you were editing it. Your change was not saved.",
-            "Reload the store to see the latest version, then make your change again.",
+            _("Someone changed the store '{name}' while you were editing it. Your change was not saved.", name=store.name),
+            _("Reload the store to see the latest version, then make your change again."),
         )
     store.version, store.updated_at = version + 1, now  # what the row now holds
 
@@ -304,7 +304,7 @@ def replace_secret(
     session.add_all([store, credential])
     session.flush()
     audit.append(session, actor, "store.secret_replaced", store_id=store.id, store_name=store.name,
-                 before={"client_id": before_client_id}, after={"client_id": credential.client_id}, detail="Client Secret replaced (not recorded)")
+                 before={"client_id": before_client_id}, after={"client_id": credential.client_id}, detail=lazy("Client Secret replaced (not recorded)"))
     return _view(store, credential)
 
 
