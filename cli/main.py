@@ -80,6 +80,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
+    from cli import argparse_text
+
+    argparse_text.install()  # argparse's own words (usage:, options, its errors) in the command's language too
     parser = _Parser(prog="python -m core", description=_("Store Connect command line."), epilog=_(EXIT_CODES_HELP),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

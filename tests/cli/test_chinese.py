@@ -42,7 +42,7 @@ def test_stores_list_and_check_speak_chinese(cli, two_stores):
     code, out, _ = cli("stores", "list", "--lang", "zh-CN")
     assert code == 0
     good, sandboxed = out.splitlines()
-    assert good.startswith("Good  [US, 生产环境]  已授权  检查于 ") and "客户端ID " + CLIENT_ID in good
+    assert good.startswith("Good  [US, 生产环境]  已授权  检查于 ") and "客户端ID " + CLIENT_ID in good and "客户端密钥 ••••" in good
     assert "环境不对" in sandboxed and "wrong_environment" not in sandboxed
 
     code, out, _ = cli("stores", "check", "Sandboxed", "--lang", "zh-CN")
@@ -55,6 +55,7 @@ def test_help_speaks_chinese(cli, capsys):
     out = capsys.readouterr().out
     assert done.value.code == 0
     assert "店铺所在的沃尔玛站点（默认 us，美国站）" in out and "输出用的语言" in out
+    assert out.startswith("用法：python -m core stores add") and "\n选项:\n" in out and "显示本帮助并退出" in out  # argparse's own words
     with pytest.raises(SystemExit):
         cli("--help", "--lang", "zh-CN")
     out = capsys.readouterr().out
@@ -69,6 +70,18 @@ def test_refusals_and_usage_errors_speak_chinese(cli, capsys):
     with pytest.raises(SystemExit) as usage:
         cli("stores", "check", "--workers", "0", "--lang", "zh-CN")
     assert usage.value.code == 2 and "超出范围，请填 1 到 64 之间的整数" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli("stores", "add", "--lang", "zh-CN")
+    assert "错误：缺少必填参数：--name, --client-id" in capsys.readouterr().err
+
+
+def test_argparse_speaks_english_again_after_a_chinese_command(cli, capsys):
+    with pytest.raises(SystemExit):
+        cli("stores", "add", "--lang", "zh-CN")
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli("stores", "add")
+    assert "error: the following arguments are required: --name, --client-id" in capsys.readouterr().err
 
 
 def test_an_explanation_in_chinese_keeps_english_codes(cli):
