@@ -18,6 +18,7 @@ from ui import context
 from ui.actions import run_action, show_result
 from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, environment_label, finish_connect, need_text, show_link
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.links import Address, Linked, flag
 from ui.outcome import show_outcome
 from ui.pending_connections import pending_connections_section
@@ -79,7 +80,7 @@ st.subheader(_("Stores"))
 filters = st.columns([2, 2])
 search = filters[0].text_input(_("Search stores"), key="connect_search", placeholder=_("Store name"))
 show_all = filters[1].radio(_("Show"), [False, True], key="connect_show_all", horizontal=True,
-                            format_func=lambda everything: _("Every US store") if everything else _("Stores needing a connect"))
+                            format_func=shown_as({False: N_("Stores needing a connect"), True: N_("Every US store")}))
 address.publish()
 with session_scope(runtime.engine) as session:
     _rows, matching = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all, limit=0)
@@ -122,7 +123,7 @@ st.caption(ngettext("{n} store matches; page {page} of {pages}.", "{n} stores ma
 st.subheader(_("Connect a new store"))
 new_cols = st.columns([2, 1])
 new_name = new_cols[0].text_input(_("Store name"), key="connect_new_name")
-new_environment = new_cols[1].radio(_("Environment"), list(ENVIRONMENTS), format_func=lambda word: _(ENVIRONMENTS[word]), key="connect_new_environment",
+new_environment = new_cols[1].radio(_("Environment"), list(ENVIRONMENTS), format_func=shown_as(ENVIRONMENTS), key="connect_new_environment",
                                     horizontal=True, help=_("A sandbox store is connected with the code Walmart's Simulate App Connect shows."))
 look_alikes = []
 if new_name.strip():

@@ -23,7 +23,7 @@ address = Address("fleet", [Linked("days", "fleet_days", lambda text: int(text) 
 address.follow()
 st.title(_("Fleet health"))
 
-days = st.segmented_control(_("Period"), PERIODS, default=30, format_func=lambda d: _("{days} days", days=d), key="fleet_days") or 30
+days = st.segmented_control(_("Period"), PERIODS, default=30, format_func={d: _("{days} days", days=d) for d in PERIODS}.__getitem__, key="fleet_days") or 30
 address.publish()
 with session_scope(runtime.engine) as session:
     chart = history.fleet_chart(session, days=days)

@@ -22,6 +22,7 @@ from ui.actions import report, show_result, when
 from ui.connect import environment_label
 from ui.demo_keys import show_spare_keys
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.links import Address, Linked, words
 from ui.status import BADGES, DISABLED, badge_text, legend, show_findings, shown_state, style_status_column
 from ui.system import key_backup_notice
@@ -73,9 +74,9 @@ def add_store_form() -> None:
     version = state.form_version
     show_spare_keys()  # the demo's keys to try; nothing outside the demo
     name = st.text_input(_("Store name"), key=f"add_name_{version}", help=_("Any name your team will recognise, for example 'Acme US'."))
-    environment = st.radio(_("Environment"), list(ENVIRONMENTS), format_func=lambda word: _(ENVIRONMENTS[word]), horizontal=True, key=f"add_env_{version}",
+    environment = st.radio(_("Environment"), list(ENVIRONMENTS), format_func=shown_as(ENVIRONMENTS), horizontal=True, key=f"add_env_{version}",
                            help=_("Production keys for real orders. Sandbox keys only work against Walmart's sandbox."))
-    market = st.selectbox(_("Market"), [market.value for market in Market], key=f"add_market_{version}", format_func=lambda code: _(MARKETS[code]),
+    market = st.selectbox(_("Market"), [market.value for market in Market], key=f"add_market_{version}", format_func=shown_as(MARKETS),
                           help=_("The Walmart marketplace the store sells on. Outside the US every call carries WM_MARKET, and "
                                  "the store keeps its delegated keys (Walmart documents Connect for the US only)."))
     client_id = st.text_input(_("Client ID"), key=f"add_client_id_{version}")
@@ -136,9 +137,10 @@ if due.keys_older_than_limit:
 
 filters = st.columns([2, 2, 1])
 search = filters[0].text_input(_("Search stores"), key="store_search", placeholder=_("Store name"))
-chosen = filters[1].multiselect(_("Status"), STATUSES, format_func=badge_text, key="status_filter", placeholder=_("Any status"))
+chosen = filters[1].multiselect(_("Status"), STATUSES, format_func={item: badge_text(item) for item in STATUSES}.__getitem__, key="status_filter",
+                                placeholder=_("Any status"))
 chosen_statuses = [HealthState(item) for item in chosen if item != DISABLED]
-environment = filters[2].selectbox(_("Environment"), ["", *ENVIRONMENTS], format_func=lambda e: _(ENVIRONMENTS[e]) if e else _("All"),
+environment = filters[2].selectbox(_("Environment"), ["", *ENVIRONMENTS], format_func=shown_as({"": N_("All"), **ENVIRONMENTS}),
                                    key="environment_filter")
 with session_scope(runtime.engine) as session:
     matching = history.count_stores(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,

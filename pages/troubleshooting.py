@@ -20,6 +20,7 @@ from core.troubleshooting.search import search
 from core.troubleshooting.terms import SynonymsError, load_synonyms
 from ui import context
 from ui.connect import environment_label
+from ui.labels import shown_as
 from ui.links import Address, words
 from ui.status import badge, show_findings
 from ui.store_detail import permission_matrix
@@ -154,16 +155,16 @@ with search_tab:
 with diagnose_tab:
     st.markdown(_("Runs every pre-check, asks Walmart for a token, reads the token's details and compares its permissions. "
                   "Nothing is saved, not even the token."))
-    source = st.radio(_("What to diagnose"), list(SOURCES), format_func=lambda word: _(SOURCES[word]), index=1 if params.get("store") else 0,
+    source = st.radio(_("What to diagnose"), list(SOURCES), format_func=shown_as(SOURCES), index=1 if params.get("store") else 0,
                       horizontal=True, key="diagnose_source")
     if source == "paste":
         with st.form("diagnose_keys"):  # keeps what was entered; take_secret empties only the secret box
             client_id = st.text_input(_("Client ID"), key="diagnose_client_id")
             st.text_input(_("Client Secret"), type="password", key=SECRET_KEY)
-            environment = st.radio(_("Environment"), list(ENVIRONMENTS), format_func=lambda word: _(ENVIRONMENTS[word]), horizontal=True,
+            environment = st.radio(_("Environment"), list(ENVIRONMENTS), format_func=shown_as(ENVIRONMENTS), horizontal=True,
                                    key="diagnose_environment",
                                    help=_("Not sure tries production and sandbox and tells you which one the keys belong to."))
-            market = st.radio(_("Market"), list(MARKETS), format_func=lambda m: _(MARKETS[m]), horizontal=True, key="diagnose_market",
+            market = st.radio(_("Market"), list(MARKETS), format_func=shown_as(MARKETS), horizontal=True, key="diagnose_market",
                               help=_("The Walmart marketplace the seller sells on. Keys only work in their own market."))
             if st.form_submit_button(_("Run diagnosis"), type="primary", icon=":material/troubleshoot:", on_click=take_secret):
                 pasted = state.pop(PASTED_SECRET, "")
@@ -183,8 +184,8 @@ with diagnose_tab:
             found = as_id if as_id in views else by_name.get(wanted.casefold())
             index = ids.index(found) if found is not None else 0
             chosen = st.selectbox(_("Store"), ids, index=index, key="diagnose_store",
-                                  format_func=lambda store_id: _("{store} ({environment})", store=views[store_id].name,
-                                                                 environment=environment_label(views[store_id].environment)))
+                                  format_func={store_id: _("{store} ({environment})", store=view.name, environment=environment_label(view.environment))
+                                               for store_id, view in views.items()}.__getitem__)
             if st.button(_("Diagnose this store"), type="primary", icon=":material/troubleshoot:"):
                 run_diagnosis(lambda: diagnosis.diagnose_store(runtime, chosen, faq=faq))
     if state.get("diagnosis") is not None:
