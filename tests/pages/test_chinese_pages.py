@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from google.protobuf.message import Message
@@ -25,18 +26,19 @@ from core import audit, catalog
 from core.access import Actor, Role
 from core.authorization import fleet
 from core.db.engine import session_scope
+from core.db.models.orders import OrderLine, OrderRead
 from core.mapping import grid as mapping_grid
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, SANDBOX_ID, SANDBOX_SECRET
 from tests.pages.conftest import shown
-from tests.translations import all_marked, catalogues
+from tests.translations import ROOT, all_marked, catalogues
 
 # The seeded data: names and SKUs are shown as they are, in any language.
 PERSON = "ops@example.com"
 STORES = ("Acme US", "Bright Kitchen")
 PRODUCTS = (("MUG-01", "Mug"), ("TEA-02", "Teabox"), ("COASTER-03", "Coaster"))
-PLATFORM_SKUS = ("WM-MUG-1", "WM-TEA-2", "WM-SET-3")
+PLATFORM_SKUS = ("WM-MUG-1", "WM-TEA-2", "WM-SET-3", "WM-NEW-9")  # the last one unmapped: it blocks an order
 LOG = ("2026-12-01 10:00:01 ERROR walmart sync failed: 401 Client Error: Unauthorized for url: https://marketplace.walmartapis.com/v3/token",
        "HTTPError: 429 Client Error: Too Many Requests")  # pasted into the decoder, which quotes the lines it read
 DATA = (*LOG, PERSON, *STORES, *(sku for sku, _name in PRODUCTS), *(name for _sku, name in PRODUCTS), *PLATFORM_SKUS)
@@ -47,7 +49,8 @@ NAMES = ("Store Connect", "Client ID", "Client Secret", "Consumer ID", "Private 
          "Add New Key For A Solution Provider", "Simulate app connect", "Sandbox credentials",
          "Excel", "CSV", "OAuth", "Webhook", "cron", "systemd", "Kubernetes", "PostgreSQL", "SQLite")
 PAGES = ("pages/stores.py", "pages/fleet.py", "pages/connect.py", "pages/mapping.py", "pages/catalog.py", "pages/audit.py",
-         "pages/system.py", "pages/troubleshooting.py", "pages/guide.py", "pages/walmart_callback.py", "pages/walmart_login.py")
+         "pages/system.py", "pages/troubleshooting.py", "pages/guide.py", "pages/walmart_callback.py", "pages/walmart_login.py",
+         "pages/orders.py")
 
 # What a person reads in an element's proto; ids, keys, types, icons, Arrow bytes and code are not.
 _TEXT_FIELDS = {"body", "label", "help", "captions", "options", "placeholder", "text", "value", "page_title", "tooltip", "format"}
@@ -83,6 +86,12 @@ def seed(runtime) -> None:
         own = [{"platform_sku": PLATFORM_SKUS[1], "system_sku": PRODUCTS[1][0], "quantity": 1}]
         assert mapping_grid.save_grid(session, acme.id, [], own, actor=who).saved
         audit.append(session, who, "store.update", store_id=acme.id, store_name=STORES[0], subject=STORES[0])
+        # Orders as a read leaves them: one bundle line that is mapped, one line no mapping covers.
+        now = datetime.now(UTC).replace(microsecond=0)
+        for number, (sku, quantity) in enumerate(((PLATFORM_SKUS[2], 2), (PLATFORM_SKUS[3], 1)), start=1):
+            session.add(OrderLine(store_id=acme.id, purchase_order_id="108000000000001", line_number=str(number), order_date=now,
+                                  sku=sku, product_name=PRODUCTS[0][1], quantity=quantity, status="Created"))
+        session.add(OrderRead(store_id=acme.id, read_at=now, days=14, orders_read=1, lines_read=2))
     with session_scope(runtime.engine) as session:
         ids = fleet.enabled_store_ids(session)
     list(fleet.check_many(runtime, ids))
@@ -168,6 +177,10 @@ def chinese_app(app, runtime):
     app.run()
     assert not app.exception, app.exception
     return app
+
+
+def test_the_scan_covers_every_page():
+    assert set(PAGES) == {f"pages/{path.name}" for path in (ROOT / "pages").glob("*.py")}
 
 
 @pytest.mark.parametrize("page", PAGES)
