@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import pandas as pd
 from sqlalchemy import ColumnElement, and_, delete, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
@@ -18,6 +17,9 @@ from core.authorization.scopes import ScopeDict
 from core.config import Settings
 from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, saved_id, utc_now
 from core.stores.credential import delegated_keys_days_left, refresh_token_days_left, refresh_token_expiring
+
+if TYPE_CHECKING:  # pandas is loaded by the one function that uses it (the fleet chart), not by every command
+    import pandas as pd
 
 
 def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolicy | None = None) -> AuthorizationCheck:
@@ -276,6 +278,8 @@ def timeline(session: Session, store_id: int, limit: int = 2000) -> list[Segment
 
 def fleet_chart(session: Session, days: int = 30, now: datetime | None = None) -> pd.DataFrame:
     """Stores per status per day: each store counted once a day, by its last check that day."""
+    import pandas as pd
+
     since = (now or utc_now()) - timedelta(days=days)
     rows = session.exec(
         select(AuthorizationCheck.store_id, AuthorizationCheck.checked_at, AuthorizationCheck.status).where(AuthorizationCheck.checked_at >= since)
