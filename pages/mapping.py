@@ -12,7 +12,7 @@ from core.mapping import repository as mapping
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
 from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_history, mapping_listings
-from ui.links import Address, Linked, flag, words
+from ui.links import Address, Linked, flag, page_number, words
 from ui.text import plain
 
 runtime = context.runtime()
@@ -52,6 +52,7 @@ address = Address("mapping", [
     words("tab", "mapping_tab", labels),
     Linked("q", "mapping_search"),
     flag("bundles", "mapping_bundles"),
+    page_number("page", "mapping_page"),  # the grid's page
 ])
 followed = address.follow()
 if (sku := st.query_params.get("sku")) is not None:  # a link naming one platform SKU: search the grid for it
@@ -59,8 +60,8 @@ if (sku := st.query_params.get("sku")) is not None:  # a link naming one platfor
     followed.applied.add("q")
     if "tab" not in followed.applied:
         state["mapping_tab"] = labels["mappings"]
-if followed.applied:
-    state["mapping_page"] = 1  # a link opens the first page of what it names
+if followed.applied and "page" not in followed.applied:
+    state["mapping_page"] = 1  # a link opens the first page of what it names, unless it names a page
 
 heading = st.columns([4, 1], vertical_alignment="bottom")
 # Kept for the session (persist_state), so that coming back to the page shows the same level, search and page; the
