@@ -93,3 +93,34 @@ def test_mapping_grid(app, runtime, many_mappings):
     assert "WM-100" in set(app.data_editor[0].value["platform_sku"]) and "WM-099" not in set(app.data_editor[0].value["platform_sku"])
     app.pagination(key="mapping_page").set_value(2).run()
     assert page_address(app)["page"] == "2" and "WM-050" in set(app.data_editor[0].value["platform_sku"])
+
+
+def test_fleet_health_changes_are_paged_and_searched(app, runtime):
+    """Status changes: one page of 50 and a count from the database, searched by store (any part, any letter case)."""
+    from datetime import timedelta
+
+    from core.db.models import StatusEvent, saved_id, utc_now
+
+    with session_scope(runtime.engine) as session:
+        acme, bright = Store(name="Acme Outdoor"), Store(name="Bright Kitchen")
+        session.add_all([acme, bright])
+        session.flush()
+        start = utc_now() - timedelta(days=2)
+        for number in range(60):
+            for store in (acme, bright):
+                lost = number % 2 == 0
+                session.add(StatusEvent(store_id=saved_id(store), at=start + timedelta(minutes=number), kind="lost_authorization" if lost else "recovered",
+                                        from_status="authorized" if lost else "rejected", to_status="rejected" if lost else "authorized",
+                                        detail="", delivery="off"))
+    open_with(app, "pages/fleet.py")
+    changes = app.dataframe[-1].value
+    assert len(changes) == 50 and app.pagination(key="fleet_page").num_pages == 3
+    assert "120 changes match; page 1 of 3, newest first." in page_text(app)
+    app.text_input(key="fleet_search").input("KITCHEN").run()
+    assert set(app.dataframe[-1].value["Store"]) == {"Bright Kitchen"} and "60 changes match; page 1 of 2" in page_text(app)
+    app.pagination(key="fleet_page").set_value(2).run()
+    assert len(app.dataframe[-1].value) == 10 and page_address(app) == {"days": "30", "q": "KITCHEN", "page": "2"}
+    open_with(app, "pages/fleet.py", q="acme", page="3")  # past the end: the last page
+    assert set(app.dataframe[-1].value["Store"]) == {"Acme Outdoor"} and "page 2 of 2" in page_text(app)
+    app.text_input(key="fleet_search").input("nobody").run()
+    assert "No changes match." in page_text(app)
