@@ -8,12 +8,13 @@ stores, so every store sees it. Small: 20 stores, 100 mapping rows, the catalog 
 services, so the audit trail and the mapping history hold what they would.
 
 For each page: the app is run, then the page is switched to and timed (the router and sidebar included); the first
-render of each page warms imports and caches and is not counted. Prints, per page, the median for the small and
+render of each page warms imports and caches and is not counted. `--keep` reuses the databases of the last run. Prints, per page, the median for the small and
 the large database and the ratio (target <= 2x each).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -67,6 +68,7 @@ def render_times(env: dict[str, str], pages: list[str], repeats: int) -> dict[st
         for page in pages:
             app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
             app.run()
+            app.query_params.clear()  # as a browser does on another page (AppTest keeps the first page's ?store=)
             started = time.perf_counter()
             app.switch_page(f"pages/{page}.py").run()
             elapsed = time.perf_counter() - started
@@ -79,6 +81,7 @@ def render_times(env: dict[str, str], pages: list[str], repeats: int) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="reuse the databases the last run seeded")
     parser.add_argument("--page", action="append", choices=PAGES, help="only these pages (default: every page)")
     args = parser.parse_args()
     pages = args.page or PAGES
@@ -86,7 +89,13 @@ def main() -> None:
     results = {}
     for name, (stores, rows, products) in sizes.items():
         started = time.perf_counter()
-        env = seed(Path(tempfile.mkdtemp(prefix=f"bench-pages-{name}-")), stores, rows, products)
+        kept = sorted(Path(tempfile.gettempdir()).glob(f"bench-pages-{name}-*/env.json"), key=lambda path: path.stat().st_mtime)
+        if args.keep and kept:
+            env = json.loads(kept[-1].read_text())
+        else:
+            folder = Path(tempfile.mkdtemp(prefix=f"bench-pages-{name}-"))
+            env = seed(folder, stores, rows, products)
+            (folder / "env.json").write_text(json.dumps(env))
         print(f"{name}: {stores:,} stores, {rows:,} mapping rows, {products:,} products (seeded in {time.perf_counter() - started:.0f} s)")
         results[name] = render_times(env, pages, args.repeats)
     print(f"\nmedian of {args.repeats} renders per page (router and sidebar included)")

@@ -8,10 +8,9 @@ import streamlit as st
 from core import catalog
 from core.db.engine import session_scope
 from core.i18n import N_, _, format_number
-from core.mapping import repository as mapping
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
-from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_history, mapping_listings
+from ui import context, mapping_clone, mapping_counts, mapping_files, mapping_grid, mapping_history, mapping_listings
 from ui.links import Address, Linked, flag, page_number, words
 from ui.text import plain
 
@@ -25,7 +24,7 @@ ALL_STORES_WORD = "all"  # the default level in the address, whatever the langua
 st.title(_("Product mapping"))
 
 with session_scope(runtime.engine) as session:
-    names = {store.id: store.name for store in stores.list_stores(session)}
+    names = {store.id: store.name for store in stores.store_choices(session)}
     products = catalog.catalog_size(session)
 if not names:
     st.info(_("There are no stores yet. Add one first; its mappings are managed here."))
@@ -82,7 +81,7 @@ if not products:
     st.page_link("pages/catalog.py", label=_("Product catalog"), icon=":material/inventory_2:")
 
 with session_scope(runtime.engine) as session:
-    covered = mapping.coverage(session, store_id)
+    covered = mapping_counts.coverage(session, runtime.settings.database_url, store_id)  # kept while the mappings stand still
 figures = st.columns(4 if store_id != ALL_STORES else 3)
 figures[0].metric(_("Mapped platform SKUs"), format_number(covered.platform_skus))
 figures[1].metric(_("Bundles"), format_number(covered.bundles), help=_("Platform SKUs that ship more than one unit."))

@@ -62,8 +62,10 @@ def page_number(param: str, key: str) -> Linked:
 def last_page(key: str, pages: int) -> int:
     """The page to show of `pages`: the one asked for (a link, the pagination widget), at most the last. Call before
     drawing the pagination widget, which refuses a page past its end."""
-    number = min(max(int(st.session_state.get(key) or 1), 1), pages)
-    st.session_state[key] = number
+    asked = st.session_state.get(key) or 1
+    number = min(max(int(asked), 1), pages)
+    if number != asked:  # only then: a value set through session state makes Streamlit warn about the widget's default
+        st.session_state[key] = number
     return number
 
 

@@ -124,3 +124,19 @@ def test_fleet_health_changes_are_paged_and_searched(app, runtime):
     assert set(app.dataframe[-1].value["Store"]) == {"Acme Outdoor"} and "page 2 of 2" in page_text(app)
     app.text_input(key="fleet_search").input("nobody").run()
     assert "No changes match." in page_text(app)
+
+
+def test_the_mapping_counts_kept_between_reruns_follow_every_change(app, runtime, many_mappings):
+    """The page keeps its counts while the mappings stand still; a change made elsewhere (here straight through
+    core, as the command line would) moves the versions, and the next rerun counts again."""
+    open_with(app, "pages/mapping.py", store="all")
+    mapped = next(metric for metric in app.metric if metric.label == "Mapped platform SKUs")
+    assert mapped.value == "120" and "120 mappings; page 1 of 3" in page_text(app)
+    with session_scope(runtime.engine) as session:
+        plan = plan_import(session, 0, csv_bytes([[f"WM-{n:03}", "MUG", "1"] for n in range(120, 180)]), "more.csv", mode="merge")
+        apply_plan(session, plan, actor=ADMIN)
+    app.run()
+    mapped = next(metric for metric in app.metric if metric.label == "Mapped platform SKUs")
+    assert mapped.value == "180"
+    app.text_input(key="mapping_search").input("wm-17").run()  # the grid keeps its rows until asked for others
+    assert "10 mappings match; page 1 of 1" in page_text(app)
