@@ -40,7 +40,7 @@ def seed(folder: Path, count: int) -> dict[str, str]:
                              client_id=f"{number:08x}-aaaa-4bbb-8ccc-{number:012x}", client_secret=f"Bench-secret-{number:06d}-abcdefghij")
             for attempt in range(3):
                 status = STATUSES[(number + attempt) % len(STATUSES)]
-                record(session, view.id, Outcome(status=status, environment="production", summary=str(status), next_step="",
+                record(session, view.id, Outcome(status=status, environment="production", summary_text=str(status), next_step_text="",
                                                  checked_at=utc_now(), http_status=200))
     runtime.engine.dispose()
     return env

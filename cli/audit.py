@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 from datetime import date, datetime, time, timezone
 
+from cli.labels import CHANGE_KINDS, shown
 from cli.main import EXIT_OK, Subparsers, print_json, whole_number
 from core import audit
 from core.db.engine import session_scope
 from core.errors import ValidationFailed
+from core.i18n import _, format_datetime
 from core.mapping.history import changed_skus
 from core.runtime import Runtime
 
@@ -22,7 +24,7 @@ def _since(text: str | None) -> datetime | None:
     try:
         return datetime.combine(date.fromisoformat(text), time.min, tzinfo=timezone.utc)
     except ValueError:
-        raise ValidationFailed(f"'{text}' is not a date.", "Write it as YYYY-MM-DD.") from None
+        raise ValidationFailed(_("'{text}' is not a date.", text=text), _("Write it as YYYY-MM-DD.")) from None
 
 
 SKUS_SHOWN = 10  # per kind of change, in the text output
@@ -51,19 +53,20 @@ def _audit(args: argparse.Namespace, runtime: Runtime) -> int:
         print_json(rows)
         return EXIT_OK
     for row in rows:
-        print(f"{row['at']}  {row['actor']}  {row['action']}  {row['store']}  {row['subject']}  {row['detail']}".rstrip())
+        at = format_datetime(datetime.fromisoformat(str(row["at"])))
+        print(f"{at}  {row['actor']}  {audit.action_name(str(row['action']))}  {row['store']}  {row['subject']}  {row['detail']}".rstrip())
         skus = row.get("changed_skus")
         if isinstance(skus, dict):
-            print("    " + "; ".join(f"{kind}: {_listed(names)}" for kind, names in skus.items() if names))
+            print("    " + "; ".join(f"{shown(CHANGE_KINDS, kind)}: {_listed(names)}" for kind, names in skus.items() if names))
     if not rows:
-        print("No changes match.")
+        print(_("No changes match."))
     return EXIT_OK
 
 
 def add_commands(subparsers: Subparsers) -> None:
-    command = subparsers.add_parser("audit", help="who changed what, newest first")
-    command.add_argument("--store", help="only this store (exact name)")
-    command.add_argument("--since", help="only changes on or after this date (YYYY-MM-DD)")
-    command.add_argument("--limit", type=whole_number(1, 1_000_000), default=1000, help="at most this many entries (default 1000)")
+    command = subparsers.add_parser("audit", help=_("who changed what, newest first"))
+    command.add_argument("--store", help=_("only this store (exact name)"))
+    command.add_argument("--since", help=_("only changes on or after this date (YYYY-MM-DD)"))
+    command.add_argument("--limit", type=whole_number(1, 1_000_000), default=1000, help=_("at most this many entries (default 1000)"))
     command.add_argument("--json", action="store_true")
     command.set_defaults(handler=_audit)

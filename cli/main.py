@@ -68,12 +68,12 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 # Each command module contributes `add_commands(subparsers)`; every leaf parser sets
 # `handler=function(args, runtime) -> int`.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.troubleshooting", "cli.oauth", "cli.audit"]
+COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.orders", "cli.troubleshooting", "cli.oauth", "cli.audit"]
 # The top-level commands each module adds: a command line loads only the module of its command (and what that
 # imports), so `stores list` never pays for pandas or Alembic. A module not listed here is loaded for every command;
 # tests/cli/test_startup.py checks the list against what each module adds.
 COMMANDS_OF: dict[str, tuple[str, ...]] = {
-    "cli.stores": ("keygen", "stores"), "cli.mapping": ("catalog", "mappings"),
+    "cli.stores": ("keygen", "stores"), "cli.mapping": ("catalog", "mappings"), "cli.orders": ("orders",),
     "cli.troubleshooting": ("diagnose", "explain", "faq"), "cli.oauth": ("oauth",), "cli.audit": ("audit",),
 }
 
@@ -81,7 +81,7 @@ COMMANDS_OF: dict[str, tuple[str, ...]] = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse exits 2 already; keep the message plain
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"error: {message}\n")
+        self.exit(EXIT_USAGE, _("error: {problem}", problem=message) + "\n")
 
 
 def command_modules(words: Sequence[str] | None = None) -> list[str]:
@@ -98,7 +98,10 @@ def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser for this command line (`words`), with only the command modules it needs; every one without."""
     import importlib
 
-    parser = _Parser(prog="python -m core", description="Store Connect command line.", epilog=_(EXIT_CODES_HELP),
+    from cli import argparse_text
+
+    argparse_text.install()  # argparse's own words (usage:, options, its errors) in the command's language too
+    parser = _Parser(prog="python -m core", description=_("Store Connect command line."), epilog=_(EXIT_CODES_HELP),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMAND_MODULES if words is None else command_modules(words):
@@ -144,7 +147,7 @@ def exit_code(problem: StoreConnectError) -> int:
 
 
 def _refused(problem: StoreConnectError) -> int:
-    print(f"error: {problem}", file=sys.stderr)
+    print(_("error: {problem}", problem=problem), file=sys.stderr)
     return exit_code(problem)
 
 

@@ -49,9 +49,9 @@ def _history(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def add_history_command(commands: Subparsers) -> None:
     """`mappings history`, added to the `mappings` group by cli/mapping.py."""
-    command = commands.add_parser("history", help="who changed a platform SKU's mapping, when, how and through what; exit 1 if nothing is recorded")
-    command.add_argument("--store", required=True, help="store name or id (its own changes and those for all stores), or 'all'")
-    command.add_argument("--sku", required=True, help="the platform SKU, exactly as sold")
-    command.add_argument("--limit", type=whole_number(1, 10_000), default=HISTORY_LIMIT, help=f"at most this many changes (default {HISTORY_LIMIT})")
+    command = commands.add_parser("history", help=_("who changed a platform SKU's mapping, when, how and through what; exit 1 if nothing is recorded"))
+    command.add_argument("--store", required=True, help=_("store name or id (its own changes and those for all stores), or 'all'"))
+    command.add_argument("--sku", required=True, help=_("the platform SKU, exactly as sold"))
+    command.add_argument("--limit", type=whole_number(1, 10_000), default=HISTORY_LIMIT, help=_("at most this many changes (default {limit})", limit=HISTORY_LIMIT))
     command.add_argument("--json", action="store_true")
     command.set_defaults(handler=_history)

@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from cli.labels import CREDENTIAL_KINDS, STATUSES, shown
 from cli.main import EXIT_CONFLICT, EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, Subparsers, cli_actor, print_json, whole_number
 from cli.stores import print_duplicates, read_secret
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import MAX_ID, CredentialKind, saved_id, utc_now
 from core.errors import Conflict
-from core.i18n import _, ngettext
+from core.i18n import _, format_date, format_datetime, format_number, ngettext
 from core.oauth import connect as oauth
 from core.oauth import grants, seller_started
 from core.oauth.grants import ConnectState
@@ -27,7 +28,7 @@ def _app_secret(args: argparse.Namespace, runtime: Runtime) -> int:
     with session_scope(runtime.engine) as session:
         oauth.save_app_secret(session, runtime.vault, runtime.settings, secret, actor=cli_actor())
         status = oauth.app_status(session, runtime.settings)
-    print_json(status) if args.json else print(f"Saved the app's Client Secret ({status['secret_masked']}) for {status['client_id']}.")
+    print_json(status) if args.json else print(_("Saved the app's Client Secret ({secret}) for {client_id}.", secret=status["secret_masked"], client_id=status["client_id"]))
     return EXIT_OK
 
 
@@ -42,10 +43,10 @@ def _connect(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.json:
         print_json({"url": link.url, "expires_at": link.expires_at})
     else:
-        print("Send this link to the seller (or open it while signed in as the seller):")
+        print(_("Send this link to the seller (or open it while signed in as the seller):"))
         print(link.url)
-        print(f"It works once, until {link.expires_at:%H:%M} UTC. If the dashboard cannot receive Walmart's redirect, "
-              "run: python -m core oauth complete 'PASTED-REDIRECT-URL'")
+        print(_("It works once, until {when} UTC. If the dashboard cannot receive Walmart's redirect, "
+                "run: python -m core oauth complete 'PASTED-REDIRECT-URL'", when=format_datetime(link.expires_at)))
         print(_("If it does, the connection waits for review: python -m core oauth pending, then python -m core oauth attach ID --store NAME"))
     return EXIT_OK
 
@@ -63,7 +64,7 @@ def _complete(args: argparse.Namespace, runtime: Runtime) -> int:
     else:
         name = for_terminal(result.store_name)
         print(_("{store}: connected seller {seller_id}; verification {status} - {summary}", store=name, seller_id=result.seller_id,
-                status=outcome.status, summary=outcome.summary))
+                status=shown(STATUSES, outcome.status), summary=outcome.summary))
         if result.note:
             print(for_terminal(result.note))
         if result.state == ConnectState.waiting_for_switch:
@@ -81,7 +82,7 @@ def _verify(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.json:
         print_json({"store": args.store, "state": str(state), "verification": outcome.to_dict()})
     else:
-        print(_("{store}: verification {status} - {summary}", store=for_terminal(args.store), status=outcome.status, summary=outcome.summary))
+        print(_("{store}: verification {status} - {summary}", store=for_terminal(args.store), status=shown(STATUSES, outcome.status), summary=outcome.summary))
         if state == ConnectState.reconnected:
             print(_("The new authorization replaced the previous one."))
     return EXIT_OK if outcome.status == Status.authorized else EXIT_NOT_ALL_AUTHORIZED
@@ -106,47 +107,49 @@ def _status(args: argparse.Namespace, runtime: Runtime) -> int:
     delegated = [r for r in rows if r.kind == CredentialKind.delegated_key and r.market == "us"]
     print(ngettext("{count} of {n} US store still uses delegated keys; {days} days left until {deadline}.",
                    "{count} of {n} US stores still use delegated keys; {days} days left until {deadline}.",
-                   sum(1 for r in rows if r.market == "us"), count=len(delegated), days=days_left, deadline=runtime.settings.delegated_access_deadline))
+                   sum(1 for r in rows if r.market == "us"), count=len(delegated), days=format_number(days_left),
+                   deadline=format_date(runtime.settings.delegated_access_deadline)))
     for row in rows:
         pending = _(" (new authorization waiting)") if row.pending else ""
         outside = _(" (outside the US: keeps its delegated keys)") if row.market != "us" else ""
-        print(f"  {for_terminal(row.name)}: {row.kind or _('no credential')}{pending}{outside}")
+        kind = shown(CREDENTIAL_KINDS, row.kind) if row.kind else _("no credential")
+        print(_("  {store}: {kind}{pending}{outside}", store=for_terminal(row.name), kind=kind, pending=pending, outside=outside))
     return EXIT_OK
 
 
 def add_commands(subparsers: Subparsers) -> None:
-    group = subparsers.add_parser("oauth", help="OAuth seller authorization and the move off delegated keys")
+    group = subparsers.add_parser("oauth", help=_("OAuth seller authorization and the move off delegated keys"))
     commands = group.add_subparsers(dest="oauth_command", required=True)
 
-    secret = commands.add_parser("app-secret", help="save the OAuth app's Client Secret (standard input or --secret-env)")
+    secret = commands.add_parser("app-secret", help=_("save the OAuth app's Client Secret (standard input or --secret-env)"))
     secret.add_argument("--secret-env", default="WALMART_OAUTH_CLIENT_SECRET")
     secret.add_argument("--json", action="store_true")
     secret.set_defaults(handler=_app_secret)
 
-    connect = commands.add_parser("connect", help="print a Connect link for a store")
+    connect = commands.add_parser("connect", help=_("print a Connect link for a store"))
     target = connect.add_mutually_exclusive_group(required=True)
-    target.add_argument("--store", help="an existing store")
-    target.add_argument("--new", metavar="NAME", help="create this store when the seller approves")
-    connect.add_argument("--allow-duplicate", action="store_true", help="make the new store even if its name looks like an existing store's")
+    target.add_argument("--store", help=_("an existing store"))
+    target.add_argument("--new", metavar="NAME", help=_("create this store when the seller approves"))
+    connect.add_argument("--allow-duplicate", action="store_true", help=_("make the new store even if its name looks like an existing store's"))
     connect.add_argument("--json", action="store_true")
     connect.set_defaults(handler=_connect)
 
-    complete = commands.add_parser("complete", help="finish a connect with the redirect URL the browser was sent to")
+    complete = commands.add_parser("complete", help=_("finish a connect with the redirect URL the browser was sent to"))
     complete.add_argument("url")
-    complete.add_argument("--allow-duplicate", action="store_true", help="connect even if the seller is already connected to another store")
+    complete.add_argument("--allow-duplicate", action="store_true", help=_("connect even if the seller is already connected to another store"))
     complete.add_argument("--json", action="store_true")
     complete.set_defaults(handler=_complete)
 
-    verify = commands.add_parser("verify", help="check a store's new authorization again; a verified re-connect replaces the old one")
+    verify = commands.add_parser("verify", help=_("check a store's new authorization again; a verified re-connect replaces the old one"))
     verify.add_argument("--store", required=True)
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=_verify)
 
-    confirm = commands.add_parser("confirm", help="switch a store to its verified OAuth authorization and wipe the old keys")
+    confirm = commands.add_parser("confirm", help=_("switch a store to its verified OAuth authorization and wipe the old keys"))
     confirm.add_argument("--store", required=True)
     confirm.set_defaults(handler=_confirm)
 
-    status = commands.add_parser("status", help="which stores still use delegated keys")
+    status = commands.add_parser("status", help=_("which stores still use delegated keys"))
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
     add_pending_commands(commands)
@@ -167,15 +170,15 @@ def _pending(args: argparse.Namespace, runtime: Runtime) -> int:
         if row.requested_by:
             known += (_(" (from the Connect link {user} made for '{store}')", user=for_terminal(row.requested_by), store=for_terminal(row.requested_store)) if row.requested_store
                       else _(" (from a Connect link {user} made for a store deleted since)", user=for_terminal(row.requested_by)))
-        print(_("  {id}: Walmart seller {seller}, received {received:%Y-%m-%d %H:%M} UTC{known}", id=row.id, seller=row.seller_id,
-                received=row.received_at, known=known))
+        print(_("  {id}: Walmart seller {seller}, received {received} UTC{known}", id=row.id, seller=row.seller_id,
+                received=format_datetime(row.received_at), known=known))
     if rows:
         print(_("Attach one with: python -m core oauth attach ID --store NAME (or --new NAME); throw one away with: python -m core oauth discard ID"))
     return EXIT_OK
 
 
 def _refused(problem: Exception, code: int) -> int:
-    print(f"error: {problem}", file=sys.stderr)
+    print(_("error: {problem}", problem=problem), file=sys.stderr)
     return code
 
 
@@ -193,7 +196,7 @@ def _attach(args: argparse.Namespace, runtime: Runtime) -> int:
                     "verification": outcome.to_dict()})
     else:
         print(_("{store}: attached Walmart seller {seller}; verification {status} - {summary}", store=result.store_name, seller=result.seller_id,
-                status=outcome.status, summary=outcome.summary))
+                status=shown(STATUSES, outcome.status), summary=outcome.summary))
         if result.pending:
             print(_("The store still uses its old keys. When ready: python -m core oauth confirm --store '{store}'", store=result.store_name))
     return EXIT_OK if outcome.status == Status.authorized else EXIT_NOT_ALL_AUTHORIZED
@@ -210,19 +213,19 @@ def _discard(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def add_pending_commands(commands: Subparsers) -> None:
-    pending = commands.add_parser("pending", help="list seller-started connections waiting for review (sellers who pressed Connect in Walmart's App Store)")
+    pending = commands.add_parser("pending", help=_("list seller-started connections waiting for review (sellers who pressed Connect in Walmart's App Store)"))
     pending.add_argument("--json", action="store_true")
     pending.set_defaults(handler=_pending)
 
-    attach = commands.add_parser("attach", help="give a seller-started connection to an existing store or a new one")
+    attach = commands.add_parser("attach", help=_("give a seller-started connection to an existing store or a new one"))
     attach.add_argument("pending_id", type=whole_number(1, MAX_ID), metavar="PENDING_ID")
     target = attach.add_mutually_exclusive_group(required=True)
-    target.add_argument("--store", metavar="NAME", help="an existing store")
-    target.add_argument("--new", metavar="NAME", help="make a new store with this name")
-    attach.add_argument("--allow-duplicate", action="store_true", help="make the new store even if its name looks like an existing store's")
+    target.add_argument("--store", metavar="NAME", help=_("an existing store"))
+    target.add_argument("--new", metavar="NAME", help=_("make a new store with this name"))
+    attach.add_argument("--allow-duplicate", action="store_true", help=_("make the new store even if its name looks like an existing store's"))
     attach.add_argument("--json", action="store_true")
     attach.set_defaults(handler=_attach)
 
-    discard = commands.add_parser("discard", help="throw a seller-started connection away (its refresh token is wiped)")
+    discard = commands.add_parser("discard", help=_("throw a seller-started connection away (its refresh token is wiped)"))
     discard.add_argument("pending_id", type=whole_number(1, MAX_ID), metavar="PENDING_ID")
     discard.set_defaults(handler=_discard)

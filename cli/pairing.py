@@ -18,11 +18,13 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from cli import columns
+from cli.labels import PAIRING_METHODS, PAIRING_STATUSES, shown
 from cli.main import EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json, whole_number
 from core.db.engine import session_scope
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
-from core.i18n import _, ngettext
+from core.i18n import _, format_number, ngettext
 from core.mapping import listings as store_listings
 from core.mapping.levels import ALL_STORES_WORD, parse_scope, scope_label
 from core.mapping.pairing import apply as pairing_apply
@@ -182,26 +184,34 @@ def _print_suggestions(label: str, report: store_listings.UnmappedReport, found:
     statuses = found.count_by_status(threshold)
     methods = found.count_by_method()
     print(for_terminal(_("Store '{store}': {listings} listings on Walmart, {unmapped} not mapped.", store=label,
-                         listings=len(report.scan.listings), unmapped=len(report.unmapped))))
+                         listings=format_number(len(report.scan.listings)), unmapped=format_number(len(report.unmapped)))))
     if not len(found):
         return
     print(_("Found by: {exact} exact SKU, {rule} pairing rules, {barcode} barcode, {similar} similar; nothing for {none}.",
-            exact=methods[Method.exact], rule=methods[Method.rule], barcode=methods[Method.barcode],
-            similar=methods[Method.similar], none=methods[None]))
+            exact=format_number(methods[Method.exact]), rule=format_number(methods[Method.rule]),
+            barcode=format_number(methods[Method.barcode]), similar=format_number(methods[Method.similar]),
+            none=format_number(methods[None])))
     print(_("Safe to apply: {safe}; ambiguous: {ambiguous}; for a person to check: {review}; unmatched: {unmatched}.",
-            safe=statuses[Status.safe], ambiguous=statuses[Status.ambiguous], review=statuses[Status.review], unmatched=statuses[Status.unmatched]))
+            safe=format_number(statuses[Status.safe]), ambiguous=format_number(statuses[Status.ambiguous]),
+            review=format_number(statuses[Status.review]), unmatched=format_number(statuses[Status.unmatched])))
     print()
-    print(f"{'PLATFORM SKU':<24} {'METHOD':<8} {'SCORE':>5}  {'STATUS':<10} {'CANDIDATES':<30} PRODUCT NAME")
+    print(_row(_("PLATFORM SKU"), _("METHOD"), _("SCORE"), _("STATUS"), _("CANDIDATES"), _("PRODUCT NAME")))
     for suggestion in found:
         print(for_terminal(_line(suggestion, threshold)))
 
 
 def _line(suggestion: Suggestion, threshold: int | None) -> str:
     candidates = ", ".join(c.system_sku for c in suggestion.candidates) or "-"
-    method = str(suggestion.method) if suggestion.method else "-"
-    score = str(suggestion.score) if suggestion.candidates else "-"
-    return (f"{suggestion.listing.sku:<24} {method:<8} {score:>5}  {suggestion.status(threshold):<10} {candidates:<30} "
-            f"{suggestion.listing.product_name}")
+    method = shown(PAIRING_METHODS, suggestion.method) if suggestion.method else "-"
+    score = format_number(suggestion.score) if suggestion.candidates else "-"
+    status = shown(PAIRING_STATUSES, suggestion.status(threshold))
+    return _row(suggestion.listing.sku, method, score, status, candidates, suggestion.listing.product_name)
+
+
+def _row(sku: str, method: str, score: str, status: str, candidates: str, product_name: str) -> str:
+    """One line of the suggestions table, its columns lined up in any language."""
+    return (f"{columns.left(sku, 24)} {columns.left(method, 8)} {columns.right(score, 5)}  {columns.left(status, 10)} "
+            f"{columns.left(candidates, 30)} {product_name}")
 
 
 def _print_plan(plan: pairing_apply.SuggestionPlan, left: list[Suggestion], dry_run: bool) -> None:
@@ -215,41 +225,41 @@ def _print_plan(plan: pairing_apply.SuggestionPlan, left: list[Suggestion], dry_
         print(ngettext("{n} listing is left for a person:", "{n} listings are left for a person:", len(left)))
         reasons = {item.suggestion.listing.sku: item.message or item.reason for item in plan.left}
         for suggestion in left:
-            why = reasons.get(suggestion.listing.sku) or str(suggestion.status(plan.min_similar_score))
+            why = reasons.get(suggestion.listing.sku) or shown(PAIRING_STATUSES, suggestion.status(plan.min_similar_score))
             candidates = ", ".join(c.system_sku for c in suggestion.candidates)
             print(for_terminal(f"  {suggestion.listing.sku}: {why}" + (f" ({candidates})" if candidates else "")))
 
 
 def add_commands(mappings: Subparsers) -> None:
     """Adds `rules` and `suggest` to the `mappings` command group (cli.mapping)."""
-    store_or_all = "store name or id, or 'all' for the rules for all stores"
-    group = mappings.add_parser("rules", help="the pairing rules that normalise SKUs before they are compared")
+    store_or_all = _("store name or id, or 'all' for the rules for all stores")
+    group = mappings.add_parser("rules", help=_("the pairing rules that normalise SKUs before they are compared"))
     commands = group.add_subparsers(dest="rules_command", required=True)
-    showing = commands.add_parser("show", help="print a level's rules as TOML (a store without its own: the rules for all stores)")
+    showing = commands.add_parser("show", help=_("print a level's rules as TOML (a store without its own: the rules for all stores)"))
     showing.add_argument("--store", required=True, help=store_or_all)
     showing.add_argument("--json", action="store_true")
     showing.set_defaults(handler=_rules_show)
-    setting = commands.add_parser("set", help="save a level's rules from a TOML file (or standard input); exit 1 if they are refused")
+    setting = commands.add_parser("set", help=_("save a level's rules from a TOML file (or standard input); exit 1 if they are refused"))
     setting.add_argument("--store", required=True, help=store_or_all)
-    setting.add_argument("--file", metavar="FILE", help="the rules as TOML; standard input when left out")
-    setting.add_argument("--clear", action="store_true", help="remove the level's own rules (a store then uses the rules for all stores)")
+    setting.add_argument("--file", metavar="FILE", help=_("the rules as TOML; standard input when left out"))
+    setting.add_argument("--clear", action="store_true", help=_("remove the level's own rules (a store then uses the rules for all stores)"))
     setting.set_defaults(handler=_rules_set)
-    testing = commands.add_parser("test", help="the rule tester: how each SKU is normalised, step by step")
+    testing = commands.add_parser("test", help=_("the rule tester: how each SKU is normalised, step by step"))
     testing.add_argument("sku", nargs="+")
     testing.add_argument("--store", required=True, help=store_or_all)
-    testing.add_argument("--file", metavar="FILE", help="test these rules (TOML) instead of the saved ones")
+    testing.add_argument("--file", metavar="FILE", help=_("test these rules (TOML) instead of the saved ones"))
     testing.set_defaults(handler=_rules_test)
 
     suggesting = mappings.add_parser(
-        "suggest", help="suggest products for a store's unmapped listings (exact, rules, barcode, similar); "
-                        "with --apply, apply the safe ones: exit 1 when some listings are left for a person")
-    suggesting.add_argument("--store", required=True, help="store name or id")
-    suggesting.add_argument("--rules", metavar="FILE", help="use these rules (TOML) instead of the saved ones, to try them out")
-    suggesting.add_argument("--apply", action="store_true", help="apply the safe suggestions: exact, rule and unambiguous barcode")
+        "suggest", help=_("suggest products for a store's unmapped listings (exact, rules, barcode, similar); "
+                          "with --apply, apply the safe ones: exit 1 when some listings are left for a person"))
+    suggesting.add_argument("--store", required=True, help=_("store name or id"))
+    suggesting.add_argument("--rules", metavar="FILE", help=_("use these rules (TOML) instead of the saved ones, to try them out"))
+    suggesting.add_argument("--apply", action="store_true", help=_("apply the safe suggestions: exact, rule and unambiguous barcode"))
     suggesting.add_argument("--min-similar-score", type=whole_number(1, SIMILAR_MAX), metavar="N",
-                            help="also apply similar suggestions scoring at least N (off unless given)")
+                            help=_("also apply similar suggestions scoring at least N (off unless given)"))
     suggesting.add_argument("--apply-to", choices=["store", ALL_STORES_WORD], default="store",
-                            help="store: the store's own mappings (default); all: the mapping for all stores")
-    suggesting.add_argument("--dry-run", action="store_true", help="with --apply: show what would be applied without writing")
+                            help=_("store: the store's own mappings (default); all: the mapping for all stores"))
+    suggesting.add_argument("--dry-run", action="store_true", help=_("with --apply: show what would be applied without writing"))
     suggesting.add_argument("--json", action="store_true")
     suggesting.set_defaults(handler=_mappings_suggest)

@@ -10,17 +10,18 @@ import getpass
 import os
 import sys
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet
 
+from cli.labels import ENVIRONMENTS, KEY_FIELDS, SEVERITIES, STATUSES, shown
 from cli.main import EXIT_DUPLICATE, EXIT_NOT_ALL_AUTHORIZED, EXIT_OK, EXIT_USAGE, Subparsers, cli_actor, print_json, whole_number
 from core.authorization import fleet, history
 from core.authorization.outcome import Status
 from core.db.engine import session_scope
 from core.db.models import Market, saved_id
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import _, format_datetime
 from core.runtime import Runtime
 from core.stores import registry as stores
 from core.stores.duplicates import LikelyDuplicate
@@ -34,9 +35,9 @@ def read_secret(variable: str) -> str:
     if value:
         return value
     if sys.stdin is None or sys.stdin.closed:
-        raise ValidationFailed("No Client Secret was given.", f"Pipe it on standard input or set {variable}.")
+        raise ValidationFailed(_("No Client Secret was given."), _("Pipe it on standard input or set {variable}.", variable=variable))
     if sys.stdin.isatty():
-        return getpass.getpass("Client Secret (input hidden): ")
+        return getpass.getpass(_("Client Secret (input hidden): "))
     value = sys.stdin.read()
     # Only the final newline from `echo` or a file; anything else is left for the pre-checks to report.
     return value[:-1] if value.endswith("\n") else value
@@ -53,8 +54,10 @@ def print_duplicates(duplicate: LikelyDuplicate, as_json: bool) -> int:
 
 
 def _print_store(view: stores.StoreView) -> None:
-    state = "enabled" if view.enabled else "disabled"
-    print(f"{for_terminal(view.name)}  [{view.market.upper()}, {view.environment}, {state}]  Client ID {view.client_id}  secret {view.secret_masked}")
+    line = _("{store}  [{market}, {environment}, enabled]  Client ID {client_id}  secret {secret}") if view.enabled else \
+        _("{store}  [{market}, {environment}, disabled]  Client ID {client_id}  secret {secret}")
+    print(line.format(store=for_terminal(view.name), market=view.market.upper(), environment=shown(ENVIRONMENTS, view.environment),
+                      client_id=view.client_id, secret=view.secret_masked))
 
 
 def _print_saved(what: str, view: stores.StoreView, as_json: bool) -> None:
@@ -99,9 +102,12 @@ def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     if not data:
         print(_("No stores yet. Add one with: python -m core stores add --name NAME --client-id ID < secret.txt"))
     for row in data:
-        checked = f"checked {row['checked_at']:%Y-%m-%d %H:%M} UTC" if row["checked_at"] else "never checked"
-        state = "" if row["enabled"] else " (disabled)"
-        print(f"{for_terminal(str(row['name']))}{state}  [{str(row['market']).upper()}, {row['environment']}]  {row['status']}  {checked}  Client ID {row['client_id']}  secret {row['secret_masked']}")
+        at = row["checked_at"]
+        checked = _("checked {when} UTC", when=format_datetime(at)) if isinstance(at, datetime) else _("never checked")
+        line = (_("{store}  [{market}, {environment}]  {status}  {checked}  Client ID {client_id}  secret {secret}") if row["enabled"]
+                else _("{store} (disabled)  [{market}, {environment}]  {status}  {checked}  Client ID {client_id}  secret {secret}"))
+        print(line.format(store=for_terminal(str(row["name"])), market=str(row["market"]).upper(), environment=shown(ENVIRONMENTS, row["environment"]),
+                          status=shown(STATUSES, row["status"]), checked=checked, client_id=row["client_id"], secret=row["secret_masked"]))
     return EXIT_OK
 
 
@@ -127,25 +133,27 @@ def _edit(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def _remove(args: argparse.Namespace, runtime: Runtime) -> int:
     if not args.yes:
-        print("Deleting a store also deletes its keys, check history and mappings. Add --yes to confirm.", file=sys.stderr)
+        print(_("Deleting a store also deletes its keys, check history and mappings. Add --yes to confirm."), file=sys.stderr)
         return EXIT_USAGE
     with session_scope(runtime.engine) as session:
         name = stores.delete_store(session, args.store, actor=cli_actor())
-    print_json({"deleted": name}) if args.json else print(f"Deleted store '{name}'.")
+    print_json({"deleted": name}) if args.json else print(_("Deleted store '{store}'.", store=name))
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace, runtime: Runtime) -> int:
     if bool(args.stores) + args.all + args.due != 1:
-        print("Name the stores to check, or use --all or --due (only one of them).", file=sys.stderr)
+        print(_("Name the stores to check, or use --all or --due (only one of them)."), file=sys.stderr)
         return EXIT_USAGE
+    from core.orders.sync import note_newly_blocked  # a fleet check also alerts on SKUs newly blocking stored orders
+
     if args.due:
         interval = timedelta(minutes=args.interval or runtime.settings.check_interval_minutes)
-        results = fleet.check_due(runtime, interval, workers=args.workers)
+        results = fleet.check_due(runtime, interval, workers=args.workers, after_record=note_newly_blocked)
     else:
         with session_scope(runtime.engine) as session:
             ids = fleet.enabled_store_ids(session) if args.all else [saved_id(stores.find_store(session, name)) for name in args.stores]
-        results = fleet.check_many(runtime, ids, workers=args.workers)
+        results = fleet.check_many(runtime, ids, workers=args.workers, after_record=note_newly_blocked)
     if args.json:
         rows = [{"store": result.store_name, **result.outcome.to_dict()} for result in results]
         print_json(rows)
@@ -153,7 +161,7 @@ def _check(args: argparse.Namespace, runtime: Runtime) -> int:
     else:
         statuses = _report(results)
         if not statuses:
-            print("No store was due for a check." if args.due else "No enabled store to check.")
+            print(_("No store was due for a check.") if args.due else _("No enabled store to check."))
     return EXIT_OK if all(status == Status.authorized for status in statuses) else EXIT_NOT_ALL_AUTHORIZED
 
 
@@ -163,13 +171,14 @@ def _report(results: Iterable[fleet.Result]) -> list[str]:
     for result in results:
         outcome = result.outcome
         statuses.append(outcome.status)
-        print(f"{for_terminal(result.store_name)}: {outcome.status} - {outcome.summary}", flush=True)
+        print(_("{store}: {status} - {summary}", store=for_terminal(result.store_name), status=shown(STATUSES, outcome.status), summary=outcome.summary),
+              flush=True)
         if outcome.status != Status.authorized:
-            print(f"  next step: {outcome.next_step}")
+            print(_("  next step: {step}", step=outcome.next_step))
             for finding in outcome.findings:
-                print(f"  [{finding.severity}] {finding.field}: {finding.message}")
+                print(f"  [{shown(SEVERITIES, finding.severity)}] {shown(KEY_FIELDS, finding.field)}: {finding.message}")
         if outcome.correlation_ids:
-            print(f"  correlation IDs: {', '.join(outcome.correlation_ids)}")
+            print(_("  correlation IDs: {ids}", ids=", ".join(outcome.correlation_ids)))
     return statuses
 
 
@@ -179,59 +188,60 @@ def _keygen(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def add_commands(subparsers: Subparsers) -> None:
-    keygen = subparsers.add_parser("keygen", help="print a new encryption key for STORE_CONNECT_SECRET_KEY")
+    keygen = subparsers.add_parser("keygen", help=_("print a new encryption key for STORE_CONNECT_SECRET_KEY"))
     keygen.set_defaults(handler=_keygen)
 
-    group = subparsers.add_parser("stores", help="add, list, edit, remove and check stores")
+    group = subparsers.add_parser("stores", help=_("add, list, edit, remove and check stores"))
     commands = group.add_subparsers(dest="stores_command", required=True)
-    duplicate_help = "save even if the name, Client ID or seller ID looks like another store's (otherwise refused with exit 6)"
-    secret_help = f"name of the environment variable holding the Client Secret (default {SECRET_ENV_DEFAULT}); otherwise it is read from standard input"
+    duplicate_help = _("save even if the name, Client ID or seller ID looks like another store's (otherwise refused with exit 6)")
+    secret_help = _("name of the environment variable holding the Client Secret (default {variable}); otherwise it is read from standard input",
+                    variable=SECRET_ENV_DEFAULT)
 
-    add = commands.add_parser("add", help="add a store (Client Secret from standard input or an environment variable)")
+    add = commands.add_parser("add", help=_("add a store (Client Secret from standard input or an environment variable)"))
     add.add_argument("--name", required=True)
     add.add_argument("--environment", choices=["production", "sandbox"], default="production")
     add.add_argument("--market", choices=[market.value for market in Market], default=Market.us.value,
-                     help="the Walmart marketplace the store sells on (default us); outside the US every call carries WM_MARKET")
+                     help=_("the Walmart marketplace the store sells on (default us); outside the US every call carries WM_MARKET"))
     add.add_argument("--client-id", required=True)
     add.add_argument("--notes", default="")
     add.add_argument("--secret-env", default=SECRET_ENV_DEFAULT, help=secret_help)
     add.add_argument("--allow-duplicate", action="store_true", help=duplicate_help)
-    add.add_argument("--check", action="store_true", help="check the keys against Walmart right after saving; exits like `stores check`")
+    add.add_argument("--check", action="store_true", help=_("check the keys against Walmart right after saving; exits like `stores check`"))
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=_add)
 
-    listing = commands.add_parser("list", help="list stores with their authorization status")
+    listing = commands.add_parser("list", help=_("list stores with their authorization status"))
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
 
-    edit = commands.add_parser("edit", help="edit a store; --replace-secret reads a new secret")
-    edit.add_argument("store", help="store name or id")
+    edit = commands.add_parser("edit", help=_("edit a store; --replace-secret reads a new secret"))
+    edit.add_argument("store", help=_("store name or id"))
     edit.add_argument("--name")
     edit.add_argument("--environment", choices=["production", "sandbox"])
     edit.add_argument("--market", choices=[market.value for market in Market],
-                      help="the Walmart marketplace the store sells on; a store on OAuth (US only) needs --replace-secret with that market's keys")
+                      help=_("the Walmart marketplace the store sells on; a store on OAuth (US only) needs --replace-secret with that market's keys"))
     edit.add_argument("--client-id")
     edit.add_argument("--notes")
     toggle = edit.add_mutually_exclusive_group()
     toggle.add_argument("--enable", action="store_true")
     toggle.add_argument("--disable", action="store_true")
-    edit.add_argument("--replace-secret", action="store_true", help="read a new Client Secret like `add` does")
+    edit.add_argument("--replace-secret", action="store_true", help=_("read a new Client Secret like `add` does"))
     edit.add_argument("--secret-env", default=SECRET_ENV_DEFAULT, help=secret_help)
     edit.add_argument("--allow-duplicate", action="store_true", help=duplicate_help)
     edit.add_argument("--json", action="store_true")
     edit.set_defaults(handler=_edit)
 
-    remove = commands.add_parser("remove", help="delete a store with its keys and history")
-    remove.add_argument("store", help="store name or id")
-    remove.add_argument("--yes", action="store_true", help="confirm the deletion")
+    remove = commands.add_parser("remove", help=_("delete a store with its keys and history"))
+    remove.add_argument("store", help=_("store name or id"))
+    remove.add_argument("--yes", action="store_true", help=_("confirm the deletion"))
     remove.add_argument("--json", action="store_true")
     remove.set_defaults(handler=_remove)
 
-    check = commands.add_parser("check", help="check stores; exit 0 if all authorized, 1 if not, 2 on error")
-    check.add_argument("stores", nargs="*", help="store names (or use --all / --due)")
-    check.add_argument("--all", action="store_true", help="every enabled store")
-    check.add_argument("--due", action="store_true", help="only enabled stores not checked within the interval; safe to run from several machines at once")
-    check.add_argument("--interval", type=whole_number(1, 10080), metavar="MINUTES", help="for --due (default CHECK_INTERVAL_MINUTES)")
-    check.add_argument("--workers", type=whole_number(1, 64), help="stores checked at once (default CHECK_WORKERS)")
+    check = commands.add_parser("check", help=_("check stores; exit 0 if all authorized, 1 if not, 2 on error"))
+    check.add_argument("stores", nargs="*", help=_("store names (or use --all / --due)"))
+    check.add_argument("--all", action="store_true", help=_("every enabled store"))
+    check.add_argument("--due", action="store_true", help=_("only enabled stores not checked within the interval; safe to run from several machines at once"))
+    check.add_argument("--interval", type=whole_number(1, 10080), metavar="MINUTES", help=_("for --due (default CHECK_INTERVAL_MINUTES)"))
+    check.add_argument("--workers", type=whole_number(1, 64), help=_("stores checked at once (default CHECK_WORKERS)"))
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=_check)

@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 
 from core.config import Settings
 from core.errors import StoreConnectError
+from core.i18n import N_, _
 
 
 class Role(IntEnum):
@@ -43,12 +44,20 @@ class Actor:
         return self.role is not None and self.role >= MINIMUM_ROLE[permission]
 
 
+ROLE_NAMES = {Role.viewer: N_("viewer"), Role.editor: N_("editor"), Role.admin: N_("admin")}
+
+
+def role_name(role: Role | None) -> str:
+    """A role as people read it, in the current language."""
+    return _(ROLE_NAMES[role]) if role is not None else _("no role")
+
+
 def require(actor: Actor, permission: Permission, what: str) -> None:
+    """NotAllowed unless the actor's role allows `permission`. `what` names the action (marked with N_ by the caller)."""
     if not actor.can(permission):
-        have = actor.role.name if actor.role else "no role"
-        need = MINIMUM_ROLE[permission].name
-        raise NotAllowed(f"{actor.name} ({have}) may not {what}; that needs the {need} role.",
-                         "Ask an admin to give you the role (ROLE_ADMINS / ROLE_EDITORS in the settings), or ask someone who has it.")
+        raise NotAllowed(_("{actor} ({role}) may not {action}; that needs the {needed} role.", actor=actor.name, role=role_name(actor.role),
+                           action=_(what), needed=role_name(MINIMUM_ROLE[permission])),
+                         _("Ask an admin to give you the role (ROLE_ADMINS / ROLE_EDITORS in the settings), or ask someone who has it."))
 
 
 def _entries(raw: str | None) -> frozenset[str]:

@@ -15,7 +15,7 @@ from core.access import Actor
 from core.db.bulk import insert_many
 from core.db.models.audit import AuditEntry
 from core.db.models.base import table_of, utc_now
-from core.i18n import N_, _
+from core.i18n import N_, Text, _, dumps
 
 # The export's columns: machine-readable names, never translated.
 _Selected = TypeVar("_Selected")
@@ -32,13 +32,13 @@ def append(
     subject: str = "",
     before: object = None,
     after: object = None,
-    detail: str = "",
+    detail: Text | str = "",
 ) -> AuditEntry:
     """Record a change in the same transaction as the change itself: both land or neither."""
     entry = AuditEntry(
         actor=actor.name, via=actor.via, action=action, store_id=store_id, store_name=store_name or "", subject=subject[:300],
         before_json=json.dumps(before, default=str, ensure_ascii=False), after_json=json.dumps(after, default=str, ensure_ascii=False),
-        detail=detail,
+        detail=dumps(detail),  # a Text reads back in the reader's language (core.db.models.stored_text)
     )
     session.add(entry)
     return entry
@@ -69,7 +69,7 @@ def append_many(
     store_name: str = "",
     subjects: Sequence[str],
     after: Sequence[object],
-    details: Sequence[str],
+    details: Sequence[Text | str],
 ) -> int:
     """One entry per subject (a platform SKU each, say), written with one multi-row INSERT in the caller's transaction."""
     if not subjects:
@@ -77,7 +77,7 @@ def append_many(
     insert_many(session, table_of(AuditEntry), {
         "at": utc_now(), "actor": actor.name, "via": actor.via, "action": action, "store_id": store_id, "store_name": store_name or "",
         "subject": [subject[:300] for subject in subjects], "before_json": "null",
-        "after_json": [json.dumps(value, default=str, ensure_ascii=False) for value in after], "detail": list(details),
+        "after_json": [json.dumps(value, default=str, ensure_ascii=False) for value in after], "detail": [dumps(detail) for detail in details],
     })
     return len(subjects)
 
@@ -225,11 +225,28 @@ def difference(before: object, after: object) -> list[Change]:
     return [Change("", _text(before), _text(after))]
 
 
+# The fields entries keep -> their name for people. In English the field's own name is shown, as it always was;
+# other languages translate it. A field missing here is shown as it is.
+FIELD_NAMES: Final[dict[str, str]] = {
+    "name": N_("name"), "environment": N_("environment"), "market": N_("market"), "notes": N_("notes"), "enabled": N_("enabled"),
+    "client_id": N_("client_id"), "credential": N_("credential"), "seller_id": N_("seller_id"), "state": N_("state"),
+    "level": N_("level"), "mode": N_("mode"), "source": N_("source"), "policy": N_("policy"), "added": N_("added"),
+    "changed": N_("changed"), "removed": N_("removed"), "unchanged": N_("unchanged"), "updated": N_("updated"),
+    "barcode": N_("barcode"), "active": N_("active"), "rules": N_("rules"), "count": N_("count"),
+}
+
+
+def field_name(field: str) -> str:
+    """A field of an entry as people read it, in the current language."""
+    return _(FIELD_NAMES[field]) if field in FIELD_NAMES else field
+
+
 def describe_difference(before: object, after: object) -> str:
     """The difference on one line: 'notes: Call first → Email first; enabled: yes → no', 'MUG*1 → MUG*2'. Something made
     from nothing (a store added, an import's figures) is its values alone: 'name: Acme; environment: production'."""
     changes = difference(before, after)
     if before is None:
-        return "; ".join(f"{change.field}: {change.after}" if change.field else change.after for change in changes)
-    return "; ".join(f"{change.field}: {change.before} → {change.after}" if change.field else f"{change.before} → {change.after}"
-                     for change in changes)
+        return _("; ").join(_("{field}: {value}", field=field_name(change.field), value=change.after) if change.field else change.after
+                            for change in changes)
+    return _("; ").join(_("{field}: {before} → {after}", field=field_name(change.field), before=change.before, after=change.after)
+                        if change.field else f"{change.before} → {change.after}" for change in changes)

@@ -27,7 +27,7 @@ from core.db.models import AuditEntry, CatalogProduct, utc_now
 from core.db.models.base import table_of
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import NotFound, ValidationFailed
-from core.i18n import _, ngettext
+from core.i18n import N_, _, lazy, ngettext
 from core.spreadsheets.cells import describe_hidden_characters, has_hidden_characters, has_invisible, is_blank, longer_than
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits
 from core.spreadsheets.lookalikes import has_lookalike, lookalike, nfc, nfc_column
@@ -44,10 +44,10 @@ _PRODUCT = table_of(CatalogProduct)
 _AUDIT = table_of(AuditEntry)
 _CHANGES = ("catalog.add", "catalog.import")  # the audit actions of every change to the catalog
 
-SYSTEM_SKU = Column("system_sku", "System SKU", ("SKU", "系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Product SKU", "Item SKU"))
-NAME = Column("name", "Product name", ("Name", "产品名称", "商品名称", "名称", "品名", "Title", "Product title"), required=False)
-BARCODE = Column("barcode", "Barcode", ("UPC", "EAN", "GTIN", "条码", "条形码", "商品条码"), required=False)
-ACTIVE = Column("active", "Active", ("Enabled", "Status", "启用", "是否启用", "状态"), required=False)
+SYSTEM_SKU = Column("system_sku", N_("System SKU"), ("SKU", "系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Product SKU", "Item SKU"))
+NAME = Column("name", N_("Product name"), ("Name", "产品名称", "商品名称", "名称", "品名", "Title", "Product title"), required=False)
+BARCODE = Column("barcode", N_("Barcode"), ("UPC", "EAN", "GTIN", "条码", "条形码", "商品条码"), required=False)
+ACTIVE = Column("active", N_("Active"), ("Enabled", "Status", "启用", "是否启用", "状态"), required=False)
 CATALOG_COLUMNS = (SYSTEM_SKU, NAME, BARCODE, ACTIVE)
 
 _YES = {"", "1", "y", "yes", "true", "active", "enabled", "on", "是", "启用", "有效", "在售"}
@@ -254,7 +254,7 @@ def add_product(
     session: Session, system_sku: str, name: str = "", barcode: str | None = None, active: bool = True, *, actor: Actor
 ) -> ProductView:
     """Add one product; raises ValidationFailed when the SKU is unusable or taken, or the name or barcode is."""
-    require(actor, Permission.edit_mappings, "change the product catalog")
+    require(actor, Permission.edit_mappings, N_("change the product catalog"))
     system_sku = nfc(system_sku)
     problem = sku_problem(system_sku)
     if problem:
@@ -285,7 +285,7 @@ def edit_product(session: Session, system_sku: str, *, name: str, barcode: str |
     The system SKU itself never changes: mappings point at it, and the OMS knows the product by it.
     Returns the product as saved; a product left as it was is not audited. Raises NotFound or ValidationFailed.
     """
-    require(actor, Permission.edit_mappings, "change the product catalog")
+    require(actor, Permission.edit_mappings, N_("change the product catalog"))
     before = get_product(session, system_sku)
     name, barcode = _details(name, barcode)
     after = ProductView(before.system_sku, name, barcode, active)
@@ -306,27 +306,28 @@ def sku_problem(value: str, what: str = "System SKU", allowed: str = "") -> tupl
     `allowed` (the full-width ＊ and ＋ of a bundle cell).
     """
     if not value or not value.strip():
-        return f"{what} is empty.", "Type the SKU."
+        return _("{what} is empty.", what=_(what)), _("Type the SKU.")
     hidden = describe_hidden_characters(value)
     if hidden:
         return (
-            f"{what} '{value}' has {hidden}.",
-            "Retype the SKU by hand, or paste it as plain text, so that it has no hidden characters or extra spaces.",
+            _("{what} '{value}' has {hidden}.", what=_(what), value=value, hidden=hidden),
+            _("Retype the SKU by hand, or paste it as plain text, so that it has no hidden characters or extra spaces."),
         )
     if len(value) > SKU_MAX_LENGTH:
-        return f"{what} is {len(value)} characters long; the limit is {SKU_MAX_LENGTH}.", "Check that two cells were not joined together."
+        return (_("{what} is {length} characters long; the limit is {limit}.", what=_(what), length=len(value), limit=SKU_MAX_LENGTH),
+                _("Check that two cells were not joined together."))
     found = lookalike(value, allowed)
     if found and found.kind == "compatibility":
         return (
             _("{what} '{value}' has '{character}' ({name}) at position {position}, a look-alike of '{plain}'.",
-              what=what, value=value, character=found.character, name=found.name, position=found.position, plain=found.plain),
+              what=_(what), value=value, character=found.character, name=found.name, position=found.position, plain=found.plain),
             _("Type '{plain}' instead (switch the keyboard to half-width): a SKU is kept in one form, so that look-alikes "
               "never become two different SKUs.", plain=found.plain),
         )
     if found:
         return (
             _("{what} '{value}' mixes Latin letters with the {script} letter '{character}' ({name}) at position {position}, "
-              "which looks like a Latin letter.", what=what, value=value, script=_(found.script), character=found.character,
+              "which looks like a Latin letter.", what=_(what), value=value, script=_(found.script), character=found.character,
               name=found.name, position=found.position),
             _("Retype the SKU with one keyboard layout: a Cyrillic or Greek layout types letters that only look Latin."),
         )
@@ -353,9 +354,9 @@ def import_catalog(
     `limits` says how much the file may hold (the command line passes its larger ones).
     """
     if dry_run:
-        require(actor, Permission.view, "preview a catalog import")
+        require(actor, Permission.view, N_("preview a catalog import"))
     else:
-        require(actor, Permission.edit_mappings, "import into the product catalog")
+        require(actor, Permission.edit_mappings, N_("import into the product catalog"))
     source = read_table(data, filename, CATALOG_COLUMNS, limits=limits)
     frame = source.frame
     frame["system_sku"] = nfc_column(frame["system_sku"])
@@ -405,7 +406,8 @@ def import_catalog(
     result.applied = True
     audit.append(session, actor, "catalog.import", subject=filename,
                  after={"added": len(result.added), "updated": len(result.updated), "unchanged": result.unchanged},
-                 detail=f"{len(result.added)} added, {len(result.updated)} updated, {result.unchanged} unchanged")
+                 detail=lazy("{added} added, {updated} updated, {unchanged} unchanged", added=len(result.added), updated=len(result.updated),
+                             unchanged=result.unchanged))
     return result
 
 
@@ -450,16 +452,18 @@ def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
     if repeated.any():
         first_row = {value: row for row, value in sku[~sku.duplicated(keep="first")].items()}
         for row, value in zip(sku.index[repeated], sku[repeated]):
-            errors.append(RowError(int(row), label["system_sku"], value, f"System SKU '{value}' is also on row {first_row[value]}.",
-                                   "Keep one row per product and delete the other.", value))
+            errors.append(RowError(int(row), label["system_sku"], value, _("System SKU '{sku}' is also on row {row}.", sku=value, row=first_row[value]),
+                                   _("Keep one row per product and delete the other."), value))
     long_names = longer_than(frame["name"], NAME_MAX_LENGTH)
     for row, value in frame.loc[long_names, "name"].items():
-        errors.append(RowError(int(row), label["name"], value[:40] + "…", f"The product name is longer than {NAME_MAX_LENGTH} characters.", "Shorten it.", sku[row]))
+        errors.append(RowError(int(row), label["name"], value[:40] + "…", _("The product name is longer than {limit} characters.", limit=NAME_MAX_LENGTH),
+                               _("Shorten it."), sku[row]))
     barcode = frame["barcode"].str.strip()
     bad_barcode = longer_than(barcode, BARCODE_MAX_LENGTH) | has_invisible(barcode)
     for row, value in frame.loc[bad_barcode, "barcode"].items():
-        errors.append(RowError(int(row), label["barcode"], value, f"The barcode is longer than {BARCODE_MAX_LENGTH} characters or has hidden characters.",
-                               "Retype the barcode: digits only, for example a 12-digit UPC.", sku[row]))
+        errors.append(RowError(int(row), label["barcode"], value, _("The barcode is longer than {limit} characters or has hidden characters.",
+                                                                    limit=BARCODE_MAX_LENGTH),
+                               _("Retype the barcode: digits only, for example a 12-digit UPC."), sku[row]))
     upc_e = _upc_column(source)
     for row, value in barcode[~bad_barcode & (barcode != "")].items():
         found = parse_barcode(value, upc_e=upc_e)
@@ -468,6 +472,7 @@ def _row_errors(frame: pd.DataFrame, source: Table) -> list[RowError]:
     active = frame["active"].str.strip().str.casefold()
     bad_active = ~active.isin(_YES | _NO)
     for row, value in zip(frame.index[bad_active], frame.loc[bad_active, "active"]):
-        errors.append(RowError(int(row), label["active"], value, f"'{value}' is not yes or no.", "Write yes or no (or leave it empty for yes).", sku[row]))
+        errors.append(RowError(int(row), label["active"], value, _("'{value}' is not yes or no.", value=value),
+                               _("Write yes or no (or leave it empty for yes)."), sku[row]))
     errors.sort(key=lambda e: (e.row or 0, e.column))
     return errors

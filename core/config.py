@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values
 
 from core.errors import ConfigError
-from core.i18n import _, supported
+from core.i18n import N_, _, supported
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
@@ -126,9 +126,9 @@ def redact_url(url: str) -> str:
 def _base_url(name: str, value: str) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError(name, f"'{value}' is not a web address.", "Use a full address such as https://marketplace.walmartapis.com.")
+        raise ConfigError(name, _("'{value}' is not a web address.", value=value), _("Use a full address such as https://marketplace.walmartapis.com."))
     if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise ConfigError(name, "plain http is only allowed for a local test server.", "Use an https:// address.")
+        raise ConfigError(name, _("plain http is only allowed for a local test server."), _("Use an https:// address."))
     return value.rstrip("/")
 
 
@@ -140,7 +140,8 @@ def _database_url(value: str) -> str:
     if value.startswith("sqlite:///") and not value.startswith("sqlite:////") and value != "sqlite:///:memory:":
         value = f"sqlite:///{_project_path(value[len('sqlite:///'):])}"
     if not (value.startswith("sqlite:") or value.startswith("postgresql+psycopg://")):
-        raise ConfigError("DATABASE_URL", f"'{redact_url(value)}' is not supported.", "Use sqlite:///path/to/file.db or postgresql://user@host/dbname.")
+        raise ConfigError("DATABASE_URL", _("'{value}' is not supported.", value=redact_url(value)),
+                          _("Use sqlite:///path/to/file.db or postgresql://user@host/dbname."))
     return value
 
 
@@ -150,20 +151,25 @@ def _project_path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+UNITS = {"seconds": N_("seconds"), "minutes": N_("minutes"), "hours": N_("hours"), "days": N_("days"), "workers": N_("workers"),
+         "attempts": N_("attempts")}
+
+
 def _number(name: str, value: str, low: float, high: float, unit: str = "seconds") -> float:
+    give = _("Give a number of {unit} between {low} and {high}.", unit=_(UNITS[unit]), low=f"{low:g}", high=f"{high:g}")
     try:
         number = float(value)
     except ValueError:
-        raise ConfigError(name, f"'{value}' is not a number.", f"Give a number of {unit} between {low:g} and {high:g}.") from None
+        raise ConfigError(name, _("'{value}' is not a number.", value=value), give) from None
     if not low <= number <= high:
-        raise ConfigError(name, f"{value} is out of range.", f"Give a number of {unit} between {low:g} and {high:g}.")
+        raise ConfigError(name, _("{value} is out of range.", value=value), give)
     return number
 
 
 def _web_address(name: str, value: str) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError(name, f"'{value}' is not a web address.", "Give a full address starting with https://.")
+        raise ConfigError(name, _("'{value}' is not a web address.", value=value), _("Give a full address starting with https://."))
     return value
 
 
@@ -193,7 +199,7 @@ def _switch(name: str, value: str) -> bool:
         return True
     if text in ("false", "no", "off", "0"):
         return False
-    raise ConfigError(name, f"'{value}' is neither true nor false.", "Write true or false.")
+    raise ConfigError(name, _("'{value}' is neither true nor false.", value=value), _("Write true or false."))
 
 
 def _language(value: str | None) -> str | None:
@@ -210,7 +216,8 @@ def _role(value: str | None) -> str | None:
     if not value:
         return None
     if value.lower() not in ("viewer", "editor", "admin"):
-        raise ConfigError("DEFAULT_ROLE", f"'{value}' is not a role.", "Use viewer, editor or admin, or leave it empty to give unlisted users no access.")
+        raise ConfigError("DEFAULT_ROLE", _("'{value}' is not a role.", value=value),
+                          _("Use viewer, editor or admin, or leave it empty to give unlisted users no access."))
     return value.lower()
 
 
@@ -219,7 +226,7 @@ def _webhook(value: str | None) -> str | None:
         return None
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError("ALERT_WEBHOOK_URL", "is not a web address.", "Give the full https:// address of the webhook, or leave it empty.")
+        raise ConfigError("ALERT_WEBHOOK_URL", _("is not a web address."), _("Give the full https:// address of the webhook, or leave it empty."))
     return value
 
 
@@ -227,7 +234,7 @@ def _date(name: str, value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(name, f"'{value}' is not a date.", "Write it as YYYY-MM-DD, for example 2027-04-30.") from None
+        raise ConfigError(name, _("'{value}' is not a date.", value=value), _("Write it as YYYY-MM-DD, for example 2027-04-30.")) from None
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = PROJECT_ROOT / ".env") -> Settings:

@@ -31,10 +31,10 @@ _log = logging.getLogger(__name__)
 class WrongEncryptionKey(StoreConnectError):
     def __init__(self, source: str):
         super().__init__(
-            f"The encryption key ({source}) is not the one the saved secrets were encrypted with, "
-            "so they cannot be read. Nothing was changed.",
-            "Restore the original key file from your backup, or set STORE_CONNECT_SECRET_KEY to the "
-            "original key, then restart. Do not delete the database.",
+            _("The encryption key ({source}) is not the one the saved secrets were encrypted with, "
+              "so they cannot be read. Nothing was changed.", source=source),
+            _("Restore the original key file from your backup, or set STORE_CONNECT_SECRET_KEY to the "
+              "original key, then restart. Do not delete the database."),
         )
 
 
@@ -66,7 +66,7 @@ class Vault:
 def mask(secret: str | None, last4: str | None = None) -> str:
     """The only form in which a saved secret is ever shown."""
     tail = last4 if last4 is not None else (secret or "")[-4:]
-    return f"••••{tail}" if tail else "(not set)"
+    return f"••••{tail}" if tail else _("(not set)")
 
 
 def _parse_keys(variable: str, raw: str) -> list[bytes]:
@@ -77,8 +77,8 @@ def _parse_keys(variable: str, raw: str) -> list[bytes]:
         except (ValueError, TypeError):
             raise ConfigError(
                 variable,
-                "is not a valid encryption key (it must be 32 bytes, url-safe base64, 44 characters).",
-                "Generate one with: python -m core keygen",
+                _("is not a valid encryption key (it must be 32 bytes, url-safe base64, 44 characters)."),
+                _("Generate one with: python -m core keygen"),
             ) from None
     return keys
 
@@ -105,8 +105,8 @@ def load_vault(settings: Settings) -> Vault:
     try:
         raw = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError("STORE_CONNECT_KEY_FILE", f"the key file {path} cannot be read ({exc.__class__.__name__}).",
-                          "Check the file's owner and permissions, or restore it from backup.") from None
+        raise ConfigError("STORE_CONNECT_KEY_FILE", _("the key file {path} cannot be read ({error}).", path=path, error=exc.__class__.__name__),
+                          _("Check the file's owner and permissions, or restore it from backup.")) from None
     keys = _parse_keys("STORE_CONNECT_KEY_FILE", raw)
     if path.stat().st_mode & 0o077:
         try:

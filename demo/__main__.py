@@ -1,4 +1,4 @@
-"""Demo mode: `python -m demo [--port 8501] [--keep] [--folder data/demo]`.
+"""Demo mode: `python -m demo [--port 8501] [--keep] [--folder data/demo] [--lang en|zh-CN]`.
 
 Starts the fake Walmart gateway, seeds a demo database (under data/demo/<port>/, never the real one)
 with stores in every status, a sample catalog, mappings and Walmart listings, then runs the dashboard
@@ -27,12 +27,14 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from core.i18n import LANGUAGES, _, use_language
 from demo.seed import seed, spare_keys, spare_keys_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "data" / "demo"
 EXIT_CANNOT_START = 2
 DEMO_KEYS_VARIABLE = "STORE_CONNECT_DEMO_KEYS"  # read by ui/demo_keys.py
+LANGUAGE_VARIABLE = "STORE_CONNECT_LANGUAGE"
 
 
 class Stopped(Exception):
@@ -80,26 +82,45 @@ def demo_lock(path: Path) -> Iterator[IO[str] | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demo", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--port", type=int, default=8501, help="dashboard port (default 8501)")
-    parser.add_argument("--keep", action="store_true", help="reuse the demo database from the last run on this port instead of starting fresh")
-    parser.add_argument("--folder", type=Path, default=DEMO_DIR, help="where demo data is kept (default data/demo); each port has its own")
+    # The language is read first, so that the help texts speak it too.
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--lang", choices=list(LANGUAGES))
+    asked, _rest = first.parse_known_args(argv)
+    with use_language(asked.lang or os.environ.get(LANGUAGE_VARIABLE)):
+        return _start(argv)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m demo", description=_(
+        "Demo mode: the dashboard with a fake Walmart and demo data; nothing talks to the real Walmart."))
+    parser.add_argument("--port", type=int, default=8501, help=_("dashboard port (default 8501)"))
+    parser.add_argument("--keep", action="store_true", help=_("reuse the demo database from the last run on this port instead of starting fresh"))
+    parser.add_argument("--folder", type=Path, default=DEMO_DIR, help=_("where demo data is kept (default data/demo); each port has its own"))
+    parser.add_argument("--lang", choices=list(LANGUAGES),
+                        help=_("the language of this output and of the dashboard (default: {variable}, else English)", variable=LANGUAGE_VARIABLE))
+    return parser
+
+
+def _start(argv: list[str] | None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
 
     folder = args.folder / str(args.port)
     if port_taken(args.port):
-        print(f"Port {args.port} is already in use, so the demo did not start and changed nothing. Stop whatever uses it "
-              f"(another demo?), or choose another port: python -m demo --port {args.port + 1}", file=sys.stderr)
+        print(_("Port {port} is already in use, so the demo did not start and changed nothing. Stop whatever uses it "
+                "(another demo?), or choose another port: python -m demo --port {next_port}", port=args.port, next_port=args.port + 1),
+              file=sys.stderr)
         return EXIT_CANNOT_START
-    with demo_lock(args.folder / f"{args.port}.lock") as lock:
+    lock_file = args.folder / f"{args.port}.lock"
+    with demo_lock(lock_file) as lock:
         if lock is None:
-            print(f"A demo on port {args.port} is still running (see {args.folder / f'{args.port}.lock'}), so this one did not start "
-                  "and its data was left alone. Stop it first, or choose another port.", file=sys.stderr)
+            print(_("A demo on port {port} is still running (see {lock}), so this one did not start "
+                    "and its data was left alone. Stop it first, or choose another port.", port=args.port, lock=lock_file), file=sys.stderr)
             return EXIT_CANNOT_START
-        return _run(args.port, folder, keep=args.keep)
+        return _run(args.port, folder, keep=args.keep, language=args.lang)
 
 
-def _run(port: int, folder: Path, *, keep: bool) -> int:
+def _run(port: int, folder: Path, *, keep: bool, language: str | None) -> int:
     from fake_walmart import FakeWalmart
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -121,11 +142,14 @@ def _run(port: int, folder: Path, *, keep: bool) -> int:
                 "WALMART_OAUTH_REDIRECT_URI": f"http://localhost:{port}/walmart_callback",
                 "ALERT_WEBHOOK_URL": "",
             }
+            if language:  # asked for with --lang: the dashboard opens in it too (else it follows the setting or the browser)
+                env[LANGUAGE_VARIABLE] = language
             summary = seed(gateway, env, fresh=not keep)
             spares = spare_keys(gateway)
             print(summary)
             print(spare_keys_text(spares))
-            print(f"Dashboard: http://localhost:{port}  (Ctrl-C stops the demo)", flush=True)
+            address = f"http://localhost:{port}"
+            print(_("Dashboard: {address}  (Ctrl-C stops the demo)", address=address), flush=True)
             command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
                        "--server.headless", "true", "--browser.gatherUsageStats", "false"]
             process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, DEMO_KEYS_VARIABLE: json.dumps(spares)})

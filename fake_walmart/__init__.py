@@ -16,7 +16,9 @@ Where things live:
   tokens.py        POST /v3/token: client_credentials, authorization_code, refresh_token
   token_detail.py  GET /v3/token/detail
   items.py         GET /v3/items
-  samples.py       items that look like Walmart's: valid GTIN-14s, upc "" beside an EAN-13, wpids, names (for tests and the demo)
+  orders.py        GET /v3/orders (walmart-orders-markets.md §1): nextCursor paging, filters, the no-orders answer
+  samples.py       items and orders that look like Walmart's: valid GTIN-14s, upc "" beside an EAN-13, wpids, names; orders
+                   with epoch-ms dates, string quantities and made-up shipping details (for tests, the demo, benchmarks)
   profile.py       GET /v3/settings/partnerprofile
   oauth.py         GET /authorize, the seller's login and approval page (production only)
   faults.py        fault injection: echoed secrets, a slow drip, a reset, nested JSON, a huge body
@@ -28,9 +30,10 @@ The OAuth grants are refused for any market but the US.
 from fake_walmart.canned import rate_limited_answer, server_error_answer
 from fake_walmart.control import FakeWalmart
 from fake_walmart.faults import FAULT_MODES
-from fake_walmart.samples import listing_item, sample_items
+from fake_walmart.samples import listing_item, order, order_line, sample_items, sample_orders
 from fake_walmart.server import ReceivedRequest
 from fake_walmart.state import ENVIRONMENTS, SCOPES
 
-__all__ = ["ENVIRONMENTS", "FAULT_MODES", "SCOPES", "FakeWalmart", "ReceivedRequest", "listing_item", "rate_limited_answer", "sample_items",
+__all__ = ["ENVIRONMENTS", "FAULT_MODES", "SCOPES", "FakeWalmart", "ReceivedRequest", "listing_item", "order", "order_line", "rate_limited_answer", "sample_items",
+           "sample_orders",
            "server_error_answer"]

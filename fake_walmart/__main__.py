@@ -11,11 +11,12 @@ sections are all optional:
       "sellers": [{"seller_id": "456782346", "scopes": {...}, "partner_name": "Acme Outdoor"}],
       "default_seller": "456782346",
       "items":   {"production": {"<client_id or seller_id>": [{"sku": "A-1", "productName": "Tent"}]},
-                  "sandbox": {...}}
+                  "sandbox": {...}},
+      "orders":  {"production": {"<client_id or seller_id>": [<orders as /v3/orders sends them, see samples.order>]}}
     }
 
 Only environment, client_id, client_secret (keys), client_id, client_secret, redirect_uri (apps),
-seller_id (sellers) and sku (items) are required. Apps and sellers are production-only (OAuth is
+seller_id (sellers), sku (items) and purchaseOrderId, orderDate, orderLines (orders) are required. Apps and sellers are production-only (OAuth is
 US production); the seller login page is printed as "authorize: <url>" when apps are loaded.
 """
 from __future__ import annotations
@@ -49,7 +50,7 @@ def load_keys(gateway: FakeWalmart, path: Path) -> int:
         data = {"keys": data}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a JSON list of keys or an object with keys/apps/sellers/items")
-    unknown = set(data) - {"keys", "apps", "sellers", "default_seller", "items"}
+    unknown = set(data) - {"keys", "apps", "sellers", "default_seller", "items", "orders"}
     if unknown:
         raise ValueError(f"{path}: unknown section(s) {sorted(unknown)}")
     count = _each(path, "key", data.get("keys", []), lambda e: gateway.add_key(
@@ -64,17 +65,18 @@ def load_keys(gateway: FakeWalmart, path: Path) -> int:
     _each(path, "seller", data.get("sellers", []), lambda e: gateway.add_seller(
         e["seller_id"], scopes=e.get("scopes"), partner_name=e.get("partner_name")))
     gateway.default_seller = data.get("default_seller")
-    items = data.get("items", {})
-    if not isinstance(items, dict):
-        raise ValueError(f"{path}: items must be an object of environment -> owner -> list of items")
-    for env, owners in items.items():
-        try:
-            if env not in ENVIRONMENTS:
-                raise ValueError(f"environment must be one of {ENVIRONMENTS}")
-            for owner, listing in owners.items():
-                gateway.set_items(env, owner, listing)
-        except (AttributeError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: items for {env!r} are unusable ({exc})") from exc
+    for section, put in (("items", gateway.set_items), ("orders", gateway.set_orders)):
+        entries = data.get(section, {})
+        if not isinstance(entries, dict):
+            raise ValueError(f"{path}: {section} must be an object of environment -> owner -> list of {section}")
+        for env, owners in entries.items():
+            try:
+                if env not in ENVIRONMENTS:
+                    raise ValueError(f"environment must be one of {ENVIRONMENTS}")
+                for owner, listing in owners.items():
+                    put(env, owner, listing)
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path}: {section} for {env!r} are unusable ({exc})") from exc
     return count
 
 
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSON list of {environment, client_id, client_secret, scopes, is_channel_match}, "
                              "or an object with keys/apps/sellers/items sections (see the module docstring)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--orders-latency", type=float, nargs=2, default=(0.0, 0.0), metavar=("LEAST", "MOST"),
+                        help="seconds each /v3/orders page takes, at random between the two")
     parser.add_argument("--port-production", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--port-sandbox", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--rejection-style", choices=REJECTION_STYLES, default="gateway")
@@ -92,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     gateway = FakeWalmart(latency=args.latency, ports={"production": args.port_production, "sandbox": args.port_sandbox})
     gateway.rejection_style = args.rejection_style
     try:
+        gateway.orders_latency = (args.orders_latency[0], args.orders_latency[1])
         count = load_keys(gateway, args.keys)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -15,9 +15,10 @@ class CannedAnswer:
     answer: Answer
     delay: float
     remaining: int
+    after: int = 0  # requests to the path let through to the gateway before this answer is given (a 429 mid-paging)
 
 
-def canned_answer(status: int, body: Any, headers: dict | None, delay: float, times: int) -> CannedAnswer:
+def canned_answer(status: int, body: Any, headers: dict | None, delay: float, times: int, after: int = 0) -> CannedAnswer:
     """body: a dict or list (sent as JSON), str or bytes (sent as HTML unless headers say otherwise), or None."""
     headers = dict(headers or {})
     has_type = any(k.lower() == "content-type" for k in headers)
@@ -35,7 +36,9 @@ def canned_answer(status: int, body: Any, headers: dict | None, delay: float, ti
         raise TypeError("body must be a dict, list, str, bytes or None")
     if times < 1:
         raise ValueError("times must be at least 1")
-    return CannedAnswer(Answer(status, raw, headers), delay, times)
+    if after < 0:
+        raise ValueError("after must be 0 or more")
+    return CannedAnswer(Answer(status, raw, headers), delay, times, after)
 
 
 class CannedAnswers:
@@ -52,6 +55,9 @@ class CannedAnswers:
         if not queue:
             return None
         canned = queue[0]
+        if canned.after > 0:
+            canned.after -= 1
+            return None
         canned.remaining -= 1
         if canned.remaining <= 0:
             queue.popleft()

@@ -10,6 +10,7 @@ from fake_walmart.auth import REJECTION_STYLES
 from fake_walmart.canned import CannedAnswers, canned_answer, rate_limited_answer, server_error_answer
 from fake_walmart.faults import HUGE_SIZE, Fault, fault_answer, new_fault
 from fake_walmart.items import catalogue
+from fake_walmart.orders import NO_ORDERS_STYLES, checked_orders
 from fake_walmart.routes import route
 from fake_walmart.server import Credentials, ReceivedRequest, Servers, first_values
 from fake_walmart.state import ENVIRONMENTS, GRANT_ERROR_STYLES, App, GatewayState, Key, Seller, check_environment, check_market, checked_scopes
@@ -192,11 +193,44 @@ class FakeWalmart:
         with self._state.lock:
             self._state.items[environment][str(client_id_or_seller_id)] = stored
 
-    def queue_response(self, environment: str, path: str, status: int, body: object = None, headers: dict | None = None,
-                       delay: float = 0.0, times: int = 1) -> None:
-        """The next `times` requests to path get this answer instead of the gateway's own (see rate_limited_answer)."""
+    def set_orders(self, environment: str, client_id_or_seller_id: str, orders: list[dict]) -> None:
+        """The orders /v3/orders lists for tokens of that key (client_id) or seller (seller_id), Walmart-shaped
+        (fake_walmart.samples.order, sample_orders); replaces any earlier ones."""
         check_environment(environment)
-        canned = canned_answer(status, body, headers, delay, times)
+        stored = checked_orders(orders)
+        with self._state.lock:
+            self._state.orders[environment][str(client_id_or_seller_id)] = stored
+
+    @property
+    def no_orders_style(self) -> str:
+        """How "no orders match" is answered: "not_found" (404 CONTENT_NOT_FOUND.GMP_ORDER_API, the default) or
+        "empty" (200 with totalCount 0). The reference cannot say which Walmart gives today."""
+        return self._state.no_orders_style
+
+    @no_orders_style.setter
+    def no_orders_style(self, style: str) -> None:
+        if style not in NO_ORDERS_STYLES:
+            raise ValueError(f"no_orders_style must be one of {NO_ORDERS_STYLES}, not {style!r}")
+        self._state.no_orders_style = style
+
+    @property
+    def orders_latency(self) -> tuple[float, float]:
+        """Seconds each /v3/orders page takes, a random time between the two (for benchmarks: (0.03, 0.06))."""
+        return self._state.orders_latency
+
+    @orders_latency.setter
+    def orders_latency(self, bounds: tuple[float, float]) -> None:
+        low, high = (float(bound) for bound in bounds)
+        if not 0 <= low <= high:
+            raise ValueError("orders_latency must be (least, most) seconds with 0 <= least <= most")
+        self._state.orders_latency = (low, high)
+
+    def queue_response(self, environment: str, path: str, status: int, body: object = None, headers: dict | None = None,
+                       delay: float = 0.0, times: int = 1, after: int = 0) -> None:
+        """The next `times` requests to path get this answer instead of the gateway's own (see rate_limited_answer);
+        with `after`, only once that many requests to the path have been answered by the gateway (a 429 on page 3)."""
+        check_environment(environment)
+        canned = canned_answer(status, body, headers, delay, times, after)
         with self._state.lock:
             self._canned.add(environment, path, canned)
 

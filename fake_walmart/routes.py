@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fake_walmart import items, oauth, profile, token_detail, tokens
+from fake_walmart import items, oauth, orders, profile, token_detail, tokens
 from fake_walmart.answers import Answer
 from fake_walmart.errors import method_not_allowed, uri_not_found
 from fake_walmart.server import Credentials, ReceivedRequest
@@ -24,6 +24,7 @@ ROUTES: dict[str, Route] = {
     tokens.TOKEN_PATH: Route("POST", tokens.token),
     token_detail.DETAIL_PATH: Route("GET", token_detail.token_detail),
     items.ITEMS_PATH: Route("GET", items.list_items),
+    orders.ORDERS_PATH: Route("GET", orders.list_orders),
     profile.PROFILE_PATH: Route("GET", profile.partner_profile),
     # The login page exists for production only (OAuth is US production).
     oauth.AUTHORIZE_PATH: Route("GET", oauth.authorize, environments=("production",)),

@@ -81,3 +81,61 @@ def sample_items(count: int, *, seed: int = 0, prefix: str = "") -> list[dict]:
             price=round(rng.uniform(3, 120), 2), published="UNPUBLISHED" if roll < 0.10 else "PUBLISHED",
             lifecycle="RETIRED" if 0.10 <= roll < 0.15 else "ACTIVE"))
     return items
+
+
+_CITIES = [("Bentonville", "AR", "72712"), ("Sunnyvale", "CA", "94086"), ("Hoboken", "NJ", "07030"), ("Austin", "TX", "78701"),
+           ("Columbus", "OH", "43215"), ("Denver", "CO", "80202")]
+_NAMES = ["Jordan Lee", "Sam Rivera", "Alex Kim", "Taylor Brooks", "Morgan Diaz", "Casey Nguyen"]
+
+
+def order_line(line_number: int | str, sku: str, name: str, quantity: int = 1, status: str = "Acknowledged", *,
+               price: float = 19.99, status_date: int | None = None) -> dict:
+    """One line of an order as /v3/orders sends it: quantities as strings, a status bucket, the item's price."""
+    return {
+        "lineNumber": str(line_number),
+        "item": {"productName": name, "sku": sku},
+        "charges": {"charge": [{"chargeType": "PRODUCT", "chargeName": "ItemPrice",
+                                "chargeAmount": {"currency": "USD", "amount": round(price * quantity, 2)},
+                                "tax": {"taxName": "Tax1", "taxAmount": {"currency": "USD", "amount": round(price * quantity * 0.08, 2)}}}]},
+        "orderLineQuantity": {"unitOfMeasurement": "EACH", "amount": str(quantity)},
+        "statusDate": status_date or 0,
+        "orderLineStatuses": {"orderLineStatus": [{"status": status, "statusQuantity": {"unitOfMeasurement": "EACH", "amount": str(quantity)}}]},
+    }
+
+
+def order(purchase_order_id: str, order_date_ms: int, lines: list[dict], *, customer_order_id: str | None = None,
+          ship_node_type: str = "SellerFulfilled", seed: int = 0) -> dict:
+    """An order as /v3/orders sends it (§1.4, §1.6): epoch-millisecond dates, a relay e-mail, and shipping
+    information with a made-up name and address (the schema requires it; Store Connect must never keep it)."""
+    rng = random.Random(f"{purchase_order_id}-{seed}")
+    city, state, postal = rng.choice(_CITIES)
+    for line in lines:
+        line["statusDate"] = line.get("statusDate") or order_date_ms + 3_600_000
+    return {
+        "purchaseOrderId": purchase_order_id,
+        "customerOrderId": customer_order_id or str(200_000_000_000_000 + int(hashlib.sha256(purchase_order_id.encode()).hexdigest()[:10], 16) % 10**12),
+        "customerEmailId": hashlib.md5(purchase_order_id.encode()).hexdigest().upper() + "@relay.walmart.com",  # noqa: S324 - a fake address
+        "orderDate": order_date_ms,
+        "shippingInfo": {"phone": f"{rng.randint(200, 999)}5550{rng.randint(100, 199)}", "estimatedDeliveryDate": order_date_ms + 5 * 86_400_000,
+                         "estimatedShipDate": order_date_ms + 86_400_000, "methodCode": "Standard",
+                         "postalAddress": {"name": rng.choice(_NAMES), "address1": f"{rng.randint(1, 9999)} Main Street", "address2": None,
+                                           "city": city, "state": state, "postalCode": postal, "country": "USA", "addressType": "RESIDENTIAL"}},
+        "orderLines": {"orderLine": lines},
+        "shipNode": {"type": ship_node_type},
+    }
+
+
+def sample_orders(count: int, products: list[tuple[str, str]], *, now_ms: int, days: int = 14, lines_per_order: tuple[int, int] = (1, 7),
+                  seed: int = 0, first_id: int = 108_820_170_000_000) -> list[dict]:
+    """`count` orders over the last `days` days, each with lines of random (sku, name) `products`, quantities 1-3,
+    mostly Acknowledged or Shipped, a few Cancelled; the same for the same seed. Purchase order IDs have 15 digits."""
+    rng = random.Random(seed)
+    statuses = ["Created", "Acknowledged", "Acknowledged", "Shipped", "Shipped", "Delivered", "Cancelled"]
+    orders = []
+    for number in range(count):
+        date = now_ms - rng.randint(0, days * 86_400_000 - 60_000)
+        chosen = rng.sample(products, min(len(products), rng.randint(*lines_per_order)))
+        lines = [order_line(position + 1, sku, name, rng.choice((1, 1, 1, 2, 3)), rng.choice(statuses), price=round(rng.uniform(3, 80), 2))
+                 for position, (sku, name) in enumerate(chosen)]
+        orders.append(order(str(first_id + number * 7), date, lines, seed=seed))
+    return orders

@@ -107,6 +107,10 @@ class GatewayState:
         self.rotate_refresh_tokens = False  # the refresh grant returns a new refresh token and retires the old one
         self.items: dict[str, dict[str, list[dict]]] = {env: {} for env in ENVIRONMENTS}
         self.cursors: dict[str, tuple] = {}  # cursor -> (environment, owner, filters, next offset)
+        self.orders: dict[str, dict[str, list[dict]]] = {env: {} for env in ENVIRONMENTS}  # newest first
+        self.order_cursors: dict[str, tuple] = {}  # cursor -> (environment, owner, filters, limit, next offset)
+        self.no_orders_style = "not_found"  # fake_walmart.orders.NO_ORDERS_STYLES
+        self.orders_latency: tuple[float, float] = (0.0, 0.0)  # seconds each /v3/orders page takes: (least, most)
 
     @property
     def default_seller(self) -> str | None:

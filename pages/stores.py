@@ -14,6 +14,7 @@ from core.db.engine import session_scope
 from core.db.models import CredentialKind, Market
 from core.errors import NotFound
 from core.i18n import _, ngettext
+from core.orders.sync import note_newly_blocked
 from core.stores import registry as stores
 from core.stores.prechecks import precheck
 from ui import context, store_detail
@@ -200,7 +201,8 @@ if check[0].button(_("Check all enabled stores"), icon=":material/sync:", key="c
         ids = fleet.enabled_store_ids(session)
     progress = check[1].progress(0.0, text=ngettext("Checking {n} store…", "Checking {n} stores…", len(ids)))
     finished = []
-    for done, result in enumerate(fleet.check_many(runtime, ids), start=1):
+    # Like the CLI's fleet check: a store whose stored orders a removed mapping now blocks raises its alert.
+    for done, result in enumerate(fleet.check_many(runtime, ids, after_record=note_newly_blocked), start=1):
         finished.append(result)
         progress.progress(done / len(ids), text=_("{done} of {total} checked · {store}: {title}", done=done, total=len(ids),
                                                   store=result.store_name, title=result.outcome.title))

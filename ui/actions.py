@@ -20,6 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from core.db.engine import session_scope
 from core.errors import Conflict, StoreConnectError
+from core.i18n import format_datetime
 from ui.text import plain
 
 T = TypeVar("T")
@@ -109,4 +110,5 @@ def run_action(engine: Engine, action: Callable[[Session], object], success: str
 
 
 def when(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else "—"
+    """A moment (kept in UTC) as people of the page's language write it; '—' for none."""
+    return format_datetime(value)

@@ -9,9 +9,9 @@ import streamlit as st
 
 from core.access import Permission
 from core.db.engine import session_scope
-from core.db.models import CredentialKind, Environment
+from core.db.models import CredentialKind, Environment, Market
 from core.errors import StoreConnectError
-from core.i18n import _
+from core.i18n import N_, _, format_date
 from core.oauth import connect as oauth
 from core.oauth.grants import VERIFIED, ConnectState
 from core.oauth.overview import ConnectNeed, ConnectRow
@@ -40,7 +40,7 @@ def need_text(row: ConnectRow, deadline: date, *, with_summary: bool = True) -> 
     """Why a store is on the list, in plain words (the last check's summary is outside text, shown as text)."""
     if row.need == ConnectNeed.reconnect:
         reason = _("Re-connect needed: Walmart no longer accepts this store's authorization.")
-        return f"{reason} {plain(row.summary)}" if with_summary else reason
+        return _("{reason} {summary}", reason=reason, summary=plain(row.summary)) if with_summary else reason
     if row.need == ConnectNeed.expired:
         return _("The refresh token ran out on {day}: connect the store again.", day=when(row.refresh_expires_at))
     if row.need == ConnectNeed.expiring:
@@ -50,7 +50,7 @@ def need_text(row: ConnectRow, deadline: date, *, with_summary: bool = True) -> 
         return (_("A new authorization is verified and waits for the switch.") if row.pending_verified
                 else _("A new authorization waits: Walmart has not accepted it yet."))
     if row.need == ConnectNeed.delegated_keys:
-        return _("On delegated keys: connect it before they stop on {day}.", day=f"{deadline:%d %b %Y}")
+        return _("On delegated keys: connect it before they stop on {day}.", day=format_date(deadline))
     if row.need == ConnectNeed.no_credential:
         return _("No keys and no authorization saved yet.")
     return _("Connected with Walmart (seller {seller_id}); the refresh token is good for {days} more days.", seller_id=plain(row.seller_id or ""),
@@ -153,6 +153,15 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
     state.pop(PENDING_CALLBACK, None)
     show_result(result)
     return True
+
+
+ENVIRONMENTS = {Environment.production.value: N_("production"), Environment.sandbox.value: N_("sandbox")}
+MARKETS = {Market.us.value: N_("US"), Market.ca.value: N_("Canada"), Market.mx.value: N_("Mexico"), Market.cl.value: N_("Chile")}
+
+
+def environment_label(environment: str) -> str:
+    """production / sandbox in words (the stored value stays the code)."""
+    return _(ENVIRONMENTS[environment]) if environment in ENVIRONMENTS else environment
 
 
 def credential_label(kind: str) -> str:

@@ -12,13 +12,14 @@ import streamlit as st
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.i18n import N_, _, ngettext
+from core.i18n import N_, _, format_number, ngettext
 from core.mapping import clone as mapping_clone
 from core.mapping.changes import ChangeKind, ClonePolicy
 from core.mapping.levels import ALL_STORES
 from core.runtime import Runtime
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.mapping_files import changes_table
 from ui.text import plain
 
@@ -26,10 +27,10 @@ PREVIEW = "mapping_clone_preview"
 PUSH_PREVIEW = "mapping_push_preview"
 INTO, PUSH = "into", "push"
 POLICIES = {
-    ClonePolicy.skip.value: "Skip: keep this store's own mapping where it already has one",
-    ClonePolicy.overwrite.value: "Overwrite: replace this store's mapping with the other store's",
+    ClonePolicy.skip.value: N_("Skip: keep this store's own mapping where it already has one"),
+    ClonePolicy.overwrite.value: N_("Overwrite: replace this store's mapping with the other store's"),
 }
-WHAT = {ChangeKind.added: "Add", ChangeKind.changed: "Overwrite", ChangeKind.skipped: "Keep this store's"}
+WHAT = {ChangeKind.added: N_("Add"), ChangeKind.changed: N_("Overwrite"), ChangeKind.skipped: N_("Keep this store's")}
 
 
 def _apply(runtime: Runtime, plan: mapping_clone.ClonePlan) -> None:
@@ -42,14 +43,15 @@ def _apply(runtime: Runtime, plan: mapping_clone.ClonePlan) -> None:
     state.pop(PREVIEW, None)
     state.pop("mapping_grid", None)
     report("mapping_clone", "success", _("Cloned: {added} added, {overwritten} overwritten, {kept} kept as they were.",
-                                         added=counts["added"], overwritten=counts["overwritten"], kept=counts["skipped"]))
+                                         added=format_number(counts["added"]), overwritten=format_number(counts["overwritten"]),
+                                         kept=format_number(counts["skipped"])))
     st.rerun()
 
 
 def clone_section(runtime: Runtime, store_id: int, stores: dict[int, str]) -> None:
     others = sorted((other for other in stores if other != store_id), key=lambda other: other == ALL_STORES)  # stores first
     if not others:
-        st.info("There is no other store to copy mappings from yet.")
+        st.info(_("There is no other store to copy mappings from yet."))
         return
     directions = {INTO: _("Into {level} from another store", level=plain(stores[store_id])),  # radio options are Markdown
                   PUSH: _("From {level} to other stores", level=plain(stores[store_id]))}
@@ -64,14 +66,15 @@ def _into_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
     state = st.session_state
     st.markdown(_("Copy mappings from another store into **{store}**, then adjust them here.", store=plain(stores[store_id])))
     choice = st.columns([2, 2, 3])
-    source = choice[0].selectbox("From store", others, format_func=lambda other: stores[other], key="mapping_clone_source")
+    source = choice[0].selectbox(_("From store"), others, format_func=lambda other: stores[other], key="mapping_clone_source")
     if source is None:  # never: there are other stores to choose from
         return
-    sku_filter = choice[1].text_input("Only SKUs containing", key="mapping_clone_filter", placeholder="All mappings")
-    policy = choice[2].radio("When this store already maps a SKU differently", list(POLICIES), format_func=POLICIES.get, key="mapping_clone_policy")
+    sku_filter = choice[1].text_input(_("Only SKUs containing"), key="mapping_clone_filter", placeholder=_("All mappings"))
+    policy = choice[2].radio(_("When this store already maps a SKU differently"), list(POLICIES), format_func=shown_as(POLICIES),
+                             key="mapping_clone_policy")
     wanted = (source, store_id, sku_filter.strip(), policy)
     show_result("mapping_clone")  # a clone just applied, or refused
-    if st.button("Preview", icon=":material/preview:", key="mapping_clone_preview_button"):
+    if st.button(_("Preview"), icon=":material/preview:", key="mapping_clone_preview_button"):
         try:
             with session_scope(runtime.engine) as session:
                 state[PREVIEW] = (wanted, mapping_clone.plan_clone(session, source, store_id, sku_filter=sku_filter.strip(), policy=policy))
@@ -90,11 +93,12 @@ def _into_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
             st.info(_("{store} has no mappings to copy.", store=plain(stores[source])), icon=":material/info:")
         return
     st.info(plain(plan.summary()))
-    changes_table(plan.changes, WHAT, "This store now", "Other store", kind="What happens")
+    changes_table(plan.changes, {kind: _(label) for kind, label in WHAT.items()}, _("This store now"), _("Other store"),
+                  kind=_("What happens"))
     if not actor().can(Permission.edit_mappings):
-        st.caption("This is a preview only: cloning needs the editor role.")
+        st.caption(_("This is a preview only: cloning needs the editor role."))
     elif plan.changes.has_writes:
-        if st.button("Apply clone", type="primary", icon=":material/content_copy:", key="mapping_clone_apply"):
+        if st.button(_("Apply clone"), type="primary", icon=":material/content_copy:", key="mapping_clone_apply"):
             _apply(runtime, plan)
         show_result("mapping_clone")
     else:
@@ -119,9 +123,9 @@ def _push(runtime: Runtime, plans: list[mapping_clone.ClonePlan], stores: dict[i
     state.pop(PUSH_PREVIEW, None)
     state.pop("mapping_grid", None)
     lines = [_("{store}: {added} added, {overwritten} overwritten, {kept} kept as they were.", store=stores.get(target, str(target)),
-               added=counts["added"], overwritten=counts["overwritten"], kept=counts["skipped"])
+               added=format_number(counts["added"]), overwritten=format_number(counts["overwritten"]), kept=format_number(counts["skipped"]))
              for target, counts in done.result.items()]
-    report(PUSH_RESULT, "success", ngettext("Pushed to {n} store. ", "Pushed to {n} stores. ", len(lines)) + " ".join(lines))
+    report(PUSH_RESULT, "success", " ".join([ngettext("Pushed to {n} store.", "Pushed to {n} stores.", len(lines)), *lines]))
     st.rerun()
 
 
@@ -137,7 +141,7 @@ def _push_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
                                     placeholder=_("Choose one or more stores"))
     sku_filter = choice[1].text_input(_("Only SKUs containing"), key="mapping_push_filter", placeholder=_("All mappings"))
     policy = choice[2].radio(_("When a target store already maps a SKU differently"), list(PUSH_POLICIES),
-                             format_func=lambda value: _(PUSH_POLICIES[value]), key="mapping_push_policy")
+                             format_func=shown_as(PUSH_POLICIES), key="mapping_push_policy")
     wanted = (store_id, tuple(sorted(targets)), sku_filter.strip(), policy)
     if st.button(_("Preview"), icon=":material/preview:", key="mapping_push_preview_button", disabled=not targets):
         try:
@@ -158,7 +162,7 @@ def _push_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
     what = {kind: _(label) for kind, label in PUSH_WHAT.items()}
     for plan in plans:
         name = stores.get(plan.target_scope, str(plan.target_scope))
-        with st.expander(f"{plain(name)}: {plan.summary()}", expanded=len(plans) <= 3, icon=":material/storefront:"):
+        with st.expander(_("{store}: {summary}", store=plain(name), summary=plan.summary()), expanded=len(plans) <= 3, icon=":material/storefront:"):
             if plan.changes.has_writes:
                 changes_table(plan.changes, what, _("The store now"), _("After the push"), kind=_("What happens"))
             else:

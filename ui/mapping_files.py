@@ -27,6 +27,7 @@ from core.runtime import Runtime
 from core.spreadsheets.table import RowError
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.text import plain
 from ui.uploads import spreadsheet_uploader
 
@@ -43,11 +44,11 @@ def errors_table(errors: list[RowError]) -> None:
     """Every row error with the row number the user sees in the spreadsheet."""
     st.dataframe(
         pd.DataFrame({
-            "Row": pd.array([e.row for e in errors], dtype="Int64"),
-            "Column": [e.column for e in errors],
-            "Value": [e.value for e in errors],
-            "Problem": [e.message for e in errors],
-            "How to fix": [e.fix for e in errors],
+            _("Row"): pd.array([e.row for e in errors], dtype="Int64"),
+            _("Column"): [e.column for e in errors],
+            _("Value"): [e.value for e in errors],
+            _("Problem"): [e.message for e in errors],
+            _("How to fix"): [e.fix for e in errors],
         }),
         hide_index=True, width="stretch",
     )
@@ -65,7 +66,7 @@ def _plan(runtime: Runtime, store_id: int, uploaded: UploadedFile, mode: str) ->
     if kept and kept[0] == wanted:
         return kept[1]
     try:
-        with st.spinner("Reading and checking the file…"), session_scope(runtime.engine) as session:
+        with st.spinner(_("Reading and checking the file…")), session_scope(runtime.engine) as session:
             plan = mapping_import.plan_import(session, store_id, uploaded.getvalue(), uploaded.name, mode=mode)
     except StoreConnectError as problem:  # the file itself cannot be read: say why, change nothing
         state.pop(PLAN, None)
@@ -76,10 +77,12 @@ def _plan(runtime: Runtime, store_id: int, uploaded: UploadedFile, mode: str) ->
     return plan
 
 
-def changes_table(changes: ChangeSet, labels: dict, now: str, after: str, kind: str = "Change") -> None:
-    """What a preview would do, a few hundred rows per kind of change; the counts above cover all."""
+def changes_table(changes: ChangeSet, labels: dict, now: str, after: str, kind: str | None = None) -> None:
+    """What a preview would do, a few hundred rows per kind of change; the counts above cover all.
+    `labels`, `now`, `after` and `kind` are shown as given: translated by the caller."""
+    kind = kind or _("Change")
     rows = [
-        {"Platform SKU": change.platform_sku, kind: labels[status], now: format_bundle(change.before),
+        {_("Platform SKU"): change.platform_sku, kind: labels[status], now: format_bundle(change.before),
          after: format_bundle(change.after)}
         for status in labels
         for change in changes.changes(status, limit=PREVIEW_ROWS)
@@ -87,7 +90,8 @@ def changes_table(changes: ChangeSet, labels: dict, now: str, after: str, kind: 
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         if any(changes.count(status) > PREVIEW_ROWS for status in labels):
-            st.caption(f"Showing the first {PREVIEW_ROWS} of each kind of change; the counts above cover them all.")
+            st.caption(_("Showing the first {count} of each kind of change; the counts above cover them all.",
+                         count=format_number(PREVIEW_ROWS)))
 
 
 def _apply(runtime: Runtime, plan: mapping_import.ImportPlan, discard: bool) -> None:
@@ -121,26 +125,29 @@ def import_section(runtime: Runtime, store_id: int) -> None:
     templates(mapping_import.mapping_template, "mapping-template", "mapping_template")
     uploaded = spreadsheet_uploader(_("Mapping file"), key=_uploader_key(), command="python -m core mappings import FILE --store NAME")
     show_result("mapping_import")  # the import just applied (the uploader is empty again), or refused
-    mode = st.radio(_("Mode"), list(MODES), format_func=lambda chosen: _(MODES[chosen]), key="mapping_import_mode")
+    mode = st.radio(_("Mode"), list(MODES), format_func=shown_as(MODES), key="mapping_import_mode")
     if uploaded is None:
         return
     plan = _plan(runtime, store_id, uploaded, mode)
     if plan is None:
         return
     preview_summary(plan)
-    changes_table(plan.changes, {ChangeKind.added: "Add", ChangeKind.changed: "Change", ChangeKind.removed: "Remove"}, "Now", "After the import")
+    changes_table(plan.changes, {ChangeKind.added: _("Add"), ChangeKind.changed: _("Change"), ChangeKind.removed: _("Remove")}, _("Now"),
+                  _("After the import"))
     counts = plan.counts()
     discard = False
     if plan.errors:
-        st.markdown(ngettext("**{n} row with problems**: its row number is as in the spreadsheet.",
-                             "**{n} rows with problems**: row numbers as in the spreadsheet.", counts["rows_with_errors"]))
+        st.markdown(ngettext("**{count} row with problems**: its row number is as in the spreadsheet.",
+                             "**{count} rows with problems**: row numbers as in the spreadsheet.", counts["rows_with_errors"],
+                             count=format_number(counts["rows_with_errors"])))
         errors_table(plan.errors)
         st.download_button(_("Download the error report"), plan.error_report(), file_name=f"{PurePath(plan.filename).stem}-errors.csv",
                            mime="text/csv", icon=":material/download:", key="mapping_error_report")
         if can_edit and plan.changes.has_writes:
-            discard = st.checkbox(ngettext("Skip the rows with problems ({n} platform SKU stays as it is) and import the rest",
-                                           "Skip the rows with problems ({n} platform SKUs stay as they are) and import the rest",
-                                           counts["platform_skus_rejected"]), key="mapping_import_discard")
+            discard = st.checkbox(ngettext("Skip the rows with problems ({count} platform SKU stays as it is) and import the rest",
+                                           "Skip the rows with problems ({count} platform SKUs stay as they are) and import the rest",
+                                           counts["platform_skus_rejected"], count=format_number(counts["platform_skus_rejected"])),
+                                  key="mapping_import_discard")
     if not can_edit:
         st.caption(_("This is a preview only: applying an import needs the editor role."))
         return
@@ -170,13 +177,13 @@ def templates(make: Callable[[str], bytes], stem: str, key: str) -> None:
     """Download buttons for a template in CSV and XLSX."""
     columns = st.columns(2)
     for column, format in zip(columns, ("csv", "xlsx")):
-        column.download_button(f"Template ({format.upper()})", make(format), file_name=f"{stem}.{format}", mime=MIME[format],
+        column.download_button(_("Template ({format})", format=format.upper()), make(format), file_name=f"{stem}.{format}", mime=MIME[format],
                                icon=":material/description:", key=f"{key}_{format}")
 
 
 def export_section(runtime: Runtime, store_id: int, store_name: str) -> None:
-    st.markdown("The mappings as a spreadsheet: one row per component, bundles as several rows with the same platform SKU. "
-                "Importing the file again changes nothing.")
+    st.markdown(_("The mappings as a spreadsheet: one row per component, bundles as several rows with the same platform SKU. "
+                  "Importing the file again changes nothing."))
     if store_id == ALL_STORES:
         st.caption(_("This exports the mapping for all stores."))
     else:
@@ -192,5 +199,5 @@ def export_section(runtime: Runtime, store_id: int, store_name: str) -> None:
 
     columns = st.columns(2)
     for column, format in zip(columns, ("csv", "xlsx")):
-        column.download_button(f"Export {format.upper()}", export(format), file_name=f"{stem}-mappings.{format}", mime=MIME[format],
+        column.download_button(_("Export {format}", format=format.upper()), export(format), file_name=f"{stem}-mappings.{format}", mime=MIME[format],
                                icon=":material/download:", key=f"mapping_export_{format}", on_click="ignore")

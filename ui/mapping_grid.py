@@ -32,7 +32,7 @@ from streamlit.elements.lib.column_types import ColumnConfig
 
 from core.access import Permission
 from core.db.engine import session_scope
-from core.i18n import N_, _, ngettext
+from core.i18n import N_, _, format_number, ngettext
 from core.mapping import grid as mapping_grid
 from core.mapping import repository as mapping
 from core.mapping.draft import Draft, DraftRow, RowRef, clean_rows
@@ -42,6 +42,7 @@ from core.runtime import Runtime
 from ui import mapping_counts, mapping_picker
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.text import plain
 
 GRID = "mapping_grid"
@@ -262,7 +263,7 @@ def _first_page() -> None:
 def map_in_grid(store_id: int, platform_skus: list[str]) -> None:
     """Button callback: add these unmapped listings to the grid as rows to fill in, and open the grid's tab."""
     st.session_state[PREFILL] = (store_id, list(platform_skus[:PREFILL_LIMIT]))
-    st.session_state["mapping_tab"] = "Mappings"
+    st.session_state["mapping_tab"] = _("Mappings")  # the tab's label as pages/mapping.py shows it
     st.session_state[ROWS] = ALL_ROWS
 
 
@@ -397,7 +398,7 @@ def unsaved_notice(runtime: Runtime) -> None:
     if st.button(_("Back to the unsaved changes"), icon=":material/arrow_back:", key="mapping_unsaved_back"):
         if st.session_state.get("mapping_store") not in counts:
             _open_level(max(counts, key=lambda scope: counts[scope]))
-        st.session_state["mapping_tab"] = "Mappings"
+        st.session_state["mapping_tab"] = _("Mappings")  # the tab's label as pages/mapping.py shows it
         st.session_state[ROWS] = UNSAVED_ROWS  # the search may hide them: show exactly what is unsaved
         st.switch_page("pages/mapping.py")
 
@@ -431,7 +432,7 @@ def show(runtime: Runtime, store_id: int) -> None:
     bundles_only = filters[1].checkbox(_("Bundles only"), key="mapping_bundles", on_change=_first_page, persist_state="session")
     view = ALL_ROWS
     if can_edit:
-        view = filters[2].radio(_("Show"), list(VIEWS), format_func=lambda view: _(VIEWS[view]), key=ROWS, horizontal=True,
+        view = filters[2].radio(_("Show"), list(VIEWS), format_func=shown_as(VIEWS), key=ROWS, horizontal=True,
                                 persist_state="session",
                                 help=_("Unsaved changes: every row you changed or added at this level, whatever the search or page.")) or ALL_ROWS
     query: GridQuery = (store_id, search.strip(), bundles_only, state.get(PAGE, 1), view)
@@ -500,10 +501,11 @@ def _captions(grid: Grid, search: str, bundles_only: bool, can_edit: bool) -> No
     pages = max(1, math.ceil(page.total / mapping.PAGE_SIZE))
     if pages > 1:
         st.pagination(pages, key=PAGE, persist_state="session")
-    shown = (ngettext("{n} mapping matches", "{n} mappings match", page.total) if search.strip() or bundles_only
-             else ngettext("{n} mapping", "{n} mappings", page.total))
+    total = format_number(page.total)
+    shown = (ngettext("{count} mapping matches", "{count} mappings match", page.total, count=total) if search.strip() or bundles_only
+             else ngettext("{count} mapping", "{count} mappings", page.total, count=total))
     st.caption(_("{shown}; page {page} of {pages}, {here} on this page. A bundle is several rows with the same platform SKU.",
-                 shown=shown, page=grid.query[3], pages=pages, here=len(page.mappings)))
+                 shown=shown, page=format_number(grid.query[3]), pages=format_number(pages), here=len(page.mappings)))
     if page.effective:
         st.caption(_("Rows that come from All stores are the mapping for all stores, which this store follows: they are read-only here. "
                      "Tick Override on a row to make this store's own copy when you save, then change that. Deleting this store's own "

@@ -26,17 +26,17 @@ def unmapped_section(runtime: Runtime, store_id: int) -> None:
             pairing_rules.rules_section(runtime, ALL_STORES)
         return
     reports = state.setdefault(REPORTS, {})
-    st.markdown("Reads the store's listings from Walmart with its keys and shows the ones no mapping covers yet: "
-                "orders for them cannot be fulfilled until they are mapped.")
-    if st.button("Read listings from Walmart", icon=":material/cloud_download:", key="mapping_listings_read"):
+    st.markdown(_("Reads the store's listings from Walmart with its keys and shows the ones no mapping covers yet: "
+                  "orders for them cannot be fulfilled until they are mapped."))
+    if st.button(_("Read listings from Walmart"), icon=":material/cloud_download:", key="mapping_listings_read"):
         try:
-            with st.spinner("Reading the store's listings from Walmart…"):
+            with st.spinner(_("Reading the store's listings from Walmart…")):
                 reports[store_id] = listings.find_unmapped(runtime, store_id)
         except StoreConnectError as problem:
             reports.pop(store_id, None)
             st.error(plain(problem.message), icon=":material/error:")  # may quote Walmart's own words
             st.info(plain(problem.fix))
-            st.page_link("pages/stores.py", label="Open Store authorization", icon=":material/key:")
+            st.page_link("pages/stores.py", label=_("Open Store authorization"), icon=":material/key:")
             return
     with st.expander(_("Pairing rules"), icon=":material/rule:"):
         pairing_rules.rules_section(runtime, store_id)
@@ -45,27 +45,31 @@ def unmapped_section(runtime: Runtime, store_id: int) -> None:
     with session_scope(runtime.engine) as session:  # mapped since it was read? compare again
         report = reports[store_id] = listings.up_to_date(session, store_id, reports[store_id])
     figures = st.columns(3)
-    figures[0].metric("Listings on Walmart", f"{len(report.scan.listings):,}")
-    figures[1].metric("Mapped", f"{report.mapped:,}",
+    figures[0].metric(_("Listings on Walmart"), format_number(len(report.scan.listings)))
+    figures[1].metric(_("Mapped"), format_number(report.mapped),
                       help=_("By this store's own mappings or the mapping for all stores ({count} by all stores).",
                              count=format_number(report.by_default)))
-    figures[2].metric("Not mapped", f"{len(report.unmapped):,}")
+    figures[2].metric(_("Not mapped"), format_number(len(report.unmapped)))
     if not report.scan.complete:
-        st.warning(f"Walmart kept offering more pages than the {report.scan.total_reported or 'unknown number of'} listings it reported, "
-                   "so reading stopped early: the list may be incomplete. Read again later.")
+        st.warning(_("Walmart kept offering more pages than the {count} listings it reported, so reading stopped early: the list "
+                     "may be incomplete. Read again later.", count=format_number(report.scan.total_reported))
+                   if report.scan.total_reported else
+                   _("Walmart kept offering more pages without saying how many listings there are, so reading stopped early: the "
+                     "list may be incomplete. Read again later."))
     if not report.scan.listings:
-        st.info("Walmart lists no items for this store.")
+        st.info(_("Walmart lists no items for this store."))
     elif not report.unmapped:
-        st.success("Every listing is mapped.", icon=":material/check:")
+        st.success(_("Every listing is mapped."), icon=":material/check:")
     else:
         mapping_suggestions.suggestions_section(runtime, store_id, report)
         skus = [listing.sku for listing in report.unmapped]
         actions = st.columns([1, 3])
         if actor().can(Permission.edit_mappings):
-            first = "" if len(skus) <= mapping_grid.PREFILL_LIMIT else f"the first {mapping_grid.PREFILL_LIMIT} "
-            actions[0].button(f"Map {first}in the grid", icon=":material/edit_note:", key="mapping_listings_to_grid",
+            label = (_("Map in the grid") if len(skus) <= mapping_grid.PREFILL_LIMIT
+                     else _("Map the first {count} in the grid", count=format_number(mapping_grid.PREFILL_LIMIT)))
+            actions[0].button(label, icon=":material/edit_note:", key="mapping_listings_to_grid",
                               on_click=mapping_grid.map_in_grid, args=(store_id, skus),
-                              help="Adds these listings to the Mappings tab as rows to fill in.")
-        actions[1].download_button("Download as a mapping file to fill in", report.mapping_sheet(), file_name="unmapped-listings.csv",
+                              help=_("Adds these listings to the Mappings tab as rows to fill in."))
+        actions[1].download_button(_("Download as a mapping file to fill in"), report.mapping_sheet(), file_name="unmapped-listings.csv",
                                    mime="text/csv", icon=":material/download:", key="mapping_listings_download")
-        st.caption("Map them in the grid, or fill in System SKU and Quantity in the downloaded file and import it on the Import tab.")
+        st.caption(_("Map them in the grid, or fill in System SKU and Quantity in the downloaded file and import it on the Import tab."))

@@ -77,7 +77,8 @@ def picker(runtime: Runtime, targets: list[Target], *, key: str, last_edited: in
         first = next((target.position for target in targets if target.wants_product), 0)
         if last_edited is not None and 0 <= last_edited < len(targets) and targets[last_edited].wants_product:
             first = last_edited
-        chosen = parts[2].selectbox(_("For row"), range(len(targets)), index=first, format_func=lambda n: targets[n].label(),
+        row_labels = [target.label() for target in targets]  # translated now, in this run's language (see ui.labels)
+        chosen = parts[2].selectbox(_("For row"), range(len(targets)), index=first, format_func=row_labels.__getitem__,
                                     key=f"mapping_pick_row_{key}_{first}", help=_("Rows are numbered as in the grid's # column."))
         target = targets[chosen if chosen is not None else first]
         typed = parts[0].text_input(_("Find a product"), key="mapping_pick_search", placeholder=_("Part of a SKU or product name"))
@@ -90,7 +91,8 @@ def picker(runtime: Runtime, targets: list[Target], *, key: str, last_edited: in
             found, total = page.products, page.total
         by_sku = {product.system_sku: product for product in found}
         # Keyed by what was searched for: new matches start at the best one, not at an answer to an older search.
-        product = parts[1].selectbox(_("Product"), list(by_sku), format_func=lambda sku: _product_label(by_sku[sku]),
+        product_labels = {sku: _product_label(product) for sku, product in by_sku.items()}
+        product = parts[1].selectbox(_("Product"), list(by_sku), format_func=product_labels.__getitem__,
                                      key=f"mapping_pick_product_{zlib.crc32(wanted.encode())}", placeholder=_("Type in Find a product first"),
                                      index=0 if by_sku else None)
         put = parts[3].button(_("Put in row"), key="mapping_pick_use", icon=":material/input:", disabled=product is None)

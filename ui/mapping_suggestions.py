@@ -9,8 +9,6 @@ of them maps the listing to it. Applying goes through the same preview and trans
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +16,7 @@ import streamlit as st
 from core.access import Permission
 from core.db.engine import session_scope
 from core.errors import StoreConnectError
-from core.i18n import N_, _, format_number, ngettext
+from core.i18n import N_, _, format_datetime, format_number, ngettext
 from core.mapping.changes import ChangeKind
 from core.mapping.levels import ALL_STORES
 from core.mapping.listings import UnmappedReport
@@ -29,6 +27,7 @@ from core.mapping.pairing.suggestions import PairingRun, Status, Suggestion, Sug
 from core.runtime import Runtime
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.mapping_files import changes_table
 from ui.text import plain
 
@@ -40,11 +39,6 @@ METHOD_LABELS = {Method.exact.value: N_("Exact SKU"), Method.rule.value: N_("Pai
                  Method.similar.value: N_("Similar"), NOTHING: N_("Nothing found")}
 STATUS_LABELS = {Status.safe: N_("Safe"), Status.ambiguous: N_("Ambiguous"), Status.review: N_("To check"), Status.unmatched: N_("Unmatched")}
 LEVELS = {"store": N_("This store's own mappings"), "all": N_("All stores (default mapping)")}
-
-
-def _label(table: Mapping[Any, str]) -> Callable[[Any], str]:
-    """A format_func that translates a table's label when it is shown (the tables are built at import time)."""
-    return lambda value: _(table[value])
 
 
 def _suggestions(runtime: Runtime, store_id: int, unmapped: UnmappedReport) -> SuggestionSet:
@@ -93,11 +87,11 @@ def _safe_section(runtime: Runtime, store_id: int, found: SuggestionSet, safe: i
                             help=_("Off unless you turn it on: a similar title and SKU is a guess. Check a few rows first."))
         options[1].number_input(_("Score"), min_value=1, max_value=SIMILAR_MAX, value=90, step=1, key="pairing_similar_score",
                                 disabled=not state.get("pairing_similar_on"), label_visibility="collapsed")
-        level = options[2].radio(_("Write them to"), list(LEVELS), format_func=_label(LEVELS), key="pairing_level", horizontal=True,
+        level = options[2].radio(_("Write them to"), list(LEVELS), format_func=shown_as(LEVELS), key="pairing_level", horizontal=True,
                                  help=_("This store's own mappings (the usual choice: the listing and its barcode belong to this "
                                         "store), or the mapping for all stores, for sellers whose stores share their SKUs."))
         scope = ALL_STORES if level == "all" else store_id
-        if st.button(ngettext("Preview {n} safe suggestion", "Preview {n} safe suggestions", safe), icon=":material/preview:",
+        if st.button(ngettext("Preview {count} safe suggestion", "Preview {count} safe suggestions", safe, count=format_number(safe)), icon=":material/preview:",
                      key="pairing_preview_safe", disabled=not safe):
             with session_scope(runtime.engine) as session:
                 plan = pairing.plan_safe(session, store_id, found.safe(_threshold()), scope=scope, min_similar_score=_threshold())
@@ -125,10 +119,12 @@ def _preview(runtime: Runtime, store_id: int, kind: str) -> None:
     else:
         changes_table(plan.changes, {ChangeKind.changed: _("Change")}, _("Now"), _("Suggested"))
     if plan.left and kind != "safe":
-        st.warning(ngettext("{n} listing is left out:", "{n} listings are left out:", len(plan.left)) + " "
-                   + plain("; ".join(f"{item.suggestion.listing.sku}: {item.message or item.reason}" for item in plan.left[:10])))
+        st.warning(ngettext("{count} listing is left out: {listings}", "{count} listings are left out: {listings}", len(plan.left),
+                            count=format_number(len(plan.left)),
+                            listings=plain("; ".join(f"{item.suggestion.listing.sku}: {item.message or item.reason}" for item in plan.left[:10]))))
     columns = st.columns([1, 1, 3])
-    if plan.picks and columns[0].button(ngettext("Apply {n} mapping", "Apply {n} mappings", len(plan.picks)), type="primary",
+    if plan.picks and columns[0].button(ngettext("Apply {count} mapping", "Apply {count} mappings", len(plan.picks),
+                                                                 count=format_number(len(plan.picks))), type="primary",
                                         icon=":material/done_all:", key=f"pairing_apply_{kind}"):
         _apply(runtime, plan)
     if columns[1].button(_("Cancel"), key=f"pairing_cancel_{kind}"):
@@ -156,9 +152,9 @@ def _table_section(runtime: Runtime, store_id: int, found: SuggestionSet, thresh
     state = st.session_state
     st.subheader(_("Suggestions"))
     filters = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
-    methods = filters[0].multiselect(_("Found by"), list(METHOD_LABELS), format_func=_label(METHOD_LABELS), key="pairing_methods",
+    methods = filters[0].multiselect(_("Found by"), list(METHOD_LABELS), format_func=shown_as(METHOD_LABELS), key="pairing_methods",
                                      placeholder=_("Any method"), on_change=_first_page)
-    statuses = filters[1].multiselect(_("Status"), list(STATUS_LABELS), format_func=_label(STATUS_LABELS), key="pairing_statuses",
+    statuses = filters[1].multiselect(_("Status"), list(STATUS_LABELS), format_func=shown_as(STATUS_LABELS), key="pairing_statuses",
                                       placeholder=_("Any status"), on_change=_first_page)
     min_score = filters[2].number_input(_("Score at least"), min_value=0, max_value=100, value=0, step=5, key="pairing_min_score",
                                         on_change=_first_page)
@@ -264,9 +260,9 @@ def _rejected_section(runtime: Runtime, store_id: int, can_edit: bool) -> None:
         found, total = rejections.list_rejections(session, store_id, limit=200)
     if not total:
         return
-    with st.expander(ngettext("{n} rejected suggestion", "{n} rejected suggestions", total), icon=":material/block:"):
+    with st.expander(ngettext("{count} rejected suggestion", "{count} rejected suggestions", total, count=format_number(total)), icon=":material/block:"):
         frame = pd.DataFrame({_("Platform SKU"): [r.platform_sku for r in found], _("System SKU"): [r.system_sku for r in found],
-                              _("Rejected by"): [r.rejected_by for r in found], _("When"): [r.rejected_at for r in found]})
+                              _("Rejected by"): [r.rejected_by for r in found], _("When"): [format_datetime(r.rejected_at) for r in found]})
         if not can_edit:
             st.dataframe(frame, hide_index=True, width="stretch")
             return

@@ -47,6 +47,24 @@ BADGES: dict[HealthState, Badge] = {
     HealthState.never_checked: Badge(N_("Not checked yet"), "gray", ":material/radio_button_unchecked:", "#bdc1c6", "#5f6368"),
 }
 DISABLED_BADGE = Badge(N_("Disabled"), "gray", ":material/do_not_disturb_on:", "#8d6e63", "#5d4037")
+# Codes kept in the database, in words (the words the Fleet health page uses). Unknown codes (a newer version's) are
+# shown as they are.
+EVENT_KINDS = {
+    "lost_authorization": N_("Lost authorization"),
+    "lost_permission": N_("Lost a permission"),
+    "recovered": N_("Authorized again"),
+    "still_failing": N_("Still failing (reminder)"),
+}
+DELIVERIES = {
+    "off": N_("not sent (webhook off)"),
+    "pending": N_("waiting to be sent"),
+    "sending": N_("being sent"),
+    "sent": N_("sent"),
+    "failed": N_("failed, will be retried"),
+    "suppressed": N_("not repeated (sent recently)"),
+}
+ACCESS_LEVELS = {"full_access": N_("full access"), "view_only": N_("view only"), "no_access": N_("no access"),
+                 "not granted": N_("not granted"), "": N_("not required")}  # "not granted": a scope Walmart did not list
 ALERT_OF: dict[Colour, Literal["success", "warning", "error", "info"]] = {
     "green": "success", "orange": "warning", "yellow": "warning", "red": "error", "violet": "error", "blue": "info", "gray": "info",
 }
@@ -73,15 +91,37 @@ def status_label(value: str | None) -> str:
     return badge_text(HealthState(value)) if value in {state.value for state in HealthState} else (value or "—")
 
 
+def _words(table: dict[str, str], code: str | None) -> str:
+    code = code or ""
+    return _(table[code]) if code in table else code.replace("_", " ")
+
+
+def event_kind_label(kind: str) -> str:
+    """A status event's kind (lost_authorization ...) in words."""
+    return _words(EVENT_KINDS, kind)
+
+
+def delivery_label(delivery: str, error: str | None = None) -> str:
+    """Where an alert's webhook delivery stands, in words, with why it failed (outside text) when it did."""
+    words = _words(DELIVERIES, delivery)
+    return _("{delivery} ({error})", delivery=words, error=error) if error else words
+
+
+def access_label(level: str | None) -> str:
+    """A permission level (full_access, view_only, no_access, or "not granted"; '' for a scope that is not required) in words."""
+    return _words(ACCESS_LEVELS, level)
+
+
 def _styles() -> dict[str, str]:
     badges = [*BADGES.values(), DISABLED_BADGE]
     return {_(badge.label): f"background-color: {badge.hex}26; color: {badge.ink}" for badge in badges}
 
 
-def style_status_column(frame: pd.DataFrame, column: str = "Status") -> Styler:
-    """Colour the status cells of a read-only table, each state in its own colour (emoji are not in every browser's fonts)."""
+def style_status_column(frame: pd.DataFrame, column: str | None = None) -> Styler:
+    """Colour the status cells of a read-only table, each state in its own colour (emoji are not in every browser's fonts).
+    `column`: the status column's heading as shown (the translated "Status" unless said)."""
     styles = _styles()
-    return frame.style.map(lambda label: styles.get(label, ""), subset=[column])
+    return frame.style.map(lambda label: styles.get(label, ""), subset=[column or _("Status")])
 
 
 def chart_colours(states: list[HealthState]) -> tuple[list[str], list[str]]:
@@ -107,8 +147,10 @@ def badge(status: HealthState | Status | str) -> None:
 
 
 def show_findings(findings: list[Finding], labels: dict[str, str]) -> None:
+    """Each pre-check finding in its severity's colour. `labels`: field -> its name, marked with N_() (translated here)."""
     for finding in findings:
-        where = labels.get(finding.field, finding.field)
-        position = _(" (character {position})", position=finding.position) if finding.position else ""
-        text = f"**{where}{position}:** {plain(finding.message)}  \n{plain(finding.fix)}"  # findings quote what was pasted
+        where = _(labels[finding.field]) if finding.field in labels else finding.field
+        heading = (_("{field} (character {position}):", field=where, position=finding.position) if finding.position
+                   else _("{field}:", field=where))
+        text = f"**{heading}** {plain(finding.message)}  \n{plain(finding.fix)}"  # findings quote what was pasted
         (st.error if finding.severity == "error" else st.warning)(text, icon=":material/error:" if finding.severity == "error" else ":material/info:")

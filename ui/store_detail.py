@@ -15,29 +15,34 @@ from core.authorization.outcome import HealthState, Status, usual_next_step
 from core.authorization.scopes import ScopeDict
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, Market
-from core.i18n import _, ngettext
+from core.i18n import N_, _, ngettext
 from core.oauth.overview import GRANT_FAILING, ConnectNeed, connect_row
 from core.runtime import Runtime
 from core.stores import registry as stores
 from core.stores.duplicates import find_duplicates
 from core.stores.prechecks import precheck
 from ui.actions import attempt, run_action, show_result, when
-from ui.connect import connect_panel, need_text
+from ui.connect import ENVIRONMENTS, MARKETS, connect_panel, need_text
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.outcome import show_outcome
-from ui.status import DISABLED, badge, badge_text, show_findings, status_label, style_status_column
+from ui.status import DISABLED, access_label, badge, badge_text, delivery_label, event_kind_label, show_findings, status_label, style_status_column
 from ui.text import plain
 
-FIELDS = {"client_id": "Client ID", "client_secret": "Client Secret", "both": "Client ID and Client Secret"}
+FIELDS = {"client_id": N_("Client ID"), "client_secret": N_("Client Secret"), "both": N_("Client ID and Client Secret")}
 
 
 def permission_matrix(scopes: list[ScopeDict]) -> None:
-    st.markdown("**Permissions: granted against required**")
-    matrix = pd.DataFrame(scopes).rename(columns={"scope": "Scope", "granted": "Granted", "required": "Required", "ok": "OK"})
-    matrix["Required"] = matrix["Required"].replace("", "not required")
-    matrix[["Granted", "Required"]] = matrix[["Granted", "Required"]].apply(lambda column: column.str.replace("_", " "))
+    st.markdown(_("**Permissions: granted against required**"))
+    ok = _("OK")
+    matrix = pd.DataFrame({
+        _("Scope"): [scope["scope"] for scope in scopes],  # Walmart's names for its API areas
+        _("Granted"): [access_label(scope["granted"]) for scope in scopes],
+        _("Required"): [access_label(scope["required"]) for scope in scopes],
+        ok: [scope["ok"] for scope in scopes],
+    })
     st.dataframe(
-        matrix.style.apply(lambda row: ["background-color: #e6f4ea" if row["OK"] else "background-color: #fce8e6"] * len(row), axis=1),
+        matrix.style.apply(lambda row: ["background-color: #e6f4ea" if row[ok] else "background-color: #fce8e6"] * len(row), axis=1),
         hide_index=True,
         width="stretch",
         height="content",
@@ -54,36 +59,36 @@ def history_tables(runtime: Runtime, store_id: int) -> None:
     title = _("History: {streaks}, {checks}", streaks=ngettext("{n} streak", "{n} streaks", len(streaks)),
               checks=ngettext("the most recent check", "the {n} most recent checks", len(past)))
     with st.expander(title):
-        st.markdown("**Streaks** (newest first)")
+        st.markdown(_("**Streaks** (newest first)"))
         st.dataframe(
             style_status_column(pd.DataFrame({
-                "Status": [badge_text(s.status) for s in streaks],
-                "From (UTC)": [when(s.started_at) for s in streaks],
-                "To (UTC)": [when(s.ended_at) for s in streaks],
-                "Checks": [s.checks for s in streaks],
+                _("Status"): [badge_text(s.status) for s in streaks],
+                _("From (UTC)"): [when(s.started_at) for s in streaks],
+                _("To (UTC)"): [when(s.ended_at) for s in streaks],
+                _("Checks"): [s.checks for s in streaks],
             })),
             hide_index=True, width="stretch",
         )
-        st.markdown("**Checks**")
+        st.markdown(_("**Checks**"))
         st.dataframe(
             style_status_column(pd.DataFrame({
-                "Checked (UTC)": [when(row.checked_at) for row in past],
-                "Status": [badge_text(Status(row.status)) for row in past],
+                _("Checked (UTC)"): [when(row.checked_at) for row in past],
+                _("Status"): [badge_text(Status(row.status)) for row in past],
                 "HTTP": [row.http_status for row in past],
-                "Walmart code": [row.walmart_code or "" for row in past],
-                "Summary": [row.summary for row in past],
-                "Correlation IDs": [row.correlation_ids for row in past],
+                _("Walmart code"): [row.walmart_code or "" for row in past],
+                _("Summary"): [row.summary for row in past],
+                _("Correlation IDs"): [row.correlation_ids for row in past],
             })),
             hide_index=True, width="stretch",
         )
         if changes:
-            st.markdown("**Changes and alerts**")
+            st.markdown(_("**Changes and alerts**"))
             st.dataframe(
                 pd.DataFrame({
-                    "When (UTC)": [when(event.at) for event, _ in changes],
-                    "Change": [event.kind.replace("_", " ") for event, _ in changes],
-                    "From → to": [f"{status_label(event.from_status)} → {status_label(event.to_status)}" for event, _ in changes],
-                    "Alert": [event.delivery for event, _ in changes],
+                    _("When (UTC)"): [when(event.at) for event, _name in changes],
+                    _("Change"): [event_kind_label(event.kind) for event, _name in changes],
+                    _("From → to"): [f"{status_label(event.from_status)} → {status_label(event.to_status)}" for event, _name in changes],
+                    _("Alert"): [delivery_label(event.delivery, event.delivery_error) for event, _name in changes],
                 }),
                 hide_index=True, width="stretch",
             )
@@ -126,9 +131,10 @@ def edit_actions(runtime: Runtime, chosen: stores.StoreView, expected_version: i
     with st.expander(_("Edit, replace secret, disable or delete"), expanded=bool(state.get("save_secret_result"))):
         with st.form(f"edit_{chosen.id}_{form_version}"):
             name = st.text_input(_("Store name"), value=chosen.name)
-            environment = st.radio(_("Environment"), ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment), horizontal=True)
+            environment = st.radio(_("Environment"), ["production", "sandbox"], index=["production", "sandbox"].index(chosen.environment),
+                                   format_func=shown_as(ENVIRONMENTS), horizontal=True)
             markets = [market.value for market in Market]
-            market = st.selectbox(_("Market"), markets, index=markets.index(chosen.market), format_func=str.upper, key=f"edit_market_{chosen.id}",
+            market = st.selectbox(_("Market"), markets, index=markets.index(chosen.market), format_func=shown_as(MARKETS), key=f"edit_market_{chosen.id}",
                                   help=_("The Walmart marketplace the store sells on: keys made for Canada, Mexico or Chile only work "
                                          "with that market. Check the store again after changing it."))
             notes = st.text_area(_("Notes"), value=chosen.notes)

@@ -35,7 +35,8 @@ def _backup_confirmation(runtime: Runtime) -> AuditEntry | None:
 def _confirm_backup(runtime: Runtime) -> None:
     path = runtime.vault.source.path
     with session_scope(runtime.engine) as session:
-        audit.append(session, actor(), BACKUP_CONFIRMED, subject=str(path), detail=_("Confirmed that the encryption key file is backed up."))
+        # The audit trail keeps its details in English, as every other entry does: a record, read in any language.
+        audit.append(session, actor(), BACKUP_CONFIRMED, subject=str(path), detail="Confirmed that the encryption key file is backed up.")
     report("key_backup", "success", _("Thank you. The note will not be shown again; the System page keeps where the key file is."))
 
 
@@ -68,8 +69,8 @@ def system_page(runtime: Runtime) -> None:
     st.subheader(_("Database"))
     st.markdown(plain(redact_url(settings.database_url)))
     st.subheader(_("Encryption key"))
-    st.markdown(_("Saved secrets are encrypted with {source}.", source=plain(source.description)))
     if source.path is None:
+        st.markdown(_("Saved secrets are encrypted with the key in the STORE_CONNECT_SECRET_KEY setting."))
         st.caption(_("The key comes from the STORE_CONNECT_SECRET_KEY setting: keep a copy wherever your settings are kept."))
         return
     st.markdown(_backup_note(runtime))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from core.i18n import _
+from core.i18n import _, format_number
 from core.spreadsheets.limits import COMMAND_LINE_LIMITS, MB, UPLOAD_LIMITS, size_text
 
 RECEIVE_MB = 100  # what the browser may send; the page reads at most UPLOAD_LIMITS of it
@@ -22,13 +22,13 @@ def limits_caption(command: str) -> str:
     page, server = UPLOAD_LIMITS, COMMAND_LINE_LIMITS
     return _("CSV, XLSX or XLS, up to {size} and {rows} rows. A bigger file: split it into several files and import them one "
              "after another, or have it imported on the server with `{command}` (up to {big_size} and {big_rows} rows).",
-             size=size_text(page.max_bytes), rows=f"{page.max_rows:,}", command=command, big_size=size_text(server.max_bytes),
-             big_rows=f"{server.max_rows:,}")
+             size=size_text(page.max_bytes), rows=format_number(page.max_rows), command=command, big_size=size_text(server.max_bytes),
+             big_rows=format_number(server.max_rows))
 
 
 # Streamlit writes its own size limit into the drop zone ("100MB per file"), which is not the page's limit: the caption
 # below the uploader states the real one, so Streamlit's is hidden in our uploaders (and only there).
-_HIDE_STREAMLIT_LIMIT = ('<style>div[class*="st-key-spreadsheet_upload"] [data-testid="stFileUploaderDropzoneInstructions"]'
+_HIDE_STREAMLIT_LIMIT = ('<style>[class*="st-key-spreadsheet_upload"] [data-testid="stFileUploaderDropzoneInstructions"]'
                          '{display: none}</style>')
 
 

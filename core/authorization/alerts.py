@@ -4,6 +4,11 @@ An event is recorded when a store leaves `authorized`, loses a permission or
 recovers. Alerts go out on change only; the same alert for the same store is
 not sent again within the re-notify interval, and a store that stays broken is
 reminded about once per interval. A failing webhook never fails a check.
+
+An event's detail is kept untranslated (core.i18n.dumps), so the store's page shows it in its reader's language.
+A webhook has no reader at hand: its text is written in the server's default language (STORE_CONNECT_LANGUAGE),
+the one the team chose for everything not tied to a person's session, so every alert in a channel reads alike
+whichever page or command happened to deliver it.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from sqlmodel import Session, col, select
 from core.authorization.outcome import Status
 from core.config import Settings
 from core.db.models import StatusEvent, Store, StoreHealth, saved_id, utc_now
+from core.i18n import N_, _, dumps, lazy, use_language
 from core.redaction import HIDDEN, outside_text, url_host
 from core.walmart.wire import CONNECT_TIMEOUT, Deadline, DeadlinePassed, network_settings, new_session, watched
 
@@ -35,11 +41,14 @@ DELIVERY_ERROR_LIMIT = 200  # characters kept of why a delivery failed
 CLAIM_LAPSES_AFTER = timedelta(minutes=5)  # an event still `sending` this long after its claim: its deliverer died
 
 TEXT = {
-    "lost_authorization": "{store}: authorization lost ({to}). {detail}",
-    "lost_permission": "{store}: permission lost. {detail}",
-    "recovered": "{store}: authorized again.",
-    "still_failing": "{store}: still not authorized ({to}) since {since}. {detail}",
+    "lost_authorization": N_("{store}: authorization lost ({to}). {detail}"),
+    "lost_permission": N_("{store}: permission lost. {detail}"),
+    "recovered": N_("{store}: authorized again."),
+    "still_failing": N_("{store}: still not authorized ({to}) since {since}. {detail}"),
+    "orders_blocked": N_("{store}: orders awaiting mapping. {detail}"),  # recorded by core.orders (SKUs newly blocked)
 }
+
+STATUS_KINDS = ("lost_authorization", "lost_permission", "recovered", "still_failing")
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ def change_event(previous: StoreHealth | None, status: str, missing: list[str], 
         return "recovered", ""
     newly_missing = sorted(set(missing) - before_missing)
     if status == Status.missing_permissions and previous.status == Status.missing_permissions and newly_missing:
-        return "lost_permission", "Newly missing: " + ", ".join(newly_missing)
+        return "lost_permission", dumps(lazy("Newly missing: {scopes}", scopes=", ".join(newly_missing)))
     return None
 
 
@@ -84,10 +93,23 @@ def record_change(session: Session, store_id: int, previous: StoreHealth | None,
     return event
 
 
+def record_event(session: Session, store_id: int, kind: str, detail: str, now: datetime, policy: AlertPolicy) -> StatusEvent:
+    """Record an event that is not a status change (a kind of TEXT, such as `orders_blocked`), in the caller's
+    transaction, with the same delivery rules: `off` without a webhook, `suppressed` when the same kind of alert
+    for the store went out within the re-notify interval, else `pending` for deliver_pending after commit."""
+    delivery = "pending" if policy.webhook else "off"
+    if policy.webhook and _sent_recently(session, store_id, kind, now, policy.renotify):
+        delivery = "suppressed"
+    event = StatusEvent(store_id=store_id, at=now, kind=kind, from_status="", to_status="", detail=detail, delivery=delivery)
+    session.add(event)
+    session.flush()
+    return event
+
+
 def _last_event(session: Session, store_id: int, kind: str | None = None) -> StatusEvent | None:
+    """The store's last event of `kind`, or its last status event (events such as orders_blocked say nothing of its status)."""
     query = select(StatusEvent).where(StatusEvent.store_id == store_id)
-    if kind:
-        query = query.where(StatusEvent.kind == kind)
+    query = query.where(StatusEvent.kind == kind) if kind else query.where(col(StatusEvent.kind).in_(STATUS_KINDS))
     return session.exec(query.order_by(col(StatusEvent.at).desc(), col(StatusEvent.id).desc()).limit(1)).first()
 
 
@@ -102,8 +124,8 @@ def _reminder_due(session: Session, store_id: int, now: datetime, renotify: time
 
 
 def message(event: StatusEvent, store_name: str, failing_since: datetime | None = None) -> str:
-    since = f"{failing_since:%Y-%m-%d %H:%M} UTC" if failing_since else "a while"
-    return TEXT[event.kind].format(store=store_name, to=event.to_status, detail=event.detail, since=since).strip()
+    since = f"{failing_since:%Y-%m-%d %H:%M} UTC" if failing_since else _("a while")
+    return _(TEXT[event.kind], store=store_name, to=event.to_status, detail=event.detail, since=since).strip()
 
 
 @dataclass(frozen=True)
@@ -144,7 +166,7 @@ def deliver_pending(transaction: Transaction, webhook_url: str | None, post: Pos
     counts = {"sent": 0, "failed": 0}
     if not webhook_url:
         return counts
-    with transaction() as session:
+    with use_language(None), transaction() as session:  # the server's default language: see the module docstring
         deliveries = _claim(session)
     results: list[tuple[_Delivery, str | None]] = []
     waiting: list[_Delivery] = []

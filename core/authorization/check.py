@@ -15,11 +15,11 @@ from datetime import datetime
 from core.authorization.alerts import AlertPolicy, deliver_pending
 from core.authorization.deadline import bounded
 from core.authorization.history import record
-from core.authorization.outcome import MARKET_HINT, STATUS_TEXT, US_MARKET_HINT, Outcome, Status
+from core.authorization.outcome import ENVIRONMENT_NAMES, MARKET_HINT, STATUS_TEXT, US_MARKET_HINT, Outcome, Status
 from core.authorization.rotation import keep_rotated_refresh_token
-from core.authorization.scopes import ScopeRow, compare, missing, required_permissions
+from core.authorization.scopes import ScopeRow, compare, level_text, missing, required_permissions
 from core.db.models import Market, saved_id, utc_now
-from core.i18n import _, ngettext
+from core.i18n import Text, join, lazy, lazy_ngettext
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, StoreCredential, load_credential
 from core.stores.prechecks import Finding, precheck
@@ -48,7 +48,7 @@ class _Run:
     def outcome(
         self,
         status: Status,
-        summary: str | None = None,
+        summary: Text | str | None = None,
         error: WalmartError | None = None,
         *,
         http_status: int | None = None,
@@ -56,7 +56,7 @@ class _Run:
         token_expires_at: datetime | None = None,
         token_reused: bool = False,
         scopes: tuple[ScopeRow, ...] = (),
-        next_step: str | None = None,
+        next_step: Text | str | None = None,
     ) -> Outcome:
         if error is not None:
             self.calls.append(error.call)
@@ -64,8 +64,8 @@ class _Run:
         return Outcome(
             status=status,
             environment=self.environment,
-            summary=summary or _(title),
-            next_step=next_step or _(usual_step),
+            summary_text=summary or lazy(title),
+            next_step_text=next_step or lazy(usual_step),
             checked_at=utc_now(),
             http_status=error.http_status if error else http_status,
             walmart_code=error.code if error else walmart_code,
@@ -79,28 +79,30 @@ class _Run:
         )
 
 
-def refusal_hint(market: str, error: WalmartError) -> str | None:
+def refusal_hint(market: str, error: WalmartError) -> Text | None:
     """The next step to show first when Walmart refused a key pair, if the market may explain it
     (walmart-orders-markets.md §3.3): always outside the US; in the US only for the "Incorrect
     Authorization header" answer that keys of another market get."""
     if error.kind != ErrorKind.credentials_refused:
         return None
     if market_of(market) != Market.us:
-        return _(MARKET_HINT)
+        return lazy(MARKET_HINT)
     about_header = any(item.field.lower() == "authorization" or "authorization header" in f"{item.description} {item.info}".lower()
                        for item in error.items)
-    return _(US_MARKET_HINT) if error.http_status == 400 and about_header else None
+    return lazy(US_MARKET_HINT) if error.http_status == 400 and about_header else None
 
 
 def _failure(run: _Run, error: WalmartError, refused: Status = Status.rejected, market: str | None = None) -> Outcome:
     if error.kind == ErrorKind.rate_limited:
-        when = " " + _("Try again after {time} UTC.", time=f"{error.retry_at:%H:%M:%S}") if error.retry_at else ""
-        return run.outcome(Status.rate_limited, f"{error.message}{when}", error)
+        when = lazy("Try again after {time} UTC.", time=f"{error.retry_at:%H:%M:%S}") if error.retry_at else None
+        return run.outcome(Status.rate_limited, join(error.text, when), error)
     if error.kind in (ErrorKind.credentials_refused, ErrorKind.forbidden):
-        message = error.message if refused == Status.rejected else error.message.replace("refused the keys", "refused this store's authorization")
+        message = error.text
+        if refused != Status.rejected and error.kind == ErrorKind.credentials_refused:
+            message = join(lazy("Walmart refused this store's authorization (HTTP {status}).", status=error.http_status), error.said)
         hint = refusal_hint(market, error) if market is not None and refused == Status.rejected else None
         return run.outcome(refused, message, error, next_step=hint)
-    return run.outcome(Status.unreachable, error.message, error)
+    return run.outcome(Status.unreachable, error.text, error)
 
 
 def _key_token(client: WalmartClient, cache: TokenCache, environment: str, client_id: str, client_secret: str, market: str = Market.us,
@@ -146,8 +148,8 @@ def check_keys(
     run.findings = tuple(checked.findings)
     if not checked.ok:
         count = len(checked.errors)
-        return run.outcome(Status.invalid_input, ngettext("{n} problem found in the pasted keys; Walmart was not asked.",
-                                                          "{n} problems found in the pasted keys; Walmart was not asked.", count))
+        return run.outcome(Status.invalid_input, lazy_ngettext("{n} problem found in the pasted keys; Walmart was not asked.",
+                                                               "{n} problems found in the pasted keys; Walmart was not asked.", count))
     client_id, client_secret = checked.client_id, checked.client_secret
 
     def fetch(env: str, fresh: bool = False) -> KeyedToken:
@@ -167,15 +169,15 @@ def check_keys(
             run.calls.append(other_error.call)
             return run.outcome(
                 Status.rejected,
-                error.message + " " + _("The {other} environment refused them too.", other=other),
+                join(error.text, lazy("The {other} environment refused them too.", other=lazy(ENVIRONMENT_NAMES[other]))),
                 http_status=error.http_status,
                 walmart_code=error.code,
                 next_step=refusal_hint(market, error),
             )
         return run.outcome(
             Status.wrong_environment,
-            _("{environment} refused these keys, but {other} accepted them: they are {other} keys.",
-              environment=environment.capitalize(), other=other),
+            lazy("{environment} refused these keys, but {other} accepted them: they are {other} keys.",
+                 environment=lazy(ENVIRONMENT_NAMES[environment].capitalize()), other=lazy(ENVIRONMENT_NAMES[other])),
             http_status=error.http_status,
             walmart_code=error.code,
             token_expires_at=other_token.expires_at,
@@ -200,21 +202,22 @@ def check_seller_grant(client: WalmartClient, cache: TokenCache, required: dict[
         code = (error.code or "").lower()
         if error.kind == ErrorKind.credentials_refused and code in ("invalid_client", "unauthorized_client"):
             # The app's own keys were refused, by name: re-connecting the store would not help.
-            return run.outcome(Status.rejected, _("Walmart refused the app's own keys (WALMART_OAUTH_CLIENT_ID and its saved secret).")
-                               + " " + error.message, error)
+            return run.outcome(Status.rejected, join(lazy("Walmart refused the app's own keys (WALMART_OAUTH_CLIENT_ID and its saved secret)."),
+                                                     error.text), error)
         if error.kind == ErrorKind.credentials_refused and code.startswith("unauthorized"):
             # The gateway's plain 401 does not say whose: a refused refresh token is the usual cause (the seller disconnected
             # the app; walmart-orders-markets.md §4.7), the app's own keys the other.
             return run.outcome(
                 Status.reconnect_required,
-                _("Walmart refused the store's refresh token or the app's own keys; its answer does not say which.") + " " + error.message,
+                join(lazy("Walmart refused the store's refresh token or the app's own keys; its answer does not say which."), error.text),
                 error,
-                next_step=_("If only this store fails, the seller disconnected the app: start Connect for this store and have the seller "
+                next_step=lazy("If only this store fails, the seller disconnected the app: start Connect for this store and have the seller "
                             "approve the app again. If every store connected with Walmart fails at once, the app's Client Secret was "
                             "reset or mistyped: save the current one under App settings on the Connect with Walmart page."),
             )
         if error.kind == ErrorKind.credentials_refused:
-            return run.outcome(Status.reconnect_required, error.message.replace("refused the keys", "refused the store's refresh token"), error)
+            refused_token = lazy("Walmart refused the store's refresh token (HTTP {status}).", status=error.http_status)
+            return run.outcome(Status.reconnect_required, join(refused_token, error.said), error)
         return _failure(run, error, Status.reconnect_required)
     return _verify(run, client, cache, required, cache_key, token, reused, lambda: fetch(fresh=True), (grant.app_id, grant.app_secret),
                    refused=Status.reconnect_required, market=grant.market, app_token=True)
@@ -246,22 +249,24 @@ def _verify(run: _Run, client: WalmartClient, cache: TokenCache, required: dict[
     run.calls.append(detail.call)
 
     if not detail.is_valid:
-        return run.outcome(Status.rejected, _("Walmart issued a token but reports it as not valid."), http_status=200, token_reused=reused)
+        return run.outcome(Status.rejected, lazy("Walmart issued a token but reports it as not valid."), http_status=200, token_reused=reused)
     rows = tuple(compare(detail.scopes, required))
     if detail.is_channel_match is False:
-        summary = _("Walmart issued a token but says it does not match the seller's channel (is_channel_match: false).")
+        summary: Text = lazy("Walmart issued a token but says it does not match the seller's channel (is_channel_match: false).")
         if app_token:
-            summary += " " + _("Walmart does not document what this means for tokens of an app connected with OAuth.")
+            summary = join(summary, lazy("Walmart does not document what this means for tokens of an app connected with OAuth."))
         return run.outcome(Status.channel_mismatch, summary, http_status=200, token_reused=reused, scopes=rows,
                            token_expires_at=detail.expire_at or token.expires_at)
     lacking = missing(list(rows))
     status = Status.missing_permissions if lacking else Status.authorized
     if lacking:
-        summary = ngettext("{n} permission missing or too low: {scopes}", "{n} permissions missing or too low: {scopes}", len(lacking),
-                           scopes=", ".join(_("{scope} ({granted}, needs {required})", scope=row.scope, granted=row.granted.replace("_", " "),
-                                              required=row.required.replace("_", " ")) for row in lacking))
+        # Built apart: Babel's extractor loses a plural whose arguments hold another marked message.
+        scopes = join(*(lazy("{scope} ({granted}, needs {required})", scope=row.scope, granted=level_text(row.granted),
+                             required=level_text(row.required)) for row in lacking), separator=", ")
+        summary = lazy_ngettext("{n} permission missing or too low: {scopes}", "{n} permissions missing or too low: {scopes}", len(lacking),
+                                scopes=scopes)
     else:
-        summary = _("Keys accepted; token valid until {time} UTC.", time=f"{token.expires_at:%H:%M}")
+        summary = lazy("Keys accepted; token valid until {time} UTC.", time=f"{token.expires_at:%H:%M}")
     return run.outcome(
         status,
         summary,

@@ -15,7 +15,7 @@ from contextvars import copy_context
 
 from core.authorization.outcome import STATUS_TEXT, Outcome, Status
 from core.db.models import utc_now
-from core.i18n import _
+from core.i18n import lazy
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,9 @@ def timed_out(environment: str, seconds: float) -> Outcome:
     return Outcome(
         status=Status.unreachable,
         environment=environment,
-        summary=_("The check took longer than {seconds} seconds and was stopped: Walmart did not finish answering in time. "
+        summary_text=lazy("The check took longer than {seconds} seconds and was stopped: Walmart did not finish answering in time. "
                   "Nothing is known about the keys yet.", seconds=f"{seconds:g}"),
-        next_step=_(STATUS_TEXT[Status.unreachable][1]),
+        next_step_text=lazy(STATUS_TEXT[Status.unreachable][1]),
         checked_at=utc_now(),
         duration_ms=int(seconds * 1000),
     )
@@ -39,8 +39,8 @@ def failed_unexpectedly(environment: str, error: BaseException) -> Outcome:
     return Outcome(
         status=Status.unreachable,
         environment=environment,
-        summary=_("The check could not be completed ({error}). Nothing is known about the keys yet.", error=type(error).__name__),
-        next_step=_("Check again in a few minutes. If it keeps failing, report it with the time of the check to whoever maintains Store Connect."),
+        summary_text=lazy("The check could not be completed ({error}). Nothing is known about the keys yet.", error=type(error).__name__),
+        next_step_text=lazy("Check again in a few minutes. If it keeps failing, report it with the time of the check to whoever maintains Store Connect."),
         checked_at=utc_now(),
     )
 

@@ -16,6 +16,7 @@ from core.authorization.outcome import ATTENTION, HealthState, Outcome, Status
 from core.authorization.scopes import ScopeDict
 from core.config import Settings
 from core.db.models import AuthorizationCheck, Credential, CredentialKind, CredentialState, StatusEvent, Store, StoreHealth, saved_id, utc_now
+from core.i18n import dumps
 from core.stores.credential import delegated_keys_days_left, refresh_token_days_left, refresh_token_expiring
 
 if TYPE_CHECKING:  # pandas is loaded by the one function that uses it (the fleet chart), not by every command
@@ -31,7 +32,7 @@ def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolic
         checked_at=outcome.checked_at,
         environment=outcome.environment,
         status=str(outcome.status),
-        summary=outcome.summary,
+        summary=dumps(outcome.summary_text),  # read back in the reader's language (core.db.models.stored_text)
         http_status=outcome.http_status,
         walmart_code=outcome.walmart_code,
         correlation_ids=" ".join(outcome.correlation_ids),
@@ -53,7 +54,7 @@ def record(session: Session, store_id: int, outcome: Outcome, alerts: AlertPolic
     elif health.status in ("", Status.authorized) or health.failing_since is None:
         health.failing_since = outcome.checked_at
     health.status = str(outcome.status)
-    health.summary = outcome.summary
+    health.summary = row.summary
     health.checked_at = outcome.checked_at
     health.http_status = outcome.http_status
     health.walmart_code = outcome.walmart_code

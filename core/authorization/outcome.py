@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from core.authorization.scopes import ScopeRow, missing
-from core.i18n import N_, _
+from core.i18n import N_, Text, _, render
 from core.stores.prechecks import Finding
 from core.walmart.client import CallRecord
 
@@ -65,35 +65,35 @@ ATTENTION: Final = (Status.missing_permissions, Status.rejected, Status.wrong_en
 
 # What each status means for ops staff, and the next step. The FAQ links to these by status.
 STATUS_TEXT: dict[Status, tuple[str, str]] = {
-    Status.authorized: ("Authorized", "Nothing to do."),
+    Status.authorized: (N_("Authorized"), N_("Nothing to do.")),
     Status.missing_permissions: (
-        "Keys work, but some permissions are not enabled",
-        "Ask the seller to open the key in Walmart's Developer Portal, enable the missing permissions (ideally all of them), save, then check again.",
+        N_("Keys work, but some permissions are not enabled"),
+        N_("Ask the seller to open the key in Walmart's Developer Portal, enable the missing permissions (ideally all of them), save, then check again."),
     ),
     Status.rejected: (
-        "Walmart refused the keys",
-        "Copy the Client ID and Client Secret again through a plain-text editor. If that fails, the key may have been reset: ask the seller to reset it (or create a new key with every permission) and paste the new pair.",
+        N_("Walmart refused the keys"),
+        N_("Copy the Client ID and Client Secret again through a plain-text editor. If that fails, the key may have been reset: ask the seller to reset it (or create a new key with every permission) and paste the new pair."),
     ),
     Status.wrong_environment: (
-        "The keys belong to the other environment",
-        "Switch the store's environment, or ask the seller for production keys (sandbox keys only work against the sandbox).",
+        N_("The keys belong to the other environment"),
+        N_("Switch the store's environment, or ask the seller for production keys (sandbox keys only work against the sandbox)."),
     ),
     Status.invalid_input: (
-        "The pasted keys have a problem, so Walmart was not asked",
-        "Fix the problems listed under the keys, then check again.",
+        N_("The pasted keys have a problem, so Walmart was not asked"),
+        N_("Fix the problems listed under the keys, then check again."),
     ),
     Status.rate_limited: (
-        "Walmart is limiting requests for these keys",
-        "Wait until the time shown, then check again. Nothing is wrong with the keys.",
+        N_("Walmart is limiting requests for these keys"),
+        N_("Wait until the time shown, then check again. Nothing is wrong with the keys."),
     ),
     Status.unreachable: (
-        "Walmart could not be reached",
-        "This is usually temporary. Check again in a few minutes; if it persists, check the network and the Walmart base URL settings.",
+        N_("Walmart could not be reached"),
+        N_("This is usually temporary. Check again in a few minutes; if it persists, check the network and the Walmart base URL settings."),
     ),
     Status.reconnect_required: (
-        "Re-connect this store",
-        "Walmart no longer accepts this store's authorization (the seller disconnected the app, or it expired). "
-        "Start Connect for this store and have the seller approve the app again.",
+        N_("Re-connect this store"),
+        N_("Walmart no longer accepts this store's authorization (the seller disconnected the app, or it expired). "
+           "Start Connect for this store and have the seller approve the app again."),
     ),
     Status.channel_mismatch: (
         N_("Walmart says the keys are not linked to this seller's channel"),
@@ -129,12 +129,24 @@ def usual_next_step(status: Status, market: str) -> str:
     return _(STATUS_TEXT[status][1])
 
 
+ENVIRONMENT_NAMES: Final = {"production": N_("production"), "sandbox": N_("sandbox")}
+
+
+def environment_name(environment: str) -> str:
+    """A Walmart environment as people read it, in the current language ('production' -> 生产环境)."""
+    return _(ENVIRONMENT_NAMES[environment]) if environment in ENVIRONMENT_NAMES else environment
+
+
 @dataclass(frozen=True)
 class Outcome:
+    """What one check found. The summary and next step are kept as untranslated messages (`summary_text`,
+    `next_step_text`): the history stores them so, and a fleet run makes them in worker threads; `summary` and
+    `next_step` show them in the language of whoever reads them."""
+
     status: Status
     environment: str
-    summary: str  # plain words: what happened
-    next_step: str
+    summary_text: Text | str  # plain words: what happened
+    next_step_text: Text | str
     checked_at: datetime
     http_status: int | None = None
     walmart_code: str | None = None
@@ -145,6 +157,14 @@ class Outcome:
     scopes: tuple[ScopeRow, ...] = ()
     findings: tuple[Finding, ...] = ()
     duration_ms: int = 0
+
+    @property
+    def summary(self) -> str:
+        return render(self.summary_text)
+
+    @property
+    def next_step(self) -> str:
+        return render(self.next_step_text)
 
     @property
     def missing(self) -> list[ScopeRow]:

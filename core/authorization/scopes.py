@@ -11,9 +11,23 @@ from typing import TypedDict
 from core.config import Settings
 from core.db.models import CredentialKind, Market
 from core.errors import ConfigError
+from core.i18n import N_, Text, _, lazy
 
 LEVELS = ("no_access", "view_only", "full_access")  # ordered: each includes the one before
 _RANK = {level: rank for rank, level in enumerate(LEVELS)}
+NOT_GRANTED = "not granted"
+# A level as people read it (the codes stay in --json and the history's JSON).
+LEVEL_NAMES = {"no_access": N_("no access"), "view_only": N_("view only"), "full_access": N_("full access"), NOT_GRANTED: N_("not granted")}
+
+
+def level_text(level: str) -> Text | str:
+    """A level (or "not granted") as an untranslated message, for text that is stored."""
+    return lazy(LEVEL_NAMES[level]) if level in LEVEL_NAMES else level.replace("_", " ")
+
+
+def level_name(level: str) -> str:
+    """A level (or "not granted") in the current language: 'view_only' -> 'view only' / 只读."""
+    return _(LEVEL_NAMES[level]) if level in LEVEL_NAMES else level.replace("_", " ")
 
 
 class ScopeDict(TypedDict):
@@ -56,7 +70,7 @@ class Profile:
 
 def load_profile(path: Path, variable: str = "PERMISSION_PROFILE") -> Profile:
     """The profile in `path`; ConfigError naming `variable` if the file is missing or malformed."""
-    example = 'It must be JSON like {"required": {"orders": "full_access"}, "markets": {"ca": {"lagtime": null}}}.'
+    example = _('It must be JSON like {example}.', example='{"required": {"orders": "full_access"}, "markets": {"ca": {"lagtime": null}}}')
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         required = data["required"]
@@ -64,14 +78,16 @@ def load_profile(path: Path, variable: str = "PERMISSION_PROFILE") -> Profile:
         assert isinstance(required, dict) and isinstance(markets, dict)
         assert all(isinstance(changes, dict) for changes in markets.values())
     except (OSError, ValueError, KeyError, AssertionError, TypeError, AttributeError):
-        raise ConfigError(variable, f"{path} is missing or is not a valid profile.", example) from None
+        raise ConfigError(variable, _("{path} is missing or is not a valid profile.", path=path), example) from None
     unknown_markets = sorted(set(markets) - {market.value for market in Market})
     if unknown_markets:
-        raise ConfigError(variable, f"unknown market(s) {unknown_markets} in {path}.", f"Use {', '.join(m.value for m in Market)}.")
+        raise ConfigError(variable, _("unknown market(s) {markets} in {path}.", markets=unknown_markets, path=path),
+                          _("Use {markets}.", markets=", ".join(m.value for m in Market)))
     levels = [*required.values(), *(level for changes in markets.values() for level in changes.values() if level is not None)]
     bad = sorted({str(level) for level in levels if level not in _RANK})
     if bad:
-        raise ConfigError(variable, f"unknown access level(s) {bad} in {path}.", f"Use one of: {', '.join(LEVELS)}.")
+        raise ConfigError(variable, _("unknown access level(s) {levels} in {path}.", levels=bad, path=path),
+                          _("Use one of: {choices}.", choices=", ".join(LEVELS)))
     return Profile(
         {str(scope): str(level) for scope, level in required.items()},
         {str(market): {str(scope): None if level is None else str(level) for scope, level in changes.items()}
@@ -106,7 +122,7 @@ def compare(granted: dict[str, str], required: dict[str, str]) -> list[ScopeRow]
     """Every required scope, then any extra scope Walmart granted, in a stable order."""
     rows: list[ScopeRow] = []
     for scope in sorted(set(required) | set(granted)):
-        have = granted.get(scope, "not granted")
+        have = granted.get(scope, NOT_GRANTED)
         need = required.get(scope, "")
         ok = not need or _RANK.get(have, -1) >= _RANK[need]
         rows.append(ScopeRow(scope, have, need, ok))

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.errors import ValidationFailed
+from core.i18n import _, format_number
 
 MAX_QUANTITY = 10_000  # more than this per unit sold is a typo, not a bundle
 
@@ -46,24 +47,26 @@ def whole_quantity(text: str) -> int | None:
 
 
 def quantity_problem(text: str) -> tuple[str, str] | None:
-    """Why a quantity cell is not usable (whole_quantity is None), as (problem, fix); None when it is usable."""
+    """Why a quantity cell is not usable (whole_quantity is None), as (problem, fix), each a sentence; None when it is usable."""
     if whole_quantity(text) is not None:
         return None
     value = text.strip()
     if value == "":
-        return "Quantity is empty", "Enter how many of this product ship for one unit sold, for example 1."
+        return _("Quantity is empty."), _("Enter how many of this product ship for one unit sold, for example 1.")
     if _DIGITS.fullmatch(value):
         number = int(value)
         if number == 0:
-            return "Quantity is 0", "Enter 1 or more; to stop shipping this product, delete its row."
-        return f"Quantity {value} is more than {MAX_QUANTITY:,}", "Check the number; it is how many ship for ONE unit sold."
+            return _("Quantity is 0."), _("Enter 1 or more; to stop shipping this product, delete its row.")
+        return (_("Quantity {value} is more than {most}.", value=value, most=format_number(MAX_QUANTITY)),
+                _("Check the number; it is how many ship for ONE unit sold."))
     if re.fullmatch(r"[-−]\s*\d+(?:[.,]\d+)?", value):
-        return f"Quantity {value} is negative", "Enter 1 or more."
+        return _("Quantity {value} is negative.", value=value), _("Enter 1 or more.")
     if re.fullmatch(r"\d*[.,]\d+", value):
         whole = value.replace(",", ".")
-        hint = f" Write {int(float(whole))}." if float(whole).is_integer() else ""
-        return f"Quantity {value} is not a whole number", f"Enter a whole number of units, 1 or more.{hint}"
-    return f"Quantity '{value}' is not a number", "Enter a whole number, 1 or more, using digits only."
+        fix = (_("Enter a whole number of units, 1 or more. Write {number}.", number=int(float(whole))) if float(whole).is_integer()
+               else _("Enter a whole number of units, 1 or more."))
+        return _("Quantity {value} is not a whole number.", value=value), fix
+    return _("Quantity '{value}' is not a number.", value=value), _("Enter a whole number, 1 or more, using digits only.")
 
 
 def looks_like_bundle_cell(text: str) -> bool:
@@ -85,22 +88,24 @@ def parse_bundle_cell(text: str) -> list[Component]:
         part = part.strip()
         if not part:
             raise ValidationFailed(
-                f"The bundle '{text}' has an empty part (two '+' together, or a '+' at an end).",
-                "Write each part as SKU*quantity, joined by '+', for example SKU-A*1+SKU-B*2.",
+                _("The bundle '{bundle}' has an empty part (two '+' together, or a '+' at an end).", bundle=text),
+                _("Write each part as SKU*quantity, joined by '+', for example SKU-A*1+SKU-B*2."),
             )
         match = _BUNDLE_PART.match(part)
         if match is None:
             raise ValidationFailed(
-                f"Part {number} of the bundle, '{part}', has no quantity.",
-                f"Write it as {part}*1 (SKU, a star, then how many).",
+                _("Part {number} of the bundle, '{part}', has no quantity.", number=number, part=part),
+                _("Write it as {part}*1 (SKU, a star, then how many).", part=part),
             )
         sku, quantity = match["sku"].strip(), match["quantity"].strip()
         if not sku:
-            raise ValidationFailed(f"Part {number} of the bundle, '{part}', has no SKU before the '*'.", "Write SKU*quantity, for example SKU-A*2.")
+            raise ValidationFailed(_("Part {number} of the bundle, '{part}', has no SKU before the '*'.", number=number, part=part),
+                                   _("Write SKU*quantity, for example SKU-A*2."))
         units = whole_quantity(quantity)
         if units is None:
             problem, fix = quantity_problem(quantity) or ("", "")
-            raise ValidationFailed(f"In the bundle, {sku}: {problem[0].lower()}{problem[1:]}.", fix)
+            # The problem continues the sentence: its first letter in lower case (a no-op in Chinese).
+            raise ValidationFailed(_("In the bundle, {sku}: {problem}", sku=sku, problem=problem[:1].lower() + problem[1:]), fix)
         components.append(Component(sku, units))
     return components
 

@@ -267,8 +267,8 @@ def claim_mappings(session: Session, scope: int, views: Sequence[MappingView], v
     if stale:
         shown = ", ".join(stale[:10]) + ("…" if len(stale) > 10 else "")
         raise Conflict(
-            f"Someone else changed or deleted {shown} after you opened this page, so none of your changes were saved.",
-            "Reload the page to see their version, then make your changes again.",
+            _("Someone else changed or deleted {skus} after you opened this page, so none of your changes were saved.", skus=shown),
+            _("Reload the page to see their version, then make your changes again."),
         )
 
 
@@ -333,6 +333,6 @@ def _stale() -> Conflict:
 
 def _added_meanwhile() -> Conflict:
     return Conflict(
-        "Someone else added some of the same platform SKUs at the same moment, so nothing was saved.",
-        "Reload and try again; their mappings are now in the list.",
+        _("Someone else added some of the same platform SKUs at the same moment, so nothing was saved."),
+        _("Reload and try again; their mappings are now in the list."),
     )

@@ -17,7 +17,7 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
-from core.i18n import _
+from core.i18n import N_, Text, _, join, lazy
 from core.mapping.changes import ChangeKind, ChangeSet, ClonePolicy, apply_changes, plan_changes
 from core.mapping.history import ChangeSource, Through
 from core.mapping.levels import audited_level, level_of, scope_name
@@ -45,10 +45,8 @@ class ClonePlan:
 
     def summary(self) -> str:
         counts = self.counts()
-        return (
-            f"{counts['added']} to add, {counts['overwritten']} to overwrite, {counts['skipped']} kept as the target has them, "
-            f"{counts['unchanged']} already the same."
-        )
+        return _("{added} to add, {overwritten} to overwrite, {skipped} kept as the target has them, {unchanged} already the same.",
+                 **counts)
 
     def to_dict(self, limit: int | None = None) -> dict[str, Any]:
         return {
@@ -80,11 +78,12 @@ def plan_push(
     if not targets:
         raise ValidationFailed(_("No store was chosen to copy the mappings to."), _("Choose one or more stores."))
     if source_scope in targets:
-        raise ValidationFailed("The source and target store are the same.", "Choose two different stores.")
+        raise ValidationFailed(_("The source and target store are the same."), _("Choose two different stores."))
     try:
         policy = ClonePolicy(policy)
     except ValueError:
-        raise ValidationFailed(f"'{policy}' is not a clone policy.", "Choose skip (keep the target's own mappings) or overwrite.") from None
+        raise ValidationFailed(_("'{policy}' is not a clone policy.", policy=policy),
+                               _("Choose skip (keep the target's own mappings) or overwrite.")) from None
     source = current_components(session, source_scope, sku_text=sku_filter)
     return [ClonePlan(source_scope, target, policy, sku_filter, plan_changes(session, target, source, policy=policy)) for target in targets]
 
@@ -95,21 +94,34 @@ def apply_clone(session: Session, plan: ClonePlan, *, actor: Actor, pushed_to: i
     Needs the editor role. One audit entry for the whole clone, on the target (which says its level), linked to
     the history's change set, which has each platform SKU before and after; `pushed_to` > 1 notes that it was one of
     that many targets of one push (apply_push)."""
-    require(actor, Permission.edit_mappings, "clone product mappings")
+    require(actor, Permission.edit_mappings, N_("clone product mappings"))
     source_name = scope_name(session, plan.source_scope)  # '' for all stores
     applied = apply_changes(session, plan.changes, ChangeSource(Through.clone, actor, source_name))
     counts = plan.counts()
     source = source_name or audited_level(plan.source_scope)
-    which = f", SKUs containing '{plan.sku_filter}'" if plan.sku_filter else ""
     audit.append(
         session, actor, "clone.apply", store_id=None if plan.target_scope == ALL_STORES else plan.target_scope,
         store_name=scope_name(session, plan.target_scope), subject=f"from {source}",
         after={"level": str(level_of(plan.target_scope)), "source": source, "source_level": str(level_of(plan.source_scope)),
                "policy": str(plan.policy), "sku_filter": plan.sku_filter, **counts, "change_set": applied.change_set},
-        detail=f"Cloned into {audited_level(plan.target_scope)} from '{source}' ({plan.policy}{which}): {plan.summary()}"
-               + (f" One of {pushed_to} targets of one push, applied all together." if pushed_to > 1 else ""),
+        detail=_clone_detail(plan, source, pushed_to),
     )
     return counts
+
+
+def _clone_detail(plan: ClonePlan, source: str | Text, pushed_to: int) -> Text:
+    """The audit entry's words, kept untranslated so the trail reads in its reader's language."""
+    counts = plan.counts()
+    summary = lazy("{added} to add, {overwritten} to overwrite, {skipped} kept as the target has them, {unchanged} already the same.",
+                   **counts)
+    target = audited_level(plan.target_scope)
+    if plan.sku_filter:
+        cloned = lazy("Cloned into {target} from '{source}' ({policy}, SKUs containing '{text}'): {summary}", target=target, source=source,
+                      policy=str(plan.policy), text=plan.sku_filter, summary=summary)
+    else:
+        cloned = lazy("Cloned into {target} from '{source}' ({policy}): {summary}", target=target, source=source, policy=str(plan.policy),
+                      summary=summary)
+    return join(cloned, lazy("One of {count} targets of one push, applied all together.", count=pushed_to) if pushed_to > 1 else None)
 
 
 def apply_push(session: Session, plans: Sequence[ClonePlan], *, actor: Actor) -> dict[int, dict[str, int]]:
@@ -122,6 +134,6 @@ def apply_push(session: Session, plans: Sequence[ClonePlan], *, actor: Actor) ->
     overlapping stores wait for each other instead of deadlocking (PostgreSQL). One audit
     entry per target. Returns target scope -> counts.
     """
-    require(actor, Permission.edit_mappings, "clone product mappings")
+    require(actor, Permission.edit_mappings, N_("clone product mappings"))
     ordered = sorted(plans, key=lambda plan: plan.target_scope)
     return {plan.target_scope: apply_clone(session, plan, actor=actor, pushed_to=len(ordered)) for plan in ordered}

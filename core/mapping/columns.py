@@ -6,19 +6,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_
 from core.spreadsheets.cells import INVISIBLE_CHARACTER
 from core.spreadsheets.table import Column
 
 PLATFORM_SKU = Column(
-    "platform_sku", "Platform SKU",
+    "platform_sku", N_("Platform SKU"),
     ("平台SKU", "Seller SKU", "Walmart SKU", "Listing SKU", "店铺SKU", "平台商品SKU", "在线SKU", "Platform SKU (Walmart)"),
 )
-SYSTEM_SKU = Column("system_sku", "System SKU", ("系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Local SKU"))
+SYSTEM_SKU = Column("system_sku", N_("System SKU"), ("系统SKU", "OMS SKU", "商品SKU", "产品SKU", "本地SKU", "Local SKU"))
 # Optional: a file without it maps each plain row at quantity 1 (core.mapping.imports); bundle cells carry their own.
-QUANTITY = Column("quantity", "Quantity", ("Qty", "数量", "配对数量", "组合数量", "Pcs"), required=False)
-PRODUCT_NAME = Column("product_name", "Product name", ("产品名称", "商品名称", "品名", "Name"), required=False)
+QUANTITY = Column("quantity", N_("Quantity"), ("Qty", "数量", "配对数量", "组合数量", "Pcs"), required=False)
+PRODUCT_NAME = Column("product_name", N_("Product name"), ("产品名称", "商品名称", "品名", "Name"), required=False)
 MAPPING_COLUMNS = (PLATFORM_SKU, SYSTEM_SKU, QUANTITY, PRODUCT_NAME)
-EXPORT_HEADER = tuple(column.label for column in MAPPING_COLUMNS)
+EXPORT_HEADER = tuple(column.label for column in MAPPING_COLUMNS)  # machine-readable: never translated
 
 
 def meant_sku(text: str) -> str:

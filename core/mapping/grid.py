@@ -26,7 +26,7 @@ from core.access import Actor, Permission, require
 from core.catalog import product_names
 from core.db.models import ALL_STORES
 from core.errors import Conflict
-from core.i18n import _, ngettext
+from core.i18n import N_, Text, _, lazy, ngettext
 from core.mapping.bulk import member
 from core.mapping.bundles import Component
 from core.mapping.changes import claim_mappings, claim_scope_version, grouped_components, write_mappings
@@ -86,12 +86,12 @@ class GridSaveResult:
             return ngettext("Nothing was saved: {n} row has a problem. Fix it, or choose to discard the rows with problems.",
                             "Nothing was saved: {n} rows have problems. Fix them, or choose to discard the rows with problems.",
                             len({e.row for e in self.errors}))
-        kept = (f" Left as they were because of rows with problems: {', '.join(self.discarded[:10])}{'…' if len(self.discarded) > 10 else ''}."
-                if self.discarded else "")
+        kept = (" " + _("Left as they were because of rows with problems: {skus}.", skus=_listed(self.discarded)) if self.discarded else "")
         kept += self._level_notes()
         if not (self.added or self.changed or self.removed):
-            return f"Nothing was saved.{kept}" if kept else "There were no changes to save."
-        return f"Saved: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} deleted.{kept}"
+            return _("Nothing was saved.") + kept if kept else _("There were no changes to save.")
+        return _("Saved: {added} added, {changed} changed, {deleted} deleted.", added=len(self.added), changed=len(self.changed),
+                 deleted=len(self.removed)) + kept
 
     def _level_notes(self) -> str:
         notes = ""
@@ -198,7 +198,7 @@ def save_grid(
     Needs the editor role; every mapping created, changed or deleted gets an audit
     entry with its components before and after and the level it was made at.
     """
-    require(actor, Permission.edit_mappings, "change product mappings")
+    require(actor, Permission.edit_mappings, N_("change product mappings"))
     views = list(shown.mappings if isinstance(shown, MappingPage) else shown)
     level = level_of(scope)
     by_sku = {view.platform_sku: view for view in views if view.level == level}
@@ -212,8 +212,8 @@ def save_grid(
     taken = scope_platform_skus(session, scope, new_skus)
     is_taken = member(frame["platform_sku"], taken)
     for row, value in zip(frame.index[is_taken], frame["platform_sku"][is_taken]):
-        errors.append(RowError(int(row), PLATFORM_SKU.label, value, f"Platform SKU '{value}' is already mapped (it is not on this page).",
-                               "Search for it and edit it there, or use another platform SKU.", value))
+        errors.append(RowError(int(row), PLATFORM_SKU.label, value, _("Platform SKU '{sku}' is already mapped (it is not on this page).", sku=value),
+                               _("Search for it and edit it there, or use another platform SKU."), value))
         rejected.add(value)
     errors.sort(key=lambda e: (e.row or 0, e.column))
     if errors and not discard_invalid:
@@ -343,11 +343,11 @@ def _audit(session: Session, actor: Actor, scope: int, result: GridSaveResult, s
         for sku in names:
             before = shown[sku].components if sku in shown else ()
             after = desired.get(sku, ()) if action != "mapping.delete" else ()
-            detail = level
+            detail: Text = level
             if sku in result.overridden:
-                detail += ", copied from the mapping for all stores"
+                detail = lazy("{level}, copied from the mapping for all stores", level=level)
             elif sku in result.default_again:
-                detail += " removed; the mapping for all stores applies again"
+                detail = lazy("{level} removed; the mapping for all stores applies again", level=level)
             audit.append(session, actor, action, store_id=store_id, store_name=store_name, subject=sku,
                          before=audited_components(before) if before else None, after=audited_components(after) if after else None,
                          detail=detail)

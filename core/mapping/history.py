@@ -161,7 +161,7 @@ class ChangeSetRecord:
         if self.through == Through.clone:
             return _("Clone from {source}", source=self.detail or _("All stores (default)"))
         if self.through == Through.suggestion and self.detail:
-            return _("Suggestion ({detail})", detail=self.detail)
+            return _("Suggestion ({detail})", detail=_(self.detail))  # "automatic pairing" (pairing.apply.SOURCE_DETAIL) is marked
         return _(THROUGH_LABELS[self.through])
 
     def to_dict(self) -> dict[str, Any]:

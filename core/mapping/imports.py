@@ -33,7 +33,7 @@ from core.access import Actor, Permission, require
 from core.config import DATA_DIR
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
-from core.i18n import _, ngettext
+from core.i18n import N_, _, format_number, lazy, ngettext
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
 from core.mapping.columns import MAPPING_COLUMNS, QUANTITY, meant_sku
 from core.mapping.history import ChangeSource, Through
@@ -51,6 +51,9 @@ MAPPING_TEMPLATE = DATA_DIR / "templates" / "mapping_template.csv"
 class ImportMode(StrEnum):
     merge = "merge"  # add and update; keep the store's other mappings
     replace = "replace"  # type: ignore[assignment]  # the store's mappings become exactly the file's (shadows str.replace)
+
+
+MODE_NAMES = {ImportMode.merge: N_("merge"), ImportMode.replace: N_("replace")}  # the codes stay in --json and the audit's `after`
 
 
 @dataclass
@@ -90,16 +93,17 @@ class ImportPlan:
     def summary(self) -> str:
         """The one account of the plan, before and after applying: every figure, rows with errors among them.
         It never says the store matches the file while rows were rejected: a rejected row may be what differs."""
-        counts = self.counts()
+        figures = self.counts()
+        counts = {name: format_number(value) for name, value in figures.items()}
         if self.applied:
             text = _("Imported '{file}' ({source}), {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged.",
-                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
+                     file=self.filename, source=self.source.describe(), mode=_(MODE_NAMES[self.mode]), **counts)
         else:
             text = _("Preview '{file}' ({source}), {mode} mode: {added} to add, {changed} to change, {removed} to remove, {unchanged} unchanged.",
-                     file=self.filename, source=self.source.describe(), mode=self.mode, **counts)
+                     file=self.filename, source=self.source.describe(), mode=_(MODE_NAMES[self.mode]), **counts)
         if self.errors:
-            rows = ngettext("{n} row has problems", "{n} rows have problems", counts["rows_with_errors"])
-            skus = ngettext("{n} platform SKU left out", "{n} platform SKUs left out", counts["platform_skus_rejected"])
+            rows = ngettext("{n} row has problems", "{n} rows have problems", figures["rows_with_errors"])
+            skus = ngettext("{n} platform SKU left out", "{n} platform SKUs left out", figures["platform_skus_rejected"])
             text += " " + (_("{rows} ({skus}): they were skipped and stay as they were.", rows=rows, skus=skus) if self.applied
                            else _("{rows} ({skus}); nothing is saved until they are fixed or you choose to skip them.", rows=rows, skus=skus))
         elif not self.applied and not self.changes.has_writes:
@@ -150,7 +154,8 @@ def plan_import(
     try:
         mode = ImportMode(mode)
     except ValueError:
-        raise ValidationFailed(f"'{mode}' is not an import mode.", "Choose merge (add and update) or replace (make the store match the file).") from None
+        raise ValidationFailed(_("'{mode}' is not an import mode.", mode=mode),
+                               _("Choose merge (add and update) or replace (make the store match the file).")) from None
     source = read_mapping_file(data, filename, limits)
     labels = {key: text.strip() or key for key, text in source.headers.items()}
     checked = validate_rows(session, source.frame, labels)
@@ -166,15 +171,15 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_reje
     since the plan was made. Records one audit entry with the counts, not one per row,
     linked to the history's change set, which has each platform SKU before and after.
     """
-    require(actor, Permission.edit_mappings, "import product mappings")
+    require(actor, Permission.edit_mappings, N_("import product mappings"))
     if plan.errors and not discard_rejected:
         raise ValidationFailed(
             ngettext("{n} row of '{file}' has a problem, so nothing was imported.", "{n} rows of '{file}' have problems, so nothing was imported.",
                      len({e.row for e in plan.errors}), file=plan.filename),
-            "Download the error report, fix those rows and upload the file again, or choose to skip the rows with problems.",
+            _("Download the error report, fix those rows and upload the file again, or choose to skip the rows with problems."),
         )
     if plan.applied:
-        raise ValidationFailed("This import was already applied.", "Upload the file again to make a new preview.")
+        raise ValidationFailed(_("This import was already applied."), _("Upload the file again to make a new preview."))
     applied = apply_changes(session, plan.changes, ChangeSource(Through.imported, actor, plan.filename))
     plan.applied = True
     _audit(session, actor, plan, applied.change_set)
@@ -183,13 +188,19 @@ def apply_plan(session: Session, plan: ImportPlan, *, actor: Actor, discard_reje
 
 def _audit(session: Session, actor: Actor, plan: ImportPlan, change_set: int | None = None) -> None:
     counts = plan.counts()
-    skipped = f"; {counts['platform_skus_rejected']} platform SKUs with problems left as they were" if plan.errors else ""
     audit.append(
         session, actor, "import.apply", store_id=None if plan.scope == ALL_STORES else plan.scope, store_name=scope_name(session, plan.scope),
         subject=plan.filename, after={"level": str(level_of(plan.scope)), "mode": str(plan.mode), **counts, "change_set": change_set},
-        detail=f"{audited_level(plan.scope)}, {plan.mode} mode: {counts['added']} added, {counts['changed']} changed, {counts['removed']} removed, "
-               f"{counts['unchanged']} unchanged{skipped}",
+        detail=lazy("{level}, {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged; "
+                    "{rejected} platform SKUs with problems left as they were", level=audited_level(plan.scope), mode=lazy(MODE_NAMES[plan.mode]),
+                    rejected=counts["platform_skus_rejected"], **_figures(counts)) if plan.errors
+               else lazy("{level}, {mode} mode: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged",
+                         level=audited_level(plan.scope), mode=lazy(MODE_NAMES[plan.mode]), **_figures(counts)),
     )
+
+
+def _figures(counts: dict[str, int]) -> dict[str, int]:
+    return {name: counts[name] for name in ("added", "changed", "removed", "unchanged")}
 
 
 def import_mappings(
@@ -199,7 +210,7 @@ def import_mappings(
     """Plan, then apply when the file is clean and this is not a dry run (the CLI's one-step import).
 
     A dry run needs only the viewer role; an import needs editor."""
-    require(actor, Permission.view if dry_run else Permission.edit_mappings, "preview an import" if dry_run else "import product mappings")
+    require(actor, Permission.view if dry_run else Permission.edit_mappings, N_("preview an import") if dry_run else N_("import product mappings"))
     plan = plan_import(session, scope, data, filename, mode=mode, limits=limits)
     if not dry_run and plan.ok:
         if plan.changes.has_writes:

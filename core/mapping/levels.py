@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from core.db.models import ALL_STORES, Store, saved_id
 from core.db.models.base import table_of
-from core.i18n import N_, _
+from core.i18n import N_, Text, _, lazy
 from core.stores.registry import find_store
 
 __all__ = ["ALL_STORES", "ALL_STORES_WORD", "Level", "level_of", "parse_scope", "scope_label", "scope_name", "LEVEL_LABELS", "audited_level"]
@@ -65,6 +65,6 @@ def scope_label(session: Session, scope: int) -> str:
     return _("All stores (default)") if scope == ALL_STORES else scope_name(session, scope)
 
 
-def audited_level(scope: int) -> str:
-    """The level as audit details say it. Kept in English like the rest of the stored trail (it is data, not a screen)."""
-    return "all stores (default mapping)" if scope == ALL_STORES else "store override"
+def audited_level(scope: int) -> Text:
+    """The level as audit details say it: kept untranslated in the trail, read in the reader's language."""
+    return lazy("all stores (default mapping)") if scope == ALL_STORES else lazy("store override")

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from core.authorization.check import access_token_for
 from core.errors import StoreConnectError
+from core.i18n import N_, _
 from core.mapping.columns import EXPORT_HEADER
 from core.mapping.repository import mapped_platform_skus, mapping_versions, scope_platform_skus
 from core.runtime import Runtime
@@ -28,7 +29,7 @@ from core.walmart.client import CallRecord, ErrorKind, JsonObject, Token, Walmar
 
 PAGE_LIMIT = 50  # the only documented bound (§10.1)
 PAGES_WITHOUT_TOTAL = 4_000  # when Walmart gives no totalItems: 200,000 listings
-NEXT_STEP = "Open Store authorization for this store and press Check now to see what Walmart says about its keys."
+NEXT_STEP = N_("Open Store authorization for this store and press Check now to see what Walmart says about its keys.")
 
 
 class NoItemPermission(StoreConnectError):
@@ -119,20 +120,21 @@ def fetch_store_listings(runtime: Runtime, credential: StoreCredential) -> Listi
 
 
 def _plain(error: WalmartError) -> StoreConnectError:
-    ticket = f" (correlation ID {error.call.correlation_id})" if error.call.correlation_id else ""
+    ticket = _(" (correlation ID {id})", id=error.call.correlation_id) if error.call.correlation_id else ""
     if error.kind == ErrorKind.forbidden:
         return NoItemPermission(
-            f"Walmart would not list this store's items: its key does not have the Item permission{ticket}.",
-            "Ask the seller to enable the Item permission (view only is enough) on the key in Walmart's Developer Portal, "
-            "or to approve item access when connecting the store again. Then check the store on the Store authorization page.",
+            _("Walmart would not list this store's items: its key does not have the Item permission{ticket}.", ticket=ticket),
+            _("Ask the seller to enable the Item permission (view only is enough) on the key in Walmart's Developer Portal, "
+              "or to approve item access when connecting the store again. Then check the store on the Store authorization page."),
         )
     if error.kind == ErrorKind.credentials_refused:
-        return ListingsUnavailable(f"Walmart refused this store's keys when listing its items{ticket}.", NEXT_STEP)
+        return ListingsUnavailable(_("Walmart refused this store's keys when listing its items{ticket}.", ticket=ticket), _(NEXT_STEP))
     if error.kind == ErrorKind.rate_limited:
-        when = f" after {error.retry_at:%H:%M:%S} UTC" if error.retry_at else " in a few minutes"
-        return ListingsUnavailable(f"Walmart is limiting requests for this store's keys{ticket}.", f"Try again{when}. Nothing is wrong with the keys.")
-    return ListingsUnavailable(f"The store's listings could not be read: {error.message}{ticket}",
-                               "Try again in a few minutes. If it keeps failing, check the store on the Store authorization page.")
+        when = (_("Try again after {time} UTC. Nothing is wrong with the keys.", time=f"{error.retry_at:%H:%M:%S}") if error.retry_at
+                else _("Try again in a few minutes. Nothing is wrong with the keys."))
+        return ListingsUnavailable(_("Walmart is limiting requests for this store's keys{ticket}.", ticket=ticket), when)
+    return ListingsUnavailable(_("The store's listings could not be read: {problem}{ticket}", problem=error.message, ticket=ticket),
+                               _("Try again in a few minutes. If it keeps failing, check the store on the Store authorization page."))
 
 
 @dataclass

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from core.catalog import existing_skus, similar_skus, sku_problem
 from core.db.models.catalog import SKU_MAX_LENGTH
 from core.errors import ValidationFailed
+from core.i18n import _
 from core.mapping.bulk import bulk_operation, member
 from core.mapping.bundles import MAX_QUANTITY, PART_SEPARATORS, QUANTITY_MARK, QUANTITY_MARKS, parse_bundle_cell, quantity_problem, whole_quantity
 from core.mapping.columns import MAPPING_COLUMNS, meant_sku
@@ -90,8 +91,8 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: Mapping[str, st
     checked = ~bundle_cell & ~(bad_system & marked)
     quantity_value, good_quantity = _whole_quantities(quantity, checked)
     for row, value, parent in zip(rows[checked & ~good_quantity], quantity[checked & ~good_quantity], platform[checked & ~good_quantity]):
-        problem, fix = quantity_problem(value) or ("Quantity is not usable", "")
-        add(row, "quantity", value, f"{problem}.", fix, parent)
+        problem, fix = quantity_problem(value) or (_("Quantity is not usable."), "")
+        add(row, "quantity", value, problem, fix, parent)
 
     keep = plain & good_quantity
     parts = [
@@ -105,8 +106,8 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: Mapping[str, st
     bundle_rows: list[tuple[str, str, int, Any]] = []
     for row, parent, cell, amount in zip(rows[bundle_cell], platform[bundle_cell], system[bundle_cell], quantity[bundle_cell]):
         if amount.strip() not in ("", "1"):
-            add(row, "quantity", amount, "The System SKU cell lists a bundle, so its quantities are inside the cell.",
-                "Leave Quantity empty on this row (or put 1), and write each quantity in the cell, like SKU-A*1+SKU-B*2.", parent)
+            add(row, "quantity", amount, _("The System SKU cell lists a bundle, so its quantities are inside the cell."),
+                _("Leave Quantity empty on this row (or put 1), and write each quantity in the cell, like SKU-A*1+SKU-B*2."), parent)
             continue
         try:
             in_cell = parse_bundle_cell(cell)
@@ -124,18 +125,21 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: Mapping[str, st
     if unknown.any():
         suggestions = similar_skus(session, set(components["system_sku"][unknown]))
         for row, sku, parent in components.loc[unknown, ["row", "system_sku", "platform_sku"]].itertuples(index=False):
-            hint = f" Did you mean '{suggestions[sku]}'? SKUs must match exactly, including capitals." if sku in suggestions else ""
-            add(row, "system_sku", cell_of_row.get(row, sku), f"System SKU '{sku}' is not in the catalog.{hint}",
-                "Check the spelling, or import the product into the catalog first.", parent)
+            message = (_("System SKU '{sku}' is not in the catalog. Did you mean '{other}'? SKUs must match exactly, including capitals.",
+                         sku=sku, other=suggestions[sku]) if sku in suggestions
+                       else _("System SKU '{sku}' is not in the catalog.", sku=sku))
+            add(row, "system_sku", cell_of_row.get(row, sku), message,
+                _("Check the spelling, or import the product into the catalog first."), parent)
 
     repeated = components.duplicated(["platform_sku", "system_sku"], keep="first").to_numpy()
     if repeated.any():
         first = {(p, s): row for p, s, row in components.loc[~repeated, ["platform_sku", "system_sku", "row"]].itertuples(index=False)}
         for row, parent, sku in components.loc[repeated, ["row", "platform_sku", "system_sku"]].itertuples(index=False):
             earlier = first[(parent, sku)]
-            where = "in the same cell" if earlier == row else f"on row {earlier} too"
-            add(row, "system_sku", sku, f"System SKU '{sku}' is listed twice for platform SKU '{parent}' ({where}).",
-                "Keep one row for it with the total quantity.", parent)
+            message = (_("System SKU '{sku}' is listed twice for platform SKU '{parent}' (in the same cell).", sku=sku, parent=parent)
+                       if earlier == row else
+                       _("System SKU '{sku}' is listed twice for platform SKU '{parent}' (on row {row} too).", sku=sku, parent=parent, row=earlier))
+            add(row, "system_sku", sku, message, _("Keep one row for it with the total quantity."), parent)
 
     # A platform SKU written as a bundle cell must not have other rows as well.
     with_cell = set(platform[bundle_cell])
@@ -144,8 +148,9 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: Mapping[str, st
         again = involved.duplicated(keep="first")
         first_row = {value: row for row, value in involved[~again].items()}
         for row, value in involved[again].items():
-            add(row, "platform_sku", value, f"Platform SKU '{value}' is also on row {first_row[value]}, and one of its rows is a bundle cell.",
-                "Write a bundle one way only: one row per component, or one row with SKU-A*1+SKU-B*2.", value)
+            add(row, "platform_sku", value, _("Platform SKU '{sku}' is also on row {row}, and one of its rows is a bundle cell.",
+                                               sku=value, row=first_row[value]),
+                _("Write a bundle one way only: one row per component, or one row with SKU-A*1+SKU-B*2."), value)
 
     rejected = {e.key for e in errors if e.key} | set(platform[bad_platform])
     # A row for 'WM-1 ' was meant for WM-1: leave WM-1 out as well, so a save that skips the bad
@@ -153,7 +158,8 @@ def validate_rows(session: Session, frame: pd.DataFrame, labels: Mapping[str, st
     meant = {sku: meant_sku(sku) for sku in rejected}
     held_back = {clean for sku, clean in meant.items() if clean and clean != sku} & (set(platform) - rejected)
     errors = [
-        replace(error, message=f"{error.message} The other rows of '{meant[error.key]}' are left out too, so it is never saved a part short.")
+        replace(error, message=_("{problem} The other rows of '{sku}' are left out too, so it is never saved a part short.",
+                                 problem=error.message, sku=meant[error.key]))
         if meant.get(error.key) in held_back else error
         for error in errors
     ]

@@ -31,7 +31,7 @@ from core.authorization.outcome import Outcome
 from core.config import Settings
 from core.db.models import ConnectRequest, Credential, CredentialKind, CredentialState, Environment, Market, OAuthApp, Store, utc_now
 from core.errors import NotFound, StoreConnectError, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _, lazy
 from core.oauth.grants import ConnectState, keep_grant, settle
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, app_secret
@@ -67,7 +67,7 @@ def require_app(settings: Settings) -> str:
 
 
 def save_app_secret(session: Session, vault: Vault, settings: Settings, client_secret: str, *, actor: Actor) -> None:
-    require(actor, Permission.manage_stores, "change the OAuth app's secret")
+    require(actor, Permission.manage_stores, N_("change the OAuth app's secret"))
     app_id = require_app(settings)
     secret = (client_secret or "").strip()
     if not secret or any(ch.isspace() for ch in secret):
@@ -76,7 +76,7 @@ def save_app_secret(session: Session, vault: Vault, settings: Settings, client_s
     row.secret_ciphertext, row.secret_last4, row.saved_at = vault.encrypt(secret), secret[-4:], utc_now()
     session.add(row)
     session.flush()
-    audit.append(session, actor, "oauth.app_secret", subject=app_id, detail="OAuth app Client Secret saved (not recorded)")
+    audit.append(session, actor, "oauth.app_secret", subject=app_id, detail=lazy("OAuth app Client Secret saved (not recorded)"))
 
 
 class AppStatus(TypedDict):
@@ -141,7 +141,7 @@ def start_connect(session: Session, settings: Settings, actor: Actor, *, store_i
                   allow_duplicate: bool = False) -> ConnectLink:
     """A Walmart authorize link for an existing US store, or for a US store to be created on success.
     A new name that looks like an existing store's is refused unless `allow_duplicate`."""
-    require(actor, Permission.manage_stores, "connect stores")
+    require(actor, Permission.manage_stores, N_("connect stores"))
     app_id = require_app(settings)
     if store_id is None:
         new_store_name = clean_name(new_store_name)
@@ -244,7 +244,7 @@ def complete_connect(runtime: Runtime, callback: Callback, actor: Actor, *, allo
     verification finds. A new store from a link is a production store; `connect_with_code` passes the
     environment of a code pasted from Walmart's sandbox.
     """
-    require(actor, Permission.manage_stores, "connect stores")
+    require(actor, Permission.manage_stores, N_("connect stores"))
     settings = runtime.settings
     with runtime.transaction() as session:
         request = read_state(session, callback.state, settings.oauth_state_minutes)

@@ -27,7 +27,7 @@ from core.authorization.history import record
 from core.authorization.outcome import Outcome, Status
 from core.db.models import Credential, CredentialKind, CredentialState, Market, Store, saved_id, utc_now
 from core.errors import NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _, lazy
 from core.runtime import Runtime
 from core.stores.credential import SellerGrant, load_credential
 from core.stores.names import MAX_NAME_LENGTH
@@ -90,7 +90,7 @@ def keep_grant(session: Session, vault: Vault, actor: Actor, *, store_id: int | 
     session.flush()
     audit.append(session, actor, "oauth.connect", store_id=store.id, store_name=store.name,
                  after={"credential": CredentialKind.oauth_seller, "seller_id": seller_id, "state": credential.state},
-                 detail="new store" if created else ("waiting for verification" if current else "connected"))
+                 detail=lazy("new store") if created else (lazy("waiting for verification") if current else lazy("connected")))
     return KeptGrant(saved_store_id, store.name, saved_id(credential), current.kind if current else None, note)
 
 
@@ -133,7 +133,7 @@ def settle(session: Session, kept: KeptGrant, verification: Outcome, alerts: Ale
     record(session, kept.store_id, verification, alerts)
     store = session.get(Store, kept.store_id)
     audit.append(session, actor, "oauth.reconnect", store_id=kept.store_id, store_name=store.name if store else kept.store_name,
-                 after={"credential": CredentialKind.oauth_seller, "seller_id": credential.seller_id}, detail="verified; previous grant wiped")
+                 after={"credential": CredentialKind.oauth_seller, "seller_id": credential.seller_id}, detail=lazy("verified; previous grant wiped"))
     return ConnectState.reconnected
 
 
@@ -166,7 +166,7 @@ def _in_state(session: Session, store_id: int, state: CredentialState) -> Creden
 
 def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
     """Make a verified pending OAuth authorization the store's credential and wipe the old keys."""
-    require(actor, Permission.manage_stores, "switch stores to OAuth")
+    require(actor, Permission.manage_stores, N_("switch stores to OAuth"))
     pending = _in_state(session, store_id, CredentialState.pending)
     if pending is None:
         raise NotFound(_("This store has no new authorization waiting."), _("Start Connect for the store first."))
@@ -180,12 +180,12 @@ def confirm_switch(session: Session, store_id: int, *, actor: Actor) -> None:
         raise NotFound(_("That store no longer exists."), _("Reload the page."))
     audit.append(session, actor, "oauth.switch", store_id=store.id, store_name=store.name,
                  before={"credential": before.kind if before else None}, after={"credential": CredentialKind.oauth_seller, "seller_id": pending.seller_id},
-                 detail="old credential wiped")
+                 detail=lazy("old credential wiped"))
 
 
 def verify_pending(runtime: Runtime, store_id: int, *, actor: Actor) -> tuple[Outcome, ConnectState]:
     """Check a store's pending OAuth authorization again: a verified re-connect swaps in, a move off delegated keys waits for the switch."""
-    require(actor, Permission.manage_stores, "verify a new authorization")
+    require(actor, Permission.manage_stores, N_("verify a new authorization"))
     with runtime.transaction() as session:
         store = session.get(Store, store_id)
         if store is None:

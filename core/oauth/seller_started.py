@@ -46,7 +46,7 @@ from core.db.models import (
     utc_now,
 )
 from core.errors import Conflict, NotFound, StoreConnectError, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _, lazy
 from core.oauth.connect import (
     Callback,
     ConnectLink,
@@ -170,7 +170,7 @@ def receive_seller_connect(runtime: Runtime, callback: Callback) -> Receipt:
         session.flush()
         audit.append(session, SELLER, "oauth.seller_connect", subject=callback.seller_id,
                      after={"pending_id": pending.id, "seller_id": callback.seller_id, "replaces": replaced},
-                     detail="seller-started connect waiting for review")
+                     detail=lazy("seller-started connect waiting for review"))
         return Receipt(saved_id(pending), callback.seller_id, repeated=False)
 
 
@@ -214,7 +214,7 @@ class PendingView:
 
 def pending_connections(session: Session, *, actor: Actor) -> list[PendingView]:
     """Seller-started connections waiting for a decision, oldest first. Admins only."""
-    require(actor, Permission.manage_stores, _("see seller-started connections"))
+    require(actor, Permission.manage_stores, N_("see seller-started connections"))
     rows = session.exec(select(PendingConnection).where(PendingConnection.status == PendingStatus.waiting)
                         .order_by(col(PendingConnection.received_at), col(PendingConnection.id))).all()
     owners = _stores_by_seller(session, {row.seller_id for row in rows})
@@ -311,7 +311,7 @@ def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str |
     The grant is kept as Connect keeps one (core.oauth.grants): a store with a credential gets it as pending,
     and it replaces that credential only once verified (a store on delegated keys waits for the switch).
     Walmart is not asked for a new code: the refresh token received at the callback is used."""
-    require(actor, Permission.manage_stores, _("attach seller-started connections"))
+    require(actor, Permission.manage_stores, N_("attach seller-started connections"))
     settings = runtime.settings
     with runtime.transaction() as session:
         row = _waiting(session, pending_id)
@@ -335,7 +335,7 @@ def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str |
             _resolve(row, PendingStatus.attached, actor.name, kept.store_id)
             session.add(row)
             audit.append(session, actor, "oauth.attach", store_id=kept.store_id, store_name=kept.store_name, subject=row.seller_id,
-                         after={"pending_id": pending_id, "seller_id": row.seller_id, "new_store": target_id is None}, detail="seller-started connect attached")
+                         after={"pending_id": pending_id, "seller_id": row.seller_id, "new_store": target_id is None}, detail=lazy("seller-started connect attached"))
             seller_id, client_id = row.seller_id, row.client_id
     except IntegrityError:  # the name was taken between the check and the save; the connection still waits
         raise Conflict(_("A store called '{name}' was just added by someone else.", name=new_store_name),
@@ -350,9 +350,9 @@ def attach(runtime: Runtime, pending_id: int, *, actor: Actor, store_name: str |
 
 def discard(session: Session, pending_id: int, *, actor: Actor) -> None:
     """Throw a pending connection away (a seller we do not serve, a mistake): its refresh token is wiped."""
-    require(actor, Permission.manage_stores, _("discard seller-started connections"))
+    require(actor, Permission.manage_stores, N_("discard seller-started connections"))
     row = _waiting(session, pending_id)
     _resolve(row, PendingStatus.discarded, actor.name)
     session.add(row)
     audit.append(session, actor, "oauth.discard", subject=row.seller_id, before={"pending_id": pending_id, "seller_id": row.seller_id},
-                 detail="seller-started connect discarded")
+                 detail=lazy("seller-started connect discarded"))

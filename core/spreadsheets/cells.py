@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from core.i18n import _
+
 # A cell starting with one of these is run as a formula by Excel and LibreOffice
 # (OWASP "CSV injection"); a leading apostrophe is escaped too so that un-escaping
 # on import gives back exactly what was exported.
@@ -140,11 +142,14 @@ def describe_hidden_characters(value: str) -> str:
     """Plain words for what is wrong with a cell's spacing, e.g. for 'SKU\u200b1'."""
     found = []
     if value != value.strip():
-        where = "start and end" if value[:1].isspace() and value[-1:].isspace() else ("start" if value[:1].isspace() else "end")
-        found.append(f"a space at the {where}")
+        if value[:1].isspace() and value[-1:].isspace():
+            found.append(_("a space at the start and end"))
+        else:
+            found.append(_("a space at the start") if value[:1].isspace() else _("a space at the end"))
     for position, char in enumerate(value, start=1):
         if INVISIBLE_CHARACTER.match(char) and not (char.isspace() and (position == 1 or position == len(value))):
-            name = unicodedata.name(char, "control character").lower()
-            found.append(f"an invisible character ({name}, U+{ord(char):04X}) at position {position}")
+            name = unicodedata.name(char, "").lower() or _("control character")  # Unicode's own names have no translation
+            found.append(_("an invisible character ({name}, U+{code}) at position {position}", name=name, code=f"{ord(char):04X}",
+                           position=position))
             break
-    return " and ".join(found)
+    return _("{first} and {last}", first=found[0], last=found[1]) if len(found) == 2 else "".join(found)

@@ -14,14 +14,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from core.i18n import _
+from core.i18n import N_, _
 from core.spreadsheets.cell_values import column_letter
 from core.spreadsheets.cells import TEXT, cell_lengths
 from core.spreadsheets.decoding import decode
 from core.spreadsheets.errors import SpreadsheetError, not_a_spreadsheet
 from core.spreadsheets.limits import Limits, field_too_long, too_many_cells, too_many_columns, too_many_rows
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}  # codes in --json; translated where shown
 
 
 # A line ends at LF, CRLF or a lone CR: Excel's "CSV (Macintosh)" still writes CR alone.
@@ -106,12 +106,14 @@ def read_csv(data: bytes, filename: str, limits: Limits) -> tuple[list[str], pd.
         if found:
             expected, line, saw = found.groups()
             raise SpreadsheetError(
-                f"Row {line} of '{filename}' has {saw} cells but the header row has {expected}.",
-                f"Check that row for an extra {DELIMITER_NAMES[delimiter]}; text that contains a {DELIMITER_NAMES[delimiter]} must be in double quotes.",
+                _("Row {row} of '{file}' has {found} cells but the header row has {expected}.", row=line, file=filename, found=saw,
+                  expected=expected),
+                _("Check that row for an extra {delimiter}; text that contains a {delimiter} must be in double quotes.",
+                  delimiter=_(DELIMITER_NAMES[delimiter])),
             ) from None
-        raise not_a_spreadsheet(filename, " (its rows cannot be split into cells)") from None
+        raise not_a_spreadsheet(filename, _(" (its rows cannot be split into cells)")) from None
     except pd.errors.EmptyDataError:
-        raise SpreadsheetError(f"The file '{filename}' is empty.", "Fill in the template, save it, and upload it again.") from None
+        raise SpreadsheetError(_("The file '{file}' is empty.", file=filename), _("Fill in the template, save it, and upload it again.")) from None
     if len(frame) - 1 > most_rows:
         if most_rows == limits.max_rows:
             raise too_many_rows(filename, limits)

@@ -10,31 +10,37 @@ import codecs
 import re
 import unicodedata
 
+from core.i18n import N_, _
 from core.spreadsheets.errors import SpreadsheetError, not_a_spreadsheet
 
 ENCODING_NAMES = {
     "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 with byte-order mark",
+    "utf-8-sig": N_("UTF-8 with byte-order mark"),
     "utf-16": "UTF-16",
-    "utf-16-le": "UTF-16 (little-endian)",
-    "utf-16-be": "UTF-16 (big-endian)",
-    "gb18030": "GB18030/GBK (Chinese)",
-    "cp1252": "Windows-1252 (Western European Excel)",
-    "cp1251": "Windows-1251 (Cyrillic Excel)",
+    "utf-16-le": N_("UTF-16 (little-endian)"),
+    "utf-16-be": N_("UTF-16 (big-endian)"),
+    "gb18030": N_("GB18030/GBK (Chinese)"),
+    "cp1252": N_("Windows-1252 (Western European Excel)"),
+    "cp1251": N_("Windows-1251 (Cyrillic Excel)"),
 }
 
 
 _SIGNATURES = [
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a compressed (gzip) file"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"RIFF", "a sound or video file"),
-    (b"{\\rtf", "a Word (RTF) document"),
+    (b"\x89PNG", N_("a PNG image")),
+    (b"\xff\xd8\xff", N_("a JPEG image")),
+    (b"GIF8", N_("a GIF image")),
+    (b"%PDF", N_("a PDF document")),
+    (b"\x1f\x8b", N_("a compressed (gzip) file")),
+    (b"Rar!", N_("a RAR archive")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a 7-Zip archive")),
+    (b"RIFF", N_("a sound or video file")),
+    (b"{\\rtf", N_("a Word (RTF) document")),
 ]
+
+
+def encoding_name(encoding: str | None) -> str:
+    """An encoding as people read it, in the current language ('gb18030' -> 'GB18030/GBK (Chinese)')."""
+    return _(ENCODING_NAMES[encoding]) if encoding in ENCODING_NAMES else encoding or ""
 
 
 def refuse_binary(data: bytes, filename: str) -> None:
@@ -42,8 +48,8 @@ def refuse_binary(data: bytes, filename: str) -> None:
     for signature, what in _SIGNATURES:
         if what and data.startswith(signature):
             raise SpreadsheetError(
-                f"The file '{filename}' is {what}, not a spreadsheet.",
-                "Upload the CSV or Excel (XLSX) file itself; renaming a file does not convert it.",
+                _("The file '{file}' is {what}, not a spreadsheet.", file=filename, what=_(what)),
+                _("Upload the CSV or Excel (XLSX) file itself; renaming a file does not convert it."),
             )
 
 
@@ -68,7 +74,7 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
         text = data.decode(encoding)
     except UnicodeDecodeError:
         if encoding != "utf-8":
-            raise not_a_spreadsheet(filename, f" (it says it is {ENCODING_NAMES[encoding]} but is not)") from None
+            raise not_a_spreadsheet(filename, _(" (it says it is {encoding} but is not)", encoding=encoding_name(encoding))) from None
         text, encoding = _decode_code_page(data, filename)
     if "\x00" in text:
         raise not_a_spreadsheet(filename)
@@ -79,7 +85,7 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
 # (GB18030 reads all of GBK), Windows-1252 on US and Western European Windows.
 _CODE_PAGES = ("gb18030", "cp1252", "cp1251")
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-_SAVE_AS_UTF8 = "In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)' and upload that file."
+_SAVE_AS_UTF8 = N_("In Excel choose File > Save As > 'CSV UTF-8 (Comma delimited)' and upload that file.")
 
 
 def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
@@ -108,13 +114,13 @@ def _decode_code_page(data: bytes, filename: str) -> tuple[str, str]:
             # one garbles every accent silently. (Margins chosen on sample names in all
             # three scripts: below them, short Chinese and Cyrillic files were misread.)
             raise SpreadsheetError(
-                f"We cannot tell which language version of Excel saved '{filename}', "
-                "so letters such as 茶, é or ж in it could come out wrong.",
-                _SAVE_AS_UTF8,
+                _("We cannot tell which language version of Excel saved '{file}', "
+                  "so letters such as 茶, é or ж in it could come out wrong.", file=filename),
+                _(_SAVE_AS_UTF8),
             )
         if ranked:
             return texts[ranked[0].encoding], ranked[0].encoding
-    raise SpreadsheetError(f"The file '{filename}' is in a text encoding we cannot read.", _SAVE_AS_UTF8)
+    raise SpreadsheetError(_("The file '{file}' is in a text encoding we cannot read.", file=filename), _(_SAVE_AS_UTF8))
 
 
 _SCRIPTS = ("LATIN", "CYRILLIC", "CJK")

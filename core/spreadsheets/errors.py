@@ -5,7 +5,7 @@ import re
 from typing import Iterable
 
 from core.errors import ValidationFailed
-from core.i18n import ngettext
+from core.i18n import _, ngettext
 
 
 class SpreadsheetError(ValidationFailed):
@@ -15,8 +15,8 @@ class SpreadsheetError(ValidationFailed):
 def not_a_spreadsheet(filename: str, detail: str = "") -> SpreadsheetError:
     """The refusal for bytes that are no spreadsheet; `detail` says what they are, when known."""
     return SpreadsheetError(
-        f"The file '{filename}' is not a spreadsheet{detail}.",
-        "Upload a CSV or an Excel file (XLSX or XLS). In Excel use File > Save As and pick 'CSV UTF-8' or 'Excel Workbook'.",
+        _("The file '{file}' is not a spreadsheet{detail}.", file=filename, detail=detail),
+        _("Upload a CSV or an Excel file (XLSX or XLS). In Excel use File > Save As and pick 'CSV UTF-8' or 'Excel Workbook'."),
     )
 
 
@@ -28,12 +28,15 @@ def refuse_merged(ranges: Iterable[str], filename: str, sheet: str) -> None:
     in_header = [r for r in ranges if re.fullmatch(r"[A-Z]+1(?::[A-Z]+\d+)?", r)]
     if in_header:
         raise SpreadsheetError(
-            f"The header row of sheet '{sheet}' has merged cells ({', '.join(in_header[:5])}), so the columns cannot be told apart.",
-            "Select the header row, choose Merge & Center > Unmerge Cells, give every column its own name, then save and upload again.",
+            _("The header row of sheet '{sheet}' has merged cells ({cells}), so the columns cannot be told apart.", sheet=sheet,
+              cells=", ".join(in_header[:5])),
+            _("Select the header row, choose Merge & Center > Unmerge Cells, give every column its own name, then save and upload again."),
         )
     raise SpreadsheetError(
-        f"Sheet '{sheet}' has merged cells ({', '.join(ranges[:5])}{' and more' if len(ranges) > 5 else ''}); only the first cell of a merge holds a value.",
-        "Unmerge them (Merge & Center > Unmerge Cells) and fill the value into every row, for example the platform SKU on each row of a bundle.",
+        _("Sheet '{sheet}' has merged cells ({cells} and more); only the first cell of a merge holds a value.", sheet=sheet,
+          cells=", ".join(ranges[:5])) if len(ranges) > 5
+        else _("Sheet '{sheet}' has merged cells ({cells}); only the first cell of a merge holds a value.", sheet=sheet, cells=", ".join(ranges)),
+        _("Unmerge them (Merge & Center > Unmerge Cells) and fill the value into every row, for example the platform SKU on each row of a bundle."),
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import chain
 
-from core.i18n import _
+from core.i18n import _, format_number
 from core.spreadsheets.cell_values import column_letter
 from core.spreadsheets.errors import SpreadsheetError
 
@@ -72,8 +72,8 @@ COMMAND_LINE_LIMITS = Limits(
 def size_text(size: int) -> str:
     """'20 MB', '1.5 MB', '12 KB'."""
     if size >= MB:
-        return f"{size / MB:,.1f}".removesuffix(".0") + " MB"
-    return f"{max(size, 1) / 1024:,.0f} KB"
+        return format_number(round(size / MB, 1)) + " MB"
+    return format_number(round(max(size, 1) / 1024)) + " KB"
 
 
 def _instead(limits: Limits, split: str) -> str:
@@ -84,12 +84,12 @@ def _instead(limits: Limits, split: str) -> str:
     return split + " " + _(
         "Or have it imported on the server from the command line (python -m core mappings import FILE --store NAME, "
         "or python -m core catalog import FILE), which takes files of up to {rows} rows and {size}.",
-        rows=f"{big.max_rows:,}", size=size_text(big.max_bytes),
+        rows=format_number(big.max_rows), size=size_text(big.max_bytes),
     )
 
 
 def _split_rows(limits: Limits) -> str:
-    return _("Split it into files of at most {rows} rows and import them one after another (use merge mode).", rows=f"{limits.max_rows:,}")
+    return _("Split it into files of at most {rows} rows and import them one after another (use merge mode).", rows=format_number(limits.max_rows))
 
 
 def file_too_large(filename: str, size: int, limits: Limits) -> SpreadsheetError:
@@ -102,14 +102,14 @@ def file_too_large(filename: str, size: int, limits: Limits) -> SpreadsheetError
 
 def too_many_rows(filename: str, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
-        _("The file '{file}' has more than {rows} rows.", file=filename, rows=f"{limits.max_rows:,}"),
+        _("The file '{file}' has more than {rows} rows.", file=filename, rows=format_number(limits.max_rows)),
         _instead(limits, _split_rows(limits)),
     )
 
 
 def too_many_columns(filename: str, columns: int, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
-        _("The file '{file}' has {columns} columns; we read at most {limit}.", file=filename, columns=f"{columns:,}", limit=f"{limits.max_columns:,}"),
+        _("The file '{file}' has {columns} columns; we read at most {limit}.", file=filename, columns=format_number(columns), limit=format_number(limits.max_columns)),
         _instead(limits, _("Delete the columns the import does not use (keep the SKU and quantity columns), save and upload again.")),
     )
 
@@ -117,7 +117,7 @@ def too_many_columns(filename: str, columns: int, limits: Limits) -> Spreadsheet
 def too_many_cells(filename: str, rows: int, columns: int, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
         _("The file '{file}' has at least {rows} rows of {columns} columns, {cells} cells; we read at most {limit} cells at once.",
-          file=filename, rows=f"{rows:,}", columns=f"{columns:,}", cells=f"{rows * columns:,}", limit=f"{limits.max_cells:,}"),
+          file=filename, rows=format_number(rows), columns=format_number(columns), cells=format_number(rows * columns), limit=format_number(limits.max_cells)),
         _instead(limits, _("Delete the columns the import does not use, or split the rows into several files "
                            "and import them one after another (use merge mode).")),
     )
@@ -127,13 +127,13 @@ def used_range_too_large(filename: str, sheet: str, last_cell: str, rows: int, c
     """The refusal for a sheet whose cells (or declared size) reach further than we read, e.g. a stray cell at XFD1048576."""
     if columns > limits.max_columns:
         message = _("The sheet '{sheet}' of '{file}' reaches cell {cell}: {columns} columns, more than the {limit} we read.",
-                    sheet=sheet, file=filename, cell=last_cell, columns=f"{columns:,}", limit=f"{limits.max_columns:,}")
+                    sheet=sheet, file=filename, cell=last_cell, columns=format_number(columns), limit=format_number(limits.max_columns))
     elif rows - 1 > limits.max_rows:
         message = _("The sheet '{sheet}' of '{file}' reaches cell {cell}: more than {limit} rows below the header.",
-                    sheet=sheet, file=filename, cell=last_cell, limit=f"{limits.max_rows:,}")
+                    sheet=sheet, file=filename, cell=last_cell, limit=format_number(limits.max_rows))
     else:
         message = _("The sheet '{sheet}' of '{file}' reaches cell {cell}: {cells} cells, more than the {limit} we read at once.",
-                    sheet=sheet, file=filename, cell=last_cell, cells=f"{rows * columns:,}", limit=f"{limits.max_cells:,}")
+                    sheet=sheet, file=filename, cell=last_cell, cells=format_number(rows * columns), limit=format_number(limits.max_cells))
     return SpreadsheetError(
         message,
         _instead(limits, _("In Excel press Ctrl+End to find the last used cell, delete the rows and columns beyond your data "
@@ -144,7 +144,7 @@ def used_range_too_large(filename: str, sheet: str, last_cell: str, rows: int, c
 def too_many_shared_strings(filename: str, count: int, limits: Limits) -> SpreadsheetError:
     return SpreadsheetError(
         _("The workbook '{file}' holds {count} different texts; we read at most {limit}.",
-          file=filename, count=f"{count:,}", limit=f"{limits.max_shared_strings:,}"),
+          file=filename, count=format_number(count), limit=format_number(limits.max_shared_strings)),
         _instead(limits, _("Delete the sheets the import does not use, or save the sheet as CSV and upload that.")),
     )
 
@@ -161,7 +161,7 @@ def field_too_long(filename: str, cell: str, length: int, limits: Limits) -> Spr
     """`cell` names where, e.g. 'cell B7' or 'line 12'."""
     return SpreadsheetError(
         _("In '{file}', {cell} holds {length} characters; one cell may hold at most {limit}.",
-          file=filename, cell=cell, length=f"{length:,}", limit=f"{limits.max_field_chars:,}"),
+          file=filename, cell=cell, length=format_number(length), limit=format_number(limits.max_field_chars)),
         _("Check that cell: a missing closing quote (\") joins many cells into one. Fix it, save and upload again."),
     )
 

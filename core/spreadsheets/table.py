@@ -25,11 +25,12 @@ from typing import Any, Required, Sequence, TypedDict
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_, _, format_number, ngettext
 from core.spreadsheets.cell_values import column_letter
 from core.spreadsheets.cells import TEXT, is_blank, normalize_header, unescape_formulas
 from core.spreadsheets.csv_formulas import formula_rows, refuse_formulas
 from core.spreadsheets.csv_reader import DELIMITER_NAMES, read_csv
-from core.spreadsheets.decoding import ENCODING_NAMES, refuse_binary
+from core.spreadsheets.decoding import encoding_name, refuse_binary
 from core.spreadsheets.errors import SpreadsheetError
 from core.spreadsheets.isolated import read_workbook
 from core.spreadsheets.limits import UPLOAD_LIMITS, Limits, file_too_large, too_many_cells, too_many_rows
@@ -77,16 +78,17 @@ class Table:
 
     def describe(self) -> str:
         """One line for people: what was read and how."""
-        parts = [f"{len(self.frame)} rows"]
+        parts = [ngettext("{count} row", "{count} rows", len(self.frame), count=format_number(len(self.frame)))]
         if self.format == "csv":
-            parts.append(f"CSV, {ENCODING_NAMES.get(self.encoding or '', self.encoding)}, {DELIMITER_NAMES.get(self.delimiter or ',', 'comma')}-separated")
+            parts.append(_("CSV, {encoding}, {delimiter}-separated", encoding=encoding_name(self.encoding),
+                           delimiter=_(DELIMITER_NAMES.get(self.delimiter or ",", "comma"))))
         else:
-            parts.append(f"{self.format.upper()}, sheet '{self.sheet}'")
+            parts.append(_("{format}, sheet '{sheet}'", format=self.format.upper(), sheet=self.sheet))
         if self.blank_rows:
-            parts.append(f"{self.blank_rows} blank rows skipped")
+            parts.append(ngettext("{n} blank row skipped", "{n} blank rows skipped", self.blank_rows))
         if self.ignored_columns:
-            parts.append("ignored columns: " + ", ".join(self.ignored_columns))
-        return "; ".join(parts)
+            parts.append(_("ignored columns: {columns}", columns=", ".join(self.ignored_columns)))
+        return _("; ").join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,12 +123,13 @@ class RowError:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-ERROR_REPORT_HEADER = ("Row", "Column", "Value", "Problem", "How to fix")
+# A report for people (not a file to import back): its headings are translated where it is written.
+ERROR_REPORT_HEADER = (N_("Row"), N_("Column"), N_("Value"), N_("Problem"), N_("How to fix"))
 
 
 def error_report_csv(errors: Sequence[RowError]) -> bytes:
     """The errors as a CSV people can open beside their file and work through."""
-    return write_csv(ERROR_REPORT_HEADER, ([e.row if e.row is not None else "", e.column, e.value, e.message, e.fix] for e in errors))
+    return write_csv([_(heading) for heading in ERROR_REPORT_HEADER], ([e.row if e.row is not None else "", e.column, e.value, e.message, e.fix] for e in errors))
 
 
 # --------------------------------------------------------------------------- reading
@@ -153,7 +156,7 @@ def read_table(
     if size > limits.max_bytes:
         raise file_too_large(filename, size, limits)
     if not data.strip(b" \t\r\n\x00" + codecs.BOM_UTF8 + codecs.BOM_UTF16_LE + codecs.BOM_UTF16_BE):
-        raise SpreadsheetError(f"The file '{filename}' is empty.", "Fill in the template, save it, and upload it again.")
+        raise SpreadsheetError(_("The file '{file}' is empty.", file=filename), _("Fill in the template, save it, and upload it again."))
 
     if data.startswith(b"PK\x03\x04"):
         header, rows, sheet, notes = read_workbook(data, filename, "xlsx", limits)
@@ -196,8 +199,9 @@ def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[C
         raise too_many_rows(filename, limits)
     if not any(cell.strip() for cell in header):
         raise SpreadsheetError(
-            f"The first row of '{filename}' is empty; it must hold the column names.",
-            "Put the column names (for example " + ", ".join(c.label for c in columns if c.required) + ") in row 1, or start from the template.",
+            _("The first row of '{file}' is empty; it must hold the column names.", file=filename),
+            _("Put the column names (for example {names}) in row 1, or start from the template.",
+              names=", ".join(_(c.label) for c in columns if c.required)),
         )
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
@@ -211,19 +215,23 @@ def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[C
             continue
         if column.key in positions:
             raise SpreadsheetError(
-                f"Two columns of '{filename}' both mean {column.label}: '{headers[column.key]}' and '{text}'.",
-                "Delete or rename one of them so each column appears once.",
+                _("Two columns of '{file}' both mean {column}: '{first}' and '{second}'.", file=filename, column=_(column.label),
+                  first=headers[column.key], second=text),
+                _("Delete or rename one of them so each column appears once."),
             )
         positions[column.key] = position
         headers[column.key] = text
 
     missing = [column for column in columns if column.required and column.key not in positions]
     if missing:
-        found = ", ".join(f"'{h}'" for h in header if h.strip()) or "none"
-        wanted = "; ".join(f"{c.label} (or {', '.join(c.aliases[:3])})" if c.aliases else c.label for c in missing)
+        found = ", ".join(f"'{h}'" for h in header if h.strip()) or _("none")
+        wanted = _("; ").join(_("{column} (or {aliases})", column=_(c.label), aliases=", ".join(c.aliases[:3])) if c.aliases else _(c.label)
+                              for c in missing)
         raise SpreadsheetError(
-            f"The file '{filename}' is missing the column{'s' if len(missing) > 1 else ''}: {wanted}. Column names found in row 1: {found}.",
-            "Rename the columns in row 1, or copy your data into the template.",
+            ngettext("The file '{file}' is missing the column: {columns}. Column names found in row 1: {found}.",
+                     "The file '{file}' is missing the columns: {columns}. Column names found in row 1: {found}.", len(missing),
+                     file=filename, columns=wanted, found=found),
+            _("Rename the columns in row 1, or copy your data into the template."),
         )
 
     frame = pd.DataFrame(index=pd.RangeIndex(2, len(body) + 2, name="row"))
@@ -250,8 +258,8 @@ def _table_from_frame(header: list[str], body: pd.DataFrame, columns: Sequence[C
     frame = frame[~blank]
     if frame.empty:
         raise SpreadsheetError(
-            f"The file '{filename}' has column names but no rows of data.",
-            "Add at least one row under the header, then save and upload again.",
+            _("The file '{file}' has column names but no rows of data.", file=filename),
+            _("Add at least one row under the header, then save and upload again."),
         )
     return Table(
         frame=frame,

@@ -129,7 +129,7 @@ def write_table(format: str, header: Sequence[str], rows: Iterable[Sequence[obje
         return write_csv(header, rows)
     if format == "xlsx":
         return write_xlsx(header, rows, **xlsx_options)
-    raise ValidationFailed(f"'{format}' is not a file format we write.", "Choose CSV or XLSX.")
+    raise ValidationFailed(_("'{format}' is not a file format we write.", format=format), _("Choose CSV or XLSX."))
 
 
 def write_table_to(target: BinaryIO, format: str, header: Sequence[str], rows: Iterable[Sequence[object]],
@@ -149,7 +149,7 @@ def format_from_filename(filename: str) -> str:
     for fmt in ("csv", "xlsx"):
         if lowered.endswith("." + fmt):
             return fmt
-    raise ValidationFailed(f"'{filename}' does not end in .csv or .xlsx.", "Name the output file with .csv or .xlsx to choose its format.")
+    raise ValidationFailed(_("'{file}' does not end in .csv or .xlsx.", file=filename), _("Name the output file with .csv or .xlsx to choose its format."))
 
 
 def write_file(path: Path, data: bytes) -> None:

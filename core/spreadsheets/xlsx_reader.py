@@ -40,14 +40,14 @@ def read_xlsx(data: bytes, filename: str, limits: Limits) -> tuple[list[str], li
     if "xl/workbook.xml" not in names:
         if "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype")[:200]:
             raise SpreadsheetError(
-                f"The file '{filename}' is an OpenDocument spreadsheet (.ods).",
-                "Open it and choose File > Save As > Excel 2007-365 (.xlsx) or CSV, then upload that file.",
+                _("The file '{file}' is an OpenDocument spreadsheet (.ods).", file=filename),
+                _("Open it and choose File > Save As > Excel 2007-365 (.xlsx) or CSV, then upload that file."),
             )
-        what = "a Word document" if "word/document.xml" in names else "a ZIP archive"
-        raise not_a_spreadsheet(filename, f" (it is {what})")
+        what = _(" (it is a Word document)") if "word/document.xml" in names else _(" (it is a ZIP archive)")
+        raise not_a_spreadsheet(filename, what)
     if unpacked > limits.max_unpacked_bytes:
         raise unpacks_too_large(filename, unpacked, limits)
-    damaged = not_a_spreadsheet(filename, " (Excel says it is damaged)")
+    damaged = not_a_spreadsheet(filename, _(" (Excel says it is damaged)"))
     try:
         # Shared strings are read as calamine opens the workbook, the sheet's cells when it is asked for.
         refuse_too_many_shared_strings(archive, filename, limits)
@@ -93,7 +93,7 @@ def read_xlsx(data: bytes, filename: str, limits: Limits) -> tuple[list[str], li
     notes = []
     if len(sheets) > 1:
         others = ", ".join(f"'{name}'" for name in sheets[1:])
-        notes.append(f"Only the first sheet, '{sheet.name}', was read; {others} were not.")
+        notes.append(_("Only the first sheet, '{sheet}', was read; {others} were not.", sheet=sheet.name, others=others))
     return (rows[0] if rows else []), rows[1:], sheet.name, notes
 
 

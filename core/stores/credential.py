@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from core.db.models import Credential, CredentialKind, CredentialState, OAuthApp, Store
 from core.errors import NotFound
+from core.i18n import _
 from core.vault import Vault, mask
 
 
@@ -61,7 +62,8 @@ def app_secret(session: Session, vault: Vault, app_id: str) -> str:
     """The OAuth app's own Client Secret, needed to use any seller's refresh token."""
     row = session.get(OAuthApp, app_id)
     if row is None:
-        raise NotFound("The OAuth app's Client Secret has not been saved.", "Save it on the Connect with Walmart page (or python -m core oauth app-secret).")
+        raise NotFound(_("The OAuth app's Client Secret has not been saved."),
+                       _("Save it on the Connect with Walmart page (or python -m core oauth app-secret)."))
     return vault.decrypt(row.secret_ciphertext)
 
 
@@ -69,7 +71,7 @@ def load_credential(session: Session, vault: Vault, store: Store, state: str = C
     """The store's credential in `state`, decrypted."""
     credential = session.exec(select(Credential).where(Credential.store_id == store.id, Credential.state == state)).first()
     if credential is None:
-        raise NotFound(f"The store '{store.name}' has no keys saved.", "Paste its Client ID and Client Secret, or connect it with Walmart.")
+        raise NotFound(_("The store '{name}' has no keys saved.", name=store.name), _("Paste its Client ID and Client Secret, or connect it with Walmart."))
     if credential.kind == CredentialKind.oauth_seller:
         return SellerGrant(
             app_id=credential.client_id,

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from core.i18n import N_, _, ngettext
+
 
 class Severity(StrEnum):
     error = "error"
@@ -40,7 +42,7 @@ class Finding:
     code: FindingCode
     severity: Severity
     field: str  # "client_id" | "client_secret" | "both"
-    message: str  # what is wrong, in plain words; never contains the secret
+    message: str  # what is wrong, in plain words (in the language of the check); never contains the secret
     fix: str  # what to do next
     position: int | None = None  # 1-based character position in the value as pasted, when it applies
 
@@ -81,14 +83,15 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp", "Zs"}
 _BLANK_LOOKING = {chr(c) for c in (0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x2800, 0x3164, 0xFFA0,
                                     *range(0xFE00, 0xFE10))}  # the last are variation selectors
 _FRIENDLY_NAMES = {
-    "\u200b": "zero-width space",
-    "\u200c": "zero-width non-joiner",
-    "\u200d": "zero-width joiner",
-    "\ufeff": "byte order mark (BOM)",
-    "\x1b": "escape character (it starts terminal colour codes)",
+    "\u200b": N_("zero-width space"),
+    "\u200c": N_("zero-width non-joiner"),
+    "\u200d": N_("zero-width joiner"),
+    "\ufeff": N_("byte order mark (BOM)"),
+    "\x1b": N_("escape character (it starts terminal colour codes)"),
 }
-_CATEGORY_NAMES = {"Cc": "control character", "Co": "private-use character", "Cn": "unassigned character",
-                   "Cs": "broken character (lone surrogate)"}
+_CATEGORY_NAMES = {"Cc": N_("control character"), "Co": N_("private-use character"), "Cn": N_("unassigned character"),
+                   "Cs": N_("broken character (lone surrogate)")}
+_UNNAMED = N_("unnamed character")
 
 # What each non-ASCII character looks like. Dashes (category Pd), fullwidth
 # forms and accented letters are worked out by _looks_like, not listed here.
@@ -153,23 +156,31 @@ _HEADER = re.compile(r"(?:authorization\s*:\s*)?basic\s+(\S*)|authorization\s*:"
 _LEGACY_KEY_MIN_LENGTH = 500
 _MAX_CHARACTER_FINDINGS = 5  # per field and kind; the rest go into one summary finding
 
-_LABELS = {"client_id": "Client ID", "client_secret": "Client Secret"}
+_LABELS = {"client_id": N_("Client ID"), "client_secret": N_("Client Secret")}
 _FIELD_ORDER = {"client_id": 0, "client_secret": 1, "both": 2}
 _WHOLE_VALUE_CODES = {FindingCode.empty_value, FindingCode.masked_placeholder, FindingCode.legacy_private_key,
                       FindingCode.basic_auth_header, FindingCode.base64_credentials}
 # A Client ID with one of these already has a better explanation than "not a UUID".
 _EXPLAINS_ID_SHAPE = _WHOLE_VALUE_CODES | {FindingCode.invisible_character, FindingCode.lookalike_character}
 
-_FROM_PORTAL = "the API Keys page of the Walmart Developer Portal"
-_REVEAL_STEPS = (
+_FROM_PORTAL = N_("the API Keys page of the Walmart Developer Portal")
+_REVEAL_STEPS = N_(
     "click the eye or Show button next to the box. If the browser will not show it (some browsers, such as "
     "ZiNiao, hide every password box), press F12 to open the developer tools, click the arrow (element picker), "
     "click the box, then double-click its value in the developer tools and copy it."
 )
-_PASTE_SEPARATELY = (
+_PASTE_SEPARATELY = N_(
     'Paste the Client ID and the Client Secret separately, each in its own box, without "Basic" or '
-    f'"Authorization:". Copy them from {_FROM_PORTAL}, not from a request, log or script.'
+    '"Authorization:". Copy them from {where}, not from a request, log or script.'
 )
+
+
+def _label(name: str) -> str:
+    return _(_LABELS[name])
+
+
+def _paste_separately() -> str:
+    return _(_PASTE_SEPARATELY, where=_(_FROM_PORTAL))
 
 
 def precheck(client_id: str | None, client_secret: str | None) -> PrecheckResult:
@@ -198,11 +209,11 @@ def _warning(code: FindingCode, field: str, message: str, fix: str, position: in
 # --- One field -------------------------------------------------------------
 
 def _check_field(name: str, raw: str) -> list[Finding]:
-    label = _LABELS[name]
+    label = _label(name)
     value = raw.strip(_ORDINARY_WHITESPACE)
     if not value:
-        what = "is empty" if not raw else "contains only spaces or line breaks"
-        return [_error(FindingCode.empty_value, name, f"The {label} {what}.", f"Paste the {label} from {_FROM_PORTAL}.")]
+        what = _("The {label} is empty.", label=label) if not raw else _("The {label} contains only spaces or line breaks.", label=label)
+        return [_error(FindingCode.empty_value, name, what, _("Paste the {label} from {where}.", label=label, where=_(_FROM_PORTAL)))]
     # When the whole value is the wrong thing, details about its characters are noise.
     whole = _whole_value_problem(name, value)
     if whole:
@@ -214,49 +225,49 @@ def _check_field(name: str, raw: str) -> list[Finding]:
         position = offset + value.index(":") + 1
         findings.append(_error(
             FindingCode.colon_in_client_id, name,
-            f"The Client ID has a colon (:) at position {position}. Client IDs never contain one, and a colon "
-            "breaks the way the Client ID and Client Secret are sent to Walmart.",
-            'Paste only the Client ID itself, without a label such as "Client ID:" and without the secret.',
+            _("The Client ID has a colon (:) at position {position}. Client IDs never contain one, and a colon "
+              "breaks the way the Client ID and Client Secret are sent to Walmart.", position=position),
+            _('Paste only the Client ID itself, without a label such as "Client ID:" and without the secret.'),
             position,
         ))
     return findings
 
 
 def _whole_value_problem(name: str, value: str) -> Finding | None:
-    label = _LABELS[name]
+    label = _label(name)
     if _looks_like_private_key(value):
         return _error(
             FindingCode.legacy_private_key, name,
-            f'The {label} looks like a private key (a long block of text, often starting with "-----BEGIN PRIVATE '
-            'KEY-----"). That belongs to the old Consumer ID / Private Key sign-in method, which is not the same as '
-            "a Client ID and Client Secret and cannot be used here.",
-            "Create a Client ID and Client Secret instead: sign in to the Walmart Developer Portal "
-            "(developer.walmart.com) with your Seller Center login, open API Keys and copy the Client ID and Client "
-            'Secret of the key pair. To give access to a solution provider, use "Add New Key For A Solution '
-            'Provider" and copy the Client ID and Client Secret of that new key.',
+            _('The {label} looks like a private key (a long block of text, often starting with "-----BEGIN PRIVATE '
+              'KEY-----"). That belongs to the old Consumer ID / Private Key sign-in method, which is not the same as '
+              "a Client ID and Client Secret and cannot be used here.", label=label),
+            _("Create a Client ID and Client Secret instead: sign in to the Walmart Developer Portal "
+              "(developer.walmart.com) with your Seller Center login, open API Keys and copy the Client ID and Client "
+              'Secret of the key pair. To give access to a solution provider, use "Add New Key For A Solution '
+              'Provider" and copy the Client ID and Client Secret of that new key.'),
         )
     header = _HEADER.match(value)
     if header:
-        inside = (" The coded part after \"Basic\" holds a Client ID and a Client Secret joined by a colon."
-                  if _is_encoded_pair(header.group(1) or "") else "")
-        return _error(
-            FindingCode.basic_auth_header, name,
-            f'The {label} starts with "Basic" or "Authorization:", so a whole request header was pasted instead of '
-            f"the {label} alone.{inside}",
-            _PASTE_SEPARATELY,
-        )
+        if _is_encoded_pair(header.group(1) or ""):
+            message = _('The {label} starts with "Basic" or "Authorization:", so a whole request header was pasted instead of '
+                        'the {label} alone. The coded part after "Basic" holds a Client ID and a Client Secret joined by a colon.',
+                        label=label)
+        else:
+            message = _('The {label} starts with "Basic" or "Authorization:", so a whole request header was pasted instead of '
+                        "the {label} alone.", label=label)
+        return _error(FindingCode.basic_auth_header, name, message, _paste_separately())
     if _is_masked(value):
         return _error(
             FindingCode.masked_placeholder, name,
-            f"The {label} is made of mask symbols such as • or * (what a password box shows), not the real value.",
-            f"Reveal the real {label} and copy it again: {_REVEAL_STEPS}",
+            _("The {label} is made of mask symbols such as • or * (what a password box shows), not the real value.", label=label),
+            _("Reveal the real {label} and copy it again: {steps}", label=label, steps=_(_REVEAL_STEPS)),
         )
     if _is_encoded_pair(value):
         return _error(
             FindingCode.base64_credentials, name,
-            f"The {label} is a Client ID and a Client Secret joined by a colon and then encoded (the form used "
-            f"inside a Basic authorization header), not the {label} by itself.",
-            _PASTE_SEPARATELY,
+            _("The {label} is a Client ID and a Client Secret joined by a colon and then encoded (the form used "
+              "inside a Basic authorization header), not the {label} by itself.", label=label),
+            _paste_separately(),
         )
     return None
 
@@ -291,31 +302,37 @@ def _is_encoded_pair(text: str) -> bool:
 
 
 def _surrounding_whitespace(name: str, raw: str, value: str, offset: int) -> Finding:
-    label = _LABELS[name]
+    label = _label(name)
     before, after = raw[:offset], raw[offset + len(value):]
     edges = before + after
-    kinds = [_count(len(found), word) for word, pattern in (("space", " "), ("tab", "\t"), ("line break", _LINE_BREAK))
-             if (found := re.findall(pattern, edges))]
-    where = " and ".join(word for word, part in (("start", before), ("end", after)) if part)
+    counts = {kind: len(re.findall(pattern, edges)) for kind, pattern in (("space", " "), ("tab", "\t"), ("line break", _LINE_BREAK))}
+    kinds = [_count(n, kind) for kind, n in counts.items() if n]
+    what = _join(kinds)
+    if before and after:
+        message = _("The {label} had {what} at the start and end. They were removed automatically.", label=label, what=what)
+    elif before:
+        message = _("The {label} had {what} at the start. They were removed automatically.", label=label, what=what)
+    else:
+        message = _("The {label} had {what} at the end. They were removed automatically.", label=label, what=what)
     return _warning(
-        FindingCode.surrounding_whitespace, name,
-        f"The {label} had {_join(kinds)} at the {where}. They were removed automatically.",
-        "Nothing to do: the value without them will be used.",
+        FindingCode.surrounding_whitespace, name, message,
+        _("Nothing to do: the value without them will be used."),
         1 if before else offset + len(value) + 1,
     )
 
 
 def _character_findings(name: str, value: str, offset: int) -> list[Finding]:
-    label = _LABELS[name]
+    label = _label(name)
     findings = []
     spaces = [i for i, ch in enumerate(value) if ch in _INNER_SPACES]
     if spaces:
         position = offset + spaces[0] + 1
-        count = "a space or tab" if len(spaces) == 1 else f"{len(spaces)} spaces or tabs"
         findings.append(_error(
             FindingCode.inner_whitespace, name,
-            f"The {label} has {count} inside it (the first at position {position}). Walmart keys never contain spaces.",
-            f"Copy the {label} again in one piece. If it was split in an email or chat, join the parts without a space.",
+            ngettext("The {label} has a space or tab inside it (at position {position}). Walmart keys never contain spaces.",
+                     "The {label} has {n} spaces or tabs inside it (the first at position {position}). Walmart keys never contain spaces.",
+                     len(spaces), label=label, position=position),
+            _("Copy the {label} again in one piece. If it was split in an email or chat, join the parts without a space.", label=label),
             position,
         ))
     lines = _LINE_BREAK.split(value)
@@ -323,9 +340,9 @@ def _character_findings(name: str, value: str, offset: int) -> list[Finding]:
         position = offset + len(lines[0]) + 1
         findings.append(_error(
             FindingCode.multiline_value, name,
-            f"The {label} is split over {len(lines)} lines (the first line break is at position {position}). "
-            "A key is always a single line.",
-            f"Copy the {label} again as one line, selecting only the key itself.",
+            _("The {label} is split over {count} lines (the first line break is at position {position}). "
+              "A key is always a single line.", label=label, count=len(lines), position=position),
+            _("Copy the {label} again as one line, selecting only the key itself.", label=label),
             position,
         ))
     odd: dict[FindingCode, list[int]] = {FindingCode.invisible_character: [], FindingCode.lookalike_character: []}
@@ -336,12 +353,15 @@ def _character_findings(name: str, value: str, offset: int) -> list[Finding]:
         findings += [_odd_character(code, name, value[i], offset + i + 1) for i in indexes[:_MAX_CHARACTER_FINDINGS]]
         if len(indexes) > _MAX_CHARACTER_FINDINGS:
             position = offset + indexes[_MAX_CHARACTER_FINDINGS] + 1
-            kind = "invisible" if code == FindingCode.invisible_character else "non-standard"
+            more = len(indexes) - _MAX_CHARACTER_FINDINGS
             findings.append(_error(
                 code, name,
-                f"The {label} has {len(indexes) - _MAX_CHARACTER_FINDINGS} more {kind} characters, starting at "
-                f"position {position}.",
-                f"Copy the {label} again straight from {_FROM_PORTAL} instead of from an email, chat or document.",
+                _("The {label} has {count} more invisible characters, starting at position {position}.", label=label, count=more,
+                  position=position) if code == FindingCode.invisible_character
+                else _("The {label} has {count} more non-standard characters, starting at position {position}.", label=label,
+                       count=more, position=position),
+                _("Copy the {label} again straight from {where} instead of from an email, chat or document.", label=label,
+                  where=_(_FROM_PORTAL)),
                 position,
             ))
     return findings
@@ -354,39 +374,40 @@ def _odd_kind(ch: str) -> FindingCode:
 
 
 def _odd_character(code: FindingCode, name: str, ch: str, position: int) -> Finding:
-    label = _LABELS[name]
+    label = _label(name)
     what = f"{character_name(ch)} (U+{ord(ch):04X})"
+    portal = _(_FROM_PORTAL)
     if code == FindingCode.invisible_character:
         return _error(
             code, name,
-            f"Position {position} of the {label} holds a hidden character: {what}. "
-            "You cannot see it, but it makes the key wrong.",
-            f"Copy the {label} again straight from {_FROM_PORTAL}, or delete and retype the characters around "
-            f"position {position}. Emails, chats and documents often add such characters.",
+            _("Position {position} of the {label} holds a hidden character: {what}. "
+              "You cannot see it, but it makes the key wrong.", position=position, label=label, what=what),
+            _("Copy the {label} again straight from {where}, or delete and retype the characters around "
+              "position {position}. Emails, chats and documents often add such characters.", label=label, where=portal, position=position),
             position,
         )
     looks = _looks_like(ch)
-    resemblance = (f', which looks like "{looks}" but is a different character' if looks
-                   else ", which is not a plain keyboard character")
-    replace = f'Replace it with the ordinary "{looks}" typed on the keyboard' if looks else "Delete it or retype it"
-    return _error(
-        code, name,
-        f"Position {position} of the {label} is {what}{resemblance}. Walmart keys are made of plain keyboard "
-        "characters only.",
-        f"{replace}, or copy the {label} again straight from {_FROM_PORTAL}. Emails, chats and word processors "
-        "often swap characters like this.",
-        position,
-    )
+    if looks:
+        message = _('Position {position} of the {label} is {what}, which looks like "{looks}" but is a different character. '
+                    "Walmart keys are made of plain keyboard characters only.", position=position, label=label, what=what, looks=looks)
+        fix = _('Replace it with the ordinary "{looks}" typed on the keyboard, or copy the {label} again straight from {where}. '
+                "Emails, chats and word processors often swap characters like this.", looks=looks, label=label, where=portal)
+    else:
+        message = _("Position {position} of the {label} is {what}, which is not a plain keyboard character. "
+                    "Walmart keys are made of plain keyboard characters only.", position=position, label=label, what=what)
+        fix = _("Delete it or retype it, or copy the {label} again straight from {where}. "
+                "Emails, chats and word processors often swap characters like this.", label=label, where=portal)
+    return _error(code, name, message, fix, position)
 
 
 def character_name(ch: str) -> str:
     """A character's name in lower case, as people read it ("right-to-left override", "zero-width space")."""
     if ch in _FRIENDLY_NAMES:
-        return _FRIENDLY_NAMES[ch]
-    words = unicodedata.name(ch, "").lower().split()
+        return _(_FRIENDLY_NAMES[ch])
+    words = unicodedata.name(ch, "").lower().split()  # Unicode's own names, which have no translation
     if "capital" in words and len(words[-1]) == 1:  # "cyrillic capital letter A", not "... letter a"
         words[-1] = words[-1].upper()
-    return " ".join(words) or _CATEGORY_NAMES.get(unicodedata.category(ch), "unnamed character")
+    return " ".join(words) or _(_CATEGORY_NAMES.get(unicodedata.category(ch), _UNNAMED))
 
 
 def _looks_like(ch: str) -> str | None:
@@ -401,12 +422,19 @@ def _looks_like(ch: str) -> str | None:
     return None
 
 
-def _count(n: int, word: str) -> str:
-    return f"a {word}" if n == 1 else f"{n} {word}s"
+def _count(n: int, kind: str) -> str:
+    if kind == "space":
+        return ngettext("a space", "{n} spaces", n)
+    if kind == "tab":
+        return ngettext("a tab", "{n} tabs", n)
+    return ngettext("a line break", "{n} line breaks", n)
 
 
 def _join(words: list[str]) -> str:
-    return " and ".join(filter(None, [", ".join(words[:-1]), words[-1]])) if words else ""
+    """"a space, a tab and a line break": a list in the current language."""
+    if len(words) < 2:
+        return "".join(words)
+    return _("{first} and {last}", first=_(", ").join(words[:-1]), last=words[-1])
 
 
 # --- Both fields together ----------------------------------------------------
@@ -416,11 +444,11 @@ def _check_pair(client_id: str, client_secret: str, findings: list[Finding]) -> 
     if client_id == client_secret and not (errors["client_id"] | errors["client_secret"]) & _WHOLE_VALUE_CODES:
         return [_error(
             FindingCode.identical_values, "both",
-            "The Client ID and the Client Secret are exactly the same. They are always two different values, so one "
-            "of them was copied wrongly. This often happens when the browser hides the Client Secret's password box "
-            "and the copy picks up other text.",
-            f"Copy both again from {_FROM_PORTAL} and paste them into Notepad to check they differ. To copy the "
-            f"Client Secret, reveal it first: {_REVEAL_STEPS}",
+            _("The Client ID and the Client Secret are exactly the same. They are always two different values, so one "
+              "of them was copied wrongly. This often happens when the browser hides the Client Secret's password box "
+              "and the copy picks up other text."),
+            _("Copy both again from {where} and paste them into Notepad to check they differ. To copy the "
+              "Client Secret, reveal it first: {steps}", where=_(_FROM_PORTAL), steps=_(_REVEAL_STEPS)),
         )]
     id_is_uuid = bool(_UUID.fullmatch(client_id))
     if id_is_uuid or errors["client_id"] & _EXPLAINS_ID_SHAPE:
@@ -428,16 +456,16 @@ def _check_pair(client_id: str, client_secret: str, findings: list[Finding]) -> 
     if _UUID.fullmatch(client_secret):
         return [_warning(
             FindingCode.values_swapped, "both",
-            "The Client Secret has the usual shape of a Client ID (groups of 8-4-4-4-12 letters and digits joined by "
-            "dashes) and the Client ID does not, so the two boxes were probably filled the wrong way round.",
-            "Swap them: put the value from the Client Secret box into the Client ID box, and the other value into "
-            "the Client Secret box.",
+            _("The Client Secret has the usual shape of a Client ID (groups of 8-4-4-4-12 letters and digits joined by "
+              "dashes) and the Client ID does not, so the two boxes were probably filled the wrong way round."),
+            _("Swap them: put the value from the Client Secret box into the Client ID box, and the other value into "
+              "the Client Secret box."),
         )]
     return [_warning(
         FindingCode.client_id_not_uuid, "client_id",
-        "The Client ID does not have the usual shape: 32 letters (a to f) and digits in groups of 8-4-4-4-12 joined "
-        "by dashes, like 1b2c3d4e-0000-4a5b-8c9d-0123456789ab. Walmart does not promise this format, so it may "
-        "still work.",
-        "Check that you copied the Client ID, not the Client Secret, a Seller ID or part of another key. If it is "
-        "right, go ahead.",
+        _("The Client ID does not have the usual shape: 32 letters (a to f) and digits in groups of 8-4-4-4-12 joined "
+          "by dashes, like 1b2c3d4e-0000-4a5b-8c9d-0123456789ab. Walmart does not promise this format, so it may "
+          "still work."),
+        _("Check that you copied the Client ID, not the Client Secret, a Seller ID or part of another key. If it is "
+          "right, go ahead."),
     )]

@@ -17,7 +17,7 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.db.models import MAX_ID, Credential, CredentialKind, CredentialState, Environment, Market, Store, saved_id, utc_now
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.i18n import _
+from core.i18n import N_, _, lazy
 from core.stores.duplicates import refuse_duplicates
 from core.stores.names import clean_name, clean_notes
 from core.stores.prechecks import PrecheckResult, precheck
@@ -52,21 +52,21 @@ def _clean_environment(environment: str) -> str:
     try:
         return Environment(str(environment).strip().lower()).value
     except ValueError:
-        raise ValidationFailed(f"'{environment}' is not an environment.", "Choose production or sandbox.") from None
+        raise ValidationFailed(_("'{environment}' is not an environment.", environment=environment), _("Choose production or sandbox.")) from None
 
 
 def _clean_market(market: str) -> str:
     try:
         return Market(str(market).strip().lower()).value
     except ValueError:
-        raise ValidationFailed(f"'{market}' is not a Walmart market.", "Choose us, ca, mx or cl.") from None
+        raise ValidationFailed(_("'{market}' is not a Walmart market.", market=market), _("Choose us, ca, mx or cl.")) from None
 
 
 def _checked_keys(client_id: str, client_secret: str) -> PrecheckResult:
     result = precheck(client_id, client_secret)
     if not result.ok:
         first = result.errors[0]
-        raise ValidationFailed(f"The keys were not saved: {first.message}", first.fix)
+        raise ValidationFailed(_("The keys were not saved: {problem}", problem=first.message), first.fix)
     return result
 
 
@@ -80,7 +80,7 @@ def _view(store: Store, credential: Credential | None) -> StoreView:
         notes=store.notes,
         credential_kind=credential.kind if credential else "",
         client_id=credential.client_id if credential else "",
-        secret_masked=mask(None, credential.secret_last4) if credential else "(not set)",
+        secret_masked=mask(None, credential.secret_last4) if credential else _("(not set)"),
         secret_set_at=credential.secret_set_at if credential else None,
         seller_id=credential.seller_id if credential else None,
         secret_expires_at=credential.secret_expires_at if credential else None,
@@ -100,7 +100,7 @@ def find_store(session: Session, name_or_id: str | int) -> Store:
     else:
         store = session.exec(select(Store).where(Store.name == " ".join(unicodedata.normalize("NFC", name_or_id).split()))).first()
     if store is None:
-        raise NotFound(f"There is no store called '{name_or_id}'.", "Check the name in the store list (python -m core stores list).")
+        raise NotFound(_("There is no store called '{name}'.", name=name_or_id), _("Check the name in the store list (python -m core stores list)."))
     return store
 
 
@@ -151,7 +151,7 @@ def add_store(
 ) -> StoreView:
     """Save a store with its delegated keys. A likely duplicate (see core.stores.duplicates) is refused
     unless `allow_duplicate`; a name already taken exactly is refused always."""
-    require(actor, Permission.manage_stores, "add stores")
+    require(actor, Permission.manage_stores, N_("add stores"))
     keys = _checked_keys(client_id, client_secret)
     store = Store(name=clean_name(name), environment=_clean_environment(environment), market=_clean_market(market), notes=clean_notes(notes))
     _refuse_taken_name(session, store.name)
@@ -204,8 +204,8 @@ def _bump(session: Session, store: Store, expected_version: int | None) -> None:
     ).rowcount == 1
     if not claimed:
         raise Conflict(
-            f"Someone changed the store '{store.name}' while you were editing it. Your change was not saved.",
-            "Reload the store to see the latest version, then make your change again.",
+            _("Someone changed the store '{name}' while you were editing it. Your change was not saved.", name=store.name),
+            _("Reload the store to see the latest version, then make your change again."),
         )
     store.version, store.updated_at = version + 1, now  # what the row now holds
 
@@ -227,7 +227,7 @@ def edit_store(
     """Change a store's basic information. The secret is changed only by `replace_secret`.
     A new name or Client ID that looks like another store's is refused unless `allow_duplicate`.
     A store connected with Walmart (OAuth, documented for the US only) keeps the US market until keys replace the grant."""
-    require(actor, Permission.manage_stores, "edit stores")
+    require(actor, Permission.manage_stores, N_("edit stores"))
     store = find_store(session, name_or_id)
     store_id = saved_id(store)
     before = _audited(_view(store, _credential(session, store_id)))
@@ -303,7 +303,7 @@ def replace_secret(
 ) -> StoreView:
     """Store a new Client Secret (and optionally a new Client ID) after a key reset. A Client ID
     saved on another store is refused unless `allow_duplicate`."""
-    require(actor, Permission.manage_stores, "replace store secrets")
+    require(actor, Permission.manage_stores, N_("replace store secrets"))
     store = find_store(session, name_or_id)
     credential = _credential(session, saved_id(store))
     keys = _checked_keys(client_id if client_id is not None else (credential.client_id if credential else ""), client_secret)
@@ -320,7 +320,7 @@ def replace_secret(
     session.add_all([store, credential])
     session.flush()
     audit.append(session, actor, "store.secret_replaced", store_id=store.id, store_name=store.name,
-                 before={"client_id": before_client_id}, after={"client_id": credential.client_id}, detail="Client Secret replaced (not recorded)")
+                 before={"client_id": before_client_id}, after={"client_id": credential.client_id}, detail=lazy("Client Secret replaced (not recorded)"))
     return _view(store, credential)
 
 
@@ -330,7 +330,7 @@ def set_enabled(session: Session, name_or_id: str | int, enabled: bool, *, actor
 
 def delete_store(session: Session, name_or_id: str | int, *, actor: Actor, expected_version: int | None = None) -> str:
     """Delete a store with its credential, check history and mappings. Returns its name."""
-    require(actor, Permission.manage_stores, "delete stores")
+    require(actor, Permission.manage_stores, N_("delete stores"))
     store = find_store(session, name_or_id)
     if expected_version is not None:
         _bump(session, store, expected_version)

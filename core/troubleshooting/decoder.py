@@ -290,7 +290,7 @@ def explain(text: str, faq: Faq | None = None, table: DecoderTable | None = None
 
 
 def _explain_status(status: Status, faq: Faq, found: tuple[str, ...]) -> Explanation:
-    title, next_step = STATUS_TEXT[status]
+    title, next_step = (_(text) for text in STATUS_TEXT[status])
     entries = faq.for_status(status)
     return Explanation(
         recognized=True,

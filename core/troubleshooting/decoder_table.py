@@ -24,7 +24,7 @@ from typing import Any
 
 from core.config import DATA_DIR
 from core.errors import StoreConnectError
-from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, _, current_language
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, current_language
 from core.troubleshooting.faq import SLUG, TRANSLATIONS
 
 DECODER_PATH = DATA_DIR / "decoder.toml"
@@ -36,7 +36,7 @@ _CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 _OAUTH_ERROR = re.compile(r"[a-z][a-z_]*")
 _HEADER = re.compile(r"WM_[A-Z0-9_]+(?:\.[A-Z0-9_]+)*")
 _STATUS_CLASS = re.compile(r"([1-5])xx")
-_FIX = "Correct it in the file; the comment at the top of the file lists the fields."
+_FIX = N_("Correct it in the file; the comment at the top of the file lists the fields.")
 
 
 def _translated(*names: str) -> tuple[str, ...]:
@@ -151,7 +151,7 @@ def load_decoder_table(path: Path | str | None = None, language: str | None = No
     try:
         stat = path.stat()
     except OSError:
-        raise DecoderTableError(f"The decoder file {path} is missing.", "Restore data/decoder.toml from version control.") from None
+        raise DecoderTableError(_("The decoder file {path} is missing.", path=path), _("Restore data/decoder.toml from version control.")) from None
     tables = _load(str(path), stat.st_mtime_ns, stat.st_size)
     return tables.get(language or current_language()) or tables[DEFAULT_LANGUAGE]
 
@@ -161,9 +161,10 @@ def _load(path: str, _mtime_ns: int, _size: int) -> dict[str, DecoderTable]:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as problem:
-        raise DecoderTableError(f"The decoder file {path} cannot be read: {problem}.", "Check the file exists and is saved as UTF-8.") from None
+        raise DecoderTableError(_("The decoder file {path} cannot be read: {problem}.", path=path, problem=problem),
+                                _("Check the file exists and is saved as UTF-8.")) from None
     except tomllib.TOMLDecodeError as problem:
-        raise DecoderTableError(f"The decoder file {path} is not valid TOML: {problem}.", _FIX) from None
+        raise DecoderTableError(_("The decoder file {path} is not valid TOML: {problem}.", path=path, problem=problem), _(_FIX)) from None
     return {language: _Reader(path, language).table(data) for language in LANGUAGES}
 
 

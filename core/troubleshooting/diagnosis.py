@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from core.authorization.check import check_credential, check_keys
 from core.authorization.deadline import bounded, timed_out
-from core.authorization.outcome import MARKET_HINT, STATUS_TEXT, US_MARKET_HINT, Outcome, Status
+from core.authorization.outcome import MARKET_HINT, STATUS_TEXT, US_MARKET_HINT, Outcome, Status, environment_name
 from core.authorization.scopes import ScopeRow, required_permissions
 from core.db.models import CredentialKind, Market
 from core.errors import ValidationFailed
@@ -131,7 +131,7 @@ def diagnose(runtime: Runtime, client_id: str, client_secret: str, environment: 
     """Diagnose a key pair of a store in `market`. For "unsure" both environments are tried; otherwise the other
     one only as a probe."""
     if environment not in CHOICES:
-        raise ValidationFailed(f"'{environment}' is not an environment.", "Choose production, sandbox or unsure.")
+        raise ValidationFailed(_("'{environment}' is not an environment.", environment=environment), _("Choose production, sandbox or unsure."))
     faq = faq or faq_for(runtime.settings)
     cache = TokenCache()  # never the shared cache: see the module docstring
     required = required_permissions(runtime.settings, CredentialKind.delegated_key, market)
@@ -174,8 +174,13 @@ def _detail_call(outcome: Outcome) -> CallRecord | None:
 
 
 def _said(outcome: Outcome) -> str:
+    """What Walmart answered, in brackets, to follow a sentence: " (HTTP 401, UNAUTHORIZED.GMP_GATEWAY_API)"."""
     parts = [f"HTTP {outcome.http_status}" if outcome.http_status else "", outcome.walmart_code or ""]
-    return f" ({', '.join(p for p in parts if p)})" if any(parts) else ""
+    return _(" ({answer})", answer=", ".join(p for p in parts if p)) if any(parts) else ""
+
+
+def _token_title(env: str) -> str:
+    return _("Token from Walmart {env}", env=environment_name(env))
 
 
 @dataclass
@@ -210,15 +215,17 @@ class _Builder:
             if each in accepted or not accepted or outcomes[each].status == Status.invalid_input:
                 steps.append(self._token(each, outcomes[each]))
             elif outcomes[each].status in (Status.rate_limited, Status.unreachable):
-                steps.append(Step(f"token_{each}", f"Token from Walmart {each}", StepState.skipped,
-                                  f"Walmart {each} could not be asked ({outcomes[each].summary}); not needed, {env} accepted the keys."))
+                steps.append(Step(f"token_{each}", _token_title(each), StepState.skipped,
+                                  _("Walmart {env} could not be asked ({summary}); not needed, {other} accepted the keys.",
+                                    env=environment_name(each), summary=outcomes[each].summary, other=environment_name(env))))
             else:  # refused here but accepted in the other: expected, yet worth a look
-                steps.append(Step(f"token_{each}", f"Token from Walmart {each}", StepState.warning,
-                                  f"Walmart {each} refused these keys{_said(outcomes[each])}, as expected: they are {env} keys.",
-                                  f"These are {env} keys.",
-                                  "Make sure the store is saved with the environment these keys belong to."
-                                  + (" Sandbox keys never bring real orders: ask the seller for production keys if this store sells for real."
-                                     if env == "sandbox" else ""),
+                steps.append(Step(f"token_{each}", _token_title(each), StepState.warning,
+                                  _("Walmart {env} refused these keys{said}, as expected: they are {other} keys.",
+                                    env=environment_name(each), said=_said(outcomes[each]), other=environment_name(env)),
+                                  _("These are {env} keys.", env=environment_name(env)),
+                                  _("Make sure the store is saved with the environment these keys belong to. Sandbox keys never bring "
+                                    "real orders: ask the seller for production keys if this store sells for real.") if env == "sandbox"
+                                  else _("Make sure the store is saved with the environment these keys belong to."),
                                   self._faq_id(link="environment")))
         steps += [self._detail(outcome), self._permissions(outcome)]
         diagnosis = self._diagnosis("unsure", env, outcome, steps, list(outcomes.values()))
@@ -226,8 +233,8 @@ class _Builder:
             refused = outcomes[_other(env)].status not in (Status.rate_limited, Status.unreachable)
             if env == "sandbox":
                 # The seed's help page names exactly this as why authorization fails: never a green result.
-                summary = _("These are sandbox keys: Walmart's sandbox accepted them") + (
-                    " " + _("and production refused them.") if refused else ".") + " " + _(
+                summary = (_("These are sandbox keys: Walmart's sandbox accepted them and production refused them.") if refused
+                           else _("These are sandbox keys: Walmart's sandbox accepted them.")) + " " + _(
                     "Sandbox keys must not be used for a live store: they only reach Walmart's test system and never bring real orders.")
                 if diagnosis.status != Status.authorized:
                     summary += " " + diagnosis.summary
@@ -236,11 +243,12 @@ class _Builder:
                               "for testing, saved with the environment sandbox.")
                 verdict = StepState.warning if diagnosis.status in ACCEPTED else diagnosis.verdict
                 return replace(diagnosis, summary=summary, next_step=next_step, faq_id=self._faq_id(link="environment"), verdict=verdict)
-            note = _("These are {env} keys: Walmart {env} accepted them", env=env) + (
-                " " + _("and {other} refused them.", other=_other(env)) if refused else ".") + " "
+            note = (_("These are {env} keys: Walmart {env} accepted them and {other} refused them.", env=environment_name(env),
+                      other=environment_name(_other(env))) if refused
+                    else _("These are {env} keys: Walmart {env} accepted them.", env=environment_name(env))) + " "
             next_step = diagnosis.next_step
             if outcome.status == Status.authorized:
-                next_step = _("Save the store with the environment {env}.", env=env)
+                next_step = _("Save the store with the environment {env}.", env=environment_name(env))
             return replace(diagnosis, summary=note + diagnosis.summary, next_step=next_step)
         return diagnosis
 
@@ -249,7 +257,7 @@ class _Builder:
         if failed is not None:
             summary, next_step, faq_id = failed.detail, failed.next_step, failed.faq_id
         else:
-            summary, next_step = _verdict_text(env, outcome), STATUS_TEXT[outcome.status][1]
+            summary, next_step = _verdict_text(env, outcome), _(STATUS_TEXT[outcome.status][1])
             faq_id = self._faq_id(status=outcome.status)
         return Diagnosis(
             asked=asked, environment=env, status=outcome.status, summary=summary, next_step=next_step, faq_id=faq_id,
@@ -266,27 +274,33 @@ class _Builder:
     def _probe(self, env: str, outcome: Outcome) -> Step:
         """The other environment, which `check_keys` tries only when the chosen one refuses the keys."""
         other = _other(env)
-        key, title = f"token_{other}", f"Token from Walmart {other}"
+        key, title = f"token_{other}", _token_title(other)
         tokens = [call for call in outcome.calls if call.path == TOKEN_PATH]
         if outcome.status == Status.wrong_environment:
-            where = "Sandbox Keys tab" if other == "sandbox" else "production key"
-            return Step(key, title, StepState.warning, f"Walmart {other} accepted these keys: they are {other} keys.",
-                        f"The keys were taken from the {where} in the Developer Portal.",
-                        STATUS_TEXT[Status.wrong_environment][1], self._faq_id(link="environment"))
+            return Step(key, title, StepState.warning,
+                        _("Walmart {env} accepted these keys: they are {env} keys.", env=environment_name(other)),
+                        _("The keys were taken from the Sandbox Keys tab in the Developer Portal.") if other == "sandbox"
+                        else _("The keys were taken from the production key in the Developer Portal."),
+                        _(STATUS_TEXT[Status.wrong_environment][1]), self._faq_id(link="environment"))
         if outcome.status == Status.rejected and len(tokens) > 1:
             if tokens[1].http_status is None or tokens[1].http_status >= 500:
-                return Step(key, title, StepState.skipped, f"Tried as well, but Walmart {other} could not be reached, so this is unknown.")
-            return Step(key, title, StepState.failed, f"Tried as well, in case these were {other} keys: {other} refused them too.",
-                        "Not an environment mix-up: neither environment accepts these keys.",
+                return Step(key, title, StepState.skipped,
+                            _("Tried as well, but Walmart {env} could not be reached, so this is unknown.", env=environment_name(other)))
+            return Step(key, title, StepState.failed,
+                        _("Tried as well, in case these were {env} keys: {env} refused them too.", env=environment_name(other)),
+                        _("Not an environment mix-up: neither environment accepts these keys."),
                         outcome.next_step, self._refusal_faq(outcome))
         first = tokens[0] if tokens else None
-        why = ("fix the problems in the keys first" if first is None
-               else f"not needed, Walmart {env} accepted the keys" if first.http_status == 200
-               else f"{other} is only tried when {env} refuses the keys")
-        return Step(key, title, StepState.skipped, f"Skipped: {why}.")
+        if first is None:
+            why = _("Skipped: fix the problems in the keys first.")
+        elif first.http_status == 200:
+            why = _("Skipped: not needed, Walmart {env} accepted the keys.", env=environment_name(env))
+        else:
+            why = _("Skipped: {other} is only tried when {env} refuses the keys.", other=environment_name(other), env=environment_name(env))
+        return Step(key, title, StepState.skipped, why)
 
     def _precheck(self, outcome: Outcome) -> Step:
-        title = "Pre-checks of the saved keys" if self.store else "Pre-checks of the pasted keys"
+        title = _("Pre-checks of the saved keys") if self.store else _("Pre-checks of the pasted keys")
         errors = [f for f in outcome.findings if f.severity == "error"]
         warnings = [f for f in outcome.findings if f.severity == "warning"]
         if errors:
@@ -304,67 +318,71 @@ class _Builder:
                                  "No blocking problem; {n} warnings. The keys were sent to Walmart anyway.", len(warnings)),
                         first.message, first.fix, entries[0].id if entries else None)
         return Step("precheck", title, StepState.passed,
-                    "Both values are present, on one line, without spaces, hidden characters or look-alike letters.")
+                    _("Both values are present, on one line, without spaces, hidden characters or look-alike letters."))
 
     def _token(self, env: str, outcome: Outcome) -> Step:
-        key, title = f"token_{env}", f"Token from Walmart {env}"
+        key, title = f"token_{env}", _token_title(env)
         call = _token_call(outcome)
         if outcome.status == Status.invalid_input or call is None:
-            return Step(key, title, StepState.skipped, "Skipped: fix the problems in the keys first.")
+            return Step(key, title, StepState.skipped, _("Skipped: fix the problems in the keys first."))
         if call.http_status == 200:
-            return Step(key, title, StepState.passed, f"Walmart {env} accepted the keys and issued an access token.")
+            return Step(key, title, StepState.passed, _("Walmart {env} accepted the keys and issued an access token.", env=environment_name(env)))
         status = outcome.status
         if status == Status.wrong_environment:
-            return Step(key, title, StepState.failed, f"Walmart {env} refused these keys{_said(outcome)}: they are {_other(env)} keys.",
-                        f"{_other(env).capitalize()} keys were used for a {env} store.",
-                        STATUS_TEXT[status][1], self._faq_id(link="environment"))
+            return Step(key, title, StepState.failed,
+                        _("Walmart {env} refused these keys{said}: they are {other} keys.", env=environment_name(env), said=_said(outcome),
+                          other=environment_name(_other(env))),
+                        _("{other} keys were used for a {env} store.", other=environment_name(_other(env)).capitalize(),
+                          env=environment_name(env)),
+                        _(STATUS_TEXT[status][1]), self._faq_id(link="environment"))
         if status == Status.rejected and outcome.http_status == 403:
-            return Step(key, title, StepState.failed, f"Walmart {env} refused access{_said(outcome)}.",
-                        "The key lacks a permission Walmart requires.", STATUS_TEXT[Status.missing_permissions][1],
+            return Step(key, title, StepState.failed, _("Walmart {env} refused access{said}.", env=environment_name(env), said=_said(outcome)),
+                        _("The key lacks a permission Walmart requires."), _(STATUS_TEXT[Status.missing_permissions][1]),
                         self._faq_id(link="forbidden"))
         if status == Status.rejected and _market_hinted(outcome):
-            return Step(key, title, StepState.failed, f"Walmart {env} refused these keys{_said(outcome)}.",
+            return Step(key, title, StepState.failed, _("Walmart {env} refused these keys{said}.", env=environment_name(env), said=_said(outcome)),
                         _("The store's market and the keys' market may not agree (keys made for Canada, Mexico or Chile, a store "
                           "saved with the wrong market), or the values were copied wrongly or reset."),
                         outcome.next_step, self._refusal_faq(outcome))
         if status == Status.rejected:
-            return Step(key, title, StepState.failed, f"Walmart {env} refused these keys{_said(outcome)}.",
-                        "The values were copied wrongly, the key was reset by someone, or it is the old Consumer ID / Private Key.",
-                        STATUS_TEXT[status][1], self._faq_id(status=status))
+            return Step(key, title, StepState.failed, _("Walmart {env} refused these keys{said}.", env=environment_name(env), said=_said(outcome)),
+                        _("The values were copied wrongly, the key was reset by someone, or it is the old Consumer ID / Private Key."),
+                        _(STATUS_TEXT[status][1]), self._faq_id(status=status))
         return self._not_answered(key, title, env, outcome)
 
     def _not_answered(self, key: str, title: str, env: str, outcome: Outcome) -> Step:
         """Rate limited, unreachable, or a request Walmart would not take: nothing is known about the keys yet."""
         http = outcome.http_status
-        detail = f"{outcome.summary}"
+        detail = outcome.summary
         if outcome.status == Status.rate_limited:
-            cause = "Too many calls were made with this seller's keys in a short time; every tool using them counts."
-            return Step(key, title, StepState.failed, detail, cause, STATUS_TEXT[Status.rate_limited][1], self._faq_id(status=Status.rate_limited))
+            cause = _("Too many calls were made with this seller's keys in a short time; every tool using them counts.")
+            return Step(key, title, StepState.failed, detail, cause, _(STATUS_TEXT[Status.rate_limited][1]),
+                        self._faq_id(status=Status.rate_limited))
         if http == 404:
-            return Step(key, title, StepState.failed, detail, f"The Walmart {env} address in the settings is wrong.",
-                        "Ask whoever runs Store Connect to check the Walmart address settings, then try again.", self._faq_id(link="address"))
+            return Step(key, title, StepState.failed, detail, _("The Walmart {env} address in the settings is wrong.", env=environment_name(env)),
+                        _("Ask whoever runs Store Connect to check the Walmart address settings, then try again."), self._faq_id(link="address"))
         if http is not None and http < 500:
             return Step(key, title, StepState.failed, detail,
-                        "Walmart would not take the request Store Connect sent; this is a fault in Store Connect, not in the keys.",
-                        "Report it with the correlation IDs to whoever maintains Store Connect.",
+                        _("Walmart would not take the request Store Connect sent; this is a fault in Store Connect, not in the keys."),
+                        _("Report it with the correlation IDs to whoever maintains Store Connect."),
                         self._faq_id(code=outcome.walmart_code or http) or self._faq_id(link="request"))
-        cause = (f"Walmart's {env} service had a temporary problem." if http
-                 else "No answer came back: the network, a firewall or proxy, or the Walmart address setting.")
-        return Step(key, title, StepState.failed, detail, cause, STATUS_TEXT[Status.unreachable][1], self._faq_id(status=Status.unreachable))
+        cause = (_("Walmart's {env} service had a temporary problem.", env=environment_name(env)) if http
+                 else _("No answer came back: the network, a firewall or proxy, or the Walmart address setting."))
+        return Step(key, title, StepState.failed, detail, cause, _(STATUS_TEXT[Status.unreachable][1]), self._faq_id(status=Status.unreachable))
 
     def _detail(self, outcome: Outcome) -> Step:
-        key, title = "token_detail", "Token detail"
+        key, title = "token_detail", _("Token detail")
         call = _detail_call(outcome)
         if call is None:
-            return Step(key, title, StepState.skipped, "Skipped: there is no token to inspect.")
+            return Step(key, title, StepState.skipped, _("Skipped: there is no token to inspect."))
         if call.http_status != 200:
             if outcome.status == Status.rejected and outcome.http_status != 403:
-                return Step(key, title, StepState.failed, f"Walmart issued a token but then refused it{_said(outcome)}.",
-                            "The key was reset or revoked while it was being checked.", STATUS_TEXT[Status.rejected][1],
+                return Step(key, title, StepState.failed, _("Walmart issued a token but then refused it{said}.", said=_said(outcome)),
+                            _("The key was reset or revoked while it was being checked."), _(STATUS_TEXT[Status.rejected][1]),
                             self._faq_id(link="reset"))
             if outcome.status == Status.rejected:
-                return Step(key, title, StepState.failed, f"Walmart refused to show the token's details{_said(outcome)}.",
-                            "The key lacks a permission Walmart requires.", STATUS_TEXT[Status.missing_permissions][1],
+                return Step(key, title, StepState.failed, _("Walmart refused to show the token's details{said}.", said=_said(outcome)),
+                            _("The key lacks a permission Walmart requires."), _(STATUS_TEXT[Status.missing_permissions][1]),
                             self._faq_id(link="forbidden"))
             return self._not_answered(key, title, outcome.environment, outcome)
         if outcome.status == Status.channel_mismatch:
@@ -374,21 +392,24 @@ class _Builder:
                         outcome.next_step, self._faq_id(link="channel"))
         if outcome.status not in ACCEPTED:  # 200, yet not valid
             return Step(key, title, StepState.failed, outcome.summary,
-                        "The key is no longer valid or is not linked to this seller's account (reset, revoked or another seller's key).",
-                        STATUS_TEXT[Status.rejected][1], self._faq_id(link="reset"))
-        expires = f" It expires at {outcome.token_expires_at:%H:%M} UTC." if outcome.token_expires_at else ""
-        return Step(key, title, StepState.passed, f"Walmart confirms the token is valid for this seller.{expires}")
+                        _("The key is no longer valid or is not linked to this seller's account (reset, revoked or another seller's key)."),
+                        _(STATUS_TEXT[Status.rejected][1]), self._faq_id(link="reset"))
+        if outcome.token_expires_at:
+            return Step(key, title, StepState.passed, _("Walmart confirms the token is valid for this seller. It expires at {time} UTC.",
+                                                        time=f"{outcome.token_expires_at:%H:%M}"))
+        return Step(key, title, StepState.passed, _("Walmart confirms the token is valid for this seller."))
 
     def _permissions(self, outcome: Outcome) -> Step:
-        key, title = "permissions", "Permissions compared with what the OMS needs"
+        key, title = "permissions", _("Permissions compared with what the OMS needs")
         if outcome.status == Status.authorized:
             required = [row for row in outcome.scopes if row.required]
-            return Step(key, title, StepState.passed, f"All {len(required)} required permissions are enabled.")
+            return Step(key, title, StepState.passed, ngettext("The {n} required permission is enabled.",
+                                                               "All {n} required permissions are enabled.", len(required)))
         if outcome.status == Status.missing_permissions:
             return Step(key, title, StepState.failed, outcome.summary,
-                        "The seller has not enabled these permissions for this key.",
-                        STATUS_TEXT[Status.missing_permissions][1], self._faq_id(status=Status.missing_permissions))
-        return Step(key, title, StepState.skipped, "Skipped: the permissions are read from a valid token.")
+                        _("The seller has not enabled these permissions for this key."),
+                        _(STATUS_TEXT[Status.missing_permissions][1]), self._faq_id(status=Status.missing_permissions))
+        return Step(key, title, StepState.skipped, _("Skipped: the permissions are read from a valid token."))
 
 
 def _market_hinted(outcome: Outcome) -> bool:
@@ -398,5 +419,5 @@ def _market_hinted(outcome: Outcome) -> bool:
 
 def _verdict_text(env: str, outcome: Outcome) -> str:
     if outcome.status == Status.authorized:
-        return f"The keys work in {env}: Walmart issued a token and every required permission is enabled."
+        return _("The keys work in {env}: Walmart issued a token and every required permission is enabled.", env=environment_name(env))
     return outcome.summary

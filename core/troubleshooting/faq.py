@@ -166,7 +166,7 @@ def load_faq(path: Path | str = FAQ_PATH, deadline: date | None = None) -> Faq:
     try:
         stat = path.stat()
     except OSError:
-        raise FaqError(f"The FAQ file {path} is missing.", "Restore data/faq.toml from version control.") from None
+        raise FaqError(_("The FAQ file {path} is missing.", path=path), _("Restore data/faq.toml from version control.")) from None
     if deadline is None:
         deadline = date.fromisoformat(DEFAULTS["DELEGATED_ACCESS_DEADLINE"])
     return _load(str(path), stat.st_mtime_ns, stat.st_size, deadline)
@@ -179,16 +179,17 @@ def faq_for(settings: Settings) -> Faq:
 
 @lru_cache(maxsize=8)
 def _load(path: str, _mtime_ns: int, _size: int, deadline: date) -> Faq:
-    fix = "Correct it in the file; the comment at the top of the file lists the fields."
+    fix = _("Correct it in the file; the comment at the top of the file lists the fields.")
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as problem:
-        raise FaqError(f"The FAQ file {path} cannot be read: {problem}.", "Check the file exists and is saved as UTF-8.") from None
+        raise FaqError(_("The FAQ file {path} cannot be read: {problem}.", path=path, problem=problem),
+                       _("Check the file exists and is saved as UTF-8.")) from None
     except tomllib.TOMLDecodeError as problem:
-        raise FaqError(f"The FAQ file {path} is not valid TOML: {problem}.", fix) from None
+        raise FaqError(_("The FAQ file {path} is not valid TOML: {problem}.", path=path, problem=problem), fix) from None
     raw = data.get("entry")
     if not isinstance(raw, list) or not raw:
-        raise FaqError(f"The FAQ file {path} has no [[entry]] sections.", fix)
+        raise FaqError(_("The FAQ file {path} has no [[entry]] sections.", path=path), fix)
     topic_names = _topic_names(data, path, fix)
     values = {language: {"delegated_access_deadline": format_deadline(deadline, language)} for language in LANGUAGES}
     entries, seen = [], set()

@@ -21,9 +21,8 @@ MAX_PARSE_CHARS: Final = 16 * 1024 * 1024  # nothing larger is parsed, whatever 
 MAX_ERROR_ITEMS: Final = 10
 CODE_LIMIT: Final = 120  # characters kept of an error code or field name
 
-# A JSON string, unrolled so long strings cost no backtracking; what is left holds the brackets that nest.
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+# For nesting_ok: what is left of JSON text once every ASCII character but brackets and quotes is deleted.
+_BRACKETS_AND_QUOTES = str.maketrans("", "", "".join(chr(code) for code in range(128) if chr(code) not in '[]{}"'))
 _XML_DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_PREFIX = re.compile(r"(</?|\s)[A-Za-z_][\w.-]*:(?=[A-Za-z_])")
 _XML_NAMESPACE_DECLARATION = re.compile(r"\sxmlns(?::[\w.-]+)?\s*=\s*(?:\"[^\"]*\"|'[^']*')")
@@ -44,14 +43,21 @@ class ErrorItem:
 
 
 def nesting_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether JSON text nests at most `limit` arrays/objects deep (brackets inside strings do not count)."""
+    """Whether JSON text nests at most `limit` arrays/objects deep (brackets inside strings do not count).
+
+    Fast enough for a 500 KB page of orders (about half the time of parsing it): escaped backslashes and quotes go
+    first, then every ASCII character but brackets and quotes (str.translate), then the strings (every other piece
+    between quotes); the loop runs over the brackets that are left. A match object per bracket cost as much as
+    parsing the page."""
+    kept = text.replace("\\\\", "").replace('\\"', "").translate(_BRACKETS_AND_QUOTES)
+    skeleton = "".join(kept.split('"')[0::2])  # every other piece between quotes is outside the strings
     depth = 0
-    for match in _BRACKET.finditer(_JSON_STRING.sub("", text)):
-        if match.group() in "[{":
+    for character in skeleton:
+        if character in "[{":
             depth += 1
             if depth > limit:
                 return False
-        else:
+        elif character in "]}":
             depth -= 1
     return True
 

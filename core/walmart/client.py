@@ -27,20 +27,21 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError, ProxyError
 
 from core.config import Settings
-from core.i18n import _
+from core.i18n import Text, join, lazy, render
 from core.redaction import KnownSecrets, outside_text
 from core.walmart.bodies import ErrorItem, UnreadableBody, load_json, parse_error_body
 from core.walmart.markets import CallKind, market_headers, market_of
 from core.walmart.wire import CONNECT_TIMEOUT, Deadline, DeadlinePassed, Reply, network_settings, new_session, read_capped, watched
 
 __all__ = [
-    "ITEMS_PATH", "TOKEN_DETAIL_PATH", "TOKEN_PATH", "CallRecord", "ErrorItem", "ErrorKind", "JsonObject", "Token",
+    "ITEMS_PATH", "ORDERS_PATH", "TOKEN_DETAIL_PATH", "TOKEN_PATH", "CallRecord", "ErrorItem", "ErrorKind", "JsonObject", "Token",
     "TokenDetail", "WalmartClient", "WalmartError", "parse_error_body",
 ]
 
 TOKEN_PATH: Final = "/v3/token"
 TOKEN_DETAIL_PATH: Final = "/v3/token/detail"
 ITEMS_PATH: Final = "/v3/items"
+ORDERS_PATH: Final = "/v3/orders"
 RETRYABLE_STATUSES: Final = (500, 502, 503, 504)  # 401/403/429 are answers, not glitches
 MAX_RETRIES: Final = 2
 BACKOFF_SECONDS: Final = 0.3  # doubled on each retry
@@ -48,6 +49,7 @@ MAX_RETRY_AFTER_SECONDS: Final = 10  # beyond this a check reports the wait inst
 ERROR_BODY_CAP: Final = 64 * 1024  # an error envelope is a few hundred bytes
 TOKEN_BODY_CAP: Final = 64 * 1024  # a token or token-detail answer is smaller still
 ITEMS_BODY_CAP: Final = 8 * 1024 * 1024  # 50 items a page, each a few KB
+ORDERS_BODY_CAP: Final = 16 * 1024 * 1024  # 200 orders a page, each a few KB with its lines and shipping
 MAX_CURSOR_LENGTH: Final = 4096
 REFRESH_TOKEN_LIFETIME: Final = timedelta(days=365)  # walmart-api.md §6.4
 
@@ -84,24 +86,33 @@ class CallRecord:
 
 
 class WalmartError(Exception):
-    """A failed call. `message` and `items` hold no secret of the call (redacted at the client boundary)."""
+    """A failed call. `message` and `items` hold no secret of the call (redacted at the client boundary).
+
+    `text` is the message kept untranslated (a check stores it, and a fleet run builds it in a worker thread);
+    `message` shows it in the current language. `said` is Walmart's own words about it, if any."""
 
     def __init__(
         self,
         kind: ErrorKind,
-        message: str,
+        message: Text | str,
         call: CallRecord,
         items: tuple[ErrorItem, ...] = (),
         retry_at: datetime | None = None,
         token_count: str | None = None,
+        said: Text | None = None,
     ):
         super().__init__(message)
         self.kind = kind
-        self.message = message
+        self.text = join(message, said) if said is not None else message
+        self.said = said
         self.call = call
         self.items = items
         self.retry_at = retry_at
         self.token_count = token_count
+
+    @property
+    def message(self) -> str:
+        return render(self.text)
 
     @property
     def http_status(self) -> int | None:
@@ -202,15 +213,15 @@ def _connect_failed(exc: BaseException) -> bool:
     return False
 
 
-def _network_reason(exc: BaseException) -> str:
+def _network_reason(exc: BaseException) -> Text:
     text = str(exc).lower()
     if "refused" in text:
-        return _("the connection was refused")
+        return lazy("the connection was refused")
     if "reset" in text or "aborted" in text or "closed" in text or "remotedisconnected" in text:
-        return _("the connection was cut")
+        return lazy("the connection was cut")
     if isinstance(exc, requests.exceptions.ProxyError) or "proxy" in text:
-        return _("the proxy could not be reached")
-    return _("the network could not reach it")
+        return lazy("the proxy could not be reached")
+    return lazy("the network could not reach it")
 
 
 def _millis(value: object) -> datetime | None:
@@ -278,16 +289,16 @@ class WalmartClient:
             try:
                 reply = self._exchange(method, url, headers, auth, data, deadline, cap)
             except DeadlinePassed:
-                raise WalmartError(ErrorKind.timeout, _("Walmart did not answer within {seconds} seconds.", seconds=f"{self.timeout:g}"),
+                raise WalmartError(ErrorKind.timeout, lazy("Walmart did not answer within {seconds} seconds.", seconds=f"{self.timeout:g}"),
                                    record(None)) from None
             except requests.exceptions.SSLError:
-                raise WalmartError(ErrorKind.tls, _("The secure connection to Walmart failed (TLS certificate or protocol problem)."),
+                raise WalmartError(ErrorKind.tls, lazy("The secure connection to Walmart failed (TLS certificate or protocol problem)."),
                                    record(None)) from None
             except (requests.RequestException, Urllib3Error, OSError) as exc:
                 if retry and attempt < self.retries and _connect_failed(exc) and self._pause(attempt, None, deadline):
                     attempt += 1
                     continue
-                raise WalmartError(ErrorKind.network, _("Walmart could not be reached: {reason}.", reason=_network_reason(exc)),
+                raise WalmartError(ErrorKind.network, lazy("Walmart could not be reached: {reason}.", reason=_network_reason(exc)),
                                    record(None)) from None
             if retry and reply.status in RETRYABLE_STATUSES and attempt < self.retries and self._pause(attempt, reply, deadline):
                 attempt += 1
@@ -330,11 +341,16 @@ class WalmartClient:
     def _raise_for(self, reply: Reply, call: CallRecord, secrets: Iterable[str]) -> None:
         status = reply.status
         items = parse_error_body(reply.text, secrets)
-        said = " " + _("Walmart said: {code} {description}", code=items[0].code, description=items[0].description).rstrip() if items else ""
+        said = None
+        if items:
+            said = (lazy("Walmart said: {code} {description}", code=items[0].code, description=items[0].description) if items[0].description
+                    else lazy("Walmart said: {code}", code=items[0].code))
         if status == 401 or (status == 400 and _is_authorization_problem(items)):
-            raise WalmartError(ErrorKind.credentials_refused, _("Walmart refused the keys (HTTP {status}).", status=status) + said, call, items)
+            raise WalmartError(ErrorKind.credentials_refused, lazy("Walmart refused the keys (HTTP {status}).", status=status), call, items,
+                               said=said)
         if status == 403:
-            raise WalmartError(ErrorKind.forbidden, _("Walmart refused access: the key lacks a permission (HTTP 403).") + said, call, items)
+            raise WalmartError(ErrorKind.forbidden, lazy("Walmart refused access: the key lacks a permission (HTTP 403)."), call, items,
+                               said=said)
         if status == 429:
             now = _now()
             retry_at = _replenish_time(_header(reply, "X-Next-Replenishment-Time", "X-Next-Replenish-Time"), now)
@@ -343,30 +359,30 @@ class WalmartClient:
             count = _header(reply, "X-Current-Token-Count")
             raise WalmartError(
                 ErrorKind.rate_limited,
-                _("Walmart is limiting requests for these keys (HTTP 429)."),
+                lazy("Walmart is limiting requests for these keys (HTTP 429)."),
                 call,
                 items,
                 retry_at=retry_at,
                 token_count=None if count is None else outside_text(count, limit=20),
             )
         if status >= 500:
-            raise WalmartError(ErrorKind.unavailable, _("Walmart is unavailable (HTTP {status}).", status=status) + said, call, items)
+            raise WalmartError(ErrorKind.unavailable, lazy("Walmart is unavailable (HTTP {status}).", status=status), call, items, said=said)
         if status == 404:
-            raise WalmartError(ErrorKind.unavailable, _("Walmart does not know this address; check the base URL setting (HTTP 404).") + said,
-                               call, items)
-        raise WalmartError(ErrorKind.bad_request, _("Walmart did not accept the request (HTTP {status}).", status=status) + said, call, items)
+            raise WalmartError(ErrorKind.unavailable, lazy("Walmart does not know this address; check the base URL setting (HTTP 404)."),
+                               call, items, said=said)
+        raise WalmartError(ErrorKind.bad_request, lazy("Walmart did not accept the request (HTTP {status}).", status=status), call, items, said=said)
 
     @staticmethod
     def _json(reply: Reply, call: CallRecord) -> JsonObject:
         if reply.truncated:
-            raise WalmartError(ErrorKind.bad_response, _("Walmart sent an answer larger than {size} KB, so it was not read.",
+            raise WalmartError(ErrorKind.bad_response, lazy("Walmart sent an answer larger than {size} KB, so it was not read.",
                                                          size=len(reply.body) // 1024), call)
         try:
             data = load_json(reply.text)
         except UnreadableBody:
             data = None
         if not isinstance(data, dict):
-            raise WalmartError(ErrorKind.bad_response, _("Walmart sent an answer we cannot read (HTTP {status}).", status=reply.status), call)
+            raise WalmartError(ErrorKind.bad_response, lazy("Walmart sent an answer we cannot read (HTTP {status}).", status=reply.status), call)
         return data
 
     # --- token grants -------------------------------------------------------------------------------
@@ -387,9 +403,9 @@ class WalmartClient:
         except (TypeError, ValueError, OverflowError):
             lifetime = 0
         if not isinstance(token, str) or not token or not 0 < lifetime <= 10 * 365 * 86400:
-            raise WalmartError(ErrorKind.bad_response, _("Walmart's token answer lacked an access token or its lifetime."), call)
+            raise WalmartError(ErrorKind.bad_response, lazy("Walmart's token answer lacked an access token or its lifetime."), call)
         if not _HEADER_SAFE.fullmatch(token):  # it goes back in a header: one that cannot hold it must not be cached
-            raise WalmartError(ErrorKind.bad_response, _("Walmart's token answer held an access token that cannot be used "
+            raise WalmartError(ErrorKind.bad_response, lazy("Walmart's token answer held an access token that cannot be used "
                                                          "(characters no request header can carry)."), call)
         refresh = data.get("refresh_token") if isinstance(data.get("refresh_token"), str) and data.get("refresh_token") else None
         token_type = outside_text(data.get("token_type", "Bearer"), (*secrets, token), limit=20) or "Bearer"
@@ -415,7 +431,7 @@ class WalmartClient:
         token = self._grant(environment, app_id, app_secret, form, self._seller_headers(seller_id, market),
                             (app_id, app_secret, code), market, retry=False)
         if not token.refresh_token:
-            raise WalmartError(ErrorKind.bad_response, _("Walmart's answer to the code exchange had no refresh token."), token.call)
+            raise WalmartError(ErrorKind.bad_response, lazy("Walmart's answer to the code exchange had no refresh token."), token.call)
         return token, token.refresh_token
 
     def refresh_access_token(self, app_id: str, app_secret: str, refresh_token: str, seller_id: str, market: str = "us", *,
@@ -477,9 +493,29 @@ class WalmartClient:
         items = [item for item in raw_items if isinstance(item, dict)] if isinstance(raw_items, list) else []
         next_cursor = data.get("nextCursor")
         if isinstance(next_cursor, str) and len(next_cursor) > MAX_CURSOR_LENGTH:
-            raise WalmartError(ErrorKind.bad_response, _("Walmart sent a paging cursor too long to use."), call)
+            raise WalmartError(ErrorKind.bad_response, lazy("Walmart sent a paging cursor too long to use."), call)
         try:
             total: int | None = int(data["totalItems"])
         except (KeyError, TypeError, ValueError, OverflowError):
             total = None
         return items, next_cursor if isinstance(next_cursor, str) and next_cursor.strip() else None, total, call
+
+    def orders_page(self, environment: str, token: Token, query: str, market: str | None = None) -> tuple[Reply | None, CallRecord]:
+        """One page of Get All Orders (walmart-orders-markets.md §1): (the answer, call), None for "no orders".
+        Its JSON is read with `page_json`, so the caller may look ahead before parsing it (core.walmart.orders).
+
+        `query` goes on the path as it is, without its leading "?": the first page's own parameters, or a
+        nextCursor byte for byte (§1.3: re-encoding the cursor makes Walmart answer page 1 again). A 404
+        CONTENT_NOT_FOUND from the order service means no orders match (§1.7), so it is not an error;
+        the gateway's own 404 (a wrong base URL) still is."""
+        secrets = (token.access_token,)
+        reply, call = self._call(environment, "GET", ORDERS_PATH, query=query.removeprefix("?"), secrets=secrets, cap=ORDERS_BODY_CAP,
+                                 headers={"WM_SEC.ACCESS_TOKEN": token.access_token, **market_headers(market or token.market, CallKind.business)})
+        if reply.status == 404 and any(item.code.startswith("CONTENT_NOT_FOUND") and not item.code.endswith("GMP_GATEWAY_API")
+                                       for item in parse_error_body(reply.text, secrets)):
+            return None, call
+        if reply.status != 200:
+            self._raise_for(reply, call, secrets)
+        return reply, call
+
+    page_json = _json  # a 200 answer's JSON object, or WalmartError bad_response

@@ -152,7 +152,7 @@ def test_the_command_line_takes_more_rows_than_an_upload(cli, tmp_path, runtime)
     data = write(tmp_path, "many.csv", csv_bytes(rows))
     code, out, err = cli("mappings", "import", "--store", "Acme US", data, "--dry-run")
     assert code == 0, err
-    assert f"{UPLOAD_LIMITS.max_rows + 1} to add" in out
+    assert f"{UPLOAD_LIMITS.max_rows + 1:,} to add" in out  # figures in words are formatted for the locale
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])

@@ -77,3 +77,22 @@ def test_the_head_revision_constant_is_the_newest_migration():
     """The start-up check compares the database's revision with HEAD_REVISION instead of loading Alembic: a new
     migration must update it (or an up-to-date-looking database would skip it)."""
     assert HEAD_REVISION == head_revision(MIGRATIONS)
+
+
+def test_a_head_revision_left_behind_by_a_new_migration_never_skips_it(monkeypatch, tmp_path):
+    """Were a new migration added without updating HEAD_REVISION, start-up would ask Alembic (slower) rather than
+    take a database one migration behind for up to date."""
+    from core.db import schema
+    from core.db.engine import make_engine
+
+    newest = max(path.name for path in (MIGRATIONS / "versions").glob("[0-9]*.py"))
+    assert newest.startswith(HEAD_REVISION + "_")  # the constant names the newest file, as the check expects
+    engine = make_engine(f"sqlite:///{tmp_path / 'behind.db'}")
+    schema.prepare(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")  # one migration behind
+    assert schema._up_to_date(engine, MIGRATIONS) is False
+    monkeypatch.setattr(schema, "HEAD_REVISION", "0007")  # the constant left behind
+    assert schema._known_head(MIGRATIONS) == head_revision(MIGRATIONS) != "0007"
+    assert schema._up_to_date(engine, MIGRATIONS) is False
+    engine.dispose()

@@ -5,6 +5,7 @@ from core.db.models.catalog import ALL_STORES, CatalogProduct, MappingComponent,
 from core.db.models.fleet import CachedToken, StatusEvent
 from core.db.models.history import MappingChange, MappingChangeSet
 from core.db.models.oauth import ConnectRequest, OAuthApp
+from core.db.models.orders import OrderLine, OrderRead
 from core.db.models.pairing import PairingRejection, PairingRuleSet
 from core.db.models.pending import PendingConnection, PendingStatus
 from core.db.models.store import (
@@ -27,6 +28,8 @@ __all__ = [
     "CachedToken",
     "ConnectRequest",
     "OAuthApp",
+    "OrderLine",
+    "OrderRead",
     "PairingRejection",
     "PairingRuleSet",
     "PendingConnection",

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from core.db.models.append_only import append_only_triggers, keep_append_only
 from core.db.models.base import table_of, utc_now
+from core.db.models.stored_text import StoredText
 
 
 class AuditEntry(SQLModel, table=True):
@@ -22,7 +23,7 @@ class AuditEntry(SQLModel, table=True):
     subject: str = Field(default="", max_length=300)  # what inside the store: a platform SKU, a file name
     before_json: str = Field(default="null", sa_column=Column(Text, nullable=False, default="null"))
     after_json: str = Field(default="null", sa_column=Column(Text, nullable=False, default="null"))
-    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    detail: str = Field(default="", sa_column=Column(StoredText, nullable=False, default=""))  # core.i18n.dumps
 
 
 # The application only appends; the database refuses anything else (core.db.models.append_only). Migrations

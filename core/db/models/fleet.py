@@ -7,6 +7,7 @@ from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from core.db.models.base import utc_now
+from core.db.models.stored_text import StoredText
 
 
 class CachedToken(SQLModel, table=True):
@@ -20,15 +21,15 @@ class CachedToken(SQLModel, table=True):
 
 
 class StatusEvent(SQLModel, table=True):
-    """A store left `authorized`, lost a permission, or recovered."""
+    """A store left `authorized`, lost a permission, or recovered; or its orders have SKUs newly awaiting mapping."""
 
     id: int | None = Field(default=None, primary_key=True)
     store_id: int = Field(sa_column=Column(Integer, ForeignKey("store.id", ondelete="CASCADE"), nullable=False, index=True))
     at: datetime = Field(default_factory=utc_now, index=True)
-    kind: str = Field(max_length=30)  # lost_authorization | lost_permission | recovered | still_failing
+    kind: str = Field(max_length=30)  # lost_authorization | lost_permission | recovered | still_failing | orders_blocked
     from_status: str = Field(max_length=40)
     to_status: str = Field(max_length=40)
-    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    detail: str = Field(default="", sa_column=Column(StoredText, nullable=False, default=""))  # core.i18n.dumps
     # pending -> sending (claimed) -> sent | failed (retried) | suppressed (same alert sent recently) | off (no webhook)
     delivery: str = Field(default="pending", max_length=20, index=True)
     delivery_attempts: int = 0

@@ -8,6 +8,7 @@ from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from core.db.models.base import utc_now
+from core.db.models.stored_text import StoredText
 
 
 class Environment(StrEnum):
@@ -84,7 +85,7 @@ class AuthorizationCheck(SQLModel, table=True):
     checked_at: datetime = Field(default_factory=utc_now, index=True)
     environment: str = Field(max_length=20)
     status: str = Field(max_length=40, index=True)
-    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary: str = Field(default="", sa_column=Column(StoredText, nullable=False, default=""))  # core.i18n.dumps
     http_status: int | None = None
     walmart_code: str | None = Field(default=None, max_length=120)
     correlation_ids: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -102,7 +103,7 @@ class StoreHealth(SQLModel, table=True):
 
     store_id: int = Field(sa_column=Column(Integer, ForeignKey("store.id", ondelete="CASCADE"), primary_key=True))
     status: str = Field(max_length=40, index=True)
-    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary: str = Field(default="", sa_column=Column(StoredText, nullable=False, default=""))  # core.i18n.dumps
     checked_at: datetime = Field(index=True)
     last_success_at: datetime | None = None
     # Start of the current run of non-authorized results (None while authorized).

@@ -29,10 +29,10 @@ from core import audit
 from core.access import Actor, Permission, require
 from core.db.models import ALL_STORES
 from core.errors import ValidationFailed
-from core.i18n import _, ngettext
+from core.i18n import N_, Text, _, lazy, ngettext
 from core.mapping.changes import ChangeKind, ChangeSet, apply_changes, plan_changes
 from core.mapping.history import ChangeSource, Through
-from core.mapping.levels import level_of, scope_name
+from core.mapping.levels import audited_level, level_of, scope_name
 from core.mapping.pairing.matcher import Candidate, Method
 from core.mapping.pairing.suggestions import Status, Suggestion
 from core.mapping.repository import mapped_platform_skus
@@ -40,7 +40,7 @@ from core.mapping.rules import validate_rows
 from core.spreadsheets.cells import TEXT
 
 # What the per-mapping history (issue 15) records as the way these mappings were made.
-SOURCE_DETAIL = "automatic pairing"  # what the mapping history says made them
+SOURCE_DETAIL = N_("automatic pairing")  # what the mapping history says made them (kept so, translated where shown)
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def apply_plan(session: Session, plan: SuggestionPlan, *, actor: Actor) -> dict[
 
     Needs the editor role; raises Conflict when the level's mappings changed since the plan was made.
     """
-    require(actor, Permission.edit_mappings, "apply pairing suggestions")
+    require(actor, Permission.edit_mappings, N_("apply pairing suggestions"))
     if plan.applied:
         raise ValidationFailed(_("These suggestions were already applied."), _("Make the preview again."))
     if not plan.picks:
@@ -175,25 +175,28 @@ def apply_plan(session: Session, plan: SuggestionPlan, *, actor: Actor) -> dict[
     plan.applied = True
     written = set(plan.changes.skus_with(ChangeKind.added)) | set(plan.changes.skus_with(ChangeKind.changed))
     picks = [pick for pick in plan.picks if pick.platform_sku in written]
-    level = "store override" if plan.scope != ALL_STORES else "all stores (default mapping)"
+    level = audited_level(plan.scope)
     listings_of = scope_name(session, plan.store_id)
     audit.append_many(
         session, actor, "suggestion.apply", store_id=None if plan.scope == ALL_STORES else plan.scope,
         store_name=scope_name(session, plan.scope), subjects=[pick.platform_sku for pick in picks],
         after=[{"level": str(level_of(plan.scope)), "system_sku": pick.candidate.system_sku, "method": str(pick.candidate.method),
                 "score": pick.candidate.score, "listing_of": listings_of} for pick in picks],
-        details=[f"Paired with {pick.candidate.system_sku} by {pick.candidate.method} (score {pick.candidate.score}, "
-                 f"{_english_breakdown(pick.candidate)}), {level}" for pick in picks],
+        details=[lazy("Paired with {sku} by {method} (score {score}, {reason}), {level}", sku=pick.candidate.system_sku,
+                      method=str(pick.candidate.method), score=pick.candidate.score, reason=_reason(pick.candidate), level=level)
+                 for pick in picks],
     )
     return plan.counts()
 
 
-def _english_breakdown(candidate: Candidate) -> str:
-    """The score's reason as the audit trail keeps it: in English, like the rest of the stored trail."""
+def _reason(candidate: Candidate) -> Text:
+    """The score's reason as the audit trail keeps it: untranslated, read in the reader's language."""
     if candidate.method != Method.similar:
-        return {Method.exact: "same SKU", Method.rule: "same SKU after the pairing rules", Method.barcode: "same barcode"}[candidate.method]
-    title = f"title {candidate.title_score}, " if candidate.title_score is not None else ""
-    return f"{title}SKU {candidate.sku_score}"
+        return {Method.exact: lazy("same SKU"), Method.rule: lazy("same SKU after the pairing rules"),
+                Method.barcode: lazy("same barcode")}[candidate.method]
+    if candidate.title_score is not None:
+        return lazy("title {title}, SKU {sku}", title=candidate.title_score, sku=candidate.sku_score)
+    return lazy("SKU {sku}", sku=candidate.sku_score)
 
 
 def unresolved(suggestions: Sequence[Suggestion], min_similar_score: int | None = None) -> list[Suggestion]:

@@ -18,6 +18,7 @@ from core.access import Actor, Permission, require
 from core.db.bulk import insert_many
 from core.db.models import PairingRejection, utc_now
 from core.db.models.base import table_of
+from core.i18n import N_, Text, lazy_ngettext
 from core.mapping.levels import scope_name
 
 _REJECTION: Table = table_of(PairingRejection)
@@ -53,26 +54,26 @@ def list_rejections(session: Session, store_id: int, *, offset: int = 0, limit: 
 
 def reject(session: Session, store_id: int, pairs: Iterable[Pair], *, actor: Actor) -> int:
     """Remember these (platform SKU, system SKU) suggestions as rejected for the store; returns how many were new."""
-    require(actor, Permission.edit_mappings, "reject pairing suggestions")
+    require(actor, Permission.edit_mappings, N_("reject pairing suggestions"))
     wanted = sorted(set(pairs))
     new = [pair for pair in wanted if pair not in _existing(session, store_id, wanted)]
     if not new:
         return 0
     insert_many(session, _REJECTION, {"store_id": store_id, "platform_sku": [p for p, _ in new], "system_sku": [s for _, s in new],
                                       "rejected_at": utc_now(), "rejected_by": actor.name})
-    _audit(session, actor, "suggestion.reject", store_id, new, "rejected")
+    _audit(session, actor, "suggestion.reject", store_id, new, rejected=True)
     return len(new)
 
 
 def forget(session: Session, store_id: int, pairs: Iterable[Pair], *, actor: Actor) -> int:
     """Forget these rejections, so the suggestions may come back; returns how many there were."""
-    require(actor, Permission.edit_mappings, "bring back rejected pairing suggestions")
+    require(actor, Permission.edit_mappings, N_("bring back rejected pairing suggestions"))
     wanted = sorted(set(pairs))
     found = sorted(_existing(session, store_id, wanted))
     for chunk in _chunks(found):
         session.execute(delete(_REJECTION).where(_REJECTION.c.store_id == store_id, _pair_in(chunk)))
     if found:
-        _audit(session, actor, "suggestion.unreject", store_id, found, "brought back")
+        _audit(session, actor, "suggestion.unreject", store_id, found, rejected=False)
     return len(found)
 
 
@@ -94,10 +95,18 @@ def _pair_in(pairs: list[Pair]) -> ColumnElement[bool]:
     return or_(*(and_(_REJECTION.c.platform_sku == platform, _REJECTION.c.system_sku == system) for platform, system in pairs))
 
 
-def _audit(session: Session, actor: Actor, action: str, store_id: int, pairs: list[Pair], verb: str) -> None:
+def _audit(session: Session, actor: Actor, action: str, store_id: int, pairs: list[Pair], *, rejected: bool) -> None:
     shown = [{"platform_sku": platform, "system_sku": system} for platform, system in pairs[:SHOWN_IN_AUDIT]]
     audit.append(session, actor, action, store_id=store_id, store_name=scope_name(session, store_id),
                  subject=pairs[0][0] if len(pairs) == 1 else f"{len(pairs)} suggestions",
                  after={"count": len(pairs), "suggestions": shown},
-                 detail=f"{len(pairs)} pairing suggestion(s) {verb}: " + ", ".join(f"{p} -> {s}" for p, s in pairs[:10])
-                        + (" ..." if len(pairs) > 10 else ""))
+                 detail=_detail(pairs, rejected=rejected))
+
+
+def _detail(pairs: list[Pair], *, rejected: bool) -> Text:
+    """The audit entry's words, kept untranslated so the trail reads in its reader's language."""
+    listed = ", ".join(f"{p} -> {s}" for p, s in pairs[:10]) + (" ..." if len(pairs) > 10 else "")
+    if rejected:
+        return lazy_ngettext("{n} pairing suggestion rejected: {pairs}", "{n} pairing suggestions rejected: {pairs}", len(pairs), pairs=listed)
+    return lazy_ngettext("{n} pairing suggestion brought back: {pairs}", "{n} pairing suggestions brought back: {pairs}", len(pairs),
+                         pairs=listed)

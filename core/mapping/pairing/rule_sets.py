@@ -26,7 +26,7 @@ from core.access import Actor, Permission, require
 from core.db.models import ALL_STORES, PairingRuleSet, utc_now
 from core.db.models.base import table_of
 from core.errors import Conflict
-from core.i18n import _
+from core.i18n import N_, _, lazy
 from core.mapping.levels import Level, level_of, scope_name
 from core.mapping.pairing.rules import PairingRules, parse_rules
 
@@ -91,7 +91,7 @@ def rules_versions(session: Session, store_id: int) -> tuple[int, int]:
 def save_rule_set(session: Session, scope: int, text: str, *, actor: Actor, expected_version: int | None = None) -> RuleSet:
     """Save the scope's rules (TOML). Raises InvalidRules with what is wrong, Conflict when `expected_version` (the
     version the person saw; 0 for none) is not the current one. Saving the same text again changes nothing."""
-    require(actor, Permission.edit_mappings, "change the pairing rules")
+    require(actor, Permission.edit_mappings, N_("change the pairing rules"))
     rules = parse_rules(text)
     current = get_rule_set(session, scope)
     if expected_version is not None and (current.version if current else 0) != expected_version:
@@ -119,7 +119,7 @@ def save_rule_set(session: Session, scope: int, text: str, *, actor: Actor, expe
 def clear_rule_set(session: Session, scope: int, *, actor: Actor, expected_version: int | None = None) -> bool:
     """Delete the scope's rule set: a store goes back to the rules for all stores; for all stores, no rules are left.
     False when there was none."""
-    require(actor, Permission.edit_mappings, "change the pairing rules")
+    require(actor, Permission.edit_mappings, N_("change the pairing rules"))
     current = get_rule_set(session, scope)
     if expected_version is not None and (current.version if current else 0) != expected_version:
         raise _changed_meanwhile()
@@ -131,11 +131,13 @@ def clear_rule_set(session: Session, scope: int, *, actor: Actor, expected_versi
 
 
 def _audit(session: Session, actor: Actor, action: str, scope: int, before: str | None, after: str | None) -> None:
-    # Kept in English like the rest of the stored trail (it is data, not a screen).
+    # Kept untranslated in the trail, read in the reader's language.
     if after is None:
-        detail = "Pairing rules for all stores removed" if scope == ALL_STORES else "Own pairing rules removed: the store uses the rules for all stores"
+        detail = (lazy("Pairing rules for all stores removed") if scope == ALL_STORES
+                  else lazy("Own pairing rules removed: the store uses the rules for all stores"))
     else:
-        detail = "Pairing rules for all stores set" if scope == ALL_STORES else "Own pairing rules set for this store (they replace the rules for all stores)"
+        detail = (lazy("Pairing rules for all stores set") if scope == ALL_STORES
+                  else lazy("Own pairing rules set for this store (they replace the rules for all stores)"))
     audit.append(session, actor, action, store_id=None if scope == ALL_STORES else scope, store_name=scope_name(session, scope),
                  subject="pairing rules", before={"level": str(level_of(scope)), "rules": before},
                  after={"level": str(level_of(scope)), "rules": after}, detail=detail)

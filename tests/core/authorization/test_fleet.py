@@ -14,6 +14,7 @@ from core.authorization import fleet
 from core.config import load_settings
 from core.db.engine import session_scope
 from core.db.models import AuthorizationCheck, StatusEvent, Store, utc_now
+from core.i18n import loads, render
 from core.runtime import open_runtime
 from core.stores import registry as stores
 from tests.conftest import ADMIN, reset_postgres
@@ -245,7 +246,8 @@ def test_change_event_rules():
     assert events.change_event(None, "rejected", [], "") is None
     assert events.change_event(before("authorized"), "unreachable", [], "x")[0] == "lost_authorization"
     assert events.change_event(before("rejected"), "authorized", [], "")[0] == "recovered"
-    assert events.change_event(before("missing_permissions", ["item"]), "missing_permissions", ["item", "orders"], "")[1] == "Newly missing: orders"
+    newly = events.change_event(before("missing_permissions", ["item"]), "missing_permissions", ["item", "orders"], "")[1]
+    assert render(loads(newly)) == "Newly missing: orders"  # kept untranslated, shown in the reader's language
     assert events.change_event(before("missing_permissions", ["item", "orders"]), "missing_permissions", ["item"], "") is None
     assert events.change_event(before("rejected"), "unreachable", [], "") is None
 
