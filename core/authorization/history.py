@@ -282,17 +282,18 @@ def fleet_chart(session: Session, days: int = 30, now: datetime | None = None) -
     import pandas as pd
 
     since = (now or utc_now()) - timedelta(days=days)
-    rows = session.exec(
-        select(AuthorizationCheck.store_id, AuthorizationCheck.checked_at, AuthorizationCheck.status).where(AuthorizationCheck.checked_at >= since)
+    check = AuthorizationCheck
+    # The day from the database and the rows in time order: no datetime made per row (most of the time for thousands).
+    rows = session.execute(
+        select(col(check.store_id), func.date(col(check.checked_at)), col(check.status)).where(col(check.checked_at) >= since)
+        .order_by(col(check.store_id), col(check.checked_at), col(check.id))
     ).all()
     if not rows:
         return pd.DataFrame()
-    # From columns: given the rows, pandas probes every SQLAlchemy Row for attributes (half the chart's time for 6,000).
-    store_ids, checked_at, statuses = zip(*rows)
-    frame = pd.DataFrame({"store_id": store_ids, "checked_at": checked_at, "status": statuses})
-    frame["day"] = pd.to_datetime(frame["checked_at"], utc=True).dt.tz_localize(None).dt.normalize()
-    last = frame.sort_values("checked_at").groupby(["store_id", "day"]).tail(1)
-    return last.pivot_table(index="day", columns="status", values="store_id", aggfunc="count", fill_value=0)
+    store_ids, checked_days, statuses = zip(*rows)
+    frame = pd.DataFrame({"store_id": store_ids, "day": pd.to_datetime(pd.Series(checked_days, dtype=object).astype(str)), "status": statuses})
+    last = frame.drop_duplicates(["store_id", "day"], keep="last")  # each store's last check of each day (the newest row on a tie)
+    return last.groupby(["day", "status"]).size().unstack(fill_value=0)
 
 
 @dataclass(frozen=True)
