@@ -64,6 +64,7 @@ navigation = st.navigation(
         ],
         "Products": [
             st.Page("pages/mapping.py", title="Product mapping", icon=":material/account_tree:"),
+            st.Page("pages/orders.py", title=_("Orders"), icon=":material/receipt_long:", url_path="orders"),
             st.Page("pages/catalog.py", title="Product catalog", icon=":material/inventory_2:"),
         ],
         "Records": [

@@ -58,7 +58,7 @@ def csv(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
 def prepare(runtime: Runtime, mappings: int, listings: list[tuple[str, str]], rng: random.Random) -> int:
     """The store, the catalog, `mappings` mappings for all stores (the listings' among them) and a few store overrides."""
     products = [f"SYS-{n:05d}" for n in range(PRODUCTS)]
-    mapped = [sku for sku, _name in listings[: LISTINGS - LISTINGS // 10]]
+    mapped = [sku for sku, _name in listings[: len(listings) - len(listings) // 10]]
     others = [f"OTHER-{n:06d}" for n in range(mappings - len(mapped))]
     rows = [(sku, rng.choice(products), str(rng.choice((1, 1, 1, 2, 3)))) for sku in mapped + others]
     with session_scope(runtime.engine) as session:
@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=5_000)
     parser.add_argument("--lines", type=int, default=4, help="lines per order")
     parser.add_argument("--mappings", type=int, default=100_000)
+    parser.add_argument("--skus", type=int, default=LISTINGS, help="distinct platform SKUs in the orders")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--latency", type=float, nargs=2, default=(0.03, 0.06), metavar=("LEAST", "MOST"))
     parser.add_argument("--database", help="a database URL (default: a new SQLite file)")
@@ -126,7 +127,7 @@ def main() -> None:
 
     rng = random.Random(17)
     work = Path(tempfile.mkdtemp(prefix="bench-orders-"))
-    listings = [(f"WM-{n:05d}", f"Listing {n}") for n in range(LISTINGS)]
+    listings = [(f"WM-{n:05d}", f"Listing {n}") for n in range(args.skus)]
     orders = sample_orders(args.orders, listings, now_ms=int(time.time() * 1000), days=13, lines_per_order=(args.lines, args.lines), seed=5)
     (work / "gateway.json").write_text(json.dumps({
         "keys": [{"environment": "production", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}],

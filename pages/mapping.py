@@ -1,7 +1,8 @@
 """Product mapping: which OMS products ship for each Walmart listing, made for all stores (the default) or for one store.
 
 The address keeps the level, the tab and the grid's search: `/mapping?store=Acme%20Outdoor&tab=import`,
-`/mapping?store=all&q=WM-1&bundles=1`; `sku=` is taken as a search too (links that name one SKU).
+`/mapping?store=all&q=WM-1&bundles=1`; `sku=` is taken as a search too (links that name one SKU), and `map=` names a
+platform SKU to map: the grid gets it as a new row to fill in, searched for ("Map it" on the Orders page).
 """
 import streamlit as st
 
@@ -10,7 +11,7 @@ from core.db.engine import session_scope
 from core.i18n import N_, _, format_number
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
-from ui import context, mapping_clone, mapping_counts, mapping_files, mapping_grid, mapping_history, mapping_listings
+from ui import context, mapping_clone, mapping_counts, mapping_files, mapping_grid, mapping_history, mapping_listings, orders
 from ui.links import Address, Linked, flag, page_number, words
 from ui.text import plain
 
@@ -59,6 +60,14 @@ if (sku := st.query_params.get("sku")) is not None:  # a link naming one platfor
     followed.applied.add("q")
     if "tab" not in followed.applied:
         state["mapping_tab"] = labels["mappings"]
+if (to_map := st.query_params.get("map", "").strip()) and state.get("mapping_store") in names:
+    # "Map it": the SKU as a row to fill in at the top of the store's grid (editors only: the grid adds it for them).
+    # Read from the address directly, not through `address`: the page takes it out of the address afterwards, so the
+    # same link opened again (after a discard) is new again.
+    orders.open_map_it(runtime, state["mapping_store"], to_map)
+    state["mapping_search"] = to_map
+    state["mapping_tab"] = labels["mappings"]
+    followed.applied.add("q")
 if followed.applied and "page" not in followed.applied:
     state["mapping_page"] = 1  # a link opens the first page of what it names, unless it names a page
 
@@ -90,6 +99,9 @@ if store_id != ALL_STORES:
     figures[3].metric(_("From all stores"), format_number(covered.from_default),
                       help=_("Mapped platform SKUs this store takes from the mapping for all stores (counted above)."))
 
+if store_id != ALL_STORES:
+    orders.mapping_section(runtime, store_id, names[store_id])  # what orders wait for: the SKUs to map first
+
 # The tabs remember which one is open, so a rerun (an upload, a save) stays on it. All of them
 # still run: widgets in a tab that did not run would lose their state (a search, an uploaded file).
 # They are driven through session state (st.tabs' key), and ui/links writes the open one into the
@@ -109,7 +121,8 @@ with history_tab:
     mapping_history.history_section(runtime, store_id)
 
 shown = address.publish({"tab": state.get("mapping_tab") or labels["mappings"]})
-if "sku" in st.query_params:
-    del st.query_params["sku"]  # now the search (q) holds it
+for taken in ("sku", "map"):
+    if taken in st.query_params:
+        del st.query_params[taken]  # now the search (q) holds it, and the grid the row to fill in
 with heading[1]:
     address.copy_link(shown, key="copy_mapping_link", note=_("This address opens these mappings on the same tab, with the same search."))

@@ -101,6 +101,16 @@ def attempt(engine: Engine, action: Callable[[Session], T], *, key: str, conflic
     return None
 
 
+def attempt_workflow(action: Callable[[], T], *, key: str) -> Done[T] | None:
+    """A core workflow that calls Walmart and opens its own short transactions (reading orders, a check): Done(its
+    result), or None after keeping why under `key`. It opens no transaction itself: none may be held across a call."""
+    try:
+        return Done(action())
+    except StoreConnectError as problem:
+        report(key, "failure", problem.message, problem.fix)
+    return None
+
+
 def run_action(engine: Engine, action: Callable[[Session], object], success: str, *, key: str) -> bool:
     """`attempt`, and on success keep `success` (green) for show_result(key). True when it went through."""
     done = attempt(engine, action, key=key)

@@ -23,6 +23,7 @@ their "Override" box makes the store's own copy on Save (core.mapping.grid).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,7 +48,7 @@ from ui.text import plain
 
 GRID = "mapping_grid"
 DRAFTS = "mapping_drafts"  # scope -> Draft: each level's unsaved edits, kept for the whole session
-PREFILL = "mapping_grid_prefill"  # (store id, platform SKUs) of unmapped listings to add to the grid on its next run
+PREFILL = "mapping_grid_prefill"  # (store id, platform SKUs, suggested system SKUs) to add to the grid on its next run
 PREFILL_LIMIT = 100  # listings added at once: enough to work through, few enough for the editor
 EDITOR_KEY = "mapping_editor_key"  # the current editor's key, for tests that seed edits
 PAGE = "mapping_page"
@@ -260,9 +261,10 @@ def _first_page() -> None:
     st.session_state[PAGE] = 1
 
 
-def map_in_grid(store_id: int, platform_skus: list[str]) -> None:
-    """Button callback: add these unmapped listings to the grid as rows to fill in, and open the grid's tab."""
-    st.session_state[PREFILL] = (store_id, list(platform_skus[:PREFILL_LIMIT]))
+def map_in_grid(store_id: int, platform_skus: list[str], suggested: Mapping[str, str] | None = None) -> None:
+    """Button callback: add these unmapped listings to the grid as rows to fill in, and open the grid's tab.
+    `suggested`: platform SKU -> the system SKU a pairing suggestion gives; that row comes filled in (quantity 1), unsaved."""
+    st.session_state[PREFILL] = (store_id, list(platform_skus[:PREFILL_LIMIT]), dict(suggested or {}))
     st.session_state["mapping_tab"] = _("Mappings")  # the tab's label as pages/mapping.py shows it
     st.session_state[ROWS] = ALL_ROWS
 
@@ -276,8 +278,9 @@ def _add_prefill(runtime: Runtime, scope: int, draft: Draft) -> bool:
     with session_scope(runtime.engine) as session:
         present |= mapping.mapped_platform_skus(session, scope, pending[1])
     new = [sku for sku in pending[1] if sku not in present]
-    draft.add_rows(DraftRow(sku) for sku in new)
-    draft.prefilled |= set(new)
+    suggested = pending[2] if len(pending) > 2 else {}
+    draft.add_rows(DraftRow(sku, suggested[sku], 1.0) if sku in suggested else DraftRow(sku) for sku in new)
+    draft.prefilled |= {sku for sku in new if sku not in suggested}  # a suggested row is a mapping to save, not one to fill in
     return bool(new)
 
 

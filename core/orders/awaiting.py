@@ -4,11 +4,12 @@
     awaiting_mapping_counts(session)        # {store id: blocked SKUs} for lists and badges
 
 A SKU is covered when the store's own mapping (an override) or the mapping for all stores has it: the rule of
-core.mapping.resolve.effective_mappings, asked once for all of a store's SKUs. Cancelled lines block nothing:
+core.mapping.repository.mapped_platform_skus (the rule resolve() applies), asked once for all of a store's SKUs. Cancelled lines block nothing:
 they will not ship. Functions here only read; they take the caller's Session.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from sqlmodel import Session
 
 from core.db.bulk import in_chunks
 from core.db.models import OrderLine, table_of
-from core.mapping.resolve import effective_mappings
+from core.mapping.repository import mapped_platform_skus
 
 MAX_PURCHASE_ORDER_IDS: Final = 10  # listed per blocked SKU
 NOT_SHIPPING: Final = ("Cancelled",)  # line statuses that block nothing
@@ -45,9 +46,13 @@ class BlockedSku:
 
 
 def unmapped_skus(session: Session, store_id: int, skus: Iterable[str]) -> set[str]:
-    """The SKUs among `skus` that no mapping covers for the store (two queries, however many SKUs)."""
-    wanted = set(skus)
-    return wanted - set(effective_mappings(session, store_id, wanted))
+    """The SKUs among `skus` that no mapping covers for the store (the store's own or the default).
+
+    Only whether a SKU is mapped is read (core.mapping.repository.mapped_platform_skus), never the components:
+    a store's orders can span ten thousand SKUs. SKUs are compared in NFC, as mappings keep them."""
+    canonical = {sku: unicodedata.normalize("NFC", sku) for sku in skus}
+    mapped = mapped_platform_skus(session, store_id, set(canonical.values()))
+    return {sku for sku, form in canonical.items() if form not in mapped}
 
 
 def awaiting_mapping(session: Session, store_id: int) -> list[BlockedSku]:

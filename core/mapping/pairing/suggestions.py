@@ -253,8 +253,9 @@ class PairingRun:
     _last: tuple[Sequence[Listing], npt.NDArray[np.int64]] | None = None  # the last listings asked about and their positions
 
     @bulk_operation
-    def suggestions(self, listings: Sequence[Listing], rejected: Set[Pair]) -> SuggestionSet:
-        """The suggestions for these listings, in their order, without the rejected ones."""
+    def suggestions(self, listings: Sequence[Listing], rejected: Set[Pair], *, similar: bool = True) -> SuggestionSet:
+        """The suggestions for these listings, in their order, without the rejected ones. `similar=False` looks for
+        exact, rule and barcode candidates only (never safe by default, similar ones are the costly search)."""
         positions = self._positions(listings)
         where = np.full(len(self._seen), -1, dtype="int64")  # seen position -> position in `listings`
         where[positions] = np.arange(len(listings))
@@ -263,7 +264,7 @@ class PairingRun:
         decided = decide(candidates, skus, self.matcher, rejected)
         empty = np.ones(len(listings), dtype=bool)
         empty[decided["listing"].to_numpy()] = False
-        wanting = [int(positions[number]) for number in np.flatnonzero(empty) if int(positions[number]) not in self._similar_done]
+        wanting = [int(positions[number]) for number in np.flatnonzero(empty) if int(positions[number]) not in self._similar_done] if similar else []
         if wanting:
             self._add_similar(wanting)
             decided = decide(self._asked(where), skus, self.matcher, rejected)
@@ -328,7 +329,8 @@ def prepare(session: Session, store_id: int, *, rules: PairingRules | None = Non
 
 
 def suggest(session: Session, store_id: int, listings: Sequence[Listing], *, rules: PairingRules | None = None,
-            reuse: PairingRun | None = None) -> tuple[PairingRun, SuggestionSet]:
-    """Suggestions for the store's listings (pass the unmapped ones), without the ones its people rejected."""
+            reuse: PairingRun | None = None, similar: bool = True) -> tuple[PairingRun, SuggestionSet]:
+    """Suggestions for the store's listings (pass the unmapped ones), without the ones its people rejected.
+    `similar=False`: exact, rule and barcode only ("Map it" on the Orders page fills in safe ones alone)."""
     run = prepare(session, store_id, rules=rules, reuse=reuse)
-    return run, run.suggestions(listings, rejected_pairs(session, store_id))
+    return run, run.suggestions(listings, rejected_pairs(session, store_id), similar=similar)

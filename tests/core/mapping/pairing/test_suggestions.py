@@ -76,6 +76,15 @@ def test_similar_titles_and_skus_score_below_100_with_the_breakdown(engine, shop
     assert found.safe(min_similar_score=found.score) and not found.safe(min_similar_score=found.score + 1)
 
 
+def test_without_similar_only_exact_rule_and_barcode_are_looked_for_and_the_run_can_look_later(engine, shop):
+    wanted = [listing("AO-LANTERN-1", "Camping Lantern 300 lumen, black"), listing("MUG-RED")]
+    with session_scope(engine) as session:
+        run, found = suggest(session, shop, wanted, similar=False)
+        assert [(s.method, s.status()) for s in found] == [(None, Status.unmatched), (Method.exact, Status.safe)]
+        run, found = suggest(session, shop, wanted, reuse=run)  # the same run, similar asked for now
+    assert found.at(0).method == Method.similar and found.at(0).candidates[0].system_sku == "LANTERN-01"
+
+
 def test_inactive_products_are_never_suggested(engine, shop):
     found = suggestions(engine, shop, [listing("SOCK-M-OLD", "Merino hiking socks (old)")])["SOCK-M-OLD"]
     assert "SOCK-M-OLD" not in [c.system_sku for c in found.candidates]
