@@ -3,14 +3,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.access import Permission
+from core.access import Permission, Role
 from core.errors import StoreConnectError
-from core.i18n import _
+from core.i18n import N_, _
 from ui import context, mapping_grid
 from ui.identity import current_actor, signed_in_without_identity
 from ui.language import choose_language, language_switch
 from ui.public import public_page, public_pages
 from ui.text import plain
+
+ROLE_NAMES = {Role.viewer: N_("viewer"), Role.editor: N_("editor"), Role.admin: N_("admin")}
 
 st.set_page_config(page_title="Store Connect", page_icon=":material/storefront:", layout="wide")
 
@@ -19,11 +21,11 @@ try:
     settings = runtime.settings
     choose_language(settings)
 except StoreConnectError as problem:
-    st.title("Store Connect cannot start")
+    st.title(_("Store Connect cannot start"))
     st.error(plain(problem.message))  # may quote a setting's value or a path
     if problem.fix:
         st.info(plain(problem.fix))
-    st.caption("Settings are read from environment variables and the .env file; see README.md.")
+    st.caption(_("Settings are read from environment variables and the .env file; see README.md."))
     st.stop()
 
 actor = current_actor(settings)
@@ -39,8 +41,8 @@ if not actor.name:
         st.info(_("Ask whoever runs the company sign-in to include your verified email address, or sign in with another account."))
         st.button(_("Sign out"), on_click=st.logout)
     elif actor.via == "oidc":
-        st.info("Sign in to see the stores.")
-        st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
+        st.info(_("Sign in to see the stores."))
+        st.button(_("Sign in"), icon=":material/login:", on_click=st.login, type="primary")
     else:
         st.error(_("The proxy did not identify you (no {header} header). Open the dashboard through the company sign-in.",
                    header=plain(settings.trusted_user_header)))
@@ -48,33 +50,33 @@ if not actor.name:
 if actor.role is None:
     st.title("Store Connect")
     st.error(_("You are signed in as {name}, but no role is given to you, so nothing can be shown.", name=plain(actor.name)))
-    st.info("Ask an admin to add you to ROLE_VIEWERS, ROLE_EDITORS or ROLE_ADMINS.")
+    st.info(_("Ask an admin to add you to ROLE_VIEWERS, ROLE_EDITORS or ROLE_ADMINS."))
     if actor.via == "oidc":
-        st.button("Sign out", on_click=st.logout)
+        st.button(_("Sign out"), on_click=st.logout)
     st.stop()
 
 admin = actor.can(Permission.manage_stores)
 navigation = st.navigation(
     {
-        "Stores": [
-            st.Page("pages/stores.py", title="Store authorization", icon=":material/key:", default=True),
-            st.Page("pages/fleet.py", title="Fleet health", icon=":material/monitoring:"),
-            st.Page("pages/connect.py", title="Connect with Walmart", icon=":material/link:"),
+        _("Stores"): [
+            st.Page("pages/stores.py", title=_("Store authorization"), icon=":material/key:", default=True),
+            st.Page("pages/fleet.py", title=_("Fleet health"), icon=":material/monitoring:"),
+            st.Page("pages/connect.py", title=_("Connect with Walmart"), icon=":material/link:"),
             *public_pages(),
         ],
-        "Products": [
-            st.Page("pages/mapping.py", title="Product mapping", icon=":material/account_tree:"),
+        _("Products"): [
+            st.Page("pages/mapping.py", title=_("Product mapping"), icon=":material/account_tree:"),
             st.Page("pages/orders.py", title=_("Orders"), icon=":material/receipt_long:", url_path="orders"),
-            st.Page("pages/catalog.py", title="Product catalog", icon=":material/inventory_2:"),
+            st.Page("pages/catalog.py", title=_("Product catalog"), icon=":material/inventory_2:"),
         ],
-        "Records": [
-            st.Page("pages/audit.py", title="Audit trail", icon=":material/history:"),
+        _("Records"): [
+            st.Page("pages/audit.py", title=_("Audit trail"), icon=":material/history:"),
             # Where the database and the key file are: admins only (ui/system.py).
-            *([st.Page("pages/system.py", title="System", icon=":material/settings:")] if admin else []),
+            *([st.Page("pages/system.py", title=_("System"), icon=":material/settings:")] if admin else []),
         ],
-        "Help": [
-            st.Page("pages/troubleshooting.py", title="Troubleshooting", icon=":material/help:"),
-            st.Page("pages/guide.py", title="Operator guide", icon=":material/menu_book:", url_path="guide"),
+        _("Help"): [
+            st.Page("pages/troubleshooting.py", title=_("Troubleshooting"), icon=":material/help:"),
+            st.Page("pages/guide.py", title=_("Operator guide"), icon=":material/menu_book:", url_path="guide"),
         ],
     }
 )
@@ -88,10 +90,10 @@ with st.sidebar:
     if navigation.url_path != "mapping":
         mapping_grid.unsaved_notice(runtime)  # Streamlit cannot stop a page switch: say that the grid's edits are waiting
     if actor.via == "local":
-        st.info("Local operator mode: no sign-in is configured, so whoever opens this dashboard has admin rights.", icon=":material/person:")
+        st.info(_("Local operator mode: no sign-in is configured, so whoever opens this dashboard has admin rights."), icon=":material/person:")
     else:
-        st.caption(_("Signed in as **{name}** ({role})", name=plain(actor.name), role=actor.role.name))
+        st.caption(_("Signed in as **{name}** ({role})", name=plain(actor.name), role=_(ROLE_NAMES[actor.role])))
         if actor.via == "oidc":
-            st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+            st.button(_("Sign out"), on_click=st.logout, icon=":material/logout:")
 
 navigation.run()

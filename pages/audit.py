@@ -51,9 +51,12 @@ if "actor" in followed.unusable:
 
 filters = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
 store = filters[0].text_input(_("Store"), key="audit_store", placeholder=_("Any part of the name"), on_change=lambda: state.update(audit_page=1))
-actor = filters[1].selectbox(_("Who"), ["", *people], format_func=lambda who: who or _("Everyone"), key="audit_actor",
+# Option labels made in this run (a format_func may be called on another thread, in another language: ui/labels.py).
+who_labels = {"": _("Everyone"), **{who: who for who in people}}
+action_labels = {code: audit.action_name(code) if code else _("Every change") for code in ACTIONS}
+actor = filters[1].selectbox(_("Who"), ["", *people], format_func=who_labels.__getitem__, key="audit_actor",
                              on_change=lambda: state.update(audit_page=1))
-action = filters[2].selectbox(_("What"), ACTIONS, format_func=lambda code: audit.action_name(code) if code else _("Every change"),
+action = filters[2].selectbox(_("What"), ACTIONS, format_func=action_labels.__getitem__,
                               key="audit_action", on_change=lambda: state.update(audit_page=1))
 since = filters[3].date_input(_("Since"), value=None, key="audit_since", on_change=lambda: state.update(audit_page=1))
 shown = address.publish()

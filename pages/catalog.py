@@ -64,8 +64,8 @@ else:
     )
     if pages > 1:
         st.pagination(pages, key="catalog_page")
-    st.caption(ngettext("{matching} of {n} product matches; page {page} of {pages}.", "{matching} of {n} products match; page {page} of {pages}.",
-                        size, matching=format_number(found.total), page=min(number, pages), pages=pages))
+    st.caption(ngettext("{matching} of {total} product matches; page {page} of {pages}.", "{matching} of {total} products match; page {page} of {pages}.",
+                        size, matching=format_number(found.total), total=format_number(size), page=min(number, pages), pages=pages))
     if shared:
         st.warning(ngettext("{n} barcode is on more than one product. A listing with it gets those products as candidates to "
                             "choose from, never an automatic pairing.",

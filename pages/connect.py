@@ -8,7 +8,7 @@ from core.access import Permission
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, Environment, utc_now
 from core.errors import StoreConnectError
-from core.i18n import _, ngettext
+from core.i18n import N_, _, format_date, format_number, ngettext
 from core.oauth import connect as oauth
 from core.oauth import grants
 from core.oauth.overview import ConnectNeed, connect_counts, connect_rows
@@ -16,14 +16,16 @@ from core.stores.credential import delegated_keys_days_left
 from core.stores.duplicates import find_duplicates
 from ui import context
 from ui.actions import run_action, show_result
-from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, finish_connect, need_text, show_link
+from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, environment_label, finish_connect, need_text, show_link
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.links import Address, Linked, flag, last_page, page_number
 from ui.outcome import show_outcome
 from ui.pending_connections import pending_connections_section
 from ui.text import plain
 
 PAGE_SIZE = 20
+ENVIRONMENTS = {"production": N_("Production"), "sandbox": N_("Sandbox")}  # the values stay these words; the labels are translated
 runtime = context.runtime()
 settings = runtime.settings
 state = st.session_state
@@ -65,10 +67,11 @@ if not can_manage:
     st.info(_("Only an admin can connect stores or change the app settings; you can see how far the move has come."))
 
 cols = st.columns(4)
-cols[0].metric(_("US stores on delegated keys"), counts.on_delegated_keys)
-cols[1].metric(_("Stores on OAuth"), counts.on_oauth)
-cols[2].metric(_("Need a connect"), counts.needing_connect, help=_("Re-connects, refresh tokens running out, and stores still on delegated keys."))
-cols[3].metric(_("Days until delegated keys stop"), days_left, help=f"DELEGATED_ACCESS_DEADLINE: {settings.delegated_access_deadline:%d %b %Y}")
+cols[0].metric(_("US stores on delegated keys"), format_number(counts.on_delegated_keys))
+cols[1].metric(_("Stores on OAuth"), format_number(counts.on_oauth))
+cols[2].metric(_("Need a connect"), format_number(counts.needing_connect), help=_("Re-connects, refresh tokens running out, and stores still on delegated keys."))
+cols[3].metric(_("Days until delegated keys stop"), format_number(days_left),
+               help=_("Configured as {day} (DELEGATED_ACCESS_DEADLINE).", day=format_date(settings.delegated_access_deadline)))
 if counts.outside_us:
     st.caption(ngettext("{n} store outside the US keeps its delegated keys: Walmart documents Connect for US stores only.",
                         "{n} stores outside the US keep their delegated keys: Walmart documents Connect for US stores only.", counts.outside_us))
@@ -78,7 +81,7 @@ st.subheader(_("Stores"))
 filters = st.columns([2, 2])
 search = filters[0].text_input(_("Search stores"), key="connect_search", placeholder=_("Store name"))
 show_all = filters[1].radio(_("Show"), [False, True], key="connect_show_all", horizontal=True,
-                            format_func=lambda everything: _("Every US store") if everything else _("Stores needing a connect"))
+                            format_func=shown_as({False: N_("Stores needing a connect"), True: N_("Every US store")}))
 address.publish()
 with session_scope(runtime.engine) as session:
     _rows, matching = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all, limit=0)
@@ -96,7 +99,8 @@ if not rows:
 for row in rows:
     with st.container(border=True):
         top = st.columns([3, 1])
-        top[0].markdown(f"**{plain(row.name)}** · {row.environment} · {credential_label(row.kind)}")
+        top[0].markdown(_("**{store}** · {environment} · {credential}", store=plain(row.name), credential=credential_label(row.kind),
+                          environment=environment_label(row.environment)))
         top[0].caption(need_text(row, settings.delegated_access_deadline))
         with top[1]:
             label = _("Connect again") if row.need in (ConnectNeed.reconnect, ConnectNeed.expired, ConnectNeed.expiring, ConnectNeed.none) else _("Connect")
@@ -122,7 +126,7 @@ st.caption(ngettext("{n} store matches; page {page} of {pages}.", "{n} stores ma
 st.subheader(_("Connect a new store"))
 new_cols = st.columns([2, 1])
 new_name = new_cols[0].text_input(_("Store name"), key="connect_new_name")
-new_environment = new_cols[1].radio(_("Environment"), [Environment.production.value, Environment.sandbox.value], key="connect_new_environment",
+new_environment = new_cols[1].radio(_("Environment"), list(ENVIRONMENTS), format_func=shown_as(ENVIRONMENTS), key="connect_new_environment",
                                     horizontal=True, help=_("A sandbox store is connected with the code Walmart's Simulate App Connect shows."))
 look_alikes = []
 if new_name.strip():

@@ -5,17 +5,18 @@ import math
 import altair as alt
 import pandas as pd
 import streamlit as st
+from babel.dates import format_skeleton
 
 from core.authorization import alerts as events
 from core.authorization import history
 from core.authorization.outcome import HealthState
 from core.db.engine import session_scope
 from core.db.models import utc_now
-from core.i18n import _, format_number, ngettext
+from core.i18n import _, babel_locale, format_date, format_number, ngettext
 from ui import context
 from ui.actions import when
 from ui.links import Address, Linked, last_page, page_number
-from ui.status import badge_text, chart_colours, legend, status_label
+from ui.status import badge_text, chart_colours, delivery_label, event_kind_label, legend, status_label
 
 PERIODS = [7, 30, 90]
 PAGE_SIZE = 50  # status changes a page
@@ -27,7 +28,7 @@ if (followed := address.follow()).applied & {"q"} and "page" not in followed.app
     st.session_state["fleet_page"] = 1
 st.title(_("Fleet health"))
 
-days = st.segmented_control(_("Period"), PERIODS, default=30, format_func=lambda d: _("{days} days", days=d), key="fleet_days") or 30
+days = st.segmented_control(_("Period"), PERIODS, default=30, format_func={d: _("{days} days", days=d) for d in PERIODS}.__getitem__, key="fleet_days") or 30
 address.publish()
 with session_scope(runtime.engine) as session:
     chart = history.fleet_chart(session, days=days)
@@ -42,7 +43,7 @@ def status_chart(chart: pd.DataFrame, days: int) -> alt.Chart:
     labels, colours = chart_colours(states)
     period = pd.date_range(end=max(chart.index.max(), pd.Timestamp(utc_now().date())), periods=days, freq="D")
     frame = chart.set_axis([badge_text(state) for state in states], axis="columns").reindex(period, fill_value=0)
-    frame.index = [f"{day:%d %b}" for day in frame.index]
+    frame.index = [format_skeleton("MMMd", day, locale=babel_locale()) for day in frame.index]
     long = frame.rename_axis("day").reset_index().melt("day", var_name="status", value_name="stores")
     return alt.Chart(long).mark_bar().encode(
         x=alt.X("day:O", title=None, sort=list(frame.index), axis=alt.Axis(labelAngle=0, labelOverlap=True)),
@@ -63,13 +64,13 @@ else:
 
 st.subheader(_("Deadlines"))
 cols = st.columns(2)
-cols[0].metric(_("Days until Delegated Access keys stop"), due.days_left,
-               help=_("Configured as {day} (DELEGATED_ACCESS_DEADLINE).", day=f"{due.delegated_access_deadline:%d %b %Y}"))
-cols[1].metric(_("Stores with keys older than {days} days", days=due.key_max_age_days), len(due.keys_older_than_limit))
+cols[0].metric(_("Days until Delegated Access keys stop"), format_number(due.days_left),
+               help=_("Configured as {day} (DELEGATED_ACCESS_DEADLINE).", day=format_date(due.delegated_access_deadline)))
+cols[1].metric(_("Stores with keys older than {days} days", days=due.key_max_age_days), format_number(len(due.keys_older_than_limit)))
 if due.stores_on_delegated_keys:
     st.warning(ngettext("{n} store still uses Delegated Access keys, which Walmart stops accepting on {day}. Plan to move it to OAuth seller authorization.",
                         "{n} stores still use Delegated Access keys, which Walmart stops accepting on {day}. Plan to move them to OAuth seller authorization.",
-                        due.stores_on_delegated_keys, day=f"{due.delegated_access_deadline:%d %b %Y}"))
+                        due.stores_on_delegated_keys, day=format_date(due.delegated_access_deadline)))
 if due.keys_older_than_limit:
     st.dataframe(pd.DataFrame(due.keys_older_than_limit, columns=[_("Store"), _("Key age (days)")]), hide_index=True, width="stretch")
 if due.refresh_tokens_expiring:
@@ -81,7 +82,7 @@ if due.refresh_tokens_expiring:
 st.subheader(_("Changes and alerts"))
 webhook = _("on") if settings.alert_webhook_url else _("off (set ALERT_WEBHOOK_URL)")
 st.caption(_("Webhook alerts: {webhook}; the same alert is not repeated within {hours} hours. History is kept {days} days.",
-             webhook=webhook, hours=f"{settings.alert_renotify_hours:g}", days=settings.history_retention_days))
+             webhook=webhook, hours=format_number(settings.alert_renotify_hours), days=settings.history_retention_days))
 
 search = st.text_input(_("Search stores"), key="fleet_search", placeholder=_("Store name"),
                        on_change=lambda: st.session_state.update(fleet_page=1))
@@ -97,10 +98,10 @@ if changes:
         pd.DataFrame({
             _("When (UTC)"): [when(event.at) for event, _name in changes],
             _("Store"): [name for _event, name in changes],
-            _("Change"): [event.kind.replace("_", " ") for event, _name in changes],
+            _("Change"): [event_kind_label(event.kind) for event, _name in changes],
             _("From → to"): [f"{status_label(event.from_status)} → {status_label(event.to_status)}" for event, _name in changes],
             _("Detail"): [event.detail for event, _name in changes],
-            _("Alert"): [event.delivery + (f" ({event.delivery_error})" if event.delivery_error else "") for event, _name in changes],
+            _("Alert"): [delivery_label(event.delivery, event.delivery_error) for event, _name in changes],
         }),
         hide_index=True, width="stretch",
     )

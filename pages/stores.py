@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import streamlit as st
+from babel.lists import format_list
 
 from core.access import Permission
 from core.authorization import fleet, history
@@ -13,14 +14,16 @@ from core.authorization.outcome import HealthState, Status
 from core.db.engine import session_scope
 from core.db.models import CredentialKind, Market
 from core.errors import NotFound
-from core.i18n import _, ngettext
+from core.i18n import N_, _, babel_locale, format_date, format_number, ngettext
 from core.orders.sync import note_newly_blocked
 from core.stores import registry as stores
 from core.stores.prechecks import precheck
 from ui import context, store_detail
 from ui.actions import report, show_result, when
+from ui.connect import environment_label
 from ui.demo_keys import show_spare_keys
 from ui.identity import actor
+from ui.labels import shown_as
 from ui.links import Address, Linked, last_page, page_number, words
 from ui.status import BADGES, DISABLED, badge_text, legend, show_findings, shown_state, style_status_column
 from ui.system import key_backup_notice
@@ -28,7 +31,9 @@ from ui.text import plain
 
 PAGE_SIZE = 50
 STATUSES: list[HealthState | str] = [*BADGES, DISABLED]
-CREDENTIAL_NAMES: dict[str, str] = {CredentialKind.oauth_seller: "OAuth", CredentialKind.delegated_key: "Client ID/Secret"}
+CREDENTIAL_NAMES: dict[str, str] = {CredentialKind.oauth_seller: N_("OAuth"), CredentialKind.delegated_key: N_("Client ID/Secret")}
+ENVIRONMENTS = {"production": N_("Production"), "sandbox": N_("Sandbox")}  # the values stay these words; the labels are translated
+MARKETS = {Market.us: N_("US"), Market.ca: N_("Canada"), Market.mx: N_("Mexico"), Market.cl: N_("Chile")}
 runtime = context.runtime()
 state = st.session_state
 state.setdefault("form_version", 0)
@@ -71,9 +76,9 @@ def add_store_form() -> None:
     version = state.form_version
     show_spare_keys()  # the demo's keys to try; nothing outside the demo
     name = st.text_input(_("Store name"), key=f"add_name_{version}", help=_("Any name your team will recognise, for example 'Acme US'."))
-    environment = st.radio(_("Environment"), ["production", "sandbox"], horizontal=True, key=f"add_env_{version}",
+    environment = st.radio(_("Environment"), list(ENVIRONMENTS), format_func=shown_as(ENVIRONMENTS), horizontal=True, key=f"add_env_{version}",
                            help=_("Production keys for real orders. Sandbox keys only work against Walmart's sandbox."))
-    market = st.selectbox(_("Market"), [market.value for market in Market], key=f"add_market_{version}", format_func=str.upper,
+    market = st.selectbox(_("Market"), [market.value for market in Market], key=f"add_market_{version}", format_func=shown_as(MARKETS),
                           help=_("The Walmart marketplace the store sells on. Outside the US every call carries WM_MARKET, and "
                                  "the store keeps its delegated keys (Walmart documents Connect for the US only)."))
     client_id = st.text_input(_("Client ID"), key=f"add_client_id_{version}")
@@ -117,16 +122,16 @@ if not counts.total:
     st.stop()
 
 metrics = st.columns(6)
-metrics[0].metric(_("Stores"), counts.total)
-metrics[1].metric(_("Authorized"), counts[HealthState.authorized])
-metrics[2].metric(_("Need attention"), counts.needing_attention)
-metrics[3].metric(_("Unreachable or limited"), counts[HealthState.unreachable] + counts[HealthState.rate_limited])
-metrics[4].metric(_("Not checked yet"), counts[HealthState.never_checked], help=_("Enabled stores that were never checked."))
-metrics[5].metric(_("Disabled"), counts.disabled, help=_("Disabled stores are not checked."))
+metrics[0].metric(_("Stores"), format_number(counts.total))
+metrics[1].metric(_("Authorized"), format_number(counts[HealthState.authorized]))
+metrics[2].metric(_("Need attention"), format_number(counts.needing_attention))
+metrics[3].metric(_("Unreachable or limited"), format_number(counts[HealthState.unreachable] + counts[HealthState.rate_limited]))
+metrics[4].metric(_("Not checked yet"), format_number(counts[HealthState.never_checked]), help=_("Enabled stores that were never checked."))
+metrics[5].metric(_("Disabled"), format_number(counts.disabled), help=_("Disabled stores are not checked."))
 if due.stores_on_delegated_keys:
     st.caption(ngettext("Delegated Access keys stop working on {day} ({days} days left); {n} store still uses them.",
                         "Delegated Access keys stop working on {day} ({days} days left); {n} stores still use them.",
-                        due.stores_on_delegated_keys, day=f"{due.delegated_access_deadline:%d %b %Y}", days=due.days_left))
+                        due.stores_on_delegated_keys, day=format_date(due.delegated_access_deadline), days=format_number(due.days_left)))
 if due.keys_older_than_limit:
     st.caption(ngettext("{n} store has keys older than {days} days; consider rotating them (see Fleet health).",
                         "{n} stores have keys older than {days} days; consider rotating them (see Fleet health).",
@@ -134,9 +139,11 @@ if due.keys_older_than_limit:
 
 filters = st.columns([2, 2, 1])
 search = filters[0].text_input(_("Search stores"), key="store_search", placeholder=_("Store name"))
-chosen = filters[1].multiselect(_("Status"), STATUSES, format_func=badge_text, key="status_filter")
+chosen = filters[1].multiselect(_("Status"), STATUSES, format_func={item: badge_text(item) for item in STATUSES}.__getitem__, key="status_filter",
+                                placeholder=_("Any status"))
 chosen_statuses = [HealthState(item) for item in chosen if item != DISABLED]
-environment = filters[2].selectbox(_("Environment"), ["", "production", "sandbox"], format_func=lambda e: e or _("All"), key="environment_filter")
+environment = filters[2].selectbox(_("Environment"), ["", *ENVIRONMENTS], format_func=shown_as({"": N_("All"), **ENVIRONMENTS}),
+                                   key="environment_filter")
 with session_scope(runtime.engine) as session:
     matching = history.count_stores(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,
                                     disabled=DISABLED in chosen)
@@ -156,8 +163,8 @@ def render_table(rows: list[history.StoreRow]) -> None:
         style_status_column(pd.DataFrame(
             {
                 _("Store"): [row.name for row in rows],
-                _("Environment"): [row.environment for row in rows],
-                _("Credential"): [CREDENTIAL_NAMES.get(row.credential_kind, "—") for row in rows],
+                _("Environment"): [environment_label(row.environment) for row in rows],
+                _("Credential"): [_(CREDENTIAL_NAMES[row.credential_kind]) if row.credential_kind in CREDENTIAL_NAMES else "—" for row in rows],
                 _("Status"): [badge_text(shown_state(row.status, row.enabled)) for row in rows],
                 _("Missing permissions"): [", ".join(row.missing) for row in rows],
                 _("Last checked (UTC)"): [when(row.checked_at) for row in rows],
@@ -173,7 +180,7 @@ def render_table(rows: list[history.StoreRow]) -> None:
 render_table(rows)
 legend()
 st.caption(ngettext("{matching} of {n} store matches; page {page} of {pages}.", "{matching} of {n} stores match; page {page} of {pages}.",
-                    counts.total, matching=matching, page=min(page, pages), pages=pages))
+                    counts.total, matching=format_number(matching), page=min(page, pages), pages=pages))
 
 
 def check_all_result(results: list[fleet.Result]) -> None:
@@ -191,7 +198,7 @@ def check_all_result(results: list[fleet.Result]) -> None:
                  ngettext("{n} needs attention", "{n} need attention", attention),
                  ngettext("{n} unreachable or rate limited", "{n} unreachable or rate limited", waiting)]
         report("check_all", "failure" if attention else "warning",
-               ngettext("Checked {n} store: {parts}.", "Checked {n} stores: {parts}.", len(results), parts=", ".join(parts)),
+               ngettext("Checked {n} store: {parts}.", "Checked {n} stores: {parts}.", len(results), parts=format_list(parts, locale=babel_locale())),
                _("The table shows each store's status; open a store below for what to do."))
 
 

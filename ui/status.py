@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 import streamlit as st
 
 from core.authorization.outcome import HealthState, Status
+from core.authorization.scopes import level_name
 from core.i18n import N_, _
 from core.stores.prechecks import Finding
 from ui.text import plain
@@ -63,8 +64,6 @@ DELIVERIES = {
     "failed": N_("failed, will be retried"),
     "suppressed": N_("not repeated (sent recently)"),
 }
-ACCESS_LEVELS = {"full_access": N_("full access"), "view_only": N_("view only"), "no_access": N_("no access"),
-                 "not granted": N_("not granted"), "": N_("not required")}  # "not granted": a scope Walmart did not list
 ALERT_OF: dict[Colour, Literal["success", "warning", "error", "info"]] = {
     "green": "success", "orange": "warning", "yellow": "warning", "red": "error", "violet": "error", "blue": "info", "gray": "info",
 }
@@ -109,7 +108,7 @@ def delivery_label(delivery: str, error: str | None = None) -> str:
 
 def access_label(level: str | None) -> str:
     """A permission level (full_access, view_only, no_access, or "not granted"; '' for a scope that is not required) in words."""
-    return _words(ACCESS_LEVELS, level)
+    return level_name(level) if level else _("not required")
 
 
 def _styles() -> dict[str, str]:

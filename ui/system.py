@@ -13,7 +13,7 @@ from core.access import Permission
 from core.config import redact_url
 from core.db.engine import session_scope
 from core.db.models.audit import AuditEntry
-from core.i18n import _
+from core.i18n import _, lazy
 from core.runtime import Runtime
 from ui.actions import report, show_result, when
 from ui.identity import actor
@@ -35,8 +35,8 @@ def _backup_confirmation(runtime: Runtime) -> AuditEntry | None:
 def _confirm_backup(runtime: Runtime) -> None:
     path = runtime.vault.source.path
     with session_scope(runtime.engine) as session:
-        # The audit trail keeps its details in English, as every other entry does: a record, read in any language.
-        audit.append(session, actor(), BACKUP_CONFIRMED, subject=str(path), detail="Confirmed that the encryption key file is backed up.")
+        # Kept untranslated like every audit detail: each reader sees it in their own language.
+        audit.append(session, actor(), BACKUP_CONFIRMED, subject=str(path), detail=lazy("Confirmed that the encryption key file is backed up."))
     report("key_backup", "success", _("Thank you. The note will not be shown again; the System page keeps where the key file is."))
 
 

@@ -3,6 +3,9 @@ import re
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import ElementTree
+
+from core.i18n import use_language
 
 APP = "../../app.py"
 
@@ -14,9 +17,30 @@ def app(app_env, monkeypatch):
         monkeypatch.setenv(name, value)
     st.cache_data.clear()
     st.cache_resource.clear()
+    _read_widgets_in_the_pages_language(monkeypatch)
     at = AppTest.from_file(APP, default_timeout=30)
     yield at
     st.cache_resource.clear()
+
+
+def _read_widgets_in_the_pages_language(monkeypatch) -> None:
+    """AppTest reads the last run's widgets in the test's own thread before it runs again (a switch_page, a click),
+    calling their format_func to find each chosen option among the labels the page showed. Labels are translated in
+    the page's language, so that reading must happen in the language the page last ran in (the address keeps it), not
+    in the test thread's English; the test thread's own language is left as it was."""
+    read, run = ElementTree.get_widget_states, AppTest._run
+
+    def read_in_the_pages_language(tree: ElementTree):
+        with use_language(getattr(tree._runner, "page_language", None)):
+            return read(tree)
+
+    def run_and_note_the_language(at: AppTest, *args, **kwargs):
+        result = run(at, *args, **kwargs)
+        at.page_language = at.query_params.get("lang")  # type: ignore[attr-defined]
+        return result
+
+    monkeypatch.setattr(ElementTree, "get_widget_states", read_in_the_pages_language)
+    monkeypatch.setattr(AppTest, "_run", run_and_note_the_language)
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")

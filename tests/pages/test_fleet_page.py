@@ -21,7 +21,7 @@ def test_fleet_page_after_checks(app, runtime, gateway):
     text = page_text(app)
     assert "Stores by status, per day" in text and "No checks in this period" not in text
     events = app.dataframe[-1].value
-    assert list(events["Store"]) == ["Good"] and events.loc[0, "Change"] == "lost authorization"
+    assert list(events["Store"]) == ["Good"] and events.loc[0, "Change"] == "Lost authorization"
     assert "2 stores still use Delegated Access keys" in text
     assert events.loc[0, "From → to"] == "Authorized → Rejected"  # words, not codes
 
