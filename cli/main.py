@@ -33,9 +33,7 @@ from core.config import PROJECT_ROOT
 from core.db.engine import database_fault
 from core.errors import CannotWrite, Conflict, DatabaseBusy, StoreConnectError
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, current_language, supported, use_language
-from core.oauth.seller_started import SellerAlreadyConnected
 from core.runtime import Runtime, open_runtime
-from core.stores.duplicates import LikelyDuplicate
 from core.stores.names import for_terminal, json_for_terminal
 from core.vault import check_key_setting
 
@@ -57,9 +55,11 @@ EXIT_CODES_HELP = N_("""exit codes:
   6  refused as a likely duplicate; repeat with --allow-duplicate if it is not one""")
 
 # The exit code of each kind of refusal; any other StoreConnectError is a usage or configuration error.
-_EXIT_FOR: list[tuple[type[StoreConnectError], int]] = [
+# Kinds defined beside the commands that raise them are named, not imported: a command loads only what it uses.
+_EXIT_FOR: list[tuple[type[StoreConnectError] | str, int]] = [
     (Conflict, EXIT_CONFLICT), (DatabaseBusy, EXIT_BUSY), (CannotWrite, EXIT_CANNOT_WRITE),
-    (LikelyDuplicate, EXIT_DUPLICATE), (SellerAlreadyConnected, EXIT_DUPLICATE),
+    ("core.stores.duplicates.LikelyDuplicate", EXIT_DUPLICATE),
+    ("core.oauth.seller_started.SellerAlreadyConnected", EXIT_DUPLICATE),
 ]
 # Commands that must work whatever the settings say about the key: keygen prints the key that fixes a bad one.
 KEY_NOT_CHECKED = frozenset({"keygen"})
@@ -69,6 +69,13 @@ _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 # `handler=function(args, runtime) -> int`.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 COMMAND_MODULES: list[str] = ["cli.stores", "cli.mapping", "cli.orders", "cli.troubleshooting", "cli.oauth", "cli.audit"]
+# The top-level commands each module adds: a command line loads only the module of its command (and what that
+# imports), so `stores list` never pays for pandas or Alembic. A module not listed here is loaded for every command;
+# tests/cli/test_startup.py checks the list against what each module adds.
+COMMANDS_OF: dict[str, tuple[str, ...]] = {
+    "cli.stores": ("keygen", "stores"), "cli.mapping": ("catalog", "mappings"), "cli.orders": ("orders",),
+    "cli.troubleshooting": ("diagnose", "explain", "faq"), "cli.oauth": ("oauth",), "cli.audit": ("audit",),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +84,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, _("error: {problem}", problem=message) + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules(words: Sequence[str] | None = None) -> list[str]:
+    """The command modules a command line needs: its command's module (and any module not in COMMANDS_OF), or
+    every module when it names no command we know (--help, a typo), so the help and the error list them all."""
+    command = next((word for word in words or () if not word.startswith("-")), None)
+    owners = [name for name in COMMAND_MODULES if command in COMMANDS_OF.get(name, ())]
+    if not owners:
+        return list(COMMAND_MODULES)
+    return [name for name in COMMAND_MODULES if name in owners or name not in COMMANDS_OF]
+
+
+def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for this command line (`words`), with only the command modules it needs; every one without."""
     import importlib
 
     from cli import argparse_text
@@ -86,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m core", description=_("Store Connect command line."), epilog=_(EXIT_CODES_HELP),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if words is None else command_modules(words):
         importlib.import_module(name).add_commands(subparsers)
     _with_language_option(parser)
     return parser
@@ -124,7 +142,8 @@ def print_json(data: object) -> None:
 
 
 def exit_code(problem: StoreConnectError) -> int:
-    return next((code for kind, code in _EXIT_FOR if isinstance(problem, kind)), EXIT_USAGE)
+    kinds = {f"{kind.__module__}.{kind.__qualname__}" for kind in type(problem).__mro__} | set(type(problem).__mro__)
+    return next((code for kind, code in _EXIT_FOR if kind in kinds), EXIT_USAGE)
 
 
 def _refused(problem: StoreConnectError) -> int:
@@ -197,7 +216,7 @@ def main(argv: Sequence[str] | None = None, runtime_factory: Callable[[], Runtim
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         with use_language(asked_language(words)):
-            args = build_parser().parse_args(words)
+            args = build_parser(words).parse_args(words)
             # Machine-readable output is the same in every language.
             with use_language(DEFAULT_LANGUAGE if getattr(args, "json", False) else current_language()):
                 return _run(args, runtime_factory)

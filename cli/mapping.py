@@ -34,7 +34,7 @@ from core.spreadsheets.errors import SpreadsheetError
 from core.spreadsheets.files import read_spreadsheet_file
 from core.spreadsheets.limits import COMMAND_LINE_LIMITS
 from core.spreadsheets.table import RowError, error_report_csv
-from core.spreadsheets.writers import format_from_filename, write_file
+from core.spreadsheets.writers import format_from_filename, write_file, write_file_with
 
 EXIT_REJECTED = 1
 EXIT_UNMAPPED = 1
@@ -126,18 +126,16 @@ def _mappings_import(args: argparse.Namespace, runtime: Runtime) -> int:
 
 def _mappings_export(args: argparse.Namespace, runtime: Runtime) -> int:
     file_format = format_from_filename(args.output)
-    with session_scope(runtime.engine) as session:
+    with session_scope(runtime.engine) as session:  # read only; the file is written as the rows come
         scope, label = _scope(session, args.store)
-        rows = mapping_export.export_rows(session, scope)
-        data = mapping_export.export_mappings(session, scope, file_format)
-    write_file(Path(args.output), data)
-    platform_skus = len({row[0] for row in rows})
+        exported = write_file_with(Path(args.output), lambda target: mapping_export.write_export(target, session, scope, file_format))
+    platform_skus, rows = exported.platform_skus, exported.rows
     if scope:
         print(_("Exported {skus} platform SKUs ({rows} rows) of store '{store}' to {file}: its own mappings; those it takes from "
-                "all stores are exported with --store all.", skus=format_number(platform_skus), rows=format_number(len(rows)), store=label, file=args.output))
+                "all stores are exported with --store all.", skus=format_number(platform_skus), rows=format_number(rows), store=label, file=args.output))
     else:
         print(_("Exported {skus} platform SKUs ({rows} rows) of the mapping for all stores to {file}.",
-                skus=format_number(platform_skus), rows=format_number(len(rows)), file=args.output))
+                skus=format_number(platform_skus), rows=format_number(rows), file=args.output))
     return EXIT_OK
 
 

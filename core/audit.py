@@ -16,7 +16,6 @@ from core.db.bulk import insert_many
 from core.db.models.audit import AuditEntry
 from core.db.models.base import table_of, utc_now
 from core.i18n import N_, Text, _, dumps
-from core.spreadsheets.writers import write_csv
 
 # The export's columns: machine-readable names, never translated.
 _Selected = TypeVar("_Selected")
@@ -140,6 +139,8 @@ def to_rows(found: list[AuditEntry]) -> list[AuditRow]:
 
 def export_csv(found: list[AuditEntry]) -> bytes:
     """The entries as a CSV Excel opens safely: actors, store names, SKUs and file names come from outside."""
+    from core.spreadsheets.writers import write_csv  # loaded here: every command appends to the trail, few export it
+
     return write_csv(CSV_HEADER, ([e.at.isoformat(), e.actor, e.via, e.action, e.store_name, e.subject, e.before_json, e.after_json, e.detail]
                                   for e in found))
 

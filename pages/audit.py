@@ -13,7 +13,7 @@ from core.db.engine import session_scope
 from core.i18n import _, format_number, ngettext
 from ui import context
 from ui.actions import when
-from ui.links import Address, Linked
+from ui.links import Address, Linked, last_page, page_number
 from ui.text import plain
 
 PAGE_SIZE = 50
@@ -38,10 +38,11 @@ address = Address("audit", [
     Linked("actor", "audit_actor", lambda who: who if who in people else None),
     Linked("action", "audit_action", lambda code: code if code in ACTIONS else None),
     Linked("since", "audit_since", _day, lambda day: day.isoformat() if day else ""),
+    page_number("page", "audit_page"),
 ])
 followed = address.follow()
-if followed.applied:
-    state["audit_page"] = 1  # a link opens the first page of what it names
+if followed.applied and "page" not in followed.applied:
+    state["audit_page"] = 1  # a link opens the first page of what it names, unless it names a page
 
 st.title(_("Audit trail"))
 st.caption(_("Every change to stores, keys, mappings, the catalog and imports, with who made it. Secrets are never recorded."))
@@ -64,7 +65,7 @@ since_at = datetime.combine(since, time.min, tzinfo=timezone.utc) if since else 
 with session_scope(runtime.engine) as session:
     total = audit.count_entries(session, store_search=store.strip() or None, actor=actor or None, action=action or None, since=since_at)
 pages = max(1, math.ceil(total / PAGE_SIZE))
-number = min(state.get("audit_page", 1), pages)
+number = last_page("audit_page", pages)
 with session_scope(runtime.engine) as session:
     found = audit.entries(session, store_search=store.strip() or None, actor=actor or None, action=action or None, since=since_at,
                           offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)

@@ -15,7 +15,7 @@ from core.i18n import _, format_number, ngettext
 from ui import context
 from ui.actions import report, run_action, show_result
 from ui.identity import actor
-from ui.links import Address, Linked, flag
+from ui.links import Address, Linked, flag, last_page, page_number
 from ui.mapping_files import errors_table, templates
 from ui.text import plain
 from ui.uploads import spreadsheet_uploader
@@ -25,9 +25,9 @@ PREVIEW = "catalog_import_preview"
 runtime = context.runtime()
 state = st.session_state
 can_edit = actor().can(Permission.edit_mappings)
-address = Address("catalog", [Linked("q", "catalog_search"), flag("active", "catalog_active")])
-if address.follow().applied:
-    state["catalog_page"] = 1
+address = Address("catalog", [Linked("q", "catalog_search"), flag("active", "catalog_active"), page_number("page", "catalog_page")])
+if (followed := address.follow()).applied and "page" not in followed.applied:
+    state["catalog_page"] = 1  # a link opens the first page of what it names, unless it names a page
 
 st.title(_("Product catalog"))
 st.caption(_("The OMS products a mapping may point at. Imports add new products and update existing ones; they never delete one."))
@@ -43,7 +43,10 @@ with session_scope(runtime.engine) as session:
     number = state.get("catalog_page", 1)
     found = catalog.search_catalog(session, search, active_only=active_only, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     shared = len(catalog.shared_barcodes(session))
-pages = max(1, math.ceil(found.total / PAGE_SIZE))
+    pages = max(1, math.ceil(found.total / PAGE_SIZE))
+    if (last := last_page("catalog_page", pages)) != number:  # a page past the end (an old link): the last one
+        number = last
+        found = catalog.search_catalog(session, search, active_only=active_only, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 if not size:
     st.info(_("The catalog is empty. Import your OMS product export below (or start from the template), or add products one by one."))
 else:

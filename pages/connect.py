@@ -19,7 +19,7 @@ from ui.actions import run_action, show_result
 from ui.connect import PENDING_CALLBACK, app_ready, code_form, connect_panel, credential_label, environment_label, finish_connect, need_text, show_link
 from ui.identity import actor
 from ui.labels import shown_as
-from ui.links import Address, Linked, flag
+from ui.links import Address, Linked, flag, last_page, page_number
 from ui.outcome import show_outcome
 from ui.pending_connections import pending_connections_section
 from ui.text import plain
@@ -30,8 +30,9 @@ runtime = context.runtime()
 settings = runtime.settings
 state = st.session_state
 
-address = Address("connect", [Linked("q", "connect_search"), flag("all", "connect_show_all")])  # `/connect?q=harbor&all=1`
-if address.follow().applied:
+address = Address("connect", [Linked("q", "connect_search"), flag("all", "connect_show_all"),  # `/connect?q=harbor&all=1&page=2`
+                              page_number("page", "connect_page")])
+if (followed := address.follow()).applied and "page" not in followed.applied:
     state["connect_page"] = 1
 st.title(_("Connect with Walmart"))
 st.caption(_(
@@ -85,7 +86,9 @@ address.publish()
 with session_scope(runtime.engine) as session:
     _rows, matching = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all, limit=0)
 pages = max(1, math.ceil(matching / PAGE_SIZE))
-page = min(st.pagination(pages, key="connect_page") if pages > 1 else 1, pages)
+page = last_page("connect_page", pages)
+if pages > 1:
+    st.pagination(pages, key="connect_page")
 with session_scope(runtime.engine) as session:
     rows, _count = connect_rows(session, warn_days=settings.refresh_token_warn_days, search=search, needing_only=not show_all,
                                 offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)

@@ -1,5 +1,7 @@
 """Fleet health: statuses over time, changes and alerts, deadlines, and how to schedule checks.
-The address keeps the period (`/fleet?days=7`)."""
+The address keeps the period, and the changes' store search and page (`/fleet?days=7&q=acme&page=2`)."""
+import math
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -13,21 +15,23 @@ from core.db.models import utc_now
 from core.i18n import _, babel_locale, format_date, format_number, ngettext
 from ui import context
 from ui.actions import when
-from ui.links import Address, Linked
+from ui.links import Address, Linked, last_page, page_number
 from ui.status import badge_text, chart_colours, delivery_label, event_kind_label, legend, status_label
 
 PERIODS = [7, 30, 90]
+PAGE_SIZE = 50  # status changes a page
 runtime = context.runtime()
 settings = runtime.settings
-address = Address("fleet", [Linked("days", "fleet_days", lambda text: int(text) if text.strip() in {str(p) for p in PERIODS} else None)])
-address.follow()
+address = Address("fleet", [Linked("days", "fleet_days", lambda text: int(text) if text.strip() in {str(p) for p in PERIODS} else None),
+                            Linked("q", "fleet_search"), page_number("page", "fleet_page")])
+if (followed := address.follow()).applied & {"q"} and "page" not in followed.applied:
+    st.session_state["fleet_page"] = 1
 st.title(_("Fleet health"))
 
 days = st.segmented_control(_("Period"), PERIODS, default=30, format_func={d: _("{days} days", days=d) for d in PERIODS}.__getitem__, key="fleet_days") or 30
 address.publish()
 with session_scope(runtime.engine) as session:
     chart = history.fleet_chart(session, days=days)
-    changes = events.recent_events(session, limit=200)
     due = history.deadlines(session, settings)
 
 
@@ -80,6 +84,14 @@ webhook = _("on") if settings.alert_webhook_url else _("off (set ALERT_WEBHOOK_U
 st.caption(_("Webhook alerts: {webhook}; the same alert is not repeated within {hours} hours. History is kept {days} days.",
              webhook=webhook, hours=format_number(settings.alert_renotify_hours), days=settings.history_retention_days))
 
+search = st.text_input(_("Search stores"), key="fleet_search", placeholder=_("Store name"),
+                       on_change=lambda: st.session_state.update(fleet_page=1))
+with session_scope(runtime.engine) as session:  # one page of the changes and their count, never the whole history
+    total = events.count_events(session, search)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    number = last_page("fleet_page", pages)
+    changes = events.find_events(session, search, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+address.publish()
 
 if changes:
     st.dataframe(
@@ -93,6 +105,12 @@ if changes:
         }),
         hide_index=True, width="stretch",
     )
+    if pages > 1:
+        st.pagination(pages, key="fleet_page")
+    st.caption(ngettext("{count} change matches; page {page} of {pages}, newest first.", "{count} changes match; page {page} of {pages}, newest first.",
+                        total, count=format_number(total), page=number, pages=pages))
+elif search.strip():
+    st.caption(_("No changes match."))
 else:
     st.caption(_("No status changes recorded yet."))
 

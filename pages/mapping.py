@@ -9,11 +9,10 @@ import streamlit as st
 from core import catalog
 from core.db.engine import session_scope
 from core.i18n import N_, _, format_number
-from core.mapping import repository as mapping
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
-from ui import context, mapping_clone, mapping_files, mapping_grid, mapping_history, mapping_listings, orders
-from ui.links import Address, Linked, flag, words
+from ui import context, mapping_clone, mapping_counts, mapping_files, mapping_grid, mapping_history, mapping_listings, orders
+from ui.links import Address, Linked, flag, page_number, words
 from ui.text import plain
 
 runtime = context.runtime()
@@ -26,7 +25,7 @@ ALL_STORES_WORD = "all"  # the default level in the address, whatever the langua
 st.title(_("Product mapping"))
 
 with session_scope(runtime.engine) as session:
-    names = {store.id: store.name for store in stores.list_stores(session)}
+    names = {store.id: store.name for store in stores.store_choices(session)}
     products = catalog.catalog_size(session)
 if not names:
     st.info(_("There are no stores yet. Add one first; its mappings are managed here."))
@@ -53,6 +52,7 @@ address = Address("mapping", [
     words("tab", "mapping_tab", labels),
     Linked("q", "mapping_search"),
     flag("bundles", "mapping_bundles"),
+    page_number("page", "mapping_page"),  # the grid's page
 ])
 followed = address.follow()
 if (sku := st.query_params.get("sku")) is not None:  # a link naming one platform SKU: search the grid for it
@@ -68,8 +68,8 @@ if (to_map := st.query_params.get("map", "").strip()) and state.get("mapping_sto
     state["mapping_search"] = to_map
     state["mapping_tab"] = labels["mappings"]
     followed.applied.add("q")
-if followed.applied:
-    state["mapping_page"] = 1  # a link opens the first page of what it names
+if followed.applied and "page" not in followed.applied:
+    state["mapping_page"] = 1  # a link opens the first page of what it names, unless it names a page
 
 heading = st.columns([4, 1], vertical_alignment="bottom")
 # Kept for the session (persist_state), so that coming back to the page shows the same level, search and page; the
@@ -90,7 +90,7 @@ if not products:
     st.page_link("pages/catalog.py", label=_("Product catalog"), icon=":material/inventory_2:")
 
 with session_scope(runtime.engine) as session:
-    covered = mapping.coverage(session, store_id)
+    covered = mapping_counts.coverage(session, runtime.settings.database_url, store_id)  # kept while the mappings stand still
 figures = st.columns(4 if store_id != ALL_STORES else 3)
 figures[0].metric(_("Mapped platform SKUs"), format_number(covered.platform_skus))
 figures[1].metric(_("Bundles"), format_number(covered.bundles), help=_("Platform SKUs that ship more than one unit."))

@@ -24,7 +24,7 @@ from ui.connect import environment_label
 from ui.demo_keys import show_spare_keys
 from ui.identity import actor
 from ui.labels import shown_as
-from ui.links import Address, Linked, words
+from ui.links import Address, Linked, last_page, page_number, words
 from ui.status import BADGES, DISABLED, badge_text, legend, show_findings, shown_state, style_status_column
 from ui.system import key_backup_notice
 from ui.text import plain
@@ -58,10 +58,11 @@ address = Address("", [
     Linked("status", "status_filter", _statuses, lambda chosen: ",".join(chosen or [])),
     words("env", "environment_filter", {"production": "production", "sandbox": "sandbox"}),
     Linked("store", "detail_store", _store_id),
+    page_number("page", "store_page"),
 ])
 followed = address.follow()
-if followed.applied & {"q", "status", "env"}:
-    state["store_page"] = 1  # a link opens the first page of what it names
+if followed.applied & {"q", "status", "env"} and "page" not in followed.applied:
+    state["store_page"] = 1  # a link opens the first page of what it names, unless it names a page
 
 st.title(_("Store authorization"))
 key_backup_notice(runtime)
@@ -147,10 +148,12 @@ with session_scope(runtime.engine) as session:
     matching = history.count_stores(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,
                                     disabled=DISABLED in chosen)
 pages = max(1, math.ceil(matching / PAGE_SIZE))
-page = st.pagination(pages, key="store_page") if pages > 1 else 1
+page = last_page("store_page", pages)
+if pages > 1:
+    st.pagination(pages, key="store_page")
 with session_scope(runtime.engine) as session:
     rows = history.store_table(session, statuses=chosen_statuses or None, environment=environment or None, search=search or None,
-                               disabled=DISABLED in chosen, offset=(min(page, pages) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+                               disabled=DISABLED in chosen, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
 table = st.empty()
 

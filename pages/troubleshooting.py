@@ -172,7 +172,7 @@ with diagnose_tab:
         st.caption(_("The Client Secret box is emptied after each run; paste it again to run another diagnosis."))
     else:
         with session_scope(runtime.engine) as session:
-            views = {view.id: view for view in stores.list_stores(session)}
+            views = {view.id: view for view in stores.store_choices(session)}  # names only: a picker, not the store table
         if not views:
             st.info(_("No store is saved yet. Add one on the Store authorization page, or paste its keys instead."))
         else:

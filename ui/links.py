@@ -52,6 +52,23 @@ def flag(param: str, key: str) -> Linked:
     return Linked(param, key, lambda text: text.strip().lower() in ("1", "true", "yes", "on"), lambda value: "1" if value else "")
 
 
+def page_number(param: str, key: str) -> Linked:
+    """The page of a paged list (`st.pagination`'s key): `page=3` in the address, left out on the first page. A page
+    past the end is for the page to bring back to its last (`last_page`)."""
+    return Linked(param, key, lambda text: int(text) if text.strip().isdigit() and 1 <= int(text) <= 1_000_000 else None,
+                  lambda value: str(value) if isinstance(value, int) and value > 1 else "")
+
+
+def last_page(key: str, pages: int) -> int:
+    """The page to show of `pages`: the one asked for (a link, the pagination widget), at most the last. Call before
+    drawing the pagination widget, which refuses a page past its end."""
+    asked = st.session_state.get(key) or 1
+    number = min(max(int(asked), 1), pages)
+    if number != asked:  # only then: a value set through session state makes Streamlit warn about the widget's default
+        st.session_state[key] = number
+    return number
+
+
 @dataclass
 class Followed:
     """What `Address.follow` did: the parameters it put into widgets, and those whose value could not be used

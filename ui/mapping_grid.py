@@ -40,7 +40,7 @@ from core.mapping.draft import Draft, DraftRow, RowRef, clean_rows
 from core.mapping.levels import ALL_STORES, LEVEL_LABELS, Level, scope_label
 from core.mapping.repository import MappingView
 from core.runtime import Runtime
-from ui import mapping_picker
+from ui import mapping_counts, mapping_picker
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
 from ui.labels import shown_as
@@ -142,8 +142,9 @@ def _draft(scope: int) -> Draft:
 def _load(runtime: Runtime, query: GridQuery) -> mapping.MappingPage:
     scope, search, bundles_only, number, _view = query
     with session_scope(runtime.engine) as session:
+        total = mapping_counts.count_mappings(session, runtime.settings.database_url, scope, sku_text=search, bundles_only=bundles_only, effective=True)
         return mapping.list_mappings(session, scope, sku_text=search, bundles_only=bundles_only,
-                                     offset=(number - 1) * mapping.PAGE_SIZE, limit=mapping.PAGE_SIZE, effective=True)
+                                     offset=(number - 1) * mapping.PAGE_SIZE, limit=mapping.PAGE_SIZE, effective=True, total=total)
 
 
 def _build(query: GridQuery, draft: Draft, page: mapping.MappingPage | None) -> Grid:

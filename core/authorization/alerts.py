@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from core.authorization.outcome import Status
@@ -261,3 +261,21 @@ def recent_events(session: Session, store_id: int | None = None, limit: int = 10
     if store_id is not None:
         query = query.where(StatusEvent.store_id == store_id)
     return list(session.exec(query.order_by(col(StatusEvent.at).desc(), col(StatusEvent.id).desc()).limit(limit)).all())
+
+
+def count_events(session: Session, store_search: str = "") -> int:
+    """How many status changes are recorded for stores whose name contains `store_search` (any letter case)."""
+    query = select(func.count()).select_from(StatusEvent).join(Store, col(Store.id) == col(StatusEvent.store_id))
+    return session.exec(query.where(*_store_named(store_search))).one()
+
+
+def find_events(session: Session, store_search: str = "", *, offset: int = 0, limit: int = 50) -> list[tuple[StatusEvent, str]]:
+    """One page of status changes, newest first, for stores whose name contains `store_search` (any letter case)."""
+    query = select(StatusEvent, Store.name).join(Store, col(Store.id) == col(StatusEvent.store_id)).where(*_store_named(store_search))
+    ordered = query.order_by(col(StatusEvent.at).desc(), col(StatusEvent.id).desc())
+    return list(session.exec(ordered.offset(max(offset, 0)).limit(max(limit, 1))).all())
+
+
+def _store_named(store_search: str) -> list[ColumnElement[bool]]:
+    wanted = store_search.strip().lower()
+    return [func.lower(Store.name).contains(wanted)] if wanted else []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Row, Select, Table, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, case, exists, func, or_, select, union_all
 from sqlmodel import Session
 
 from core.catalog import product_names
@@ -127,22 +127,42 @@ def _matching(scope: int, sku_text: str = "", bundles_only: bool = False, effect
     return query.group_by(component.c.scope_id, component.c.platform_sku)
 
 
+def count_mappings(session: Session, scope: int, *, sku_text: str = "", bundles_only: bool = False, effective: bool = False) -> int:
+    """How many mappings `list_mappings` with these filters pages through. It reads every matching row, so a page
+    that shows it on every rerun keeps it while `mapping_versions` stand still (ui/mapping_counts.py)."""
+    return int(session.execute(select(func.count()).select_from(_matching(scope, sku_text, bundles_only, effective).subquery())).scalar_one())
+
+
 def list_mappings(
     session: Session, scope: int, *, sku_text: str = "", bundles_only: bool = False, offset: int = 0, limit: int = PAGE_SIZE,
-    effective: bool = False,
+    effective: bool = False, total: int | None = None,
 ) -> MappingPage:
     """A page of the scope's mappings in platform SKU order, each with all its components and its level.
 
     `sku_text` matches any part of the platform SKU or of a component's system SKU,
     ignoring letter case. `bundles_only` keeps mappings that ship more than one unit.
     `effective` (for a store) adds the default mappings the store does not override.
+    `total`: `count_mappings` for the same filters when the caller has it; counted here otherwise.
     """
     matching = _matching(scope, sku_text, bundles_only, effective)
-    total = session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-    heads = session.execute(matching.order_by(_COMPONENT.c.platform_sku).offset(max(offset, 0)).limit(max(limit, 1))).all()
+    if total is None:
+        total = count_mappings(session, scope, sku_text=sku_text, bundles_only=bundles_only, effective=effective)
+    heads = session.execute(_page_of(matching, scope, effective, max(offset, 0), max(limit, 1))).all()
     views = _views(session, heads)
     names = product_names(session, {c.system_sku for view in views for c in view.components})
     return MappingPage(scope, views, total, offset, limit, names, effective and scope != ALL_STORES)
+
+
+def _page_of(matching: Select[Any], scope: int, effective: bool, offset: int, limit: int) -> Select[Any]:
+    """One page of `matching` in platform SKU order, read in the key's order (scope_id, platform_sku): a page costs
+    its offset and size, never a sort of every mapping of the level. A store's effective mappings come from two
+    levels, each already in order: the first offset + limit of each, merged."""
+    key = (_COMPONENT.c.scope_id, _COMPONENT.c.platform_sku)
+    if not effective or scope == ALL_STORES:
+        return matching.order_by(*key).offset(offset).limit(limit)
+    parts = [matching.where(_COMPONENT.c.scope_id == level).order_by(*key).limit(offset + limit).subquery() for level in (scope, ALL_STORES)]
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    return select(merged).order_by(merged.c.platform_sku).offset(offset).limit(limit)
 
 
 def _views(session: Session, heads: Sequence[Row[Any]]) -> list[MappingView]:

@@ -30,3 +30,23 @@ def test_export_is_one_row_per_component_in_platform_sku_order(engine, store):
     assert table.frame[["platform_sku", "system_sku", "quantity"]].values.tolist() == [[p, s, str(q)] for p, s, q, _ in rows]
     with session_scope(engine) as session, pytest.raises(ValidationFailed):
         mapping_export.export_mappings(session, store, "pdf")
+
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_export_streamed_in_small_batches_writes_every_row_once_and_counts_them(engine, store, monkeypatch, tmp_path, file_format):
+    """Rows are read a batch at a time (here 2, so a bundle straddles two batches) and written as they come: the
+    file holds the same rows as reading them all at once, and the counts are right."""
+    load(engine, store, [["WM-B", "MUG-WHITE*1+COASTER-OAK*2", ""], ["WM-A", "TEA-BOX", "3"], ["WM-D", "TEA-BOX", "1"], ["WM-C", "MUG-WHITE", "2"]])
+    with session_scope(engine) as session:
+        rows = mapping_export.export_rows(session, store)
+        whole = mapping_export.export_mappings(session, store, file_format)
+    monkeypatch.setattr(mapping_export, "_BATCH", 2)
+    path = tmp_path / f"out.{file_format}"
+    with session_scope(engine) as session, open(path, "wb") as target:
+        exported = mapping_export.write_export(target, session, store, file_format)
+    assert (exported.rows, exported.platform_skus) == (len(rows), len({row[0] for row in rows})) == (5, 4)
+    table = read_table(path.read_bytes(), path.name, MAPPING_COLUMNS)
+    assert table.frame[["platform_sku", "system_sku", "quantity"]].values.tolist() == [[p, s, str(q)] for p, s, q, _ in rows]
+    if file_format == "csv":
+        assert path.read_bytes() == whole  # byte for byte what the page downloads

@@ -51,3 +51,23 @@ def test_deleting_a_store_deletes_its_mappings_and_nothing_else(engine, store, o
     assert [row[0] for row in snapshot["mapping_scope"]] == [other_store]
     assert mapping_state(engine, other_store) == {"WM-1": [("MUG-WHITE", 1)]}
     assert len(snapshot["catalog_product"]) > 0  # products belong to the OMS, not to a store
+
+
+def test_a_stores_effective_mappings_page_through_both_levels_in_order(engine, store):
+    """Pages of a store's effective mappings are merged from its own and the default's, each read in key order: every
+    mapping once, in platform SKU order, with its level, whatever the page size."""
+    from core.db.models import ALL_STORES
+
+    load(engine, ALL_STORES, [[f"WM-{n:02}", "MUG-WHITE", "1"] for n in range(20)])
+    load(engine, store, [["WM-03", "TEA-BOX", "2"], ["WM-10", "TEA-BOX", "3"], ["WM-055", "TEA-BOX", "1"], ["WM-99", "TEA-BOX", "1"]])
+    wanted = sorted({f"WM-{n:02}" for n in range(20)} | {"WM-055", "WM-99"})
+    for size in (1, 3, 4, 50):
+        seen = []
+        with session_scope(engine) as session:
+            for offset in range(0, len(wanted) + size, size):
+                page = mapping.list_mappings(session, store, offset=offset, limit=size, effective=True)
+                assert page.total == len(wanted)
+                seen += [(view.platform_sku, view.level.value, view.components[0].quantity) for view in page.mappings]
+        assert [sku for sku, _, _ in seen] == wanted, size
+        own = {sku for sku, level, _ in seen if level == "store"}
+        assert own == {"WM-03", "WM-10", "WM-055", "WM-99"} and dict((s, q) for s, _, q in seen)["WM-10"] == 3

@@ -57,3 +57,17 @@ def test_format_from_filename():
     assert writers.format_from_filename("a.b.csv") == "csv"
     with pytest.raises(ValidationFailed):
         writers.format_from_filename("out.xls")
+
+
+def test_a_file_written_as_it_is_made_is_saved_whole_or_not_at_all(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_bytes(b"before")
+
+    def fails_halfway(target):
+        target.write(b"half of it")
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        writers.write_file_with(path, fails_halfway)
+    assert path.read_bytes() == b"before" and [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no partial file left
+    assert writers.write_file_with(path, lambda target: target.write(b"all of it")) == 9 and path.read_bytes() == b"all of it"
