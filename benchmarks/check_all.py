@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.processes import gateway_urls  # noqa: E402
 from core.access import local_operator  # noqa: E402
 from core.authorization import fleet
 from core.config import load_settings  # noqa: E402
@@ -34,16 +35,7 @@ def start_gateway(keys_file: Path, latency: float) -> tuple[subprocess.Popen, di
         [sys.executable, "-m", "fake_walmart", "--keys", str(keys_file), "--latency", str(latency)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
-    urls: dict[str, str] = {}
-    assert process.stdout is not None  # stdout=PIPE
-    while len(urls) < 2:
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit("the fake gateway did not start")
-        name, _, url = line.strip().partition(": ")
-        if name in ("production", "sandbox"):
-            urls[name] = url
-    return process, urls
+    return process, gateway_urls(process)
 
 
 def main() -> None:

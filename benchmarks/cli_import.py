@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.mapping_import import _prepared_database, generate  # noqa: E402  (the import benchmark's file and database)
+from benchmarks.processes import timed  # noqa: E402
 
 TARGET = 1.5
 BASELINE = """
@@ -42,17 +41,6 @@ frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
 connection.executemany("INSERT INTO mapping_row VALUES (?, ?, ?)", frame.itertuples(index=False, name=None))
 connection.commit()
 """
-
-
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    cpu, started = child_cpu(), time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started, child_cpu() - cpu
 
 
 def fresh(template: Path, path: Path) -> None:

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from benchmarks.processes import gateway_urls  # noqa: E402
 from core.access import local_operator  # noqa: E402
 from core.catalog import import_catalog  # noqa: E402
 from core.config import load_settings  # noqa: E402
@@ -80,16 +81,7 @@ def start_gateway(keys_file: Path, latency: tuple[float, float]) -> tuple[subpro
     """The fake gateway in a process of its own, so that encoding its pages does not compete for this one's GIL."""
     process = subprocess.Popen([sys.executable, "-m", "fake_walmart", "--keys", str(keys_file), "--orders-latency", *map(str, latency)],
                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    urls: dict[str, str] = {}
-    assert process.stdout is not None  # stdout=PIPE
-    while len(urls) < 2:
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit("the fake gateway did not start")
-        name, _, url = line.strip().partition(": ")
-        if name in ("production", "sandbox"):
-            urls[name] = url
-    return process, urls
+    return process, gateway_urls(process)
 
 
 def bare_loop(base: str, days: int) -> tuple[float, int]:
