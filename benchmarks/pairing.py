@@ -40,17 +40,10 @@ import pandas as pd  # noqa: E402
 from core.barcodes import check_digit, listing_gtin  # noqa: E402
 from core.mapping.listings import Listing  # noqa: E402
 from core.mapping.pairing.matcher import CatalogProducts, Matcher  # noqa: E402
-from core.mapping.pairing.rules import PairingRules, parse_rules  # noqa: E402
+from core.mapping.pairing.rules import EXAMPLE_RULES, PairingRules, parse_rules  # noqa: E402
 from core.mapping.pairing.suggestions import PairingRun, SuggestionSet, decide  # noqa: E402
 
-RULES = '''ignore_case = true
-strip_prefixes = ["WM-"]
-strip_suffixes = ["-US"]
-remove_characters = " _"
-[[replace]]
-find = "/"
-with = "-"
-'''
+RULES = EXAMPLE_RULES  # every kind of rule, as the page's placeholder shows them
 BRANDS = ["Acme", "Northwind", "Contoso", "Fabrikam", "Tailspin", "Wingtip", "Litware", "Proseware", "Adventure Works", "Alpine Ski",
           "Blue Yonder", "Coho", "Fourth Coffee", "Lamna", "Margie", "Nod", "Relecloud", "Trey", "Woodgrove", "Humongous"]
 TYPES = ["camping lantern", "trail mug", "fleece blanket", "water bottle", "hiking socks", "rain poncho", "headlamp", "camp stool",

@@ -12,7 +12,7 @@ from core.i18n import N_, _, format_number
 from core.mapping.levels import ALL_STORES
 from core.stores import registry as stores
 from ui import context, mapping_clone, mapping_counts, mapping_files, mapping_grid, mapping_history, mapping_listings, orders
-from ui.links import Address, Linked, flag, page_number, words
+from ui.links import Address, Linked, flag, page_number, store_choice, words
 from ui.text import plain
 
 runtime = context.runtime()
@@ -34,21 +34,9 @@ if not names:
 
 # The level: the mapping made for all stores, or one store's (its own mappings override the default).
 levels = {ALL_STORES: _("All stores (default)"), **names}
-by_name = {name.casefold(): store_id for store_id, name in names.items()}
-
-
-def level_of(text: str) -> int | None:
-    """The level a link names: `all`, a store by name (any letter case), or a store by ID when no store has that name."""
-    wanted = text.strip()
-    if wanted.casefold() == ALL_STORES_WORD:
-        return ALL_STORES
-    found = by_name.get(wanted.casefold())
-    return found if found is not None else int(wanted) if wanted.isdigit() and int(wanted) in names else None
-
-
 labels = {word: _(label) for word, label in TABS.items()}
 address = Address("mapping", [
-    Linked("store", "mapping_store", level_of, lambda chosen: ALL_STORES_WORD if chosen == ALL_STORES else names.get(chosen, "")),
+    store_choice("store", "mapping_store", names, everything=(ALL_STORES_WORD, ALL_STORES)),
     words("tab", "mapping_tab", labels),
     Linked("q", "mapping_search"),
     flag("bundles", "mapping_bundles"),

@@ -8,7 +8,7 @@ from core.orders import sync
 from core.stores import registry as stores
 from ui import context
 from ui import orders as view
-from ui.links import Address, Linked
+from ui.links import Address, store_choice
 from ui.text import plain
 
 runtime = context.runtime()
@@ -27,18 +27,7 @@ if not names:
     st.page_link("pages/stores.py", label=_("Store authorization"), icon=":material/key:")
     st.stop()
 
-by_name = {name.casefold(): store_id for store_id, name in names.items()}
-
-
-def store_of(text: str) -> int | None:
-    wanted = text.strip()
-    if wanted.casefold() == ALL_WORD:
-        return ALL
-    found = by_name.get(wanted.casefold())
-    return found if found is not None else int(wanted) if wanted.isdigit() and int(wanted) in names else None
-
-
-address = Address("orders", [Linked("store", view.STORE, store_of, lambda chosen: ALL_WORD if chosen == ALL else names.get(chosen, ""))])
+address = Address("orders", [store_choice("store", view.STORE, names, everything=(ALL_WORD, ALL))])
 followed = address.follow()
 choices = {ALL: _("All stores"), **names}
 heading = st.columns([4, 1], vertical_alignment="bottom")

@@ -21,7 +21,7 @@ from core.troubleshooting.terms import SynonymsError, load_synonyms
 from ui import context
 from ui.connect import environment_label
 from ui.labels import shown_as
-from ui.links import Address, words
+from ui.links import Address, store_named, words
 from ui.status import badge, show_findings
 from ui.store_detail import permission_matrix
 from ui.text import plain
@@ -178,10 +178,7 @@ with diagnose_tab:
         else:
             wanted = params.get("store", "").strip()  # a store's ID or its name
             ids = list(views)
-            by_name = {view.name.casefold(): view.id for view in views.values()}
-            # An ID only when it is plain ASCII digits of a sane length: "²" is a digit to Python, int() refuses it.
-            as_id = int(wanted) if wanted.isascii() and wanted.isdigit() and len(wanted) <= 18 else None
-            found = as_id if as_id in views else by_name.get(wanted.casefold())
+            found = store_named(wanted, {store_id: view.name for store_id, view in views.items()})
             index = ids.index(found) if found is not None else 0
             chosen = st.selectbox(_("Store"), ids, index=index, key="diagnose_store",
                                   format_func={store_id: _("{store} ({environment})", store=view.name, environment=environment_label(view.environment))

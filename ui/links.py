@@ -59,6 +59,32 @@ def page_number(param: str, key: str) -> Linked:
                   lambda value: str(value) if isinstance(value, int) and value > 1 else "")
 
 
+def store_named(text: str, names: Mapping[int, str]) -> int | None:
+    """The store a link names: by its name in any letter case, else by its ID. An ID is plain ASCII digits of a sane
+    length only: "²" is a digit to Python, and int() refuses it."""
+    wanted = text.strip()
+    folded = wanted.casefold()
+    found = next((store_id for store_id, name in names.items() if name.casefold() == folded), None)
+    if found is None and wanted.isascii() and wanted.isdigit() and len(wanted) <= 18 and int(wanted) in names:
+        found = int(wanted)
+    return found
+
+
+def store_choice(param: str, key: str, names: Mapping[int, str], everything: tuple[str, int] | None = None) -> Linked:
+    """A store picker (values: store IDs) kept in the address by the store's name; `everything` is the word and the
+    value of an "all stores" choice, when the picker has one (`store=all`, the same in every language)."""
+
+    def read(text: str) -> int | None:
+        if everything is not None and text.strip().casefold() == everything[0]:
+            return everything[1]
+        return store_named(text, names)
+
+    def write(chosen: Any) -> str:
+        return everything[0] if everything is not None and chosen == everything[1] else names.get(chosen, "")
+
+    return Linked(param, key, read, write)
+
+
 def last_page(key: str, pages: int) -> int:
     """The page to show of `pages`: the one asked for (a link, the pagination widget), at most the last. Call before
     drawing the pagination widget, which refuses a page past its end."""

@@ -14,20 +14,12 @@ from core.errors import StoreConnectError
 from core.i18n import _
 from core.mapping.levels import ALL_STORES
 from core.mapping.pairing import rule_sets
-from core.mapping.pairing.rules import InvalidRules, PairingRules, parse_rules
+from core.mapping.pairing.rules import EXAMPLE_RULES, InvalidRules, PairingRules, parse_rules
 from core.runtime import Runtime
 from ui.actions import attempt, report, show_result
 from ui.identity import actor
 from ui.text import plain
 
-EXAMPLE = '''ignore_case = true
-strip_prefixes = ["WM-"]
-strip_suffixes = ["-US"]
-remove_characters = " _"
-[[replace]]
-find = "/"
-with = "-"
-'''
 RULES_TAB = "pairing_rules_box"
 
 
@@ -59,7 +51,7 @@ def rules_section(runtime: Runtime, scope: int) -> None:
     start = own.text if own is not None else (shared.text if shared is not None else "")
     key = _box_key(scope, own.version if own else 0)
     can_edit = actor().can(Permission.edit_mappings)
-    text = st.text_area(_("Pairing rules (TOML)"), value=start, key=key, height=200, disabled=not can_edit, placeholder=EXAMPLE,
+    text = st.text_area(_("Pairing rules (TOML)"), value=start, key=key, height=200, disabled=not can_edit, placeholder=EXAMPLE_RULES,
                         help=_("ignore_case, trim, strip_prefixes, strip_suffixes, strip_first_characters, strip_last_characters, "
                                "remove_characters and [[replace]] sections with find and with. They run in that order: trim, "
                                "ignore case, replace, prefix, suffix, first and last characters, remove characters."))

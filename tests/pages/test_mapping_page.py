@@ -451,6 +451,11 @@ def test_a_link_to_a_store_that_is_gone_says_so(app, runtime, store):
     assert any("There is no store called 'Renamed Store'" in shown(w) for w in app.warning)
 
 
+def test_a_link_with_a_digit_int_refuses_is_no_store(app, runtime, store):
+    open_page(app, store="²")  # a digit to str.isdigit(), which int() refuses: once a crash of the page
+    assert not app.exception and any("There is no store called '²'" in shown(w) for w in app.warning)
+
+
 @pytest.mark.parametrize("typed, problem", [(0, "Quantity is 0"), (-2, "Quantity -2 is negative"), (1.5, "Quantity 1.5 is not a whole number")])
 def test_a_bad_quantity_in_the_grid_is_an_error_on_its_row_not_saved_as_1(app, runtime, store, typed, problem):
     open_page(app)

@@ -177,10 +177,10 @@ def test_all_stores_are_read_at_once_and_a_store_that_failed_is_named(app, runti
                                                                                            ("Acme", "WM-NEW-2")]
 
 
-@pytest.mark.parametrize("name", ["Nope"])
+@pytest.mark.parametrize("name", ["Nope", "²"])  # "²" is a digit to Python that int() refuses
 def test_a_link_to_a_store_that_is_gone_says_so(app, store, name):
     open_orders(app, store=name)
-    assert "There is no store called 'Nope'" in page_text(app)
+    assert f"There is no store called '{name}'" in page_text(app)
 
 
 # --------------------------------------------------------------------------- reading from the fake gateway

@@ -38,6 +38,15 @@ from core.i18n import _, ngettext
 MAX_RULES_LENGTH = 20_000  # characters of TOML: a rule set is a few lines
 MAX_ITEMS = 200  # prefixes, suffixes or replacements in one list
 _EXAMPLE = 'strip_prefixes = ["WM-"]'
+# A rule set that shows each kind of rule: the page's placeholder and the pairing benchmark's rules.
+EXAMPLE_RULES = '''ignore_case = true
+strip_prefixes = ["WM-"]
+strip_suffixes = ["-US"]
+remove_characters = " _"
+[[replace]]
+find = "/"
+with = "-"
+'''
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ARROW_TEXT = pd.StringDtype("pyarrow")  # text backed by Arrow: its string methods run in C
 Skus: TypeAlias = "pd.Series[str]"  # a column of SKUs as Arrow text
