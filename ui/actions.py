@@ -69,6 +69,12 @@ def render(result: Result, where: DeltaGenerator | None = None) -> None:
     show(where if where is not None else st.container(), text, icon=icon)
 
 
+def show_problem(problem: StoreConnectError) -> None:
+    """A refusal shown where it happened, when it is not kept as an action's result: what went wrong, then what to do."""
+    st.error(plain(problem.message), icon=":material/error:")
+    st.info(plain(problem.fix))
+
+
 def show_result(key: str, where: DeltaGenerator | None = None) -> Result | None:
     """Show the action's result here (once), if it has one."""
     result: Result | None = st.session_state.get(_RESULTS, {}).pop(key, None)

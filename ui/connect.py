@@ -17,7 +17,7 @@ from core.oauth.grants import VERIFIED, ConnectState
 from core.oauth.overview import ConnectNeed, ConnectRow
 from core.runtime import Runtime
 from core.stores.duplicates import LikelyDuplicate
-from ui.actions import when
+from ui.actions import show_problem, when
 from ui.identity import actor
 from ui.outcome import show_outcome
 from ui.text import plain
@@ -75,8 +75,7 @@ def connect_panel(runtime: Runtime, store_id: int, environment: str, *, label: s
             try:
                 state[link_key] = oauth.start_connect(session, runtime.settings, actor(), store_id=store_id)
             except StoreConnectError as problem:
-                st.error(plain(problem.message), icon=":material/error:")
-                st.info(plain(problem.fix))
+                show_problem(problem)
     if link := state.get(link_key):
         show_link(link)
     if ready and environment == Environment.sandbox:
@@ -95,8 +94,7 @@ def code_form(runtime: Runtime, *, key: str, store_id: int | None = None, new_st
                 result = oauth.connect_with_code(runtime, actor(), code=code, seller_id=seller_id, store_id=store_id,
                                                  new_store_name=new_store_name, environment=Environment.sandbox, allow_duplicate=allow_duplicate)
             except StoreConnectError as problem:
-                st.error(plain(problem.message), icon=":material/error:")
-                st.info(plain(problem.fix))
+                show_problem(problem)
             else:
                 show_result(result)
 
@@ -131,8 +129,7 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
         callback = oauth.parse_callback(params_or_url) if params_or_url else state[PENDING_CALLBACK]
     except (StoreConnectError, KeyError) as problem:
         if isinstance(problem, StoreConnectError):
-            st.error(plain(problem.message), icon=":material/error:")
-            st.info(plain(problem.fix))
+            show_problem(problem)
         return False
     allow = bool(state.pop(f"{key}_allow", False))
     try:
@@ -147,8 +144,7 @@ def finish_connect(runtime: Runtime, params_or_url: str | Mapping[str, str | lis
         return False
     except StoreConnectError as problem:
         state.pop(PENDING_CALLBACK, None)  # refused for good (used, expired ...): not offered again
-        st.error(plain(problem.message), icon=":material/error:")
-        st.info(plain(problem.fix))
+        show_problem(problem)
         return False
     state.pop(PENDING_CALLBACK, None)
     show_result(result)

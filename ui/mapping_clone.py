@@ -17,7 +17,7 @@ from core.mapping import clone as mapping_clone
 from core.mapping.changes import ChangeKind, ClonePolicy
 from core.mapping.levels import ALL_STORES
 from core.runtime import Runtime
-from ui.actions import attempt, report, show_result
+from ui.actions import attempt, report, show_problem, show_result
 from ui.identity import actor
 from ui.labels import shown_as
 from ui.mapping_files import changes_table
@@ -79,8 +79,7 @@ def _into_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
             with session_scope(runtime.engine) as session:
                 state[PREVIEW] = (wanted, mapping_clone.plan_clone(session, source, store_id, sku_filter=sku_filter.strip(), policy=policy))
         except StoreConnectError as problem:
-            st.error(plain(problem.message), icon=":material/error:")
-            st.info(plain(problem.fix))
+            show_problem(problem)
     kept = state.get(PREVIEW)
     if not kept or kept[0] != wanted:  # a preview of other choices is not what would be applied
         return
@@ -148,8 +147,7 @@ def _push_section(runtime: Runtime, store_id: int, stores: dict[int, str], other
             with session_scope(runtime.engine) as session:
                 state[PUSH_PREVIEW] = (wanted, mapping_clone.plan_push(session, store_id, targets, sku_filter=sku_filter.strip(), policy=policy))
         except StoreConnectError as problem:
-            st.error(plain(problem.message), icon=":material/error:")
-            st.info(plain(problem.fix))
+            show_problem(problem)
     kept = state.get(PUSH_PREVIEW)
     if not kept or kept[0] != wanted:  # a preview of other choices is not what would be applied
         return

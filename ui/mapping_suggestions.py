@@ -25,7 +25,7 @@ from core.mapping.pairing import rejections
 from core.mapping.pairing.matcher import SIMILAR_MAX, Method
 from core.mapping.pairing.suggestions import PairingRun, Status, Suggestion, SuggestionSet, suggest
 from core.runtime import Runtime
-from ui.actions import attempt, report, show_result
+from ui.actions import attempt, report, show_problem, show_result
 from ui.identity import actor
 from ui.labels import shown_as
 from ui.mapping_files import changes_table
@@ -210,8 +210,7 @@ def _table_section(runtime: Runtime, store_id: int, found: SuggestionSet, thresh
                 level = st.session_state.get("pairing_level", "store")
                 plan = pairing.plan_accepted(session, store_id, accepted, scope=ALL_STORES if level == "all" else store_id)
         except StoreConnectError as problem:  # two products ticked for one listing
-            st.error(plain(problem.message), icon=":material/error:")
-            st.info(plain(problem.fix))
+            show_problem(problem)
         else:
             st.session_state[PLAN] = (store_id, "accepted", plan)
     if actions[1].button(ngettext("Reject {n}", "Reject {n}", len(rejected)), icon=":material/block:", key="pairing_reject",

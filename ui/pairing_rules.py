@@ -16,7 +16,7 @@ from core.mapping.levels import ALL_STORES
 from core.mapping.pairing import rule_sets
 from core.mapping.pairing.rules import EXAMPLE_RULES, InvalidRules, PairingRules, parse_rules
 from core.runtime import Runtime
-from ui.actions import attempt, report, show_result
+from ui.actions import attempt, report, show_problem, show_result
 from ui.identity import actor
 from ui.text import plain
 
@@ -57,8 +57,7 @@ def rules_section(runtime: Runtime, scope: int) -> None:
                                "ignore case, replace, prefix, suffix, first and last characters, remove characters."))
     rules, problem = _parsed(text)
     if problem is not None:
-        st.error(plain(problem.message), icon=":material/error:")
-        st.info(plain(problem.fix))
+        show_problem(problem)
     if can_edit:
         buttons = st.columns([1, 2, 3])
         if buttons[0].button(_("Save rules"), icon=":material/save:", key=f"{RULES_TAB}_save_{scope}", disabled=problem is not None,
