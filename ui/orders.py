@@ -175,8 +175,7 @@ def blocked_skus(runtime: Runtime, stores: Mapping[int, str]) -> list[Blocked]:
     with session_scope(runtime.engine) as session:
         for store_id, name in stores.items():
             found += [Blocked(store_id, name, sku) for sku in _store_blocked(session, store_id)]
-    # core sorts one store's list; several stores are merged here the same way
-    found.sort(key=lambda row: (-row.sku.orders, -row.sku.units, -_timestamp(row.sku), row.store_name, row.sku.sku))
+    found.sort(key=lambda row: (*awaiting.urgency(row.sku), row.store_name, row.sku.sku))  # several stores, ranked as one
     return found
 
 
@@ -191,11 +190,6 @@ def _store_blocked(session: Session, store_id: int) -> list[BlockedSku]:
     skus = awaiting.awaiting_mapping(session, store_id) if read is not None else []
     kept[store_id] = (key, skus)
     return skus
-
-
-def _timestamp(sku: BlockedSku) -> float:
-    newest = sku.newest_order_date
-    return newest.timestamp() if newest is not None else 0.0
 
 
 def awaiting_list(rows: Sequence[Blocked], *, key: str, with_store: bool, limit: int | None = None,

@@ -45,6 +45,12 @@ class BlockedSku:
                 "newest_order_date": self.newest_order_date.isoformat(), "purchase_order_ids": list(self.purchase_order_ids)}
 
 
+def urgency(sku: BlockedSku) -> tuple[int, int, float]:
+    """How a blocked SKU ranks in the list to work through, for sorting: most orders, then most units, then the newest
+    order first. Lists of several stores rank by it too."""
+    return -sku.orders, -sku.units, -sku.newest_order_date.timestamp()
+
+
 def unmapped_skus(session: Session, store_id: int, skus: Iterable[str]) -> set[str]:
     """The SKUs among `skus` that no mapping covers for the store (the store's own or the default).
 
@@ -79,7 +85,7 @@ def awaiting_mapping(session: Session, store_id: int) -> list[BlockedSku]:
             if len(listed) < MAX_PURCHASE_ORDER_IDS and purchase_order_id not in listed:
                 listed.append(purchase_order_id)
     found = [BlockedSku(sku, newest[sku][1], int(totals[sku][0]), int(totals[sku][1]), newest[sku][0], ids[sku]) for sku in newest]
-    found.sort(key=lambda b: (-b.orders, -b.units, -b.newest_order_date.timestamp(), b.sku))
+    found.sort(key=lambda b: (*urgency(b), b.sku))
     return found
 
 
