@@ -30,7 +30,7 @@ from benchmarks.status_page import seed as seed_stores  # noqa: E402
 
 TARGET = 2.0
 APP_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-PAGES = ["stores", "fleet", "connect", "mapping", "catalog", "audit", "system", "troubleshooting", "guide"]
+PAGES = ["stores", "fleet", "connect", "mapping", "catalog", "audit", "system", "troubleshooting", "guide", "orders"]
 
 
 def seed(folder: Path, stores: int, mapping_rows: int, catalog_size: int) -> dict[str, str]:

@@ -105,6 +105,11 @@ def last_read(session: Session, store_id: int) -> OrderReadState | None:
                           None if row.finding is None else loads(row.finding), row.finding_faq, _skus(row.blocked_skus))
 
 
+def stores_read(session: Session) -> set[int]:
+    """The stores whose orders were read at least once: a list over many stores asks only these (one query)."""
+    return set(session.exec(select(OrderRead.store_id)))
+
+
 def read_orders(runtime: Runtime, store_id: int | str, days: int = DEFAULT_DAYS, max_orders: int = MAX_ORDERS, *,
                 deadline: float | None = None, deliver: bool = True) -> OrdersRead:
     """Read the store's orders created in the last `days` days and keep their lines (see the module docstring).

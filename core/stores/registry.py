@@ -120,13 +120,14 @@ class StoreChoice:
     id: int
     name: str
     environment: str
+    enabled: bool = True
 
 
 def store_choices(session: Session) -> list[StoreChoice]:
     """Every store's id, name and environment, in list_stores' order: what a store picker needs, read as plain rows
     (no credential, no view), so a fleet of thousands costs one light query."""
-    rows = session.exec(select(Store.id, Store.name, Store.environment).order_by(func.lower(Store.name))).all()
-    return [StoreChoice(int(store_id), name, environment) for store_id, name, environment in rows if store_id is not None]
+    rows = session.exec(select(Store.id, Store.name, Store.environment, Store.enabled).order_by(func.lower(Store.name))).all()
+    return [StoreChoice(int(store_id), name, environment, enabled) for store_id, name, environment, enabled in rows if store_id is not None]
 
 
 def list_stores(session: Session, include_disabled: bool = True) -> list[StoreView]:
